@@ -1,0 +1,31 @@
+/* The command table: names, one-line summaries and --help texts. The man
+ * pages in man/ say the same at length. */
+#include "cli.h"
+
+#include <stddef.h>
+
+const struct lamb_command lamb_commands[] = {
+	{ "validate", "check a SAM template and report every problem",
+	  "usage: lamb validate [-t FILE] [--json] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Checks the template and prints every problem as FILE:LINE:COLUMN: error|warning: ...\n"
+	  "on stderr. Exits 1 when there is an error.\n"
+	  "\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --json                 print the problems as a JSON list on stdout\n"
+	  "  -h, --help                 this text\n",
+	  cmd_validate },
+	{ "list", "list functions, endpoints or resources of a template",
+	  "usage: lamb list functions|endpoints|resources [-t FILE] [--json] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Prints what the template defines as lamb understands it, after Globals and\n"
+	  "intrinsic functions are applied: a table, or JSON with --json.\n"
+	  "\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --json                 JSON on stdout\n"
+	  "  -h, --help                 this text\n",
+	  cmd_list },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,142 @@
+/* lamb's entry point: global options, dispatch to a cmd_*() handler, and
+ * the final check that stdout really reached its destination. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct lamb_global lamb_global;
+
+static const char main_usage[] =
+	"usage: lamb [-C DIR] [--debug] COMMAND [ARGS...]\n"
+	"       lamb --version\n"
+	"       lamb help [COMMAND]\n";
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "lamb %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'lamb %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("lamb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+const struct lamb_command *lamb_command_find(const char *name)
+{
+	for (const struct lamb_command *c = lamb_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void print_help(const struct lamb_command *c, FILE *out)
+{
+	fputs(c->usage, out);
+}
+
+static void print_overview(FILE *out)
+{
+	fputs(main_usage, out);
+	fputs("\ncommands:\n", out);
+	for (const struct lamb_command *c = lamb_commands; c->name; c++)
+		fprintf(out, "  %-22s %s\n", c->name, c->summary);
+	fputs("\n'lamb help COMMAND' or 'lamb COMMAND --help' for one command; man lamb for all.\n", out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s%s", argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+	const struct lamb_command *c = lamb_command_find(name);
+	if (!c)
+		c = lamb_command_find(argv[1]);
+	if (!c)
+		return usage_error("help", "unknown command '%s'", name);
+	print_help(c, stdout);
+	return EXIT_OK;
+}
+
+/* Checks that everything written to stdout was written (git's run_builtin). */
+static int finish_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			return status;
+		fprintf(stderr, "lamb: cannot write to standard output: %s\n", strerror(errno));
+		return status ? status : EXIT_INTERNAL;
+	}
+	return status;
+}
+
+static int dispatch(int argc, char **argv)
+{
+	if (strcmp(argv[0], "help") == 0)
+		return cmd_help(argc, argv);
+	/* two-word commands: "local invoke" */
+	if (argc >= 2) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s %s", argv[0], argv[1]);
+		const struct lamb_command *c = lamb_command_find(name);
+		if (c)
+			return c->run(argc - 1, argv + 1);
+	}
+	const struct lamb_command *c = lamb_command_find(argv[0]);
+	if (c)
+		return c->run(argc, argv);
+	fprintf(stderr, "lamb: unknown command '%s'\n", argv[0]);
+	fputs(main_usage, stderr);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	const char *s = getenv("NO_COLOR");
+	lamb_global.color = isatty(2) && !(s && *s);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("lamb %s\n", LAMB_VERSION);
+			return finish_stdout(EXIT_OK);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			print_overview(stdout);
+			return finish_stdout(EXIT_OK);
+		} else if (strcmp(argv[i], "--debug") == 0) {
+			lamb_global.debug = true;
+		} else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
+			if (chdir(argv[++i]) != 0) {
+				fprintf(stderr, "lamb: cannot change to '%s': %s\n", argv[i], strerror(errno));
+				return EXIT_USAGE;
+			}
+		} else {
+			fprintf(stderr, "lamb: unknown option '%s'\n", argv[i]);
+			fputs(main_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	return finish_stdout(dispatch(argc - i, argv + i));
+}

@@ -1,0 +1,66 @@
+/* Small helpers every module uses: allocation that aborts on exhaustion,
+ * a growable byte buffer, cleanup attributes for locals, and string tests.
+ * Nothing here knows about templates or processes. */
+#ifndef LAMB_UTIL_H
+#define LAMB_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation: never returns NULL; prints and aborts when memory is gone. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Grows *array (of *cap elements of size elem) so that index need-1 fits. */
+void *xgrow(void *array, size_t *cap, size_t need, size_t elem);
+
+/* A growable, always NUL-terminated byte buffer. Embedded: _init/_release. */
+struct lamb_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void lamb_buf_init(struct lamb_buf *b);
+void lamb_buf_release(struct lamb_buf *b);
+void lamb_buf_add(struct lamb_buf *b, const void *data, size_t n);
+void lamb_buf_addstr(struct lamb_buf *b, const char *s);
+void lamb_buf_addch(struct lamb_buf *b, char c);
+void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the contents to the caller (free() it) and leaves b empty. */
+char *lamb_buf_steal(struct lamb_buf *b);
+
+bool str_starts(const char *s, const char *prefix);
+bool str_ends(const char *s, const char *suffix);
+bool str_eq(const char *a, const char *b); /* NULL-safe */
+
+/* Reads a whole file; NULL with errno set on failure. Caller frees. */
+char *lamb_read_file(const char *path, size_t *len);
+
+/* Cleanup helpers for locals (gcc/clang). */
+static inline void cleanup_freep(void *p)
+{
+	void **pp = p;
+	free(*pp);
+}
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+
+static inline void *steal_ptr_impl(void *pp)
+{
+	void **p = pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+#define steal_ptr(p) steal_ptr_impl(&(p))
+
+#endif
