@@ -173,6 +173,11 @@ struct lamb_model_opts {
  * be parsed into one at all; a model may still come with errors in diags. */
 struct lamb_model *lamb_model_load(const char *path, const struct lamb_model_opts *opts,
 				   struct lamb_diags *diags);
+/* The same from text in memory; file names the text in diagnostics and
+ * relative paths resolve against dir (NULL: the current directory). */
+struct lamb_model *lamb_model_parse(const char *file, const char *dir, const char *text,
+				    size_t len, const struct lamb_model_opts *opts,
+				    struct lamb_diags *diags);
 void lamb_model_free(struct lamb_model *m);
 
 const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id);
