@@ -59,7 +59,7 @@ static const char *resolve_str(struct lamb_resolver *r, const struct lamb_node *
 static struct lamb_node *resolve_list(struct lamb_resolver *r, const struct lamb_node *n,
 				      const char *fn, size_t min, size_t max)
 {
-	struct lamb_node *v = n->kind == LAMB_SEQ ? (struct lamb_node *)n : resolve(r, n);
+	struct lamb_node *v = resolve(r, n);
 	if (!v || v->kind != LAMB_SEQ || v->len < min || (max && v->len > max)) {
 		if (max == min)
 			lamb_error(r->diags, &n->mark, "%s takes a list of %zu items", fn, min);
@@ -94,6 +94,8 @@ bool lamb_resolve_known_id(const struct lamb_resolver *r, const char *id)
 		return true;
 	if (str_starts(id, "ServerlessRestApi") || str_starts(id, "ServerlessHttpApi"))
 		return true;
+	if (strchr(id, '.'))
+		return false;
 	for (size_t i = 0; i < r->nresources; i++) {
 		const struct lamb_res_entry *e = &r->resources[i];
 		if (str_starts(id, e->id) && str_starts(e->type, "AWS::Serverless::"))
@@ -207,8 +209,7 @@ static const char *sub_var(struct lamb_resolver *r, const char *name, const stru
 	const struct lamb_node *given = lamb_node_get(vars, name);
 	if (given) {
 		v = resolve(r, given);
-	} else if (param(r, name) || pseudo(r, name) || lamb_resolve_known_id(r, name) ||
-		   !strchr(name, '.')) {
+	} else if (!strchr(name, '.') || param(r, name) || pseudo(r, name)) {
 		v = ref_value(r, name, at);
 	} else {
 		const char *dot = strchr(name, '.');
