@@ -58,7 +58,7 @@ class Validate(unittest.TestCase):
                              ["template.yaml:8:16", "template.yaml:9:19", "template.yaml:10:36"])
             self.assertIn("Timeout 0 is out of range (1 to 900)", r.stderr)
             self.assertIn("Ref to undefined parameter or resource 'Missing'", r.stderr)
-            self.assertIn("template.yaml:13:28: warning: Runtime 'nodejs12.x' is deprecated", r.stderr)
+            self.assertIn("template.yaml:13:27: warning: Runtime 'nodejs12.x' is deprecated", r.stderr)
 
     def test_warnings_alone_pass(self):
         tmpl = ("Transform: AWS::Serverless-2016-10-31\n"
