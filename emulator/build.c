@@ -302,9 +302,11 @@ static void normalise(char *path)
 	if (abs)
 		out++, p++;
 	char *start = out;
-	while (*p) {
+	for (bool last = !*p; !last;) {
 		char *end = strchrnul(p, '/');
 		size_t n = (size_t)(end - p);
+		last = !*end; /* read before the '/' written below may land on *end */
+		char *next = end + 1;
 		if (n == 0 || (n == 1 && p[0] == '.')) {
 			/* nothing */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.' && out > start) {
@@ -316,7 +318,7 @@ static void normalise(char *path)
 			out += n;
 			*out++ = '/';
 		}
-		p = *end ? end + 1 : end;
+		p = next;
 	}
 	if (out > start)
 		out--;
