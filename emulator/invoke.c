@@ -129,13 +129,18 @@ static void report(struct call *c, const struct lamb_outcome *o)
 		fflush(log);
 		return; /* never handed over: no START, so no END/REPORT */
 	}
-	fprintf(log, "END RequestId: %s\n", o->request_id);
-	fprintf(log, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %ld MB"
-		     "\tMax Memory Used: %ld MB",
-		o->request_id, o->duration_ms, o->billed_ms, o->memory_mb, o->max_memory_used_mb);
-	if (o->init_ms >= 0)
-		fprintf(log, "\tInit Duration: %.2f ms", o->init_ms);
-	fputc('\n', log);
+	/* one write for both lines: stderr is unbuffered */
+	char line[512];
+	int n = snprintf(line, sizeof(line), "END RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
+			 "Billed Duration: %ld ms\tMemory Size: %ld MB\tMax Memory Used: %ld MB",
+			 o->request_id, o->request_id, o->duration_ms, o->billed_ms, o->memory_mb,
+			 o->max_memory_used_mb);
+	if (o->init_ms >= 0 && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\tInit Duration: %.2f ms", o->init_ms);
+	if (n > 0 && (size_t)n < sizeof(line) - 1) {
+		line[n++] = '\n';
+		fwrite(line, 1, (size_t)n, log);
+	}
 	fflush(log);
 }
 

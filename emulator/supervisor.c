@@ -40,6 +40,7 @@ struct lamb_proc {
 	struct out_pipe out[2];
 	char *cgroup;            /* its cgroup directory, or NULL */
 	int oom_efd;             /* eventfd for cgroup OOM notification */
+	int peak_fd;             /* memory.max_usage_in_bytes, kept open: read per invocation */
 	struct lamb_watch oom_watch;
 	struct lamb_timer sample;
 	long limit_kb;
@@ -159,20 +160,6 @@ static void on_output1(void *data, uint32_t events)
 
 /* --- memory --- */
 
-static long read_long_file(const char *path)
-{
-	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
 static int write_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -278,6 +265,8 @@ static int cgroup_prepare(struct lamb_proc *p, long memory_mb)
 			close(ocfd);
 	}
 	char path[512];
+	snprintf(path, sizeof(path), "%s/memory.max_usage_in_bytes", p->cgroup);
+	p->peak_fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", p->cgroup);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0)
@@ -306,9 +295,13 @@ long lamb_proc_max_memory_mb(struct lamb_proc *p)
 {
 	long kb = p->peak_kb;
 	if (p->cgroup) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/memory.max_usage_in_bytes", p->cgroup);
-		long b = read_long_file(path);
+		char buf[32];
+		ssize_t n = p->peak_fd >= 0 ? pread(p->peak_fd, buf, sizeof(buf) - 1, 0) : -1;
+		long b = -1;
+		if (n > 0) {
+			buf[n] = '\0';
+			b = strtol(buf, NULL, 10);
+		}
 		if (b / 1024 > kb)
 			kb = b / 1024;
 	} else if (!p->exited) {
@@ -415,6 +408,8 @@ static void proc_free(struct lamb_proc *p)
 {
 	if (!p)
 		return;
+	if (p->peak_fd >= 0)
+		close(p->peak_fd);
 	if (p->cgroup) {
 		if (rmdir(p->cgroup) < 0 && errno == EBUSY) {
 			cgroup_kill_all(p);
@@ -435,6 +430,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	p->fn = fn;
 	p->data = data;
 	p->oom_efd = -1;
+	p->peak_fd = -1;
 	p->out[0].fd = p->out[1].fd = -1;
 	p->limit_kb = spec->memory_mb * 1024;
 	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || pipe2(fds + 4, O_CLOEXEC) < 0 ||
