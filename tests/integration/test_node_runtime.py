@@ -1,6 +1,7 @@
 """runtime/node/bootstrap.js against a fake Runtime API: async, callback and sync handlers,
 CommonJS and ES modules, sub-folders, the context object, error shapes, init failures,
 console output, NODE_PATH, and one keep-alive connection. Skipped when node is missing."""
+import json
 import os
 import shutil
 import sys
@@ -256,6 +257,20 @@ class NodeRuntime(unittest.TestCase):
         for n in range(5):
             self.invoke_ok(rt, {"n": n})
         self.assertEqual(rt.api.connections, 1)
+
+    def test_hello_node_sample(self):
+        sample = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-node")
+        with open(os.path.join(sample, "events", "event.json"), "rb") as f:
+            event = f.read()
+        rt = RuntimeProcess([NODE, BOOTSTRAP], "app.lambdaHandler",
+                            os.path.join(sample, "hello-world"), {"GREETING": "hey"})
+        self.addCleanup(rt.close)
+        got = self.invoke_ok(rt, event)
+        self.assertEqual(got["statusCode"], 200)
+        self.assertEqual(json.loads(got["body"])["message"], "hey world")
+        self.assertIn("INFO\thandling GET /hello", rt.stdout())
+        r = lambtest.run("validate", cwd=sample)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 context object, error shapes, init failures, logs, one keep-alive connection; then a short
 round trip on every python3.8 ... python3.14 interpreter this machine has."""
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -279,6 +280,17 @@ class PythonRuntime(unittest.TestCase):
         files = {"bootstrap.py": "def handler(e, c):\n    return 'mine'\n"}
         rt = self.start("bootstrap.handler", files)
         self.assertEqual(self.invoke_ok(rt), "mine")
+
+    def test_hello_python_sample(self):
+        sample = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-python")
+        with open(os.path.join(sample, "events", "event.json"), "rb") as f:
+            event = f.read()
+        rt = RuntimeProcess([self.python, BOOTSTRAP], "app.lambda_handler",
+                            os.path.join(sample, "hello_world"), {"GREETING": "hey"})
+        self.addCleanup(rt.close)
+        got = self.invoke_ok(rt, event)
+        self.assertEqual(got["statusCode"], 200)
+        self.assertEqual(json.loads(got["body"]), {"message": "hey world"})
 
 
 def interpreters():
