@@ -32,6 +32,10 @@ struct lamb_node {
 	size_t len;               /* items (LAMB_SEQ) or pairs (LAMB_MAP) */
 	struct lamb_node **items; /* LAMB_SEQ */
 	struct lamb_pair *pairs;  /* LAMB_MAP, in document order */
+	bool unknown;             /* the resolver could not compute it and has
+				   * said so: readers skip their own checks */
+	const char *ref;          /* set by the resolver on the value of a Ref to a
+				   * resource: that resource's logical id */
 };
 
 struct lamb_pair {
