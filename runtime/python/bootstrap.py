@@ -5,15 +5,21 @@ GET /next, call handler(event, context), POST /response or /error.
 Standard library only, and deliberately not http.client: that module pulls in email.parser and
 ssl (about 15 ms of every cold start on a small machine) and parses each response's headers
 through the email package (about 30 us each). The Runtime API is plain HTTP/1.1 on one
-keep-alive connection, which the small client below speaks directly. Nothing is imported per
-invocation. Not done here: AWS_LAMBDA_LOG_FORMAT=JSON, response streaming, SnapStart hooks.
+keep-alive connection, which the small client below speaks directly, on the C-level _socket
+module (socket.py's enum set-up costs more than this whole file). logging is configured when
+the function first imports it, so a function that never logs does not pay for it either.
+Nothing is imported per invocation.
+Not done here: AWS_LAMBDA_LOG_FORMAT=JSON, response streaming, SnapStart hooks.
 """
 import json
-import logging
 import os
-import socket
 import sys
 import time
+
+try:
+    import _socket as socket
+except ImportError:  # not CPython
+    import socket
 
 API_PREFIX = "/2018-06-01/runtime"
 current_request_id = ""
@@ -30,9 +36,23 @@ class RuntimeClient:
         self.buf = b""
 
     def connect(self):
-        self.sock = socket.create_connection(self.address)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
+        # A bytes host keeps getaddrinfo from loading the idna codec (a millisecond).
+        host, port = self.address
+        error = OSError("no address for %s" % self.host)
+        for family, kind, proto, _, address in socket.getaddrinfo(
+                host.encode("ascii"), port, 0, socket.SOCK_STREAM):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.connect(address)
+            except OSError as e:
+                sock.close()
+                error = e
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = sock
+            self.buf = b""
+            return
+        raise error
 
     def close(self):
         if self.sock is not None:
@@ -214,7 +234,7 @@ class InitError(Exception):
 
 def stack_of(tb):
     """Lambda's stackTrace: one formatted entry per frame, the runtime's own frames left out."""
-    import traceback  # already loaded by logging; only reached on an error
+    import traceback  # only reached on an error; imported once
     frames = [f for f in traceback.extract_tb(tb)
               if f.filename != __file__ and not f.filename.startswith("<frozen importlib")]
     return traceback.format_list(frames)
@@ -274,15 +294,22 @@ def init_handler(client):
     sys.exit(1)
 
 
-class LambdaFormatter(logging.Formatter):
-    """[LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message, as Lambda logs."""
-    converter = time.gmtime
-    default_time_format = "%Y-%m-%dT%H:%M:%S"
-    default_msec_format = "%s.%03dZ"
-
-    def __init__(self):
-        logging.Formatter.__init__(
-            self, "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s")
+def configure_logging(logging):
+    """Lambda's log format on the root logger:
+    [LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message"""
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s")
+    formatter.converter = time.gmtime
+    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+    formatter.default_msec_format = "%s.%03dZ"
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(add_request_id)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL"):
+        root.setLevel("WARNING" if level == "WARN" else level)
 
 
 def add_request_id(record):
@@ -290,15 +317,45 @@ def add_request_id(record):
     return True
 
 
+class LoggingConfigurer:
+    """A meta path finder that lets the real finders find 'logging', then configures the module
+    once it has run, before the importer sees it; it removes itself at the first use."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                spec.loader = ConfiguringLoader(spec.loader)
+                return spec
+        return None
+
+
+class ConfiguringLoader:
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):  # get_source and the like, for tracebacks
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        try:
+            configure_logging(module)
+        except AttributeError:  # a 'logging' of the function's own, not the standard one
+            pass
+
+
 def setup_logging():
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(LambdaFormatter())
-    handler.addFilter(add_request_id)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    if level in ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL"):
-        root.setLevel("WARNING" if level == "WARN" else level)
+    if "logging" in sys.modules:  # imported by site or a .pth file already
+        configure_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, LoggingConfigurer())
 
 
 def setup_stdio():

@@ -261,6 +261,12 @@ class PythonRuntime(unittest.TestCase):
         self.assertEqual(self.invoke_ok(rt, {"n": 1}), "ok")
         self.assertNotIn("child warning", rt.stdout())
 
+    def test_logging_not_imported_unless_used(self):
+        files = {"app.py": "import sys\ndef handler(e, c):\n"
+                           "    return 'logging' in sys.modules\n"}
+        rt = self.start("app.handler", files)
+        self.assertIs(self.invoke_ok(rt), False)
+
     def test_one_connection_reused(self):
         rt = self.start("app.pid")
         pids = {self.invoke_ok(rt) for _ in range(20)}
