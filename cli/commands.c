@@ -46,5 +46,22 @@ const struct lamb_command lamb_commands[] = {
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
 	  cmd_build },
+	{ "local invoke", "run a function once with an event",
+	  "usage: lamb local invoke [LOGICAL_ID] [-e FILE|-] [-n ENV] [-l LOGFILE] [--repeat N]\n"
+	  "                         [-t FILE] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Runs the function (LOGICAL_ID may be left out when the template has one function)\n"
+	  "with the event and prints the response on stdout, followed by a newline. The\n"
+	  "function's logs and START/END/REPORT go to stderr. Exits 1 when the function\n"
+	  "fails, times out or crashes.\n"
+	  "\n"
+	  "  -e, --event FILE|-         the event (- reads stdin); default {}\n"
+	  "  -n, --env-vars FILE        {\"Parameters\": {...}, \"LogicalId\": {...}} or a .env file\n"
+	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
+	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_local_invoke },
 	{ NULL, NULL, NULL, NULL },
 };
