@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct progress {
 	bool quiet;
+	bool live; /* stderr is a terminal: a line that says what is being built */
+	bool line_shown;
 	size_t built, cached, failed;
 };
 
@@ -41,6 +44,17 @@ static void on_progress(const struct lamb_build_report *r, void *data)
 {
 	struct progress *pr = data;
 	const char *what = r->layer ? "layer" : "function";
+	if (pr->line_shown) {
+		fputs("\r\033[K", stderr);
+		pr->line_shown = false;
+	}
+	if (r->state == LAMB_BUILD_STARTED) {
+		if (pr->live && !pr->quiet) {
+			fprintf(stderr, "building %s '%s'...", what, r->id);
+			pr->line_shown = true;
+		}
+		return;
+	}
 	if (r->warning && !pr->quiet)
 		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
 	if (r->state == LAMB_BUILD_FAILED) {
@@ -133,6 +147,7 @@ int cmd_build(int argc, char **argv)
 	struct progress pr = { 0 };
 	struct lamb_build_opts o = { .progress = on_progress, .data = &pr };
 	template_opts_init(&t);
+	pr.live = isatty(2) && !getenv("NO_COLOR") && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 	int r = parse(argc, argv, &t, &o, &pr.quiet);
 	if (r == EXIT_OK)
 		r = build(&t, &o, &pr);

@@ -50,8 +50,35 @@ static int hash_file(struct lamb_hash *h, const char *path, struct lamb_err *err
 	return n < 0 ? lamb_err_set(err, "cannot read '%s': %s", path, strerror(e)) : 0;
 }
 
+/* A directory or file outside the source that the build reads. */
+static int hash_input(struct lamb_hash *h, const char *path, struct lamb_err *err)
+{
+	static const char *const skip[] = { "node_modules", NULL };
+	struct stat st;
+	lamb_hash_str(h, path);
+	if (stat(path, &st) != 0) {
+		lamb_hash_str(h, "(missing)");
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return hash_file(h, path, err);
+	struct lamb_tree t;
+	lamb_tree_init(&t);
+	struct lamb_tree_filter f = { .builtin = true, .names = skip };
+	int r = lamb_tree_scan(&t, path, &f, err);
+	for (size_t i = 0; r == 0 && i < t.len; i++) {
+		lamb_hash_str(h, t.v[i].path);
+		lamb_hash_u64(h, t.v[i].mode);
+		if (S_ISREG(t.v[i].mode))
+			r = hash_file(h, t.v[i].src, err);
+	}
+	lamb_tree_release(&t);
+	return r;
+}
+
 /* Everything the build reads: the filtered source tree (paths, modes,
- * sizes, contents, link targets), .lambignore, the method and its tool,
+ * sizes, contents, link targets), local dependencies outside it,
+ * .lambignore, the method and its tool,
  * the zip time. Not the files' times: touching a file changes nothing. */
 static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *a,
 		       const struct lamb_tree *t, struct lamb_err *err)
@@ -67,6 +94,14 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	lamb_hash_u64(&h, (uint64_t)c->mtime);
 	cleanup_free char *ignore = xasprintf("%s/.lambignore", a->src);
 	if (access(ignore, F_OK) == 0 && hash_file(&h, ignore, err) < 0)
+		return -1;
+	struct lamb_strlist extra = { 0 };
+	lamb_build_method_inputs(&a->bm, a->src, &extra);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < extra.len; i++)
+		r = hash_input(&h, extra.v[i], err);
+	lamb_strlist_release(&extra);
+	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < t->len; i++) {
 		const struct lamb_tree_entry *e = &t->v[i];

@@ -122,6 +122,80 @@ const char *const *lamb_build_method_skip(const struct lamb_build_method *bm)
 	return bm->kind == LAMB_METHOD_NODE && bm->tool ? node : NULL;
 }
 
+void lamb_strlist_release(struct lamb_strlist *l)
+{
+	for (size_t i = 0; l && i < l->len; i++)
+		free(l->v[i]);
+	if (l)
+		free(l->v);
+}
+
+/* path (relative to src, or absolute) when it lies outside src. */
+static void add_outside(struct lamb_strlist *out, const char *src, const char *path, size_t n)
+{
+	if (n == 0)
+		return;
+	char *abs = path[0] == '/' ? xstrndup(path, n) : xasprintf("%s/%.*s", src, (int)n, path);
+	char real[PATH_MAX], realsrc[PATH_MAX];
+	if (realpath(abs, real) && realpath(src, realsrc) && str_starts(real, realsrc) &&
+	    (real[strlen(realsrc)] == '/' || !real[strlen(realsrc)])) {
+		free(abs);
+		return;
+	}
+	out->v = xgrow(out->v, &out->cap, out->len + 1, sizeof(*out->v));
+	out->v[out->len++] = abs;
+}
+
+static void requirement_inputs(const char *src, struct lamb_strlist *out)
+{
+	cleanup_free char *path = xasprintf("%s/requirements.txt", src);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		line += strspn(line, " \t");
+		static const char *const opts[] = { "-e", "--editable", "-r", "--requirement", "-c", "--constraint" };
+		for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+			size_t n = strlen(opts[i]);
+			if (strncmp(line, opts[i], n) == 0 && (line[n] == ' ' || line[n] == '=' || line[n] == '\t')) {
+				line += n + 1;
+				line += strspn(line, " \t=");
+				break;
+			}
+		}
+		if (line[0] == '.' || line[0] == '/')
+			add_outside(out, src, line, strcspn(line, " \t;#\r"));
+	}
+}
+
+static void package_inputs(const char *src, struct lamb_strlist *out)
+{
+	cleanup_free char *path = xasprintf("%s/package.json", src);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	cJSON *pkg = text ? cJSON_ParseWithLength(text, len) : NULL;
+	static const char *const groups[] = { "dependencies", "optionalDependencies" };
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
+		cJSON *d;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(pkg, groups[g])) {
+			const char *v = cJSON_GetStringValue(d);
+			if (v && str_starts(v, "file:"))
+				add_outside(out, src, v + 5, strlen(v + 5));
+		}
+	}
+	cJSON_Delete(pkg);
+}
+
+void lamb_build_method_inputs(const struct lamb_build_method *bm, const char *src, struct lamb_strlist *out)
+{
+	if (bm->kind == LAMB_METHOD_PYTHON && bm->tool)
+		requirement_inputs(src, out);
+	else if (bm->kind == LAMB_METHOD_NODE && bm->tool)
+		package_inputs(src, out);
+}
+
 static int run_tool(const struct lamb_run *r, const char *what, struct lamb_buf *log, struct lamb_err *err)
 {
 	int status;

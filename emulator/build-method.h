@@ -15,6 +15,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A growable list of allocated strings. */
+struct lamb_strlist {
+	char **v;
+	size_t len, cap;
+};
+
+void lamb_strlist_release(struct lamb_strlist *l);
+
 enum lamb_method_kind {
 	LAMB_METHOD_COPY,
 	LAMB_METHOD_PYTHON,
@@ -41,6 +49,12 @@ void lamb_build_method_release(struct lamb_build_method *bm);
 /* Names left out of the copied source (and of the input hash) for this
  * method: NULL-terminated. */
 const char *const *lamb_build_method_skip(const struct lamb_build_method *bm);
+
+/* Paths outside src that the build reads as well, so that they count as
+ * inputs: the targets of file: dependencies in package.json, the paths in
+ * requirements.txt (./wheels/x.whl, -e ../pkg, -r ../common.txt). Adds
+ * absolute, allocated strings to out (caller releases them). */
+void lamb_build_method_inputs(const struct lamb_build_method *bm, const char *src, struct lamb_strlist *out);
 
 /* Builds into out (an empty directory): src_tree is src as filtered. The
  * tool's output goes to log; a failing tool fails with err naming it. */

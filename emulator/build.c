@@ -202,6 +202,10 @@ static void count_layers(struct plan *p, struct lamb_artifact *a)
 
 static void build_one(struct plan *p, struct lamb_artifact *a)
 {
+	pthread_mutex_lock(&p->lock);
+	a->state = LAMB_BUILD_STARTED;
+	report(p, a);
+	pthread_mutex_unlock(&p->lock);
 	if (a->fn && a->fn->nlayers > LAMB_BUILD_MAX_LAYERS) {
 		a->state = LAMB_BUILD_FAILED;
 		a->error = xasprintf("it has %zu layers; Lambda allows %d", a->fn->nlayers, LAMB_BUILD_MAX_LAYERS);

@@ -19,6 +19,7 @@
 #define LAMB_BUILD_MAX_LAYERS 5
 
 enum lamb_build_state {
+	LAMB_BUILD_STARTED, /* about to check and maybe build: for a live line */
 	LAMB_BUILD_BUILT,
 	LAMB_BUILD_CACHED, /* up to date: nothing was rewritten */
 	LAMB_BUILD_FAILED,
@@ -45,7 +46,7 @@ struct lamb_build_opts {
 	bool no_cached;        /* rebuild what is up to date too */
 	bool parallel;         /* build independent artifacts at once */
 	int jobs;              /* with parallel; 0: one per CPU */
-	lamb_build_progress_fn progress; /* called once per artifact; may be NULL */
+	lamb_build_progress_fn progress; /* per artifact: STARTED, then the outcome; may be NULL */
 	void *data;
 };
 

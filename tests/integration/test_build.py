@@ -31,12 +31,12 @@ def layer(name, content, method=None):
     return s
 
 
-def write_wheel(path, name="tinypkg", version="1.0"):
+def write_wheel(path, name="tinypkg", version="1.0", value=42):
     """A minimal pure-Python wheel, written by hand: a wheel is a zip."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     di = f"{name}-{version}.dist-info"
     files = {
-        f"{name}/__init__.py": "VALUE = 42\n",
+        f"{name}/__init__.py": f"VALUE = {value}\n",
         f"{di}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{di}/WHEEL": "Wheel-Version: 1.0\nGenerator: lamb-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -136,6 +136,27 @@ class BuildTest(unittest.TestCase):
             m = modes(z)
             self.assertTrue(stat.S_ISREG(m["node_modules/tiny/index.js"]))
             self.assertFalse(os.path.exists(os.path.join(d, "src/node_modules")))
+
+    @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
+    def test_local_dependencies_outside_the_source_are_inputs(self):
+        pkg = {"name": "fn", "version": "1.0.0", "dependencies": {"tiny": "file:../tiny"}}
+        t = HEADER + fn("Node", "nodejs20.x", code="node") + fn("Py", code="py")
+        with project({"template.yaml": t, "node/app.js": "", "node/package.json": json.dumps(pkg),
+                      "tiny/package.json": '{"name": "tiny", "version": "1.0.0"}', "tiny/index.js": "1;\n",
+                      "py/app.py": "", "py/requirements.txt": "../wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
+            write_wheel(os.path.join(d, "wheels/tinypkg-1.0-py3-none-any.whl"))
+            self.build(d)
+            r = self.build(d)
+            self.assertEqual(r.stderr.count("up to date "), 2, r.stderr)
+            with open(os.path.join(d, "tiny/index.js"), "w") as f:
+                f.write("2;\n")
+            write_wheel(os.path.join(d, "wheels/tinypkg-1.0-py3-none-any.whl"), value=43)
+            r = self.build(d)
+            self.assertEqual(r.stderr.count("built "), 2, r.stderr)
+            with zipfile.ZipFile(self.art(d, "Node")) as z:
+                self.assertEqual(z.read("node_modules/tiny/index.js"), b"2;\n")
+            with zipfile.ZipFile(self.art(d, "Py")) as z:
+                self.assertEqual(z.read("tinypkg/__init__.py"), b"VALUE = 43\n")
 
     @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
     def test_node_layer_under_nodejs(self):
