@@ -33,13 +33,16 @@ void lamb_hash_update(struct lamb_hash *h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	h->total += n;
-	while (h->ntail && n) {
-		h->tail[h->ntail++] = *p++;
-		n--;
-		if (h->ntail == 8) {
-			h->h = mix_word(h->h, load64(h->tail));
-			h->ntail = 0;
-		}
+	if (h->ntail) {
+		size_t take = 8 - h->ntail < n ? 8 - h->ntail : n;
+		memcpy(h->tail + h->ntail, p, take);
+		h->ntail += take;
+		p += take;
+		n -= take;
+		if (h->ntail < 8)
+			return;
+		h->h = mix_word(h->h, load64(h->tail));
+		h->ntail = 0;
 	}
 	for (; n >= 8; p += 8, n -= 8)
 		h->h = mix_word(h->h, load64(p));
