@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,21 +39,61 @@ static uint64_t tool_identity(const char *path)
 	return lamb_hash_final(&h);
 }
 
+/* sys.version and sys.executable of the interpreter at tool, or NULL when
+ * it does not run (a pyenv shim for a version that is not installed).
+ * Asked once per process and tool: builds run on several threads. */
+static char *python_version(const char *tool)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct { char *tool, *version; } cache[16];
+	static size_t ncache;
+	char *out = NULL;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < ncache; i++)
+		if (strcmp(cache[i].tool, tool) == 0) {
+			out = cache[i].version ? xstrdup(cache[i].version) : NULL;
+			pthread_mutex_unlock(&lock);
+			return out;
+		}
+	const char *argv[] = { tool, "-c", "import sys; print(sys.version); print(sys.executable)", NULL };
+	struct lamb_run r = { .argv = argv };
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	int status;
+	if (lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len)
+		out = lamb_buf_steal(&b);
+	lamb_buf_release(&b);
+	if (ncache < ARRAY_SIZE(cache)) {
+		cache[ncache].tool = xstrdup(tool);
+		cache[ncache++].version = out ? xstrdup(out) : NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	return out;
+}
+
 static int choose_python(struct lamb_build_method *bm, const char *src, struct lamb_err *err)
 {
 	if (!exists_in(src, "requirements.txt"))
 		return 0;
 	bm->manifest_file = "requirements.txt";
 	bm->tool = lamb_build_which(bm->name);
-	if (!bm->tool) {
+	cleanup_free char *version = bm->tool ? python_version(bm->tool) : NULL;
+	if (!version) {
+		free(bm->tool);
 		bm->tool = lamb_build_which("python3");
-		if (!bm->tool)
-			return lamb_err_set(err, "neither '%s' nor 'python3' is in PATH to install requirements.txt",
-					    bm->name);
-		bm->warning = xasprintf("'%s' is not in PATH; installing requirements.txt with '%s'", bm->name,
-					bm->tool);
+		version = bm->tool ? python_version(bm->tool) : NULL;
+		if (!version)
+			return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
+					    "requirements.txt", bm->name);
+		bm->warning = xasprintf("'%s' is not in PATH (or does not run); installing requirements.txt "
+					"with '%s', Python %.*s", bm->name, bm->tool, (int)strcspn(version, " \n"),
+					version);
 	}
-	bm->tool_id = tool_identity(bm->tool);
+	struct lamb_hash h;
+	lamb_hash_init(&h);
+	lamb_hash_u64(&h, tool_identity(bm->tool));
+	lamb_hash_str(&h, version);
+	bm->tool_id = lamb_hash_final(&h);
 	return 0;
 }
 
