@@ -14,7 +14,8 @@ import unittest
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lambtest import main, project, run  # noqa: E402
+from lambtest import LAMB, main, project, run  # noqa: E402
+import signal  # noqa: E402
 
 HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
 
@@ -180,6 +181,49 @@ class BuildTest(unittest.TestCase):
             self.assertIn("makefile", r.stderr)
             self.assertEqual(names(self.art(d, "Fn")), ["bootstrap", "marker.txt"])
             self.assertEqual(modes(self.art(d, "Fn"))["bootstrap"], stat.S_IFREG | 0o755)
+
+    def test_interrupted_build_keeps_previous(self):
+        mk = "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n\tif [ -f slow ]; then sleep 30; fi\n"
+        t = HEADER + fn("Fn", "provided.al2023")
+        with project({"template.yaml": t, "src/Makefile": mk, "src/bootstrap": "old\n"}) as d:
+            self.build(d)
+            before = sha(self.art(d, "Fn"))
+            for name, text in (("src/slow", ""), ("src/bootstrap", "new\n")):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            build_dir = os.path.join(d, ".lamb/build")
+            p = subprocess.Popen([LAMB, "build"], cwd=d, start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.time() + 20
+                while not [n for n in os.listdir(build_dir) if n.startswith(".tmp-")]:
+                    self.assertLess(time.time(), deadline, "the build never started")
+                    time.sleep(0.05)
+                time.sleep(0.3)
+            finally:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            self.assertEqual(sha(self.art(d, "Fn")), before)
+            self.assertEqual(os.listdir(os.path.join(build_dir, "artifacts")), ["Fn.zip"])
+            with open(os.path.join(build_dir, "Fn/bootstrap")) as f:
+                self.assertEqual(f.read(), "old\n")
+            os.unlink(os.path.join(d, "src/slow"))
+            self.build(d)
+            self.assertFalse([n for n in os.listdir(build_dir) if n.startswith(".tmp-")])
+            with zipfile.ZipFile(self.art(d, "Fn")) as z:
+                self.assertEqual(z.read("bootstrap"), b"new\n")
+
+    def test_zip_code_is_used_as_is(self):
+        t = HEADER + fn("Fn", code="code.zip")
+        with project({"template.yaml": t}) as d:
+            with zipfile.ZipFile(os.path.join(d, "code.zip"), "w") as z:
+                z.writestr("app.py", "")
+            r = self.build(d)
+            self.assertNotIn("'Fn'", r.stderr)
+            with open(os.path.join(d, ".lamb/build/template.yaml")) as f:
+                self.assertIn('CodeUri: "../../code.zip"', f.read())
+            v = run("validate", "-t", os.path.join(d, ".lamb/build/template.yaml"), cwd=d)
+            self.assertEqual(v.returncode, 0, v.stderr)
 
     def test_makefile_failure_shows_output(self):
         mk = "build-Fn:\n\t@echo make-says-no >&2; exit 3\n"
