@@ -167,13 +167,15 @@ int lamb_artifact_check(const struct lamb_artifact_ctx *c, struct lamb_artifact 
 }
 
 /* Removes from the built tree what the filter leaves out, so that the
- * folder and the zip hold the same files. */
+ * folder and the zip hold the same files. Links are not followed here: a
+ * tool's link to /somewhere must not get /somewhere's files deleted. */
 static int prune(const char *root, const struct lamb_tree_filter *f, struct lamb_err *err)
 {
 	struct lamb_tree all, kept;
 	lamb_tree_init(&all);
 	lamb_tree_init(&kept);
-	int r = lamb_tree_scan(&all, root, NULL, err);
+	struct lamb_tree_filter none = { .no_follow = true };
+	int r = lamb_tree_scan(&all, root, &none, err);
 	if (r == 0)
 		r = lamb_tree_scan(&kept, root, f, err);
 	const char *removed = NULL;
@@ -237,7 +239,7 @@ static int build_staged(const struct lamb_artifact_ctx *c, struct lamb_artifact 
 	if (lamb_build_method_run(&a->bm, a->id, a->src, src, stage, &a->output, err) < 0)
 		return -1;
 	cleanup_free char *root = *a->bm.prefix ? xasprintf("%s/%s", stage, a->bm.prefix) : xstrdup(stage);
-	struct lamb_tree_filter f = { .ignore = ig, .builtin = true };
+	struct lamb_tree_filter f = { .ignore = ig, .builtin = true, .no_follow = true };
 	if (exists(root) && prune(root, &f, err) < 0)
 		return -1;
 	struct lamb_tree out;

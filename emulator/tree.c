@@ -120,7 +120,7 @@ static int visit(struct walk *w, const char *src, const char *rel, const char *n
 		target[n] = 0;
 		if (left_out(w, rel, name, false))
 			return 0;
-		if (link_inside(rel, target)) {
+		if (w->f->no_follow || link_inside(rel, target)) {
 			add(w, rel, src, target, S_IFLNK | 0777, (uint64_t)n);
 			return 0;
 		}

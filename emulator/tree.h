@@ -30,6 +30,7 @@ struct lamb_tree_filter {
 	bool builtin;  /* leave out .git, .lamb, .aws-sam, __pycache__, .lambignore */
 	const char *const *names; /* NULL-terminated: more names left out at any depth */
 	const char *skip_dir;     /* a directory left out wherever it appears (the build folder) */
+	bool no_follow; /* every symlink listed as a link, none followed */
 };
 
 /* Embedded: _init/_release. */

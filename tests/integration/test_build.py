@@ -225,6 +225,15 @@ class BuildTest(unittest.TestCase):
             v = run("validate", "-t", os.path.join(d, ".lamb/build/template.yaml"), cwd=d)
             self.assertEqual(v.returncode, 0, v.stderr)
 
+    def test_prune_never_follows_links_out(self):
+        mk = "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n\tln -s $(CURDIR)/../outside $(ARTIFACTS_DIR)/data\n"
+        t = HEADER + fn("Fn", "provided.al2023")
+        with project({"template.yaml": t, "src/Makefile": mk, "src/bootstrap": "", "src/.lambignore": "*.tmp\n",
+                      "outside/keep.tmp": "precious", "outside/a.txt": "a"}) as d:
+            self.build(d)
+            self.assertTrue(os.path.exists(os.path.join(d, "outside/keep.tmp")))
+            self.assertIn("data/a.txt", names(self.art(d, "Fn")))
+
     def test_makefile_failure_shows_output(self):
         mk = "build-Fn:\n\t@echo make-says-no >&2; exit 3\n"
         t = HEADER + fn("Fn", "provided.al2023", extra="    Metadata:\n      BuildMethod: makefile\n")
