@@ -265,7 +265,7 @@ static int rebuild(const struct lamb_artifact_ctx *c, struct lamb_artifact *a, c
 		   const struct lamb_ignore *ig, struct lamb_err *err)
 {
 	a->up_to_date = false;
-	cleanup_free char *stage = xasprintf("%s/.tmp-%s-XXXXXX", c->build_dir, a->id);
+	cleanup_free char *stage = xasprintf("%s/.tmp-%s-%ld-XXXXXX", c->build_dir, a->id, (long)getpid());
 	cleanup_free char *tmpzip = NULL;
 	if (!mkdtemp(stage) || chmod(stage, 0755) != 0)
 		return lamb_err_set(err, "cannot create '%s': %s", stage, strerror(errno));

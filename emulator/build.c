@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -123,18 +124,36 @@ static int select_artifacts(struct plan *p, const struct lamb_model *m, const ch
 	return 0;
 }
 
-/* Leftovers of a build that was killed: staging folders, temporary zips. */
+/* The pid in a leftover's name ".tmp-ID-PID-XXXXXX" or ".ID.zip.PID.XXXXXX":
+ * the number before the last separator. */
+static long leftover_pid(const char *name)
+{
+	const char *end = name + strlen(name) - 7; /* "-XXXXXX" or ".XXXXXX" */
+	if (end <= name)
+		return 0;
+	const char *p = end;
+	while (p > name && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return p < end ? strtol(p, NULL, 10) : 0;
+}
+
+/* Leftovers of a build that was killed: staging folders, temporary zips.
+ * Those of a build still running (another lamb on the same folder) stay. */
 static void remove_leftovers(const char *dir, const char *prefix, const char *middle)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
 	struct dirent *de;
-	while ((de = readdir(d)))
-		if (str_starts(de->d_name, prefix) && strstr(de->d_name, middle)) {
-			cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
-			lamb_tree_remove(p, NULL);
-		}
+	while ((de = readdir(d))) {
+		if (!str_starts(de->d_name, prefix) || !strstr(de->d_name, middle))
+			continue;
+		long pid = leftover_pid(de->d_name);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		lamb_tree_remove(p, NULL);
+	}
 	closedir(d);
 }
 
