@@ -160,6 +160,22 @@ class BuildTest(unittest.TestCase):
                 self.assertEqual(z.read("tinypkg/__init__.py"), b"VALUE = 43\n")
 
     @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
+    def test_node_lock_file_means_npm_ci(self):
+        pkg = {"name": "fn", "version": "1.0.0"}
+        lock = {"name": "fn", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+                "packages": {"": {"name": "fn", "version": "1.0.0"}}}
+        with project({"template.yaml": HEADER + fn("Fn", "nodejs20.x"), "src/app.js": "",
+                      "src/package.json": json.dumps(pkg), "src/package-lock.json": json.dumps(lock)}) as d:
+            self.build(d)
+            self.assertIn("package-lock.json", names(self.art(d, "Fn")))
+            pkg["dependencies"] = {"left-pad": "1.3.0"}  # not in the lock: npm ci refuses
+            with open(os.path.join(d, "src/package.json"), "w") as f:
+                json.dump(pkg, f)
+            r = self.build(d, ok=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("npm ci", r.stderr)
+
+    @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
     def test_node_layer_under_nodejs(self):
         t = HEADER + layer("Lib", "lib", "nodejs20.x")
         with project({"template.yaml": t, "lib/package.json": '{"name": "lib", "version": "1.0.0"}',
