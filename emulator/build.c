@@ -28,7 +28,7 @@ struct plan {
 	const struct lamb_build_opts *o;
 	pthread_mutex_t lock; /* the progress callback, the next index */
 	size_t next;
-	int phase_layer;
+	int phase_layer, phase_follower;
 };
 
 char *lamb_build_dir(const struct lamb_model *m, const struct lamb_build_opts *o)
@@ -96,6 +96,28 @@ static void make_plan(struct plan *p, const struct lamb_model *m)
 		if (strcmp(m->functions[i].package_type, "Zip") == 0 &&
 		    buildable(m->functions[i].code_kind, m->functions[i].code))
 			add_function(p, &m->functions[i]);
+}
+
+/* Whether a and b are built the same way from the same directory, which
+ * is not so for make (the target names the resource). */
+static bool same_build(const struct lamb_artifact *a, const struct lamb_artifact *b)
+{
+	if (a->layer != b->layer || strcmp(a->src, b->src) != 0 || !str_eq(a->build_method, b->build_method) ||
+	    !str_eq(a->runtime, b->runtime))
+		return false;
+	if (str_eq(a->build_method, "makefile"))
+		return false;
+	return a->build_method || !a->runtime || !str_starts(a->runtime, "provided");
+}
+
+static void find_shared_builds(struct plan *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		for (size_t j = 0; j < i && p->v[i].selected; j++)
+			if (p->v[j].selected && !p->v[j].same_as && same_build(&p->v[i], &p->v[j])) {
+				p->v[i].same_as = &p->v[j];
+				break;
+			}
 }
 
 static int select_artifacts(struct plan *p, const struct lamb_model *m, const char *only, struct lamb_err *err)
@@ -177,7 +199,10 @@ static int open_plan(struct plan *p, const struct lamb_model *m, const struct la
 		.no_cached = o->no_cached, .mtime = lamb_zip_default_mtime(),
 	};
 	make_plan(p, m);
-	return select_artifacts(p, m, o->only, err);
+	if (select_artifacts(p, m, o->only, err) < 0)
+		return -1;
+	find_shared_builds(p);
+	return 0;
 }
 
 static void close_plan(struct plan *p)
@@ -240,7 +265,7 @@ static void build_one(struct plan *p, struct lamb_artifact *a)
 
 static bool in_phase(const struct plan *p, const struct lamb_artifact *a)
 {
-	return a->selected && a->layer == (p->phase_layer != 0);
+	return a->selected && a->layer == (p->phase_layer != 0) && (a->same_as != NULL) == (p->phase_follower != 0);
 }
 
 static void *worker(void *arg)
@@ -268,9 +293,10 @@ static int jobs(const struct lamb_build_opts *o)
 	return n > 0 ? (int)(n > 64 ? 64 : n) : 1;
 }
 
-static void run_phase(struct plan *p, int layer)
+static void run_phase(struct plan *p, int layer, int follower)
 {
 	p->phase_layer = layer;
+	p->phase_follower = follower;
 	p->next = 0;
 	int n = jobs(p->o);
 	if (n <= 1) {
@@ -303,8 +329,10 @@ static int save_manifest(struct plan *p, struct lamb_err *err)
 
 static int run(struct plan *p, struct lamb_err *err)
 {
-	run_phase(p, 1);
-	run_phase(p, 0);
+	run_phase(p, 1, 0);
+	run_phase(p, 1, 1);
+	run_phase(p, 0, 0);
+	run_phase(p, 0, 1);
 	if (save_manifest(p, err) < 0)
 		return -1;
 	size_t failed = 0, selected = 0;

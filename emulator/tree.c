@@ -197,7 +197,7 @@ int lamb_tree_scan(struct lamb_tree *t, const char *root, const struct lamb_tree
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
+int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -248,7 +248,7 @@ int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err 
 		} else if (S_ISLNK(e->mode)) {
 			if (symlink(e->link, to) != 0)
 				return lamb_err_set(err, "cannot create link '%s': %s", to, strerror(errno));
-		} else if (copy_file(e->src, to, e->mode, err) < 0) {
+		} else if (lamb_tree_copy_file(e->src, to, e->mode, err) < 0) {
 			return -1;
 		}
 	}

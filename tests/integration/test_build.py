@@ -102,6 +102,26 @@ class BuildTest(unittest.TestCase):
             self.assertIn("python/tinypkg/__init__.py", n)
             self.assertFalse([x for x in n if not x.startswith("python/")])
 
+    def test_functions_sharing_code_are_built_once(self):
+        t = HEADER + fn("A") + fn("B") + fn("C", extra="      Timeout: 9\n")
+        with project({"template.yaml": t, "src/app.py": "",
+                      "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
+            write_wheel(os.path.join(d, "src/wheels/tinypkg-1.0-py3-none-any.whl"))
+            fake = os.path.join(d, "bin")
+            os.makedirs(fake)
+            log = os.path.join(d, "pip.log")
+            with open(os.path.join(fake, "python3.11"), "w") as f:
+                f.write(f"#!/bin/sh\ncase \"$*\" in *pip*) echo run >> {log};; esac\n"
+                        f"exec {sys.executable} \"$@\"\n")
+            os.chmod(os.path.join(fake, "python3.11"), 0o755)
+            env = offline_env(PATH=fake + os.pathsep + os.environ["PATH"])
+            self.build(d, "--parallel", env=env)
+            with open(log) as f:
+                self.assertEqual(f.read(), "run\n")
+            self.assertEqual(len({sha(self.art(d, x)) for x in "ABC"}), 1)
+            self.assertIn("tinypkg/__init__.py", names(self.art(d, "C")))
+            self.assertTrue(os.path.isfile(os.path.join(d, ".lamb/build/C/tinypkg/__init__.py")))
+
     def test_failing_pip_keeps_previous_artifact(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "",
                       "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
