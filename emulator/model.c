@@ -111,15 +111,39 @@ struct lamb_kvs prop_kvs(struct builder *b, const struct lamb_node *props, const
 	return out;
 }
 
+/* Lexical normalisation: no "." or empty segments, ".." folded, no trailing
+ * slash. Symlinks are kept as the user wrote them. */
+static void normalise(char *path)
+{
+	char *out = path, *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		char *seg = p;
+		while (*p && *p != '/')
+			p++;
+		size_t len = (size_t)(p - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
 const char *model_path(struct builder *b, const char *path)
 {
 	char *joined = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", b->m->dir, path);
-	char resolved[PATH_MAX];
-	const char *out;
-	if (realpath(joined, resolved))
-		out = lamb_arena_strdup(b->a, resolved);
-	else
-		out = lamb_arena_strdup(b->a, joined);
+	normalise(joined);
+	const char *out = lamb_arena_strdup(b->a, joined);
 	free(joined);
 	return out;
 }

@@ -59,7 +59,7 @@ static const char *resolve_str(struct lamb_resolver *r, const struct lamb_node *
 static struct lamb_node *resolve_list(struct lamb_resolver *r, const struct lamb_node *n,
 				      const char *fn, size_t min, size_t max)
 {
-	struct lamb_node *v = n->kind == LAMB_SEQ ? (struct lamb_node *)n : resolve(r, n);
+	struct lamb_node *v = resolve(r, n);
 	if (!v || v->kind != LAMB_SEQ || v->len < min || (max && v->len > max)) {
 		if (max == min)
 			lamb_error(r->diags, &n->mark, "%s takes a list of %zu items", fn, min);
@@ -94,6 +94,8 @@ bool lamb_resolve_known_id(const struct lamb_resolver *r, const char *id)
 		return true;
 	if (str_starts(id, "ServerlessRestApi") || str_starts(id, "ServerlessHttpApi"))
 		return true;
+	if (strchr(id, '.'))
+		return false;
 	for (size_t i = 0; i < r->nresources; i++) {
 		const struct lamb_res_entry *e = &r->resources[i];
 		if (str_starts(id, e->id) && str_starts(e->type, "AWS::Serverless::"))
@@ -207,8 +209,7 @@ static const char *sub_var(struct lamb_resolver *r, const char *name, const stru
 	const struct lamb_node *given = lamb_node_get(vars, name);
 	if (given) {
 		v = resolve(r, given);
-	} else if (param(r, name) || pseudo(r, name) || lamb_resolve_known_id(r, name) ||
-		   !strchr(name, '.')) {
+	} else if (!strchr(name, '.') || param(r, name) || pseudo(r, name)) {
 		v = ref_value(r, name, at);
 	} else {
 		const char *dot = strchr(name, '.');
@@ -345,23 +346,12 @@ static struct lamb_node *fn_select(struct lamb_resolver *r, const struct lamb_no
 
 static struct lamb_node *fn_base64(struct lamb_resolver *r, const struct lamb_node *n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *s = resolve_str(r, arg_of(n), "Fn::Base64's argument");
 	if (!s)
 		return empty(r, n);
-	size_t len = strlen(s);
-	char *out = lamb_arena_alloc(r->arena, (len + 2) / 3 * 4 + 1);
-	char *o = out;
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = p[i] << 16 | (i + 1 < len ? p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-		*o++ = tab[v >> 18 & 63];
-		*o++ = tab[v >> 12 & 63];
-		*o++ = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		*o++ = i + 2 < len ? tab[v & 63] : '=';
-	}
-	struct lamb_node *v = scalar_at(r, "", n);
-	v->str = out;
+	char *enc = lamb_base64_encode(s, strlen(s));
+	struct lamb_node *v = scalar_at(r, enc, n);
+	free(enc);
 	return v;
 }
 

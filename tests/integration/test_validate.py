@@ -36,6 +36,41 @@ class Validate(unittest.TestCase):
             self.assertEqual(diags[0]["line"], 1)
             self.assertEqual(diags[0]["severity"], "error")
 
+    def test_every_problem_reported_in_order(self):
+        tmpl = ("Transform: AWS::Serverless-2016-10-31\n"
+                "Resources:\n"
+                "  Fn:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties:\n"
+                "      Runtime: python3.12\n"
+                "      Handler: app.handler\n"
+                "      Timeout: 0\n"
+                "      MemorySize: 99999\n"
+                "      Environment: {Variables: {A: !Ref Missing}}\n"
+                "  Old:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties: {Runtime: nodejs12.x, Handler: a.b}\n")
+        with project({"template.yaml": tmpl}) as d:
+            r = run("validate", cwd=d)
+            self.assertEqual(r.returncode, 1)
+            lines = [l for l in r.stderr.splitlines() if ": error: " in l or ": warning: " in l]
+            self.assertEqual([l.split(": ")[0] for l in lines if ": error: " in l],
+                             ["template.yaml:8:16", "template.yaml:9:19", "template.yaml:10:36"])
+            self.assertIn("Timeout 0 is out of range (1 to 900)", r.stderr)
+            self.assertIn("Ref to undefined parameter or resource 'Missing'", r.stderr)
+            self.assertIn("template.yaml:13:27: warning: Runtime 'nodejs12.x' is deprecated", r.stderr)
+
+    def test_warnings_alone_pass(self):
+        tmpl = ("Transform: AWS::Serverless-2016-10-31\n"
+                "Resources:\n"
+                "  Fn:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties: {CodeUri: missing/, Runtime: python3.8, Handler: a.b}\n")
+        with project({"template.yaml": tmpl}) as d:
+            r = run("validate", cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("warning: code of 'Fn' does not exist (yet)", r.stderr)
+
     def test_usage(self):
         r = run("validate", "--bogus")
         self.assertEqual(r.returncode, 2)

@@ -1,0 +1,200 @@
+/* The model's functions, layers, APIs and routes, and the checks that
+ * lamb validate reports with their positions. */
+#include "unit.h"
+
+static void test_routes_and_implicit_apis(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Resources:\n"
+				"  MyApi:\n"
+				"    Type: AWS::Serverless::Api\n"
+				"    Properties: {StageName: v1, Variables: {k: v}}\n"
+				"  MyHttp:\n"
+				"    Type: AWS::Serverless::HttpApi\n"
+				"    Properties: {StageName: beta}\n"
+				"  Fn:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      Handler: a.b\n"
+				"      Runtime: python3.12\n"
+				"      Events:\n"
+				"        Rest: {Type: Api, Properties: {Path: '/items/{id}', Method: get}}\n"
+				"        RestAny: {Type: Api, Properties: {Path: '/{proxy+}', Method: any, RestApiId: !Ref MyApi}}\n"
+				"        Http: {Type: HttpApi, Properties: {Path: /h, Method: POST, PayloadFormatVersion: '1.0'}}\n"
+				"        HttpExplicit: {Type: HttpApi, Properties: {Path: /e, Method: get, ApiId: !Ref MyHttp}}\n"
+				"        Default: {Type: HttpApi}\n"
+				"        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:1:q}}\n");
+	dump_diags(l);
+	assert_int_equal(l->diags.errors, 0);
+	assert_int_equal(l->m->napis, 4);
+	assert_int_equal(l->m->nroutes, 5);
+	const struct lamb_route *r = l->m->routes;
+	assert_string_equal(r[0].method, "GET");
+	assert_string_equal(r[0].path, "/items/{id}");
+	assert_string_equal(r[0].api->logical_id, "ServerlessRestApi");
+	assert_string_equal(r[0].api->stage, "Prod");
+	assert_string_equal(r[0].payload_format, "1.0");
+	assert_string_equal(r[1].method, "ANY");
+	assert_string_equal(r[1].api->logical_id, "MyApi");
+	assert_string_equal(r[1].api->stage, "v1");
+	assert_string_equal(r[2].api->logical_id, "ServerlessHttpApi");
+	assert_string_equal(r[2].api->stage, "$default");
+	assert_string_equal(r[2].payload_format, "1.0");
+	assert_string_equal(r[3].api->logical_id, "MyHttp");
+	assert_string_equal(r[3].payload_format, "2.0");
+	assert_true(r[4].is_default);
+	assert_string_equal(r[4].path, "$default");
+	assert_int_equal(lamb_model_function(l->m, "Fn")->nevents, 6);
+	unload(l);
+}
+
+static void test_function_values(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Resources:\n"
+				"  Layer:\n"
+				"    Type: AWS::Serverless::LayerVersion\n"
+				"    Properties: {ContentUri: layer/, CompatibleRuntimes: [python3.12], LayerName: deps}\n"
+				"    Metadata: {BuildMethod: python3.12}\n"
+				"  Local:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      CodeUri: src/\n"
+				"      Handler: app.handler\n"
+				"      Runtime: python3.12\n"
+				"      FunctionName: my-fn\n"
+				"      ReservedConcurrentExecutions: 4\n"
+				"      Layers: [!Ref Layer, arn:aws:lambda:us-east-1:1:layer:x:2]\n"
+				"  InS3:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {CodeUri: {Bucket: b, Key: k.zip}, Handler: a.b, Runtime: nodejs22.x}\n"
+				"  Inline:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {InlineCode: 'def h(e, c): pass', Handler: index.h, Runtime: python3.12}\n"
+				"  Java:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {CodeUri: j/, Handler: a::b, Runtime: java21}\n"
+				"  Classic:\n"
+				"    Type: AWS::Lambda::Function\n"
+				"    Properties: {Code: {S3Bucket: b, S3Key: k}, Handler: a.b, Runtime: python3.12}\n");
+	const struct lamb_function *f = lamb_model_function(l->m, "Local");
+	assert_string_equal(f->code, "/tmp/src");
+	assert_int_equal(f->code_kind, LAMB_CODE_LOCAL);
+	assert_string_equal(f->name, "my-fn");
+	assert_string_equal(f->arn, "arn:aws:lambda:eu-west-1:123456789012:function:my-fn");
+	assert_int_equal(f->reserved_concurrency, 4);
+	assert_int_equal(f->memory_mb, 128);
+	assert_int_equal(f->timeout_s, 3);
+	assert_string_equal(f->architectures.v[0], "x86_64");
+	assert_int_equal(f->nlayers, 2);
+	assert_non_null(f->layers[0].layer);
+	assert_string_equal(f->layers[0].layer->logical_id, "Layer");
+	assert_string_equal(f->layers[0].layer->build_method, "python3.12");
+	assert_string_equal(f->layers[0].layer->name, "deps");
+	assert_null(f->layers[1].layer);
+	assert_null(f->local_reason);
+	f = lamb_model_function(l->m, "InS3");
+	assert_string_equal(f->code, "s3://b/k.zip");
+	assert_non_null(strstr(f->local_reason, "S3"));
+	f = lamb_model_function(l->m, "Inline");
+	assert_int_equal(f->code_kind, LAMB_CODE_INLINE);
+	assert_null(f->local_reason);
+	assert_non_null(strstr(lamb_model_function(l->m, "Java")->local_reason, "java21"));
+	assert_string_equal(lamb_model_function(l->m, "Classic")->code, "s3://b/k");
+	assert_true(has_diag(l, LAMB_WARNING, 10, "code of 'Local' does not exist (yet)"));
+	assert_int_equal(l->diags.errors, 0);
+	assert_int_equal(l->m->nresources, 6);
+	unload(l);
+}
+
+static void test_every_error_reported(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Resources:\n"
+				"  NoType:\n"
+				"    Properties: {}\n"
+				"  Fn:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      Runtime: python9.9\n"
+				"      Timeout: 901\n"
+				"      MemorySize: 64\n"
+				"      Environment: [not, a, map]\n"
+				"      Layers: [a, b, c, d, e, f]\n"
+				"      Events:\n"
+				"        E1: {Type: Api, Properties: {Path: /x}}\n"
+				"        E2: {Type: S3, Properties: {Bucket: b}}\n"
+				"        E3: {Type: Carrier}\n"
+				"  NoHandler:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Runtime: nodejs20.x, Timeout: soon}\n"
+				"  Old:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Runtime: python2.7, Handler: a.b}\n"
+				"  Custom:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Runtime: provided.al2023}\n");
+	dump_diags(l);
+	assert_true(has_diag(l, LAMB_ERROR, 3, "resource 'NoType' has no Type"));
+	assert_true(has_diag(l, LAMB_ERROR, 8, "unknown Runtime 'python9.9'"));
+	assert_true(has_diag(l, LAMB_ERROR, 9, "Timeout 901 is out of range (1 to 900)"));
+	assert_true(has_diag(l, LAMB_ERROR, 10, "MemorySize 64 is out of range (128 to 10240)"));
+	assert_true(has_diag(l, LAMB_ERROR, 11, "Environment must be a mapping, not a list"));
+	assert_true(has_diag(l, LAMB_ERROR, 12, "has 6 layers; Lambda allows at most 5"));
+	assert_true(has_diag(l, LAMB_ERROR, 14, "event 'E1' (Api) needs the property Method"));
+	assert_true(has_diag(l, LAMB_ERROR, 15, "event 'E2' (S3) needs the property Events"));
+	assert_true(has_diag(l, LAMB_ERROR, 16, "unknown Type 'Carrier'"));
+	assert_true(has_diag(l, LAMB_ERROR, 18, "'NoHandler' has no Handler"));
+	assert_true(has_diag(l, LAMB_ERROR, 19, "Timeout must be a whole number, not 'soon'"));
+	assert_true(has_diag(l, LAMB_WARNING, 22, "'python2.7' is deprecated"));
+	assert_int_equal(l->diags.errors, 11); /* provided needs no Handler */
+	unload(l);
+}
+
+static void test_conditions_drop_resources(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Parameters: {Env: {Type: String, Default: dev}}\n"
+				"Conditions: {IsProd: !Equals [!Ref Env, prod]}\n"
+				"Resources:\n"
+				"  ProdOnly:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Condition: IsProd\n"
+				"    Properties: {Handler: a.b, Runtime: python3.12}\n"
+				"  Always:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Handler: a.b, Runtime: python3.12}\n");
+	assert_int_equal(l->diags.errors, 0);
+	assert_int_equal(l->m->nfunctions, 1);
+	assert_string_equal(l->m->functions[0].logical_id, "Always");
+	unload(l);
+}
+
+static void test_not_a_template(void **state)
+{
+	(void)state;
+	struct loaded *l = load("- just\n- a list\n");
+	assert_non_null(l->m);
+	assert_true(has_diag(l, LAMB_ERROR, 1, "must be a mapping of sections"));
+	unload(l);
+	l = load(HEADER "Resourcez: {}\n");
+	assert_true(has_diag(l, LAMB_ERROR, 2, "unknown top-level section 'Resourcez'"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "no Resources section"));
+	unload(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_routes_and_implicit_apis),
+		cmocka_unit_test(test_function_values),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_conditions_drop_resources),
+		cmocka_unit_test(test_not_a_template),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,176 @@
+/* Parameters: the three --parameter-overrides forms, defaults, and the
+ * checks CloudFormation makes on a value. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static const char *tmpl =
+	HEADER
+	"Parameters:\n"
+	"  Stage: {Type: String, Default: dev, AllowedValues: [dev, prod]}\n"
+	"  Size: {Type: Number, Default: 5, MinValue: 1, MaxValue: 10}\n"
+	"  Name: {Type: String, Default: abc, AllowedPattern: '[a-z]+', MaxLength: 5}\n"
+	"  Ids: {Type: List<Number>, Default: '1,2'}\n"
+	"  Required: {Type: String}\n"
+	"Resources:\n"
+	"  Fn:\n"
+	"    Type: AWS::Serverless::Function\n"
+	"    Properties:\n"
+	"      Handler: a.b\n"
+	"      Runtime: python3.12\n"
+	"      Timeout: !Ref Size\n"
+	"      Environment:\n"
+	"        Variables:\n"
+	"          STAGE: !Ref Stage\n"
+	"          NAME: !Ref Name\n"
+	"          REQ: !Ref Required\n"
+	"          ID: !Select [1, !Ref Ids]\n";
+
+static struct loaded *with(const char *const *words)
+{
+	struct lamb_overrides ov;
+	lamb_overrides_init(&ov);
+	for (; *words; words++) {
+		struct lamb_err err;
+		if (lamb_overrides_add(&ov, *words, &err) < 0)
+			fail_msg("%s", err.msg);
+	}
+	struct loaded *l = load_with(tmpl, &ov);
+	lamb_overrides_release(&ov);
+	return l;
+}
+
+static void test_missing_value_names_parameter(void **state)
+{
+	(void)state;
+	const char *none[] = { NULL };
+	struct loaded *l = with(none);
+	assert_true(has_diag(l, LAMB_ERROR, 7, "parameter 'Required' has no value"));
+	assert_true(has_diag(l, LAMB_ERROR, 7, "--parameter-overrides Required=VALUE"));
+	assert_int_equal(l->diags.errors, 1);
+	unload(l);
+}
+
+static void test_plain_form(void **state)
+{
+	(void)state;
+	const char *w[] = { "Required=r1", "Stage=prod", NULL };
+	struct loaded *l = with(w);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(env_of(l, "Fn", "REQ"), "r1");
+	assert_string_equal(env_of(l, "Fn", "STAGE"), "prod");
+	assert_string_equal(env_of(l, "Fn", "ID"), "2");
+	assert_int_equal(lamb_model_function(l->m, "Fn")->timeout_s, 5);
+	unload(l);
+}
+
+static void test_one_word_many_overrides(void **state)
+{
+	(void)state;
+	const char *w[] = { "Required='two words' Size=7", NULL };
+	struct loaded *l = with(w);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(env_of(l, "Fn", "REQ"), "two words");
+	assert_int_equal(lamb_model_function(l->m, "Fn")->timeout_s, 7);
+	unload(l);
+}
+
+static void test_cloudformation_form(void **state)
+{
+	(void)state;
+	const char *w[] = { "ParameterKey=Required,ParameterValue=a,b", "ParameterKey=Name,ParameterValue=xyz", NULL };
+	struct loaded *l = with(w);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(env_of(l, "Fn", "REQ"), "a,b");
+	assert_string_equal(env_of(l, "Fn", "NAME"), "xyz");
+	unload(l);
+}
+
+static void test_file_forms(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/lamb-params-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *json = "[{\"ParameterKey\": \"Required\", \"ParameterValue\": \"from-file\"},"
+			   " {\"ParameterKey\": \"Size\", \"ParameterValue\": 9}]";
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	char word[64];
+	snprintf(word, sizeof(word), "file://%s", path);
+	const char *w[] = { word, NULL };
+	struct loaded *l = with(w);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(env_of(l, "Fn", "REQ"), "from-file");
+	assert_int_equal(lamb_model_function(l->m, "Fn")->timeout_s, 9);
+	unload(l);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	json = "{\"Required\": \"obj\"}";
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	l = with(w);
+	assert_string_equal(env_of(l, "Fn", "REQ"), "obj");
+	unload(l);
+	unlink(path);
+}
+
+static void test_bad_words(void **state)
+{
+	(void)state;
+	struct lamb_overrides ov;
+	struct lamb_err err;
+	lamb_overrides_init(&ov);
+	assert_int_equal(lamb_overrides_add(&ov, "novalue", &err), -1);
+	assert_non_null(strstr(err.msg, "expected NAME=VALUE"));
+	assert_int_equal(lamb_overrides_add(&ov, "ParameterKey=X", &err), -1);
+	assert_int_equal(lamb_overrides_add(&ov, "file:///nonexistent/p.json", &err), -1);
+	assert_non_null(strstr(err.msg, "cannot read parameter file"));
+	assert_int_equal(lamb_overrides_add(&ov, "A='open", &err), -1);
+	lamb_overrides_release(&ov);
+}
+
+static void test_value_checks(void **state)
+{
+	(void)state;
+	const char *w[] = { "Required=x", "Stage=qa", "Size=11", "Name=ABC", NULL };
+	struct loaded *l = with(w);
+	assert_true(has_diag(l, LAMB_ERROR, 0, "'qa' is not one of its AllowedValues"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "outside MinValue 1 / MaxValue 10"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "does not match AllowedPattern"));
+	assert_int_equal(l->diags.errors, 3);
+	unload(l);
+	const char *w2[] = { "Required=x", "Size=lots", "Ids=1,x", "Name=abcdefg", NULL };
+	l = with(w2);
+	assert_true(has_diag(l, LAMB_ERROR, 0, "is a Number but its value is 'lots'"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "List<Number> but holds 'x'"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "longer than its MaxLength 5"));
+	unload(l);
+}
+
+static void test_unknown_override_warns(void **state)
+{
+	(void)state;
+	const char *w[] = { "Required=x", "Typo=1", NULL };
+	struct loaded *l = with(w);
+	assert_int_equal(l->diags.errors, 0);
+	assert_true(has_diag(l, LAMB_WARNING, 0, "'Typo', which the template does not declare"));
+	unload(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_missing_value_names_parameter),
+		cmocka_unit_test(test_plain_form),
+		cmocka_unit_test(test_one_word_many_overrides),
+		cmocka_unit_test(test_cloudformation_form),
+		cmocka_unit_test(test_file_forms),
+		cmocka_unit_test(test_bad_words),
+		cmocka_unit_test(test_value_checks),
+		cmocka_unit_test(test_unknown_override_warns),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
