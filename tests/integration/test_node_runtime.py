@@ -248,6 +248,16 @@ class NodeRuntime(unittest.TestCase):
                         env={"NODE_PATH": os.path.join(layer.name, "nodejs", "node_modules")})
         self.assertEqual(self.invoke_ok(rt), "from layer")
 
+    def test_chunked_answers_and_connection_close(self):
+        for chunked, close in ((True, False), (False, True), (True, True)):
+            with self.subTest(chunked=chunked, close=close):
+                rt = self.start("app.echo")
+                rt.api.chunked, rt.api.close_connections = chunked, close
+                for n in range(3):
+                    event = {"n": n, "pad": "z" * 5000}
+                    self.assertEqual(self.invoke_ok(rt, event)["event"], event)
+                self.assertEqual(rt.api.connections, 6 if close else 1)
+
     def test_one_connection_reused(self):
         rt = self.start("app.pid")
         pids = {self.invoke_ok(rt) for _ in range(20)}
