@@ -392,7 +392,6 @@ def invoke_loop(client, handler):
     encode = json.JSONEncoder(default=default_encoder).encode
     loads = json.loads
     environ = os.environ
-    stdout = sys.stdout
     next_path = API_PREFIX + "/invocation/next"
     while True:
         status, headers, body = client.request("GET", next_path)
@@ -418,7 +417,7 @@ def invoke_loop(client, handler):
         if error is None:
             try:
                 payload = encode(result).encode("utf-8")
-            except (TypeError, ValueError, OverflowError) as e:
+            except Exception as e:  # TypeError, ValueError (circular), RecursionError
                 error = error_body("Runtime.MarshalError", "Unable to marshal response: %s" % e,
                                    [], request_id)
         if error is not None:
@@ -426,7 +425,7 @@ def invoke_loop(client, handler):
             client.post("/invocation/%s/error" % request_id,
                         json.dumps(error).encode("utf-8"), error["errorType"])
         else:
-            stdout.flush()
+            sys.stdout.flush()  # the function's last words before END, even without a newline
             client.post("/invocation/%s/response" % request_id, payload)
 
 
