@@ -39,5 +39,6 @@ void print_help(const struct lamb_command *c, FILE *out);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
+int cmd_local_start_api(int argc, char **argv);
 
 #endif
