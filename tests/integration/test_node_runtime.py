@@ -240,6 +240,27 @@ class NodeRuntime(unittest.TestCase):
         self.assertRegex(out, r"\t%s\tERROR\tan error line\n" % inv.id)
         self.assertIn("raw stdout\n", out)
 
+    def test_json_log_format_and_levels(self):
+        rt = self.start("app.logs", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        inv = rt.api.submit({"n": 5})
+        self.assertEqual(rt.api.wait(inv, alive=rt.alive).json(), "ok")
+        records = [json.loads(line) for line in rt.stdout().splitlines() if line.startswith("{")]
+        self.assertEqual([(r["level"], r["message"]) for r in records],
+                         [("INFO", "logged 5"), ("ERROR", "an error line")])
+        self.assertEqual(records[0]["requestId"], inv.id)
+        self.assertRegex(records[0]["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        rt = self.start("app.logs", env={"AWS_LAMBDA_LOG_FORMAT": "JSON",
+                                         "AWS_LAMBDA_LOG_LEVEL": "ERROR"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1}), "ok")
+        self.assertNotIn("logged 1", rt.stdout())
+        self.assertIn("an error line", rt.stdout())
+        rt = self.start("app.fail", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        self.assertEqual(rt.invoke({"x": 1}).kind, "error")
+        record = json.loads(rt.stdout().splitlines()[-1])
+        self.assertEqual((record["level"], record["message"], record["errorType"]),
+                         ("ERROR", "Invoke Error", "TypeError"))
+        self.assertIsInstance(record["stackTrace"], list)
+
     def test_node_path_layer(self):
         layer = lambtest.project({"nodejs/node_modules/layermod/index.js":
                                   "exports.value = 'from layer';\n"})
