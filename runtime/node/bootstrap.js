@@ -283,6 +283,25 @@ async function loadModule(root, name) {
   throw error;
 }
 
+// Lambda's nodejs24.x refuses handlers that declare a callback parameter (whether or not they
+// also return a promise); the older runtimes warn at init.
+const CALLBACK_DOCS = 'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
+function checkCallbackHandler() {
+  const runtime = /nodejs(\d+)/.exec(env.AWS_EXECUTION_ENV || '');
+  if (runtime && Number(runtime[1]) >= 24) {
+    throw new InitError('Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting ' +
+      'with Node.js 24. You need to modify this function to use a supported handler ' +
+      `signature to use Node.js 24 or later. ${CALLBACK_DOCS}`);
+  }
+  if (env.AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING) return;
+  console.warn('WARN: AWS Lambda has removed support for callback-based function handlers ' +
+    'starting with Node.js 24. You will need to modify this function to use a supported ' +
+    'handler signature when upgrading to Node.js 24 or later. To disable this warning, set ' +
+    `the AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING environment variable. ${CALLBACK_DOCS}`);
+}
+
 async function loadHandler(root, spec) {
   const { module, names } = splitHandler(spec);
   let value;
@@ -304,6 +323,7 @@ async function loadHandler(root, spec) {
   if (typeof value !== 'function') {
     throw new InitError('Runtime.HandlerNotFound', `${spec} is not a function`);
   }
+  if (value.length >= 3) checkCallbackHandler();
   return value;
 }
 

@@ -152,6 +152,26 @@ class NodeRuntime(unittest.TestCase):
         rt = self.start("app.legacy")
         self.assertEqual(self.invoke_ok(rt), {"legacy": True})
 
+    def test_callback_handlers_by_runtime_version(self):
+        rt = self.start("app.callback", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs22.x"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1})["via"], "callback")
+        self.assertRegex(rt.stdout(), r"\tundefined\tWARN\tWARN: AWS Lambda has removed support "
+                                      r"for callback-based function handlers")
+        rt = self.start("app.callback", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs22.x",
+                                             "AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1})["via"], "callback")
+        self.assertNotIn("WARN", rt.stdout())
+        for handler in ("app.callback", "app.legacy3"):
+            with self.subTest(handler=handler):
+                files = {"app.js": APP_JS + "exports.legacy3 = async (e, c, cb) => 1;\n"}
+                rt = self.start(handler, files, env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs24.x"})
+                out = rt.invoke({})
+                self.assertEqual(out.kind, "init_error")
+                self.assertEqual(out.json()["errorType"], "Runtime.CallbackHandlerDeprecated")
+                self.assertIn("starting with Node.js 24", out.json()["errorMessage"])
+        rt = self.start("app.echo", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs24.x"})
+        self.assertEqual(self.invoke_ok(rt)["event"], {})
+
     def test_callback_waits_for_empty_event_loop(self):
         rt = self.start("app.waits")
         t0 = time.monotonic()
