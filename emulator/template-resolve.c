@@ -346,23 +346,12 @@ static struct lamb_node *fn_select(struct lamb_resolver *r, const struct lamb_no
 
 static struct lamb_node *fn_base64(struct lamb_resolver *r, const struct lamb_node *n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *s = resolve_str(r, arg_of(n), "Fn::Base64's argument");
 	if (!s)
 		return empty(r, n);
-	size_t len = strlen(s);
-	char *out = lamb_arena_alloc(r->arena, (len + 2) / 3 * 4 + 1);
-	char *o = out;
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = p[i] << 16 | (i + 1 < len ? p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-		*o++ = tab[v >> 18 & 63];
-		*o++ = tab[v >> 12 & 63];
-		*o++ = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		*o++ = i + 2 < len ? tab[v & 63] : '=';
-	}
-	struct lamb_node *v = scalar_at(r, "", n);
-	v->str = out;
+	char *enc = lamb_base64_encode(s, strlen(s));
+	struct lamb_node *v = scalar_at(r, enc, n);
+	free(enc);
 	return v;
 }
 

@@ -172,3 +172,90 @@ char *lamb_read_file(const char *path, size_t *len)
 		*len = b.len;
 	return lamb_buf_steal(&b);
 }
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *lamb_base64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < len ? (unsigned)p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+		*o++ = b64[v >> 18 & 63];
+		*o++ = b64[v >> 12 & 63];
+		*o++ = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		*o++ = i + 2 < len ? b64[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+	return p ? (int)(p - b64) : -1;
+}
+
+void *lamb_base64_decode(const char *s, size_t len, size_t *out_len)
+{
+	unsigned char *out = xmalloc(len / 4 * 3 + 3);
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	size_t i = 0;
+	for (; i < len && s[i] != '='; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			continue;
+		int v = b64_value(s[i]);
+		if (v < 0) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (; i < len; i++) {
+		if (s[i] != '=' && s[i] != '\n' && s[i] != '\r') {
+			free(out);
+			return NULL;
+		}
+	}
+	*out_len = n;
+	return out;
+}
+
+bool lamb_utf8_valid(const void *data, size_t len)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		unsigned c = *p++;
+		int more;
+		unsigned min;
+		if (c < 0x80)
+			continue;
+		if ((c & 0xE0) == 0xC0) {
+			more = 1, min = 0x80, c &= 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			more = 2, min = 0x800, c &= 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			more = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return false;
+		}
+		if (end - p < more)
+			return false;
+		for (int i = 0; i < more; i++) {
+			if ((*p & 0xC0) != 0x80)
+				return false;
+			c = c << 6 | (*p++ & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return false;
+	}
+	return true;
+}

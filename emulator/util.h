@@ -43,6 +43,14 @@ bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
 bool str_eq(const char *a, const char *b); /* NULL-safe */
 
+/* Base64 (RFC 4648, with padding). encode returns a NUL-terminated string;
+ * decode returns NULL on malformed input. Both: caller frees. */
+char *lamb_base64_encode(const void *data, size_t len);
+void *lamb_base64_decode(const char *s, size_t len, size_t *out_len);
+
+/* Whether the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
+bool lamb_utf8_valid(const void *data, size_t len);
+
 /* Reads a whole file; NULL with errno set on failure. Caller frees. */
 char *lamb_read_file(const char *path, size_t *len);
 

@@ -1,0 +1,251 @@
+/* From a function's result to the HTTP response API Gateway would send.
+ * Anything API Gateway would call a malformed response becomes its 502,
+ * with the reason returned for the log; a header value carrying CR or LF
+ * never reaches the wire. */
+#include "apigw.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+void lamb_http_response_init(struct lamb_http_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = 200;
+}
+
+static void clear(struct lamb_http_response *r)
+{
+	for (size_t i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	r->nheaders = 0;
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+void lamb_http_response_release(struct lamb_http_response *r)
+{
+	if (!r)
+		return;
+	clear(r);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+void lamb_http_response_add_header(struct lamb_http_response *r, const char *name, const char *value)
+{
+	r->headers = xgrow(r->headers, &r->cap, r->nheaders + 1, sizeof(*r->headers));
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void lamb_http_response_message(struct lamb_http_response *r, int status, const char *message)
+{
+	clear(r);
+	r->status = status;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "message", message);
+	r->body = cJSON_PrintUnformatted(o);
+	r->body_len = strlen(r->body);
+	cJSON_Delete(o);
+	lamb_http_response_add_header(r, "Content-Type", "application/json");
+}
+
+static bool has_header(const struct lamb_http_response *r, const char *name, const char *value)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0 && (!value || strcmp(r->headers[i].value, value) == 0))
+			return true;
+	return false;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 127 || strchr("()<>@,;:\\\"/[]?={}", *s))
+			return false;
+	return true;
+}
+
+/* A header value as API Gateway accepts it: a string, number or boolean. */
+static char *scalar_text(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	if (cJSON_IsBool(v))
+		return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
+	if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		if (d == floor(d) && fabs(d) < 1e15)
+			return xasprintf("%.0f", d);
+		return xasprintf("%g", d);
+	}
+	return NULL;
+}
+
+static int add_checked(struct lamb_http_response *r, const char *name, const cJSON *v, struct lamb_err *err)
+{
+	if (!valid_name(name))
+		return lamb_err_set(err, "header name '%s' is not a valid HTTP token", name);
+	char *text = scalar_text(v);
+	if (!text)
+		return lamb_err_set(err, "header '%s' must be a string, number or boolean", name);
+	if (strpbrk(text, "\r\n")) {
+		free(text);
+		return lamb_err_set(err, "header '%s' has a CR or LF in its value", name);
+	}
+	if (!has_header(r, name, text))
+		lamb_http_response_add_header(r, name, text);
+	free(text);
+	return 0;
+}
+
+static int read_status(const cJSON *o, struct lamb_http_response *out, struct lamb_err *err)
+{
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "statusCode");
+	double d;
+	if (!sc) {
+		out->status = 200;
+		return 0;
+	}
+	if (cJSON_IsNumber(sc))
+		d = sc->valuedouble;
+	else if (cJSON_IsString(sc) && *sc->valuestring && strspn(sc->valuestring, "0123456789") == strlen(sc->valuestring))
+		d = atof(sc->valuestring);
+	else
+		return lamb_err_set(err, "statusCode must be an integer");
+	if (d != floor(d) || d < 100 || d > 599)
+		return lamb_err_set(err, "statusCode %g is not an HTTP status", d);
+	out->status = (int)d;
+	return 0;
+}
+
+static int read_headers(const cJSON *o, struct lamb_http_response *out, struct lamb_err *err)
+{
+	const cJSON *multi = cJSON_GetObjectItemCaseSensitive(o, "multiValueHeaders");
+	const cJSON *single = cJSON_GetObjectItemCaseSensitive(o, "headers");
+	const cJSON *h, *v;
+	if (multi && !cJSON_IsNull(multi) && !cJSON_IsObject(multi))
+		return lamb_err_set(err, "multiValueHeaders must be an object");
+	if (single && !cJSON_IsNull(single) && !cJSON_IsObject(single))
+		return lamb_err_set(err, "headers must be an object");
+	const cJSON *mlist = cJSON_IsObject(multi) ? multi : NULL;
+	const cJSON *slist = cJSON_IsObject(single) ? single : NULL;
+	cJSON_ArrayForEach(h, mlist) {
+		if (!cJSON_IsArray(h))
+			return lamb_err_set(err, "multiValueHeaders '%s' must be a list", h->string);
+		cJSON_ArrayForEach(v, h)
+			if (add_checked(out, h->string, v, err) < 0)
+				return -1;
+	}
+	cJSON_ArrayForEach(h, slist)
+		if (!cJSON_IsNull(h) && add_checked(out, h->string, h, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int read_cookies(const cJSON *o, struct lamb_http_response *out, struct lamb_err *err)
+{
+	const cJSON *cookies = cJSON_GetObjectItemCaseSensitive(o, "cookies"), *c;
+	if (!cookies || cJSON_IsNull(cookies))
+		return 0;
+	if (!cJSON_IsArray(cookies))
+		return lamb_err_set(err, "cookies must be a list of strings");
+	cJSON_ArrayForEach(c, cookies) {
+		if (!cJSON_IsString(c))
+			return lamb_err_set(err, "cookies must be a list of strings");
+		if (strpbrk(c->valuestring, "\r\n"))
+			return lamb_err_set(err, "a cookie has a CR or LF in it");
+		lamb_http_response_add_header(out, "Set-Cookie", c->valuestring);
+	}
+	return 0;
+}
+
+static int read_body(const cJSON *o, struct lamb_http_response *out, struct lamb_err *err)
+{
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body");
+	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(o, "isBase64Encoded");
+	if (b64 && !cJSON_IsBool(b64) && !cJSON_IsNull(b64))
+		return lamb_err_set(err, "isBase64Encoded must be true or false");
+	if (!body || cJSON_IsNull(body))
+		return 0;
+	if (!cJSON_IsString(body))
+		return lamb_err_set(err, "body must be a string (JSON-encode objects first)");
+	size_t len = strlen(body->valuestring);
+	if (cJSON_IsTrue(b64)) {
+		out->body = lamb_base64_decode(body->valuestring, len, &out->body_len);
+		if (!out->body)
+			return lamb_err_set(err, "isBase64Encoded is true but body is not base64");
+	} else {
+		out->body = xstrndup(body->valuestring, len);
+		out->body_len = len;
+	}
+	return 0;
+}
+
+/* REST APIs reject a result with keys API Gateway does not know. */
+static int check_keys(const cJSON *o, struct lamb_err *err)
+{
+	static const char *const known[] = { "statusCode", "body", "headers", "multiValueHeaders",
+					     "isBase64Encoded", "cookies" };
+	const cJSON *k;
+	cJSON_ArrayForEach(k, o) {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(known) && strcmp(known[i], k->string) != 0)
+			i++;
+		if (i == ARRAY_SIZE(known))
+			return lamb_err_set(err, "unexpected key '%s' in the result (REST APIs allow statusCode, "
+						 "body, headers, multiValueHeaders, isBase64Encoded)", k->string);
+	}
+	return 0;
+}
+
+static int map_object(const struct lamb_route *route, const cJSON *o, struct lamb_http_response *out,
+		      struct lamb_err *err)
+{
+	bool v2 = strcmp(route->payload_format, "2.0") == 0;
+	if (route->api->kind == LAMB_API_REST && check_keys(o, err) < 0)
+		return -1;
+	if (read_status(o, out, err) < 0 || read_headers(o, out, err) < 0 || read_body(o, out, err) < 0)
+		return -1;
+	if (v2 && read_cookies(o, out, err) < 0)
+		return -1;
+	return 0;
+}
+
+int lamb_apigw_response(const struct lamb_route *route, const char *result, size_t len,
+			struct lamb_http_response *out, struct lamb_err *err)
+{
+	lamb_http_response_init(out);
+	cJSON *j = cJSON_ParseWithLength(result, len);
+	bool v2 = strcmp(route->payload_format, "2.0") == 0;
+	int rc = 0;
+	if (!j) {
+		rc = lamb_err_set(err, "the function's result is not JSON");
+	} else if (cJSON_IsObject(j) && (!v2 || cJSON_GetObjectItemCaseSensitive(j, "statusCode"))) {
+		rc = map_object(route, j, out, err);
+	} else if (v2) {
+		/* any other JSON value: a 200 whose body is the value itself */
+		out->status = 200;
+		out->body = xstrndup(result, len);
+		out->body_len = len;
+	} else {
+		rc = lamb_err_set(err, "the function's result is not a JSON object with a statusCode");
+	}
+	cJSON_Delete(j);
+	if (rc < 0) {
+		lamb_http_response_message(out, 502, "Internal server error");
+		return -1;
+	}
+	if (!has_header(out, "Content-Type", NULL))
+		lamb_http_response_add_header(out, "Content-Type", "application/json");
+	return 0;
+}

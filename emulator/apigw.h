@@ -1,0 +1,87 @@
+/* API Gateway emulation without the HTTP server: matching a request to a
+ * route, building the proxy event (payload 1.0 or 2.0) a function receives,
+ * and mapping the function's result back to an HTTP response. The server
+ * front end (start-api) hands these plain structs in and out; nothing here
+ * does I/O. See ../shared/reference/apigw.md. */
+#ifndef LAMB_APIGW_H
+#define LAMB_APIGW_H
+
+#include "model.h"
+
+#include <stdint.h>
+
+struct lamb_header {
+	char *name;
+	char *value;
+};
+
+/* A request as received; everything borrowed from the caller. */
+struct lamb_http_request {
+	const char *method;
+	const char *path;  /* as received, without the query; percent-escapes kept */
+	const char *query; /* raw query string without '?', or NULL */
+	const struct lamb_header *headers; /* in arrival order, names as sent */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	const char *source_ip;
+	const char *protocol; /* "HTTP/1.1" */
+	int64_t time_ms;      /* when it arrived, epoch ms */
+};
+
+struct lamb_router;
+
+/* A route chosen for a request, with its path parameters (owned). */
+struct lamb_route_match {
+	const struct lamb_route *route;
+	struct lamb_header *params; /* name = the template's {name}, value decoded */
+	size_t nparams;
+};
+
+/* The router keeps pointers into m: m must outlive it. */
+struct lamb_router *lamb_router_new(const struct lamb_model *m);
+void lamb_router_free(struct lamb_router *r);
+
+enum lamb_route_result {
+	LAMB_ROUTE_FOUND,
+	LAMB_ROUTE_NO_PATH,   /* no route has this path */
+	LAMB_ROUTE_NO_METHOD, /* a route has the path, none the method */
+};
+
+/* Picks the most specific route: literal segments beat {param}, {param}
+ * beats {greedy+}, a named method beats ANY, $default comes last. A
+ * trailing slash does not matter; methods compare case-insensitively. */
+enum lamb_route_result lamb_router_match(const struct lamb_router *r, const char *method,
+					 const char *path, struct lamb_route_match *out);
+void lamb_route_match_release(struct lamb_route_match *m);
+
+/* The proxy event for the matched route (payload format of the route), as
+ * JSON text; caller frees. request_id is the API Gateway request id. */
+char *lamb_apigw_event(const struct lamb_model *m, const struct lamb_route_match *match,
+		       const struct lamb_http_request *req, const char *request_id);
+
+struct lamb_http_response {
+	int status;
+	struct lamb_header *headers; /* owned; Set-Cookie may repeat */
+	size_t nheaders, cap;
+	char *body; /* owned, may hold NUL bytes */
+	size_t body_len;
+};
+
+void lamb_http_response_init(struct lamb_http_response *r);
+void lamb_http_response_release(struct lamb_http_response *r);
+void lamb_http_response_add_header(struct lamb_http_response *r, const char *name, const char *value);
+/* Replaces the response with a JSON message, {"message":"..."}. */
+void lamb_http_response_message(struct lamb_http_response *r, int status, const char *message);
+
+/* Maps the bytes a function returned to the HTTP response, following the
+ * route's payload format. On an invalid result, fills out with API
+ * Gateway's 502 and returns -1 with the reason in err (for the log). */
+int lamb_apigw_response(const struct lamb_route *route, const char *result, size_t len,
+			struct lamb_http_response *out, struct lamb_err *err);
+
+/* Percent-decoding (plus_space: '+' means ' ', as in query strings).
+ * Returns NULL on a malformed escape; caller frees. */
+char *lamb_url_decode(const char *s, size_t len, bool plus_space);
+
+#endif

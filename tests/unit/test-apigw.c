@@ -1,0 +1,340 @@
+/* API Gateway emulation without sockets: route priority and parameters,
+ * the 1.0 and 2.0 events field by field, and result mapping. */
+#include "unit.h"
+
+#include "apigw.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+static const char *tmpl =
+	HEADER
+	"Globals:\n"
+	"  Api:\n"
+	"    BinaryMediaTypes: ['image~1png']\n"
+	"    Variables: {sv: one}\n"
+	"Resources:\n"
+	"  Fn:\n"
+	"    Type: AWS::Serverless::Function\n"
+	"    Properties:\n"
+	"      Handler: a.b\n"
+	"      Runtime: python3.12\n"
+	"      Events:\n"
+	"        Exact: {Type: Api, Properties: {Path: /items/special, Method: get}}\n"
+	"        Param: {Type: Api, Properties: {Path: '/items/{id}', Method: get}}\n"
+	"        AnyParam: {Type: Api, Properties: {Path: '/items/{id}', Method: any}}\n"
+	"        Greedy: {Type: Api, Properties: {Path: '/items/{proxy+}', Method: any}}\n"
+	"        Root: {Type: Api, Properties: {Path: /, Method: get}}\n"
+	"        Http: {Type: HttpApi, Properties: {Path: '/h/{name}', Method: post}}\n"
+	"        Default: {Type: HttpApi}\n";
+
+static struct loaded *l;
+static struct lamb_router *router;
+
+static int setup(void **state)
+{
+	(void)state;
+	l = load(tmpl);
+	dump_diags(l);
+	router = lamb_router_new(l->m);
+	return l->diags.errors != 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	lamb_router_free(router);
+	unload(l);
+	return 0;
+}
+
+static const char *route_of(const char *method, const char *path, struct lamb_route_match *m)
+{
+	enum lamb_route_result r = lamb_router_match(router, method, path, m);
+	if (r == LAMB_ROUTE_NO_PATH)
+		return "no-path";
+	if (r == LAMB_ROUTE_NO_METHOD)
+		return "no-method";
+	return m->route->event->name;
+}
+
+static void test_priority(void **state)
+{
+	(void)state;
+	struct lamb_route_match m;
+	assert_string_equal(route_of("GET", "/items/special", &m), "Exact");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("get", "/items/special/", &m), "Exact");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("GET", "/items/7", &m), "Param");
+	assert_int_equal(m.nparams, 1);
+	assert_string_equal(m.params[0].name, "id");
+	assert_string_equal(m.params[0].value, "7");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("DELETE", "/items/7", &m), "AnyParam");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("GET", "/items/a/b%20c/", &m), "Greedy");
+	assert_string_equal(m.params[0].name, "proxy");
+	assert_string_equal(m.params[0].value, "a/b c");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("GET", "/", &m), "Root");
+	lamb_route_match_release(&m);
+	assert_string_equal(route_of("POST", "/h/x", &m), "Http");
+	lamb_route_match_release(&m);
+	/* everything else falls to the HTTP API's $default route */
+	assert_string_equal(route_of("PUT", "/elsewhere", &m), "Default");
+	lamb_route_match_release(&m);
+}
+
+static void test_no_route(void **state)
+{
+	(void)state;
+	struct lamb_route_match m;
+	struct lamb_model *saved = l->m;
+	struct loaded *rest = load(HEADER
+				   "Resources:\n"
+				   "  Fn:\n"
+				   "    Type: AWS::Serverless::Function\n"
+				   "    Properties:\n"
+				   "      Handler: a.b\n"
+				   "      Runtime: python3.12\n"
+				   "      Events: {G: {Type: Api, Properties: {Path: /only, Method: get}}}\n");
+	struct lamb_router *r = lamb_router_new(rest->m);
+	assert_int_equal(lamb_router_match(r, "GET", "/nope", &m), LAMB_ROUTE_NO_PATH);
+	assert_int_equal(lamb_router_match(r, "POST", "/only", &m), LAMB_ROUTE_NO_METHOD);
+	assert_int_equal(lamb_router_match(r, "GET", "/only", &m), LAMB_ROUTE_FOUND);
+	lamb_route_match_release(&m);
+	lamb_router_free(r);
+	unload(rest);
+	(void)saved;
+}
+
+static cJSON *event_for(const char *method, const char *path, const char *query,
+			const struct lamb_header *hs, size_t nh, const char *body, size_t blen)
+{
+	struct lamb_route_match m;
+	assert_int_equal(lamb_router_match(router, method, path, &m), LAMB_ROUTE_FOUND);
+	struct lamb_http_request req = {
+		.method = method, .path = path, .query = query, .headers = hs, .nheaders = nh,
+		.body = body, .body_len = blen, .source_ip = "127.0.0.1", .protocol = "HTTP/1.1",
+		.time_ms = 1795687200123,
+	};
+	char *s = lamb_apigw_event(l->m, &m, &req, "req-1");
+	lamb_route_match_release(&m);
+	cJSON *j = cJSON_Parse(s);
+	free(s);
+	assert_non_null(j);
+	return j;
+}
+
+#define STR(j, k) cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive((j), (k)))
+#define OBJ(j, k) cJSON_GetObjectItemCaseSensitive((j), (k))
+
+static void test_event_v1(void **state)
+{
+	(void)state;
+	struct lamb_header hs[] = { { "Host", "localhost:3000" }, { "X-Multi", "a" }, { "X-Multi", "b" },
+				    { "User-Agent", "curl/8" } };
+	cJSON *ev = event_for("GET", "/items/7", "a=1&a=2&b=x%20y&c", hs, 4, NULL, 0);
+	assert_string_equal(STR(ev, "resource"), "/items/{id}");
+	assert_string_equal(STR(ev, "path"), "/items/7");
+	assert_string_equal(STR(ev, "httpMethod"), "GET");
+	assert_null(OBJ(ev, "version"));
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Multi"), "b");
+	assert_int_equal(cJSON_GetArraySize(OBJ(OBJ(ev, "multiValueHeaders"), "X-Multi")), 2);
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "a"), "2");
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "b"), "x y");
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "c"), "");
+	assert_int_equal(cJSON_GetArraySize(OBJ(OBJ(ev, "multiValueQueryStringParameters"), "a")), 2);
+	assert_string_equal(STR(OBJ(ev, "pathParameters"), "id"), "7");
+	assert_string_equal(STR(OBJ(ev, "stageVariables"), "sv"), "one");
+	assert_true(cJSON_IsNull(OBJ(ev, "body")));
+	assert_true(cJSON_IsFalse(OBJ(ev, "isBase64Encoded")));
+	cJSON *c = OBJ(ev, "requestContext");
+	assert_string_equal(STR(c, "path"), "/Prod/items/7");
+	assert_string_equal(STR(c, "stage"), "Prod");
+	assert_string_equal(STR(c, "resourcePath"), "/items/{id}");
+	assert_string_equal(STR(c, "requestId"), "req-1");
+	assert_string_equal(STR(c, "accountId"), "123456789012");
+	assert_string_equal(STR(c, "requestTime"), "26/Nov/2026:10:00:00 +0000");
+	assert_true(OBJ(c, "requestTimeEpoch")->valuedouble == 1795687200123.0);
+	assert_string_equal(STR(c, "domainName"), "localhost:3000");
+	assert_string_equal(STR(OBJ(c, "identity"), "sourceIp"), "127.0.0.1");
+	assert_string_equal(STR(OBJ(c, "identity"), "userAgent"), "curl/8");
+	assert_int_equal(strlen(STR(c, "apiId")), 10);
+	cJSON_Delete(ev);
+
+	ev = event_for("GET", "/", NULL, NULL, 0, NULL, 0);
+	assert_true(cJSON_IsNull(OBJ(ev, "queryStringParameters")));
+	assert_true(cJSON_IsNull(OBJ(ev, "multiValueQueryStringParameters")));
+	assert_true(cJSON_IsNull(OBJ(ev, "pathParameters")));
+	cJSON_Delete(ev);
+}
+
+static void test_event_bodies(void **state)
+{
+	(void)state;
+	struct lamb_header png[] = { { "Content-Type", "image/png" } };
+	struct lamb_header text[] = { { "Content-Type", "text/plain; charset=utf-8" } };
+	cJSON *ev = event_for("POST", "/items/1", NULL, text, 1, "héllo", strlen("héllo"));
+	assert_string_equal(STR(ev, "body"), "héllo");
+	assert_true(cJSON_IsFalse(OBJ(ev, "isBase64Encoded")));
+	cJSON_Delete(ev);
+	ev = event_for("POST", "/items/1", NULL, png, 1, "abc", 3);
+	assert_string_equal(STR(ev, "body"), "YWJj");
+	assert_true(cJSON_IsTrue(OBJ(ev, "isBase64Encoded")));
+	cJSON_Delete(ev);
+	ev = event_for("POST", "/items/1", NULL, text, 1, "\xff\xfe", 2);
+	assert_string_equal(STR(ev, "body"), "//4=");
+	assert_true(cJSON_IsTrue(OBJ(ev, "isBase64Encoded")));
+	cJSON_Delete(ev);
+}
+
+static void test_event_v2(void **state)
+{
+	(void)state;
+	struct lamb_header hs[] = { { "Host", "localhost:3000" }, { "X-Multi", "a" }, { "x-multi", "b" },
+				    { "Cookie", "s=1; t=2" }, { "User-Agent", "ua" } };
+	cJSON *ev = event_for("POST", "/h/bob", "q=1&q=2&r=%2F", hs, 5, "{}", 2);
+	assert_string_equal(STR(ev, "version"), "2.0");
+	assert_string_equal(STR(ev, "routeKey"), "POST /h/{name}");
+	assert_string_equal(STR(ev, "rawPath"), "/h/bob");
+	assert_string_equal(STR(ev, "rawQueryString"), "q=1&q=2&r=%2F");
+	assert_string_equal(STR(OBJ(ev, "headers"), "x-multi"), "a,b");
+	assert_null(OBJ(OBJ(ev, "headers"), "cookie"));
+	assert_int_equal(cJSON_GetArraySize(OBJ(ev, "cookies")), 2);
+	assert_string_equal(cJSON_GetArrayItem(OBJ(ev, "cookies"), 1)->valuestring, "t=2");
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "q"), "1,2");
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "r"), "/");
+	assert_string_equal(STR(OBJ(ev, "pathParameters"), "name"), "bob");
+	assert_null(OBJ(ev, "stageVariables"));
+	assert_string_equal(STR(ev, "body"), "{}");
+	cJSON *c = OBJ(ev, "requestContext");
+	assert_string_equal(STR(c, "routeKey"), "POST /h/{name}");
+	assert_string_equal(STR(c, "stage"), "$default");
+	assert_string_equal(STR(c, "domainPrefix"), "localhost");
+	assert_string_equal(STR(OBJ(c, "http"), "method"), "POST");
+	assert_string_equal(STR(OBJ(c, "http"), "sourceIp"), "127.0.0.1");
+	assert_string_equal(STR(OBJ(c, "http"), "userAgent"), "ua");
+	assert_string_equal(STR(c, "time"), "26/Nov/2026:10:00:00 +0000");
+	cJSON_Delete(ev);
+
+	ev = event_for("GET", "/anything/else", NULL, NULL, 0, NULL, 0);
+	assert_string_equal(STR(ev, "routeKey"), "$default");
+	assert_null(OBJ(ev, "queryStringParameters"));
+	assert_null(OBJ(ev, "pathParameters"));
+	assert_null(OBJ(ev, "body"));
+	assert_null(OBJ(ev, "cookies"));
+	cJSON_Delete(ev);
+}
+
+static const struct lamb_route *route_named(const char *event)
+{
+	for (size_t i = 0; i < l->m->nroutes; i++)
+		if (strcmp(l->m->routes[i].event->name, event) == 0)
+			return &l->m->routes[i];
+	fail();
+	return NULL;
+}
+
+static int map(const char *event, const char *result, struct lamb_http_response *out)
+{
+	struct lamb_err err;
+	int rc = lamb_apigw_response(route_named(event), result, strlen(result), out, &err);
+	if (rc < 0)
+		fprintf(stderr, "502 because: %s\n", err.msg);
+	return rc;
+}
+
+static const char *hdr(const struct lamb_http_response *r, const char *name, int nth)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0 && nth-- == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+static void test_response_v1(void **state)
+{
+	(void)state;
+	struct lamb_http_response r;
+	assert_int_equal(map("Param", "{\"statusCode\": 201, \"headers\": {\"X-A\": \"1\", \"X-N\": 5},"
+				      " \"multiValueHeaders\": {\"X-A\": [\"1\", \"2\"]}, \"body\": \"hi\"}", &r), 0);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(hdr(&r, "X-A", 0), "1");
+	assert_string_equal(hdr(&r, "X-A", 1), "2");
+	assert_null(hdr(&r, "X-A", 2));
+	assert_string_equal(hdr(&r, "X-N", 0), "5");
+	assert_string_equal(hdr(&r, "Content-Type", 0), "application/json");
+	assert_int_equal(r.body_len, 2);
+	lamb_http_response_release(&r);
+
+	assert_int_equal(map("Param", "{\"body\": \"AAEC\", \"isBase64Encoded\": true,"
+				      " \"headers\": {\"Content-Type\": \"image/png\"}}", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 3);
+	assert_memory_equal(r.body, "\0\1\2", 3);
+	assert_string_equal(hdr(&r, "Content-Type", 0), "image/png");
+	lamb_http_response_release(&r);
+
+	static const char *const bad[] = {
+		"not json",
+		"[1, 2]",
+		"{\"statusCode\": \"abc\"}",
+		"{\"statusCode\": 200, \"extra\": 1}",
+		"{\"statusCode\": 200, \"body\": {\"a\": 1}}",
+		"{\"statusCode\": 200, \"headers\": {\"X\": \"a\\r\\nInjected: 1\"}}",
+		"{\"statusCode\": 200, \"headers\": {\"Bad Name\": \"a\"}}",
+		"{\"statusCode\": 200, \"body\": \"!!\", \"isBase64Encoded\": true}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(map("Param", bad[i], &r), -1);
+		assert_int_equal(r.status, 502);
+		assert_string_equal(r.body, "{\"message\":\"Internal server error\"}");
+		lamb_http_response_release(&r);
+	}
+}
+
+static void test_response_v2(void **state)
+{
+	(void)state;
+	struct lamb_http_response r;
+	assert_int_equal(map("Http", "{\"statusCode\": 302, \"cookies\": [\"a=1\", \"b=2\"],"
+				     " \"headers\": {\"Location\": \"/x\"}, \"extra\": true}", &r), 0);
+	assert_int_equal(r.status, 302);
+	assert_string_equal(hdr(&r, "Set-Cookie", 0), "a=1");
+	assert_string_equal(hdr(&r, "Set-Cookie", 1), "b=2");
+	assert_string_equal(hdr(&r, "Location", 0), "/x");
+	lamb_http_response_release(&r);
+
+	assert_int_equal(map("Http", "{\"message\": \"no status\"}", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"message\": \"no status\"}");
+	assert_string_equal(hdr(&r, "Content-Type", 0), "application/json");
+	lamb_http_response_release(&r);
+
+	assert_int_equal(map("Http", "\"just a string\"", &r), 0);
+	assert_string_equal(r.body, "\"just a string\"");
+	lamb_http_response_release(&r);
+
+	assert_int_equal(map("Http", "{\"statusCode\": 200, \"cookies\": [\"a=1\\n\"]}", &r), -1);
+	assert_int_equal(r.status, 502);
+	lamb_http_response_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_no_route),
+		cmocka_unit_test(test_event_v1),
+		cmocka_unit_test(test_event_bodies),
+		cmocka_unit_test(test_event_v2),
+		cmocka_unit_test(test_response_v1),
+		cmocka_unit_test(test_response_v2),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
