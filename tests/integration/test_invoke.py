@@ -341,6 +341,21 @@ class Environment(unittest.TestCase):
         self.assertEqual(json.loads(r.stdout)["GREETING"], "dot")
 
 
+class Samples(unittest.TestCase):
+    @unittest.skipUnless(os.environ.get("LAMB_HELLO_C"), "LAMB_HELLO_C is not set: run through 'meson test'")
+    def test_hello_c(self):
+        src = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-c")
+        d = lambtest.project({})
+        shutil.copy(os.path.join(src, "template.yaml"), d.name)
+        shutil.copytree(os.path.join(src, "events"), os.path.join(d.name, "events"))
+        os.makedirs(os.path.join(d.name, "bin"))
+        shutil.copy(os.environ["LAMB_HELLO_C"], os.path.join(d.name, "bin", "bootstrap"))
+        r = lambtest.run("local", "invoke", "-e", "events/event.json", "--repeat", "2", cwd=d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"message":"hello, lamb","from":"C"}\n' * 2)
+        self.assertEqual(r.stderr.count("greeting lamb"), 2)
+
+
 class Choosing(unittest.TestCase):
     def test_several_functions_need_an_id(self):
         t = TEMPLATE.format(timeout=3, memory=128, extra_env="", extra="""\
