@@ -109,13 +109,10 @@ static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
 }
 
 /* The last layer wins, as at /opt. */
-static char *layer_bootstrap(const struct lamb_function *fn)
+static char *layer_bootstrap(const struct lamb_code *code)
 {
-	for (size_t i = fn->nlayers; i-- > 0;) {
-		const struct lamb_layer *l = fn->layers[i].layer;
-		if (!l || !l->content)
-			continue;
-		char *p = xasprintf("%s/bootstrap", l->content);
+	for (size_t i = code->nlayers; i-- > 0;) {
+		char *p = xasprintf("%s/bootstrap", code->layers[i]);
 		if (is_file(p))
 			return p;
 		free(p);
@@ -123,15 +120,15 @@ static char *layer_bootstrap(const struct lamb_function *fn)
 	return NULL;
 }
 
-static int choose_provided(struct lamb_bootstrap *b, const struct lamb_function *fn, struct lamb_err *err)
+static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *code, struct lamb_err *err)
 {
-	char *p = xasprintf("%s/bootstrap", fn->code);
+	char *p = xasprintf("%s/bootstrap", code->dir);
 	if (!is_file(p)) {
 		free(p);
-		p = layer_bootstrap(fn);
+		p = layer_bootstrap(code);
 	}
 	if (!p)
-		return lamb_err_set(err, "no 'bootstrap' in '%s' nor in a layer", fn->code);
+		return lamb_err_set(err, "no 'bootstrap' in '%s' nor in a layer", code->dir);
 	b->path = p;
 	b->name = xstrdup("bootstrap");
 	set_argv(b, p, NULL);
@@ -191,28 +188,27 @@ static void random_hex(char *out, size_t n)
 	out[n] = '\0';
 }
 
-static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *user_path)
+static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			 const char *user_path)
 {
 	char *path = xstrdup(user_path ? user_path : "/usr/local/bin:/usr/bin:/bin");
 	char *ld = NULL, *py = NULL, *node = NULL;
-	char *codelib = xasprintf("%s/lib", fn->code);
+	char *codelib = xasprintf("%s/lib", code->dir);
 	path_prepend(&ld, codelib);
 	free(codelib);
-	path_prepend(&node, fn->code);
+	path_prepend(&node, code->dir);
 	/* later layers win: they go in front */
-	for (size_t i = 0; i < fn->nlayers; i++) {
-		const struct lamb_layer *l = fn->layers[i].layer;
-		if (!l || !l->content)
-			continue;
+	for (size_t i = 0; i < code->nlayers; i++) {
+		const char *l = code->layers[i];
 		char *d;
-		d = xasprintf("%s/bin", l->content), path_prepend(&path, d), free(d);
-		d = xasprintf("%s/lib", l->content), path_prepend(&ld, d), free(d);
-		d = xasprintf("%s/nodejs/node_modules", l->content), path_prepend(&node, d), free(d);
+		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
+		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
+		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
 		if (fn->runtime && str_starts(fn->runtime, "python")) {
-			d = xasprintf("%s/python/lib/%s/site-packages", l->content, fn->runtime);
+			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
 			path_prepend(&py, d), free(d);
 		}
-		d = xasprintf("%s/python", l->content), path_prepend(&py, d), free(d);
+		d = xasprintf("%s/python", l), path_prepend(&py, d), free(d);
 	}
 	env_set(b, "PATH", path);
 	if (ld)
@@ -227,8 +223,8 @@ static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *f
 	free(node);
 }
 
-static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *region,
-		       const char *rtdir)
+static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+		       const char *region, const char *rtdir)
 {
 	char buf[64], stream[128], hex[33];
 	time_t now = time(NULL);
@@ -241,7 +237,7 @@ static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn,
 	b->api_slot = b->nenv - 1;
 	if (fn->handler)
 		env_set(b, "_HANDLER", fn->handler);
-	env_set(b, "LAMBDA_TASK_ROOT", fn->code);
+	env_set(b, "LAMBDA_TASK_ROOT", code_dir);
 	env_set(b, "LAMBDA_RUNTIME_DIR", rtdir);
 	env_set(b, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
 	env_set(b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
@@ -273,7 +269,7 @@ static char *arn_region(const char *arn)
 	return e && e > p ? xstrndup(p, (size_t)(e - p)) : NULL;
 }
 
-int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn,
+int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err)
 {
 	memset(b, 0, sizeof(*b));
@@ -284,10 +280,8 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	int rc;
 	if (fn->local_reason)
 		return lamb_err_set(err, "%s", fn->local_reason);
-	if (!fn->code)
-		return lamb_err_set(err, "it has no local code");
 	if (str_starts(rt, "provided"))
-		rc = choose_provided(b, fn, err);
+		rc = choose_provided(b, code, err);
 	else if (str_starts(rt, "python3.") || str_starts(rt, "nodejs"))
 		rc = choose_interpreted(b, fn, rtdir, user_path, err);
 	else
@@ -297,9 +291,9 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 		return -1;
 	}
 	char *region = opts && opts->region ? xstrdup(opts->region) : arn_region(fn->arn);
-	lambda_env(b, fn, region ? region : "us-east-1", rtdir);
+	lambda_env(b, fn, code->dir, region ? region : "us-east-1", rtdir);
 	free(region);
-	search_paths(b, fn, user_path);
+	search_paths(b, fn, code, user_path);
 	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
 	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
 		const char *v = getenv_in(uenv, creds[i]);

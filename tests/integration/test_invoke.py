@@ -341,6 +341,67 @@ class Environment(unittest.TestCase):
         self.assertEqual(json.loads(r.stdout)["GREETING"], "dot")
 
 
+LAYER_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fixture:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code}
+      Handler: unused
+      Runtime: provided.al2
+      Layers:
+{layers}
+  Runtime:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer
+"""
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class CodeAndLayers(unittest.TestCase):
+    def test_zip_code(self):
+        import zipfile
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn.zip", layers="        - !Ref Runtime")})
+        os.makedirs(os.path.join(d.name, "layer"))
+        with zipfile.ZipFile(os.path.join(d.name, "fn.zip"), "w") as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            with open(FIXTURE, "rb") as f:
+                z.writestr(info, f.read())
+        r = invoke(d, '{"verb":"env"}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        root = json.loads(r.stdout)["LAMBDA_TASK_ROOT"]
+        self.assertNotEqual(root, d.name)
+        self.assertFalse(os.path.exists(root), "the extracted code is removed when lamb ends")
+
+    def test_bootstrap_from_a_layer(self):
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers="        - !Ref Runtime"),
+                              "fn/README": "no bootstrap here\n"})
+        os.makedirs(os.path.join(d.name, "layer", "bin"))
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"env"}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertTrue(e["PATH"].startswith(os.path.join(os.path.realpath(d.name), "layer", "bin") + ":"), e["PATH"])
+
+    def test_layer_by_arn(self):
+        arn = "arn:aws:lambda:us-east-1:123456789012:layer:runtime:3"
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers=f"        - {arn}"),
+                              "fn/README": "no bootstrap here\n"})
+        os.makedirs(os.path.join(d.name, "layer"))
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"echo"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot be fetched offline", r.stderr)
+        self.assertIn("--layer-dir", r.stderr)
+        r = invoke(d, '{"verb":"echo"}', args=["--layer-dir", f"{arn}=layer"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"verb":"echo"}\n')
+
+
 class Samples(unittest.TestCase):
     @unittest.skipUnless(os.environ.get("LAMB_HELLO_C"), "LAMB_HELLO_C is not set: run through 'meson test'")
     def test_hello_c(self):

@@ -61,6 +61,18 @@ static const char *get(const struct lamb_bootstrap *b, const char *key)
 	return NULL;
 }
 
+/* lamb_bootstrap_init on the function's code as lamb_code_init finds it. */
+static int boot_init(struct lamb_bootstrap *b, const struct lamb_function *fn,
+		     const struct lamb_bootstrap_opts *o, struct lamb_err *err)
+{
+	struct lamb_code c;
+	if (lamb_code_init(&c, fn, o ? o->layer_dirs : NULL, err) < 0)
+		return -1;
+	int rc = lamb_bootstrap_init(b, fn, &c, o, err);
+	lamb_code_release(&c);
+	return rc;
+}
+
 static struct lamb_kv declared[] = { { "GREETING", "hi" }, { "TZ", "Europe/Paris" } };
 
 static struct lamb_function make_fn(void)
@@ -93,7 +105,7 @@ static void test_layer_bootstrap_and_env(void **state)
 	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env = &extras, .user_env = user };
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	char want[256];
 	snprintf(want, sizeof(want), "%s/bootstrap", layer);
 	assert_string_equal(b.path, want);
@@ -126,7 +138,7 @@ static void test_code_bootstrap_wins(void **state)
 	struct lamb_function fn = make_fn();
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), 0);
 	assert_string_equal(b.path, p);
 	assert_string_equal(b.argv[0], p);
 	assert_null(b.argv[1]);
@@ -140,11 +152,26 @@ static void test_missing_bootstrap(void **state)
 	struct lamb_function fn = make_fn();
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "no 'bootstrap'"));
 	fn.runtime = "java21";
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
 	assert_string_equal(err.msg, "runtime 'java21' is not supported locally");
+	struct lamb_layer_ref arn = { .arn = "arn:aws:lambda:us-east-1:123456789012:layer:x:1" };
+	fn.runtime = "provided.al2";
+	fn.layers = &arn;
+	fn.nlayers = 1;
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot be fetched offline"));
+	assert_non_null(strstr(err.msg, "--layer-dir"));
+	struct lamb_kv map[] = { { arn.arn, layer } };
+	struct lamb_kvs maps = { map, 1 };
+	struct lamb_bootstrap_opts o = { .layer_dirs = &maps };
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "%s/bootstrap", layer);
+	assert_string_equal(b.path, want);
+	lamb_bootstrap_release(&b);
 }
 
 static void test_python_interpreter_fallback(void **state)
@@ -166,7 +193,7 @@ static void test_python_interpreter_fallback(void **state)
 	struct lamb_err err;
 	if (access("/usr/bin/python3", X_OK) != 0)
 		skip();
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	assert_string_equal(b.path, "/usr/bin/python3");
 	assert_string_equal(b.argv[1], p);
 	assert_non_null(b.warning);
