@@ -292,6 +292,28 @@ class Lifecycle(unittest.TestCase):
         time.sleep(0.2)
         self.assertEqual(processes_under(d.name), [])
 
+    def test_instances_die_with_a_killed_lamb(self):
+        d = fixture_project(timeout=30)
+        p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write('{"verb":"spawn-sleeper","n":60000}')
+        p.stdin.close()
+        for line in p.stderr:
+            if line.startswith("START"):
+                break
+        time.sleep(0.2)
+        cgroup = os.path.isdir(f"/sys/fs/cgroup/memory/lamb-{p.pid}")
+        self.assertEqual(len(processes_under(d.name)), 2)  # the bootstrap and its child
+        p.kill()
+        p.wait()
+        time.sleep(0.3)
+        self.assertLessEqual(len(processes_under(d.name)), 1, "the bootstrap dies with lamb")
+        if not cgroup:
+            self.skipTest("no cgroup here: a grandchild of an instance outlives a SIGKILLed lamb")
+        invoke(fixture_project(), '{"verb":"echo"}')  # the next lamb sweeps what is left
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
     def test_init_timeout(self):
         d = fixture_project(env={"FIXTURE_INIT": "hang"})
         r = invoke(d, '{"verb":"echo"}', timeout=30)
