@@ -5,9 +5,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +104,45 @@ static void path_prepend(char **list, const char *dir)
 	*list = n;
 }
 
+/* A version manager's shim (pyenv, nodenv, asdf: a shell script in front
+ * of the real interpreter) costs hundreds of ms per start. When interp is a
+ * script, ask it once for the real executable. Returns it (caller frees) or
+ * NULL to keep interp. */
+static char *resolve_script(const char *interp, bool python)
+{
+	char head[2];
+	int fd = open(interp, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != 2 || head[0] != '#' || head[1] != '!')
+		return NULL;
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, interp, &fa, NULL, python ? pyargv : nodeargv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	char out[4096];
+	size_t len = 0;
+	while (rc == 0 && len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(pfd[0]);
+	int status = -1;
+	if (rc == 0)
+		waitpid(pid, &status, 0);
+	out[len] = '\0';
+	if (status != 0 || out[0] != '/' || !is_file(out) || access(out, X_OK) != 0)
+		return NULL;
+	return xstrdup(out);
+}
+
 static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
 {
 	b->argv = xcalloc(3, sizeof(char *));
@@ -157,6 +199,11 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		free(shim);
 		return lamb_err_set(err, "cannot find '%s' on PATH for runtime %s",
 				    override && *override ? override : fallback, fn->runtime);
+	}
+	char *real = resolve_script(interp, python);
+	if (real) {
+		free(interp);
+		interp = real;
 	}
 	if (!is_file(shim)) {
 		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);

@@ -52,6 +52,11 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+static int str_starts_(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static const char *get(const struct lamb_bootstrap *b, const char *key)
 {
 	size_t n = strlen(key);
@@ -201,6 +206,39 @@ static void test_python_interpreter_fallback(void **state)
 	lamb_bootstrap_release(&b);
 }
 
+static void test_interpreter_shim_resolved_once(void **state)
+{
+	(void)state;
+	char bin[256], shim[300], rt[256], p[300], path[300];
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	snprintf(rt, sizeof(rt), "%s/rt", dir);
+	snprintf(bin, sizeof(bin), "%s/shims", dir);
+	mkdir(rt, 0755);
+	mkdir(bin, 0755);
+	snprintf(p, sizeof(p), "%s/python", rt);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/python/bootstrap.py", rt);
+	touch_exec(p);
+	snprintf(shim, sizeof(shim), "%s/python3.98", bin);
+	FILE *f = fopen(shim, "w");
+	fputs("#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", f);
+	fclose(f);
+	chmod(shim, 0755);
+	snprintf(path, sizeof(path), "PATH=%s:/usr/bin:/bin", bin);
+	char *user[] = { path, NULL };
+	struct lamb_function fn = make_fn();
+	fn.runtime = "python3.98";
+	fn.handler = "app.handler";
+	struct lamb_bootstrap_opts o = { .runtime_dir = rt, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+	assert_true(str_starts_(b.path, "/usr/bin/python3")); /* the real one, not the shell script */
+	assert_null(b.warning);
+	lamb_bootstrap_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_code_bootstrap_wins),
 		cmocka_unit_test(test_missing_bootstrap),
 		cmocka_unit_test(test_python_interpreter_fallback),
+		cmocka_unit_test(test_interpreter_shim_resolved_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
