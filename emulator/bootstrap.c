@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,25 +105,134 @@ static void path_prepend(char **list, const char *dir)
 	*list = n;
 }
 
-/* A version manager's shim (pyenv, nodenv, asdf: a shell script in front
- * of the real interpreter) costs hundreds of ms per start. When interp is a
- * script, ask it once for the real executable. Returns it (caller frees) or
- * NULL to keep interp. */
-static char *resolve_script(const char *interp, bool python)
+/* --- interpreters behind version managers' shims ---
+ * pyenv, nodenv and asdf put a shell script in front of the real
+ * interpreter, costing hundreds of ms per start. When the interpreter is a
+ * script, ask it once for the real executable, in the code directory (where
+ * a .python-version applies), and remember the answer in
+ * ~/.cache/lamb/interpreters, keyed on everything the choice depends on:
+ * the script, PATH, the managers' variables, and the version files of the
+ * code directory and its parents and of the managers' roots. */
+
+static void fnv(uint64_t *h, const void *data, size_t n)
 {
-	char head[2];
-	int fd = open(interp, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n != 2 || head[0] != '#' || head[1] != '!')
-		return NULL;
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ p[i]) * 0x100000001b3ull;
+}
+
+static void fnv_stat(uint64_t *h, const char *path)
+{
+	struct stat st;
+	fnv(h, path, strlen(path) + 1);
+	if (stat(path, &st) == 0) {
+		fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+		fnv(h, &st.st_ino, sizeof(st.st_ino));
+	}
+}
+
+static uint64_t interp_key(const char *interp, const char *cwd)
+{
+	static const char *const files[] = { ".python-version", ".node-version", ".nvmrc", ".tool-versions" };
+	static const char *const roots[] = { "PYENV_ROOT", "NODENV_ROOT", "ASDF_DIR" };
+	uint64_t h = 0xcbf29ce484222325ull;
+	fnv_stat(&h, interp);
+	fnv(&h, cwd, strlen(cwd) + 1);
+	for (char **e = environ; *e; e++)
+		if (str_starts(*e, "PATH=") || str_starts(*e, "PYENV") || str_starts(*e, "NODENV") ||
+		    str_starts(*e, "ASDF") || str_starts(*e, "VIRTUAL_ENV=") || str_starts(*e, "CONDA_PREFIX="))
+			fnv(&h, *e, strlen(*e) + 1);
+	char *dir = xstrdup(cwd);
+	for (;;) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			char *f = xasprintf("%s/%s", dir, files[i]);
+			fnv_stat(&h, f);
+			free(f);
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	const char *home = getenv("HOME");
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		const char *r = getenv(roots[i]);
+		char *v = r ? xasprintf("%s/version", r) : home ? xasprintf("%s/.pyenv/version", home) : NULL;
+		if (v)
+			fnv_stat(&h, v);
+		free(v);
+	}
+	if (home) {
+		char *t = xasprintf("%s/.tool-versions", home);
+		fnv_stat(&h, t);
+		free(t);
+	}
+	return h;
+}
+
+static char *cache_path(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/lamb/interpreters", xdg);
+	return home && *home ? xasprintf("%s/.cache/lamb/interpreters", home) : NULL;
+}
+
+static bool usable(const char *path)
+{
+	return path[0] == '/' && is_file(path) && access(path, X_OK) == 0;
+}
+
+static char *cache_get(uint64_t key)
+{
+	char *path = cache_path();
+	FILE *f = path ? fopen(path, "re") : NULL;
+	char line[4200], *found = NULL;
+	unsigned long long k;
+	int off;
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %n", &k, &off) == 1 && k == key) {
+			line[strcspn(line, "\n")] = '\0';
+			if (usable(line + off))
+				found = xstrdup(line + off);
+		}
+	if (f)
+		fclose(f);
+	free(path);
+	return found;
+}
+
+static void cache_put(uint64_t key, const char *real)
+{
+	char *path = cache_path();
+	if (!path)
+		return;
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	mkdir(parent, 0755);
+	mkdir(dir, 0755);
+	FILE *f = fopen(path, "ae"); /* one short line: appends do not interleave */
+	if (f) {
+		fprintf(f, "%016llx %s\n", (unsigned long long)key, real);
+		fclose(f);
+	}
+	free(parent);
+	free(dir);
+	free(path);
+}
+
+static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+{
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return NULL;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
 	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
 	pid_t pid;
@@ -131,6 +241,7 @@ static char *resolve_script(const char *interp, bool python)
 	close(pfd[1]);
 	char out[4096];
 	size_t len = 0;
+	ssize_t n;
 	while (rc == 0 && len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
 		len += (size_t)n;
 	close(pfd[0]);
@@ -138,9 +249,25 @@ static char *resolve_script(const char *interp, bool python)
 	if (rc == 0)
 		waitpid(pid, &status, 0);
 	out[len] = '\0';
-	if (status != 0 || out[0] != '/' || !is_file(out) || access(out, X_OK) != 0)
+	return status == 0 && usable(out) ? xstrdup(out) : NULL;
+}
+
+/* The real executable behind interp when interp is a script (caller frees),
+ * or NULL to keep interp. */
+static char *resolve_script(const char *interp, bool python, const char *cwd)
+{
+	char head[2];
+	int fd = open(interp, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != 2 || head[0] != '#' || head[1] != '!')
 		return NULL;
-	return xstrdup(out);
+	uint64_t key = interp_key(interp, cwd);
+	char *real = cache_get(key);
+	if (!real && (real = ask_interpreter(interp, python, cwd)))
+		cache_put(key, real);
+	return real;
 }
 
 static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
@@ -177,7 +304,7 @@ static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *cod
 	return 0;
 }
 
-static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn,
+static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
 			      const char *rtdir, const char *user_path, struct lamb_err *err)
 {
 	bool python = str_starts(fn->runtime, "python");
@@ -200,7 +327,7 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		return lamb_err_set(err, "cannot find '%s' on PATH for runtime %s",
 				    override && *override ? override : fallback, fn->runtime);
 	}
-	char *real = resolve_script(interp, python);
+	char *real = resolve_script(interp, python, code_dir);
 	if (real) {
 		free(interp);
 		interp = real;
@@ -330,7 +457,7 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	if (str_starts(rt, "provided"))
 		rc = choose_provided(b, code, err);
 	else if (str_starts(rt, "python3.") || str_starts(rt, "nodejs"))
-		rc = choose_interpreted(b, fn, rtdir, user_path, err);
+		rc = choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
 	else
 		return lamb_err_set(err, "runtime '%s' is not supported locally", rt);
 	if (rc < 0) {

@@ -226,6 +226,7 @@ static void test_interpreter_shim_resolved_once(void **state)
 	fclose(f);
 	chmod(shim, 0755);
 	snprintf(path, sizeof(path), "PATH=%s:/usr/bin:/bin", bin);
+	setenv("XDG_CACHE_HOME", dir, 1); /* the resolution is cached there */
 	char *user[] = { path, NULL };
 	struct lamb_function fn = make_fn();
 	fn.runtime = "python3.98";
@@ -236,6 +237,12 @@ static void test_interpreter_shim_resolved_once(void **state)
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	assert_true(str_starts_(b.path, "/usr/bin/python3")); /* the real one, not the shell script */
 	assert_null(b.warning);
+	lamb_bootstrap_release(&b);
+	char cache[300];
+	snprintf(cache, sizeof(cache), "%s/lamb/interpreters", dir);
+	assert_int_equal(access(cache, R_OK), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0); /* from the cache this time */
+	assert_true(str_starts_(b.path, "/usr/bin/python3"));
 	lamb_bootstrap_release(&b);
 }
 
