@@ -22,6 +22,8 @@ struct invoke_cli {
 	const char *env_path;
 	const char *log_path;
 	long repeat;
+	struct lamb_kvs layer_dirs; /* --layer-dir ARN=DIR */
+	size_t layer_cap;
 };
 
 struct run {
@@ -33,6 +35,28 @@ struct run {
 	int status;
 	bool interrupted;
 };
+
+static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
+{
+	for (size_t i = 0; i < kv->len; i++)
+		if (strcmp(kv->v[i].key, k) == 0) {
+			free((char *)kv->v[i].value);
+			kv->v[i].value = xstrdup(v);
+			return;
+		}
+	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
+	kv->v[kv->len].key = xstrdup(k);
+	kv->v[kv->len++].value = xstrdup(v);
+}
+
+static void kvs_free(struct lamb_kvs *kv)
+{
+	for (size_t i = 0; i < kv->len; i++) {
+		free((char *)kv->v[i].key);
+		free((char *)kv->v[i].value);
+	}
+	free(kv->v);
+}
 
 /* 1 to go on, 0 after --help, -1 on a usage error (printed). */
 static int parse(struct invoke_cli *c, int argc, char **argv)
@@ -58,6 +82,17 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		} else if (cli_opt_is(a, NULL, "--repeat")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
 				return -1;
+			continue;
+		} else if (cli_opt_is(a, NULL, "--layer-dir")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
+			const char *eq = v ? strrchr(v, '=') : NULL;
+			if (!v)
+				return -1;
+			if (!eq || eq == v || !eq[1])
+				return usage_error(cmd, "--layer-dir needs ARN=DIR, not '%s'", v), -1;
+			char *arn = xstrndup(v, (size_t)(eq - v));
+			kvs_add(&c->layer_dirs, &c->layer_cap, arn, eq + 1);
+			free(arn);
 			continue;
 		} else if (strcmp(a, "--no-build") == 0) {
 			continue; /* nothing is built yet: sources run as they are */
@@ -139,28 +174,6 @@ static bool declared(const struct lamb_function *fn, const char *key)
 		if (strcmp(fn->env.v[i].key, key) == 0)
 			return true;
 	return false;
-}
-
-static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
-{
-	for (size_t i = 0; i < kv->len; i++)
-		if (strcmp(kv->v[i].key, k) == 0) {
-			free((char *)kv->v[i].value);
-			kv->v[i].value = xstrdup(v);
-			return;
-		}
-	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
-	kv->v[kv->len].key = xstrdup(k);
-	kv->v[kv->len++].value = xstrdup(v);
-}
-
-static void kvs_free(struct lamb_kvs *kv)
-{
-	for (size_t i = 0; i < kv->len; i++) {
-		free((char *)kv->v[i].key);
-		free((char *)kv->v[i].value);
-	}
-	free(kv->v);
 }
 
 static void add_json_block(struct lamb_kvs *kv, size_t *cap, const cJSON *block)
@@ -270,7 +283,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
-		.boot = { .region = m->region, .env = env },
+		.boot = { .region = m->region, .env = env, .layer_dirs = &c->layer_dirs },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -291,6 +304,7 @@ int cmd_local_invoke(int argc, char **argv)
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
+		kvs_free(&c.layer_dirs);
 		template_opts_release(&c.topts);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -318,6 +332,7 @@ out:
 		fclose(log);
 	free(event);
 	kvs_free(&env);
+	kvs_free(&c.layer_dirs);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);

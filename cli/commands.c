@@ -40,6 +40,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -n, --env-vars FILE        {\"Parameters\": {...}, \"LogicalId\": {...}} or a .env file\n"
 	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
 	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
+	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
