@@ -53,6 +53,7 @@ int cli_serve(struct lamb_loop *loop);
 
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);
