@@ -144,6 +144,11 @@ int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_met
 	}
 	bm->kind = LAMB_METHOD_COPY;
 	bm->name = xstrdup("copy");
+	if (build_method)
+		bm->warning = xasprintf("lamb has no build method '%s' (it has python*, nodejs*, makefile); "
+					"the source is zipped as it is", build_method);
+	else if (name && !str_starts(name, "provided"))
+		bm->warning = xasprintf("lamb does not build runtime '%s'; the source is zipped as it is", name);
 	return 0;
 }
 

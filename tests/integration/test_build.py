@@ -270,6 +270,14 @@ class BuildTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(d, "outside/keep.tmp")))
             self.assertIn("data/a.txt", names(self.art(d, "Fn")))
 
+    def test_unknown_method_zips_the_source_with_a_warning(self):
+        t = HEADER + fn("Fn", "java21", extra="    Metadata:\n      BuildMethod: esbuild\n") + fn("J", "java21")
+        with project({"template.yaml": t, "src/app.py": ""}) as d:
+            r = self.build(d)
+            self.assertIn("no build method 'esbuild'", r.stderr)
+            self.assertIn("does not build runtime 'java21'", r.stderr)
+            self.assertEqual(names(self.art(d, "Fn")), ["app.py"])
+
     def test_makefile_failure_shows_output(self):
         mk = "build-Fn:\n\t@echo make-says-no >&2; exit 3\n"
         t = HEADER + fn("Fn", "provided.al2023", extra="    Metadata:\n      BuildMethod: makefile\n")
