@@ -49,6 +49,28 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+char *lamb_build_tree_dir(const struct lamb_model *m, const struct lamb_build_opts *o, const char *id)
+{
+	cleanup_free char *dir = lamb_build_dir(m, o);
+	return xasprintf("%s/%s", dir, id);
+}
+
+bool lamb_build_needed(const struct lamb_function *fn)
+{
+	if (fn->code_kind != LAMB_CODE_LOCAL || !fn->code || !is_dir(fn->code) ||
+	    strcmp(fn->package_type, "Zip") != 0)
+		return false;
+	if (lamb_build_method_has_work(fn->build_method, fn->runtime, false, fn->code))
+		return true;
+	for (size_t i = 0; i < fn->nlayers; i++) {
+		const struct lamb_layer *l = fn->layers[i].layer;
+		if (l && l->code_kind == LAMB_CODE_LOCAL && l->content && is_dir(l->content) &&
+		    lamb_build_method_has_work(l->build_method, NULL, true, l->content))
+			return true;
+	}
+	return false;
+}
+
 static void add_function(struct plan *p, const struct lamb_function *f)
 {
 	struct lamb_artifact *a = &p->v[p->len++];

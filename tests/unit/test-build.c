@@ -54,6 +54,11 @@ static void test_build_function(void **state)
 	struct lamb_model *m = lamb_model_load(tpath, NULL, &diags);
 	assert_non_null(m);
 	assert_int_equal(diags.errors, 0);
+	assert_false(lamb_build_needed(lamb_model_function(m, "Fn"))); /* nothing to install */
+	put(dir, "src/requirements.txt", "");
+	assert_true(lamb_build_needed(lamb_model_function(m, "Fn")));
+	snprintf(sub, sizeof(sub), "%s/src/requirements.txt", dir);
+	unlink(sub); /* no pip in a unit test */
 	struct counts c = { 0 };
 	struct lamb_build_opts o = { .progress = count, .data = &c };
 	struct lamb_err err;
@@ -65,6 +70,10 @@ static void test_build_function(void **state)
 	char want[700];
 	snprintf(want, sizeof(want), "%s/.lamb/build/Fn", dir);
 	assert_string_equal(code, want);
+	char *lib = lamb_build_tree_dir(m, &o, "Lib");
+	snprintf(want, sizeof(want), "%s/.lamb/build/Lib", dir);
+	assert_string_equal(lib, want);
+	free(lib);
 	snprintf(want, sizeof(want), "%s/app.py", code);
 	assert_int_equal(access(want, R_OK), 0);
 	free(code);
