@@ -336,8 +336,27 @@ static void run_phase(struct plan *p, int layer, int follower)
 		pthread_join(t[i], NULL);
 }
 
+/* After a full build: what the template no longer builds (a resource
+ * removed or renamed, code moved to S3) leaves the build folder and the
+ * manifest, so the folder never offers a stale artifact. */
+static void forget_removed(struct plan *p)
+{
+	for (size_t i = p->manifest.len; i-- > 0;) {
+		const char *id = p->manifest.v[i].id;
+		if (find(p, id))
+			continue;
+		cleanup_free char *dir = xasprintf("%s/%s", p->build_dir, id);
+		cleanup_free char *zip = xasprintf("%s/%s.zip", p->artifacts_dir, id);
+		lamb_tree_remove(dir, NULL);
+		unlink(zip);
+		lamb_manifest_remove(&p->manifest, id);
+	}
+}
+
 static int save_manifest(struct plan *p, struct lamb_err *err)
 {
+	if (!p->o->only)
+		forget_removed(p);
 	for (size_t i = 0; i < p->len; i++) {
 		const struct lamb_artifact *a = &p->v[i];
 		if (a->state != LAMB_BUILD_BUILT || !a->selected)

@@ -370,6 +370,20 @@ class BuildTest(unittest.TestCase):
             r = self.build(d, "--no-cached")
             self.assertNotIn("up to date", r.stderr.splitlines()[0])
 
+    def test_removed_function_leaves_the_build_folder(self):
+        with project({"template.yaml": HEADER + fn("A") + fn("B"), "src/app.py": ""}) as d:
+            self.build(d)
+            self.assertTrue(os.path.exists(self.art(d, "B")))
+            with open(os.path.join(d, "template.yaml"), "w") as f:
+                f.write(HEADER + fn("A"))
+            self.build(d, "A")  # a partial build leaves B alone
+            self.assertTrue(os.path.exists(self.art(d, "B")))
+            self.build(d)
+            self.assertFalse(os.path.exists(self.art(d, "B")))
+            self.assertFalse(os.path.exists(os.path.join(d, ".lamb/build/B")))
+            with open(os.path.join(d, ".lamb/build/manifest.json")) as f:
+                self.assertEqual(list(json.load(f)["artifacts"]), ["A"])
+
     def test_limit_zipped(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": ""}) as d:
             with open(os.path.join(d, "src/random.bin"), "wb") as f:
