@@ -36,7 +36,14 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_help(const struct lamb_command *c, FILE *out);
 
+/* DIR/SUB for lamb's data files ("events", "templates"): $LAMB_DATA_DIR,
+ * else the source tree when lamb runs from its build tree, else the
+ * installed datadir. Caller frees. */
+char *cli_data_path(const char *sub);
+
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_generate_event(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif
