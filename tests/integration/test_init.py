@@ -1,0 +1,234 @@
+"""lamb init: every template and runtime generated into a temporary
+directory validates; its own test passes where its language is here; the
+hello functions answer statusCode 200 through `lamb local invoke` when
+that command exists; the options, --list and the errors."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lambtest  # noqa: E402
+from lambtest import run  # noqa: E402
+
+
+def templates():
+    """{template: [runtimes]} from `lamb init --list`."""
+    r = run("init", "--list")
+    assert r.returncode == 0, r.stderr
+    out = {}
+    for line in r.stdout.splitlines():
+        name, runtimes = line.split()[:2]
+        out[name] = runtimes.split(",")
+    return out
+
+
+def has_invoke():
+    r = run("help", "local", "invoke")
+    return r.returncode == 0
+
+
+def init(tmp, *args):
+    r = run("init", "--no-interactive", "-o", tmp, *args)
+    if r.returncode != 0:
+        raise AssertionError(f"lamb init {' '.join(args)}: exit {r.returncode}: {r.stderr}")
+    return r
+
+
+class Templates(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lamb-init-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_list(self):
+        t = templates()
+        self.assertIn("hello-world", t)
+        self.assertEqual(list(t)[0], "hello-world")
+        hello = t["hello-world"]
+        for rt in ["python3.%d" % v for v in range(8, 15)] + ["nodejs18.x", "nodejs20.x", "nodejs22.x",
+                                                             "nodejs24.x", "provided.al2023"]:
+            self.assertIn(rt, hello)
+
+    def test_every_template_and_runtime_validates(self):
+        for tmpl, runtimes in templates().items():
+            for rt in runtimes:
+                with self.subTest(template=tmpl, runtime=rt):
+                    name = f"{tmpl}-{rt}".replace(".", "-")
+                    init(self.tmp, "--name", name, "--runtime", rt, "--app-template", tmpl)
+                    proj = os.path.join(self.tmp, name)
+                    for f in ("template.yaml", "README.md", "events/event.json"):
+                        self.assertTrue(os.path.isfile(os.path.join(proj, f)), f)
+                    self.assertTrue(os.path.isdir(os.path.join(proj, "tests")))
+                    with open(os.path.join(proj, "template.yaml")) as f:
+                        text = f.read()
+                    self.assertIn("Runtime: " + rt, text)
+                    self.assertNotIn("{{", text)
+                    with open(os.path.join(proj, "README.md")) as f:
+                        self.assertIn(name, f.read())
+                    json.load(open(os.path.join(proj, "events", "event.json")))
+                    r = run("-C", proj, "validate")
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertNotIn("error", r.stderr)
+
+
+class HelloWorld(unittest.TestCase):
+    """The hello-world projects: their own tests, and lamb local invoke."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lamb-init-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def make(self, runtime):
+        name = "hello-" + runtime.replace(".", "-")
+        init(self.tmp, "--name", name, "--runtime", runtime)
+        return os.path.join(self.tmp, name)
+
+    def user_test(self, proj, argv):
+        r = subprocess.run(argv, cwd=proj, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_python_user_test(self):
+        self.user_test(self.make("python3.12"), [sys.executable, "-m", "unittest", "discover", "tests"])
+
+    def test_node_user_test(self):
+        node = shutil.which("node")
+        if not node:
+            self.skipTest("node is not installed")
+        v = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+        if int(v.lstrip("v").split(".")[0]) < 18:
+            self.skipTest("node:test needs node 18 or later, found " + v)
+        self.user_test(self.make("nodejs20.x"), [node, "--test", "tests/"])
+
+    def test_bash_user_test(self):
+        self.user_test(self.make("provided.al2023"), ["tests/test.sh"])
+
+    def test_invoke(self):
+        if not has_invoke():
+            self.skipTest("lamb local invoke is not in this lamb yet")
+        cases = [("python3.12", "python3"), ("nodejs20.x", "node"), ("provided.al2023", "curl")]
+        ran = 0
+        for rt, needs in cases:
+            with self.subTest(runtime=rt):
+                if not shutil.which(needs):
+                    print(f"skipping {rt}: {needs} is not installed", file=sys.stderr)
+                    continue
+                proj = self.make(rt)
+                r = run("local", "invoke", "-e", "events/event.json", cwd=proj, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                resp = json.loads(r.stdout)
+                self.assertEqual(resp["statusCode"], 200, r.stdout)
+                self.assertEqual(json.loads(resp["body"]), {"message": "hello world"})
+                ran += 1
+        if not ran:
+            self.skipTest("no runtime for the hello functions is installed")
+
+
+class CommandLine(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lamb-init-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_defaults(self):
+        r = init(self.tmp)
+        proj = os.path.join(self.tmp, "lamb-app")
+        self.assertIn(proj, r.stdout)
+        with open(os.path.join(proj, "template.yaml")) as f:
+            self.assertIn("Runtime: python3.12", f.read())
+
+    def test_no_terminal_never_asks(self):
+        # stdin is not a terminal: defaults, no question even without --no-interactive
+        r = run("init", "-o", self.tmp, "--name", "quiet", input="")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("?", r.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(self.tmp, "quiet")))
+
+    def test_interactive(self):
+        """On a terminal lamb init asks; Enter takes the defaults."""
+        try:
+            import pty  # noqa: F401
+        except ImportError:
+            self.skipTest("no pty module")
+        import pty
+        import select
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(lambtest.LAMB, [lambtest.LAMB, "init", "-o", self.tmp])
+        out = b""
+        answers = [b"asked\n", b"1\n", b"nodejs22.x\n"]
+        while True:
+            r, _, _ = select.select([fd], [], [], 20)
+            if not r:
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if out.rstrip().endswith(b"]:") and answers:
+                os.write(fd, answers.pop(0))
+        _, status = os.waitpid(pid, 0)
+        text = out.decode(errors="replace")
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, text)
+        self.assertIn("Project name [lamb-app]:", text)
+        self.assertIn("Runtime [python3.12]:", text)
+        with open(os.path.join(self.tmp, "asked", "template.yaml")) as f:
+            self.assertIn("Runtime: nodejs22.x", f.read())
+
+    def test_errors(self):
+        init(self.tmp, "--name", "twice")
+        cases = [
+            (("--name", "twice"), 1, "already exists"),
+            (("--name", "bad/name"), 2, "bad project name"),
+            (("--app-template", "nosuch"), 2, "unknown template 'nosuch'"),
+            (("--runtime", "java21"), 2, "has no runtime 'java21'"),
+            (("--bogus",), 2, "unknown option '--bogus'"),
+            (("--name",), 2, "needs a value"),
+        ]
+        for args, code, msg in cases:
+            with self.subTest(args=args):
+                r = run("init", "--no-interactive", "-o", self.tmp, *args)
+                self.assertEqual(r.returncode, code, r.stderr)
+                self.assertIn(msg, r.stderr)
+
+    def test_installed(self):
+        """After meson install, an installed lamb finds its templates and events."""
+        build = os.environ.get("LAMB_BUILD_ROOT")
+        if not build or not shutil.which("meson"):
+            self.skipTest("needs LAMB_BUILD_ROOT and meson")
+        dest = os.path.join(self.tmp, "dest")
+        r = subprocess.run(["meson", "install", "-C", build, "--destdir", dest, "--no-rebuild", "--quiet"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lamb = [os.path.join(root, "lamb") for root, _, files in os.walk(dest) if "lamb" in files
+                and os.path.basename(root) == "bin"]
+        self.assertTrue(lamb, "no bin/lamb installed")
+        share = [root for root, dirs, _ in os.walk(dest) if os.path.basename(root) == "lamb"
+                 and "templates" in dirs and "events" in dirs]
+        self.assertTrue(share, "no share/lamb/{templates,events} installed")
+        env = {**os.environ, "LAMB_DATA_DIR": share[0]}
+        r = subprocess.run([lamb[0], "init", "--list"], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("hello-world", r.stdout)
+        r = subprocess.run([lamb[0], "init", "--no-interactive", "-o", self.tmp, "--name", "inst",
+                            "--runtime", "provided.al2023"], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.access(os.path.join(self.tmp, "inst", "function", "bootstrap"), os.X_OK))
+        r = subprocess.run([lamb[0], "local", "generate-event", "sqs", "receive-message"],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        json.loads(r.stdout)
+
+
+if __name__ == "__main__":
+    lambtest.main()
