@@ -26,6 +26,16 @@ def templates():
     return out
 
 
+def python_with(*modules):
+    """A Python interpreter that imports modules, or None."""
+    cands = [os.environ.get("LAMB_PYTHON"), shutil.which("python3.11"), "/usr/bin/python3", shutil.which("python3")]
+    code = "import " + ", ".join(modules)
+    for c in cands:
+        if c and os.path.exists(c) and subprocess.run([c, "-c", code], capture_output=True).returncode == 0:
+            return c
+    return None
+
+
 def has_invoke():
     r = run("help", "local", "invoke")
     return r.returncode == 0
@@ -70,7 +80,8 @@ class Templates(unittest.TestCase):
                     self.assertNotIn("{{", text)
                     with open(os.path.join(proj, "README.md")) as f:
                         self.assertIn(name, f.read())
-                    json.load(open(os.path.join(proj, "events", "event.json")))
+                    with open(os.path.join(proj, "events", "event.json")) as f:
+                        json.load(f)
                     r = run("-C", proj, "validate")
                     self.assertEqual(r.returncode, 0, r.stderr)
                     self.assertNotIn("error", r.stderr)
@@ -128,6 +139,63 @@ class HelloWorld(unittest.TestCase):
                 ran += 1
         if not ran:
             self.skipTest("no runtime for the hello functions is installed")
+
+
+class DataTemplates(unittest.TestCase):
+    """data-science, scheduled-etl and r-runtime: their tests and an
+    invocation, each skipped with a message when its packages are missing."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lamb-init-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def make(self, tmpl):
+        init(self.tmp, "--name", tmpl, "--app-template", tmpl)
+        return os.path.join(self.tmp, tmpl)
+
+    def invoke(self, proj, python=None):
+        if not has_invoke():
+            self.skipTest("lamb local invoke is not in this lamb yet")
+        env = dict(os.environ)
+        if python:
+            env["LAMB_PYTHON"] = python
+        r = run("local", "invoke", "-e", "events/event.json", cwd=proj, env=env, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def python_template(self, tmpl, modules):
+        proj = self.make(tmpl)
+        py = python_with(*modules)
+        if not py:
+            self.skipTest(f"{', '.join(modules)} not installed (apt-get install "
+                          + " ".join("python3-" + m for m in modules) + ")")
+        r = subprocess.run([py, "-m", "unittest", "discover", "tests"], cwd=proj, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("skipped", r.stderr)
+        return proj, py
+
+    def test_data_science(self):
+        proj, py = self.python_template("data-science", ["numpy", "scipy"])
+        resp = self.invoke(proj, py)
+        self.assertEqual(resp["statusCode"], 200)
+        self.assertEqual(set(json.loads(resp["body"])), {"m", "c", "r2", "p", "se"})
+
+    def test_scheduled_etl(self):
+        proj, py = self.python_template("scheduled-etl", ["pandas"])
+        resp = self.invoke(proj, py)
+        self.assertEqual(len(resp["flagged"]), 2)
+
+    def test_r_runtime(self):
+        proj = self.make("r-runtime")
+        r = subprocess.run(["tests/test.sh"], cwd=proj, capture_output=True, text=True)
+        if r.returncode == 77:
+            self.skipTest(r.stderr.strip())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        resp = self.invoke(proj)
+        self.assertEqual(resp["statusCode"], 200)
+        self.assertEqual(json.loads(resp["body"])["mean"], 2.5)
 
 
 class CommandLine(unittest.TestCase):
