@@ -45,5 +45,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_generate_event(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_local_invoke(int argc, char **argv);
+int cmd_local_start_api(int argc, char **argv);
 
 #endif

@@ -56,5 +56,42 @@ const struct lamb_command lamb_commands[] = {
 	  "\n"
 	  "  -h, --help                 this text, or the events or options of SERVICE [EVENT]\n",
 	  cmd_generate_event },
+	{ "local invoke", "run a function once with an event",
+	  "usage: lamb local invoke [LOGICAL_ID] [-e FILE|-] [-n ENV] [-l LOGFILE] [--repeat N]\n"
+	  "                         [-t FILE] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Runs the function (LOGICAL_ID may be left out when the template has one function)\n"
+	  "with the event and prints the response on stdout, followed by a newline. The\n"
+	  "function's logs and START/END/REPORT go to stderr. Exits 1 when the function\n"
+	  "fails, times out or crashes.\n"
+	  "\n"
+	  "  -e, --event FILE|-         the event (- reads stdin); default {}\n"
+	  "  -n, --env-vars FILE        {\"Parameters\": {...}, \"LogicalId\": {...}} or a .env file\n"
+	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
+	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_local_invoke },
+	{ "local start-api", "serve the template's API Gateway routes over warm functions",
+	  "usage: lamb local start-api [-p PORT] [--host HOST] [-s DIR] [-l LOGFILE]\n"
+	  "                            [--max-concurrency N] [--idle-timeout S] [--integration-timeout S]\n"
+	  "                            [-t FILE] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Serves every Api (REST, payload 1.0) and HttpApi (payload 2.0 or 1.0) route of the\n"
+	  "template at the root of http://HOST:PORT, invoking functions through warm instances:\n"
+	  "a request that finds no idle instance starts a new one. Stops on Ctrl-C.\n"
+	  "\n"
+	  "  -p, --port PORT            port to listen on (default 3000; 0 picks a free one)\n"
+	  "      --host HOST            address to listen on (default 127.0.0.1)\n"
+	  "  -s, --static-dir DIR       files served at / when no route matches (default: public/)\n"
+	  "  -l, --log-file FILE        access lines, function logs and REPORT lines go there\n"
+	  "      --max-concurrency N    instances per function (default 10)\n"
+	  "      --idle-timeout S       idle instances stop after S seconds (default 600)\n"
+	  "      --integration-timeout S  answer 504 after S seconds (default 29, as API Gateway)\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_local_start_api },
 	{ NULL, NULL, NULL, NULL },
 };

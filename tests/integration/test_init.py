@@ -123,15 +123,23 @@ class HelloWorld(unittest.TestCase):
     def test_invoke(self):
         if not has_invoke():
             self.skipTest("lamb local invoke is not in this lamb yet")
-        cases = [("python3.12", "python3"), ("nodejs20.x", "node"), ("provided.al2023", "curl")]
+        # a python3.X that runs (a pyenv shim may exist and refuse), else
+        # python3.12 run by this test's own interpreter
+        py_rt, env = "python3.12", {**os.environ, "LAMB_PYTHON": sys.executable}
+        for minor in range(14, 7, -1):
+            exe = shutil.which("python3.%d" % minor)
+            if exe and subprocess.run([exe, "-c", "pass"], capture_output=True).returncode == 0:
+                py_rt, env = "python3.%d" % minor, None
+                break
+        cases = [(py_rt, "python3", env), ("nodejs20.x", "node", None), ("provided.al2023", "curl", None)]
         ran = 0
-        for rt, needs in cases:
+        for rt, needs, env in cases:
             with self.subTest(runtime=rt):
                 if not shutil.which(needs):
                     print(f"skipping {rt}: {needs} is not installed", file=sys.stderr)
                     continue
                 proj = self.make(rt)
-                r = run("local", "invoke", "-e", "events/event.json", cwd=proj, timeout=120)
+                r = run("local", "invoke", "-e", "events/event.json", cwd=proj, timeout=120, env=env)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 resp = json.loads(r.stdout)
                 self.assertEqual(resp["statusCode"], 200, r.stdout)

@@ -1,0 +1,348 @@
+/* lamb local invoke: one function, one event (or --repeat N of them on the
+ * same warm instance), the response on stdout, everything else on stderr.
+ * The function runs through lamb_invoke like every other front end. */
+#include "cli.h"
+#include "cli-template.h"
+
+#include "invoke.h"
+#include "loop.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct invoke_cli {
+	struct template_opts topts;
+	const char *id;
+	const char *event_path;
+	const char *env_path;
+	const char *log_path;
+	long repeat;
+};
+
+struct run {
+	struct lamb_loop *loop;
+	struct lamb_invoker *iv;
+	const struct lamb_function *fn;
+	struct lamb_invoke_req req;
+	long left;
+	int status;
+	bool interrupted;
+};
+
+static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
+{
+	const char *eq = strchr(argv[*i], '=');
+	if (str_starts(argv[*i], "--") && eq)
+		return eq + 1;
+	if (*i + 1 >= argc) {
+		usage_error(cmd, "option '%s' needs a value", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *s, const char *l)
+{
+	size_t n = strlen(l);
+	return (s && strcmp(arg, s) == 0) || (strncmp(arg, l, n) == 0 && (arg[n] == '\0' || arg[n] == '='));
+}
+
+/* 1 to go on, 0 after --help, -1 on a usage error (printed). */
+static int parse(struct invoke_cli *c, int argc, char **argv)
+{
+	static const char cmd[] = "local invoke";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		const char **dst = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			print_help(lamb_command_find(cmd), stdout);
+			return 0;
+		} else if (is_opt(a, "-e", "--event")) {
+			dst = &c->event_path;
+		} else if (is_opt(a, "-n", "--env-vars")) {
+			dst = &c->env_path;
+		} else if (is_opt(a, "-l", "--log-file")) {
+			dst = &c->log_path;
+		} else if (is_opt(a, NULL, "--repeat")) {
+			const char *v = opt_value(cmd, argc, argv, &i);
+			char *end;
+			if (!v)
+				return -1;
+			c->repeat = strtol(v, &end, 10);
+			if (*end || c->repeat < 1)
+				return usage_error(cmd, "--repeat needs a positive number, not '%s'", v), -1;
+			continue;
+		} else if (strcmp(a, "--no-build") == 0) {
+			continue; /* nothing is built yet: sources run as they are */
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error(cmd, "unknown option '%s'", a), -1;
+		} else if (!c->id) {
+			c->id = a;
+			continue;
+		} else {
+			return usage_error(cmd, "unexpected argument '%s'", a), -1;
+		}
+		*dst = opt_value(cmd, argc, argv, &i);
+		if (!*dst)
+			return -1;
+	}
+	return 1;
+}
+
+static char *read_stream(FILE *f, size_t *len)
+{
+	struct lamb_buf b;
+	char chunk[65536];
+	size_t n;
+	lamb_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		lamb_buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		lamb_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data ? lamb_buf_steal(&b) : xstrdup("");
+}
+
+static char *read_event(const char *path, size_t *len)
+{
+	if (!path) {
+		*len = 2;
+		return xstrdup("{}");
+	}
+	if (strcmp(path, "-") == 0) {
+		char *s = read_stream(stdin, len);
+		if (!s)
+			fail("cannot read the event from standard input: %s", strerror(errno));
+		return s;
+	}
+	char *s = lamb_read_file(path, len);
+	if (!s)
+		fail("cannot read event '%s': %s", path, strerror(errno));
+	return s;
+}
+
+static const struct lamb_function *pick_function(const struct lamb_model *m, const char *id)
+{
+	if (id) {
+		const struct lamb_function *fn = lamb_model_function(m, id);
+		if (!fn)
+			fail("no function '%s' in '%s'", id, m->path);
+		return fn;
+	}
+	if (m->nfunctions == 1)
+		return &m->functions[0];
+	if (m->nfunctions == 0) {
+		fail("'%s' defines no function", m->path);
+		return NULL;
+	}
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	for (size_t i = 0; i < m->nfunctions; i++)
+		lamb_buf_addf(&b, "%s%s", i ? ", " : "", m->functions[i].logical_id);
+	fail("'%s' defines %zu functions; name one: %s", m->path, m->nfunctions, b.data);
+	lamb_buf_release(&b);
+	return NULL;
+}
+
+static bool declared(const struct lamb_function *fn, const char *key)
+{
+	for (size_t i = 0; i < fn->env.len; i++)
+		if (strcmp(fn->env.v[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
+{
+	for (size_t i = 0; i < kv->len; i++)
+		if (strcmp(kv->v[i].key, k) == 0) {
+			free((char *)kv->v[i].value);
+			kv->v[i].value = xstrdup(v);
+			return;
+		}
+	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
+	kv->v[kv->len].key = xstrdup(k);
+	kv->v[kv->len++].value = xstrdup(v);
+}
+
+static void kvs_free(struct lamb_kvs *kv)
+{
+	for (size_t i = 0; i < kv->len; i++) {
+		free((char *)kv->v[i].key);
+		free((char *)kv->v[i].value);
+	}
+	free(kv->v);
+}
+
+static void add_json_block(struct lamb_kvs *kv, size_t *cap, const cJSON *block)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, block) {
+		char num[64];
+		const char *v = cJSON_IsString(it) ? it->valuestring : NULL;
+		if (cJSON_IsNumber(it))
+			snprintf(num, sizeof(num), "%.15g", it->valuedouble), v = num;
+		else if (cJSON_IsBool(it))
+			v = cJSON_IsTrue(it) ? "true" : "false";
+		if (v && it->string)
+			kvs_add(kv, cap, it->string, v);
+	}
+}
+
+static void add_dotenv(struct lamb_kvs *kv, size_t *cap, char *text)
+{
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (str_starts(line, "export "))
+			line += 7;
+		char *eq = strchr(line, '=');
+		if (*line == '#' || !eq)
+			continue;
+		*eq = '\0';
+		char *v = eq + 1;
+		size_t n = strlen(v);
+		if (n && v[n - 1] == '\r')
+			v[--n] = '\0';
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+			v[n - 1] = '\0', v++;
+		kvs_add(kv, cap, line, v);
+	}
+}
+
+/* --env-vars: {"Parameters": {...}, "<LogicalId>": {...}} or a .env file. */
+static int load_env_vars(const char *path, const struct lamb_function *fn, struct lamb_kvs *kv)
+{
+	size_t len, cap = 0;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	if (!text)
+		return fail("cannot read '%s': %s", path, strerror(errno)), -1;
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	if (j && cJSON_IsObject(j)) {
+		add_json_block(kv, &cap, cJSON_GetObjectItemCaseSensitive(j, "Parameters"));
+		add_json_block(kv, &cap, cJSON_GetObjectItemCaseSensitive(j, fn->logical_id));
+	} else if (j || text[strspn(text, " \t\r\n")] == '{') {
+		cJSON_Delete(j);
+		return fail("'%s' is not a JSON object of variables", path), -1;
+	} else {
+		add_dotenv(kv, &cap, text);
+	}
+	cJSON_Delete(j);
+	for (size_t i = 0; i < kv->len; i++)
+		if (!declared(fn, kv->v[i].key))
+			fprintf(stderr, "lamb: warning: '%s' from '%s' is not declared by function '%s'; "
+				"setting it anyway\n", kv->v[i].key, path, fn->logical_id);
+	return 0;
+}
+
+static void on_outcome(void *data, const struct lamb_outcome *o);
+
+static void start_one(struct run *r)
+{
+	struct lamb_err err;
+	if (lamb_invoke(r->iv, r->fn, &r->req, on_outcome, r, &err) < 0) {
+		fail("%s", err.msg);
+		r->status = EXIT_FAIL;
+		lamb_loop_stop(r->loop);
+	}
+}
+
+static void on_outcome(void *data, const struct lamb_outcome *o)
+{
+	struct run *r = data;
+	fwrite(o->body, 1, o->len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	if (o->function_error)
+		r->status = EXIT_FAIL;
+	if (--r->left > 0 && !r->interrupted)
+		start_one(r);
+	else
+		lamb_loop_stop(r->loop);
+}
+
+static void on_terminate(void *data, int signo)
+{
+	struct run *r = data;
+	fprintf(stderr, "lamb: %s: stopping\n", strsignal(signo));
+	r->interrupted = true;
+	r->status = 128 + signo;
+	lamb_loop_stop(r->loop);
+}
+
+static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn, const struct lamb_model *m,
+		      const struct lamb_kvs *env, FILE *log, char *event, size_t len)
+{
+	struct lamb_err err;
+	struct run r = { .fn = fn, .left = c->repeat, .status = EXIT_OK };
+	r.loop = lamb_loop_new(&err);
+	if (!r.loop)
+		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_invoke_opts io = {
+		.log = log,
+		.max_instances = 1, /* --repeat reuses the one warm instance */
+		.boot = { .region = m->region, .env = env },
+	};
+	r.iv = lamb_invoke_new(r.loop, &io);
+	lamb_loop_on_terminate(r.loop, on_terminate, &r);
+	r.req.event = event;
+	r.req.len = len;
+	start_one(&r);
+	if (!lamb_loop_stopped(r.loop) && lamb_loop_run(r.loop, &err) < 0)
+		r.status = fail("%s", err.msg);
+	lamb_invoke_free(r.iv); /* kills and reaps every instance */
+	lamb_loop_free(r.loop);
+	return r.status;
+}
+
+int cmd_local_invoke(int argc, char **argv)
+{
+	struct invoke_cli c = { .repeat = 1 };
+	int status = EXIT_FAIL;
+	template_opts_init(&c.topts);
+	int p = parse(&c, argc, argv);
+	if (p <= 0) {
+		template_opts_release(&c.topts);
+		return p < 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	struct lamb_diags diags;
+	lamb_diags_init(&diags);
+	struct lamb_model *m = template_opts_load(&c.topts, &diags);
+	lamb_diags_sort(&diags);
+	lamb_diags_print(&diags, stderr);
+	const struct lamb_function *fn = m && !diags.errors ? pick_function(m, c.id) : NULL;
+	struct lamb_kvs env = { 0 };
+	size_t len = 0;
+	char *event = NULL;
+	FILE *log = NULL;
+	if (!fn || (c.env_path && load_env_vars(c.env_path, fn, &env) < 0))
+		goto out;
+	if (!(event = read_event(c.event_path, &len)))
+		goto out;
+	if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
+		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
+		goto out;
+	}
+	status = invoke_run(&c, fn, m, &env, log, event, len);
+out:
+	if (log)
+		fclose(log);
+	free(event);
+	kvs_free(&env);
+	lamb_model_free(m);
+	lamb_diags_release(&diags);
+	template_opts_release(&c.topts);
+	return status;
+}

@@ -1,0 +1,208 @@
+/* lamb_invoke: request ids, trace ids, per-function pools, and the
+ * START/END/REPORT lines (START is written by the pool at hand-over, so that
+ * it follows the init logs as in Lambda). */
+#include "invoke.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+struct pool_entry {
+	const struct lamb_function *fn;
+	struct lamb_pool *pool;
+	struct pool_entry *next;
+};
+
+struct lamb_invoker {
+	struct lamb_loop *loop;
+	struct lamb_supervisor *sup;
+	struct lamb_invoke_opts opts;
+	struct pool_entry *pools;
+};
+
+struct call {
+	struct lamb_invocation inv; /* first: done() gets it back */
+	struct lamb_invoker *iv;
+	const struct lamb_function *fn;
+	char *event;
+	char *client_context, *cognito_identity;
+	lamb_invoke_fn cb;
+	void *data;
+};
+
+static uint64_t rng_state[2];
+
+static uint64_t rng_next(void)
+{
+	/* xorshift128+: request ids need uniqueness, not secrecy */
+	if (!rng_state[0] && !rng_state[1]) {
+		if (getrandom(rng_state, sizeof(rng_state), 0) != sizeof(rng_state))
+			rng_state[0] = (uint64_t)time(NULL) | 1;
+	}
+	uint64_t s1 = rng_state[0];
+	const uint64_t s0 = rng_state[1];
+	rng_state[0] = s0;
+	s1 ^= s1 << 23;
+	rng_state[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return rng_state[1] + s0;
+}
+
+void lamb_invoke_request_id(char *buf)
+{
+	uint64_t a = rng_next(), b = rng_next();
+	a = (a & 0xffffffffffff0fffull) | 0x4000ull;          /* version 4 */
+	b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant */
+	snprintf(buf, 37, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
+		 (uint64_t)(a >> 32), (uint64_t)((a >> 16) & 0xffff), (uint64_t)(a & 0xffff), (uint64_t)(b >> 48),
+		 (uint64_t)(b & 0xffffffffffffull));
+}
+
+static void trace_id(char *buf, size_t n)
+{
+	snprintf(buf, n, "Root=1-%08lx-%012" PRIx64 "%012" PRIx64 ";Parent=%016" PRIx64 ";Sampled=0",
+		 (unsigned long)time(NULL), (uint64_t)(rng_next() & 0xffffffffffffull),
+		 (uint64_t)(rng_next() & 0xffffffffffffull),
+		 rng_next());
+}
+
+struct lamb_invoker *lamb_invoke_new(struct lamb_loop *loop, const struct lamb_invoke_opts *opts)
+{
+	struct lamb_invoker *iv = xcalloc(1, sizeof(*iv));
+	iv->loop = loop;
+	if (opts)
+		iv->opts = *opts;
+	iv->sup = lamb_supervisor_new(loop, iv->opts.log);
+	return iv;
+}
+
+void lamb_invoke_free(struct lamb_invoker *iv)
+{
+	if (!iv)
+		return;
+	while (iv->pools) {
+		struct pool_entry *e = iv->pools;
+		iv->pools = e->next;
+		lamb_pool_free(e->pool);
+		free(e);
+	}
+	lamb_supervisor_free(iv->sup);
+	free(iv);
+}
+
+struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv)
+{
+	return iv->sup;
+}
+
+static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_function *fn,
+				  struct lamb_err *err)
+{
+	for (struct pool_entry *e = iv->pools; e; e = e->next)
+		if (e->fn == fn)
+			return e->pool;
+	struct lamb_pool_opts po = {
+		.max_instances = fn->reserved_concurrency > 0 ? (int)fn->reserved_concurrency :
+				 fn->reserved_concurrency == 0 ? -1 : iv->opts.max_instances,
+		.throttle = iv->opts.throttle || fn->reserved_concurrency == 0,
+		.idle_ms = iv->opts.idle_ms,
+		.init_timeout_ms = iv->opts.init_timeout_ms,
+		.log = iv->opts.log,
+		.boot = &iv->opts.boot,
+	};
+	struct lamb_pool *p = lamb_pool_new(iv->loop, iv->sup, fn, &po, err);
+	if (!p)
+		return NULL;
+	struct pool_entry *e = xcalloc(1, sizeof(*e));
+	e->fn = fn;
+	e->pool = p;
+	e->next = iv->pools;
+	iv->pools = e;
+	return p;
+}
+
+static void report(struct call *c, const struct lamb_outcome *o)
+{
+	FILE *log = c->iv->opts.log ? c->iv->opts.log : stderr;
+	if (o->message)
+		fprintf(log, "lamb: %s\n", o->message);
+	if (!c->inv.start_ns) {
+		fflush(log);
+		return; /* never handed over: no START, so no END/REPORT */
+	}
+	/* one write for both lines: stderr is unbuffered */
+	char line[512];
+	int n = snprintf(line, sizeof(line), "END RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
+			 "Billed Duration: %ld ms\tMemory Size: %ld MB\tMax Memory Used: %ld MB",
+			 o->request_id, o->request_id, o->duration_ms, o->billed_ms, o->memory_mb,
+			 o->max_memory_used_mb);
+	if (o->init_ms >= 0 && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\tInit Duration: %.2f ms", o->init_ms);
+	if (n > 0 && (size_t)n < sizeof(line) - 1) {
+		line[n++] = '\n';
+		fwrite(line, 1, (size_t)n, log);
+	}
+	fflush(log);
+}
+
+static void done(struct lamb_invocation *inv)
+{
+	struct call *c = (struct call *)inv;
+	double ms = inv->start_ns && inv->end_ns > inv->start_ns ? (double)(inv->end_ns - inv->start_ns) / 1e6 : 0;
+	struct lamb_outcome o = {
+		.kind = inv->kind,
+		.request_id = inv->request_id,
+		.body = inv->body.data ? inv->body.data : "",
+		.len = inv->body.len,
+		.function_error = inv->kind != LAMB_OUTCOME_RESPONSE,
+		.message = inv->message[0] ? inv->message : NULL,
+		.duration_ms = ms,
+		.billed_ms = (long)ms + ((double)(long)ms < ms ? 1 : 0),
+		.memory_mb = c->fn->memory_mb,
+		.max_memory_used_mb = inv->memory_used_mb,
+		.init_ms = inv->init_ms,
+	};
+	if (o.billed_ms < 1)
+		o.billed_ms = 1;
+	report(c, &o);
+	c->cb(c->data, &o);
+	lamb_buf_release(&inv->body);
+	free(c->event);
+	free(c->client_context);
+	free(c->cognito_identity);
+	free(c);
+}
+
+int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
+		lamb_invoke_fn cb, void *data, struct lamb_err *err)
+{
+	if (req->len > LAMB_INVOKE_MAX_EVENT)
+		return lamb_err_set(err, "event is %zu bytes, above the limit of %d bytes "
+				    "(RequestTooLargeException)", req->len, LAMB_INVOKE_MAX_EVENT);
+	struct lamb_pool *p = pool_for(iv, fn, err);
+	if (!p)
+		return lamb_err_prefix(err, "function '%s'", fn->logical_id);
+	struct call *c = xcalloc(1, sizeof(*c));
+	c->iv = iv;
+	c->fn = fn;
+	c->cb = cb;
+	c->data = data;
+	c->event = xmalloc(req->len + 1);
+	memcpy(c->event, req->event, req->len);
+	c->event[req->len] = '\0';
+	c->client_context = req->client_context ? xstrdup(req->client_context) : NULL;
+	c->cognito_identity = req->cognito_identity ? xstrdup(req->cognito_identity) : NULL;
+	lamb_invoke_request_id(c->inv.request_id);
+	if (req->trace_id)
+		snprintf(c->inv.trace_id, sizeof(c->inv.trace_id), "%s", req->trace_id);
+	else
+		trace_id(c->inv.trace_id, sizeof(c->inv.trace_id));
+	c->inv.event = c->event;
+	c->inv.len = req->len;
+	c->inv.client_context = c->client_context;
+	c->inv.cognito_identity = c->cognito_identity;
+	c->inv.done = done;
+	lamb_pool_submit(p, &c->inv);
+	return 0;
+}

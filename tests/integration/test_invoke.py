@@ -1,0 +1,374 @@
+"""lamb local invoke end to end with the multi-verb fixture bootstrap: every
+outcome of an invocation, the environment, the log lines, and that nothing
+(process, zombie, fd) is left behind."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+import lambtest
+
+FIXTURE = os.environ.get("LAMB_FIXTURE")
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fixture:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      Handler: unused
+      Runtime: provided.al2023
+      Timeout: {timeout}
+      MemorySize: {memory}
+      Environment:
+        Variables:
+          GREETING: hi
+{extra_env}{extra}"""
+
+
+def fixture_project(timeout=1, memory=128, env=None, extra="", mode=0o755):
+    extra_env = "".join(f"          {k}: '{v}'\n" for k, v in (env or {}).items())
+    d = lambtest.project({"template.yaml": TEMPLATE.format(timeout=timeout, memory=memory,
+                                                           extra_env=extra_env, extra=extra)})
+    os.makedirs(os.path.join(d.name, "fn"))
+    boot = os.path.join(d.name, "fn", "bootstrap")
+    shutil.copy(FIXTURE, boot)
+    os.chmod(boot, mode)
+    return d
+
+
+def invoke(d, event=None, args=(), env=None, timeout=60):
+    a = ["local", "invoke"]
+    if event is not None:
+        a += ["-e", "-"]
+    return lambtest.run(*a, *args, cwd=d.name, input=event if event is not None else "",
+                        env=env, timeout=timeout)
+
+
+def ids(stderr, what):
+    return re.findall(rf"^{what} RequestId: (\S+)", stderr, re.M)
+
+
+def processes_under(path):
+    """pids whose command line mentions path (the instance's bootstrap)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if path.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Outcomes(unittest.TestCase):
+    def test_response_and_log_lines(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"echo","x":1}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"verb":"echo","x":1}\n')
+        start, end, report = ids(r.stderr, "START"), ids(r.stderr, "END"), ids(r.stderr, "REPORT")
+        self.assertEqual(len(start), 1, r.stderr)
+        self.assertEqual(start, end)
+        self.assertEqual(start, report)
+        self.assertRegex(r.stderr, r"START RequestId: \S+ Version: \$LATEST")
+        self.assertRegex(r.stderr, r"REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
+                                   r"Memory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms")
+
+    def test_default_event_is_empty_object(self):
+        d = fixture_project()
+        r = invoke(d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "{}\n")
+
+    def test_event_file(self):
+        d = fixture_project()
+        with open(os.path.join(d.name, "ev.json"), "w") as f:
+            f.write('{"verb":"echo","file":true}')
+        r = lambtest.run("local", "invoke", "Fixture", "-e", "ev.json", cwd=d.name)
+        self.assertEqual(r.stdout, '{"verb":"echo","file":true}\n')
+
+    def test_function_error(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"error"}')
+        self.assertEqual(r.returncode, 1)
+        body = json.loads(r.stdout)
+        self.assertEqual(body["errorType"], "FixtureError")
+        self.assertEqual(len(ids(r.stderr, "REPORT")), 1)
+
+    def test_timeout_leaves_no_process(self):
+        d = fixture_project(timeout=1)
+        r = invoke(d, '{"verb":"spawn-sleeper","n":30000}')
+        self.assertEqual(r.returncode, 1)
+        body = json.loads(r.stdout)
+        rid = ids(r.stderr, "START")[0]
+        self.assertEqual(body, {"errorType": "Sandbox.Timedout",
+                                "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"})
+        self.assertIn(f"{rid} Task timed out after 1.00 seconds", r.stderr)
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
+    def test_ignoring_sigterm_does_not_help(self):
+        d = fixture_project(timeout=1)
+        r = invoke(d, '{"verb":"ignore-term"}')
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
+    def test_exit_status(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"exit","n":7}')
+        self.assertEqual(r.returncode, 1)
+        rid = ids(r.stderr, "START")[0]
+        self.assertEqual(json.loads(r.stdout), {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: exit status 7"})
+
+    def test_crash_signal(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"crash"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Runtime exited with error: signal: segmentation fault", json.loads(r.stdout)["errorMessage"])
+
+    def test_init_error(self):
+        d = fixture_project(env={"FIXTURE_INIT": "error"})
+        r = invoke(d, '{"verb":"echo"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.FixtureInit")
+
+    def test_exit_during_init(self):
+        d = fixture_project(env={"FIXTURE_INIT": "exit"})
+        r = invoke(d, '{"verb":"echo"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Runtime exited with error: exit status 3", json.loads(r.stdout)["errorMessage"])
+
+    def test_exec_failure_message(self):
+        d = fixture_project(mode=0o644)
+        r = invoke(d, '{"verb":"echo"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot exec 'bootstrap': Permission denied", r.stderr)
+
+    def test_oversized_response(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"big"}', args=["--repeat", "2"])
+        self.assertEqual(r.returncode, 1)
+        first = json.loads(r.stdout.splitlines()[0])
+        self.assertEqual(first["errorType"], "Function.ResponseSizeTooLarge")
+        self.assertIn("big response answered 413", r.stderr)
+
+    def test_request_id_and_state_checks(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"twice"}', args=["--repeat", "2"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "1\n1\n")
+        self.assertIn("twice: 202 403 400", r.stderr)
+
+    def test_next_headers(self):
+        d = fixture_project(timeout=5)
+        before = time.time() * 1000
+        r = invoke(d, '{"verb":"headers"}')
+        h = json.loads(r.stdout)
+        self.assertEqual(h["id"], ids(r.stderr, "START")[0])
+        self.assertRegex(h["arn"], r"^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:Fixture$")
+        self.assertTrue(before + 4000 < h["deadline"] < before + 6000 + 2000, h)
+        self.assertRegex(h["trace"], r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")
+
+    def test_output_forwarded_line_by_line(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"flood","n":5000}')
+        self.assertEqual(r.returncode, 0)
+        lines = [l for l in r.stderr.splitlines() if l.startswith("flood line")]
+        self.assertEqual(lines, [f"flood line {i}" for i in range(5000)])
+        start = r.stderr.index("START")
+        self.assertLess(start, r.stderr.index("flood line 0"))
+        self.assertLess(r.stderr.index("flood line 4999"), r.stderr.index("END RequestId"))
+
+    def test_log_file(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"print"}', args=["-l", "out.log"])
+        self.assertEqual(r.returncode, 0)
+        with open(os.path.join(d.name, "out.log")) as f:
+            log = f.read()
+        self.assertIn("hello from the fixture", log)
+        self.assertIn("REPORT RequestId", log)
+        self.assertNotIn("REPORT", r.stderr)
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Memory(unittest.TestCase):
+    def check_kill(self, env):
+        d = fixture_project(memory=128, timeout=10)
+        r = invoke(d, '{"verb":"hog","n":400}', env=env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("Runtime exited with error: signal: killed", json.loads(r.stdout)["errorMessage"])
+        used = int(re.search(r"Max Memory Used: (\d+) MB", r.stderr).group(1))
+        self.assertGreaterEqual(used, 100, r.stderr)
+
+    def test_memory_limit_kills(self):
+        self.check_kill(None)
+
+    def test_memory_limit_kills_without_cgroups(self):
+        self.check_kill(dict(os.environ, LAMB_NO_CGROUP="1"))
+
+    def test_memory_under_limit_is_measured(self):
+        d = fixture_project(memory=256, timeout=10)
+        r = invoke(d, '{"verb":"hog","n":60}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        used = int(re.search(r"Max Memory Used: (\d+) MB", r.stderr).group(1))
+        self.assertTrue(55 <= used < 256, r.stderr)
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Lifecycle(unittest.TestCase):
+    def test_repeat_is_one_cold_then_warm(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"env"}', args=["--repeat", "3"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        outs = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual(len(outs), 3)
+        self.assertEqual(len({o["AWS_LAMBDA_RUNTIME_API"] for o in outs}), 1)
+        reports = [l for l in r.stderr.splitlines() if l.startswith("REPORT")]
+        self.assertEqual(len(reports), 3)
+        self.assertIn("Init Duration", reports[0])
+        self.assertNotIn("Init Duration", reports[1])
+        self.assertNotIn("Init Duration", reports[2])
+
+    def test_crash_cycles_leak_nothing(self):
+        d = fixture_project(env={"FIXTURE_INIT": "sleep:400"})
+        p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-", "--repeat", "22"], cwd=d.name,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write('{"verb":"crash"}')
+        p.stdin.close()
+        snapshots = {}
+        n = 0
+        for line in p.stderr:
+            if line.startswith("REPORT"):
+                n += 1
+                if n in (2, 20):
+                    time.sleep(0.15)  # the next instance is sleeping in init
+                    fds = sorted(re.sub(r"\d+", "N", os.readlink(f"/proc/{p.pid}/fd/{f}").split(":")[0])
+                                 for f in os.listdir(f"/proc/{p.pid}/fd"))
+                    kids = []
+                    for pid in os.listdir("/proc"):
+                        try:
+                            with open(f"/proc/{pid}/stat") as f:
+                                st = f.read().rsplit(")", 1)[1].split()
+                        except (OSError, IndexError):
+                            continue
+                        if int(st[1]) == p.pid:
+                            kids.append(st[0])
+                    snapshots[n] = (fds, kids)
+        p.wait(timeout=60)
+        self.assertEqual(n, 22)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(snapshots[2][0], snapshots[20][0])
+        self.assertEqual(snapshots[20][1], ["S"], "exactly one live child, no zombie")
+        self.assertEqual(processes_under(d.name), [])
+
+    def test_sigint_leaves_nothing_running(self):
+        d = fixture_project(timeout=30)
+        p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write('{"verb":"spawn-sleeper","n":60000}')
+        p.stdin.close()
+        for line in p.stderr:
+            if line.startswith("START"):
+                break
+        time.sleep(0.2)
+        self.assertTrue(processes_under(d.name))
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=10)
+        self.assertNotEqual(p.returncode, 0)
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
+    def test_init_timeout(self):
+        d = fixture_project(env={"FIXTURE_INIT": "hang"})
+        r = invoke(d, '{"verb":"echo"}', timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Init phase timed out after 10.00 seconds", r.stdout)
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Environment(unittest.TestCase):
+    def test_only_lambda_variables(self):
+        d = fixture_project()
+        env = dict(os.environ, LAMB_TEST_SECRET="leak", AWS_ACCESS_KEY_ID="AKIDTEST", AWS_REGION="eu-west-3")
+        r = invoke(d, '{"verb":"env"}', env=env)
+        e = json.loads(r.stdout)
+        self.assertNotIn("LAMB_TEST_SECRET", e)
+        self.assertNotIn("HOME", e)
+        self.assertEqual(e["AWS_ACCESS_KEY_ID"], "AKIDTEST")
+        self.assertEqual(e["GREETING"], "hi")
+        self.assertRegex(e["AWS_LAMBDA_RUNTIME_API"], r"^127\.0\.0\.1:\d+$")
+        for k, v in {"AWS_LAMBDA_FUNCTION_NAME": "Fixture", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/Fixture",
+                     "AWS_EXECUTION_ENV": "AWS_Lambda_provided.al2023", "TZ": ":UTC", "LANG": "en_US.UTF-8",
+                     "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand", "_HANDLER": "unused",
+                     "LAMBDA_TASK_ROOT": os.path.join(os.path.realpath(d.name), "fn")}.items():
+            self.assertEqual(e.get(k), v, k)
+        self.assertEqual(e["AWS_REGION"], e["AWS_DEFAULT_REGION"])
+        self.assertIn("AWS_LAMBDA_LOG_STREAM_NAME", e)
+
+    def test_env_vars_file(self):
+        d = fixture_project()
+        with open(os.path.join(d.name, "env.json"), "w") as f:
+            json.dump({"Parameters": {"GREETING": "p", "OTHER": "o"}, "Fixture": {"GREETING": "f"}}, f)
+        r = invoke(d, '{"verb":"env"}', args=["-n", "env.json"])
+        e = json.loads(r.stdout)
+        self.assertEqual(e["GREETING"], "f")
+        self.assertEqual(e["OTHER"], "o")
+        self.assertIn("'OTHER'", r.stderr)
+        self.assertIn("not declared", r.stderr)
+
+    def test_dotenv_file(self):
+        d = fixture_project()
+        with open(os.path.join(d.name, ".env"), "w") as f:
+            f.write("# comment\nGREETING=\"dot\"\n")
+        r = invoke(d, '{"verb":"env"}', args=["--env-vars", ".env"])
+        self.assertEqual(json.loads(r.stdout)["GREETING"], "dot")
+
+
+class Choosing(unittest.TestCase):
+    def test_several_functions_need_an_id(self):
+        t = TEMPLATE.format(timeout=3, memory=128, extra_env="", extra="""\
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      Handler: unused
+      Runtime: provided.al2023
+""")
+        d = lambtest.project({"template.yaml": t, "fn/bootstrap": "#!/bin/sh\n"})
+        r = lambtest.run("local", "invoke", cwd=d.name)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Fixture", r.stderr)
+        self.assertIn("Other", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_unknown_function(self):
+        d = lambtest.project({"template.yaml": TEMPLATE.format(timeout=3, memory=128, extra_env="", extra="")})
+        r = lambtest.run("local", "invoke", "Nope", cwd=d.name)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no function 'Nope'", r.stderr)
+
+    def test_help(self):
+        r = lambtest.run("local", "invoke", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("--repeat", r.stdout)
+
+
+if __name__ == "__main__":
+    lambtest.main()

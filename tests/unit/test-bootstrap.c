@@ -1,0 +1,186 @@
+/* Choosing the bootstrap and building the environment of an instance from a
+ * hand-built function: provided* takes the code's bootstrap, else a layer's;
+ * the environment holds the Lambda variables, credentials, declared and
+ * --env-vars variables, and nothing else of the user's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bootstrap.h"
+
+static char dir[64];
+static char code[128], layer[128];
+
+static void touch_exec(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/lamb-unit-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(code, sizeof(code), "%s/code", dir);
+	snprintf(layer, sizeof(layer), "%s/layer", dir);
+	mkdir(code, 0755);
+	mkdir(layer, 0755);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/bin", layer);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/bootstrap", layer);
+	touch_exec(p);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static const char *get(const struct lamb_bootstrap *b, const char *key)
+{
+	size_t n = strlen(key);
+	for (char **e = b->envp; *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static struct lamb_kv declared[] = { { "GREETING", "hi" }, { "TZ", "Europe/Paris" } };
+
+static struct lamb_function make_fn(void)
+{
+	struct lamb_function fn = {
+		.logical_id = "Hello",
+		.name = "hello-fn",
+		.arn = "arn:aws:lambda:eu-west-1:123456789012:function:hello-fn",
+		.runtime = "provided.al2023",
+		.handler = "main",
+		.code = code,
+		.memory_mb = 256,
+		.timeout_s = 3,
+		.env = { declared, 2 },
+	};
+	return fn;
+}
+
+static void test_layer_bootstrap_and_env(void **state)
+{
+	(void)state;
+	static struct lamb_layer l = { .logical_id = "L", .content = layer };
+	struct lamb_layer_ref ref = { .layer = &l };
+	struct lamb_function fn = make_fn();
+	fn.layers = &ref;
+	fn.nlayers = 1;
+	struct lamb_kv extra[] = { { "GREETING", "override" }, { "EXTRA", "1" } };
+	struct lamb_kvs extras = { extra, 2 };
+	char *user[] = { "PATH=/usr/bin:/bin", "HOME=/root", "AWS_ACCESS_KEY_ID=AKID", "SECRET=no", NULL };
+	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env = &extras, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "%s/bootstrap", layer);
+	assert_string_equal(b.path, want);
+	lamb_bootstrap_set_api(&b, "127.0.0.1:9001");
+	assert_string_equal(get(&b, "AWS_LAMBDA_RUNTIME_API"), "127.0.0.1:9001");
+	assert_string_equal(get(&b, "AWS_REGION"), "eu-west-1");
+	assert_string_equal(get(&b, "AWS_LAMBDA_FUNCTION_NAME"), "hello-fn");
+	assert_string_equal(get(&b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), "256");
+	assert_string_equal(get(&b, "AWS_LAMBDA_LOG_GROUP_NAME"), "/aws/lambda/hello-fn");
+	assert_string_equal(get(&b, "AWS_EXECUTION_ENV"), "AWS_Lambda_provided.al2023");
+	assert_string_equal(get(&b, "LAMBDA_TASK_ROOT"), code);
+	assert_string_equal(get(&b, "_HANDLER"), "main");
+	assert_string_equal(get(&b, "GREETING"), "override");
+	assert_string_equal(get(&b, "EXTRA"), "1");
+	assert_string_equal(get(&b, "TZ"), "Europe/Paris");
+	assert_string_equal(get(&b, "AWS_ACCESS_KEY_ID"), "AKID");
+	assert_null(get(&b, "HOME"));
+	assert_null(get(&b, "SECRET"));
+	snprintf(want, sizeof(want), "%s/bin:/usr/bin:/bin", layer);
+	assert_string_equal(get(&b, "PATH"), want);
+	lamb_bootstrap_release(&b);
+}
+
+static void test_code_bootstrap_wins(void **state)
+{
+	(void)state;
+	char p[256];
+	snprintf(p, sizeof(p), "%s/bootstrap", code);
+	touch_exec(p);
+	struct lamb_function fn = make_fn();
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), 0);
+	assert_string_equal(b.path, p);
+	assert_string_equal(b.argv[0], p);
+	assert_null(b.argv[1]);
+	lamb_bootstrap_release(&b);
+	unlink(p);
+}
+
+static void test_missing_bootstrap(void **state)
+{
+	(void)state;
+	struct lamb_function fn = make_fn();
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "no 'bootstrap'"));
+	fn.runtime = "java21";
+	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_string_equal(err.msg, "runtime 'java21' is not supported locally");
+}
+
+static void test_python_interpreter_fallback(void **state)
+{
+	(void)state;
+	char rt[256], p[300];
+	snprintf(rt, sizeof(rt), "%s/rt", dir);
+	snprintf(p, sizeof(p), "%s/python", rt);
+	mkdir(rt, 0755);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/python/bootstrap.py", rt);
+	touch_exec(p);
+	struct lamb_function fn = make_fn();
+	fn.runtime = "python3.99";
+	fn.handler = "app.handler";
+	char *user[] = { "PATH=/usr/bin:/bin", NULL };
+	struct lamb_bootstrap_opts o = { .runtime_dir = rt, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	assert_string_equal(b.path, "/usr/bin/python3");
+	assert_string_equal(b.argv[1], p);
+	assert_non_null(b.warning);
+	assert_non_null(strstr(b.warning, "python3.99"));
+	lamb_bootstrap_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layer_bootstrap_and_env),
+		cmocka_unit_test(test_code_bootstrap_wins),
+		cmocka_unit_test(test_missing_bootstrap),
+		cmocka_unit_test(test_python_interpreter_fallback),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,123 @@
+/* The event loop: deadlines fire in order and can be moved or cancelled,
+ * deferred calls run after the batch, fd watches see data, SIGCHLD arrives
+ * through the signalfd. No sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+static char order[16];
+static size_t norder;
+
+static void mark(void *data)
+{
+	order[norder++] = *(char *)data;
+}
+
+static void test_timers_in_order(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	struct lamb_timer a = { 0 }, b = { 0 }, c = { 0 };
+	static char ca = 'a', cb = 'b', cc = 'c';
+	uint64_t now = lamb_loop_now_ns();
+	norder = 0;
+	lamb_loop_timer_set(l, &a, now + 30000000, mark, &ca);
+	lamb_loop_timer_set(l, &b, now + 10000000, mark, &cb);
+	lamb_loop_timer_set(l, &c, now + 20000000, mark, &cc);
+	lamb_loop_timer_set(l, &a, now + 5000000, mark, &ca); /* moved first */
+	lamb_loop_timer_cancel(l, &c);
+	while (norder < 2)
+		assert_int_equal(lamb_loop_run_once(l, 1000, NULL), 0);
+	assert_memory_equal(order, "ab", 2);
+	assert_true(lamb_loop_now_ns() - now >= 10000000);
+	assert_false(a.armed || b.armed || c.armed);
+	lamb_loop_free(l);
+}
+
+static void test_defer_runs_after_batch(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	static char cx = 'x';
+	norder = 0;
+	lamb_loop_defer(l, mark, &cx);
+	assert_int_equal(norder, 0);
+	lamb_loop_run_once(l, 0, NULL);
+	assert_int_equal(norder, 1);
+	lamb_loop_free(l);
+}
+
+static int got_bytes;
+
+static void on_read(void *data, uint32_t ev)
+{
+	char buf[16];
+	(void)ev;
+	got_bytes += (int)read(*(int *)data, buf, sizeof(buf));
+}
+
+static void test_fd_watch(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	struct lamb_watch w;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(lamb_loop_add_fd(l, &w, fds[0], EPOLLIN, on_read, &fds[0], NULL), 0);
+	assert_int_equal(write(fds[1], "hello", 5), 5);
+	got_bytes = 0;
+	lamb_loop_run_once(l, 1000, NULL);
+	assert_int_equal(got_bytes, 5);
+	lamb_loop_del_fd(l, &w);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	lamb_loop_run_once(l, 0, NULL);
+	assert_int_equal(got_bytes, 5);
+	close(fds[0]);
+	close(fds[1]);
+	lamb_loop_free(l);
+}
+
+static int reaped;
+
+static void on_chld(void *data)
+{
+	(void)data;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		reaped++;
+}
+
+static void test_sigchld(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	lamb_loop_on_sigchld(l, on_chld, NULL);
+	reaped = 0;
+	for (int i = 0; i < 3; i++)
+		if (fork() == 0)
+			_exit(0);
+	for (int i = 0; i < 50 && reaped < 3; i++)
+		lamb_loop_run_once(l, 100, NULL);
+	assert_int_equal(reaped, 3);
+	lamb_loop_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timers_in_order),
+		cmocka_unit_test(test_defer_runs_after_batch),
+		cmocka_unit_test(test_fd_watch),
+		cmocka_unit_test(test_sigchld),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
