@@ -263,6 +263,27 @@ class CommandLine(unittest.TestCase):
                 self.assertEqual(r.stdout, "")
                 self.assertIn(msg, r.stderr)
 
+    def test_pipes_into_local_invoke(self):
+        """generate-event | lamb local invoke -e -: the function sees the same event."""
+        if run("help", "local", "invoke").returncode != 0:
+            self.skipTest("lamb local invoke is not in this lamb yet")
+        proj = lambtest.project({
+            "template.yaml": "Transform: AWS::Serverless-2016-10-31\nResources:\n  Echo:\n"
+                             "    Type: AWS::Serverless::Function\n    Properties:\n"
+                             "      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n",
+            "src/app.py": "def handler(event, context):\n    return event\n",
+        })
+        env = {**os.environ, "LAMB_PYTHON": sys.executable}
+        for args in (("s3", "put", "--key", "a b/c.jpg"), ("sqs", "receive-message", "--body", NASTY),
+                     ("cloudwatch", "logs")):
+            with self.subTest(event=args[:2]):
+                gen = run("local", "generate-event", *args)
+                self.assertEqual(gen.returncode, 0, gen.stderr)
+                r = run("local", "invoke", "-e", "-", cwd=proj.name, input=gen.stdout, env=env, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout), json.loads(gen.stdout))
+        proj.cleanup()
+
     def test_data_dir_override(self):
         r = run("local", "generate-event", env={**os.environ, "LAMB_DATA_DIR": "/nonexistent"})
         self.assertEqual(r.returncode, 1)
