@@ -65,7 +65,7 @@ KEY_FIELDS = {
     ("batch", "job-state-change"): {"source": "aws.batch", "detail.status": "SUCCEEDED"},
     ("appsync", "resolver"): {"arguments.id": "1", "info.fieldName": "getPost", "info.parentTypeName": "Query"},
     ("rekognition", "video-job-complete"): {"Records.0.EventSource": "aws:sns"},
-    ("workmail", "email-flow"): {"summaryVersion": "2019-07-28", "flowDirection": "INBOUND", "sender.address": "sender@example.com"},
+    ("workmail", "email-flow"): {"summaryVersion": "2018-10-10", "flowDirection": "INBOUND", "sender.address": "sender@example.com"},
 }
 
 
