@@ -311,9 +311,23 @@ static int create(const char *dir, const struct init_opts *o, const cJSON *manif
 	int rc = copy_tree(src, dst, vars);
 	if (rc != EXIT_OK)
 		return rc;
+	/* files shared with the rest of lamb (the C runtime client), taken
+	 * from lamb's data directory as they are */
+	const char *none[] = { NULL };
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(variant, "copy")) {
+		if (!cJSON_IsString(c) || strstr(c->string, ".."))
+			return fail("template '%s': bad \"copy\" entry '%s'", o->tmpl, c->string);
+		cleanup_free char *from = cli_data_path(c->valuestring);
+		cleanup_free char *to = xasprintf("%s/%s", dst, c->string);
+		if ((rc = copy_file(from, to, 0644, none)) != EXIT_OK)
+			return rc;
+	}
 	printf("created %s (template %s, runtime %s)\n\n", dst, o->tmpl, o->runtime);
-	printf("next:\n  cd %s\n  lamb validate\n  lamb local invoke -e events/event.json\n"
-	       "  lamb local start-api\n\nsee %s/README.md\n", dst, dst);
+	const char *prepare = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(variant, "prepare"));
+	printf("next:\n  cd %s\n%s%s%s  lamb validate\n  lamb local invoke -e events/event.json\n"
+	       "  lamb local start-api\n\nsee %s/README.md\n", dst, prepare ? "  " : "", prepare ? prepare : "",
+	       prepare ? "\n" : "", dst);
 	return EXIT_OK;
 }
 

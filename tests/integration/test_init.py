@@ -149,6 +149,22 @@ class HelloWorld(unittest.TestCase):
             self.skipTest("no runtime for the hello functions is installed")
 
 
+class HelloC(unittest.TestCase):
+    def test_build_and_invoke(self):
+        if not has_invoke():
+            self.skipTest("lamb local invoke is not in this lamb yet")
+        with tempfile.TemporaryDirectory(prefix="lamb-init-") as tmp:
+            r = init(tmp, "--name", "hc", "--app-template", "hello-c")
+            self.assertIn("make -C function", r.stdout)
+            proj = os.path.join(tmp, "hc")
+            env = {**os.environ, "PATH": os.path.dirname(lambtest.LAMB) + os.pathsep + os.environ["PATH"]}
+            r = subprocess.run(["tests/test.sh"], cwd=proj, capture_output=True, text=True, env=env, timeout=120)
+            if r.returncode == 77:
+                self.skipTest(r.stderr.strip())
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn('"statusCode": 200', r.stdout)
+
+
 class DataTemplates(unittest.TestCase):
     """data-science, scheduled-etl and r-runtime: their tests and an
     invocation, each skipped with a message when its packages are missing."""
