@@ -230,22 +230,19 @@ static int parse(int argc, char **argv, struct init_opts *o)
 			o->no_interactive = true;
 		} else if (strcmp(a, "--list") == 0) {
 			o->list = true;
-		} else if (strcmp(a, "--name") == 0 || strcmp(a, "-n") == 0) {
+		} else if (cli_opt_is(a, NULL, "--name")) {
 			target = &o->name;
-		} else if (strcmp(a, "--runtime") == 0 || strcmp(a, "-r") == 0) {
+		} else if (cli_opt_is(a, NULL, "--runtime")) {
 			target = &o->runtime;
-		} else if (strcmp(a, "--app-template") == 0) {
+		} else if (cli_opt_is(a, NULL, "--app-template")) {
 			target = &o->tmpl;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output-dir") == 0) {
+		} else if (cli_opt_is(a, "-o", "--output-dir")) {
 			target = &o->outdir;
 		} else {
 			return usage_error(cmd, "unknown option '%s'", a);
 		}
-		if (target) {
-			if (i + 1 >= argc)
-				return usage_error(cmd, "option '%s' needs a value", a);
-			*target = argv[++i];
-		}
+		if (target && !(*target = cli_opt_value(cmd, argc, argv, &i)))
+			return EXIT_USAGE;
 	}
 	return 0;
 }

@@ -236,6 +236,12 @@ class CommandLine(unittest.TestCase):
         with open(os.path.join(proj, "template.yaml")) as f:
             self.assertIn("Runtime: python3.12", f.read())
 
+    def test_equals_form(self):
+        r = run("init", "--no-interactive", "-o", self.tmp, "--name=eq", "--runtime=nodejs22.x")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.tmp, "eq", "template.yaml")) as f:
+            self.assertIn("Runtime: nodejs22.x", f.read())
+
     def test_no_terminal_never_asks(self):
         # stdin is not a terminal: defaults, no question even without --no-interactive
         r = run("init", "-o", self.tmp, "--name", "quiet", input="")
