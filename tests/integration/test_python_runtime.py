@@ -381,6 +381,12 @@ class Versions(unittest.TestCase):
                     self.assertEqual(rt.invoke({}).json()["errorType"], "ValueError")
                 with RuntimeProcess([path, BOOTSTRAP], "pkg/sub/mod.handler", d.name) as rt:
                     self.assertEqual(rt.invoke({}).json(), {"where": "pkg.sub.mod"})
+                with RuntimeProcess([path, BOOTSTRAP], "app.logs", d.name) as rt:
+                    self.assertEqual(rt.invoke({"n": 1}).json(), "ok")
+                    self.assertRegex(rt.stdout(), r"\[INFO\]\t\S+Z\t[0-9a-f-]{36}\tlogged info 1\n")
+                with RuntimeProcess([path, BOOTSTRAP], "app.ctx", d.name) as rt:
+                    self.assertEqual(rt.invoke({}, client_context={"client": {}, "custom": {}}).json()
+                                     ["client_context"]["custom"], {})
                 with RuntimeProcess([path, BOOTSTRAP], "app.missing", d.name) as rt:
                     self.assertEqual(rt.invoke({}).json()["errorType"], "Runtime.HandlerNotFound")
 
