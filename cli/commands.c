@@ -46,6 +46,35 @@ const struct lamb_command lamb_commands[] = {
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
 	  cmd_build },
+	{ "init", "create a new project from a bundled template, offline",
+	  "usage: lamb init [--name NAME] [--runtime RUNTIME] [--app-template TEMPLATE] [-o DIR]\n"
+	  "                 [--no-interactive]\n"
+	  "       lamb init --list\n"
+	  "\n"
+	  "Writes a new project (template.yaml, a handler, events/event.json, a README and a\n"
+	  "test) into DIR/NAME from the templates installed with lamb. On a terminal it asks\n"
+	  "for what the options do not say; without one, or with --no-interactive, it takes\n"
+	  "the defaults.\n"
+	  "\n"
+	  "      --name NAME            project name and directory (default: lamb-app)\n"
+	  "      --runtime RUNTIME      python3.8-3.14, nodejs18.x-24.x, provided.al2023, ...\n"
+	  "      --app-template NAME    template (default: hello-world); see --list\n"
+	  "  -o, --output-dir DIR       where the project directory goes (default: .)\n"
+	  "      --no-interactive       never ask\n"
+	  "      --list                 print the templates with their runtimes\n"
+	  "  -h, --help                 this text\n",
+	  cmd_init },
+	{ "local generate-event", "print a sample event of an AWS service",
+	  "usage: lamb local generate-event\n"
+	  "       lamb local generate-event SERVICE\n"
+	  "       lamb local generate-event SERVICE EVENT [--OPTION VALUE ...]\n"
+	  "\n"
+	  "Without arguments, lists the services; with a SERVICE, its events; with an EVENT,\n"
+	  "prints the event as JSON on stdout, with each --OPTION's value in place, ready for\n"
+	  "'lamb local invoke -e -'. 'SERVICE EVENT -h' lists the event's options and defaults.\n"
+	  "\n"
+	  "  -h, --help                 this text, or the events or options of SERVICE [EVENT]\n",
+	  cmd_generate_event },
 	{ "local invoke", "run a function once with an event",
 	  "usage: lamb local invoke [LOGICAL_ID] [-e FILE|-] [-n ENV] [-l LOGFILE] [--repeat N]\n"
 	  "                         [-t FILE] [--parameter-overrides ...]\n"
