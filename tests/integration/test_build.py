@@ -305,7 +305,7 @@ class BuildTest(unittest.TestCase):
 
     def test_modes_and_executable_bit(self):
         with project({"template.yaml": HEADER + fn("Fn", "provided.al2023"), "src/bootstrap": "#!/bin/sh\n",
-                      "src/lib/data.txt": "x"}) as d:
+                      "src/lib/data.txt": "x", "src/lib/pic.PNG": "png" * 100}) as d:
             os.chmod(os.path.join(d, "src/bootstrap"), 0o700)
             os.chmod(os.path.join(d, "src/lib/data.txt"), 0o600)
             self.build(d)
@@ -315,6 +315,9 @@ class BuildTest(unittest.TestCase):
             self.assertEqual(m["lib/"], stat.S_IFDIR | 0o755)
             with zipfile.ZipFile(self.art(d, "Fn")) as z:
                 self.assertEqual({i.date_time for i in z.infolist()}, {(1980, 1, 1, 0, 0, 0)})
+                self.assertEqual(z.getinfo("bootstrap").compress_type, zipfile.ZIP_DEFLATED)
+                self.assertEqual(z.getinfo("lib/pic.PNG").compress_type, zipfile.ZIP_STORED)
+                self.assertEqual(z.read("lib/pic.PNG"), b"png" * 100)
 
     def test_symlinks(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "", "src/real/a.txt": "a",
