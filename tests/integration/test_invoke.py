@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import unittest
+import uuid
 
 import lambtest
 
@@ -33,9 +34,12 @@ Resources:
 
 
 def fixture_project(timeout=1, memory=128, env=None, extra="", mode=0o755):
-    extra_env = "".join(f"          {k}: '{v}'\n" for k, v in (env or {}).items())
+    mark = uuid.uuid4().hex
+    env = dict(env or {}, LAMB_TEST_MARK=mark)
+    extra_env = "".join(f"          {k}: '{v}'\n" for k, v in env.items())
     d = lambtest.project({"template.yaml": TEMPLATE.format(timeout=timeout, memory=memory,
                                                            extra_env=extra_env, extra=extra)})
+    d.mark = mark
     os.makedirs(os.path.join(d.name, "fn"))
     boot = os.path.join(d.name, "fn", "bootstrap")
     shutil.copy(FIXTURE, boot)
@@ -55,18 +59,25 @@ def ids(stderr, what):
     return re.findall(rf"^{what} RequestId: (\S+)", stderr, re.M)
 
 
-def processes_under(path):
-    """pids whose command line mentions path (the instance's bootstrap)."""
+def processes_under(d):
+    """pids of the project's instances: their command line names its
+    directory, or (inside the sandbox, where the code is /var/task) their
+    environment holds its mark."""
     found = []
+    needles = [(d.name.encode(), "cmdline")]
+    if getattr(d, "mark", None):
+        needles.append((f"LAMB_TEST_MARK={d.mark}".encode(), "environ"))
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
+        if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if path.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
+        for needle, what in needles:
+            try:
+                with open(f"/proc/{pid}/{what}", "rb") as f:
+                    if needle in f.read():
+                        found.append(int(pid))
+                        break
+            except OSError:
+                pass
     return found
 
 
@@ -116,14 +127,14 @@ class Outcomes(unittest.TestCase):
                                 "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"})
         self.assertIn(f"{rid} Task timed out after 1.00 seconds", r.stderr)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_ignoring_sigterm_does_not_help(self):
         d = fixture_project(timeout=1)
         r = invoke(d, '{"verb":"ignore-term"}')
         self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_exit_status(self):
         d = fixture_project()
@@ -273,7 +284,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(snapshots[2][0], snapshots[20][0])
         self.assertEqual(snapshots[20][1], ["S"], "exactly one live child, no zombie")
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_sigint_leaves_nothing_running(self):
         d = fixture_project(timeout=30)
@@ -285,12 +296,12 @@ class Lifecycle(unittest.TestCase):
             if line.startswith("START"):
                 break
         time.sleep(0.2)
-        self.assertTrue(processes_under(d.name))
+        self.assertTrue(processes_under(d))
         p.send_signal(signal.SIGINT)
         p.wait(timeout=10)
         self.assertNotEqual(p.returncode, 0)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_instances_die_with_a_killed_lamb(self):
         d = fixture_project(timeout=30)
@@ -303,16 +314,16 @@ class Lifecycle(unittest.TestCase):
                 break
         time.sleep(0.2)
         cgroup = os.path.isdir(f"/sys/fs/cgroup/memory/lamb-{p.pid}")
-        self.assertEqual(len(processes_under(d.name)), 2)  # the bootstrap and its child
+        self.assertGreaterEqual(len(processes_under(d)), 2)  # the bootstrap (in bwrap) and its child
         p.kill()
         p.wait()
         time.sleep(0.3)
-        self.assertLessEqual(len(processes_under(d.name)), 1, "the bootstrap dies with lamb")
+        self.assertLessEqual(len(processes_under(d)), 1, "the bootstrap dies with lamb")
         if not cgroup:
             self.skipTest("no cgroup here: a grandchild of an instance outlives a SIGKILLed lamb")
         invoke(fixture_project(), '{"verb":"echo"}')  # the next lamb sweeps what is left
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_init_timeout(self):
         d = fixture_project(env={"FIXTURE_INIT": "hang"})
@@ -320,7 +331,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("Init phase timed out after 10.00 seconds", r.stdout)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
 
 @unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
@@ -328,7 +339,7 @@ class Environment(unittest.TestCase):
     def test_only_lambda_variables(self):
         d = fixture_project()
         env = dict(os.environ, LAMB_TEST_SECRET="leak", AWS_ACCESS_KEY_ID="AKIDTEST", AWS_REGION="eu-west-3")
-        r = invoke(d, '{"verb":"env"}', env=env)
+        r = invoke(d, '{"verb":"env"}', env=env, args=["--sandbox", "off"])
         e = json.loads(r.stdout)
         self.assertNotIn("LAMB_TEST_SECRET", e)
         self.assertNotIn("HOME", e)
@@ -393,7 +404,7 @@ class CodeAndLayers(unittest.TestCase):
             info.external_attr = 0o755 << 16
             with open(FIXTURE, "rb") as f:
                 z.writestr(info, f.read())
-        r = invoke(d, '{"verb":"env"}')
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "off"])
         self.assertEqual(r.returncode, 0, r.stderr)
         root = json.loads(r.stdout)["LAMBDA_TASK_ROOT"]
         self.assertNotEqual(root, d.name)
@@ -404,7 +415,7 @@ class CodeAndLayers(unittest.TestCase):
                               "fn/README": "no bootstrap here\n"})
         os.makedirs(os.path.join(d.name, "layer", "bin"))
         shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
-        r = invoke(d, '{"verb":"env"}')
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "off"])
         self.assertEqual(r.returncode, 0, r.stderr)
         e = json.loads(r.stdout)
         self.assertTrue(e["PATH"].startswith(os.path.join(os.path.realpath(d.name), "layer", "bin") + ":"), e["PATH"])
@@ -422,6 +433,51 @@ class CodeAndLayers(unittest.TestCase):
         r = invoke(d, '{"verb":"echo"}', args=["--layer-dir", f"{arn}=layer"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, '{"verb":"echo"}\n')
+
+
+def sandbox_or_skip(test):
+    d = fixture_project()
+    r = invoke(d, '{"verb":"echo"}', args=["--sandbox", "on"])
+    if "--sandbox on:" in r.stderr:
+        test.skipTest("no sandbox here: " + r.stderr.strip().splitlines()[-1])
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Sandbox(unittest.TestCase):
+    def setUp(self):
+        sandbox_or_skip(self)
+
+    def test_code_at_var_task(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "on"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertEqual(e["LAMBDA_TASK_ROOT"], "/var/task")
+        self.assertEqual(e["PWD"], "/var/task")
+
+    def test_layers_merged_at_opt(self):
+        layers = "        - !Ref Runtime\n        - !Ref Tools"
+        t = LAYER_TEMPLATE.format(code="fn", layers=layers) + """\
+  Tools:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: tools
+"""
+        d = lambtest.project({"template.yaml": t, "fn/README": "no bootstrap here\n",
+                              "tools/bin/tool": "#!/bin/sh\n", "layer/bin/other": "#!/bin/sh\n"})
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "on"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertTrue(e["PATH"].startswith("/opt/bin:"), e["PATH"])
+        self.assertEqual(e["LAMBDA_TASK_ROOT"], "/var/task")
+
+    def test_timeout_kills_inside_the_sandbox(self):
+        d = fixture_project(timeout=1)
+        r = invoke(d, '{"verb":"spawn-sleeper","n":30000}', args=["--sandbox", "on"])
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d), [])
 
 
 class Samples(unittest.TestCase):
