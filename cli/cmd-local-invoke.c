@@ -38,24 +38,6 @@ struct run {
 	bool interrupted;
 };
 
-static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
-{
-	const char *eq = strchr(argv[*i], '=');
-	if (str_starts(argv[*i], "--") && eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		usage_error(cmd, "option '%s' needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *s, const char *l)
-{
-	size_t n = strlen(l);
-	return (s && strcmp(arg, s) == 0) || (strncmp(arg, l, n) == 0 && (arg[n] == '\0' || arg[n] == '='));
-}
-
 static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
 {
 	for (size_t i = 0; i < kv->len; i++)
@@ -93,23 +75,18 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
-		} else if (is_opt(a, "-e", "--event")) {
+		} else if (cli_opt_is(a, "-e", "--event")) {
 			dst = &c->event_path;
-		} else if (is_opt(a, "-n", "--env-vars")) {
+		} else if (cli_opt_is(a, "-n", "--env-vars")) {
 			dst = &c->env_path;
-		} else if (is_opt(a, "-l", "--log-file")) {
+		} else if (cli_opt_is(a, "-l", "--log-file")) {
 			dst = &c->log_path;
-		} else if (is_opt(a, NULL, "--repeat")) {
-			const char *v = opt_value(cmd, argc, argv, &i);
-			char *end;
-			if (!v)
+		} else if (cli_opt_is(a, NULL, "--repeat")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
 				return -1;
-			c->repeat = strtol(v, &end, 10);
-			if (*end || c->repeat < 1)
-				return usage_error(cmd, "--repeat needs a positive number, not '%s'", v), -1;
 			continue;
-		} else if (is_opt(a, NULL, "--layer-dir")) {
-			const char *v = opt_value(cmd, argc, argv, &i);
+		} else if (cli_opt_is(a, NULL, "--layer-dir")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
 			const char *eq = v ? strrchr(v, '=') : NULL;
 			if (!v)
 				return -1;
@@ -119,8 +96,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			kvs_add(&c->layer_dirs, &c->layer_cap, arn, eq + 1);
 			free(arn);
 			continue;
-		} else if (is_opt(a, NULL, "--sandbox")) {
-			const char *v = opt_value(cmd, argc, argv, &i);
+		} else if (cli_opt_is(a, NULL, "--sandbox")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
 			if (!v)
 				return -1;
 			if ((c->sandbox = lamb_sandbox_parse(v)) < 0)
@@ -136,7 +113,7 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		} else {
 			return usage_error(cmd, "unexpected argument '%s'", a), -1;
 		}
-		*dst = opt_value(cmd, argc, argv, &i);
+		*dst = cli_opt_value(cmd, argc, argv, &i);
 		if (!*dst)
 			return -1;
 	}
@@ -331,7 +308,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 
 int cmd_local_invoke(int argc, char **argv)
 {
-	struct invoke_cli c = { .repeat = 1 };
+	struct invoke_cli c = { .repeat = 1, .sandbox = LAMB_SANDBOX_AUTO };
 	int status = EXIT_FAIL;
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);

@@ -80,6 +80,16 @@ void lamb_http_response_message(struct lamb_http_response *r, int status, const 
 int lamb_apigw_response(const struct lamb_route *route, const char *result, size_t len,
 			struct lamb_http_response *out, struct lamb_err *err);
 
+/* CORS: adds the Access-Control-* headers the API's configuration gives
+ * for a request from origin (may be NULL); preflight adds the Allow-Methods,
+ * Allow-Headers and Max-Age answers too. Nothing when the API has no CORS. */
+void lamb_apigw_cors_headers(const struct lamb_api *api, const char *origin, bool preflight,
+			     struct lamb_http_response *r);
+/* The API whose CORS answers a preflight: preferred (the API of the route
+ * the path belongs to) when it has CORS, else the first API that has it,
+ * since every API is served on one port; NULL when none has. */
+const struct lamb_api *lamb_apigw_cors_api(const struct lamb_model *m, const struct lamb_api *preferred);
+
 /* Percent-decoding (plus_space: '+' means ' ', as in query strings).
  * Returns NULL on a malformed escape; caller frees. */
 char *lamb_url_decode(const char *s, size_t len, bool plus_space);

@@ -103,7 +103,9 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		if (e->fn == fn)
 			return e->pool;
 	struct lamb_pool_opts po = {
-		.max_instances = iv->opts.max_instances,
+		.max_instances = fn->reserved_concurrency > 0 ? (int)fn->reserved_concurrency :
+				 fn->reserved_concurrency == 0 ? -1 : iv->opts.max_instances,
+		.throttle = iv->opts.throttle || fn->reserved_concurrency == 0,
 		.idle_ms = iv->opts.idle_ms,
 		.init_timeout_ms = iv->opts.init_timeout_ms,
 		.log = iv->opts.log,

@@ -20,7 +20,8 @@
 
 struct lamb_invoke_opts {
 	FILE *log;                 /* function output and START/END/REPORT; NULL: stderr */
-	int max_instances;         /* per function; <= 0: 10 */
+	int max_instances;         /* per function unless it has ReservedConcurrentExecutions; 0: 10 */
+	bool throttle;             /* beyond the limit: LAMB_OUTCOME_THROTTLED; else queue */
 	uint64_t idle_ms;          /* idle reaping; 0: never */
 	uint64_t init_timeout_ms;  /* 0: 10 s */
 	struct lamb_bootstrap_opts boot;

@@ -209,6 +209,16 @@ static void on_next(void *owner)
 	become_idle(in);
 }
 
+/* An instance that answered but has not called /next again within this
+ * time no longer holds back queued invocations: they get new instances. */
+#define RETURN_GRACE_MS 100
+
+static void on_return_late(void *data)
+{
+	struct instance *in = data;
+	spawn_for_queue(in->pool);
+}
+
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
 		      const char *error_type)
 {
@@ -218,7 +228,8 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	if (!inv)
 		return;
 	in->inv = NULL;
-	lamb_loop_timer_cancel(in->pool->loop, &in->timer);
+	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
+			    on_return_late, in);
 	if (kind == LAMB_RAPI_TOO_LARGE) {
 		static const char big[] = "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
 					  "payload size (6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}";
@@ -358,7 +369,33 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 
 static int max_instances(const struct lamb_pool *p)
 {
+	if (p->opts.max_instances < 0)
+		return 0;
 	return p->opts.max_instances > 0 ? p->opts.max_instances : 10;
+}
+
+/* Instances that answered and are on their way back to /next, less the
+ * invocations already queued for them. */
+static int returning(const struct lamb_pool *p)
+{
+	int n = 0;
+	for (const struct instance *in = p->instances; in; in = in->next)
+		n += in->state == INST_BUSY && !in->inv;
+	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
+		n--;
+	return n;
+}
+
+static void throttled(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	inv->kind = LAMB_OUTCOME_THROTTLED;
+	inv->end_ns = lamb_loop_now_ns();
+	snprintf(inv->message, sizeof(inv->message), "throttled: %d of %d instances busy",
+		 p->ninstances, max_instances(p));
+	lamb_buf_addf(&inv->body, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\","
+		      "\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");
+	/* report from the loop, never from inside lamb_pool_submit */
+	lamb_loop_defer(p->loop, call_done, inv);
 }
 
 static void spawn_for_queue(struct lamb_pool *p)
@@ -380,8 +417,14 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 			hand_over(in, inv);
 			return;
 		}
-	if (p->ninstances < max_instances(p)) {
+	/* An instance that has just answered is back in /next within
+	 * microseconds: waiting for it beats a cold start. */
+	if (returning(p) <= 0 && p->ninstances < max_instances(p)) {
 		spawn(p, inv);
+		return;
+	}
+	if (returning(p) <= 0 && p->opts.throttle) {
+		throttled(p, inv);
 		return;
 	}
 	*p->queue_tail = inv;
@@ -404,7 +447,7 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 	int sandboxed = -1;
 	if (lamb_code_init(&p->code, fn, bo ? bo->layer_dirs : NULL, err) < 0 ||
 	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0 ||
-	    (sandboxed = lamb_sandbox_apply(&p->boot, &p->code, bo ? bo->sandbox : LAMB_SANDBOX_AUTO, &note,
+	    (sandboxed = lamb_sandbox_apply(&p->boot, &p->code, bo ? bo->sandbox : LAMB_SANDBOX_OFF, &note,
 					    err)) < 0) {
 		lamb_bootstrap_release(&p->boot);
 		lamb_code_release(&p->code);

@@ -26,6 +26,7 @@ enum lamb_outcome_kind {
 	LAMB_OUTCOME_CRASH,          /* the instance exited mid-invoke: Runtime.ExitError */
 	LAMB_OUTCOME_INIT_ERROR,     /* /init/error, exit during init, init timeout */
 	LAMB_OUTCOME_START_FAILED,   /* lamb could not start the instance (exec failed...) */
+	LAMB_OUTCOME_THROTTLED,      /* every instance busy at the concurrency limit */
 };
 
 struct lamb_invocation;
@@ -55,7 +56,8 @@ struct lamb_invocation {
 };
 
 struct lamb_pool_opts {
-	int max_instances;          /* concurrency limit; <= 0: 10 */
+	int max_instances;          /* concurrency limit; 0: 10; < 0: none may run */
+	bool throttle;              /* beyond the limit: THROTTLED, as Lambda; else queue */
 	uint64_t idle_ms;           /* idle instances are reaped after this; 0: never */
 	uint64_t init_timeout_ms;   /* 0: 10000 */
 	FILE *log;                  /* START lines and lamb's notes; NULL: stderr */
@@ -71,7 +73,9 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 /* Kills the instances; queued and running invocations are dropped without
  * their done call. Accepts NULL. */
 void lamb_pool_free(struct lamb_pool *p);
-/* Takes inv (not owned) to an idle instance, a new one, or the queue. */
+/* Takes inv (not owned) to an idle instance, one that has just answered
+ * and is on its way back to /next, a new one, or (at the limit) the queue
+ * or a THROTTLED outcome. */
 void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv);
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */

@@ -348,5 +348,8 @@ void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev)
 	if (r->waiting) {
 		MHD_resume_connection(r->waiting);
 		r->waiting = NULL;
+		/* A resumed connection is only served by the next MHD_run; the
+		 * caller may be another daemon's callback, so run ours soon. */
+		lamb_loop_timer_set(r->loop, &r->timer, lamb_loop_now_ns(), run_daemon, r);
 	}
 }

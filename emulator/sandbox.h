@@ -15,10 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* OFF is 0, so that a front end that says nothing gets no sandbox (its
+ * functions then share the host's /tmp); lamb local invoke asks for AUTO. */
 enum lamb_sandbox_mode {
+	LAMB_SANDBOX_OFF,
 	LAMB_SANDBOX_AUTO, /* when bwrap works here; otherwise host paths, said once */
 	LAMB_SANDBOX_ON,   /* fail when it cannot be had */
-	LAMB_SANDBOX_OFF,
 };
 
 /* Parses "auto", "on", "off"; -1 for anything else. */

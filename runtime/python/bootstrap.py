@@ -1,0 +1,485 @@
+"""lamb's Python runtime, run as `pythonX.Y bootstrap.py` (python3.8 ... python3.14) with the
+code dir as cwd. It imports the handler named by _HANDLER, then loops on the Runtime API:
+GET /next, call handler(event, context), POST /response or /error.
+
+Standard library only, and deliberately not http.client: that module pulls in email.parser and
+ssl (about 15 ms of every cold start on a small machine) and parses each response's headers
+through the email package (about 30 us each). The Runtime API is plain HTTP/1.1 on one
+keep-alive connection, which the small client below speaks directly, on the C-level _socket
+module (socket.py's enum set-up costs more than this whole file). logging is configured when
+the function first imports it, so a function that never logs does not pay for it either.
+Nothing is imported per invocation.
+Not done here: response streaming, SnapStart hooks.
+"""
+import json
+import os
+import sys
+import time
+
+try:
+    import _socket as socket
+except ImportError:  # not CPython
+    import socket
+
+API_PREFIX = "/2018-06-01/runtime"
+current_request_id = ""
+
+
+class RuntimeClient:
+    """One HTTP/1.1 keep-alive connection to $AWS_LAMBDA_RUNTIME_API (host:port)."""
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self.address = (host.strip("[]") or "127.0.0.1", int(port))
+        self.host = address
+        self.sock = None
+        self.buf = b""
+
+    def connect(self):
+        # A bytes host keeps getaddrinfo from loading the idna codec (a millisecond).
+        host, port = self.address
+        error = OSError("no address for %s" % self.host)
+        for family, kind, proto, _, address in socket.getaddrinfo(
+                host.encode("ascii"), port, 0, socket.SOCK_STREAM):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.connect(address)
+            except OSError as e:
+                sock.close()
+                error = e
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = sock
+            self.buf = b""
+            return
+        raise error
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+        self.buf = b""
+
+    def request(self, method, path, body=None, extra_headers=""):
+        """Sends one request; returns (status, {lower-case name: value}, body bytes)."""
+        head = "%s %s HTTP/1.1\r\nHost: %s\r\n%s" % (method, path, self.host, extra_headers)
+        if body is None:
+            data = (head + "\r\n").encode("latin-1")
+        else:
+            data = (head + "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                    % len(body)).encode("latin-1") + body
+        reused = self.sock is not None
+        if not reused:
+            self.connect()
+        try:
+            self.sock.sendall(data)
+            return self.read_response()
+        except ConnectionError:
+            # The server may close an idle keep-alive connection; retry once on a new one.
+            self.close()
+            if not reused:
+                raise
+            self.connect()
+            self.sock.sendall(data)
+            return self.read_response()
+
+    def recv(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the Runtime API closed the connection")
+        return chunk
+
+    def read_response(self):
+        buf = self.buf
+        end = buf.find(b"\r\n\r\n")
+        while end < 0:
+            buf += self.recv()
+            end = buf.find(b"\r\n\r\n")
+        lines = buf[:end].decode("latin-1").split("\r\n")
+        status_line = lines[0].split(None, 2)
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        rest = buf[end + 4:]
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body, rest = self.read_chunked(rest)
+        elif "content-length" in headers:
+            body, rest = self.read_exact(rest, int(headers["content-length"]))
+        else:
+            body, rest = self.read_to_eof(rest), b""
+        self.buf = rest
+        if headers.get("connection", "").lower() == "close" or status_line[0] == "HTTP/1.0":
+            self.close()
+        return int(status_line[1]), headers, body
+
+    def read_exact(self, rest, n):
+        if len(rest) >= n:
+            return rest[:n], rest[n:]
+        # Large events: fill one preallocated buffer instead of concatenating chunks.
+        body = bytearray(n)
+        body[:len(rest)] = rest
+        view = memoryview(body)
+        got = len(rest)
+        while got < n:
+            k = self.sock.recv_into(view[got:])
+            if not k:
+                raise ConnectionResetError("the Runtime API closed the connection mid-body")
+            got += k
+        return body, b""
+
+    def read_chunked(self, buf):
+        body = bytearray()
+        while True:
+            while b"\r\n" not in buf:
+                buf += self.recv()
+            line, _, buf = buf.partition(b"\r\n")
+            size = int(line.split(b";")[0], 16)
+            if size == 0:
+                break
+            while len(buf) < size + 2:
+                buf += self.recv()
+            body += buf[:size]
+            buf = buf[size + 2:]
+        while True:  # trailers, up to the empty line
+            while b"\r\n" not in buf:
+                buf += self.recv()
+            line, _, buf = buf.partition(b"\r\n")
+            if not line:
+                return body, buf
+
+    def read_to_eof(self, rest):
+        body = bytearray(rest)
+        while True:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                self.close()
+                return body
+            body += chunk
+
+    def post(self, path, body, error_type=None):
+        extra = "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type if error_type else ""
+        return self.request("POST", API_PREFIX + path, body, extra)
+
+
+class CognitoIdentity:
+    def __init__(self, fields):
+        self.cognito_identity_id = fields.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = fields.get("cognitoIdentityPoolId")
+
+
+class Client:
+    def __init__(self, fields):
+        self.installation_id = fields.get("installation_id")
+        self.app_title = fields.get("app_title")
+        self.app_version_name = fields.get("app_version_name")
+        self.app_version_code = fields.get("app_version_code")
+        self.app_package_name = fields.get("app_package_name")
+
+
+class ClientContext:
+    def __init__(self, fields):
+        client = fields.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+        self.custom = fields.get("custom")
+        self.env = fields.get("env")
+
+
+def parse_json_header(value):
+    if not value:
+        return None
+    try:
+        fields = json.loads(value)
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+class LambdaContext:
+    """The handler's second argument. The function-wide fields are class attributes, set once."""
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+    log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+    log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+
+    def __init__(self, request_id, headers):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        identity = parse_json_header(headers.get("lambda-runtime-cognito-identity"))
+        self.identity = CognitoIdentity(identity or {})
+        client_context = parse_json_header(headers.get("lambda-runtime-client-context"))
+        self.client_context = ClientContext(client_context) if client_context else None
+
+    def get_remaining_time_in_millis(self):
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+    def __repr__(self):
+        return ("LambdaContext([aws_request_id=%s,log_group_name=%s,log_stream_name=%s,"
+                "function_name=%s,memory_limit_in_mb=%s,function_version=%s,"
+                "invoked_function_arn=%s])" % (
+                    self.aws_request_id, self.log_group_name, self.log_stream_name,
+                    self.function_name, self.memory_limit_in_mb, self.function_version,
+                    self.invoked_function_arn))
+
+
+class InitError(Exception):
+    def __init__(self, error_type, message, stack=None):
+        Exception.__init__(self, message)
+        self.error_type = error_type
+        self.message = message
+        self.stack = stack or []
+
+
+def stack_of(tb):
+    """Lambda's stackTrace: one formatted entry per frame, the runtime's own frames left out."""
+    import traceback  # only reached on an error; imported once
+    frames = [f for f in traceback.extract_tb(tb)
+              if f.filename != __file__ and not f.filename.startswith("<frozen importlib")]
+    return traceback.format_list(frames)
+
+
+def error_body(error_type, message, stack, request_id):
+    return {"errorMessage": message, "errorType": error_type,
+            "requestId": request_id, "stackTrace": stack}
+
+
+def log_error(error):
+    if JSON_LOGS:
+        entry = {"timestamp": utc_timestamp(time.time()), "log_level": "ERROR"}
+        entry.update(error)
+        sys.stdout.write(json.dumps(entry) + "\n")
+        sys.stdout.flush()
+        return
+    lines = ["[ERROR] %s: %s" % (error["errorType"], error["errorMessage"])]
+    if error["stackTrace"]:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in error["stackTrace"])
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def load_handler(spec):
+    """Imports module.function ('pkg/sub/mod.fn' or 'pkg.sub.mod.fn') and returns the function."""
+    module_name, dot, function_name = spec.rpartition(".")
+    if not dot:
+        raise InitError("Runtime.MalformedHandlerName",
+                        "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % spec)
+    if not module_name or not function_name:
+        raise InitError("Runtime.MalformedHandlerName",
+                        "Bad handler '%s': empty module or function name" % spec)
+    module_path = module_name.replace("/", ".").strip(".")
+    try:
+        __import__(module_path)
+        module = sys.modules[module_path]
+    except ImportError as e:
+        raise InitError("Runtime.ImportModuleError",
+                        "Unable to import module '%s': %s" % (module_name, e))
+    except SyntaxError as e:
+        where = '  File "%s" Line %s\n    %s' % (e.filename, e.lineno, (e.text or "").strip())
+        raise InitError("Runtime.UserCodeSyntaxError",
+                        "Syntax error in module '%s': %s" % (module_name, e), [where])
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise InitError("Runtime.HandlerNotFound",
+                        "Handler '%s' missing on module '%s'" % (function_name, module_name))
+    return handler
+
+
+def init_handler(client):
+    """Loads the handler, or reports the failure to /init/error and exits."""
+    try:
+        return load_handler(os.environ.get("_HANDLER", ""))
+    except InitError as e:
+        error = error_body(e.error_type, e.message, e.stack, "")
+    except Exception as e:  # the user's module raised while being imported
+        error = error_body(type(e).__name__, str(e), stack_of(e.__traceback__), "")
+    log_error(error)
+    client.post("/init/error", json.dumps(error).encode("utf-8"), error["errorType"])
+    sys.exit(1)
+
+
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
+def utc_timestamp(seconds):
+    return "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)),
+                         int(seconds * 1000) % 1000)
+
+
+def json_log_record(record):
+    """A logging record as Lambda's JSON log format writes it (LoggingConfig LogFormat: JSON)."""
+    entry = {"timestamp": utc_timestamp(record.created), "level": record.levelname,
+             "message": record.getMessage(), "logger": record.name,
+             "requestId": current_request_id}
+    if record.exc_info and record.exc_info[0] is not None:
+        entry["errorType"] = record.exc_info[0].__name__
+        entry["errorMessage"] = str(record.exc_info[1])
+        entry["stackTrace"] = stack_of(record.exc_info[2])
+    return json.dumps(entry, default=str)
+
+
+def configure_logging(logging):
+    """Lambda's log format on the root logger: by default
+    [LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message, or one JSON object a line
+    when AWS_LAMBDA_LOG_FORMAT=JSON (where the level defaults to INFO, as in Lambda)."""
+    if JSON_LOGS:
+        formatter = logging.Formatter()
+        formatter.format = json_log_record
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s")
+        formatter.converter = time.gmtime
+        formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+        formatter.default_msec_format = "%s.%03dZ"
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(add_request_id)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL"):
+        root.setLevel("WARNING" if level == "WARN" else level)
+    elif level in ("TRACE", "FATAL"):
+        root.setLevel("DEBUG" if level == "TRACE" else "CRITICAL")
+    elif JSON_LOGS:
+        root.setLevel("INFO")
+
+
+def add_request_id(record):
+    record.aws_request_id = current_request_id
+    return True
+
+
+class LoggingConfigurer:
+    """A meta path finder that lets the real finders find 'logging', then configures the module
+    once it has run, before the importer sees it; it removes itself at the first use."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                spec.loader = ConfiguringLoader(spec.loader)
+                return spec
+        return None
+
+
+class ConfiguringLoader:
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):  # get_source and the like, for tracebacks
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        try:
+            configure_logging(module)
+        except AttributeError:  # a 'logging' of the function's own, not the standard one
+            pass
+
+
+def setup_logging():
+    if "logging" in sys.modules:  # imported by site or a .pth file already
+        configure_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, LoggingConfigurer())
+
+
+def setup_stdio():
+    # A pipe makes stdout block-buffered; line buffering puts each print in the log at once.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
+
+
+def setup_path(task_root):
+    """The code dir first (in place of this script's own dir), then the layers' /opt/python."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    if sys.path and os.path.realpath(sys.path[0] or ".") == here:
+        sys.path[0] = task_root
+    else:
+        sys.path.insert(0, task_root)
+    version = "python%d.%d" % sys.version_info[:2]
+    for layer_dir in ("/opt/python", "/opt/python/lib/%s/site-packages" % version):
+        if layer_dir not in sys.path and os.path.isdir(layer_dir):
+            sys.path.insert(1, layer_dir)
+
+
+def default_encoder(value):
+    # Lambda's runtime writes Decimals (DynamoDB gives them) as JSON numbers.
+    if type(value).__name__ == "Decimal":
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+def invoke_loop(client, handler):
+    global current_request_id
+    encode = json.JSONEncoder(default=default_encoder).encode
+    loads = json.loads
+    environ = os.environ
+    next_path = API_PREFIX + "/invocation/next"
+    while True:
+        status, headers, body = client.request("GET", next_path)
+        if status != 200:
+            raise RuntimeError("GET /invocation/next answered %d: %r" % (status, bytes(body[:200])))
+        request_id = headers.get("lambda-runtime-aws-request-id", "")
+        current_request_id = request_id
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            environ["_X_AMZN_TRACE_ID"] = trace_id
+        error = None
+        try:
+            event = loads(body)
+        except ValueError as e:
+            error = error_body("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e,
+                               [], request_id)
+        if error is None:
+            try:
+                result = handler(event, LambdaContext(request_id, headers))
+            except Exception as e:
+                error = error_body(type(e).__name__, str(e), stack_of(e.__traceback__),
+                                   request_id)
+        if error is None:
+            try:
+                payload = encode(result).encode("utf-8")
+            except Exception as e:  # TypeError, ValueError (circular), RecursionError
+                error = error_body("Runtime.MarshalError", "Unable to marshal response: %s" % e,
+                                   [], request_id)
+        if error is not None:
+            log_error(error)
+            client.post("/invocation/%s/error" % request_id,
+                        json.dumps(error).encode("utf-8"), error["errorType"])
+        else:
+            sys.stdout.flush()  # the function's last words before END, even without a newline
+            client.post("/invocation/%s/response" % request_id, payload)
+
+
+def main():
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("lamb python runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
+        sys.exit(2)
+    setup_stdio()
+    setup_path(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
+    setup_logging()
+    client = RuntimeClient(address)
+    handler = init_handler(client)
+    try:
+        invoke_loop(client, handler)
+    except (OSError, RuntimeError) as e:
+        sys.stderr.write("lamb python runtime: Runtime API at %s: %s\n" % (address, e))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

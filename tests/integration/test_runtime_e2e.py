@@ -1,0 +1,173 @@
+"""The language shims end to end through `lamb local invoke`: the hello-python, hello-node and
+bash-tutorial samples, warm reuse with --repeat, function errors and init errors as the caller
+sees them, and the function's logs on stderr."""
+import json
+import os
+import re
+import shutil
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lambtest  # noqa: E402
+from lambtest import run, project  # noqa: E402
+
+SAMPLES = os.path.join(lambtest.SOURCE_ROOT, "sample-functions")
+NODE = shutil.which("node") or shutil.which("nodejs")
+
+
+def template(runtime, handler, code_uri="src/", env=None):
+    variables = ""
+    if env:
+        variables = "      Environment:\n        Variables:\n" + "".join(
+            "          %s: %s\n" % kv for kv in env.items())
+    return ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+            "    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      CodeUri: %s\n      Handler: %s\n      Runtime: %s\n      Timeout: 5\n%s"
+            % (code_uri, handler, runtime, variables))
+
+
+def reports(stderr):
+    return re.findall(r"^REPORT RequestId: \S+\t.*$", stderr, re.M)
+
+
+class Samples(unittest.TestCase):
+    def invoke_sample(self, name, *args):
+        d = os.path.join(SAMPLES, name)
+        r = run("local", "invoke", "-e", "events/event.json", *args, cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def test_hello_python(self):
+        r = self.invoke_sample("hello-python")
+        got = json.loads(r.stdout)
+        self.assertEqual(got["statusCode"], 200)
+        self.assertEqual(json.loads(got["body"]), {"message": "hello world"})
+        self.assertEqual(len(reports(r.stderr)), 1)
+        self.assertIn("Init Duration", r.stderr)
+
+    @unittest.skipIf(NODE is None, "node is not installed")
+    def test_hello_node(self):
+        r = self.invoke_sample("hello-node")
+        got = json.loads(r.stdout)
+        self.assertEqual(got["statusCode"], 200)
+        body = json.loads(got["body"])
+        self.assertEqual(body["message"], "hello world")
+        # The request id the handler saw is the one of START/END/REPORT.
+        self.assertIn("START RequestId: %s " % body["requestId"], r.stderr)
+        self.assertRegex(r.stderr, r"\t%s\tINFO\thandling GET /hello\n" % body["requestId"])
+
+    @unittest.skipIf(shutil.which("curl") is None, "curl is not installed")
+    def test_bash_tutorial(self):
+        r = self.invoke_sample("bash-tutorial")
+        self.assertEqual(json.loads(r.stdout)["message"], "hello from bash")
+        self.assertIn("handling 37 bytes of event", r.stderr)
+
+    @unittest.skipIf(shutil.which("curl") is None, "curl is not installed")
+    def test_bash_tutorial_error(self):
+        d = os.path.join(SAMPLES, "bash-tutorial")
+        r = run("local", "invoke", "-e", "-", cwd=d, input='{"fail": true}')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["errorType"], "HandlerError")
+
+    def test_repeat_is_warm(self):
+        for name in ("hello-python", "hello-node", "bash-tutorial"):
+            if name == "hello-node" and NODE is None:
+                continue
+            with self.subTest(sample=name):
+                r = self.invoke_sample(name, "--repeat", "3")
+                self.assertEqual(len(r.stdout.splitlines()), 3, r.stdout)
+                lines = reports(r.stderr)
+                self.assertEqual(len(lines), 3, r.stderr)
+                self.assertEqual(["Init Duration" in line for line in lines],
+                                 [True, False, False])
+
+
+PY_APP = '''
+import logging, os
+logging.getLogger().setLevel(logging.INFO)
+
+def ok(event, context):
+    print("print from", context.function_name)
+    logging.info("log from %s", context.aws_request_id)
+    return {"remaining_ok": 0 < context.get_remaining_time_in_millis() <= 5000,
+            "memory": context.memory_limit_in_mb, "arn": context.invoked_function_arn,
+            "env": os.environ.get("FOO")}
+
+def fail(event, context):
+    raise KeyError("missing")
+'''
+
+NODE_APP = '''
+exports.ok = async (event, context) => {
+  console.log('log from', context.awsRequestId);
+  return { remainingOk: context.getRemainingTimeInMillis() > 0, memory: context.memoryLimitInMB,
+           arn: context.invokedFunctionArn };
+};
+exports.cb = (event, context, callback) => callback(null, { callback: event });
+exports.fail = async () => { throw new SyntaxError('not really'); };
+'''
+
+
+class Shims(unittest.TestCase):
+    def lamb(self, files, *args, stdin=None):
+        with project(files) as d:
+            return run("local", "invoke", *args, cwd=d, input=stdin)
+
+    def test_python_context_and_logs(self):
+        r = self.lamb({"template.yaml": template("python3.11", "app.ok", env={"FOO": "bar"}),
+                       "src/app.py": PY_APP})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["remaining_ok"], True)
+        self.assertEqual(got["memory"], 128)
+        self.assertTrue(got["arn"].startswith("arn:aws:lambda:"), got["arn"])
+        self.assertTrue(got["arn"].endswith(":function:Fn"), got["arn"])
+        self.assertEqual(got["env"], "bar")
+        request_id = re.search(r"START RequestId: (\S+)", r.stderr).group(1)
+        self.assertIn("print from Fn\n", r.stderr)
+        self.assertRegex(r.stderr, r"\[INFO\]\t\S+\t%s\tlog from %s\n" % (request_id, request_id))
+
+    def test_python_function_error(self):
+        r = self.lamb({"template.yaml": template("python3.11", "app.fail"), "src/app.py": PY_APP})
+        self.assertEqual(r.returncode, 1, r.stderr)
+        err = json.loads(r.stdout)
+        self.assertEqual(err["errorType"], "KeyError")
+        self.assertEqual(err["errorMessage"], "'missing'")
+        self.assertIn("[ERROR] KeyError: 'missing'", r.stderr)
+
+    def test_python_init_errors(self):
+        for handler, files, error_type in (
+                ("nope.handler", {}, "Runtime.ImportModuleError"),
+                ("app.nope", {"src/app.py": PY_APP}, "Runtime.HandlerNotFound"),
+                ("app.ok", {"src/app.py": "def ok(:\n"}, "Runtime.UserCodeSyntaxError")):
+            with self.subTest(handler=handler):
+                files = dict(files, **{"template.yaml": template("python3.11", handler)})
+                files.setdefault("src/.keep", "")
+                r = self.lamb(files)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["errorType"], error_type, r.stdout)
+
+    @unittest.skipIf(NODE is None, "node is not installed")
+    def test_node_context_callback_and_errors(self):
+        files = {"src/app.js": NODE_APP}
+        r = self.lamb(dict(files, **{"template.yaml": template("nodejs20.x", "app.ok")}))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["memory"], "128")
+        self.assertEqual(got["remainingOk"], True)
+        self.assertTrue(got["arn"].endswith(":function:Fn"), got["arn"])
+        r = self.lamb(dict(files, **{"template.yaml": template("nodejs20.x", "app.cb")}),
+                      "-e", "-", stdin='{"a": 1}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"callback": {"a": 1}})
+        r = self.lamb(dict(files, **{"template.yaml": template("nodejs20.x", "app.fail")}))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["errorType"], "SyntaxError")
+        r = self.lamb(dict(files, **{"template.yaml": template("nodejs20.x", "app.nope")}))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.HandlerNotFound")
+
+
+if __name__ == "__main__":
+    lambtest.main()
