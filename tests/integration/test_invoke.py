@@ -177,6 +177,14 @@ class Outcomes(unittest.TestCase):
         self.assertEqual(first["errorType"], "Function.ResponseSizeTooLarge")
         self.assertIn("big response answered 413", r.stderr)
 
+    def test_oversized_event_is_refused(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"echo","pad":"' + "x" * (6 * 1024 * 1024) + '"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("RequestTooLargeException", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertNotIn("START", r.stderr)
+
     def test_request_id_and_state_checks(self):
         d = fixture_project()
         r = invoke(d, '{"verb":"twice"}', args=["--repeat", "2"])
