@@ -417,6 +417,11 @@ child(const struct lamb_proc_spec *spec, pid_t parent, int devnull, int out, int
 		goto fail;
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		goto fail;
+	/* fds lamb inherited from its own parent are not the instance's: all
+	 * but 0-2 close at exec (the report pipe already does) */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 4096; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	r.stage = STAGE_CHDIR;
 	if (chdir(spec->cwd) < 0)
 		goto fail;

@@ -212,6 +212,18 @@ class Outcomes(unittest.TestCase):
         self.assertLess(start, r.stderr.index("flood line 0"))
         self.assertLess(r.stderr.index("flood line 4999"), r.stderr.index("END RequestId"))
 
+    def test_instance_inherits_no_stray_fd(self):
+        d = fixture_project()
+        r_fd, w_fd = os.pipe()
+        try:
+            p = subprocess.run([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, input='{"verb":"fds"}',
+                               capture_output=True, text=True, pass_fds=(r_fd, w_fd), timeout=60)
+        finally:
+            os.close(r_fd)
+            os.close(w_fd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout), {"fds": 4}, "stdin, stdout, stderr and its Runtime API socket")
+
     def test_log_file(self):
         d = fixture_project()
         r = invoke(d, '{"verb":"print"}', args=["-l", "out.log"])
