@@ -430,6 +430,19 @@ class CodeAndLayers(unittest.TestCase):
         self.assertNotEqual(root, d.name)
         self.assertFalse(os.path.exists(root), "the extracted code is removed when lamb ends")
 
+    def test_zip_cannot_write_outside(self):
+        import zipfile
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn.zip", layers="        - !Ref Runtime")})
+        os.makedirs(os.path.join(d.name, "layer"))
+        with zipfile.ZipFile(os.path.join(d.name, "fn.zip"), "w") as z:
+            z.writestr("../../escaped-by-lamb-test", "x")
+            z.writestr("bootstrap", "#!/bin/sh\n")
+        r = invoke(d, '{"verb":"echo"}', args=["--sandbox", "off"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot extract", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(d.name), "escaped-by-lamb-test")))
+        self.assertFalse(os.path.exists("/tmp/escaped-by-lamb-test"))
+
     def test_bootstrap_from_a_layer(self):
         d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers="        - !Ref Runtime"),
                               "fn/README": "no bootstrap here\n"})
