@@ -129,12 +129,12 @@ static void emit_lines(struct lamb_supervisor *s, struct out_pipe *o, bool all)
 		return;
 	char *start = o->line.data;
 	char *end = start + o->line.len;
-	for (;;) {
-		char *nl = memchr(start, '\n', (size_t)(end - start));
-		if (!nl)
-			break;
-		fwrite(start, 1, (size_t)(nl - start + 1), s->log);
-		start = nl + 1;
+	char *last = memrchr(start, '\n', o->line.len);
+	/* every complete line in one write: whole lines never interleave with
+	 * another instance's, and a chatty function costs one syscall a read */
+	if (last) {
+		fwrite(start, 1, (size_t)(last - start + 1), s->log);
+		start = last + 1;
 	}
 	if ((all || end - start > MAX_LINE) && end > start) {
 		fwrite(start, 1, (size_t)(end - start), s->log);
