@@ -125,7 +125,7 @@ const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s)
 
 static void emit_lines(struct lamb_supervisor *s, struct out_pipe *o, bool all)
 {
-	if (!o->line.len)
+	if (!o->line.len || !o->line.data)
 		return;
 	char *start = o->line.data;
 	char *end = start + o->line.len;
