@@ -275,7 +275,7 @@ class Lifecycle(unittest.TestCase):
         self.assertNotIn("Init Duration", reports[2])
 
     def test_crash_cycles_leak_nothing(self):
-        d = fixture_project(env={"FIXTURE_INIT": "sleep:400"})
+        d = fixture_project(env={"FIXTURE_INIT": "sleep:700"})
         p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-", "--repeat", "22"], cwd=d.name,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         p.stdin.write('{"verb":"crash"}')
@@ -286,7 +286,7 @@ class Lifecycle(unittest.TestCase):
             if line.startswith("REPORT"):
                 n += 1
                 if n in (2, 20):
-                    time.sleep(0.15)  # the next instance is sleeping in init
+                    time.sleep(0.25)  # the next instance is sleeping in init (700 ms)
                     fds = sorted(re.sub(r"\d+", "N", os.readlink(f"/proc/{p.pid}/fd/{f}").split(":")[0])
                                  for f in os.listdir(f"/proc/{p.pid}/fd"))
                     kids = []
