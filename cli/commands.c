@@ -27,6 +27,25 @@ const struct lamb_command lamb_commands[] = {
 	  "      --json                 JSON on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_list },
+	{ "build", "build functions and layers into zips and a template pointing at them",
+	  "usage: lamb build [LOGICAL_ID] [-t FILE] [-b DIR] [--cached|--no-cached] [--parallel] [-q]\n"
+	  "                  [--parameter-overrides ...]\n"
+	  "\n"
+	  "Builds every function and layer of the template (or LOGICAL_ID, with the layers it\n"
+	  "uses) into DIR/<LogicalId>/, zips each into DIR/artifacts/<LogicalId>.zip and writes\n"
+	  "DIR/template.yaml pointing at the zips. python and nodejs runtimes install\n"
+	  "requirements.txt / package.json; BuildMethod makefile runs 'make build-<LogicalId>'.\n"
+	  "What is unchanged is not rebuilt. Progress on stderr.\n"
+	  "\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "      --cached               reuse what is up to date (the default)\n"
+	  "      --no-cached            rebuild everything asked for\n"
+	  "  -p, --parallel             build independent artifacts at once\n"
+	  "  -q, --quiet                only errors and warnings\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_build },
 	{ "init", "create a new project from a bundled template, offline",
 	  "usage: lamb init [--name NAME] [--runtime RUNTIME] [--app-template TEMPLATE] [-o DIR]\n"
 	  "                 [--no-interactive]\n"
