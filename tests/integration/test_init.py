@@ -232,6 +232,11 @@ class HelloC(unittest.TestCase):
                 self.skipTest(r.stderr.strip())
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn('"statusCode": 200', r.stdout)
+            if run("help", "build").returncode == 0:  # BuildMethod: makefile
+                r = run("build", cwd=proj, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                built = os.path.join(proj, ".lamb", "build", "HelloWorldFunction", "bootstrap")
+                self.assertTrue(os.access(built, os.X_OK), r.stderr)
 
 
 class DataTemplates(unittest.TestCase):
