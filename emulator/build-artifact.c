@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUILD_FORMAT "lamb-build-1"
+/* Bumped whenever the same inputs would give different output bytes, so
+ * that artifacts of an older lamb are rebuilt, not trusted. */
+#define BUILD_FORMAT "lamb-build-2"
 
 void lamb_artifact_release(struct lamb_artifact *a)
 {
@@ -86,6 +88,7 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_str(&h, BUILD_FORMAT);
+	lamb_hash_str(&h, LAMB_VERSION);
 	lamb_hash_str(&h, a->id);
 	lamb_hash_str(&h, a->layer ? "layer" : "function");
 	lamb_hash_str(&h, a->bm.name);
