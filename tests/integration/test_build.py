@@ -389,6 +389,27 @@ class BuildTest(unittest.TestCase):
             r = self.build(d, "--no-cached")
             self.assertNotIn("up to date", r.stderr.splitlines()[0])
 
+    def test_hash_cache_never_hides_a_change(self):
+        with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "x = 1\n", "src/b.py": "b\n"}) as d:
+            app = os.path.join(d, "src/app.py")
+            old = time.time() - 100
+            os.utime(app, (old, old))
+            self.build(d)
+            self.assertTrue(os.path.exists(os.path.join(d, ".lamb/build/.cache-Fn")))
+            self.assertIn("up to date", self.build(d).stderr)
+            os.utime(os.path.join(d, "src/b.py"))  # touch: same content
+            self.assertIn("up to date", self.build(d).stderr)
+            with open(app, "w") as f:  # same size, same mtime: the ctime tells
+                f.write("x = 2\n")
+            os.utime(app, (old, old))
+            self.assertIn("built ", self.build(d).stderr)
+            with zipfile.ZipFile(self.art(d, "Fn")) as z:
+                self.assertEqual(z.read("app.py"), b"x = 2\n")
+            with open(app, "w") as f:  # changed again within the second the cache was written
+                f.write("x = 3\n")
+            self.assertIn("built ", self.build(d).stderr)
+            self.assertIn("up to date", self.build(d).stderr)
+
     def test_removed_function_leaves_the_build_folder(self):
         with project({"template.yaml": HEADER + fn("A") + fn("B"), "src/app.py": ""}) as d:
             self.build(d)
