@@ -1,6 +1,7 @@
 /* lamb local start-api: API Gateway in front of warm instances. Parses the
  * flags, prints the routes, and runs the loop until SIGINT or SIGTERM; the
  * serving itself is emulator/apigw-server.c over lamb_invoke. */
+#include "apigw-auth.h"
 #include "apigw-server.h"
 #include "cli.h"
 #include "cli-template.h"
@@ -23,6 +24,7 @@ struct start_api {
 	long max_concurrency;
 	long idle_timeout_s;
 	long integration_timeout_s;
+	bool disable_authorizer;
 };
 
 static const char cmd[] = "local start-api";
@@ -61,6 +63,8 @@ static int parse(struct start_api *c, int argc, char **argv)
 		} else if (cli_opt_is(a, NULL, "--integration-timeout")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 900, &c->integration_timeout_s) < 0)
 				return -1;
+		} else if (strcmp(a, "--disable-authorizer") == 0) {
+			c->disable_authorizer = true;
 		} else {
 			return usage_error(cmd, "unknown argument '%s'", a), -1;
 		}
@@ -68,13 +72,25 @@ static int parse(struct start_api *c, int argc, char **argv)
 	return 1;
 }
 
-static void print_routes(const struct lamb_model *m, FILE *out)
+/* "GET /hello -> Hello (REST, payload 1.0)", and its authorizer. */
+static void print_route(const struct lamb_model *m, const struct lamb_route *r, bool no_auth, FILE *out)
 {
-	for (size_t i = 0; i < m->nroutes; i++) {
-		const struct lamb_route *r = &m->routes[i];
-		fprintf(out, "%s %s -> %s (%s, payload %s)\n", r->method, r->path, r->function->logical_id,
-			r->api->kind == LAMB_API_REST ? "REST" : "HTTP API", r->payload_format);
-	}
+	struct lamb_authorizer a;
+	const char *why = NULL;
+	enum lamb_auth_lookup auth = no_auth ? LAMB_AUTH_OPEN : lamb_auth_for_route(m, r, &a, &why);
+	fprintf(out, "%s %s -> %s (%s, payload %s", r->method, r->path, r->function->logical_id,
+		r->api->kind == LAMB_API_REST ? "REST" : "HTTP API", r->payload_format);
+	if (auth == LAMB_AUTH_LAMBDA)
+		fprintf(out, ", authorizer %s -> %s", a.name, a.function->logical_id);
+	fprintf(out, ")\n");
+	if (auth == LAMB_AUTH_UNSUPPORTED)
+		fprintf(out, "lamb: warning: %s %s is served without authorization: %s\n", r->method, r->path, why);
+}
+
+static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
+{
+	for (size_t i = 0; i < m->nroutes; i++)
+		print_route(m, &m->routes[i], no_auth, out);
 	for (size_t i = 0; i < m->nfunctions; i++)
 		if (m->functions[i].local_reason)
 			fprintf(out, "lamb: warning: %s cannot run locally: %s\n", m->functions[i].logical_id,
@@ -101,13 +117,14 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.static_dir = c->static_dir,
 		.integration_timeout_ms = (uint64_t)c->integration_timeout_s * 1000,
 		.log = log,
+		.disable_authorizers = c->disable_authorizer,
 	};
 	struct lamb_apigw_server *s = lamb_apigw_server_new(loop, iv, m, &so, &err);
 	int status = EXIT_OK;
 	if (!s) {
 		status = fail("%s", err.msg);
 	} else {
-		print_routes(m, stderr);
+		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
