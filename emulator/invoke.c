@@ -122,6 +122,13 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 	return p;
 }
 
+void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn)
+{
+	for (struct pool_entry *e = iv->pools; e; e = e->next)
+		if (e->fn == fn)
+			lamb_pool_retire(e->pool);
+}
+
 static void report(struct call *c, const struct lamb_outcome *o)
 {
 	FILE *log = c->iv->opts.log ? c->iv->opts.log : stderr;

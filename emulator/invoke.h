@@ -66,6 +66,10 @@ struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv);
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err);
 
+/* fn's code or a layer changed on disk: its instances are replaced as they
+ * become free (lamb_pool_retire); nothing when fn has no pool yet. */
+void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn);
+
 /* A random v4 UUID into buf (at least 37 bytes). */
 void lamb_invoke_request_id(char *buf);
 

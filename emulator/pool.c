@@ -22,6 +22,7 @@ struct instance {
 	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
 	uint64_t spawn_ns;
 	double init_ms;              /* reported with the first invocation only */
+	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 };
 
 struct lamb_pool {
@@ -172,6 +173,12 @@ static struct lamb_invocation *dequeue(struct lamb_pool *p)
 static void become_idle(struct instance *in)
 {
 	struct lamb_pool *p = in->pool;
+	if (in->retire) {
+		/* its code changed on disk: queued work goes to a fresh instance */
+		discard(in);
+		spawn_for_queue(p);
+		return;
+	}
 	struct lamb_invocation *inv = dequeue(p);
 	in->state = INST_IDLE;
 	in->inv = NULL;
@@ -375,7 +382,7 @@ static int returning(const struct lamb_pool *p)
 {
 	int n = 0;
 	for (const struct instance *in = p->instances; in; in = in->next)
-		n += in->state == INST_BUSY && !in->inv;
+		n += in->state == INST_BUSY && !in->inv && !in->retire;
 	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
 		n--;
 	return n;
@@ -466,6 +473,18 @@ void lamb_pool_free(struct lamb_pool *p)
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
 {
 	return p->fn;
+}
+
+void lamb_pool_retire(struct lamb_pool *p)
+{
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		if (in->state == INST_IDLE)
+			discard(in);
+		else
+			in->retire = true;
+	}
 }
 
 int lamb_pool_instances(const struct lamb_pool *p)

@@ -78,6 +78,10 @@ void lamb_pool_free(struct lamb_pool *p);
  * or a THROTTLED outcome. */
 void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv);
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p);
+/* For new code on disk: idle instances are discarded now, starting and
+ * busy ones when they finish their current invocation (instead of going
+ * idle); the next invocation starts a fresh instance. */
+void lamb_pool_retire(struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */
 int lamb_pool_instances(const struct lamb_pool *p);
 
