@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct start_api {
@@ -27,6 +28,7 @@ struct start_api {
 	long integration_timeout_s;
 	bool disable_authorizer;
 	bool no_watch;
+	bool eager;
 };
 
 static const char cmd[] = "local start-api";
@@ -69,6 +71,15 @@ static int parse(struct start_api *c, int argc, char **argv)
 			c->disable_authorizer = true;
 		} else if (strcmp(a, "--no-watch") == 0) {
 			c->no_watch = true;
+		} else if (strcmp(a, "--debug") == 0) {
+			lamb_global.debug = true;
+		} else if (cli_opt_is(a, NULL, "--warm-containers")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
+			if (!v)
+				return -1;
+			if (strcasecmp(v, "EAGER") != 0 && strcasecmp(v, "LAZY") != 0)
+				return usage_error(cmd, "--warm-containers takes EAGER or LAZY, not '%s'", v), -1;
+			c->eager = strcasecmp(v, "EAGER") == 0;
 		} else {
 			return usage_error(cmd, "unknown argument '%s'", a), -1;
 		}
@@ -104,6 +115,7 @@ static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
 struct reload {
 	struct lamb_invoker *iv;
 	const struct lamb_function *fn;
+	bool eager;
 };
 
 static void on_changed(void *data, const char *root)
@@ -111,6 +123,33 @@ static void on_changed(void *data, const char *root)
 	struct reload *r = data;
 	fprintf(stderr, "lamb: '%s' changed: %s gets new instances\n", root, r->fn->logical_id);
 	lamb_invoke_retire(r->iv, r->fn);
+	if (r->eager)
+		lamb_invoke_prestart(r->iv, r->fn, NULL);
+}
+
+/* --debug: the Runtime API traffic of every instance, on stderr. */
+static void on_trace(void *data, const struct lamb_function *fn, const char *what, const char *request_id,
+		     size_t len)
+{
+	FILE *log = data ? data : stderr;
+	const char *dir = strcmp(what, "next") == 0 ? "GET /next ->" : "POST /";
+	fprintf(log, "lamb: debug: %s %s%s %s (%zu bytes)\n", fn->logical_id, dir,
+		strcmp(what, "next") == 0 ? "" : what, request_id ? request_id : "-", len);
+	fflush(log);
+}
+
+/* EAGER: one instance of every function a route or an authorizer uses. */
+static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool no_auth)
+{
+	for (size_t i = 0; i < m->nroutes; i++) {
+		const struct lamb_route *r = &m->routes[i];
+		struct lamb_authorizer a;
+		struct lamb_err err;
+		if (!r->function->local_reason && lamb_invoke_prestart(iv, r->function, &err) < 0)
+			fprintf(stderr, "lamb: warning: %s\n", err.msg);
+		if (!no_auth && lamb_auth_for_route(m, r, &a, NULL) == LAMB_AUTH_LAMBDA && !a.function->local_reason)
+			lamb_invoke_prestart(iv, a.function, NULL);
+	}
 }
 
 static bool is_dir(const char *path)
@@ -122,7 +161,7 @@ static bool is_dir(const char *path)
 /* Hot reload: each function's code directory and local layer directories.
  * A zip is extracted once per pool and not watched. */
 static struct lamb_watcher *watch_code(struct lamb_loop *loop, struct lamb_invoker *iv,
-				       const struct lamb_model *m, struct reload *reloads)
+				       const struct lamb_model *m, bool eager, struct reload *reloads)
 {
 	struct lamb_err err;
 	struct lamb_watcher *w = lamb_watch_new(loop, 100, &err);
@@ -132,7 +171,7 @@ static struct lamb_watcher *watch_code(struct lamb_loop *loop, struct lamb_invok
 	}
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const struct lamb_function *fn = &m->functions[i];
-		reloads[i] = (struct reload){ iv, fn };
+		reloads[i] = (struct reload){ iv, fn, eager };
 		if (fn->code_kind == LAMB_CODE_LOCAL && is_dir(fn->code) &&
 		    lamb_watch_add(w, fn->code, on_changed, &reloads[i], &err) < 0)
 			fprintf(stderr, "lamb: warning: %s\n", err.msg);
@@ -158,6 +197,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.throttle = true,
 		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
 		.boot = { .region = m->region },
+		.trace = lamb_global.debug ? on_trace : NULL,
+		.trace_data = log,
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_apigw_server_opts so = {
@@ -176,7 +217,9 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		status = fail("%s", err.msg);
 	} else {
 		if (!c->no_watch)
-			w = watch_code(loop, iv, m, reloads);
+			w = watch_code(loop, iv, m, c->eager, reloads);
+		if (c->eager)
+			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);

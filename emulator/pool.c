@@ -54,6 +54,12 @@ static FILE *logf_(struct lamb_pool *p)
 	return p->opts.log ? p->opts.log : stderr;
 }
 
+static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
+{
+	if (p->opts.trace)
+		p->opts.trace(p->opts.trace_data, p->fn, what, request_id, len);
+}
+
 /* --- finishing invocations --- */
 
 static void call_done(void *data)
@@ -155,6 +161,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 		.body = inv->event,
 		.len = inv->len,
 	};
+	trace(p, "next", inv->request_id, inv->len);
 	lamb_rapi_deliver(in->rapi, &ev);
 }
 
@@ -232,6 +239,8 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	(void)error_type;
 	if (!inv)
 		return;
+	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
+	      inv->request_id, len);
 	in->inv = NULL;
 	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
 			    on_return_late, in);
@@ -253,6 +262,7 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 	struct lamb_invocation *inv = in->inv;
 	struct lamb_pool *p = in->pool;
 	(void)error_type;
+	trace(p, "init/error", inv ? inv->request_id : NULL, len);
 	in->inv = NULL;
 	/* the runtime exits after /init/error; we do not wait for it */
 	struct lamb_buf copy;
@@ -419,6 +429,12 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 			hand_over(in, inv);
 			return;
 		}
+	/* one started ahead (lamb_pool_prestart) is nearer than a new one */
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_INIT && !in->inv && !in->retire) {
+			in->inv = inv;
+			return;
+		}
 	/* An instance that has just answered is back in /next within
 	 * microseconds: waiting for it beats a cold start. */
 	if (returning(p) <= 0 && p->ninstances < max_instances(p)) {
@@ -473,6 +489,15 @@ void lamb_pool_free(struct lamb_pool *p)
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
 {
 	return p->fn;
+}
+
+void lamb_pool_prestart(struct lamb_pool *p)
+{
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (!in->retire && (in->state == INST_IDLE || (in->state == INST_INIT && !in->inv)))
+			return;
+	if (p->ninstances < max_instances(p))
+		spawn(p, NULL);
 }
 
 void lamb_pool_retire(struct lamb_pool *p)

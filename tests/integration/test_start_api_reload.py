@@ -162,5 +162,56 @@ class HotReload(unittest.TestCase):
         self.assertEqual(self.body()[0], "v1")
 
 
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+@unittest.skipUnless(shutil.which("python3.11") or shutil.which("python3"), "no Python interpreter")
+class WarmAndDebug(unittest.TestCase):
+    def test_lazy_starts_nothing_before_a_request(self):
+        s = Server(files())
+        try:
+            time.sleep(0.5)
+            self.assertEqual(children(s.proc.pid), [])
+        finally:
+            s.stop()
+
+    def test_eager_starts_one_instance_per_function(self):
+        s = Server(files(), "--warm-containers", "EAGER")
+        try:
+            deadline = time.time() + 5
+            while time.time() < deadline and len(children(s.proc.pid)) < 2:
+                time.sleep(0.05)
+            before = set(children(s.proc.pid))
+            self.assertEqual(len(before), 2)
+            status, _, _, data = s.request("GET", "/hello")
+            self.assertEqual(status, 200)
+            # the request took the instance started at launch
+            self.assertIn(int(data.decode().split()[2]), before)
+            self.assertEqual(set(children(s.proc.pid)), before)
+        finally:
+            s.stop()
+
+    def test_bad_warm_containers_value(self):
+        d = lambtest.project(files())
+        r = lambtest.run("local", "start-api", "--warm-containers", "SOMETIMES", cwd=d.name)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("EAGER or LAZY", r.stderr)
+        d.cleanup()
+
+    def test_debug_shows_runtime_api_traffic(self):
+        s = Server(files(), "--debug")
+        try:
+            status, h, _, data = s.request("GET", "/hello")
+            self.assertEqual(status, 200)
+            err = s.stderr()
+            m = re.search(r"lamb: debug: Hello GET /next -> ([0-9a-f-]{36}) \((\d+) bytes\)", err)
+            self.assertTrue(m, err)
+            self.assertRegex(err, r"lamb: debug: Hello POST /response %s \(\d+ bytes\)" % m.group(1))
+        finally:
+            s.stop()
+
+
 if __name__ == "__main__":
     lambtest.main()
