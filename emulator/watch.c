@@ -46,7 +46,8 @@ struct lamb_watcher {
 
 static bool skipped(const char *name)
 {
-	return strcmp(name, "__pycache__") == 0 || strcmp(name, ".git") == 0 || strcmp(name, ".aws-sam") == 0;
+	return strcmp(name, "__pycache__") == 0 || strcmp(name, ".git") == 0 || strcmp(name, ".aws-sam") == 0 ||
+	       strcmp(name, ".lamb") == 0;
 }
 
 static struct dir_watch *dir_of(struct lamb_watcher *w, int wd)

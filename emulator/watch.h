@@ -4,8 +4,8 @@
  * writes, or a `git checkout`, is reported once. What is reported is
  * "something under this root changed", not which file: the caller replaces
  * whole instances anyway. Writes that do not end in a close or rename (a
- * log file kept open) are not changes; __pycache__, .git and .aws-sam are
- * not looked into. */
+ * log file kept open) are not changes; __pycache__, .git, .aws-sam and .lamb
+ * (build output) are not looked into. */
 #ifndef LAMB_WATCH_H
 #define LAMB_WATCH_H
 
