@@ -261,8 +261,10 @@ static char *request_event(const struct lamb_model *m, const struct lamb_authori
 		if (v2) {
 			cJSON_AddItemToObject(ev, "identitySource", ids);
 		} else {
+			/* 1.0 gives the values joined, twice over, as API Gateway does */
 			cJSON_Delete(ids);
 			cJSON_AddStringToObject(ev, "identitySource", joined.data ? joined.data : "");
+			cJSON_AddStringToObject(ev, "authorizationToken", joined.data ? joined.data : "");
 		}
 		lamb_buf_release(&joined);
 	}
