@@ -58,6 +58,14 @@ static struct dir_watch *dir_of(struct lamb_watcher *w, int wd)
 	return NULL;
 }
 
+static bool dir_of_path(const struct lamb_watcher *w, const char *path)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (strcmp(w->dirs[i].path, path) == 0)
+			return true;
+	return false;
+}
+
 static void forget(struct lamb_watcher *w, int wd)
 {
 	struct dir_watch *d = dir_of(w, wd);
@@ -67,12 +75,14 @@ static void forget(struct lamb_watcher *w, int wd)
 	*d = w->dirs[--w->ndirs];
 }
 
-/* Watches path and every directory under it; -1 when path itself fails. */
+/* Watches path and every directory under it; -1 with errno when path or
+ * one of them failed (the rest are watched all the same). */
 static int watch_tree(struct lamb_watcher *w, const char *path)
 {
 	int wd = inotify_add_watch(w->fd, path, MASK);
 	if (wd < 0)
 		return -1;
+	int rc = 0, saved = 0;
 	struct dir_watch *d = dir_of(w, wd);
 	if (!d) { /* inotify hands out one wd per inode: seen already otherwise */
 		w->dirs = xgrow(w->dirs, &w->capdirs, w->ndirs + 1, sizeof(*w->dirs));
@@ -92,11 +102,14 @@ static int watch_tree(struct lamb_watcher *w, const char *path)
 		if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >= (int)sizeof(sub))
 			continue;
 		/* lstat: a symlinked directory is not followed (no loops) */
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			watch_tree(w, sub);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && watch_tree(w, sub) < 0 && !saved) {
+			saved = errno; /* ENOSPC: fs.inotify.max_user_watches */
+			rc = -1;
+		}
 	}
 	closedir(dir);
-	return 0;
+	errno = saved;
+	return rc;
 }
 
 static bool under(const char *path, const char *root)
@@ -200,9 +213,15 @@ int lamb_watch_add(struct lamb_watcher *w, const char *dir, lamb_watch_fn fn, vo
 	char real[PATH_MAX];
 	if (!realpath(dir, real))
 		return lamb_err_set(err, "cannot watch '%s': %s", dir, strerror(errno));
-	if (watch_tree(w, real) < 0)
-		return lamb_err_set(err, "cannot watch '%s': %s", dir, strerror(errno));
+	size_t before = w->ndirs;
+	int rc = watch_tree(w, real);
+	int saved = errno;
+	if (rc < 0 && w->ndirs == before && !dir_of_path(w, real))
+		return lamb_err_set(err, "cannot watch '%s': %s", dir, strerror(saved));
 	w->subs = xgrow(w->subs, &w->capsubs, w->nsubs + 1, sizeof(*w->subs));
 	w->subs[w->nsubs++] = (struct subscriber){ xstrdup(real), fn, data, false };
+	if (rc < 0)
+		return lamb_err_set(err, "cannot watch every directory under '%s': %s%s", dir, strerror(saved),
+				    saved == ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
 	return 0;
 }

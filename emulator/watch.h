@@ -25,8 +25,9 @@ struct lamb_watcher *lamb_watch_new(struct lamb_loop *loop, uint64_t debounce_ms
 void lamb_watch_free(struct lamb_watcher *w);
 
 /* Watches the tree at dir (copied) for fn(data, dir). The same directory
- * may be added by several callers; each is told. -1 with err when dir
- * cannot be watched at all (a subdirectory that cannot is skipped). */
+ * may be added by several callers; each is told. -1 with err when dir, or
+ * some directory under it, cannot be watched (inotify's limit): whatever
+ * could be watched still is, unless dir itself failed. */
 int lamb_watch_add(struct lamb_watcher *w, const char *dir, lamb_watch_fn fn, void *data, struct lamb_err *err);
 
 #endif
