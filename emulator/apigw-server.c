@@ -240,8 +240,15 @@ static void on_auth_outcome(void *data, const struct lamb_outcome *o)
 	struct lamb_http_response r;
 	char why[256], *authorizer = NULL;
 	lamb_http_response_init(&r);
+	static const char *const why_failed[] = {
+		[LAMB_OUTCOME_TOO_LARGE] = "its answer was too large", [LAMB_OUTCOME_TIMEOUT] = "it timed out",
+		[LAMB_OUTCOME_CRASH] = "it crashed", [LAMB_OUTCOME_INIT_ERROR] = "its init failed",
+		[LAMB_OUTCOME_START_FAILED] = "it could not start", [LAMB_OUTCOME_THROTTLED] = "it was throttled",
+	};
 	if (o->kind != LAMB_OUTCOME_RESPONSE && o->kind != LAMB_OUTCOME_FUNCTION_ERROR)
-		log_reason(c, "authorizer failed", o->message ? o->message : "function error");
+		log_reason(c, "authorizer failed", o->message ? o->message :
+			   (size_t)o->kind < ARRAY_SIZE(why_failed) && why_failed[o->kind] ? why_failed[o->kind] :
+			   "it failed");
 	if (lamb_auth_decide(&c->auth, c->method_arn, o->body, o->len, o->kind != LAMB_OUTCOME_RESPONSE,
 			     o->duration_ms, &authorizer, &r, why, sizeof(why))) {
 		bool started = start_function(c, authorizer, &r);
