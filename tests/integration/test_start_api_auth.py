@@ -93,6 +93,9 @@ def policy(event, context):
         raise ValueError("broken authorizer")
     if tok == "bad":
         return "not a policy"
+    if tok == "crash":
+        import os
+        os._exit(3)
     effect = "Deny" if tok == "deny" else "Allow"
     resource = arn.rsplit("/", 2)[0] + "/*"       # wildcards cover the stage
     if tok == "elsewhere":
@@ -160,6 +163,11 @@ class Authorizers(unittest.TestCase):
         self.assertEqual(h["x-amzn-errortype"], "AuthorizerConfigurationException")
         status, _, body = self.get("/tok", {"Authorization": "bad"})
         self.assertEqual(status, 500)
+        status, _, body = self.get("/tok", {"Authorization": "crash"})
+        self.assertEqual((status, body), (500, {"message": None}))
+        self.assertIn("authorizer failed", self.s.stderr())
+        # the next request gets a fresh authorizer instance
+        self.assertEqual(self.get("/tok", {"Authorization": "allow"})[0], 200)
 
     def test_request_authorizer_needs_every_identity_source(self):
         status, _, _ = self.get("/req", {"X-User": "allow"})
