@@ -23,6 +23,7 @@ struct instance {
 	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
 	uint64_t spawn_ns;
 	double init_ms;              /* reported with the first invocation only */
+	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 };
 
 struct lamb_pool {
@@ -53,6 +54,12 @@ static const struct lamb_rapi_ops rapi_ops = {
 static FILE *logf_(struct lamb_pool *p)
 {
 	return p->opts.log ? p->opts.log : stderr;
+}
+
+static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
+{
+	if (p->opts.trace)
+		p->opts.trace(p->opts.trace_data, p->fn, what, request_id, len);
 }
 
 /* --- finishing invocations --- */
@@ -156,6 +163,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 		.body = inv->event,
 		.len = inv->len,
 	};
+	trace(p, "next", inv->request_id, inv->len);
 	lamb_rapi_deliver(in->rapi, &ev);
 }
 
@@ -174,6 +182,12 @@ static struct lamb_invocation *dequeue(struct lamb_pool *p)
 static void become_idle(struct instance *in)
 {
 	struct lamb_pool *p = in->pool;
+	if (in->retire) {
+		/* its code changed on disk: queued work goes to a fresh instance */
+		discard(in);
+		spawn_for_queue(p);
+		return;
+	}
 	struct lamb_invocation *inv = dequeue(p);
 	in->state = INST_IDLE;
 	in->inv = NULL;
@@ -213,10 +227,17 @@ static void on_next(void *owner)
  * time no longer holds back queued invocations: they get new instances. */
 #define RETURN_GRACE_MS 100
 
+
+/* Queued invocations stop waiting for the instance; the instance itself
+ * gets the function's Timeout to come back to /next, then it is discarded
+ * (on_timer, busy without an invocation) so it cannot hold a slot forever. */
 static void on_return_late(void *data)
 {
 	struct instance *in = data;
-	spawn_for_queue(in->pool);
+	struct lamb_pool *p = in->pool;
+	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
+	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
+	spawn_for_queue(p);
 }
 
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
@@ -227,6 +248,8 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	(void)error_type;
 	if (!inv)
 		return;
+	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
+	      inv->request_id, len);
 	in->inv = NULL;
 	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
 			    on_return_late, in);
@@ -248,6 +271,7 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 	struct lamb_invocation *inv = in->inv;
 	struct lamb_pool *p = in->pool;
 	(void)error_type;
+	trace(p, "init/error", inv ? inv->request_id : NULL, len);
 	in->inv = NULL;
 	/* the runtime exits after /init/error; we do not wait for it */
 	struct lamb_buf copy;
@@ -380,7 +404,7 @@ static int returning(const struct lamb_pool *p)
 {
 	int n = 0;
 	for (const struct instance *in = p->instances; in; in = in->next)
-		n += in->state == INST_BUSY && !in->inv;
+		n += in->state == INST_BUSY && !in->inv && !in->retire;
 	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
 		n--;
 	return n;
@@ -415,6 +439,12 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (in->state == INST_IDLE) {
 			hand_over(in, inv);
+			return;
+		}
+	/* one started ahead (lamb_pool_prestart) is nearer than a new one */
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_INIT && !in->inv && !in->retire) {
+			in->inv = inv;
 			return;
 		}
 	/* An instance that has just answered is back in /next within
@@ -482,6 +512,27 @@ void lamb_pool_free(struct lamb_pool *p)
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
 {
 	return p->fn;
+}
+
+void lamb_pool_prestart(struct lamb_pool *p)
+{
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (!in->retire && (in->state == INST_IDLE || (in->state == INST_INIT && !in->inv)))
+			return;
+	if (p->ninstances < max_instances(p))
+		spawn(p, NULL);
+}
+
+void lamb_pool_retire(struct lamb_pool *p)
+{
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		if (in->state == INST_IDLE)
+			discard(in);
+		else
+			in->retire = true;
+	}
 }
 
 int lamb_pool_instances(const struct lamb_pool *p)
