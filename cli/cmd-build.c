@@ -4,6 +4,7 @@
  * stays empty. */
 #include "build.h"
 #include "cli.h"
+#include "cli-build.h"
 #include "cli-template.h"
 #include "util.h"
 
@@ -11,70 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct progress {
-	bool quiet;
-	bool live; /* stderr is a terminal: a line that says what is being built */
-	bool line_shown;
-	size_t built, cached, failed;
-};
-
-static void size_str(char *buf, size_t n, uint64_t v)
-{
-	if (v >= 1024 * 1024)
-		snprintf(buf, n, "%.1f MB", (double)v / (1024.0 * 1024.0));
-	else if (v >= 1024)
-		snprintf(buf, n, "%.1f KB", (double)v / 1024.0);
-	else
-		snprintf(buf, n, "%llu B", (unsigned long long)v);
-}
-
-static void print_output(const char *out)
-{
-	if (!out || !*out)
-		return;
-	for (const char *p = out; *p;) {
-		const char *nl = strchrnul(p, '\n');
-		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-static void on_progress(const struct lamb_build_report *r, void *data)
-{
-	struct progress *pr = data;
-	const char *what = r->layer ? "layer" : "function";
-	if (pr->line_shown) {
-		fputs("\r\033[K", stderr);
-		pr->line_shown = false;
-	}
-	if (r->state == LAMB_BUILD_STARTED) {
-		if (pr->live && !pr->quiet) {
-			fprintf(stderr, "building %s '%s'...", what, r->id);
-			pr->line_shown = true;
-		}
-		return;
-	}
-	if (r->warning)
-		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
-	if (r->state == LAMB_BUILD_FAILED) {
-		pr->failed++;
-		fprintf(stderr, "lamb: cannot build %s '%s': %s\n", what, r->id, r->error ? r->error : "failed");
-		print_output(r->output);
-		return;
-	}
-	char z[32], u[32];
-	size_str(z, sizeof(z), r->zipped);
-	size_str(u, sizeof(u), r->unzipped);
-	if (r->state == LAMB_BUILD_CACHED)
-		pr->cached++;
-	else
-		pr->built++;
-	if (!pr->quiet)
-		fprintf(stderr, "%-10s %s '%s' (%s) in %.2f s: %s zipped, %s unzipped\n",
-			r->state == LAMB_BUILD_CACHED ? "up to date" : "built", what, r->id, r->method, r->seconds,
-			z, u);
-}
 
 static int parse(int argc, char **argv, struct template_opts *t, struct lamb_build_opts *o, bool *quiet)
 {
@@ -111,7 +48,7 @@ static int parse(int argc, char **argv, struct template_opts *t, struct lamb_bui
 	return EXIT_OK;
 }
 
-static int build(struct template_opts *t, struct lamb_build_opts *o, struct progress *pr)
+static int build(struct template_opts *t, struct lamb_build_opts *o, struct cli_build_progress *pr)
 {
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
@@ -144,8 +81,8 @@ static int build(struct template_opts *t, struct lamb_build_opts *o, struct prog
 int cmd_build(int argc, char **argv)
 {
 	struct template_opts t;
-	struct progress pr = { 0 };
-	struct lamb_build_opts o = { .progress = on_progress, .data = &pr };
+	struct cli_build_progress pr = { 0 };
+	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr };
 	template_opts_init(&t);
 	pr.live = isatty(2) && !getenv("NO_COLOR") && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 	int r = parse(argc, argv, &t, &o, &pr.quiet);

@@ -2,6 +2,7 @@
  * same warm instance), the response on stdout, everything else on stderr.
  * The function runs through lamb_invoke like every other front end. */
 #include "cli.h"
+#include "cli-build.h"
 #include "cli-template.h"
 
 #include "invoke.h"
@@ -26,6 +27,7 @@ struct invoke_cli {
 	int sandbox; /* enum lamb_sandbox_mode */
 	struct lamb_kvs layer_dirs; /* --layer-dir ARN=DIR */
 	size_t layer_cap;
+	bool no_build;
 };
 
 struct run {
@@ -104,7 +106,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 				return usage_error(cmd, "--sandbox takes auto, on or off, not '%s'", v), -1;
 			continue;
 		} else if (strcmp(a, "--no-build") == 0) {
-			continue; /* nothing is built yet: sources run as they are */
+			c->no_build = true;
+			continue;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else if (!c->id) {
@@ -328,6 +331,8 @@ int cmd_local_invoke(int argc, char **argv)
 	char *event = NULL;
 	FILE *log = NULL;
 	if (!fn || (c.env_path && load_env_vars(c.env_path, fn, &env) < 0))
+		goto out;
+	if (!c.no_build && cli_build_for_run(m, fn) != EXIT_OK)
 		goto out;
 	if (!(event = read_event(c.event_path, &len)))
 		goto out;

@@ -4,6 +4,7 @@
 #include "apigw-auth.h"
 #include "apigw-server.h"
 #include "cli.h"
+#include "cli-build.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "loop.h"
@@ -29,6 +30,7 @@ struct start_api {
 	bool disable_authorizer;
 	bool no_watch;
 	bool eager;
+	bool no_build;
 };
 
 static const char cmd[] = "local start-api";
@@ -69,6 +71,8 @@ static int parse(struct start_api *c, int argc, char **argv)
 				return -1;
 		} else if (strcmp(a, "--disable-authorizer") == 0) {
 			c->disable_authorizer = true;
+		} else if (strcmp(a, "--no-build") == 0) {
+			c->no_build = true;
 		} else if (strcmp(a, "--no-watch") == 0) {
 			c->no_watch = true;
 		} else if (strcmp(a, "--debug") == 0) {
@@ -258,7 +262,7 @@ int cmd_local_start_api(int argc, char **argv)
 		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
 	} else if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
 		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
-	} else {
+	} else if (c.no_build || cli_build_for_run(m, NULL) == EXIT_OK) {
 		status = serve(&c, m, log);
 	}
 	if (log)

@@ -1,6 +1,7 @@
 /* lamb local start-lambda: the Lambda Invoke API for the AWS CLI and SDKs
  * (--endpoint-url http://127.0.0.1:3001), over warm instances. */
 #include "cli.h"
+#include "cli-build.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "lambda-api.h"
@@ -21,6 +22,7 @@ struct start_lambda {
 	long idle_timeout_s;
 	const char **only; /* NULL-terminated, or NULL */
 	size_t nonly;
+	bool no_build;
 };
 
 static const char cmd[] = "local start-lambda";
@@ -53,6 +55,8 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 		} else if (cli_opt_is(a, NULL, "--idle-timeout")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 0, 86400, &c->idle_timeout_s) < 0)
 				return -1;
+		} else if (strcmp(a, "--no-build") == 0) {
+			c->no_build = true;
 		} else if (a[0] == '-') {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else {
@@ -135,6 +139,8 @@ int cmd_local_start_lambda(int argc, char **argv)
 		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
 		goto out;
 	}
+	if (!c.no_build && cli_build_for_run(m, NULL) != EXIT_OK)
+		goto out;
 	status = serve(&c, m, log);
 out:
 	if (log)

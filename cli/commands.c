@@ -92,6 +92,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --no-build             run the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_invoke },
 	{ "local start-api", "serve the template's API Gateway routes over warm functions",
@@ -120,6 +121,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --debug                print the Runtime API traffic (/next, /response, /error)\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_api },
 	{ "local start-lambda", "serve the Lambda Invoke API for the AWS CLI and SDKs",
@@ -139,6 +141,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --idle-timeout S       idle instances stop after S seconds (default 600)\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_lambda },
 	{ NULL, NULL, NULL, NULL },

@@ -512,5 +512,49 @@ class BuildTest(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(d, ".lamb")))
 
 
+APP_USING_WHEEL = "import tinypkg\n\ndef handler(event, context):\n    return {'value': tinypkg.VALUE, 'v': 1}\n"
+
+
+class BuildBeforeRun(unittest.TestCase):
+    """lamb local invoke (and start-api/start-lambda) build a function that
+    needs it before running it, incrementally, and never run a stale build."""
+
+    @needs_pip
+    def test_invoke_builds_first_and_never_runs_a_stale_build(self):
+        with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": APP_USING_WHEEL,
+                      "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
+            write_wheel(os.path.join(d, "src/wheels/tinypkg-1.0-py3-none-any.whl"))
+            r = run("local", "invoke", cwd=d, env=offline_env(), timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout), {"value": 42, "v": 1})
+            self.assertIn("built      function 'Fn'", r.stderr)
+            # unchanged: no rebuild, no line about it
+            r = run("local", "invoke", cwd=d, env=offline_env(), timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("built", r.stderr)
+            # an edit of the source is what runs next, without lamb build
+            with open(os.path.join(d, "src/app.py"), "w") as f:
+                f.write(APP_USING_WHEEL.replace("'v': 1", "'v': 2"))
+            r = run("local", "invoke", cwd=d, env=offline_env(), timeout=300)
+            self.assertEqual(json.loads(r.stdout), {"value": 42, "v": 2}, r.stderr)
+
+    def test_no_build_runs_the_source_as_it_is(self):
+        with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": APP_USING_WHEEL,
+                      "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
+            r = run("local", "invoke", "--no-build", cwd=d, env=offline_env(), timeout=120)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.ImportModuleError")
+            self.assertFalse(os.path.exists(os.path.join(d, ".lamb")))
+
+    def test_failing_build_stops_the_run_and_says_so(self):
+        with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": APP_USING_WHEEL,
+                      "src/requirements.txt": "./wheels/missing-1.0-py3-none-any.whl\n"}) as d:
+            r = run("local", "invoke", cwd=d, env=offline_env(), timeout=300)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("cannot build function 'Fn'", r.stderr)
+            self.assertIn("--no-build", r.stderr)
+            self.assertEqual(r.stdout, "")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,118 @@
+/* Build progress lines, and "build before run": a function whose method
+ * runs a tool is built incrementally before lamb runs it, and the model is
+ * pointed at the built tree (and its layers' built trees), so a stale build
+ * never hides a newer source and an unchanged one costs a manifest check. */
+#include "cli-build.h"
+#include "cli.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void size_str(char *buf, size_t n, uint64_t v)
+{
+	if (v >= 1024 * 1024)
+		snprintf(buf, n, "%.1f MB", (double)v / (1024.0 * 1024.0));
+	else if (v >= 1024)
+		snprintf(buf, n, "%.1f KB", (double)v / 1024.0);
+	else
+		snprintf(buf, n, "%llu B", (unsigned long long)v);
+}
+
+static void print_output(const char *out)
+{
+	if (!out || !*out)
+		return;
+	for (const char *p = out; *p;) {
+		const char *nl = strchrnul(p, '\n');
+		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+void cli_build_on_progress(const struct lamb_build_report *r, void *data)
+{
+	struct cli_build_progress *pr = data;
+	const char *what = r->layer ? "layer" : "function";
+	if (pr->line_shown) {
+		fputs("\r\033[K", stderr);
+		pr->line_shown = false;
+	}
+	if (r->state == LAMB_BUILD_STARTED) {
+		if (pr->live && !pr->quiet) {
+			fprintf(stderr, "building %s '%s'...", what, r->id);
+			pr->line_shown = true;
+		}
+		return;
+	}
+	if (r->warning)
+		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
+	if (r->state == LAMB_BUILD_FAILED) {
+		pr->failed++;
+		fprintf(stderr, "lamb: cannot build %s '%s': %s\n", what, r->id, r->error ? r->error : "failed");
+		print_output(r->output);
+		return;
+	}
+	char z[32], u[32];
+	size_str(z, sizeof(z), r->zipped);
+	size_str(u, sizeof(u), r->unzipped);
+	if (r->state == LAMB_BUILD_CACHED)
+		pr->cached++;
+	else
+		pr->built++;
+	if (!pr->quiet && !(pr->quiet_cached && r->state == LAMB_BUILD_CACHED))
+		fprintf(stderr, "%-10s %s '%s' (%s) in %.2f s: %s zipped, %s unzipped\n",
+			r->state == LAMB_BUILD_CACHED ? "up to date" : "built", what, r->id, r->method, r->seconds,
+			z, u);
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The function and its template layers now run from their built trees. */
+static void point_at_build(struct lamb_model *m, struct lamb_function *f, const char *code_dir,
+			   const struct lamb_build_opts *o)
+{
+	f->code = lamb_arena_strdup(m->arena, code_dir);
+	for (size_t i = 0; i < f->nlayers; i++) {
+		const struct lamb_layer *l = f->layers[i].layer;
+		if (!l || l->code_kind != LAMB_CODE_LOCAL)
+			continue;
+		char *tree = lamb_build_tree_dir(m, o, l->logical_id);
+		struct lamb_layer *ml = &m->layers[l - m->layers];
+		if (is_dir(tree))
+			ml->content = lamb_arena_strdup(m->arena, tree);
+		free(tree);
+	}
+}
+
+int cli_build_for_run(struct lamb_model *m, const struct lamb_function *only)
+{
+	struct cli_build_progress pr = { .quiet_cached = true };
+	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr };
+	pr.live = isatty(2) && !getenv("NO_COLOR");
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		struct lamb_function *f = &m->functions[i];
+		if ((only && f != only) || f->local_reason || f->code_kind != LAMB_CODE_LOCAL ||
+		    !lamb_build_needed(f))
+			continue;
+		char *dir = NULL;
+		struct lamb_err err;
+		o.only = f->logical_id;
+		if (lamb_build_function(m, f, &o, &dir, &err) < 0) {
+			if (!pr.failed)
+				fprintf(stderr, "lamb: cannot build function '%s': %s\n", f->logical_id, err.msg);
+			fprintf(stderr, "lamb: fix the build, or run the source as it is with --no-build\n");
+			return EXIT_FAIL;
+		}
+		point_at_build(m, f, dir, &o);
+		free(dir);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,30 @@
+/* What the commands share about building: the progress lines of lamb build,
+ * and building what a function needs before it runs (local invoke,
+ * start-api, start-lambda). */
+#ifndef LAMB_CLI_BUILD_H
+#define LAMB_CLI_BUILD_H
+
+#include "build.h"
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cli_build_progress {
+	bool quiet;     /* no line for built or up-to-date artifacts */
+	bool quiet_cached; /* no line for up-to-date artifacts only */
+	bool live;      /* stderr is a terminal: a line that says what is being built */
+	bool line_shown;
+	size_t built, cached, failed;
+};
+
+/* A lamb_build_progress_fn: one line per artifact on stderr. */
+void cli_build_on_progress(const struct lamb_build_report *r, void *data);
+
+/* Builds (incrementally) every function of m that needs a build (pip, npm,
+ * make: lamb_build_needed), or only fn when fn is not NULL, and points the
+ * model at the built trees, so that what runs is never older than its
+ * source. EXIT_OK, or EXIT_FAIL after printing why. */
+int cli_build_for_run(struct lamb_model *m, const struct lamb_function *fn);
+
+#endif
