@@ -19,39 +19,19 @@ void template_opts_release(struct template_opts *o)
 	lamb_overrides_release(&o->overrides);
 }
 
-static const char *option_value(const char *cmd, int argc, char **argv, int *i)
-{
-	const char *eq = strchr(argv[*i], '=');
-	if (str_starts(argv[*i], "--") && eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		usage_error(cmd, "option '%s' needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *s, const char *l)
-{
-	if (s && strcmp(arg, s) == 0)
-		return true;
-	size_t n = strlen(l);
-	return strncmp(arg, l, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 int template_opts_parse(struct template_opts *o, const char *cmd, int argc, char **argv, int *i)
 {
 	const char *arg = argv[*i];
-	if (is_opt(arg, "-t", "--template") || is_opt(arg, NULL, "--template-file")) {
-		o->path = option_value(cmd, argc, argv, i);
+	if (cli_opt_is(arg, "-t", "--template") || cli_opt_is(arg, NULL, "--template-file")) {
+		o->path = cli_opt_value(cmd, argc, argv, i);
 		return o->path ? 1 : -1;
 	}
-	if (is_opt(arg, NULL, "--region")) {
-		o->region = option_value(cmd, argc, argv, i);
+	if (cli_opt_is(arg, NULL, "--region")) {
+		o->region = cli_opt_value(cmd, argc, argv, i);
 		return o->region ? 1 : -1;
 	}
-	if (is_opt(arg, NULL, "--parameter-overrides")) {
-		const char *v = option_value(cmd, argc, argv, i);
+	if (cli_opt_is(arg, NULL, "--parameter-overrides")) {
+		const char *v = cli_opt_value(cmd, argc, argv, i);
 		if (!v)
 			return -1;
 		/* the value, and every following word that is not an option */

@@ -36,9 +36,25 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_help(const struct lamb_command *c, FILE *out);
 
+/* "-x", "--long" or "--long=..." */
+bool cli_opt_is(const char *arg, const char *short_name, const char *long_name);
+/* The option's value (after '=' or the next word); NULL after printing a
+ * usage error when there is none. Advances *i past what it used. */
+const char *cli_opt_value(const char *cmd, int argc, char **argv, int *i);
+/* The option's value as a number in [min, max]; -1 after a usage error. */
+int cli_opt_number(const char *cmd, int argc, char **argv, int *i, long min, long max, long *out);
+
+struct lamb_loop;
+/* Warns on stderr when host is not a loopback address. */
+void cli_warn_host(const char *host);
+/* Runs loop until SIGINT or SIGTERM; EXIT_OK, or EXIT_FAIL when the loop
+ * failed (printed). */
+int cli_serve(struct lamb_loop *loop);
+
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
+int cmd_local_start_lambda(int argc, char **argv);
 
 #endif

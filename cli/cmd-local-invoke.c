@@ -22,6 +22,8 @@ struct invoke_cli {
 	const char *env_path;
 	const char *log_path;
 	long repeat;
+	struct lamb_kvs layer_dirs; /* --layer-dir ARN=DIR */
+	size_t layer_cap;
 };
 
 struct run {
@@ -34,22 +36,26 @@ struct run {
 	bool interrupted;
 };
 
-static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
+static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
 {
-	const char *eq = strchr(argv[*i], '=');
-	if (str_starts(argv[*i], "--") && eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		usage_error(cmd, "option '%s' needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
+	for (size_t i = 0; i < kv->len; i++)
+		if (strcmp(kv->v[i].key, k) == 0) {
+			free((char *)kv->v[i].value);
+			kv->v[i].value = xstrdup(v);
+			return;
+		}
+	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
+	kv->v[kv->len].key = xstrdup(k);
+	kv->v[kv->len++].value = xstrdup(v);
 }
 
-static bool is_opt(const char *arg, const char *s, const char *l)
+static void kvs_free(struct lamb_kvs *kv)
 {
-	size_t n = strlen(l);
-	return (s && strcmp(arg, s) == 0) || (strncmp(arg, l, n) == 0 && (arg[n] == '\0' || arg[n] == '='));
+	for (size_t i = 0; i < kv->len; i++) {
+		free((char *)kv->v[i].key);
+		free((char *)kv->v[i].value);
+	}
+	free(kv->v);
 }
 
 /* 1 to go on, 0 after --help, -1 on a usage error (printed). */
@@ -67,20 +73,26 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
-		} else if (is_opt(a, "-e", "--event")) {
+		} else if (cli_opt_is(a, "-e", "--event")) {
 			dst = &c->event_path;
-		} else if (is_opt(a, "-n", "--env-vars")) {
+		} else if (cli_opt_is(a, "-n", "--env-vars")) {
 			dst = &c->env_path;
-		} else if (is_opt(a, "-l", "--log-file")) {
+		} else if (cli_opt_is(a, "-l", "--log-file")) {
 			dst = &c->log_path;
-		} else if (is_opt(a, NULL, "--repeat")) {
-			const char *v = opt_value(cmd, argc, argv, &i);
-			char *end;
+		} else if (cli_opt_is(a, NULL, "--repeat")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
+				return -1;
+			continue;
+		} else if (cli_opt_is(a, NULL, "--layer-dir")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
+			const char *eq = v ? strrchr(v, '=') : NULL;
 			if (!v)
 				return -1;
-			c->repeat = strtol(v, &end, 10);
-			if (*end || c->repeat < 1)
-				return usage_error(cmd, "--repeat needs a positive number, not '%s'", v), -1;
+			if (!eq || eq == v || !eq[1])
+				return usage_error(cmd, "--layer-dir needs ARN=DIR, not '%s'", v), -1;
+			char *arn = xstrndup(v, (size_t)(eq - v));
+			kvs_add(&c->layer_dirs, &c->layer_cap, arn, eq + 1);
+			free(arn);
 			continue;
 		} else if (strcmp(a, "--no-build") == 0) {
 			continue; /* nothing is built yet: sources run as they are */
@@ -92,7 +104,7 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		} else {
 			return usage_error(cmd, "unexpected argument '%s'", a), -1;
 		}
-		*dst = opt_value(cmd, argc, argv, &i);
+		*dst = cli_opt_value(cmd, argc, argv, &i);
 		if (!*dst)
 			return -1;
 	}
@@ -162,28 +174,6 @@ static bool declared(const struct lamb_function *fn, const char *key)
 		if (strcmp(fn->env.v[i].key, key) == 0)
 			return true;
 	return false;
-}
-
-static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
-{
-	for (size_t i = 0; i < kv->len; i++)
-		if (strcmp(kv->v[i].key, k) == 0) {
-			free((char *)kv->v[i].value);
-			kv->v[i].value = xstrdup(v);
-			return;
-		}
-	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
-	kv->v[kv->len].key = xstrdup(k);
-	kv->v[kv->len++].value = xstrdup(v);
-}
-
-static void kvs_free(struct lamb_kvs *kv)
-{
-	for (size_t i = 0; i < kv->len; i++) {
-		free((char *)kv->v[i].key);
-		free((char *)kv->v[i].value);
-	}
-	free(kv->v);
 }
 
 static void add_json_block(struct lamb_kvs *kv, size_t *cap, const cJSON *block)
@@ -293,7 +283,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
-		.boot = { .region = m->region, .env = env },
+		.boot = { .region = m->region, .env = env, .layer_dirs = &c->layer_dirs },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -314,6 +304,7 @@ int cmd_local_invoke(int argc, char **argv)
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
+		kvs_free(&c.layer_dirs);
 		template_opts_release(&c.topts);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -341,6 +332,7 @@ out:
 		fclose(log);
 	free(event);
 	kvs_free(&env);
+	kvs_free(&c.layer_dirs);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);

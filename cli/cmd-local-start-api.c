@@ -8,7 +8,6 @@
 #include "loop.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,35 +27,6 @@ struct start_api {
 
 static const char cmd[] = "local start-api";
 
-static const char *value_of(int argc, char **argv, int *i)
-{
-	const char *eq = strchr(argv[*i], '=');
-	if (str_starts(argv[*i], "--") && eq)
-		return eq + 1;
-	if (*i + 1 >= argc) {
-		usage_error(cmd, "option '%s' needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *s, const char *l)
-{
-	size_t n = strlen(l);
-	return (s && strcmp(arg, s) == 0) || (strncmp(arg, l, n) == 0 && (arg[n] == '\0' || arg[n] == '='));
-}
-
-static int number(const char *opt, const char *v, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long n = v ? strtol(v, &end, 10) : 0;
-	if (!v || errno || *end || n < min || n > max)
-		return usage_error(cmd, "%s needs a number from %ld to %ld, not '%s'", opt, min, max, v ? v : ""), -1;
-	*out = n;
-	return 0;
-}
-
 /* 1 to go on, 0 after --help, -1 on a usage error (printed). */
 static int parse(struct start_api *c, int argc, char **argv)
 {
@@ -70,44 +40,32 @@ static int parse(struct start_api *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
-		} else if (is_opt(a, "-p", "--port")) {
-			if (number("--port", value_of(argc, argv, &i), 0, 65535, &c->port) < 0)
+		} else if (cli_opt_is(a, "-p", "--port")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 0, 65535, &c->port) < 0)
 				return -1;
-		} else if (is_opt(a, NULL, "--host")) {
-			if (!(c->host = value_of(argc, argv, &i)))
+		} else if (cli_opt_is(a, NULL, "--host")) {
+			if (!(c->host = cli_opt_value(cmd, argc, argv, &i)))
 				return -1;
-		} else if (is_opt(a, "-s", "--static-dir")) {
-			if (!(c->static_dir = value_of(argc, argv, &i)))
+		} else if (cli_opt_is(a, "-s", "--static-dir")) {
+			if (!(c->static_dir = cli_opt_value(cmd, argc, argv, &i)))
 				return -1;
-		} else if (is_opt(a, "-l", "--log-file")) {
-			if (!(c->log_path = value_of(argc, argv, &i)))
+		} else if (cli_opt_is(a, "-l", "--log-file")) {
+			if (!(c->log_path = cli_opt_value(cmd, argc, argv, &i)))
 				return -1;
-		} else if (is_opt(a, NULL, "--max-concurrency")) {
-			if (number("--max-concurrency", value_of(argc, argv, &i), 1, 1000, &c->max_concurrency) < 0)
+		} else if (cli_opt_is(a, NULL, "--max-concurrency")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000, &c->max_concurrency) < 0)
 				return -1;
-		} else if (is_opt(a, NULL, "--idle-timeout")) {
-			if (number("--idle-timeout", value_of(argc, argv, &i), 0, 86400, &c->idle_timeout_s) < 0)
+		} else if (cli_opt_is(a, NULL, "--idle-timeout")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 0, 86400, &c->idle_timeout_s) < 0)
 				return -1;
-		} else if (is_opt(a, NULL, "--integration-timeout")) {
-			if (number("--integration-timeout", value_of(argc, argv, &i), 1, 900,
-				   &c->integration_timeout_s) < 0)
+		} else if (cli_opt_is(a, NULL, "--integration-timeout")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 1, 900, &c->integration_timeout_s) < 0)
 				return -1;
 		} else {
 			return usage_error(cmd, "unknown argument '%s'", a), -1;
 		}
 	}
 	return 1;
-}
-
-static bool is_loopback(const char *host)
-{
-	struct in_addr a;
-	struct in6_addr a6;
-	if (strcmp(host, "localhost") == 0)
-		return true;
-	if (inet_pton(AF_INET, host, &a) == 1)
-		return (ntohl(a.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static void print_routes(const struct lamb_model *m, FILE *out)
@@ -123,24 +81,11 @@ static void print_routes(const struct lamb_model *m, FILE *out)
 				m->functions[i].local_reason);
 }
 
-struct serving {
-	struct lamb_loop *loop;
-	int signo;
-};
-
-static void on_terminate(void *data, int signo)
-{
-	struct serving *sv = data;
-	sv->signo = signo;
-	lamb_loop_stop(sv->loop);
-}
-
 static int serve(const struct start_api *c, const struct lamb_model *m, FILE *log)
 {
 	struct lamb_err err;
-	struct serving sv = { 0 };
-	sv.loop = lamb_loop_new(&err);
-	if (!sv.loop)
+	struct lamb_loop *loop = lamb_loop_new(&err);
+	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_invoke_opts io = {
 		.log = log,
@@ -149,7 +94,7 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
 		.boot = { .region = m->region },
 	};
-	struct lamb_invoker *iv = lamb_invoke_new(sv.loop, &io);
+	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_apigw_server_opts so = {
 		.host = c->host,
 		.port = (int)c->port,
@@ -157,23 +102,18 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.integration_timeout_ms = (uint64_t)c->integration_timeout_s * 1000,
 		.log = log,
 	};
-	struct lamb_apigw_server *s = lamb_apigw_server_new(sv.loop, iv, m, &so, &err);
+	struct lamb_apigw_server *s = lamb_apigw_server_new(loop, iv, m, &so, &err);
 	int status = EXIT_OK;
 	if (!s) {
 		status = fail("%s", err.msg);
 	} else {
 		print_routes(m, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->host, lamb_apigw_server_port(s));
-		fflush(stderr);
-		lamb_loop_on_terminate(sv.loop, on_terminate, &sv);
-		if (lamb_loop_run(sv.loop, &err) < 0)
-			status = fail("%s", err.msg);
-		if (sv.signo)
-			fprintf(stderr, "lamb: %s: stopping\n", strsignal(sv.signo));
+		status = cli_serve(loop);
 	}
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
-	lamb_loop_free(sv.loop);
+	lamb_loop_free(loop);
 	return status;
 }
 
@@ -190,9 +130,7 @@ int cmd_local_start_api(int argc, char **argv)
 	struct stat st;
 	if (!c.static_dir && stat("public", &st) == 0 && S_ISDIR(st.st_mode))
 		c.static_dir = "public";
-	if (!is_loopback(c.host))
-		fprintf(stderr, "lamb: warning: listening on '%s' exposes your functions beyond this machine\n",
-			c.host);
+	cli_warn_host(c.host);
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
 	struct lamb_model *m = template_opts_load(&c.topts, &diags);

@@ -40,6 +40,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -n, --env-vars FILE        {\"Parameters\": {...}, \"LogicalId\": {...}} or a .env file\n"
 	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
 	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
+	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
@@ -64,5 +65,24 @@ const struct lamb_command lamb_commands[] = {
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_api },
+	{ "local start-lambda", "serve the Lambda Invoke API for the AWS CLI and SDKs",
+	  "usage: lamb local start-lambda [LOGICAL_ID ...] [-p PORT] [--host HOST] [-l LOGFILE]\n"
+	  "                               [--max-concurrency N] [--idle-timeout S]\n"
+	  "                               [-t FILE] [--parameter-overrides ...]\n"
+	  "\n"
+	  "Serves POST /2015-03-31/functions/NAME/invocations for the template's functions (or\n"
+	  "only those named), so that 'aws lambda invoke --endpoint-url http://127.0.0.1:3001'\n"
+	  "and the SDKs call them. NAME is a logical id, a FunctionName or an ARN.\n"
+	  "X-Amz-Invocation-Type RequestResponse (200), Event (202) and DryRun (204).\n"
+	  "\n"
+	  "  -p, --port PORT            port to listen on (default 3001; 0 picks a free one)\n"
+	  "      --host HOST            address to listen on (default 127.0.0.1)\n"
+	  "  -l, --log-file FILE        access lines, function logs and REPORT lines go there\n"
+	  "      --max-concurrency N    instances per function (default 10); beyond: 429\n"
+	  "      --idle-timeout S       idle instances stop after S seconds (default 600)\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_local_start_lambda },
 	{ NULL, NULL, NULL, NULL },
 };

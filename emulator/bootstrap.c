@@ -5,9 +5,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +105,171 @@ static void path_prepend(char **list, const char *dir)
 	*list = n;
 }
 
+/* --- interpreters behind version managers' shims ---
+ * pyenv, nodenv and asdf put a shell script in front of the real
+ * interpreter, costing hundreds of ms per start. When the interpreter is a
+ * script, ask it once for the real executable, in the code directory (where
+ * a .python-version applies), and remember the answer in
+ * ~/.cache/lamb/interpreters, keyed on everything the choice depends on:
+ * the script, PATH, the managers' variables, and the version files of the
+ * code directory and its parents and of the managers' roots. */
+
+static void fnv(uint64_t *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ p[i]) * 0x100000001b3ull;
+}
+
+static void fnv_stat(uint64_t *h, const char *path)
+{
+	struct stat st;
+	fnv(h, path, strlen(path) + 1);
+	if (stat(path, &st) == 0) {
+		fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+		fnv(h, &st.st_ino, sizeof(st.st_ino));
+	}
+}
+
+static uint64_t interp_key(const char *interp, const char *cwd)
+{
+	static const char *const files[] = { ".python-version", ".node-version", ".nvmrc", ".tool-versions" };
+	static const char *const roots[] = { "PYENV_ROOT", "NODENV_ROOT", "ASDF_DIR" };
+	uint64_t h = 0xcbf29ce484222325ull;
+	fnv_stat(&h, interp);
+	fnv(&h, cwd, strlen(cwd) + 1);
+	for (char **e = environ; *e; e++)
+		if (str_starts(*e, "PATH=") || str_starts(*e, "PYENV") || str_starts(*e, "NODENV") ||
+		    str_starts(*e, "ASDF") || str_starts(*e, "VIRTUAL_ENV=") || str_starts(*e, "CONDA_PREFIX="))
+			fnv(&h, *e, strlen(*e) + 1);
+	char *dir = xstrdup(cwd);
+	for (;;) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			char *f = xasprintf("%s/%s", dir, files[i]);
+			fnv_stat(&h, f);
+			free(f);
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	const char *home = getenv("HOME");
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		const char *r = getenv(roots[i]);
+		char *v = r ? xasprintf("%s/version", r) : home ? xasprintf("%s/.pyenv/version", home) : NULL;
+		if (v)
+			fnv_stat(&h, v);
+		free(v);
+	}
+	if (home) {
+		char *t = xasprintf("%s/.tool-versions", home);
+		fnv_stat(&h, t);
+		free(t);
+	}
+	return h;
+}
+
+static char *cache_path(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/lamb/interpreters", xdg);
+	return home && *home ? xasprintf("%s/.cache/lamb/interpreters", home) : NULL;
+}
+
+static bool usable(const char *path)
+{
+	return path[0] == '/' && is_file(path) && access(path, X_OK) == 0;
+}
+
+static char *cache_get(uint64_t key)
+{
+	char *path = cache_path();
+	FILE *f = path ? fopen(path, "re") : NULL;
+	char line[4200], *found = NULL;
+	unsigned long long k;
+	int off;
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %n", &k, &off) == 1 && k == key) {
+			line[strcspn(line, "\n")] = '\0';
+			if (usable(line + off))
+				found = xstrdup(line + off);
+		}
+	if (f)
+		fclose(f);
+	free(path);
+	return found;
+}
+
+static void cache_put(uint64_t key, const char *real)
+{
+	char *path = cache_path();
+	if (!path)
+		return;
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	mkdir(parent, 0755);
+	mkdir(dir, 0755);
+	FILE *f = fopen(path, "ae"); /* one short line: appends do not interleave */
+	if (f) {
+		fprintf(f, "%016llx %s\n", (unsigned long long)key, real);
+		fclose(f);
+	}
+	free(parent);
+	free(dir);
+	free(path);
+}
+
+static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, interp, &fa, NULL, python ? pyargv : nodeargv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	char out[4096];
+	size_t len = 0;
+	ssize_t n;
+	while (rc == 0 && len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(pfd[0]);
+	int status = -1;
+	if (rc == 0)
+		waitpid(pid, &status, 0);
+	out[len] = '\0';
+	return status == 0 && usable(out) ? xstrdup(out) : NULL;
+}
+
+/* The real executable behind interp when interp is a script (caller frees),
+ * or NULL to keep interp. */
+static char *resolve_script(const char *interp, bool python, const char *cwd)
+{
+	char head[2];
+	int fd = open(interp, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != 2 || head[0] != '#' || head[1] != '!')
+		return NULL;
+	uint64_t key = interp_key(interp, cwd);
+	char *real = cache_get(key);
+	if (!real && (real = ask_interpreter(interp, python, cwd)))
+		cache_put(key, real);
+	return real;
+}
+
 static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
 {
 	b->argv = xcalloc(3, sizeof(char *));
@@ -109,13 +278,10 @@ static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
 }
 
 /* The last layer wins, as at /opt. */
-static char *layer_bootstrap(const struct lamb_function *fn)
+static char *layer_bootstrap(const struct lamb_code *code)
 {
-	for (size_t i = fn->nlayers; i-- > 0;) {
-		const struct lamb_layer *l = fn->layers[i].layer;
-		if (!l || !l->content)
-			continue;
-		char *p = xasprintf("%s/bootstrap", l->content);
+	for (size_t i = code->nlayers; i-- > 0;) {
+		char *p = xasprintf("%s/bootstrap", code->layers[i]);
 		if (is_file(p))
 			return p;
 		free(p);
@@ -123,22 +289,22 @@ static char *layer_bootstrap(const struct lamb_function *fn)
 	return NULL;
 }
 
-static int choose_provided(struct lamb_bootstrap *b, const struct lamb_function *fn, struct lamb_err *err)
+static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *code, struct lamb_err *err)
 {
-	char *p = xasprintf("%s/bootstrap", fn->code);
+	char *p = xasprintf("%s/bootstrap", code->dir);
 	if (!is_file(p)) {
 		free(p);
-		p = layer_bootstrap(fn);
+		p = layer_bootstrap(code);
 	}
 	if (!p)
-		return lamb_err_set(err, "no 'bootstrap' in '%s' nor in a layer", fn->code);
+		return lamb_err_set(err, "no 'bootstrap' in '%s' nor in a layer", code->dir);
 	b->path = p;
 	b->name = xstrdup("bootstrap");
 	set_argv(b, p, NULL);
 	return 0;
 }
 
-static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn,
+static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
 			      const char *rtdir, const char *user_path, struct lamb_err *err)
 {
 	bool python = str_starts(fn->runtime, "python");
@@ -160,6 +326,11 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		free(shim);
 		return lamb_err_set(err, "cannot find '%s' on PATH for runtime %s",
 				    override && *override ? override : fallback, fn->runtime);
+	}
+	char *real = resolve_script(interp, python, code_dir);
+	if (real) {
+		free(interp);
+		interp = real;
 	}
 	if (!is_file(shim)) {
 		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);
@@ -191,28 +362,27 @@ static void random_hex(char *out, size_t n)
 	out[n] = '\0';
 }
 
-static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *user_path)
+static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			 const char *user_path)
 {
 	char *path = xstrdup(user_path ? user_path : "/usr/local/bin:/usr/bin:/bin");
 	char *ld = NULL, *py = NULL, *node = NULL;
-	char *codelib = xasprintf("%s/lib", fn->code);
+	char *codelib = xasprintf("%s/lib", code->dir);
 	path_prepend(&ld, codelib);
 	free(codelib);
-	path_prepend(&node, fn->code);
+	path_prepend(&node, code->dir);
 	/* later layers win: they go in front */
-	for (size_t i = 0; i < fn->nlayers; i++) {
-		const struct lamb_layer *l = fn->layers[i].layer;
-		if (!l || !l->content)
-			continue;
+	for (size_t i = 0; i < code->nlayers; i++) {
+		const char *l = code->layers[i];
 		char *d;
-		d = xasprintf("%s/bin", l->content), path_prepend(&path, d), free(d);
-		d = xasprintf("%s/lib", l->content), path_prepend(&ld, d), free(d);
-		d = xasprintf("%s/nodejs/node_modules", l->content), path_prepend(&node, d), free(d);
+		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
+		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
+		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
 		if (fn->runtime && str_starts(fn->runtime, "python")) {
-			d = xasprintf("%s/python/lib/%s/site-packages", l->content, fn->runtime);
+			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
 			path_prepend(&py, d), free(d);
 		}
-		d = xasprintf("%s/python", l->content), path_prepend(&py, d), free(d);
+		d = xasprintf("%s/python", l), path_prepend(&py, d), free(d);
 	}
 	env_set(b, "PATH", path);
 	if (ld)
@@ -227,8 +397,8 @@ static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *f
 	free(node);
 }
 
-static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *region,
-		       const char *rtdir)
+static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+		       const char *region, const char *rtdir)
 {
 	char buf[64], stream[128], hex[33];
 	time_t now = time(NULL);
@@ -241,7 +411,7 @@ static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn,
 	b->api_slot = b->nenv - 1;
 	if (fn->handler)
 		env_set(b, "_HANDLER", fn->handler);
-	env_set(b, "LAMBDA_TASK_ROOT", fn->code);
+	env_set(b, "LAMBDA_TASK_ROOT", code_dir);
 	env_set(b, "LAMBDA_RUNTIME_DIR", rtdir);
 	env_set(b, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
 	env_set(b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
@@ -273,7 +443,7 @@ static char *arn_region(const char *arn)
 	return e && e > p ? xstrndup(p, (size_t)(e - p)) : NULL;
 }
 
-int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn,
+int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err)
 {
 	memset(b, 0, sizeof(*b));
@@ -284,12 +454,10 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	int rc;
 	if (fn->local_reason)
 		return lamb_err_set(err, "%s", fn->local_reason);
-	if (!fn->code)
-		return lamb_err_set(err, "it has no local code");
 	if (str_starts(rt, "provided"))
-		rc = choose_provided(b, fn, err);
+		rc = choose_provided(b, code, err);
 	else if (str_starts(rt, "python3.") || str_starts(rt, "nodejs"))
-		rc = choose_interpreted(b, fn, rtdir, user_path, err);
+		rc = choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
 	else
 		return lamb_err_set(err, "runtime '%s' is not supported locally", rt);
 	if (rc < 0) {
@@ -297,9 +465,9 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 		return -1;
 	}
 	char *region = opts && opts->region ? xstrdup(opts->region) : arn_region(fn->arn);
-	lambda_env(b, fn, region ? region : "us-east-1", rtdir);
+	lambda_env(b, fn, code->dir, region ? region : "us-east-1", rtdir);
 	free(region);
-	search_paths(b, fn, user_path);
+	search_paths(b, fn, code, user_path);
 	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
 	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
 		const char *v = getenv_in(uenv, creds[i]);

@@ -8,6 +8,7 @@
 #ifndef LAMB_BOOTSTRAP_H
 #define LAMB_BOOTSTRAP_H
 
+#include "code.h"
 #include "err.h"
 #include "model.h"
 
@@ -18,6 +19,7 @@ struct lamb_bootstrap_opts {
 	const char *region;             /* NULL: from the function's ARN, else us-east-1 */
 	const struct lamb_kvs *env;     /* extra variables (--env-vars), win over declared ones */
 	char *const *user_env;          /* for PATH, credentials; NULL: environ */
+	const struct lamb_kvs *layer_dirs; /* ARN=DIR for layers given by ARN */
 };
 
 /* Everything owned by the struct; _init/_release. */
@@ -31,8 +33,9 @@ struct lamb_bootstrap {
 	size_t nenv, capenv;
 };
 
-/* Fails for a function that cannot run here, with the reason. */
-int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn,
+/* Fails for a function that cannot run here, with the reason. code is
+ * where its code and layers are (lamb_code_init); not kept. */
+int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err);
 void lamb_bootstrap_release(struct lamb_bootstrap *b);
 /* Sets AWS_LAMBDA_RUNTIME_API=address in envp (one instance's value). */

@@ -29,6 +29,7 @@ struct lamb_pool {
 	struct lamb_supervisor *sup;
 	const struct lamb_function *fn;
 	struct lamb_pool_opts opts;
+	struct lamb_code code;
 	struct lamb_bootstrap boot;
 	struct instance *instances;
 	int ninstances;
@@ -333,7 +334,7 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 			.name = p->boot.name,
 			.argv = p->boot.argv,
 			.envp = p->boot.envp,
-			.cwd = p->fn->code,
+			.cwd = p->code.dir,
 			.memory_mb = p->fn->memory_mb,
 		};
 		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
@@ -436,7 +437,10 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 	if (opts)
 		p->opts = *opts;
 	p->queue_tail = &p->queue;
-	if (lamb_bootstrap_init(&p->boot, fn, opts ? opts->boot : NULL, err) < 0) {
+	const struct lamb_bootstrap_opts *bo = opts ? opts->boot : NULL;
+	if (lamb_code_init(&p->code, fn, bo ? bo->layer_dirs : NULL, err) < 0 ||
+	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0) {
+		lamb_code_release(&p->code);
 		free(p);
 		return NULL;
 	}
@@ -455,6 +459,7 @@ void lamb_pool_free(struct lamb_pool *p)
 		discard(in);
 	}
 	lamb_bootstrap_release(&p->boot);
+	lamb_code_release(&p->code);
 	free(p);
 }
 

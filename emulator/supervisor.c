@@ -58,6 +58,39 @@ struct lamb_supervisor {
 };
 
 static void on_sigchld(void *data);
+static void kill_cgroup_procs(const char *dir);
+
+/* A lamb killed with SIGKILL cannot clean up: the next one removes the
+ * groups of lambs that are gone, killing what is left in them (grandchildren
+ * of instances, which the parent-death signal does not reach). */
+static void sweep_stale_groups(void)
+{
+	DIR *d = opendir(CGROUP_ROOT);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid;
+		if (sscanf(e->d_name, "lamb-%d", &pid) != 1 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *dir = xasprintf(CGROUP_ROOT "/%s", e->d_name);
+		DIR *sub = opendir(dir);
+		struct dirent *s;
+		while (sub && (s = readdir(sub))) {
+			if (!isdigit((unsigned char)s->d_name[0]))
+				continue;
+			char *g = xasprintf("%s/%s", dir, s->d_name);
+			kill_cgroup_procs(g);
+			for (int i = 0; i < 100 && rmdir(g) < 0 && errno == EBUSY; i++)
+				usleep(1000);
+			free(g);
+		}
+		if (sub)
+			closedir(sub);
+		rmdir(dir);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+}
 
 struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 {
@@ -66,6 +99,7 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 	s->log = log ? log : stderr;
 	const char *no = getenv("LAMB_NO_CGROUP");
 	if (!(no && *no)) {
+		sweep_stale_groups();
 		char *dir = xasprintf(CGROUP_ROOT "/lamb-%d", (int)getpid());
 		if (mkdir(dir, 0755) == 0 || errno == EEXIST)
 			s->cgroup = dir;
@@ -280,8 +314,13 @@ fail:
 
 static void cgroup_kill_all(struct lamb_proc *p)
 {
+	kill_cgroup_procs(p->cgroup);
+}
+
+static void kill_cgroup_procs(const char *dir)
+{
 	char path[512];
-	snprintf(path, sizeof(path), "%s/cgroup.procs", p->cgroup);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;

@@ -9,7 +9,7 @@ keep-alive connection, which the small client below speaks directly, on the C-le
 module (socket.py's enum set-up costs more than this whole file). logging is configured when
 the function first imports it, so a function that never logs does not pay for it either.
 Nothing is imported per invocation.
-Not done here: AWS_LAMBDA_LOG_FORMAT=JSON, response streaming, SnapStart hooks.
+Not done here: response streaming, SnapStart hooks.
 """
 import json
 import os
@@ -246,6 +246,12 @@ def error_body(error_type, message, stack, request_id):
 
 
 def log_error(error):
+    if JSON_LOGS:
+        entry = {"timestamp": utc_timestamp(time.time()), "log_level": "ERROR"}
+        entry.update(error)
+        sys.stdout.write(json.dumps(entry) + "\n")
+        sys.stdout.flush()
+        return
     lines = ["[ERROR] %s: %s" % (error["errorType"], error["errorMessage"])]
     if error["stackTrace"]:
         lines.append("Traceback (most recent call last):")
@@ -294,14 +300,39 @@ def init_handler(client):
     sys.exit(1)
 
 
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
+def utc_timestamp(seconds):
+    return "%s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)),
+                         int(seconds * 1000) % 1000)
+
+
+def json_log_record(record):
+    """A logging record as Lambda's JSON log format writes it (LoggingConfig LogFormat: JSON)."""
+    entry = {"timestamp": utc_timestamp(record.created), "level": record.levelname,
+             "message": record.getMessage(), "logger": record.name,
+             "requestId": current_request_id}
+    if record.exc_info and record.exc_info[0] is not None:
+        entry["errorType"] = record.exc_info[0].__name__
+        entry["errorMessage"] = str(record.exc_info[1])
+        entry["stackTrace"] = stack_of(record.exc_info[2])
+    return json.dumps(entry, default=str)
+
+
 def configure_logging(logging):
-    """Lambda's log format on the root logger:
-    [LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message"""
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s")
-    formatter.converter = time.gmtime
-    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
-    formatter.default_msec_format = "%s.%03dZ"
+    """Lambda's log format on the root logger: by default
+    [LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message, or one JSON object a line
+    when AWS_LAMBDA_LOG_FORMAT=JSON (where the level defaults to INFO, as in Lambda)."""
+    if JSON_LOGS:
+        formatter = logging.Formatter()
+        formatter.format = json_log_record
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s")
+        formatter.converter = time.gmtime
+        formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+        formatter.default_msec_format = "%s.%03dZ"
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     handler.addFilter(add_request_id)
@@ -310,6 +341,10 @@ def configure_logging(logging):
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
     if level in ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL"):
         root.setLevel("WARNING" if level == "WARN" else level)
+    elif level in ("TRACE", "FATAL"):
+        root.setLevel("DEBUG" if level == "TRACE" else "CRITICAL")
+    elif JSON_LOGS:
+        root.setLevel("INFO")
 
 
 def add_request_id(record):
@@ -392,7 +427,6 @@ def invoke_loop(client, handler):
     encode = json.JSONEncoder(default=default_encoder).encode
     loads = json.loads
     environ = os.environ
-    stdout = sys.stdout
     next_path = API_PREFIX + "/invocation/next"
     while True:
         status, headers, body = client.request("GET", next_path)
@@ -418,7 +452,7 @@ def invoke_loop(client, handler):
         if error is None:
             try:
                 payload = encode(result).encode("utf-8")
-            except (TypeError, ValueError, OverflowError) as e:
+            except Exception as e:  # TypeError, ValueError (circular), RecursionError
                 error = error_body("Runtime.MarshalError", "Unable to marshal response: %s" % e,
                                    [], request_id)
         if error is not None:
@@ -426,7 +460,7 @@ def invoke_loop(client, handler):
             client.post("/invocation/%s/error" % request_id,
                         json.dumps(error).encode("utf-8"), error["errorType"])
         else:
-            stdout.flush()
+            sys.stdout.flush()  # the function's last words before END, even without a newline
             client.post("/invocation/%s/response" % request_id, payload)
 
 

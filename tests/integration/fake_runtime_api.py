@@ -53,14 +53,26 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body, headers=()):
+        api = self.server.api
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if api.close_connections:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        if api.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 1000):
+                piece = data[i:i + 1000]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nX-Trailer: yes\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
     def do_GET(self):
         if self.path != PREFIX + "/invocation/next":
@@ -111,6 +123,8 @@ class FakeRuntimeAPI:
         self.invocations = {}
         self.init_error = None
         self.connections = 0
+        self.chunked = False  # answer with Transfer-Encoding: chunked
+        self.close_connections = False  # answer with Connection: close, then close
         self.requests = []
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self

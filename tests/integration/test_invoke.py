@@ -292,6 +292,28 @@ class Lifecycle(unittest.TestCase):
         time.sleep(0.2)
         self.assertEqual(processes_under(d.name), [])
 
+    def test_instances_die_with_a_killed_lamb(self):
+        d = fixture_project(timeout=30)
+        p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write('{"verb":"spawn-sleeper","n":60000}')
+        p.stdin.close()
+        for line in p.stderr:
+            if line.startswith("START"):
+                break
+        time.sleep(0.2)
+        cgroup = os.path.isdir(f"/sys/fs/cgroup/memory/lamb-{p.pid}")
+        self.assertEqual(len(processes_under(d.name)), 2)  # the bootstrap and its child
+        p.kill()
+        p.wait()
+        time.sleep(0.3)
+        self.assertLessEqual(len(processes_under(d.name)), 1, "the bootstrap dies with lamb")
+        if not cgroup:
+            self.skipTest("no cgroup here: a grandchild of an instance outlives a SIGKILLed lamb")
+        invoke(fixture_project(), '{"verb":"echo"}')  # the next lamb sweeps what is left
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d.name), [])
+
     def test_init_timeout(self):
         d = fixture_project(env={"FIXTURE_INIT": "hang"})
         r = invoke(d, '{"verb":"echo"}', timeout=30)
@@ -339,6 +361,82 @@ class Environment(unittest.TestCase):
             f.write("# comment\nGREETING=\"dot\"\n")
         r = invoke(d, '{"verb":"env"}', args=["--env-vars", ".env"])
         self.assertEqual(json.loads(r.stdout)["GREETING"], "dot")
+
+
+LAYER_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fixture:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code}
+      Handler: unused
+      Runtime: provided.al2
+      Layers:
+{layers}
+  Runtime:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer
+"""
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class CodeAndLayers(unittest.TestCase):
+    def test_zip_code(self):
+        import zipfile
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn.zip", layers="        - !Ref Runtime")})
+        os.makedirs(os.path.join(d.name, "layer"))
+        with zipfile.ZipFile(os.path.join(d.name, "fn.zip"), "w") as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            with open(FIXTURE, "rb") as f:
+                z.writestr(info, f.read())
+        r = invoke(d, '{"verb":"env"}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        root = json.loads(r.stdout)["LAMBDA_TASK_ROOT"]
+        self.assertNotEqual(root, d.name)
+        self.assertFalse(os.path.exists(root), "the extracted code is removed when lamb ends")
+
+    def test_bootstrap_from_a_layer(self):
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers="        - !Ref Runtime"),
+                              "fn/README": "no bootstrap here\n"})
+        os.makedirs(os.path.join(d.name, "layer", "bin"))
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"env"}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertTrue(e["PATH"].startswith(os.path.join(os.path.realpath(d.name), "layer", "bin") + ":"), e["PATH"])
+
+    def test_layer_by_arn(self):
+        arn = "arn:aws:lambda:us-east-1:123456789012:layer:runtime:3"
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers=f"        - {arn}"),
+                              "fn/README": "no bootstrap here\n"})
+        os.makedirs(os.path.join(d.name, "layer"))
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"echo"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot be fetched offline", r.stderr)
+        self.assertIn("--layer-dir", r.stderr)
+        r = invoke(d, '{"verb":"echo"}', args=["--layer-dir", f"{arn}=layer"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"verb":"echo"}\n')
+
+
+class Samples(unittest.TestCase):
+    @unittest.skipUnless(os.environ.get("LAMB_HELLO_C"), "LAMB_HELLO_C is not set: run through 'meson test'")
+    def test_hello_c(self):
+        src = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-c")
+        d = lambtest.project({})
+        shutil.copy(os.path.join(src, "template.yaml"), d.name)
+        shutil.copytree(os.path.join(src, "events"), os.path.join(d.name, "events"))
+        os.makedirs(os.path.join(d.name, "bin"))
+        shutil.copy(os.environ["LAMB_HELLO_C"], os.path.join(d.name, "bin", "bootstrap"))
+        r = lambtest.run("local", "invoke", "-e", "events/event.json", "--repeat", "2", cwd=d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"message":"hello, lamb","from":"C"}\n' * 2)
+        self.assertEqual(r.stderr.count("greeting lamb"), 2)
 
 
 class Choosing(unittest.TestCase):

@@ -152,6 +152,26 @@ class NodeRuntime(unittest.TestCase):
         rt = self.start("app.legacy")
         self.assertEqual(self.invoke_ok(rt), {"legacy": True})
 
+    def test_callback_handlers_by_runtime_version(self):
+        rt = self.start("app.callback", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs22.x"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1})["via"], "callback")
+        self.assertRegex(rt.stdout(), r"\tundefined\tWARN\tWARN: AWS Lambda has removed support "
+                                      r"for callback-based function handlers")
+        rt = self.start("app.callback", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs22.x",
+                                             "AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING": "1"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1})["via"], "callback")
+        self.assertNotIn("WARN", rt.stdout())
+        for handler in ("app.callback", "app.legacy3"):
+            with self.subTest(handler=handler):
+                files = {"app.js": APP_JS + "exports.legacy3 = async (e, c, cb) => 1;\n"}
+                rt = self.start(handler, files, env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs24.x"})
+                out = rt.invoke({})
+                self.assertEqual(out.kind, "init_error")
+                self.assertEqual(out.json()["errorType"], "Runtime.CallbackHandlerDeprecated")
+                self.assertIn("starting with Node.js 24", out.json()["errorMessage"])
+        rt = self.start("app.echo", env={"AWS_EXECUTION_ENV": "AWS_Lambda_nodejs24.x"})
+        self.assertEqual(self.invoke_ok(rt)["event"], {})
+
     def test_callback_waits_for_empty_event_loop(self):
         rt = self.start("app.waits")
         t0 = time.monotonic()
@@ -240,6 +260,27 @@ class NodeRuntime(unittest.TestCase):
         self.assertRegex(out, r"\t%s\tERROR\tan error line\n" % inv.id)
         self.assertIn("raw stdout\n", out)
 
+    def test_json_log_format_and_levels(self):
+        rt = self.start("app.logs", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        inv = rt.api.submit({"n": 5})
+        self.assertEqual(rt.api.wait(inv, alive=rt.alive).json(), "ok")
+        records = [json.loads(line) for line in rt.stdout().splitlines() if line.startswith("{")]
+        self.assertEqual([(r["level"], r["message"]) for r in records],
+                         [("INFO", "logged 5"), ("ERROR", "an error line")])
+        self.assertEqual(records[0]["requestId"], inv.id)
+        self.assertRegex(records[0]["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        rt = self.start("app.logs", env={"AWS_LAMBDA_LOG_FORMAT": "JSON",
+                                         "AWS_LAMBDA_LOG_LEVEL": "ERROR"})
+        self.assertEqual(self.invoke_ok(rt, {"n": 1}), "ok")
+        self.assertNotIn("logged 1", rt.stdout())
+        self.assertIn("an error line", rt.stdout())
+        rt = self.start("app.fail", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        self.assertEqual(rt.invoke({"x": 1}).kind, "error")
+        record = json.loads(rt.stdout().splitlines()[-1])
+        self.assertEqual((record["level"], record["message"], record["errorType"]),
+                         ("ERROR", "Invoke Error", "TypeError"))
+        self.assertIsInstance(record["stackTrace"], list)
+
     def test_node_path_layer(self):
         layer = lambtest.project({"nodejs/node_modules/layermod/index.js":
                                   "exports.value = 'from layer';\n"})
@@ -247,6 +288,16 @@ class NodeRuntime(unittest.TestCase):
         rt = self.start("app.layer",
                         env={"NODE_PATH": os.path.join(layer.name, "nodejs", "node_modules")})
         self.assertEqual(self.invoke_ok(rt), "from layer")
+
+    def test_chunked_answers_and_connection_close(self):
+        for chunked, close in ((True, False), (False, True), (True, True)):
+            with self.subTest(chunked=chunked, close=close):
+                rt = self.start("app.echo")
+                rt.api.chunked, rt.api.close_connections = chunked, close
+                for n in range(3):
+                    event = {"n": n, "pad": "z" * 5000}
+                    self.assertEqual(self.invoke_ok(rt, event)["event"], event)
+                self.assertEqual(rt.api.connections, 6 if close else 1)
 
     def test_one_connection_reused(self):
         rt = self.start("app.pid")

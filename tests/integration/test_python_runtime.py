@@ -267,6 +267,41 @@ class PythonRuntime(unittest.TestCase):
         rt = self.start("app.handler", files)
         self.assertIs(self.invoke_ok(rt), False)
 
+    def test_chunked_answers_and_connection_close(self):
+        for chunked, close in ((True, False), (False, True), (True, True)):
+            with self.subTest(chunked=chunked, close=close):
+                rt = self.start("app.echo")
+                rt.api.chunked, rt.api.close_connections = chunked, close
+                for n in range(3):
+                    event = {"n": n, "pad": "z" * 5000}
+                    self.assertEqual(self.invoke_ok(rt, event)["event"], event)
+                self.assertEqual(rt.api.connections, 6 if close else 1)
+
+    def test_json_log_format(self):
+        app = APP + "\ndef exc(event, context):\n    try:\n        1 / 0\n    except ZeroDivisionError:\n" \
+                    "        logging.getLogger('mine').exception('caught')\n    return 'ok'\n"
+        rt = self.start("app.logs", files={"app.py": app.replace("logger.setLevel", "str")},
+                        env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        inv = rt.api.submit({"n": 3})
+        self.assertEqual(rt.api.wait(inv, alive=rt.alive).json(), "ok")
+        records = [json.loads(line[line.index('{"timestamp"'):])  # after "no newline"
+                   for line in rt.stdout().splitlines() if '{"timestamp"' in line]
+        self.assertEqual([(r["level"], r["message"], r["logger"]) for r in records],
+                         [("INFO", "logged info 3", "root"),
+                          ("WARNING", "child warning", "child")])  # INFO is the default level
+        self.assertEqual(records[0]["requestId"], inv.id)
+        self.assertRegex(records[0]["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertIn("printed line 3\n", rt.stdout())  # print stays plain text
+        rt = self.start("app.exc", files={"app.py": app}, env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        self.assertEqual(self.invoke_ok(rt), "ok")
+        record = json.loads(rt.stdout().splitlines()[-1])
+        self.assertEqual((record["level"], record["errorType"]), ("ERROR", "ZeroDivisionError"))
+        self.assertIn("in exc", record["stackTrace"][0])
+        rt = self.start("app.fail", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+        self.assertEqual(rt.invoke({"x": 1}).kind, "error")
+        record = json.loads(rt.stdout().splitlines()[-1])
+        self.assertEqual((record["log_level"], record["errorType"]), ("ERROR", "ValueError"))
+
     def test_one_connection_reused(self):
         rt = self.start("app.pid")
         pids = {self.invoke_ok(rt) for _ in range(20)}

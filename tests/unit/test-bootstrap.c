@@ -52,6 +52,11 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+static int str_starts_(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static const char *get(const struct lamb_bootstrap *b, const char *key)
 {
 	size_t n = strlen(key);
@@ -59,6 +64,18 @@ static const char *get(const struct lamb_bootstrap *b, const char *key)
 		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
 			return *e + n + 1;
 	return NULL;
+}
+
+/* lamb_bootstrap_init on the function's code as lamb_code_init finds it. */
+static int boot_init(struct lamb_bootstrap *b, const struct lamb_function *fn,
+		     const struct lamb_bootstrap_opts *o, struct lamb_err *err)
+{
+	struct lamb_code c;
+	if (lamb_code_init(&c, fn, o ? o->layer_dirs : NULL, err) < 0)
+		return -1;
+	int rc = lamb_bootstrap_init(b, fn, &c, o, err);
+	lamb_code_release(&c);
+	return rc;
 }
 
 static struct lamb_kv declared[] = { { "GREETING", "hi" }, { "TZ", "Europe/Paris" } };
@@ -93,7 +110,7 @@ static void test_layer_bootstrap_and_env(void **state)
 	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env = &extras, .user_env = user };
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	char want[256];
 	snprintf(want, sizeof(want), "%s/bootstrap", layer);
 	assert_string_equal(b.path, want);
@@ -126,7 +143,7 @@ static void test_code_bootstrap_wins(void **state)
 	struct lamb_function fn = make_fn();
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), 0);
 	assert_string_equal(b.path, p);
 	assert_string_equal(b.argv[0], p);
 	assert_null(b.argv[1]);
@@ -140,11 +157,26 @@ static void test_missing_bootstrap(void **state)
 	struct lamb_function fn = make_fn();
 	struct lamb_bootstrap b;
 	struct lamb_err err;
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "no 'bootstrap'"));
 	fn.runtime = "java21";
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, NULL, &err), -1);
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
 	assert_string_equal(err.msg, "runtime 'java21' is not supported locally");
+	struct lamb_layer_ref arn = { .arn = "arn:aws:lambda:us-east-1:123456789012:layer:x:1" };
+	fn.runtime = "provided.al2";
+	fn.layers = &arn;
+	fn.nlayers = 1;
+	assert_int_equal(boot_init(&b, &fn, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot be fetched offline"));
+	assert_non_null(strstr(err.msg, "--layer-dir"));
+	struct lamb_kv map[] = { { arn.arn, layer } };
+	struct lamb_kvs maps = { map, 1 };
+	struct lamb_bootstrap_opts o = { .layer_dirs = &maps };
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "%s/bootstrap", layer);
+	assert_string_equal(b.path, want);
+	lamb_bootstrap_release(&b);
 }
 
 static void test_python_interpreter_fallback(void **state)
@@ -166,11 +198,51 @@ static void test_python_interpreter_fallback(void **state)
 	struct lamb_err err;
 	if (access("/usr/bin/python3", X_OK) != 0)
 		skip();
-	assert_int_equal(lamb_bootstrap_init(&b, &fn, &o, &err), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	assert_string_equal(b.path, "/usr/bin/python3");
 	assert_string_equal(b.argv[1], p);
 	assert_non_null(b.warning);
 	assert_non_null(strstr(b.warning, "python3.99"));
+	lamb_bootstrap_release(&b);
+}
+
+static void test_interpreter_shim_resolved_once(void **state)
+{
+	(void)state;
+	char bin[256], shim[300], rt[256], p[300], path[300];
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	snprintf(rt, sizeof(rt), "%s/rt", dir);
+	snprintf(bin, sizeof(bin), "%s/shims", dir);
+	mkdir(rt, 0755);
+	mkdir(bin, 0755);
+	snprintf(p, sizeof(p), "%s/python", rt);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/python/bootstrap.py", rt);
+	touch_exec(p);
+	snprintf(shim, sizeof(shim), "%s/python3.98", bin);
+	FILE *f = fopen(shim, "w");
+	fputs("#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", f);
+	fclose(f);
+	chmod(shim, 0755);
+	snprintf(path, sizeof(path), "PATH=%s:/usr/bin:/bin", bin);
+	setenv("XDG_CACHE_HOME", dir, 1); /* the resolution is cached there */
+	char *user[] = { path, NULL };
+	struct lamb_function fn = make_fn();
+	fn.runtime = "python3.98";
+	fn.handler = "app.handler";
+	struct lamb_bootstrap_opts o = { .runtime_dir = rt, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+	assert_true(str_starts_(b.path, "/usr/bin/python3")); /* the real one, not the shell script */
+	assert_null(b.warning);
+	lamb_bootstrap_release(&b);
+	char cache[300];
+	snprintf(cache, sizeof(cache), "%s/lamb/interpreters", dir);
+	assert_int_equal(access(cache, R_OK), 0);
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0); /* from the cache this time */
+	assert_true(str_starts_(b.path, "/usr/bin/python3"));
 	lamb_bootstrap_release(&b);
 }
 
@@ -181,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_code_bootstrap_wins),
 		cmocka_unit_test(test_missing_bootstrap),
 		cmocka_unit_test(test_python_interpreter_fallback),
+		cmocka_unit_test(test_interpreter_shim_resolved_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

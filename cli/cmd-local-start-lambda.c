@@ -1,0 +1,147 @@
+/* lamb local start-lambda: the Lambda Invoke API for the AWS CLI and SDKs
+ * (--endpoint-url http://127.0.0.1:3001), over warm instances. */
+#include "cli.h"
+#include "cli-template.h"
+#include "invoke.h"
+#include "lambda-api.h"
+#include "loop.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct start_lambda {
+	struct template_opts topts;
+	const char *host;
+	long port;
+	const char *log_path;
+	long max_concurrency;
+	long idle_timeout_s;
+	const char **only; /* NULL-terminated, or NULL */
+	size_t nonly;
+};
+
+static const char cmd[] = "local start-lambda";
+
+/* 1 to go on, 0 after --help, -1 on a usage error (printed). */
+static int parse(struct start_lambda *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			print_help(lamb_command_find(cmd), stdout);
+			return 0;
+		} else if (cli_opt_is(a, "-p", "--port")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 0, 65535, &c->port) < 0)
+				return -1;
+		} else if (cli_opt_is(a, NULL, "--host")) {
+			if (!(c->host = cli_opt_value(cmd, argc, argv, &i)))
+				return -1;
+		} else if (cli_opt_is(a, "-l", "--log-file")) {
+			if (!(c->log_path = cli_opt_value(cmd, argc, argv, &i)))
+				return -1;
+		} else if (cli_opt_is(a, NULL, "--max-concurrency")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000, &c->max_concurrency) < 0)
+				return -1;
+		} else if (cli_opt_is(a, NULL, "--idle-timeout")) {
+			if (cli_opt_number(cmd, argc, argv, &i, 0, 86400, &c->idle_timeout_s) < 0)
+				return -1;
+		} else if (a[0] == '-') {
+			return usage_error(cmd, "unknown option '%s'", a), -1;
+		} else {
+			c->only = xrealloc(c->only, (c->nonly + 2) * sizeof(*c->only));
+			c->only[c->nonly++] = a;
+			c->only[c->nonly] = NULL;
+		}
+	}
+	return 1;
+}
+
+static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE *log)
+{
+	struct lamb_err err;
+	struct lamb_loop *loop = lamb_loop_new(&err);
+	if (!loop)
+		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_invoke_opts io = {
+		.log = log,
+		.max_instances = (int)c->max_concurrency,
+		.throttle = true,
+		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
+		.boot = { .region = m->region },
+	};
+	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
+	struct lamb_lambda_api_opts ao = { .host = c->host, .port = (int)c->port, .only = c->only, .log = log };
+	struct lamb_lambda_api *a = lamb_lambda_api_new(loop, iv, m, &ao, &err);
+	int status;
+	if (!a) {
+		status = fail("%s", err.msg);
+	} else {
+		for (size_t i = 0; i < m->nfunctions; i++) {
+			const struct lamb_function *f = &m->functions[i];
+			bool listed = !c->only;
+			for (size_t j = 0; j < c->nonly; j++)
+				listed |= strcmp(c->only[j], f->logical_id) == 0;
+			if (listed)
+				fprintf(stderr, "%s (%s)%s%s\n", f->logical_id, f->name,
+					f->local_reason ? ": cannot run locally: " : "",
+					f->local_reason ? f->local_reason : "");
+		}
+		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
+			c->host, lamb_lambda_api_port(a));
+		fflush(stderr);
+		status = cli_serve(loop);
+	}
+	lamb_invoke_free(iv); /* kills and reaps every instance */
+	lamb_lambda_api_free(a);
+	lamb_loop_free(loop);
+	return status;
+}
+
+int cmd_local_start_lambda(int argc, char **argv)
+{
+	struct start_lambda c = { .host = "127.0.0.1", .port = 3001, .max_concurrency = 10,
+				  .idle_timeout_s = 600 };
+	template_opts_init(&c.topts);
+	int p = parse(&c, argc, argv);
+	int status = p < 0 ? EXIT_USAGE : EXIT_OK;
+	struct lamb_diags diags;
+	lamb_diags_init(&diags);
+	struct lamb_model *m = NULL;
+	FILE *log = NULL;
+	if (p <= 0)
+		goto out;
+	cli_warn_host(c.host);
+	status = EXIT_FAIL;
+	m = template_opts_load(&c.topts, &diags);
+	lamb_diags_sort(&diags);
+	if (diags.errors || !m) {
+		lamb_diags_print(&diags, stderr);
+		goto out;
+	}
+	for (size_t i = 0; i < c.nonly; i++)
+		if (!lamb_model_function(m, c.only[i])) {
+			fail("no function '%s' in '%s'", c.only[i], m->path);
+			goto out;
+		}
+	if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
+		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
+		goto out;
+	}
+	status = serve(&c, m, log);
+out:
+	if (log)
+		fclose(log);
+	free(c.only);
+	lamb_model_free(m);
+	lamb_diags_release(&diags);
+	template_opts_release(&c.topts);
+	return status;
+}

@@ -1,0 +1,280 @@
+"""lamb local start-lambda end to end: the Lambda Invoke API on 127.0.0.1,
+called with http.client, the AWS CLI and boto3 (Debian's awscli and
+python3-boto3; those tests skip with a message where they are missing)."""
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import lambtest
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.11
+    CodeUri: src/
+    Timeout: 3
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.echo
+      FunctionName: echo-fn
+  Fails:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fails
+  Sleepy:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.sleepy
+      ReservedConcurrentExecutions: 1
+      Timeout: 1
+  InS3:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.echo
+      CodeUri: s3://bucket/key.zip
+"""
+
+APP = """\
+import json, os, time
+
+def echo(event, context):
+    cc = context.client_context
+    return {"event": event, "name": context.function_name, "marker": os.environ.get("MARKER"),
+            "custom": getattr(cc, "custom", None) if cc else None}
+
+def fails(event, context):
+    raise RuntimeError("it broke")
+
+def sleepy(event, context):
+    time.sleep(event.get("s", 0))
+    if event.get("touch"):
+        open(event["touch"], "w").write("done")
+    return "slept"
+"""
+
+
+class Server:
+    def __init__(self, files, *args):
+        self.dir = lambtest.project(files)
+        self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
+        self.proc = subprocess.Popen([lambtest.LAMB, "local", "start-lambda", "-p", "0", *args],
+                                     cwd=self.dir.name, stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.time() + 20
+        self.port = None
+        while time.time() < deadline and self.port is None:
+            m = re.search(r"on http://127\.0\.0\.1:(\d+)", self.stderr())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                raise AssertionError("start-lambda exited: " + self.stderr())
+            else:
+                time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stderr(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def invoke(self, name, payload=b"{}", headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("POST", f"/2015-03-31/functions/{name}/invocations", body=payload, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.dir.cleanup()
+        return self.proc.returncode
+
+
+def boto3_python():
+    """An interpreter that can import boto3 (Debian's python3-boto3 lives in
+    /usr/bin/python3's path, which a pyenv python3 does not see)."""
+    for py in ("/usr/bin/python3", shutil.which("python3")):
+        if py and subprocess.run([py, "-c", "import boto3"], capture_output=True).returncode == 0:
+            return py
+    return None
+
+
+def aws_cli():
+    for aws in ("/usr/bin/aws", shutil.which("aws")):
+        if aws and os.access(aws, os.X_OK):
+            return aws
+    return None
+
+
+class StartLambda(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.rc = cls.s.stop()
+        assert cls.rc == 0, cls.rc
+
+    def test_request_response_by_every_name(self):
+        for name in ("Echo", "echo-fn", "arn:aws:lambda:us-east-1:123456789012:function:echo-fn",
+                     "arn:aws:lambda:us-east-1:123456789012:function:Echo:$LATEST"):
+            status, h, data = self.s.invoke(name, b'{"a": 1}')
+            self.assertEqual(status, 200, name)
+            body = json.loads(data)
+            self.assertEqual(body["event"], {"a": 1})
+            self.assertEqual(body["name"], "echo-fn")
+            self.assertNotIn("x-amz-function-error", h)
+            self.assertEqual(h["x-amz-executed-version"], "$LATEST")
+
+    def test_function_error(self):
+        status, h, data = self.s.invoke("Fails")
+        self.assertEqual(status, 200)
+        self.assertEqual(h["x-amz-function-error"], "Unhandled")
+        body = json.loads(data)
+        self.assertEqual(body["errorType"], "RuntimeError")
+        self.assertEqual(body["errorMessage"], "it broke")
+
+    def test_timeout_is_a_function_error(self):
+        status, h, data = self.s.invoke("Sleepy", b'{"s": 3}')
+        self.assertEqual(status, 200)
+        self.assertEqual(h["x-amz-function-error"], "Unhandled")
+        self.assertEqual(json.loads(data)["errorType"], "Sandbox.Timedout")
+
+    def test_event_and_dry_run(self):
+        marker = os.path.join(self.s.dir.name, "touched")
+        status, h, data = self.s.invoke("Sleepy", json.dumps({"s": 0.2, "touch": marker}).encode(),
+                                        {"X-Amz-Invocation-Type": "Event"})
+        self.assertEqual(status, 202)
+        self.assertEqual(data, b"")
+        deadline = time.time() + 10
+        while not os.path.exists(marker) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(marker), "the Event invocation never ran")
+        status, h, data = self.s.invoke("Echo", b"{}", {"X-Amz-Invocation-Type": "DryRun"})
+        self.assertEqual(status, 204)
+
+    def test_errors_of_the_api(self):
+        status, h, data = self.s.invoke("Nope")
+        self.assertEqual(status, 404)
+        self.assertEqual(h["x-amzn-errortype"], "ResourceNotFoundException")
+        status, h, data = self.s.invoke("Echo", b"not json")
+        self.assertEqual(status, 400)
+        self.assertEqual(h["x-amzn-errortype"], "InvalidRequestContentException")
+        status, h, data = self.s.invoke("Echo", b"{}", {"X-Amz-Invocation-Type": "Sometimes"})
+        self.assertEqual(status, 400)
+        status, h, data = self.s.invoke("Echo", b'"' + b"x" * (6 * 1024 * 1024 + 10) + b'"')
+        self.assertEqual(status, 413)
+        self.assertEqual(h["x-amzn-errortype"], "RequestEntityTooLargeException")
+        status, h, data = self.s.invoke("InS3")
+        self.assertEqual(status, 400)
+        self.assertIn("cannot run locally", json.loads(data)["message"])
+
+    def test_throttled_is_429(self):
+        results = []
+
+        def one():
+            results.append(self.s.invoke("Sleepy", b'{"s": 0.8}')[0])
+
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        for t in threads:
+            t.start()
+            time.sleep(0.2)
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results), [200, 429])
+
+    def test_client_context_reaches_the_function(self):
+        ctx = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+        status, h, data = self.s.invoke("Echo", b"{}", {"X-Amz-Client-Context": ctx})
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(data)["custom"], {"k": "v"})
+
+    def test_aws_cli(self):
+        aws = aws_cli()
+        if not aws:
+            self.skipTest("the AWS CLI is not installed (Debian package awscli)")
+        out = os.path.join(self.s.dir.name, "out.json")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
+                   AWS_PAGER="")
+        r = subprocess.run([aws, "lambda", "invoke", "--endpoint-url", self.s.url, "--function-name", "Echo",
+                            "--cli-binary-format", "raw-in-base64-out", "--payload", '{"from": "cli"}', out],
+                           capture_output=True, text=True, env=env, timeout=60)
+        if r.returncode != 0 and "cli-binary-format" in r.stderr:  # AWS CLI v1 has no such option
+            r = subprocess.run([aws, "lambda", "invoke", "--endpoint-url", self.s.url, "--function-name",
+                                "Echo", "--payload", '{"from": "cli"}', out],
+                               capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["StatusCode"], 200)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["event"], {"from": "cli"})
+
+    def test_boto3(self):
+        py = boto3_python()
+        if not py:
+            self.skipTest("boto3 is not installed (Debian package python3-boto3)")
+        script = f"""
+import boto3, json
+c = boto3.client("lambda", endpoint_url="{self.s.url}", region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x")
+r = c.invoke(FunctionName="echo-fn", Payload=json.dumps({{"from": "boto3"}}))
+print(json.dumps({{"status": r["StatusCode"], "body": json.loads(r["Payload"].read()),
+                  "error": r.get("FunctionError")}}))
+r = c.invoke(FunctionName="Fails")
+print(json.dumps({{"status": r["StatusCode"], "error": r.get("FunctionError")}}))
+try:
+    c.invoke(FunctionName="Missing")
+    print("no exception")
+except c.exceptions.ResourceNotFoundException:
+    print("ResourceNotFoundException")
+"""
+        r = subprocess.run([py, "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        first = json.loads(lines[0])
+        self.assertEqual(first["status"], 200)
+        self.assertEqual(first["body"]["event"], {"from": "boto3"})
+        self.assertIsNone(first["error"])
+        self.assertEqual(json.loads(lines[1])["error"], "Unhandled")
+        self.assertEqual(lines[2], "ResourceNotFoundException")
+
+
+class Only(unittest.TestCase):
+    def test_only_named_functions_are_served(self):
+        s = Server({"template.yaml": TEMPLATE, "src/app.py": APP}, "Fails")
+        try:
+            self.assertEqual(s.invoke("Echo")[0], 404)
+            self.assertEqual(s.invoke("Fails")[0], 200)
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+    def test_unknown_function_named(self):
+        d = lambtest.project({"template.yaml": TEMPLATE, "src/app.py": APP})
+        r = lambtest.run("local", "start-lambda", "Ghost", "-p", "0", cwd=d.name, timeout=10)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no function 'Ghost'", r.stderr)
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    lambtest.main()
