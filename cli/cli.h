@@ -36,6 +36,10 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_help(const struct lamb_command *c, FILE *out);
 
+/* DIR/SUB for lamb's data files ("events", "templates"): $LAMB_DATA_DIR,
+ * else the source tree when lamb runs from its build tree, else the
+ * installed datadir. Caller frees. */
+char *cli_data_path(const char *sub);
 /* "-x", "--long" or "--long=..." */
 bool cli_opt_is(const char *arg, const char *short_name, const char *long_name);
 /* The option's value (after '=' or the next word); NULL after printing a
@@ -53,6 +57,9 @@ int cli_serve(struct lamb_loop *loop);
 
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_generate_event(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);

@@ -27,6 +27,54 @@ const struct lamb_command lamb_commands[] = {
 	  "      --json                 JSON on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_list },
+	{ "build", "build functions and layers into zips and a template pointing at them",
+	  "usage: lamb build [LOGICAL_ID] [-t FILE] [-b DIR] [--cached|--no-cached] [--parallel] [-q]\n"
+	  "                  [--parameter-overrides ...]\n"
+	  "\n"
+	  "Builds every function and layer of the template (or LOGICAL_ID, with the layers it\n"
+	  "uses) into DIR/<LogicalId>/, zips each into DIR/artifacts/<LogicalId>.zip and writes\n"
+	  "DIR/template.yaml pointing at the zips. python and nodejs runtimes install\n"
+	  "requirements.txt / package.json; BuildMethod makefile runs 'make build-<LogicalId>'.\n"
+	  "What is unchanged is not rebuilt. Progress on stderr.\n"
+	  "\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "      --cached               reuse what is up to date (the default)\n"
+	  "      --no-cached            rebuild everything asked for\n"
+	  "  -p, --parallel             build independent artifacts at once\n"
+	  "  -q, --quiet                only errors and warnings\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -h, --help                 this text\n",
+	  cmd_build },
+	{ "init", "create a new project from a bundled template, offline",
+	  "usage: lamb init [--name NAME] [--runtime RUNTIME] [--app-template TEMPLATE] [-o DIR]\n"
+	  "                 [--no-interactive]\n"
+	  "       lamb init --list\n"
+	  "\n"
+	  "Writes a new project (template.yaml, a handler, events/event.json, a README and a\n"
+	  "test) into DIR/NAME from the templates installed with lamb. On a terminal it asks\n"
+	  "for what the options do not say; without one, or with --no-interactive, it takes\n"
+	  "the defaults.\n"
+	  "\n"
+	  "      --name NAME            project name and directory (default: lamb-app)\n"
+	  "      --runtime RUNTIME      python3.8-3.14, nodejs18.x-24.x, provided.al2023, ...\n"
+	  "      --app-template NAME    template (default: hello-world); see --list\n"
+	  "  -o, --output-dir DIR       where the project directory goes (default: .)\n"
+	  "      --no-interactive       never ask\n"
+	  "      --list                 print the templates with their runtimes\n"
+	  "  -h, --help                 this text\n",
+	  cmd_init },
+	{ "local generate-event", "print a sample event of an AWS service",
+	  "usage: lamb local generate-event\n"
+	  "       lamb local generate-event SERVICE\n"
+	  "       lamb local generate-event SERVICE EVENT [--OPTION VALUE ...]\n"
+	  "\n"
+	  "Without arguments, lists the services; with a SERVICE, its events; with an EVENT,\n"
+	  "prints the event as JSON on stdout, with each --OPTION's value in place, ready for\n"
+	  "'lamb local invoke -e -'. 'SERVICE EVENT -h' lists the event's options and defaults.\n"
+	  "\n"
+	  "  -h, --help                 this text, or the events or options of SERVICE [EVENT]\n",
+	  cmd_generate_event },
 	{ "local invoke", "run a function once with an event",
 	  "usage: lamb local invoke [LOGICAL_ID] [-e FILE|-] [-n ENV] [-l LOGFILE] [--repeat N]\n"
 	  "                         [-t FILE] [--parameter-overrides ...]\n"

@@ -168,6 +168,45 @@ class Shims(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.HandlerNotFound")
 
+    def test_layers_reach_python_and_node(self):
+        files = {
+            "template.yaml": LAYER_TEMPLATE,
+            "layer/python/laymod.py": "VALUE = 'py layer'\n",
+            "layer/nodejs/node_modules/laymod/index.js": "exports.value = 'node layer';\n",
+            "src/app.py": "import laymod\ndef handler(e, c):\n    return laymod.VALUE\n",
+            "src/app.js": "exports.handler = async () => require('laymod').value;\n",
+        }
+        for fn, want in (("Py", "py layer"), ("Node", "node layer")):
+            if fn == "Node" and NODE is None:
+                continue
+            with self.subTest(function=fn):
+                r = self.lamb(files, fn)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout), want)
+
+
+LAYER_TEMPLATE = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Layer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.11
+      Layers: [!Ref Layer]
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: nodejs20.x
+      Layers: [!Ref Layer]
+"""
+
 
 if __name__ == "__main__":
     lambtest.main()

@@ -1,0 +1,350 @@
+/* lamb init: a new project copied from a bundled template, with {{name}}
+ * and {{runtime}} filled in. Templates are data (templates/TEMPLATE/
+ * manifest.json plus one directory of files per runtime family); nothing
+ * is fetched from the network. */
+#include "cli.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char cmd[] = "init";
+
+struct init_opts {
+	const char *name, *runtime, *tmpl, *outdir;
+	bool no_interactive, list;
+};
+
+static cJSON *read_manifest(const char *dir, const char *tmpl)
+{
+	cleanup_free char *path = xasprintf("%s/%s/manifest.json", dir, tmpl);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	return text ? cJSON_ParseWithLength(text, len) : NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Template names, sorted, hello-world first; NULL-terminated, caller frees. */
+static char **template_names(const char *dir)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		cleanup_free char *m = xasprintf("%s/%s/manifest.json", dir, e->d_name);
+		if (e->d_name[0] == '.' || access(m, R_OK) != 0)
+			continue;
+		v = xgrow(v, &cap, n + 2, sizeof(*v));
+		v[n++] = xstrdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	v = xgrow(v, &cap, n + 1, sizeof(*v));
+	v[n] = NULL;
+	qsort(v, n, sizeof(*v), by_name);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], "hello-world") == 0) {
+			char *hello = v[i];
+			memmove(v + 1, v, i * sizeof(*v));
+			v[0] = hello;
+		}
+	return v;
+}
+
+static void free_names(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The variant (files directory) offering runtime, or NULL. */
+static const cJSON *variant_for(const cJSON *m, const char *runtime)
+{
+	const cJSON *v, *r;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m, "variants"))
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "runtimes"))
+			if (str_eq(cJSON_GetStringValue(r), runtime))
+				return v;
+	return NULL;
+}
+
+static void runtimes_line(const cJSON *m, struct lamb_buf *b)
+{
+	const cJSON *v, *r;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m, "variants"))
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "runtimes"))
+			lamb_buf_addf(b, "%s%s", b->len ? "," : "", cJSON_GetStringValue(r));
+}
+
+static const char *default_runtime(const cJSON *m)
+{
+	const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "default-runtime"));
+	if (d)
+		return d;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "variants");
+	return v && v->child ? cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v->child, "runtimes"), 0)) : NULL;
+}
+
+static int list_templates(const char *dir)
+{
+	char **names = template_names(dir);
+	if (!names[0]) {
+		free_names(names);
+		return fail("no templates in '%s'", dir);
+	}
+	for (size_t i = 0; names[i]; i++) {
+		cJSON *m = read_manifest(dir, names[i]);
+		struct lamb_buf b;
+		lamb_buf_init(&b);
+		runtimes_line(m, &b);
+		printf("%-14s %-40s %s\n", names[i], b.data ? b.data : "-",
+		       m ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "description")) : "(unreadable manifest)");
+		lamb_buf_release(&b);
+		cJSON_Delete(m);
+	}
+	free_names(names);
+	return EXIT_OK;
+}
+
+/* Asks on stderr, reads a line from stdin; the default on an empty line or
+ * end of input. Caller frees. */
+static char *ask(const char *question, const char *def)
+{
+	fprintf(stderr, "%s [%s]: ", question, def);
+	fflush(stderr);
+	char line[256];
+	if (!fgets(line, sizeof(line), stdin)) {
+		fputc('\n', stderr);
+		return xstrdup(def);
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	char *s = line + strspn(line, " \t");
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return xstrdup(*s ? s : def);
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s || *s == '-' || *s == '.' || strlen(s) > 100)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+static char *substitute(const char *text, const char *const *vars)
+{
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	for (const char *p = text; *p;) {
+		bool done = false;
+		for (size_t i = 0; !done && vars[i]; i += 2) {
+			size_t n = strlen(vars[i]);
+			if (strncmp(p, vars[i], n) == 0) {
+				lamb_buf_addstr(&b, vars[i + 1]);
+				p += n;
+				done = true;
+			}
+		}
+		if (!done)
+			lamb_buf_addch(&b, *p++);
+	}
+	return b.data ? lamb_buf_steal(&b) : xstrdup("");
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode, const char *const *vars)
+{
+	size_t len;
+	cleanup_free char *text = lamb_read_file(src, &len);
+	if (!text)
+		return fail("cannot read '%s': %s", src, strerror(errno));
+	cleanup_free char *out = substitute(text, vars);
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777 ? mode & 0777 : 0644);
+	if (fd < 0)
+		return fail("cannot create '%s': %s", dst, strerror(errno));
+	size_t n = strlen(out), off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, out + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(fd);
+			return fail("cannot write '%s': %s", dst, strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0)
+		return fail("cannot write '%s': %s", dst, strerror(errno));
+	return EXIT_OK;
+}
+
+static int copy_tree(const char *src, const char *dst, const char *const *vars)
+{
+	if (mkdir(dst, 0755) != 0 && errno != EEXIST)
+		return fail("cannot create '%s': %s", dst, strerror(errno));
+	DIR *d = opendir(src);
+	if (!d)
+		return fail("cannot read template directory '%s': %s", src, strerror(errno));
+	int rc = EXIT_OK;
+	for (struct dirent *e; rc == EXIT_OK && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		cleanup_free char *s = xasprintf("%s/%s", src, e->d_name);
+		cleanup_free char *t = xasprintf("%s/%s", dst, e->d_name);
+		struct stat st;
+		if (lstat(s, &st) != 0)
+			rc = fail("cannot read '%s': %s", s, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			rc = copy_tree(s, t, vars);
+		else if (S_ISREG(st.st_mode))
+			rc = copy_file(s, t, st.st_mode, vars);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int parse(int argc, char **argv, struct init_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **target = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			print_help(lamb_command_find(cmd), stdout);
+			return -1;
+		} else if (strcmp(a, "--no-interactive") == 0) {
+			o->no_interactive = true;
+		} else if (strcmp(a, "--list") == 0) {
+			o->list = true;
+		} else if (cli_opt_is(a, NULL, "--name")) {
+			target = &o->name;
+		} else if (cli_opt_is(a, NULL, "--runtime")) {
+			target = &o->runtime;
+		} else if (cli_opt_is(a, NULL, "--app-template")) {
+			target = &o->tmpl;
+		} else if (cli_opt_is(a, "-o", "--output-dir")) {
+			target = &o->outdir;
+		} else {
+			return usage_error(cmd, "unknown option '%s'", a);
+		}
+		if (target && !(*target = cli_opt_value(cmd, argc, argv, &i)))
+			return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Fills in what the options left open: asks on a terminal, else defaults. */
+static int choose(const char *dir, struct init_opts *o, bool interactive, char **owned, cJSON **manifest)
+{
+	if (!o->name)
+		o->name = owned[0] = interactive ? ask("Project name", "lamb-app") : xstrdup("lamb-app");
+	if (!valid_name(o->name))
+		return usage_error(cmd, "bad project name '%s' (letters, digits, '-' and '_')", o->name);
+	char **names = template_names(dir);
+	if (!o->tmpl && interactive && names[0]) {
+		fputs("Templates:\n", stderr);
+		for (size_t i = 0; names[i]; i++)
+			fprintf(stderr, "  %zu) %s\n", i + 1, names[i]);
+		char *t = ask("Template (number or name)", names[0]);
+		char *end;
+		long k = strtol(t, &end, 10);
+		size_t count = 0;
+		while (names[count])
+			count++;
+		if (!*end && k >= 1 && (size_t)k <= count) {
+			free(t);
+			t = xstrdup(names[k - 1]);
+		}
+		o->tmpl = owned[1] = t;
+	}
+	free_names(names);
+	if (!o->tmpl)
+		o->tmpl = "hello-world";
+	if (!valid_name(o->tmpl) || !(*manifest = read_manifest(dir, o->tmpl)))
+		return usage_error(cmd, "unknown template '%s' (see 'lamb init --list')", o->tmpl);
+	if (!o->runtime) {
+		const char *def = default_runtime(*manifest);
+		if (interactive) {
+			struct lamb_buf b;
+			lamb_buf_init(&b);
+			runtimes_line(*manifest, &b);
+			fprintf(stderr, "Runtimes: %s\n", b.data ? b.data : "");
+			lamb_buf_release(&b);
+		}
+		o->runtime = owned[2] = interactive ? ask("Runtime", def) : xstrdup(def ? def : "");
+	}
+	if (!variant_for(*manifest, o->runtime))
+		return usage_error(cmd, "template '%s' has no runtime '%s' (see 'lamb init --list')", o->tmpl, o->runtime);
+	return 0;
+}
+
+static int create(const char *dir, const struct init_opts *o, const cJSON *manifest)
+{
+	const cJSON *variant = variant_for(manifest, o->runtime);
+	const char *handler = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(variant, "handler"));
+	const char *outdir = o->outdir ? o->outdir : ".";
+	cleanup_free char *dst = xasprintf("%s/%s", outdir, o->name);
+	cleanup_free char *src = xasprintf("%s/%s/%s", dir, o->tmpl, variant->string);
+	if (access(dst, F_OK) == 0)
+		return fail("cannot create project '%s': it already exists", dst);
+	if (o->outdir && mkdir(o->outdir, 0755) != 0 && errno != EEXIST)
+		return fail("cannot create '%s': %s", o->outdir, strerror(errno));
+	const char *vars[] = { "{{name}}", o->name, "{{runtime}}", o->runtime, "{{handler}}", handler ? handler : "",
+			       NULL };
+	int rc = copy_tree(src, dst, vars);
+	if (rc != EXIT_OK)
+		return rc;
+	/* files shared with the rest of lamb (the C runtime client), taken
+	 * from lamb's data directory as they are */
+	const char *none[] = { NULL };
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(variant, "copy")) {
+		if (!cJSON_IsString(c) || strstr(c->string, ".."))
+			return fail("template '%s': bad \"copy\" entry '%s'", o->tmpl, c->string);
+		cleanup_free char *from = cli_data_path(c->valuestring);
+		cleanup_free char *to = xasprintf("%s/%s", dst, c->string);
+		if ((rc = copy_file(from, to, 0644, none)) != EXIT_OK)
+			return rc;
+	}
+	printf("created %s (template %s, runtime %s)\n\n", dst, o->tmpl, o->runtime);
+	const char *prepare = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(variant, "prepare"));
+	printf("next:\n  cd %s\n%s%s%s  lamb validate\n  lamb local invoke -e events/event.json\n"
+	       "  lamb local start-api\n\nsee %s/README.md\n", dst, prepare ? "  " : "", prepare ? prepare : "",
+	       prepare ? "\n" : "", dst);
+	return EXIT_OK;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	struct init_opts o = { 0 };
+	int rc = parse(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	cleanup_free char *dir = cli_data_path("templates");
+	if (o.list)
+		return list_templates(dir);
+	bool interactive = !o.no_interactive && isatty(0) && isatty(2);
+	char *owned[3] = { NULL, NULL, NULL };
+	cJSON *manifest = NULL;
+	rc = choose(dir, &o, interactive, owned, &manifest);
+	if (rc == 0)
+		rc = create(dir, &o, manifest);
+	cJSON_Delete(manifest);
+	for (size_t i = 0; i < 3; i++)
+		free(owned[i]);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* The built template: only the code locations change, byte for byte
+ * everything else stays; insertion where the location came from Globals or
+ * the default; JSON (flow) and YAML forms; intrinsic values replaced whole. */
+#include "unit.h"
+#include "build-template.h"
+
+static char *rewrite(const char *src, const struct lamb_build_uri *u, size_t n)
+{
+	struct lamb_err err;
+	char *out = lamb_build_template_rewrite("t.yaml", src, strlen(src), u, n, &err);
+	if (!out)
+		fail_msg("%s", err.msg);
+	return out;
+}
+
+static void test_replace_scalar_keeps_rest(void **state)
+{
+	(void)state;
+	const char *src = "# top\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+			  "      CodeUri: src/   # the code\n      Handler: a.b\n";
+	struct lamb_build_uri u = { "Fn", "CodeUri", "artifacts/Fn.zip" };
+	char *out = rewrite(src, &u, 1);
+	assert_string_equal(out, "# top\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+				 "      CodeUri: \"artifacts/Fn.zip\"   # the code\n      Handler: a.b\n");
+	free(out);
+}
+
+static void test_insert_when_missing(void **state)
+{
+	(void)state;
+	const char *src = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+			  "        Handler: a.b\n";
+	struct lamb_build_uri u = { "Fn", "CodeUri", "x.zip" };
+	char *out = rewrite(src, &u, 1);
+	assert_string_equal(out, "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+				 "        CodeUri: \"x.zip\"\n        Handler: a.b\n");
+	free(out);
+}
+
+static void test_intrinsic_and_block_values(void **state)
+{
+	(void)state;
+	const char *src = "Resources:\n  A:\n    Properties:\n      CodeUri: !Sub '${X}/src'\n      H: 1\n"
+			  "  B:\n    Properties:\n      Code:\n        Fn::Join: ['', [a, b]]\n      H: 2\n";
+	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip" }, { "B", "Code", "b.zip" } };
+	char *out = rewrite(src, u, 2);
+	assert_string_equal(out, "Resources:\n  A:\n    Properties:\n      CodeUri: \"a.zip\"\n      H: 1\n"
+				 "  B:\n    Properties:\n      Code:\n        \"b.zip\"\n      H: 2\n");
+	free(out);
+}
+
+static void test_json_flow(void **state)
+{
+	(void)state;
+	const char *src = "{\"Resources\": {\"A\": {\"Properties\": {\"Handler\": \"x\"}},"
+			  " \"B\": {\"Properties\": {\"CodeUri\": \"s\\u00e9\"}}}}";
+	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip" }, { "B", "CodeUri", "dir \"q\"" } };
+	char *out = rewrite(src, u, 2);
+	assert_string_equal(out, "{\"Resources\": {\"A\": {\"Properties\": {\"CodeUri\": \"a.zip\", \"Handler\": \"x\"}},"
+				 " \"B\": {\"Properties\": {\"CodeUri\": \"dir \\\"q\\\"\"}}}}");
+	free(out);
+}
+
+static void test_utf8_before_the_value(void **state)
+{
+	(void)state;
+	const char *src = "\xef\xbb\xbf# h\xc3\xa9llo \xe2\x82\xac\nResources:\n  A:\n    Properties:\n"
+			  "      Description: \xc3\xa9\xc3\xa9\n      CodeUri: src\n";
+	struct lamb_build_uri u = { "A", "CodeUri", "a.zip" };
+	char *out = rewrite(src, &u, 1);
+	assert_string_equal(out, "\xef\xbb\xbf# h\xc3\xa9llo \xe2\x82\xac\nResources:\n  A:\n    Properties:\n"
+				 "      Description: \xc3\xa9\xc3\xa9\n      CodeUri: \"a.zip\"\n");
+	free(out);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	struct lamb_err err;
+	struct lamb_build_uri u = { "A", "CodeUri", "a.zip" };
+	const char *bad = "Resources: [\n";
+	assert_null(lamb_build_template_rewrite("t.yaml", bad, strlen(bad), &u, 1, &err));
+	assert_non_null(strstr(err.msg, "t.yaml:"));
+	const char *noprops = "Resources:\n  A:\n    Type: X\n";
+	assert_null(lamb_build_template_rewrite("t.yaml", noprops, strlen(noprops), &u, 1, &err));
+	assert_non_null(strstr(err.msg, "'A'"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replace_scalar_keeps_rest),
+		cmocka_unit_test(test_insert_when_missing),
+		cmocka_unit_test(test_intrinsic_and_block_values),
+		cmocka_unit_test(test_json_flow),
+		cmocka_unit_test(test_utf8_before_the_value),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
