@@ -5,13 +5,30 @@
  * as ordinary regression tests. A directory that does not exist is empty. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Like libFuzzer's -timeout: an input that takes longer is a finding (a
+ * hang, or work that grows out of proportion to the input). */
+#define INPUT_SECONDS 5
+static const char *current;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "replay: input took longer than 5 s: ";
+	if (write(2, msg, sizeof(msg) - 1) < 0 || write(2, current, strlen(current)) < 0 ||
+	    write(2, "\n", 1) < 0)
+		_exit(1);
+	_exit(1);
+}
 
 static int replay(const char *path)
 {
@@ -35,7 +52,10 @@ static int replay(const char *path)
 		free(buf);
 		return -1;
 	}
+	current = path;
+	alarm(INPUT_SECONDS);
 	LLVMFuzzerTestOneInput(buf, len);
+	alarm(0);
 	free(buf);
 	return 0;
 }
@@ -81,6 +101,7 @@ static int replay_dir(const char *dir)
 int main(int argc, char **argv)
 {
 	int status = 0;
+	signal(SIGALRM, on_alarm);
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
 		int r;

@@ -1,6 +1,7 @@
 """The man pages: every scdoc source in man/ was turned into a page in the
-build tree, every command `lamb help` lists has its page, and every option a
-command's --help shows is described in that page."""
+build tree, every command `lamb help` lists has its page and is not called
+"not available yet" in lamb(1), and every option `lamb help COMMAND` shows
+is described in that command's page."""
 import glob
 import os
 import re
@@ -72,6 +73,19 @@ class ManPages(unittest.TestCase):
                                 f"'lamb help' lists '{cmd}' but there is no man/{page}.scd")
                 # lamb(1) lists it too
                 self.assertIn(cmd, page_text(self.generated("lamb.1")))
+
+    def test_available_commands_are_not_called_coming(self):
+        text = page_text(self.generated("lamb.1"))
+        m = re.search(r"not\s+available\s+yet", text)
+        if not m:
+            return
+        start = m.start()
+        end = text.find(".SH", start)
+        coming = text[start:end if end > 0 else len(text)]
+        for cmd in help_commands():
+            with self.subTest(command=cmd):
+                self.assertNotRegex(coming, r"(?m)^%s(\s|$)" % re.escape(cmd),
+                                    f"lamb(1) lists '{cmd}' as not available yet")
 
     def test_help_options_are_documented(self):
         for cmd in help_commands():
