@@ -226,12 +226,93 @@ static void check_allowed_values(struct builder *b, const struct lamb_node *def,
 	lamb_error(b->diags, m, "parameter '%s': value '%s' is not one of its AllowedValues", name, value);
 }
 
+static bool is_quantifier(const char *p)
+{
+	return *p == '*' || *p == '+' || *p == '?' || *p == '{';
+}
+
+/* Skips a quantifier at p; false when it is a bound above the limit. */
+static bool skip_quantifier(const char **p)
+{
+	if (**p != '{') {
+		(*p)++;
+		return true;
+	}
+	char *end;
+	long lo = strtol(*p + 1, &end, 10), hi = lo;
+	if (*end == ',')
+		hi = end[1] == '}' ? 0 : strtol(end + 1, &end, 10);
+	if (*end == ',')
+		end++;
+	*p = *end == '}' ? end + 1 : end;
+	return lo <= 255 && hi <= 255;
+}
+
+/* glibc's regcomp expands repetitions: a pattern with stacked quantifiers
+ * ("a++++") or a quantified group that holds a quantifier ("((a{1,200}){1,200})")
+ * takes time and memory exponential in its length. Such patterns are not
+ * compiled; lamb says it cannot check them. */
+static bool pattern_is_tame(const char *pat)
+{
+	bool inner[64] = { false }; /* per open group: holds a quantifier */
+	int depth = 0;
+	bool last_was_quantifier = false, last_closed_busy_group = false;
+	if (strlen(pat) > 512)
+		return false;
+	for (const char *p = pat; *p;) {
+		if (is_quantifier(p)) {
+			if (last_was_quantifier || last_closed_busy_group || !skip_quantifier(&p))
+				return false;
+			if (depth > 0)
+				inner[depth - 1] = true;
+			last_was_quantifier = true;
+			last_closed_busy_group = false;
+			continue;
+		}
+		last_was_quantifier = last_closed_busy_group = false;
+		if (*p == '\\') {
+			p += p[1] ? 2 : 1;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']')
+				p++;
+			if (*p)
+				p++;
+		} else if (*p == '(') {
+			if (depth == (int)ARRAY_SIZE(inner))
+				return false;
+			inner[depth++] = false;
+			p++;
+		} else if (*p == ')') {
+			if (depth > 0) {
+				last_closed_busy_group = inner[--depth];
+				if (depth > 0 && last_closed_busy_group)
+					inner[depth - 1] = true;
+			}
+			p++;
+		} else {
+			p++;
+		}
+	}
+	return true;
+}
+
 static void check_pattern(struct builder *b, const struct lamb_node *def, const char *name,
 			  const char *value, const struct lamb_mark *m)
 {
 	const char *pat = lamb_node_str(lamb_node_get(def, "AllowedPattern"));
 	if (!pat)
 		return;
+	if (!pattern_is_tame(pat)) {
+		lamb_warning(b->diags, &lamb_node_get(def, "AllowedPattern")->mark,
+			     "parameter '%s': AllowedPattern nests or stacks repetitions too deeply for lamb "
+			     "to check; the value is not checked", name);
+		return;
+	}
 	char *anchored = xasprintf("^(%s)$", pat);
 	regex_t re;
 	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0) {

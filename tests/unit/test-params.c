@@ -150,6 +150,28 @@ static void test_value_checks(void **state)
 	unload(l);
 }
 
+static void test_patterns_that_would_explode_are_not_compiled(void **state)
+{
+	(void)state;
+	static const char *const wild[] = { "[a-z]++++++++++++++++++++++", "((a{1,200}){1,200}){1,200}",
+					    "(a*)*", "a{1,99999}" };
+	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), HEADER "Parameters:\n  P: {Type: String, Default: x, AllowedPattern: '%s'}\n"
+			 "Resources: {}\n", wild[i]);
+		struct loaded *l = load(text);
+		assert_true(has_diag(l, LAMB_WARNING, 3, "too deeply for lamb to check"));
+		assert_int_equal(l->diags.errors, 0);
+		unload(l);
+	}
+	/* tame ones are still checked */
+	struct loaded *l = load(HEADER "Parameters:\n  P: {Type: String, Default: ab1, AllowedPattern: '(ab){1,3}[0-9]+'}\n"
+				"  Q: {Type: String, Default: 'x-y', AllowedPattern: '[a-z]+'}\nResources: {}\n");
+	assert_int_equal(l->diags.errors, 1);
+	assert_true(has_diag(l, LAMB_ERROR, 0, "parameter 'Q': value 'x-y' does not match"));
+	unload(l);
+}
+
 static void test_unknown_override_warns(void **state)
 {
 	(void)state;
@@ -171,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_bad_words),
 		cmocka_unit_test(test_value_checks),
 		cmocka_unit_test(test_unknown_override_warns),
+		cmocka_unit_test(test_patterns_that_would_explode_are_not_compiled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
