@@ -477,6 +477,7 @@ static void build_resource_table(struct builder *b)
 		e->type = type->str;
 		e->node = res;
 	}
+	lamb_resolve_index(&b->r);
 	/* Conditions need the table (a condition may Ref a parameter only, but
 	 * the resolver looks everything up the same way). */
 	for (size_t i = 0; i < b->r.nresources; i++) {
@@ -488,9 +489,12 @@ static void build_resource_table(struct builder *b)
 	}
 }
 
+/* Functions and layers were built in resource order, skipping the same
+ * resources: walking them with cursors keeps this linear. */
 static void build_resource_list(struct builder *b)
 {
 	struct lamb_model *m = b->m;
+	size_t fi = 0, li = 0;
 	m->resources = lamb_arena_alloc(b->a, b->r.nresources * sizeof(*m->resources));
 	for (size_t i = 0; i < b->r.nresources; i++) {
 		if (b->skip[i])
@@ -499,10 +503,17 @@ static void build_resource_list(struct builder *b)
 		const struct lamb_res_entry *e = &b->r.resources[i];
 		r->logical_id = e->id;
 		r->type = e->type;
-		const struct lamb_function *f = lamb_model_function(m, e->id);
+		const struct lamb_function *f = fi < m->nfunctions && m->functions[fi].logical_id == e->id ?
+							&m->functions[fi++] : NULL;
+		const struct lamb_layer *l = li < m->nlayers && m->layers[li].logical_id == e->id ?
+						     &m->layers[li++] : NULL;
 		if (f) {
 			r->local = !f->local_reason;
 			r->note = f->local_reason ? f->local_reason : "runs with lamb local invoke";
+		} else if (l) {
+			r->local = l->code_kind == LAMB_CODE_LOCAL;
+			r->note = r->local ? "laid out under /opt for its functions"
+					   : "content is in S3; give a local ContentUri to use it";
 		} else if (strcmp(e->type, "AWS::Serverless::Api") == 0 ||
 			   strcmp(e->type, "AWS::Serverless::HttpApi") == 0) {
 			r->local = true;
@@ -510,12 +521,6 @@ static void build_resource_list(struct builder *b)
 		} else {
 			r->local = false;
 			r->note = "not emulated; kept as written";
-			for (size_t j = 0; j < m->nlayers; j++)
-				if (strcmp(m->layers[j].logical_id, e->id) == 0) {
-					r->local = m->layers[j].code_kind == LAMB_CODE_LOCAL;
-					r->note = r->local ? "laid out under /opt for its functions"
-							   : "content is in S3; give a local ContentUri to use it";
-				}
 		}
 	}
 }

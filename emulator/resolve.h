@@ -35,6 +35,7 @@ struct lamb_resolver {
 	size_t nresources;
 	const char *region, *account_id, *stack_name, *partition, *url_suffix;
 	/* private */
+	const struct lamb_res_entry **by_id; /* resources sorted by id (lamb_resolve_index) */
 	struct cond_state *conds;
 	size_t nconds;
 	size_t budget; /* nodes produced; bounds alias bombs */
@@ -52,5 +53,7 @@ bool lamb_resolve_condition(struct lamb_resolver *r, const char *name, const str
  * (ServerlessRestApi, <Function>Role, ...). */
 bool lamb_resolve_known_id(const struct lamb_resolver *r, const char *id);
 const struct lamb_res_entry *lamb_resolve_resource(const struct lamb_resolver *r, const char *id);
+/* Indexes the resource table for lookups by id; call once it is complete. */
+void lamb_resolve_index(struct lamb_resolver *r);
 
 #endif

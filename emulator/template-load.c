@@ -6,6 +6,7 @@
 #include "template.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -98,12 +99,46 @@ static struct lamb_node *convert_seq(struct loader *l, yaml_node_t *yn, int inde
 	return n;
 }
 
+/* Duplicate keys are found with a small hash table, so a mapping of
+ * thousands of resources costs linear time, not quadratic. */
+struct key_set {
+	const struct lamb_pair **slots;
+	size_t mask;
+};
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The pair already holding p's key, or NULL after adding p. */
+static const struct lamb_pair *key_set_add(struct key_set *ks, const struct lamb_pair *p)
+{
+	for (size_t i = key_hash(p->key->str) & ks->mask;; i = (i + 1) & ks->mask) {
+		if (!ks->slots[i]) {
+			ks->slots[i] = p;
+			return NULL;
+		}
+		if (strcmp(ks->slots[i]->key->str, p->key->str) == 0)
+			return ks->slots[i];
+	}
+}
+
 static struct lamb_node *convert_map(struct loader *l, yaml_node_t *yn, int index)
 {
 	struct lamb_mark m = mark_of(l, yn->start_mark);
 	size_t len = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
 	struct lamb_node *n = lamb_node_map(l->arena, len, &m);
 	l->done[index] = n;
+	struct key_set ks = { 0 };
+	size_t cap = 8;
+	while (cap < 2 * len)
+		cap *= 2;
+	ks.slots = xcalloc(cap, sizeof(*ks.slots));
+	ks.mask = cap - 1;
 	size_t out = 0;
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
@@ -113,19 +148,17 @@ static struct lamb_node *convert_map(struct loader *l, yaml_node_t *yn, int inde
 				   lamb_node_kind_name(key));
 			continue;
 		}
-		struct lamb_pair *dup = NULL;
-		for (size_t j = 0; j < out && !dup; j++)
-			if (strcmp(n->pairs[j].key->str, key->str) == 0)
-				dup = &n->pairs[j];
+		n->pairs[out].key = key;
+		const struct lamb_pair *dup = key_set_add(&ks, &n->pairs[out]);
 		if (dup) {
 			lamb_error(l->diags, &key->mark, "duplicate key '%s' (first at line %u)",
 				   key->str, dup->key->mark.line);
 			continue;
 		}
-		n->pairs[out].key = key;
 		n->pairs[out].value = convert(l, p->value);
 		out++;
 	}
+	free(ks.slots);
 	n->len = out;
 	return n;
 }

@@ -70,12 +70,36 @@ static struct lamb_node *resolve_list(struct lamb_resolver *r, const struct lamb
 	return v;
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct lamb_res_entry *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	const struct lamb_res_entry *const *e = elem;
+	return strcmp(key, (*e)->id);
+}
+
+void lamb_resolve_index(struct lamb_resolver *r)
+{
+	r->by_id = lamb_arena_alloc(r->arena, r->nresources * sizeof(*r->by_id));
+	for (size_t i = 0; i < r->nresources; i++)
+		r->by_id[i] = &r->resources[i];
+	qsort(r->by_id, r->nresources, sizeof(*r->by_id), cmp_entry);
+}
+
 const struct lamb_res_entry *lamb_resolve_resource(const struct lamb_resolver *r, const char *id)
 {
-	for (size_t i = 0; i < r->nresources; i++)
-		if (strcmp(r->resources[i].id, id) == 0)
-			return &r->resources[i];
-	return NULL;
+	if (!r->by_id) { /* not indexed yet */
+		for (size_t i = 0; i < r->nresources; i++)
+			if (strcmp(r->resources[i].id, id) == 0)
+				return &r->resources[i];
+		return NULL;
+	}
+	const struct lamb_res_entry *const *e = bsearch(id, r->by_id, r->nresources, sizeof(*r->by_id), cmp_key);
+	return e ? *e : NULL;
 }
 
 static const struct lamb_param_value *param(const struct lamb_resolver *r, const char *name)
