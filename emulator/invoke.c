@@ -125,8 +125,12 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 static void report(struct call *c, const struct lamb_outcome *o)
 {
 	FILE *log = c->iv->opts.log ? c->iv->opts.log : stderr;
-	if (o->message)
+	if (o->message) {
 		fprintf(log, "lamb: %s\n", o->message);
+		char *m = xasprintf("lamb: %s\n", o->message);
+		lamb_pool_tail_add(&c->inv, m, strlen(m));
+		free(m);
+	}
 	if (!c->inv.start_ns) {
 		fflush(log);
 		return; /* never handed over: no START, so no END/REPORT */
@@ -142,6 +146,7 @@ static void report(struct call *c, const struct lamb_outcome *o)
 	if (n > 0 && (size_t)n < sizeof(line) - 1) {
 		line[n++] = '\n';
 		fwrite(line, 1, (size_t)n, log);
+		lamb_pool_tail_add(&c->inv, line, (size_t)n);
 	}
 	fflush(log);
 }
@@ -166,8 +171,13 @@ static void done(struct lamb_invocation *inv)
 	if (o.billed_ms < 1)
 		o.billed_ms = 1;
 	report(c, &o);
+	const struct lamb_buf *t = &inv->log_tail;
+	size_t tail = t->len < LAMB_LOG_TAIL_MAX ? t->len : LAMB_LOG_TAIL_MAX;
+	o.log_tail = t->data ? t->data + t->len - tail : "";
+	o.log_tail_len = tail;
 	c->cb(c->data, &o);
 	lamb_buf_release(&inv->body);
+	lamb_buf_release(&inv->log_tail);
 	free(c->event);
 	free(c->client_context);
 	free(c->cognito_identity);
@@ -202,6 +212,7 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->inv.len = req->len;
 	c->inv.client_context = c->client_context;
 	c->inv.cognito_identity = c->cognito_identity;
+	c->inv.want_tail = req->log_tail;
 	c->inv.done = done;
 	lamb_pool_submit(p, &c->inv);
 	return 0;
