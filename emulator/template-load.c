@@ -6,7 +6,6 @@
 #include "template.h"
 #include "util.h"
 
-#include <errno.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -205,20 +204,5 @@ struct lamb_node *lamb_template_parse(struct lamb_arena *a, const char *file, co
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	return root;
-}
-
-struct lamb_node *lamb_template_load(struct lamb_arena *a, const char *path,
-				     struct lamb_diags *diags)
-{
-	size_t len;
-	char *text = lamb_read_file(path, &len);
-	if (!text) {
-		struct lamb_mark m = { path, 0, 0 };
-		lamb_error(diags, &m, "cannot read template: %s", strerror(errno));
-		return NULL;
-	}
-	struct lamb_node *root = lamb_template_parse(a, path, text, len, diags);
-	free(text);
 	return root;
 }

@@ -15,8 +15,4 @@
 struct lamb_node *lamb_template_parse(struct lamb_arena *a, const char *file, const char *text,
 				      size_t len, struct lamb_diags *diags);
 
-/* Reads and parses path; a read failure is a diagnostic too. */
-struct lamb_node *lamb_template_load(struct lamb_arena *a, const char *path,
-				     struct lamb_diags *diags);
-
 #endif
