@@ -55,7 +55,7 @@ static void on_progress(const struct lamb_build_report *r, void *data)
 		}
 		return;
 	}
-	if (r->warning && !pr->quiet)
+	if (r->warning)
 		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;

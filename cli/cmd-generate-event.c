@@ -33,12 +33,11 @@ static int list_services(const char *dir)
 	return EXIT_OK;
 }
 
-static int list_events(const cJSON *manifest, const char *service)
+static int list_events(const cJSON *manifest)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(manifest, "events"))
 		printf("%-28s %s\n", e->string, str_item(e, "description"));
-	(void)service;
 	return EXIT_OK;
 }
 
@@ -161,7 +160,7 @@ int cmd_generate_event(int argc, char **argv)
 	int rc;
 	const cJSON *ev = event ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "events"), event) : NULL;
 	if (!event)
-		rc = argc > 2 && !help ? usage_error(cmd, "unknown option '%s'", argv[2]) : list_events(m, service);
+		rc = argc > 2 && !help ? usage_error(cmd, "unknown option '%s'", argv[2]) : list_events(m);
 	else if (!ev)
 		rc = usage_error(cmd, "service '%s' has no event '%s' (run 'lamb local generate-event %s' for the list)",
 				 service, event, service);

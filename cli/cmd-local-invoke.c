@@ -6,6 +6,7 @@
 
 #include "invoke.h"
 #include "loop.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <cJSON.h>
@@ -22,6 +23,7 @@ struct invoke_cli {
 	const char *env_path;
 	const char *log_path;
 	long repeat;
+	int sandbox; /* enum lamb_sandbox_mode */
 	struct lamb_kvs layer_dirs; /* --layer-dir ARN=DIR */
 	size_t layer_cap;
 };
@@ -93,6 +95,13 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			char *arn = xstrndup(v, (size_t)(eq - v));
 			kvs_add(&c->layer_dirs, &c->layer_cap, arn, eq + 1);
 			free(arn);
+			continue;
+		} else if (cli_opt_is(a, NULL, "--sandbox")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
+			if (!v)
+				return -1;
+			if ((c->sandbox = lamb_sandbox_parse(v)) < 0)
+				return usage_error(cmd, "--sandbox takes auto, on or off, not '%s'", v), -1;
 			continue;
 		} else if (strcmp(a, "--no-build") == 0) {
 			continue; /* nothing is built yet: sources run as they are */
@@ -283,7 +292,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
-		.boot = { .region = m->region, .env = env, .layer_dirs = &c->layer_dirs },
+		.boot = { .region = m->region, .env = env, .layer_dirs = &c->layer_dirs, .sandbox = c->sandbox },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -299,7 +308,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 
 int cmd_local_invoke(int argc, char **argv)
 {
-	struct invoke_cli c = { .repeat = 1 };
+	struct invoke_cli c = { .repeat = 1, .sandbox = LAMB_SANDBOX_AUTO };
 	int status = EXIT_FAIL;
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);

@@ -89,6 +89,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
 	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
+	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",

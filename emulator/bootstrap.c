@@ -378,6 +378,11 @@ static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *f
 		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
 		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
 		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
+		if (fn->runtime && str_starts(fn->runtime, "nodejs")) {
+			/* nodejs20.x also reads /opt/nodejs/node20/node_modules, first */
+			int major = atoi(fn->runtime + strlen("nodejs"));
+			d = xasprintf("%s/nodejs/node%d/node_modules", l, major), path_prepend(&node, d), free(d);
+		}
 		if (fn->runtime && str_starts(fn->runtime, "python")) {
 			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
 			path_prepend(&py, d), free(d);

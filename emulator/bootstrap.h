@@ -20,6 +20,7 @@ struct lamb_bootstrap_opts {
 	const struct lamb_kvs *env;     /* extra variables (--env-vars), win over declared ones */
 	char *const *user_env;          /* for PATH, credentials; NULL: environ */
 	const struct lamb_kvs *layer_dirs; /* ARN=DIR for layers given by ARN */
+	int sandbox;                    /* enum lamb_sandbox_mode (sandbox.h); 0: off */
 };
 
 /* Everything owned by the struct; _init/_release. */

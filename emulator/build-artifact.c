@@ -167,13 +167,15 @@ int lamb_artifact_check(const struct lamb_artifact_ctx *c, struct lamb_artifact 
 }
 
 /* Removes from the built tree what the filter leaves out, so that the
- * folder and the zip hold the same files. */
+ * folder and the zip hold the same files. Links are not followed here: a
+ * tool's link to /somewhere must not get /somewhere's files deleted. */
 static int prune(const char *root, const struct lamb_tree_filter *f, struct lamb_err *err)
 {
 	struct lamb_tree all, kept;
 	lamb_tree_init(&all);
 	lamb_tree_init(&kept);
-	int r = lamb_tree_scan(&all, root, NULL, err);
+	struct lamb_tree_filter none = { .no_follow = true };
+	int r = lamb_tree_scan(&all, root, &none, err);
 	if (r == 0)
 		r = lamb_tree_scan(&kept, root, f, err);
 	const char *removed = NULL;
@@ -237,7 +239,7 @@ static int build_staged(const struct lamb_artifact_ctx *c, struct lamb_artifact 
 	if (lamb_build_method_run(&a->bm, a->id, a->src, src, stage, &a->output, err) < 0)
 		return -1;
 	cleanup_free char *root = *a->bm.prefix ? xasprintf("%s/%s", stage, a->bm.prefix) : xstrdup(stage);
-	struct lamb_tree_filter f = { .ignore = ig, .builtin = true };
+	struct lamb_tree_filter f = { .ignore = ig, .builtin = true, .no_follow = true };
 	if (exists(root) && prune(root, &f, err) < 0)
 		return -1;
 	struct lamb_tree out;
@@ -259,15 +261,48 @@ static int build_staged(const struct lamb_artifact_ctx *c, struct lamb_artifact 
 	return r;
 }
 
+/* The tree and zip of a->same_as, which was built from the same inputs. */
+static int build_copied(const struct lamb_artifact_ctx *c, struct lamb_artifact *a, const char *stage,
+			char **tmpzip, struct lamb_err *err)
+{
+	const struct lamb_artifact *s = a->same_as;
+	cleanup_free char *from = xasprintf("%s/%s", c->build_dir, s->id);
+	cleanup_free char *zip = xasprintf("%s/%s.zip", c->artifacts_dir, s->id);
+	struct lamb_tree t;
+	lamb_tree_init(&t);
+	struct lamb_tree_filter f = { .no_follow = true };
+	int r = lamb_tree_scan(&t, from, &f, err);
+	if (r == 0)
+		r = lamb_tree_copy(&t, stage, err);
+	lamb_tree_release(&t);
+	a->unzipped = s->unzipped;
+	a->zipped = s->zipped;
+	a->files = s->files;
+	if (r == 0)
+		r = check_unzipped(a, a->unzipped, err);
+	if (r < 0)
+		return -1;
+	*tmpzip = xasprintf("%s/.%s.zip.%ld.copied", c->artifacts_dir, a->id, (long)getpid());
+	if (lamb_tree_copy_file(zip, *tmpzip, 0644, err) < 0)
+		return -1;
+	int fd = open(*tmpzip, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		r = lamb_err_set(err, "cannot write '%s': %s", *tmpzip, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int rebuild(const struct lamb_artifact_ctx *c, struct lamb_artifact *a, const struct lamb_tree *src,
 		   const struct lamb_ignore *ig, struct lamb_err *err)
 {
 	a->up_to_date = false;
-	cleanup_free char *stage = xasprintf("%s/.tmp-%s-XXXXXX", c->build_dir, a->id);
+	cleanup_free char *stage = xasprintf("%s/.tmp-%s-%ld-XXXXXX", c->build_dir, a->id, (long)getpid());
 	cleanup_free char *tmpzip = NULL;
 	if (!mkdtemp(stage) || chmod(stage, 0755) != 0)
 		return lamb_err_set(err, "cannot create '%s': %s", stage, strerror(errno));
-	int r = build_staged(c, a, src, ig, stage, &tmpzip, err);
+	int r = a->same_as && a->same_as->up_to_date ? build_copied(c, a, stage, &tmpzip, err)
+						      : build_staged(c, a, src, ig, stage, &tmpzip, err);
 	if (r == 0)
 		r = commit(c, a, stage, tmpzip, err);
 	if (r < 0) {

@@ -19,6 +19,10 @@ struct lamb_artifact {
 	const struct lamb_function *fn; /* NULL for a layer */
 	bool selected;            /* to be built in this run */
 	uint64_t layers_unzipped; /* a function: what its layers add (set before building) */
+	/* Built from the same directory the same way as this earlier artifact
+	 * (many functions with one CodeUri): its result is copied rather than
+	 * built again, once it is up to date. */
+	const struct lamb_artifact *same_as;
 	/* results */
 	struct lamb_build_method bm;
 	char key[17];

@@ -24,6 +24,11 @@ static bool exists_in(const char *dir, const char *name)
 	return access(p, F_OK) == 0;
 }
 
+static bool has_makefile(const char *src)
+{
+	return exists_in(src, "Makefile") || exists_in(src, "makefile") || exists_in(src, "GNUmakefile");
+}
+
 static uint64_t tool_identity(const char *path)
 {
 	char real[PATH_MAX];
@@ -106,11 +111,6 @@ static int choose_tool(struct lamb_build_method *bm, const char *tool, struct la
 	return 0;
 }
 
-static bool has_makefile(const char *src)
-{
-	return exists_in(src, "Makefile") || exists_in(src, "makefile") || exists_in(src, "GNUmakefile");
-}
-
 int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_method, const char *runtime,
 			     bool layer, const char *src, struct lamb_err *err)
 {
@@ -144,7 +144,26 @@ int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_met
 	}
 	bm->kind = LAMB_METHOD_COPY;
 	bm->name = xstrdup("copy");
+	if (build_method)
+		bm->warning = xasprintf("lamb has no build method '%s' (it has python*, nodejs*, makefile); "
+					"the source is zipped as it is", build_method);
+	else if (name && !str_starts(name, "provided"))
+		bm->warning = xasprintf("lamb does not build runtime '%s'; the source is zipped as it is", name);
 	return 0;
+}
+
+bool lamb_build_method_has_work(const char *build_method, const char *runtime, bool layer, const char *src)
+{
+	const char *name = build_method ? build_method : layer ? NULL : runtime;
+	if (!name || !src)
+		return false;
+	if (strcmp(name, "makefile") == 0)
+		return true;
+	if (str_starts(name, "python"))
+		return exists_in(src, "requirements.txt");
+	if (str_starts(name, "nodejs"))
+		return exists_in(src, "package.json");
+	return !build_method && str_starts(name, "provided") && has_makefile(src);
 }
 
 void lamb_build_method_release(struct lamb_build_method *bm)

@@ -46,6 +46,11 @@ int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_met
 			     bool layer, const char *src, struct lamb_err *err);
 void lamb_build_method_release(struct lamb_build_method *bm);
 
+/* Whether the method chosen for these would run a tool (pip with a
+ * requirements.txt, npm with a package.json, make), without running
+ * anything to find out. */
+bool lamb_build_method_has_work(const char *build_method, const char *runtime, bool layer, const char *src);
+
 /* Names left out of the copied source (and of the input hash) for this
  * method: NULL-terminated. */
 const char *const *lamb_build_method_skip(const struct lamb_build_method *bm);

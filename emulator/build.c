@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,7 +28,7 @@ struct plan {
 	const struct lamb_build_opts *o;
 	pthread_mutex_t lock; /* the progress callback, the next index */
 	size_t next;
-	int phase_layer;
+	int phase_layer, phase_follower;
 };
 
 char *lamb_build_dir(const struct lamb_model *m, const struct lamb_build_opts *o)
@@ -46,6 +47,28 @@ static bool is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *lamb_build_tree_dir(const struct lamb_model *m, const struct lamb_build_opts *o, const char *id)
+{
+	cleanup_free char *dir = lamb_build_dir(m, o);
+	return xasprintf("%s/%s", dir, id);
+}
+
+bool lamb_build_needed(const struct lamb_function *fn)
+{
+	if (fn->code_kind != LAMB_CODE_LOCAL || !fn->code || !is_dir(fn->code) ||
+	    strcmp(fn->package_type, "Zip") != 0)
+		return false;
+	if (lamb_build_method_has_work(fn->build_method, fn->runtime, false, fn->code))
+		return true;
+	for (size_t i = 0; i < fn->nlayers; i++) {
+		const struct lamb_layer *l = fn->layers[i].layer;
+		if (l && l->code_kind == LAMB_CODE_LOCAL && l->content && is_dir(l->content) &&
+		    lamb_build_method_has_work(l->build_method, NULL, true, l->content))
+			return true;
+	}
+	return false;
 }
 
 static void add_function(struct plan *p, const struct lamb_function *f)
@@ -97,6 +120,28 @@ static void make_plan(struct plan *p, const struct lamb_model *m)
 			add_function(p, &m->functions[i]);
 }
 
+/* Whether a and b are built the same way from the same directory, which
+ * is not so for make (the target names the resource). */
+static bool same_build(const struct lamb_artifact *a, const struct lamb_artifact *b)
+{
+	if (a->layer != b->layer || strcmp(a->src, b->src) != 0 || !str_eq(a->build_method, b->build_method) ||
+	    !str_eq(a->runtime, b->runtime))
+		return false;
+	if (str_eq(a->build_method, "makefile"))
+		return false;
+	return a->build_method || !a->runtime || !str_starts(a->runtime, "provided");
+}
+
+static void find_shared_builds(struct plan *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		for (size_t j = 0; j < i && p->v[i].selected; j++)
+			if (p->v[j].selected && !p->v[j].same_as && same_build(&p->v[i], &p->v[j])) {
+				p->v[i].same_as = &p->v[j];
+				break;
+			}
+}
+
 static int select_artifacts(struct plan *p, const struct lamb_model *m, const char *only, struct lamb_err *err)
 {
 	if (!only) {
@@ -123,18 +168,36 @@ static int select_artifacts(struct plan *p, const struct lamb_model *m, const ch
 	return 0;
 }
 
-/* Leftovers of a build that was killed: staging folders, temporary zips. */
+/* The pid in a leftover's name ".tmp-ID-PID-XXXXXX" or ".ID.zip.PID.XXXXXX":
+ * the number before the last separator. */
+static long leftover_pid(const char *name)
+{
+	const char *end = name + strlen(name) - 7; /* "-XXXXXX" or ".XXXXXX" */
+	if (end <= name)
+		return 0;
+	const char *p = end;
+	while (p > name && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return p < end ? strtol(p, NULL, 10) : 0;
+}
+
+/* Leftovers of a build that was killed: staging folders, temporary zips.
+ * Those of a build still running (another lamb on the same folder) stay. */
 static void remove_leftovers(const char *dir, const char *prefix, const char *middle)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
 	struct dirent *de;
-	while ((de = readdir(d)))
-		if (str_starts(de->d_name, prefix) && strstr(de->d_name, middle)) {
-			cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
-			lamb_tree_remove(p, NULL);
-		}
+	while ((de = readdir(d))) {
+		if (!str_starts(de->d_name, prefix) || !strstr(de->d_name, middle))
+			continue;
+		long pid = leftover_pid(de->d_name);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+		lamb_tree_remove(p, NULL);
+	}
 	closedir(d);
 }
 
@@ -158,7 +221,10 @@ static int open_plan(struct plan *p, const struct lamb_model *m, const struct la
 		.no_cached = o->no_cached, .mtime = lamb_zip_default_mtime(),
 	};
 	make_plan(p, m);
-	return select_artifacts(p, m, o->only, err);
+	if (select_artifacts(p, m, o->only, err) < 0)
+		return -1;
+	find_shared_builds(p);
+	return 0;
 }
 
 static void close_plan(struct plan *p)
@@ -221,7 +287,7 @@ static void build_one(struct plan *p, struct lamb_artifact *a)
 
 static bool in_phase(const struct plan *p, const struct lamb_artifact *a)
 {
-	return a->selected && a->layer == (p->phase_layer != 0);
+	return a->selected && a->layer == (p->phase_layer != 0) && (a->same_as != NULL) == (p->phase_follower != 0);
 }
 
 static void *worker(void *arg)
@@ -249,9 +315,10 @@ static int jobs(const struct lamb_build_opts *o)
 	return n > 0 ? (int)(n > 64 ? 64 : n) : 1;
 }
 
-static void run_phase(struct plan *p, int layer)
+static void run_phase(struct plan *p, int layer, int follower)
 {
 	p->phase_layer = layer;
+	p->phase_follower = follower;
 	p->next = 0;
 	int n = jobs(p->o);
 	if (n <= 1) {
@@ -269,8 +336,27 @@ static void run_phase(struct plan *p, int layer)
 		pthread_join(t[i], NULL);
 }
 
+/* After a full build: what the template no longer builds (a resource
+ * removed or renamed, code moved to S3) leaves the build folder and the
+ * manifest, so the folder never offers a stale artifact. */
+static void forget_removed(struct plan *p)
+{
+	for (size_t i = p->manifest.len; i-- > 0;) {
+		const char *id = p->manifest.v[i].id;
+		if (find(p, id))
+			continue;
+		cleanup_free char *dir = xasprintf("%s/%s", p->build_dir, id);
+		cleanup_free char *zip = xasprintf("%s/%s.zip", p->artifacts_dir, id);
+		lamb_tree_remove(dir, NULL);
+		unlink(zip);
+		lamb_manifest_remove(&p->manifest, id);
+	}
+}
+
 static int save_manifest(struct plan *p, struct lamb_err *err)
 {
+	if (!p->o->only)
+		forget_removed(p);
 	for (size_t i = 0; i < p->len; i++) {
 		const struct lamb_artifact *a = &p->v[i];
 		if (a->state != LAMB_BUILD_BUILT || !a->selected)
@@ -284,8 +370,10 @@ static int save_manifest(struct plan *p, struct lamb_err *err)
 
 static int run(struct plan *p, struct lamb_err *err)
 {
-	run_phase(p, 1);
-	run_phase(p, 0);
+	run_phase(p, 1, 0);
+	run_phase(p, 1, 1);
+	run_phase(p, 0, 0);
+	run_phase(p, 0, 1);
 	if (save_manifest(p, err) < 0)
 		return -1;
 	size_t failed = 0, selected = 0;

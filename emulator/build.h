@@ -61,6 +61,16 @@ int lamb_build(const struct lamb_model *m, const struct lamb_build_opts *o, stru
 int lamb_build_function(const struct lamb_model *m, const struct lamb_function *fn,
 			const struct lamb_build_opts *o, char **code_dir, struct lamb_err *err);
 
+/* Whether fn needs building before it runs: its code is a local directory
+ * and its method, or that of one of its template layers, runs a tool (pip
+ * with requirements.txt, npm with package.json, make). Runs nothing. A
+ * function that does not can run straight from its source. */
+bool lamb_build_needed(const struct lamb_function *fn);
+
+/* <build dir>/<id>: the built tree of function or layer id (what
+ * lamb_build_function leaves there for fn's layers). Allocated. */
+char *lamb_build_tree_dir(const struct lamb_model *m, const struct lamb_build_opts *o, const char *id);
+
 /* The build folder o (or the default) names for m: allocated, absolute. */
 char *lamb_build_dir(const struct lamb_model *m, const struct lamb_build_opts *o);
 

@@ -67,8 +67,7 @@ out:
 	return rc;
 }
 
-/* The temporary directory, made on first use. */
-static const char *tmpdir(struct lamb_code *c, struct lamb_err *err)
+const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err)
 {
 	if (c->tmp)
 		return c->tmp;
@@ -92,7 +91,7 @@ static char *as_dir(struct lamb_code *c, const char *path, const char *name, str
 	}
 	if (!str_ends(path, ".zip") && !str_ends(path, ".jar"))
 		return lamb_err_set(err, "'%s' is neither a directory nor a .zip", path), NULL;
-	const char *t = tmpdir(c, err);
+	const char *t = lamb_code_tmpdir(c, err);
 	if (!t)
 		return NULL;
 	char *dir = xasprintf("%s/%s", t, name);
@@ -110,7 +109,7 @@ static char *as_dir(struct lamb_code *c, const char *path, const char *name, str
 
 static char *inline_code(struct lamb_code *c, const struct lamb_function *fn, struct lamb_err *err)
 {
-	const char *t = tmpdir(c, err);
+	const char *t = lamb_code_tmpdir(c, err);
 	if (!t)
 		return NULL;
 	bool py = fn->runtime && str_starts(fn->runtime, "python");
@@ -198,6 +197,79 @@ void lamb_code_release(struct lamb_code *c)
 		free(c->layers[i]);
 	free(c->layers);
 	free(c->dir);
+	free(c->merged);
 	free(c->tmp);
 	memset(c, 0, sizeof(*c));
+}
+
+/* --- merging layers (nftw has no user pointer: one merge at a time) --- */
+
+static const char *merge_src, *merge_dst;
+static int merge_errno;
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int out = in >= 0 ? open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777) : -1;
+	char buf[65536];
+	ssize_t n = 0;
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	int rc = in >= 0 && out >= 0 && n == 0 ? 0 : -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int merge_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	char *dst = xasprintf("%s%s", merge_dst, path + strlen(merge_src));
+	int rc = 0;
+	if (flag == FTW_D) {
+		if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+			rc = -1;
+	} else if (flag == FTW_SL) {
+		char target[4096];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		unlink(dst);
+		if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
+			rc = -1;
+	} else if (flag == FTW_F) {
+		unlink(dst); /* a later layer wins */
+		if (link(path, dst) < 0 && copy_file(path, dst, st->st_mode) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		merge_errno = errno;
+	free(dst);
+	return rc;
+}
+
+const char *lamb_code_merge_layers(struct lamb_code *c, struct lamb_err *err)
+{
+	if (c->merged)
+		return c->merged;
+	const char *t = lamb_code_tmpdir(c, err);
+	if (!t)
+		return NULL;
+	char *dst = xasprintf("%s/opt", t);
+	for (size_t i = 0; i < c->nlayers; i++) {
+		merge_src = c->layers[i];
+		merge_dst = dst;
+		merge_errno = 0;
+		if (nftw(c->layers[i], merge_entry, 16, FTW_PHYS) != 0) {
+			lamb_err_set(err, "cannot merge layer '%s' into '%s': %s", c->layers[i], dst,
+				     strerror(merge_errno ? merge_errno : errno));
+			free(dst);
+			return NULL;
+		}
+	}
+	c->merged = dst;
+	return dst;
 }

@@ -17,6 +17,7 @@ struct lamb_code {
 	char **layers;      /* layer directories in the function's order */
 	size_t nlayers;
 	char *tmp;          /* temporary directory to remove, or NULL */
+	char *merged;       /* the merged layers, under tmp, or NULL */
 };
 
 /* layer_dirs: ARN=PATH pairs for layers given by ARN (may be NULL). */
@@ -26,5 +27,12 @@ void lamb_code_release(struct lamb_code *c);
 
 /* Extracts the zip at path into the existing directory dir. */
 int lamb_code_unzip(const char *path, const char *dir, struct lamb_err *err);
+
+/* The temporary directory of c, made on first use; NULL with err. */
+const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err);
+/* Merges the layers into one directory under the temporary directory,
+ * in order, later ones replacing files of earlier ones (hard links where
+ * possible, else copies). Returns its path (owned by c) or NULL with err. */
+const char *lamb_code_merge_layers(struct lamb_code *c, struct lamb_err *err);
 
 #endif

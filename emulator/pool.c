@@ -4,6 +4,7 @@
  * list, because it may be discarded from inside one of its own callbacks. */
 #include "pool.h"
 #include "runtime-api.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -33,6 +34,7 @@ struct lamb_pool {
 	struct lamb_bootstrap boot;
 	struct instance *instances;
 	int ninstances;
+	bool sandboxed;
 	struct lamb_invocation *queue, **queue_tail;
 	bool warned;
 };
@@ -340,6 +342,9 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 	struct lamb_invocation *inv = in->inv;
 	enum inst_state state = in->state;
 	char why[128];
+	/* bwrap reports a signal that killed the bootstrap as exit status 128+N */
+	if (p->sandboxed && WIFEXITED(status) && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 128 + 65)
+		status = WEXITSTATUS(status) - 128;
 	lamb_proc_describe_status(status, why, sizeof(why));
 	if (inv) {
 		inv->memory_used_mb = lamb_proc_max_memory_mb(proc);
@@ -482,14 +487,25 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 		p->opts = *opts;
 	p->queue_tail = &p->queue;
 	const struct lamb_bootstrap_opts *bo = opts ? opts->boot : NULL;
+	const char *note = NULL;
+	int sandboxed = -1;
 	if (lamb_code_init(&p->code, fn, bo ? bo->layer_dirs : NULL, err) < 0 ||
-	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0) {
+	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0 ||
+	    (sandboxed = lamb_sandbox_apply(&p->boot, &p->code, bo ? bo->sandbox : LAMB_SANDBOX_OFF, &note,
+					    err)) < 0) {
+		lamb_bootstrap_release(&p->boot);
 		lamb_code_release(&p->code);
 		free(p);
 		return NULL;
 	}
 	if (p->boot.warning)
 		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
+	p->sandboxed = sandboxed > 0;
+	static bool noted; /* said once per lamb, not per function */
+	if (note && !noted) {
+		fprintf(logf_(p), "lamb: note: %s\n", note);
+		noted = true;
+	}
 	return p;
 }
 

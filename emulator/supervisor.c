@@ -43,9 +43,9 @@ struct lamb_proc {
 	int oom_efd;             /* eventfd for cgroup OOM notification */
 	int peak_fd;             /* memory.max_usage_in_bytes, kept open: read per invocation */
 	struct lamb_watch oom_watch;
-	struct lamb_timer sample;
 	long limit_kb;
 	long peak_kb;
+	long cur_kb;             /* the last sample */
 	bool oom;
 	bool exited;
 };
@@ -56,6 +56,7 @@ struct lamb_supervisor {
 	struct lamb_proc *procs;
 	char *cgroup; /* lamb-PID directory, or NULL when not usable */
 	unsigned serial;
+	struct lamb_timer sample; /* RSS sampling, without cgroups */
 };
 
 static void on_sigchld(void *data);
@@ -126,18 +127,20 @@ const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s)
 static void emit_lines(struct lamb_proc *p, struct out_pipe *o, bool all)
 {
 	struct lamb_supervisor *s = p->sup;
-	if (!o->line.len)
+	if (!o->line.len || !o->line.data)
 		return;
 	char *start = o->line.data;
 	char *end = start + o->line.len;
-	for (;;) {
-		char *nl = memchr(start, '\n', (size_t)(end - start));
-		if (!nl)
-			break;
-		fwrite(start, 1, (size_t)(nl - start + 1), s->log);
-		if (p->on_line)
-			p->on_line(p->data, start, (size_t)(nl - start));
-		start = nl + 1;
+	char *last = memrchr(start, '\n', o->line.len);
+	/* every complete line in one write: whole lines never interleave with
+	 * another instance's, and a chatty function costs one syscall a read */
+	if (last) {
+		fwrite(start, 1, (size_t)(last - start + 1), s->log);
+		for (char *l = start, *nl; p->on_line && l <= last; l = nl + 1) {
+			nl = memchr(l, '\n', (size_t)(last - l + 1));
+			p->on_line(p->data, l, (size_t)(nl - l));
+		}
+		start = last + 1;
 	}
 	if ((all || end - start > MAX_LINE) && end > start) {
 		fwrite(start, 1, (size_t)(end - start), s->log);
@@ -212,28 +215,33 @@ static int write_file(const char *dir, const char *name, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Sum of the RSS (kB) of every process in group pgid, from /proc. O(number
- * of processes on the machine): only used when cgroups are not available. */
-static long group_rss_kb(pid_t pgid)
+static bool sampled(const struct lamb_proc *p)
+{
+	return !p->cgroup && !p->exited;
+}
+
+/* One pass over /proc for every instance that has no cgroup: the RSS of
+ * each process is added to the instance whose process group it is in.
+ * O(processes on the machine x instances), every SAMPLE_NS, and only when
+ * cgroups are not available. */
+static void sample_all(struct lamb_supervisor *s)
 {
 	static long page_kb;
 	if (!page_kb)
 		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	for (struct lamb_proc *p = s->procs; p; p = p->next)
+		p->cur_kb = 0;
 	DIR *d = opendir("/proc");
-	if (!d)
-		return -1;
-	long total = 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
+	while (d && (e = readdir(d))) {
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		char path[300], buf[1024];
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
@@ -243,25 +251,48 @@ static long group_rss_kb(pid_t pgid)
 		if (!rp || sscanf(rp + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
 					  "%*d %*d %*d %*d %*u %*u %ld", &pgrp, &rss) != 2)
 			continue;
-		if (pgrp == pgid)
-			total += rss * page_kb;
+		for (struct lamb_proc *p = s->procs; p; p = p->next)
+			if (p->pid == pgrp && sampled(p))
+				p->cur_kb += rss * page_kb;
 	}
-	closedir(d);
-	return total;
+	if (d)
+		closedir(d);
 }
 
 static void on_sample(void *data)
 {
-	struct lamb_proc *p = data;
-	long kb = group_rss_kb(p->pid);
-	if (kb > p->peak_kb)
-		p->peak_kb = kb;
-	if (p->limit_kb && kb > p->limit_kb && !p->oom) {
-		p->oom = true;
-		lamb_proc_kill(p);
-		return;
+	struct lamb_supervisor *s = data;
+	bool any = false;
+	sample_all(s);
+	for (struct lamb_proc *p = s->procs; p; p = p->next) {
+		if (!sampled(p))
+			continue;
+		any = true;
+		if (p->cur_kb > p->peak_kb)
+			p->peak_kb = p->cur_kb;
+		if (p->limit_kb && p->cur_kb > p->limit_kb && !p->oom) {
+			p->oom = true;
+			lamb_proc_kill(p);
+		}
 	}
-	lamb_loop_timer_set(p->sup->loop, &p->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, p);
+	if (any)
+		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
+}
+
+/* VmHWM of one process: its own peak, which sampling may have missed. */
+static long hwm_kb(pid_t pid)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *v = strstr(buf, "VmHWM:");
+	return v ? strtol(v + 6, NULL, 10) : 0;
 }
 
 static void on_oom(void *data, uint32_t events)
@@ -350,9 +381,9 @@ long lamb_proc_max_memory_mb(struct lamb_proc *p)
 		if (b / 1024 > kb)
 			kb = b / 1024;
 	} else if (!p->exited) {
-		long now = group_rss_kb(p->pid);
-		if (now > kb)
-			kb = p->peak_kb = now;
+		long hwm = hwm_kb(p->pid);
+		if (hwm > kb)
+			kb = p->peak_kb = hwm;
 	}
 	return (kb + 1023) / 1024;
 }
@@ -394,6 +425,11 @@ child(const struct lamb_proc_spec *spec, pid_t parent, int devnull, int out, int
 		goto fail;
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		goto fail;
+	/* fds lamb inherited from its own parent are not the instance's: all
+	 * but 0-2 close at exec (the report pipe already does) */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 4096; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	r.stage = STAGE_CHDIR;
 	if (chdir(spec->cwd) < 0)
 		goto fail;
@@ -440,7 +476,6 @@ static void proc_release(struct lamb_proc *p)
 	struct lamb_loop *loop = p->sup->loop;
 	for (int i = 0; i < 2; i++)
 		close_pipe(p, &p->out[i]);
-	lamb_loop_timer_cancel(loop, &p->sample);
 	if (p->oom_efd >= 0) {
 		lamb_loop_del_fd(loop, &p->oom_watch);
 		close(p->oom_efd);
@@ -519,8 +554,8 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		lamb_loop_add_fd(s->loop, &p->out[i].watch, p->out[i].fd, EPOLLIN,
 				 i ? on_output1 : on_output0, p, NULL);
 	}
-	if (!p->cgroup && p->limit_kb)
-		lamb_loop_timer_set(s->loop, &p->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, p);
+	if (!p->cgroup && !s->sample.armed)
+		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
 	p->next = s->procs;
 	s->procs = p;
 	return p;
@@ -628,6 +663,7 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		proc_free(p);
 	}
 	lamb_loop_on_sigchld(s->loop, NULL, NULL);
+	lamb_loop_timer_cancel(s->loop, &s->sample);
 	if (s->cgroup) {
 		rmdir(s->cgroup);
 		free(s->cgroup);

@@ -120,7 +120,7 @@ static int visit(struct walk *w, const char *src, const char *rel, const char *n
 		target[n] = 0;
 		if (left_out(w, rel, name, false))
 			return 0;
-		if (link_inside(rel, target)) {
+		if (w->f->no_follow || link_inside(rel, target)) {
 			add(w, rel, src, target, S_IFLNK | 0777, (uint64_t)n);
 			return 0;
 		}
@@ -197,7 +197,7 @@ int lamb_tree_scan(struct lamb_tree *t, const char *root, const struct lamb_tree
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
+int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -248,7 +248,7 @@ int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err 
 		} else if (S_ISLNK(e->mode)) {
 			if (symlink(e->link, to) != 0)
 				return lamb_err_set(err, "cannot create link '%s': %s", to, strerror(errno));
-		} else if (copy_file(e->src, to, e->mode, err) < 0) {
+		} else if (lamb_tree_copy_file(e->src, to, e->mode, err) < 0) {
 			return -1;
 		}
 	}

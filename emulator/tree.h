@@ -30,6 +30,7 @@ struct lamb_tree_filter {
 	bool builtin;  /* leave out .git, .lamb, .aws-sam, __pycache__, .lambignore */
 	const char *const *names; /* NULL-terminated: more names left out at any depth */
 	const char *skip_dir;     /* a directory left out wherever it appears (the build folder) */
+	bool no_follow; /* every symlink listed as a link, none followed */
 };
 
 /* Embedded: _init/_release. */
@@ -47,6 +48,8 @@ int lamb_tree_scan(struct lamb_tree *t, const char *root, const struct lamb_tree
 		   struct lamb_err *err);
 /* Recreates t's entries under dest (an existing directory). */
 int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err *err);
+/* One regular file, created or truncated, with the permission bits of mode. */
+int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err);
 /* Removes path and everything below it, never following links. A missing
  * path is not an error. */
 int lamb_tree_remove(const char *path, struct lamb_err *err);

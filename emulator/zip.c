@@ -107,8 +107,9 @@ int lamb_zip_write_temp(const struct lamb_tree *t, const char *dest, const struc
 			char **tmp, uint64_t *zipped, struct lamb_err *err)
 {
 	const char *slash = strrchr(dest, '/');
-	char *path = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - dest), dest, slash + 1)
-			   : xasprintf(".%s.XXXXXX", dest);
+	long pid = (long)getpid();
+	char *path = slash ? xasprintf("%.*s/.%s.%ld.XXXXXX", (int)(slash - dest), dest, slash + 1, pid)
+			   : xasprintf(".%s.%ld.XXXXXX", dest, pid);
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		lamb_err_set(err, "cannot create a file beside '%s': %s", dest, strerror(errno));

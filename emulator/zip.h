@@ -26,7 +26,8 @@ int64_t lamb_zip_default_mtime(void);
 int lamb_zip_write_fd(const struct lamb_tree *t, int fd, const struct lamb_zip_opts *o,
 		      uint64_t *zipped, struct lamb_err *err);
 
-/* Writes and fsyncs the zip into a new temporary file beside dest; the
+/* Writes and fsyncs the zip into a new temporary file beside dest
+ * (".NAME.PID.XXXXXX", so a cleaner can tell whether its writer lives); the
  * caller renames *tmp (allocated, caller frees) over dest, or unlinks it. */
 int lamb_zip_write_temp(const struct lamb_tree *t, const char *dest, const struct lamb_zip_opts *o,
 			char **tmp, uint64_t *zipped, struct lamb_err *err);

@@ -14,7 +14,8 @@ import unittest
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lambtest import main, project, run  # noqa: E402
+from lambtest import LAMB, main, project, run  # noqa: E402
+import signal  # noqa: E402
 
 HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
 
@@ -101,6 +102,26 @@ class BuildTest(unittest.TestCase):
             self.assertIn("python/tinypkg/__init__.py", n)
             self.assertFalse([x for x in n if not x.startswith("python/")])
 
+    def test_functions_sharing_code_are_built_once(self):
+        t = HEADER + fn("A") + fn("B") + fn("C", extra="      Timeout: 9\n")
+        with project({"template.yaml": t, "src/app.py": "",
+                      "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
+            write_wheel(os.path.join(d, "src/wheels/tinypkg-1.0-py3-none-any.whl"))
+            fake = os.path.join(d, "bin")
+            os.makedirs(fake)
+            log = os.path.join(d, "pip.log")
+            with open(os.path.join(fake, "python3.11"), "w") as f:
+                f.write(f"#!/bin/sh\ncase \"$*\" in *pip*) echo run >> {log};; esac\n"
+                        f"exec {sys.executable} \"$@\"\n")
+            os.chmod(os.path.join(fake, "python3.11"), 0o755)
+            env = offline_env(PATH=fake + os.pathsep + os.environ["PATH"])
+            self.build(d, "--parallel", env=env)
+            with open(log) as f:
+                self.assertEqual(f.read(), "run\n")
+            self.assertEqual(len({sha(self.art(d, x)) for x in "ABC"}), 1)
+            self.assertIn("tinypkg/__init__.py", names(self.art(d, "C")))
+            self.assertTrue(os.path.isfile(os.path.join(d, ".lamb/build/C/tinypkg/__init__.py")))
+
     def test_failing_pip_keeps_previous_artifact(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "",
                       "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
@@ -159,6 +180,22 @@ class BuildTest(unittest.TestCase):
                 self.assertEqual(z.read("tinypkg/__init__.py"), b"VALUE = 43\n")
 
     @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
+    def test_node_lock_file_means_npm_ci(self):
+        pkg = {"name": "fn", "version": "1.0.0"}
+        lock = {"name": "fn", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+                "packages": {"": {"name": "fn", "version": "1.0.0"}}}
+        with project({"template.yaml": HEADER + fn("Fn", "nodejs20.x"), "src/app.js": "",
+                      "src/package.json": json.dumps(pkg), "src/package-lock.json": json.dumps(lock)}) as d:
+            self.build(d)
+            self.assertIn("package-lock.json", names(self.art(d, "Fn")))
+            pkg["dependencies"] = {"left-pad": "1.3.0"}  # not in the lock: npm ci refuses
+            with open(os.path.join(d, "src/package.json"), "w") as f:
+                json.dump(pkg, f)
+            r = self.build(d, ok=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("npm ci", r.stderr)
+
+    @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
     def test_node_layer_under_nodejs(self):
         t = HEADER + layer("Lib", "lib", "nodejs20.x")
         with project({"template.yaml": t, "lib/package.json": '{"name": "lib", "version": "1.0.0"}',
@@ -180,6 +217,66 @@ class BuildTest(unittest.TestCase):
             self.assertIn("makefile", r.stderr)
             self.assertEqual(names(self.art(d, "Fn")), ["bootstrap", "marker.txt"])
             self.assertEqual(modes(self.art(d, "Fn"))["bootstrap"], stat.S_IFREG | 0o755)
+
+    def test_interrupted_build_keeps_previous(self):
+        mk = "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n\tif [ -f slow ]; then sleep 30; fi\n"
+        t = HEADER + fn("Fn", "provided.al2023")
+        with project({"template.yaml": t, "src/Makefile": mk, "src/bootstrap": "old\n"}) as d:
+            self.build(d)
+            before = sha(self.art(d, "Fn"))
+            for name, text in (("src/slow", ""), ("src/bootstrap", "new\n")):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            build_dir = os.path.join(d, ".lamb/build")
+            p = subprocess.Popen([LAMB, "build"], cwd=d, start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.time() + 20
+                while not [n for n in os.listdir(build_dir) if n.startswith(".tmp-")]:
+                    self.assertLess(time.time(), deadline, "the build never started")
+                    time.sleep(0.05)
+                time.sleep(0.3)
+            finally:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            self.assertEqual(sha(self.art(d, "Fn")), before)
+            self.assertEqual(os.listdir(os.path.join(build_dir, "artifacts")), ["Fn.zip"])
+            with open(os.path.join(build_dir, "Fn/bootstrap")) as f:
+                self.assertEqual(f.read(), "old\n")
+            os.unlink(os.path.join(d, "src/slow"))
+            self.build(d)
+            self.assertFalse([n for n in os.listdir(build_dir) if n.startswith(".tmp-")])
+            with zipfile.ZipFile(self.art(d, "Fn")) as z:
+                self.assertEqual(z.read("bootstrap"), b"new\n")
+
+    def test_zip_code_is_used_as_is(self):
+        t = HEADER + fn("Fn", code="code.zip")
+        with project({"template.yaml": t}) as d:
+            with zipfile.ZipFile(os.path.join(d, "code.zip"), "w") as z:
+                z.writestr("app.py", "")
+            r = self.build(d)
+            self.assertNotIn("'Fn'", r.stderr)
+            with open(os.path.join(d, ".lamb/build/template.yaml")) as f:
+                self.assertIn('CodeUri: "../../code.zip"', f.read())
+            v = run("validate", "-t", os.path.join(d, ".lamb/build/template.yaml"), cwd=d)
+            self.assertEqual(v.returncode, 0, v.stderr)
+
+    def test_prune_never_follows_links_out(self):
+        mk = "build-Fn:\n\tcp bootstrap $(ARTIFACTS_DIR)/\n\tln -s $(CURDIR)/../outside $(ARTIFACTS_DIR)/data\n"
+        t = HEADER + fn("Fn", "provided.al2023")
+        with project({"template.yaml": t, "src/Makefile": mk, "src/bootstrap": "", "src/.lambignore": "*.tmp\n",
+                      "outside/keep.tmp": "precious", "outside/a.txt": "a"}) as d:
+            self.build(d)
+            self.assertTrue(os.path.exists(os.path.join(d, "outside/keep.tmp")))
+            self.assertIn("data/a.txt", names(self.art(d, "Fn")))
+
+    def test_unknown_method_zips_the_source_with_a_warning(self):
+        t = HEADER + fn("Fn", "java21", extra="    Metadata:\n      BuildMethod: esbuild\n") + fn("J", "java21")
+        with project({"template.yaml": t, "src/app.py": ""}) as d:
+            r = self.build(d)
+            self.assertIn("no build method 'esbuild'", r.stderr)
+            self.assertIn("does not build runtime 'java21'", r.stderr)
+            self.assertEqual(names(self.art(d, "Fn")), ["app.py"])
 
     def test_makefile_failure_shows_output(self):
         mk = "build-Fn:\n\t@echo make-says-no >&2; exit 3\n"
@@ -272,6 +369,20 @@ class BuildTest(unittest.TestCase):
             self.assertNotEqual(os.stat(z).st_ino, st.st_ino)
             r = self.build(d, "--no-cached")
             self.assertNotIn("up to date", r.stderr.splitlines()[0])
+
+    def test_removed_function_leaves_the_build_folder(self):
+        with project({"template.yaml": HEADER + fn("A") + fn("B"), "src/app.py": ""}) as d:
+            self.build(d)
+            self.assertTrue(os.path.exists(self.art(d, "B")))
+            with open(os.path.join(d, "template.yaml"), "w") as f:
+                f.write(HEADER + fn("A"))
+            self.build(d, "A")  # a partial build leaves B alone
+            self.assertTrue(os.path.exists(self.art(d, "B")))
+            self.build(d)
+            self.assertFalse(os.path.exists(self.art(d, "B")))
+            self.assertFalse(os.path.exists(os.path.join(d, ".lamb/build/B")))
+            with open(os.path.join(d, ".lamb/build/manifest.json")) as f:
+                self.assertEqual(list(json.load(f)["artifacts"]), ["A"])
 
     def test_limit_zipped(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": ""}) as d:

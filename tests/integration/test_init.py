@@ -149,6 +149,75 @@ class HelloWorld(unittest.TestCase):
             self.skipTest("no runtime for the hello functions is installed")
 
 
+class Tour(unittest.TestCase):
+    """The README's tour: lamb init, then lamb local start-api, then curl."""
+
+    def serve(self, proj, env):
+        import http.client
+        import re
+        import signal
+        import time
+        if run("help", "local", "start-api").returncode != 0:
+            self.skipTest("lamb local start-api is not in this lamb yet")
+        log = open(os.path.join(proj, "stderr.log"), "w+")
+        proc = subprocess.Popen([lambtest.LAMB, "local", "start-api", "-p", "0"], cwd=proj, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(log.close)
+
+        def stop():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.addCleanup(stop)
+        deadline, port = time.time() + 20, None
+        while time.time() < deadline and port is None:
+            log.flush()
+            with open(log.name) as f:
+                m = re.search(r"serving http://127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                port = int(m.group(1))
+            elif proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.05)
+        with open(log.name) as f:
+            self.assertIsNotNone(port, "start-api did not start: " + f.read())
+
+        def get(path):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c.request("GET", path)
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            return r.status, body
+        return get
+
+    def test_init_then_start_api(self):
+        with tempfile.TemporaryDirectory(prefix="lamb-tour-") as tmp:
+            init(tmp, "--name", "hello", "--runtime", "python3.12")
+            env = {**os.environ, "LAMB_PYTHON": sys.executable}
+            get = self.serve(os.path.join(tmp, "hello"), env)
+            status, body = get("/hello")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), {"message": "hello world"})
+            status, body = get("/hello?name=lamb")
+            self.assertEqual(json.loads(body), {"message": "hello lamb"})
+
+    def test_r_template_behind_start_api(self):
+        if not shutil.which("Rscript") or not shutil.which("curl"):
+            self.skipTest("Rscript or curl is not installed (apt-get install r-base-core curl)")
+        with tempfile.TemporaryDirectory(prefix="lamb-tour-") as tmp:
+            init(tmp, "--name", "rstats", "--app-template", "r-runtime")
+            get = self.serve(os.path.join(tmp, "rstats"), None)
+            status, body = get("/stats?values=2,4,6")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["mean"], 4)
+
+
 class HelloC(unittest.TestCase):
     def test_build_and_invoke(self):
         if not has_invoke():
@@ -163,6 +232,11 @@ class HelloC(unittest.TestCase):
                 self.skipTest(r.stderr.strip())
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn('"statusCode": 200', r.stdout)
+            if run("help", "build").returncode == 0:  # BuildMethod: makefile
+                r = run("build", cwd=proj, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                built = os.path.join(proj, ".lamb", "build", "HelloWorldFunction", "bootstrap")
+                self.assertTrue(os.access(built, os.X_OK), r.stderr)
 
 
 class DataTemplates(unittest.TestCase):

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import unittest
+import uuid
 
 import lambtest
 
@@ -33,9 +34,12 @@ Resources:
 
 
 def fixture_project(timeout=1, memory=128, env=None, extra="", mode=0o755):
-    extra_env = "".join(f"          {k}: '{v}'\n" for k, v in (env or {}).items())
+    mark = uuid.uuid4().hex
+    env = dict(env or {}, LAMB_TEST_MARK=mark)
+    extra_env = "".join(f"          {k}: '{v}'\n" for k, v in env.items())
     d = lambtest.project({"template.yaml": TEMPLATE.format(timeout=timeout, memory=memory,
                                                            extra_env=extra_env, extra=extra)})
+    d.mark = mark
     os.makedirs(os.path.join(d.name, "fn"))
     boot = os.path.join(d.name, "fn", "bootstrap")
     shutil.copy(FIXTURE, boot)
@@ -55,18 +59,25 @@ def ids(stderr, what):
     return re.findall(rf"^{what} RequestId: (\S+)", stderr, re.M)
 
 
-def processes_under(path):
-    """pids whose command line mentions path (the instance's bootstrap)."""
+def processes_under(d):
+    """pids of the project's instances: their command line names its
+    directory, or (inside the sandbox, where the code is /var/task) their
+    environment holds its mark."""
     found = []
+    needles = [(d.name.encode(), "cmdline")]
+    if getattr(d, "mark", None):
+        needles.append((f"LAMB_TEST_MARK={d.mark}".encode(), "environ"))
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
+        if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if path.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
+        for needle, what in needles:
+            try:
+                with open(f"/proc/{pid}/{what}", "rb") as f:
+                    if needle in f.read():
+                        found.append(int(pid))
+                        break
+            except OSError:
+                pass
     return found
 
 
@@ -116,14 +127,14 @@ class Outcomes(unittest.TestCase):
                                 "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"})
         self.assertIn(f"{rid} Task timed out after 1.00 seconds", r.stderr)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_ignoring_sigterm_does_not_help(self):
         d = fixture_project(timeout=1)
         r = invoke(d, '{"verb":"ignore-term"}')
         self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_exit_status(self):
         d = fixture_project()
@@ -166,6 +177,14 @@ class Outcomes(unittest.TestCase):
         self.assertEqual(first["errorType"], "Function.ResponseSizeTooLarge")
         self.assertIn("big response answered 413", r.stderr)
 
+    def test_oversized_event_is_refused(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"echo","pad":"' + "x" * (6 * 1024 * 1024) + '"}')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("RequestTooLargeException", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertNotIn("START", r.stderr)
+
     def test_request_id_and_state_checks(self):
         d = fixture_project()
         r = invoke(d, '{"verb":"twice"}', args=["--repeat", "2"])
@@ -192,6 +211,18 @@ class Outcomes(unittest.TestCase):
         start = r.stderr.index("START")
         self.assertLess(start, r.stderr.index("flood line 0"))
         self.assertLess(r.stderr.index("flood line 4999"), r.stderr.index("END RequestId"))
+
+    def test_instance_inherits_no_stray_fd(self):
+        d = fixture_project()
+        r_fd, w_fd = os.pipe()
+        try:
+            p = subprocess.run([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, input='{"verb":"fds"}',
+                               capture_output=True, text=True, pass_fds=(r_fd, w_fd), timeout=60)
+        finally:
+            os.close(r_fd)
+            os.close(w_fd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout), {"fds": 4}, "stdin, stdout, stderr and its Runtime API socket")
 
     def test_log_file(self):
         d = fixture_project()
@@ -244,7 +275,7 @@ class Lifecycle(unittest.TestCase):
         self.assertNotIn("Init Duration", reports[2])
 
     def test_crash_cycles_leak_nothing(self):
-        d = fixture_project(env={"FIXTURE_INIT": "sleep:400"})
+        d = fixture_project(env={"FIXTURE_INIT": "sleep:700"})
         p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-", "--repeat", "22"], cwd=d.name,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         p.stdin.write('{"verb":"crash"}')
@@ -255,7 +286,7 @@ class Lifecycle(unittest.TestCase):
             if line.startswith("REPORT"):
                 n += 1
                 if n in (2, 20):
-                    time.sleep(0.15)  # the next instance is sleeping in init
+                    time.sleep(0.25)  # the next instance is sleeping in init (700 ms)
                     fds = sorted(re.sub(r"\d+", "N", os.readlink(f"/proc/{p.pid}/fd/{f}").split(":")[0])
                                  for f in os.listdir(f"/proc/{p.pid}/fd"))
                     kids = []
@@ -273,7 +304,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(snapshots[2][0], snapshots[20][0])
         self.assertEqual(snapshots[20][1], ["S"], "exactly one live child, no zombie")
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_sigint_leaves_nothing_running(self):
         d = fixture_project(timeout=30)
@@ -285,12 +316,12 @@ class Lifecycle(unittest.TestCase):
             if line.startswith("START"):
                 break
         time.sleep(0.2)
-        self.assertTrue(processes_under(d.name))
+        self.assertTrue(processes_under(d))
         p.send_signal(signal.SIGINT)
         p.wait(timeout=10)
         self.assertNotEqual(p.returncode, 0)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_instances_die_with_a_killed_lamb(self):
         d = fixture_project(timeout=30)
@@ -303,16 +334,16 @@ class Lifecycle(unittest.TestCase):
                 break
         time.sleep(0.2)
         cgroup = os.path.isdir(f"/sys/fs/cgroup/memory/lamb-{p.pid}")
-        self.assertEqual(len(processes_under(d.name)), 2)  # the bootstrap and its child
+        self.assertGreaterEqual(len(processes_under(d)), 2)  # the bootstrap (in bwrap) and its child
         p.kill()
         p.wait()
         time.sleep(0.3)
-        self.assertLessEqual(len(processes_under(d.name)), 1, "the bootstrap dies with lamb")
+        self.assertLessEqual(len(processes_under(d)), 1, "the bootstrap dies with lamb")
         if not cgroup:
             self.skipTest("no cgroup here: a grandchild of an instance outlives a SIGKILLed lamb")
         invoke(fixture_project(), '{"verb":"echo"}')  # the next lamb sweeps what is left
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
     def test_init_timeout(self):
         d = fixture_project(env={"FIXTURE_INIT": "hang"})
@@ -320,7 +351,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("Init phase timed out after 10.00 seconds", r.stdout)
         time.sleep(0.2)
-        self.assertEqual(processes_under(d.name), [])
+        self.assertEqual(processes_under(d), [])
 
 
 @unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
@@ -328,7 +359,7 @@ class Environment(unittest.TestCase):
     def test_only_lambda_variables(self):
         d = fixture_project()
         env = dict(os.environ, LAMB_TEST_SECRET="leak", AWS_ACCESS_KEY_ID="AKIDTEST", AWS_REGION="eu-west-3")
-        r = invoke(d, '{"verb":"env"}', env=env)
+        r = invoke(d, '{"verb":"env"}', env=env, args=["--sandbox", "off"])
         e = json.loads(r.stdout)
         self.assertNotIn("LAMB_TEST_SECRET", e)
         self.assertNotIn("HOME", e)
@@ -393,18 +424,31 @@ class CodeAndLayers(unittest.TestCase):
             info.external_attr = 0o755 << 16
             with open(FIXTURE, "rb") as f:
                 z.writestr(info, f.read())
-        r = invoke(d, '{"verb":"env"}')
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "off"])
         self.assertEqual(r.returncode, 0, r.stderr)
         root = json.loads(r.stdout)["LAMBDA_TASK_ROOT"]
         self.assertNotEqual(root, d.name)
         self.assertFalse(os.path.exists(root), "the extracted code is removed when lamb ends")
+
+    def test_zip_cannot_write_outside(self):
+        import zipfile
+        d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn.zip", layers="        - !Ref Runtime")})
+        os.makedirs(os.path.join(d.name, "layer"))
+        with zipfile.ZipFile(os.path.join(d.name, "fn.zip"), "w") as z:
+            z.writestr("../../escaped-by-lamb-test", "x")
+            z.writestr("bootstrap", "#!/bin/sh\n")
+        r = invoke(d, '{"verb":"echo"}', args=["--sandbox", "off"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot extract", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(d.name), "escaped-by-lamb-test")))
+        self.assertFalse(os.path.exists("/tmp/escaped-by-lamb-test"))
 
     def test_bootstrap_from_a_layer(self):
         d = lambtest.project({"template.yaml": LAYER_TEMPLATE.format(code="fn", layers="        - !Ref Runtime"),
                               "fn/README": "no bootstrap here\n"})
         os.makedirs(os.path.join(d.name, "layer", "bin"))
         shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
-        r = invoke(d, '{"verb":"env"}')
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "off"])
         self.assertEqual(r.returncode, 0, r.stderr)
         e = json.loads(r.stdout)
         self.assertTrue(e["PATH"].startswith(os.path.join(os.path.realpath(d.name), "layer", "bin") + ":"), e["PATH"])
@@ -422,6 +466,51 @@ class CodeAndLayers(unittest.TestCase):
         r = invoke(d, '{"verb":"echo"}', args=["--layer-dir", f"{arn}=layer"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, '{"verb":"echo"}\n')
+
+
+def sandbox_or_skip(test):
+    d = fixture_project()
+    r = invoke(d, '{"verb":"echo"}', args=["--sandbox", "on"])
+    if "--sandbox on:" in r.stderr:
+        test.skipTest("no sandbox here: " + r.stderr.strip().splitlines()[-1])
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class Sandbox(unittest.TestCase):
+    def setUp(self):
+        sandbox_or_skip(self)
+
+    def test_code_at_var_task(self):
+        d = fixture_project()
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "on"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertEqual(e["LAMBDA_TASK_ROOT"], "/var/task")
+        self.assertEqual(e["PWD"], "/var/task")
+
+    def test_layers_merged_at_opt(self):
+        layers = "        - !Ref Runtime\n        - !Ref Tools"
+        t = LAYER_TEMPLATE.format(code="fn", layers=layers) + """\
+  Tools:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: tools
+"""
+        d = lambtest.project({"template.yaml": t, "fn/README": "no bootstrap here\n",
+                              "tools/bin/tool": "#!/bin/sh\n", "layer/bin/other": "#!/bin/sh\n"})
+        shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
+        r = invoke(d, '{"verb":"env"}', args=["--sandbox", "on"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = json.loads(r.stdout)
+        self.assertTrue(e["PATH"].startswith("/opt/bin:"), e["PATH"])
+        self.assertEqual(e["LAMBDA_TASK_ROOT"], "/var/task")
+
+    def test_timeout_kills_inside_the_sandbox(self):
+        d = fixture_project(timeout=1)
+        r = invoke(d, '{"verb":"spawn-sleeper","n":30000}', args=["--sandbox", "on"])
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
+        time.sleep(0.2)
+        self.assertEqual(processes_under(d), [])
 
 
 class Samples(unittest.TestCase):

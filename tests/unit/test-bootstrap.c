@@ -246,6 +246,43 @@ static void test_interpreter_shim_resolved_once(void **state)
 	lamb_bootstrap_release(&b);
 }
 
+static void test_node_layer_paths(void **state)
+{
+	(void)state;
+	char rt[256], p[300];
+	if (access("/usr/bin/node", X_OK) != 0)
+		skip();
+	snprintf(rt, sizeof(rt), "%s/rt", dir);
+	mkdir(rt, 0755);
+	snprintf(p, sizeof(p), "%s/node", rt);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/node/bootstrap.js", rt);
+	touch_exec(p);
+	const char *dirs[] = { "nodejs", "nodejs/node_modules", "nodejs/node20", "nodejs/node20/node_modules" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", layer, dirs[i]);
+		mkdir(p, 0755);
+	}
+	static struct lamb_layer l = { .logical_id = "L" };
+	l.content = layer;
+	struct lamb_layer_ref ref = { .layer = &l };
+	struct lamb_function fn = make_fn();
+	fn.runtime = "nodejs20.x";
+	fn.handler = "index.handler";
+	fn.layers = &ref;
+	fn.nlayers = 1;
+	char *user[] = { "PATH=/usr/bin:/bin", NULL };
+	struct lamb_bootstrap_opts o = { .runtime_dir = rt, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+	char want[600];
+	snprintf(want, sizeof(want), "%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s", layer, layer, code);
+	assert_string_equal(get(&b, "NODE_PATH"), want);
+	assert_null(get(&b, "PYTHONPATH"));
+	lamb_bootstrap_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_missing_bootstrap),
 		cmocka_unit_test(test_python_interpreter_fallback),
 		cmocka_unit_test(test_interpreter_shim_resolved_once),
+		cmocka_unit_test(test_node_layer_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
