@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,74 @@ static void print_cost_table(const struct report *rp)
 	printf("  that traffic is %.3g requests/s on average, keeping %.3g instances busy\n", rate, busy);
 }
 
+/* What the figures say about the function as a Lambda citizen: a few
+ * plain sentences, for the table and for --json. */
+static void add_note(cJSON *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_note(cJSON *notes, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	cJSON_AddItemToArray(notes, cJSON_CreateString(s));
+	free(s);
+}
+
+static void cost_notes(const struct report *rp, cJSON *notes)
+{
+	const struct lamb_bench_result *r = rp->r;
+	const struct lamb_bench_arch *mine = lamb_bench_prices_arch(rp->prices, arch_of(rp->fn));
+	const struct lamb_bench_arch *arm = lamb_bench_prices_arch(rp->prices, "arm64");
+	struct lamb_bench_cost c, a;
+	if (!mine)
+		return;
+	lamb_bench_prices_cost(rp->prices, mine, 1e6, r->billed_ms, r->memory_size_mb, &c);
+	if (c.total > 0 && c.requests >= c.compute)
+		add_note(notes, "the request charge is %.0f%% of the cost: the function is cheap to run, "
+			 "and making it faster would save little", 100 * c.requests / c.total);
+	if (arm && arm != mine) {
+		lamb_bench_prices_cost(rp->prices, arm, 1e6, r->billed_ms, r->memory_size_mb, &a);
+		if (c.total > 0 && a.total < 0.95 * c.total)
+			add_note(notes, "arm64 would cost %.0f%% less, where the code and its layers run there",
+				 100 * (c.total - a.total) / c.total);
+	}
+}
+
+static cJSON *notes_of(const struct report *rp)
+{
+	const struct lamb_bench_result *r = rp->r;
+	cJSON *notes = cJSON_CreateArray();
+	long mem = r->memory_size_mb, peak = r->peak_memory_mb;
+	double timeout_ms = (double)(rp->fn->timeout_s > 0 ? rp->fn->timeout_s : 3) * 1000;
+	double slowest = r->warm.max > r->cold.max ? r->warm.max : r->cold.max;
+	if (r->init.n && r->warm.n && r->warm.p50 > 0)
+		add_note(notes, "a cold start adds %.0f ms (Init Duration p50), %.0f times a warm answer: "
+			 "traffic sparser than an instance's idle life pays it on most requests",
+			 r->init.p50, r->init.p50 / r->warm.p50);
+	if (peak && peak * 10 >= mem * 9)
+		add_note(notes, "peak memory is %ld of %ld MB: an instance that grows past MemorySize is killed",
+			 peak, mem);
+	else if (peak && peak * 4 < mem && mem > 128)
+		add_note(notes, "peak memory is %ld of %ld MB; a smaller MemorySize costs less per ms, but Lambda "
+			 "gives CPU in proportion to memory: measure the duration there first", peak, mem);
+	if (slowest > 0.8 * timeout_ms)
+		add_note(notes, "the slowest invocation took %.0f ms of its %.0f ms Timeout", slowest, timeout_ms);
+	if (rp->prices)
+		cost_notes(rp, notes);
+	return notes;
+}
+
+static void print_notes(const struct report *rp)
+{
+	cJSON *notes = notes_of(rp), *n;
+	if (cJSON_GetArraySize(notes))
+		printf("\nnotes\n");
+	cJSON_ArrayForEach(n, notes)
+		printf("  - %s\n", n->valuestring);
+	cJSON_Delete(notes);
+}
+
 static void print_table(const struct report *rp)
 {
 	const struct lamb_bench_result *r = rp->r;
@@ -229,6 +298,7 @@ static void print_table(const struct report *rp)
 	printf("\n");
 	if (rp->prices)
 		print_cost_table(rp);
+	print_notes(rp);
 }
 
 static cJSON *dist_json(const struct lamb_bench_dist *d)
@@ -303,6 +373,7 @@ static void print_json(const struct report *rp)
 	cJSON_AddNumberToObject(o, "peak_memory_mb", (double)r->peak_memory_mb);
 	if (rp->prices)
 		cJSON_AddItemToObject(o, "cost", cost_json(rp));
+	cJSON_AddItemToObject(o, "notes", notes_of(rp));
 	char *s = cJSON_Print(o);
 	printf("%s\n", s);
 	free(s);

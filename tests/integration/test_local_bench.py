@@ -112,6 +112,10 @@ class Fixture(unittest.TestCase):
         self.assertAlmostEqual(x86["total"], x86["requests"] + x86["compute"], places=9)
         self.assertLess(cost["architectures"]["arm64"]["compute"], x86["compute"])
         self.assertNotEqual(cost["prices_date"], "undated")
+        notes = " / ".join(j["notes"])
+        self.assertIn("a cold start adds", notes)
+        self.assertIn(f"peak memory is {j['peak_memory_mb']} of 256 MB", notes)
+        self.assertIn("the request charge is", notes)
 
     def test_the_table(self):
         r = lambtest.run("local", "bench", "Fixture", "-n", "50", "-c", "2", "-e", "-",
@@ -125,6 +129,7 @@ class Fixture(unittest.TestCase):
         self.assertRegex(out, r"(?m)^  x86_64     \*")
         self.assertRegex(out, r"(?m)^  arm64       ")
         self.assertIn("benching 'Fixture'", r.stderr)
+        self.assertIn("\nnotes\n  - ", out)
 
     def test_price_table_override_and_tiers(self):
         r, j = bench_json(self.d.name, "Fixture", "-n", "20", "--prices", "prices.json",
