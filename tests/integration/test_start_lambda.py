@@ -44,6 +44,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: app.chatty
+  Cold:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: cold.handler
   InS3:
     Type: AWS::Serverless::Function
     Properties:
@@ -76,6 +80,14 @@ def sleepy(event, context):
     if event.get("touch"):
         open(event["touch"], "w").write("done")
     return "slept"
+"""
+
+
+COLD = """\
+print("init of cold")
+
+def handler(event, context):
+    return "cold"
 """
 
 
@@ -142,7 +154,7 @@ def aws_cli():
 class StartLambda(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP})
+        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP, "src/cold.py": COLD})
 
     @classmethod
     def tearDownClass(cls):
@@ -258,6 +270,16 @@ class StartLambda(unittest.TestCase):
         self.assertIn("late 0\n", log)
         self.assertIn("Task timed out after 3.00 seconds", log)
         self.assertIn("REPORT RequestId:", log)
+
+    def test_log_tail_of_a_cold_start_holds_the_init_output(self):
+        status, h, data, log = self.tail("Cold", {})
+        self.assertEqual(json.loads(data), "cold")
+        rid = h["x-amzn-requestid"]
+        self.assertTrue(log.startswith(f"init of cold\nSTART RequestId: {rid} "), log)
+        self.assertIn("Init Duration: ", log)
+        status, h, data, log = self.tail("Cold", {})
+        self.assertNotIn("init of cold", log)
+        self.assertNotIn("Init Duration: ", log)
 
     def test_no_tail_unless_asked(self):
         status, h, data = self.s.invoke("Chatty", b'{"tag": "quiet"}')
