@@ -94,11 +94,12 @@ class Fixture(unittest.TestCase):
         self.check_dist(j["latency_ms"]["cold"], j["cold_starts"])
         self.check_dist(j["init_duration_ms"], j["cold_starts"])
         self.check_dist(j["duration_ms"], 300 - j["cold_starts"])
-        # a warm echo answers in well under a millisecond, billed as 1 ms (rarely 2)
-        self.assertLess(j["latency_ms"]["warm"]["p50"], 5)
+        # a warm echo answers in well under a millisecond, billed as 1 ms (more
+        # on a busy machine or under ASan: the bounds are loose)
+        self.assertLess(j["latency_ms"]["warm"]["p50"], 20)
         self.assertGreaterEqual(j["billed_duration_ms"], 1)
-        self.assertLess(j["billed_duration_ms"], 2)
-        self.assertGreater(j["throughput_per_second"], 100)
+        self.assertLess(j["billed_duration_ms"], 10)
+        self.assertGreater(j["throughput_per_second"], 20)
         self.assertGreaterEqual(j["peak_memory_mb"], 0)
         self.assertLess(j["peak_memory_mb"], 256)
         cost = j["cost"]
@@ -255,7 +256,7 @@ class PythonHello(unittest.TestCase):
             self.assertGreater(j["init_duration_ms"]["p50"], 0)
             # a Python instance holds several MB; the interpreter is measured, not just lamb's shim
             self.assertGreater(j["peak_memory_mb"], 1)
-            self.assertLess(j["latency_ms"]["warm"]["p50"], 20)
+            self.assertLess(j["latency_ms"]["warm"]["p50"], 50)
 
 
 if __name__ == "__main__":
