@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,10 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	int i = 1;
+	/* A closed stdout (lamb ... | head) must be an error we report, not a
+	 * signal that kills lamb before it stops its instances. Children get
+	 * SIGPIPE back (supervisor.c resets it before exec). */
+	signal(SIGPIPE, SIG_IGN);
 	const char *s = getenv("NO_COLOR");
 	lamb_global.color = isatty(2) && !(s && *s);
 	for (; i < argc && argv[i][0] == '-'; i++) {

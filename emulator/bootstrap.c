@@ -232,6 +232,8 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	/* a shim that cannot run explains itself at length: not to our user */
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
 	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
@@ -253,20 +255,23 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 }
 
 /* The real executable behind interp when interp is a script (caller frees),
- * or NULL to keep interp. */
-static char *resolve_script(const char *interp, bool python, const char *cwd)
+ * or NULL to keep interp. *broken is set when interp is a script that could
+ * not run (a pyenv shim for a version pyenv has not selected). */
+static char *resolve_script(const char *interp, bool python, const char *cwd, bool *broken)
 {
 	char head[2];
 	int fd = open(interp, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
 	if (fd >= 0)
 		close(fd);
+	*broken = false;
 	if (n != 2 || head[0] != '#' || head[1] != '!')
 		return NULL;
 	uint64_t key = interp_key(interp, cwd);
 	char *real = cache_get(key);
 	if (!real && (real = ask_interpreter(interp, python, cwd)))
 		cache_put(key, real);
+	*broken = !real;
 	return real;
 }
 
@@ -312,14 +317,23 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	const char *fallback = python ? "python3" : "node";
 	char *shim = xasprintf("%s/%s", rtdir, python ? "python/bootstrap.py" : "node/bootstrap.js");
 	char *interp = NULL;
-	if (override && *override)
+	bool broken = false;
+	char *real = NULL;
+	if (override && *override) {
 		interp = strchr(override, '/') ? xstrdup(override) : which(override, user_path);
-	else if (python)
-		interp = which(fn->runtime, user_path);
+	} else if (python && (interp = which(fn->runtime, user_path))) {
+		/* pythonX.Y may be a shim that cannot run that version here */
+		real = resolve_script(interp, python, code_dir, &broken);
+		if (broken) {
+			free(interp);
+			interp = NULL;
+		}
+	}
 	if (!interp && !(override && *override)) {
 		interp = which(fallback, user_path);
 		if (interp && python)
-			b->warning = xasprintf("%s not found on PATH; running '%s' with %s", fn->runtime,
+			b->warning = xasprintf("%s %s on PATH; running '%s' with %s", fn->runtime,
+					       broken ? "cannot run (a pyenv shim for another version?)" : "not found",
 					       fn->logical_id, interp);
 	}
 	if (!interp) {
@@ -327,7 +341,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		return lamb_err_set(err, "cannot find '%s' on PATH for runtime %s",
 				    override && *override ? override : fallback, fn->runtime);
 	}
-	char *real = resolve_script(interp, python, code_dir);
+	if (!real)
+		real = resolve_script(interp, python, code_dir, &broken);
 	if (real) {
 		free(interp);
 		interp = real;

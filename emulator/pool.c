@@ -248,10 +248,17 @@ static void on_next(void *owner)
  * time no longer holds back queued invocations: they get new instances. */
 #define RETURN_GRACE_MS 100
 
+
+/* Queued invocations stop waiting for the instance; the instance itself
+ * gets the function's Timeout to come back to /next, then it is discarded
+ * (on_timer, busy without an invocation) so it cannot hold a slot forever. */
 static void on_return_late(void *data)
 {
 	struct instance *in = data;
-	spawn_for_queue(in->pool);
+	struct lamb_pool *p = in->pool;
+	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
+	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
+	spawn_for_queue(p);
 }
 
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,

@@ -83,6 +83,35 @@ def processes_under(d):
 
 @unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
 class Outcomes(unittest.TestCase):
+    def test_instance_that_never_returns_to_next_frees_its_slot(self):
+        # --repeat runs one instance; this one answers and then never asks
+        # for the next event: after its Timeout it is discarded and the
+        # second invocation gets a fresh instance instead of waiting forever.
+        d = fixture_project(timeout=1)
+        start = time.time()
+        r = invoke(d, '{"verb":"linger","n":60000}', args=("--repeat", "2"), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '"lingering"\n"lingering"\n')
+        self.assertLess(time.time() - start, 15)
+        self.assertEqual(len(ids(r.stderr, "REPORT")), 2)
+
+    def test_closed_stdout_is_not_a_crash(self):
+        # lamb local invoke | head -c1: the write fails; lamb must report it
+        # and stop its instance, not die of SIGPIPE
+        d = fixture_project()
+        p = subprocess.Popen([lambtest.LAMB, "local", "invoke", "-e", "-"], cwd=d.name, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(('{"verb":"echo","pad":"' + "x" * 500000 + '"}').encode())
+        p.stdin.close()
+        self.assertEqual(p.stdout.read(1), b"{")
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        p.wait(timeout=30)
+        self.assertNotEqual(p.returncode, -signal.SIGPIPE, err)
+        self.assertNotEqual(p.returncode, 0, err)
+        self.assertIn("cannot write to standard output", err)
+        self.assertEqual(processes_under(d), [])
+
     def test_response_and_log_lines(self):
         d = fixture_project()
         r = invoke(d, '{"verb":"echo","x":1}')

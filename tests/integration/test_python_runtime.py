@@ -321,7 +321,9 @@ class PythonRuntime(unittest.TestCase):
         pids = {self.invoke_ok(rt) for _ in range(20)}
         self.assertEqual(len(pids), 1)
         self.assertEqual(rt.api.connections, 1)
-        self.assertEqual(len(rt.api.requests), 40)
+        # 20 /next and 20 answers; the /next after the last answer may or
+        # may not have arrived when we count
+        self.assertIn(len(rt.api.requests), (40, 41))
 
     def test_pythonpath_layer(self):
         layer = lambtest.project({"python/layer_mod.py": "VALUE = 'from layer'\n"})

@@ -2,6 +2,7 @@
 bash-tutorial samples, warm reuse with --repeat, function errors and init errors as the caller
 sees them, and the function's logs on stderr."""
 import json
+import tempfile
 import os
 import re
 import shutil
@@ -127,6 +128,22 @@ class Shims(unittest.TestCase):
         request_id = re.search(r"START RequestId: (\S+)", r.stderr).group(1)
         self.assertIn("print from Fn\n", r.stderr)
         self.assertRegex(r.stderr, r"\[INFO\]\t\S+\t%s\tlog from %s\n" % (request_id, request_id))
+
+    def test_unusable_versioned_interpreter_falls_back(self):
+        # pyenv puts a python3.X shim on PATH for every version it knows, and
+        # the shim refuses to run one that is not selected: lamb must fall
+        # back to python3 with a warning, not fail with exit 127.
+        with tempfile.TemporaryDirectory() as bindir:
+            shim = os.path.join(bindir, "python3.13")
+            with open(shim, "w") as f:
+                f.write("#!/bin/sh\necho 'pyenv: python3.13: command not found' >&2\nexit 127\n")
+            os.chmod(shim, 0o755)
+            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+            with project({"template.yaml": template("python3.13", "app.ok"), "src/app.py": PY_APP}) as d:
+                r = run("local", "invoke", cwd=d, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("python3.13 cannot run", r.stderr)
+        self.assertNotIn("pyenv: python3.13", r.stderr)
 
     def test_python_function_error(self):
         r = self.lamb({"template.yaml": template("python3.11", "app.fail"), "src/app.py": PY_APP})
