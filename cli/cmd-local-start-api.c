@@ -1,17 +1,20 @@
 /* lamb local start-api: API Gateway in front of warm instances. Parses the
  * flags, prints the routes, and runs the loop until SIGINT or SIGTERM; the
  * serving itself is emulator/apigw-server.c over lamb_invoke. */
+#include "apigw-auth.h"
 #include "apigw-server.h"
 #include "cli.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "loop.h"
 #include "util.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct start_api {
@@ -23,6 +26,9 @@ struct start_api {
 	long max_concurrency;
 	long idle_timeout_s;
 	long integration_timeout_s;
+	bool disable_authorizer;
+	bool no_watch;
+	bool eager;
 };
 
 static const char cmd[] = "local start-api";
@@ -61,6 +67,19 @@ static int parse(struct start_api *c, int argc, char **argv)
 		} else if (cli_opt_is(a, NULL, "--integration-timeout")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 900, &c->integration_timeout_s) < 0)
 				return -1;
+		} else if (strcmp(a, "--disable-authorizer") == 0) {
+			c->disable_authorizer = true;
+		} else if (strcmp(a, "--no-watch") == 0) {
+			c->no_watch = true;
+		} else if (strcmp(a, "--debug") == 0) {
+			lamb_global.debug = true;
+		} else if (cli_opt_is(a, NULL, "--warm-containers")) {
+			const char *v = cli_opt_value(cmd, argc, argv, &i);
+			if (!v)
+				return -1;
+			if (strcasecmp(v, "EAGER") != 0 && strcasecmp(v, "LAZY") != 0)
+				return usage_error(cmd, "--warm-containers takes EAGER or LAZY, not '%s'", v), -1;
+			c->eager = strcasecmp(v, "EAGER") == 0;
 		} else {
 			return usage_error(cmd, "unknown argument '%s'", a), -1;
 		}
@@ -68,17 +87,102 @@ static int parse(struct start_api *c, int argc, char **argv)
 	return 1;
 }
 
-static void print_routes(const struct lamb_model *m, FILE *out)
+/* "GET /hello -> Hello (REST, payload 1.0)", and its authorizer. */
+static void print_route(const struct lamb_model *m, const struct lamb_route *r, bool no_auth, FILE *out)
 {
-	for (size_t i = 0; i < m->nroutes; i++) {
-		const struct lamb_route *r = &m->routes[i];
-		fprintf(out, "%s %s -> %s (%s, payload %s)\n", r->method, r->path, r->function->logical_id,
-			r->api->kind == LAMB_API_REST ? "REST" : "HTTP API", r->payload_format);
-	}
+	struct lamb_authorizer a;
+	const char *why = NULL;
+	enum lamb_auth_lookup auth = no_auth ? LAMB_AUTH_OPEN : lamb_auth_for_route(m, r, &a, &why);
+	fprintf(out, "%s %s -> %s (%s, payload %s", r->method, r->path, r->function->logical_id,
+		r->api->kind == LAMB_API_REST ? "REST" : "HTTP API", r->payload_format);
+	if (auth == LAMB_AUTH_LAMBDA)
+		fprintf(out, ", authorizer %s -> %s", a.name, a.function->logical_id);
+	fprintf(out, ")\n");
+	if (auth == LAMB_AUTH_UNSUPPORTED)
+		fprintf(out, "lamb: warning: %s %s is served without authorization: %s\n", r->method, r->path, why);
+}
+
+static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
+{
+	for (size_t i = 0; i < m->nroutes; i++)
+		print_route(m, &m->routes[i], no_auth, out);
 	for (size_t i = 0; i < m->nfunctions; i++)
 		if (m->functions[i].local_reason)
 			fprintf(out, "lamb: warning: %s cannot run locally: %s\n", m->functions[i].logical_id,
 				m->functions[i].local_reason);
+}
+
+struct reload {
+	struct lamb_invoker *iv;
+	const struct lamb_function *fn;
+	bool eager;
+};
+
+static void on_changed(void *data, const char *root)
+{
+	struct reload *r = data;
+	fprintf(stderr, "lamb: '%s' changed: %s gets new instances\n", root, r->fn->logical_id);
+	lamb_invoke_retire(r->iv, r->fn);
+	if (r->eager)
+		lamb_invoke_prestart(r->iv, r->fn, NULL);
+}
+
+/* --debug: the Runtime API traffic of every instance, on stderr. */
+static void on_trace(void *data, const struct lamb_function *fn, const char *what, const char *request_id,
+		     size_t len)
+{
+	FILE *log = data ? data : stderr;
+	const char *dir = strcmp(what, "next") == 0 ? "GET /next ->" : "POST /";
+	fprintf(log, "lamb: debug: %s %s%s %s (%zu bytes)\n", fn->logical_id, dir,
+		strcmp(what, "next") == 0 ? "" : what, request_id ? request_id : "-", len);
+	fflush(log);
+}
+
+/* EAGER: one instance of every function a route or an authorizer uses. */
+static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool no_auth)
+{
+	for (size_t i = 0; i < m->nroutes; i++) {
+		const struct lamb_route *r = &m->routes[i];
+		struct lamb_authorizer a;
+		struct lamb_err err;
+		if (!r->function->local_reason && lamb_invoke_prestart(iv, r->function, &err) < 0)
+			fprintf(stderr, "lamb: warning: %s\n", err.msg);
+		if (!no_auth && lamb_auth_for_route(m, r, &a, NULL) == LAMB_AUTH_LAMBDA && !a.function->local_reason)
+			lamb_invoke_prestart(iv, a.function, NULL);
+	}
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Hot reload: each function's code directory and local layer directories.
+ * A zip is extracted once per pool and not watched. */
+static struct lamb_watcher *watch_code(struct lamb_loop *loop, struct lamb_invoker *iv,
+				       const struct lamb_model *m, bool eager, struct reload *reloads)
+{
+	struct lamb_err err;
+	struct lamb_watcher *w = lamb_watch_new(loop, 100, &err);
+	if (!w) {
+		fprintf(stderr, "lamb: warning: %s; code changes need a restart\n", err.msg);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const struct lamb_function *fn = &m->functions[i];
+		reloads[i] = (struct reload){ iv, fn, eager };
+		if (fn->code_kind == LAMB_CODE_LOCAL && is_dir(fn->code) &&
+		    lamb_watch_add(w, fn->code, on_changed, &reloads[i], &err) < 0)
+			fprintf(stderr, "lamb: warning: %s\n", err.msg);
+		for (size_t j = 0; j < fn->nlayers; j++) {
+			const struct lamb_layer *l = fn->layers[j].layer;
+			if (l && l->code_kind == LAMB_CODE_LOCAL && is_dir(l->content) &&
+			    lamb_watch_add(w, l->content, on_changed, &reloads[i], &err) < 0)
+				fprintf(stderr, "lamb: warning: %s\n", err.msg);
+		}
+	}
+	return w;
 }
 
 static int serve(const struct start_api *c, const struct lamb_model *m, FILE *log)
@@ -93,6 +197,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.throttle = true,
 		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
 		.boot = { .region = m->region },
+		.trace = lamb_global.debug ? on_trace : NULL,
+		.trace_data = log,
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_apigw_server_opts so = {
@@ -101,16 +207,25 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.static_dir = c->static_dir,
 		.integration_timeout_ms = (uint64_t)c->integration_timeout_s * 1000,
 		.log = log,
+		.disable_authorizers = c->disable_authorizer,
 	};
 	struct lamb_apigw_server *s = lamb_apigw_server_new(loop, iv, m, &so, &err);
 	int status = EXIT_OK;
+	struct reload *reloads = xcalloc(m->nfunctions + 1, sizeof(*reloads));
+	struct lamb_watcher *w = NULL;
 	if (!s) {
 		status = fail("%s", err.msg);
 	} else {
-		print_routes(m, stderr);
+		if (!c->no_watch)
+			w = watch_code(loop, iv, m, c->eager, reloads);
+		if (c->eager)
+			prestart(iv, m, c->disable_authorizer);
+		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
+	lamb_watch_free(w);
+	free(reloads);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
 	lamb_loop_free(loop);

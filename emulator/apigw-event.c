@@ -55,7 +55,7 @@ static const char *header(const struct lamb_http_request *req, const char *name)
 }
 
 /* A stable ten-character id for an API, like API Gateway's. */
-static void api_id(const char *logical_id, char out[11])
+void lamb_apigw_api_id(const char *logical_id, char out[11])
 {
 	uint64_t h = 1469598103934665603ull;
 	for (const char *p = logical_id; *p; p++)
@@ -196,7 +196,7 @@ static cJSON *v1_context(const struct lamb_model *m, const struct lamb_route *ro
 			 const struct lamb_http_request *req, const char *request_id, const char *method)
 {
 	char id[11], when[64];
-	api_id(route->api->logical_id, id);
+	lamb_apigw_api_id(route->api->logical_id, id);
 	format_time(req->time_ms, when, sizeof(when));
 	const char *host = header(req, "Host");
 	cJSON *c = cJSON_CreateObject();
@@ -222,8 +222,15 @@ static cJSON *v1_context(const struct lamb_model *m, const struct lamb_route *ro
 	return c;
 }
 
+static void add_authorizer(cJSON *ctx, const char *authorizer)
+{
+	cJSON *a = authorizer ? cJSON_Parse(authorizer) : NULL;
+	if (a)
+		cJSON_AddItemToObject(ctx, "authorizer", a);
+}
+
 static char *event_v1(const struct lamb_model *m, const struct lamb_route_match *match,
-		      const struct lamb_http_request *req, const char *request_id)
+		      const struct lamb_http_request *req, const char *request_id, const char *authorizer)
 {
 	const struct lamb_route *route = match->route;
 	cJSON *ev = cJSON_CreateObject();
@@ -236,7 +243,9 @@ static char *event_v1(const struct lamb_model *m, const struct lamb_route_match 
 	v1_query(ev, req);
 	cJSON_AddItemToObject(ev, "pathParameters", or_null(path_params(match)));
 	cJSON_AddItemToObject(ev, "stageVariables", or_null(stage_vars(route->api)));
-	cJSON_AddItemToObject(ev, "requestContext", v1_context(m, route, req, request_id, req->method));
+	cJSON *ctx = v1_context(m, route, req, request_id, req->method);
+	add_authorizer(ctx, authorizer);
+	cJSON_AddItemToObject(ev, "requestContext", ctx);
 	add_body(ev, route, req, false);
 	char *s = cJSON_PrintUnformatted(ev);
 	cJSON_Delete(ev);
@@ -309,12 +318,12 @@ static char *route_key(const struct lamb_route *route)
 }
 
 static char *event_v2(const struct lamb_model *m, const struct lamb_route_match *match,
-		      const struct lamb_http_request *req, const char *request_id)
+		      const struct lamb_http_request *req, const char *request_id, const char *authorizer)
 {
 	const struct lamb_route *route = match->route;
 	char *key = route_key(route);
 	char id[11], when[64];
-	api_id(route->api->logical_id, id);
+	lamb_apigw_api_id(route->api->logical_id, id);
 	format_time(req->time_ms, when, sizeof(when));
 	cJSON *ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "version", "2.0");
@@ -348,6 +357,7 @@ static char *event_v2(const struct lamb_model *m, const struct lamb_route_match 
 	cJSON_AddStringToObject(c, "stage", route->api->stage);
 	cJSON_AddStringToObject(c, "time", when);
 	cJSON_AddNumberToObject(c, "timeEpoch", (double)req->time_ms);
+	add_authorizer(c, authorizer);
 	add_body(ev, route, req, true);
 	free(key);
 	char *s = cJSON_PrintUnformatted(ev);
@@ -355,10 +365,17 @@ static char *event_v2(const struct lamb_model *m, const struct lamb_route_match 
 	return s;
 }
 
+char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_match *match,
+			    const struct lamb_http_request *req, const char *request_id,
+			    const char *authorizer)
+{
+	if (strcmp(match->route->payload_format, "2.0") == 0)
+		return event_v2(m, match, req, request_id, authorizer);
+	return event_v1(m, match, req, request_id, authorizer);
+}
+
 char *lamb_apigw_event(const struct lamb_model *m, const struct lamb_route_match *match,
 		       const struct lamb_http_request *req, const char *request_id)
 {
-	if (strcmp(match->route->payload_format, "2.0") == 0)
-		return event_v2(m, match, req, request_id);
-	return event_v1(m, match, req, request_id);
+	return lamb_apigw_event_auth(m, match, req, request_id, NULL);
 }

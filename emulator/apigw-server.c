@@ -4,6 +4,7 @@
  * them. A call outlives its request when the timer answered first: the
  * outcome still comes, and frees it. */
 #include "apigw-server.h"
+#include "apigw-auth.h"
 #include "apigw.h"
 #include "http-server.h"
 #include "util.h"
@@ -33,6 +34,9 @@ struct call {
 	struct lamb_apigw_server *s;
 	struct lamb_http_conn *conn; /* NULL once answered */
 	const struct lamb_route *route;
+	struct lamb_route_match match; /* owned */
+	struct lamb_authorizer auth;   /* while authorizing */
+	char *method_arn;              /* while authorizing */
 	char *origin;
 	char *line; /* "METHOD /uri" for the access log */
 	char request_id[40];
@@ -84,6 +88,8 @@ static void call_free(struct call *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->busy--;
+	lamb_route_match_release(&c->match);
+	free(c->method_arn);
 	free(c->origin);
 	free(c->line);
 	free(c);
@@ -185,15 +191,15 @@ static bool preflight(const struct lamb_apigw_server *s, struct lamb_http_conn *
 	return true;
 }
 
-/* Starts the function; false (r filled) when it cannot run. */
-static bool invoke_route(struct lamb_apigw_server *s, struct lamb_http_conn *conn, struct lamb_route_match *match,
-			 const char *request_id, const char *line, struct lamb_http_response *r)
+static struct call *call_new(struct lamb_apigw_server *s, struct lamb_http_conn *conn,
+			     struct lamb_route_match *match, const char *request_id, const char *line)
 {
-	const struct lamb_http_request *req = lamb_http_request(conn);
 	struct call *c = xcalloc(1, sizeof(*c));
 	c->s = s;
 	c->conn = conn;
-	c->route = match->route;
+	c->match = *match; /* the call owns the parameters now */
+	memset(match, 0, sizeof(*match));
+	c->route = c->match.route;
 	c->origin = lamb_http_header(conn, "Origin") ? xstrdup(lamb_http_header(conn, "Origin")) : NULL;
 	c->line = xstrdup(line);
 	c->start_ns = lamb_http_start_ns(conn);
@@ -203,22 +209,104 @@ static bool invoke_route(struct lamb_apigw_server *s, struct lamb_http_conn *con
 		s->calls->prev = c;
 	s->calls = c;
 	s->busy++;
-	char *event = lamb_apigw_event(s->m, match, req, request_id);
+	return c;
+}
+
+/* Invokes the route's function, with the authorizer's context when there
+ * was one; false (r filled) when it cannot run. */
+static bool start_function(struct call *c, const char *authorizer, struct lamb_http_response *r)
+{
+	struct lamb_apigw_server *s = c->s;
+	const struct lamb_http_request *req = lamb_http_request(c->conn);
+	char *event = lamb_apigw_event_auth(s->m, &c->match, req, c->request_id, authorizer);
 	struct lamb_invoke_req ir = { .event = event, .len = strlen(event),
-				      .trace_id = lamb_http_header(conn, "X-Amzn-Trace-Id") };
+				      .trace_id = lamb_http_header(c->conn, "X-Amzn-Trace-Id") };
 	struct lamb_err err;
-	int rc = lamb_invoke(s->iv, match->route->function, &ir, on_outcome, c, &err);
+	int rc = lamb_invoke(s->iv, c->route->function, &ir, on_outcome, c, &err);
 	free(event);
 	if (rc < 0) {
 		log_reason(c, "cannot run", err.msg);
-		c->conn = NULL;
-		call_free(c);
 		lamb_http_response_message(r, 502, "Internal server error");
 		return false;
 	}
 	uint64_t ms = s->opts.integration_timeout_ms ? s->opts.integration_timeout_ms : 29000;
 	lamb_loop_timer_set(s->loop, &c->timeout, lamb_loop_now_ns() + ms * 1000000ull, on_integration_timeout, c);
 	return true;
+}
+
+static void on_auth_outcome(void *data, const struct lamb_outcome *o)
+{
+	struct call *c = data;
+	struct lamb_http_response r;
+	char why[256], *authorizer = NULL;
+	lamb_http_response_init(&r);
+	static const char *const why_failed[] = {
+		[LAMB_OUTCOME_TOO_LARGE] = "its answer was too large", [LAMB_OUTCOME_TIMEOUT] = "it timed out",
+		[LAMB_OUTCOME_CRASH] = "it crashed", [LAMB_OUTCOME_INIT_ERROR] = "its init failed",
+		[LAMB_OUTCOME_START_FAILED] = "it could not start", [LAMB_OUTCOME_THROTTLED] = "it was throttled",
+	};
+	if (o->kind != LAMB_OUTCOME_RESPONSE && o->kind != LAMB_OUTCOME_FUNCTION_ERROR)
+		log_reason(c, "authorizer failed", o->message ? o->message :
+			   (size_t)o->kind < ARRAY_SIZE(why_failed) && why_failed[o->kind] ? why_failed[o->kind] :
+			   "it failed");
+	if (lamb_auth_decide(&c->auth, c->method_arn, o->body, o->len, o->kind != LAMB_OUTCOME_RESPONSE,
+			     o->duration_ms, &authorizer, &r, why, sizeof(why))) {
+		bool started = start_function(c, authorizer, &r);
+		free(authorizer);
+		if (started) {
+			lamb_http_response_release(&r);
+			return; /* answered by on_outcome */
+		}
+	} else {
+		log_reason(c, "was not authorized", why);
+	}
+	finish(c, &r);
+	lamb_http_response_release(&r);
+	call_free(c);
+}
+
+/* Runs the route's Lambda authorizer first, when it has one; false (r
+ * filled) when the request is answered here. */
+static bool start_authorizer(struct call *c, struct lamb_http_response *r)
+{
+	struct lamb_apigw_server *s = c->s;
+	const struct lamb_http_request *req = lamb_http_request(c->conn);
+	if (!lamb_auth_identity_ok(&c->auth, req)) {
+		log_reason(c, "was not authorized", "an identity source is missing or invalid");
+		lamb_auth_reject(&c->auth, 401, r);
+		return false;
+	}
+	c->method_arn = lamb_auth_method_arn(s->m, c->route, req);
+	char *event = lamb_auth_event(s->m, &c->auth, &c->match, req, c->request_id);
+	struct lamb_invoke_req ir = { .event = event ? event : "{}", .len = event ? strlen(event) : 2 };
+	struct lamb_err err;
+	int rc = lamb_invoke(s->iv, c->auth.function, &ir, on_auth_outcome, c, &err);
+	free(event);
+	if (rc < 0) {
+		log_reason(c, "authorizer cannot run", err.msg);
+		lamb_auth_reject(&c->auth, 500, r);
+		return false;
+	}
+	return true;
+}
+
+/* Starts the authorizer or the function; false (r filled) when the request
+ * is answered at once. */
+static bool invoke_route(struct lamb_apigw_server *s, struct lamb_http_conn *conn, struct lamb_route_match *match,
+			 const char *request_id, const char *line, struct lamb_http_response *r)
+{
+	struct call *c = call_new(s, conn, match, request_id, line);
+	bool started;
+	if (!s->opts.disable_authorizers &&
+	    lamb_auth_for_route(s->m, c->route, &c->auth, NULL) == LAMB_AUTH_LAMBDA)
+		started = start_authorizer(c, r);
+	else
+		started = start_function(c, NULL, r);
+	if (!started) {
+		c->conn = NULL;
+		call_free(c);
+	}
+	return started;
 }
 
 static void on_request(void *data, struct lamb_http_conn *conn)

@@ -18,6 +18,7 @@ struct lamb_apigw_server_opts {
 	const char *static_dir;    /* served at / when no route matches; may be NULL */
 	uint64_t integration_timeout_ms; /* 0: 29000, API Gateway's limit */
 	FILE *log;                 /* one access line per request; NULL: stderr */
+	bool disable_authorizers;  /* serve routes as if they had no Lambda authorizer */
 };
 
 struct lamb_apigw_server;

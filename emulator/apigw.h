@@ -59,6 +59,13 @@ void lamb_route_match_release(struct lamb_route_match *m);
  * JSON text; caller frees. request_id is the API Gateway request id. */
 char *lamb_apigw_event(const struct lamb_model *m, const struct lamb_route_match *match,
 		       const struct lamb_http_request *req, const char *request_id);
+/* The same with requestContext.authorizer set to authorizer, the JSON text
+ * of an object (a Lambda authorizer's answer), or without it when NULL. */
+char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_match *match,
+			    const struct lamb_http_request *req, const char *request_id,
+			    const char *authorizer);
+/* The API's ten-character id, stable across runs (as in requestContext). */
+void lamb_apigw_api_id(const char *logical_id, char out[11]);
 
 struct lamb_http_response {
 	int status;

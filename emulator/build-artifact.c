@@ -4,6 +4,7 @@
  * manifest is written by the caller only after both, so an interrupted
  * build is rebuilt next time rather than trusted. */
 #include "build-artifact.h"
+#include "build-cache.h"
 #include "hash.h"
 #include "ignore.h"
 #include "tree.h"
@@ -17,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUILD_FORMAT "lamb-build-1"
+/* Bumped whenever the same inputs would give different output bytes, so
+ * that artifacts of an older lamb are rebuilt, not trusted. */
+#define BUILD_FORMAT "lamb-build-3"
 
 void lamb_artifact_release(struct lamb_artifact *a)
 {
@@ -79,13 +82,15 @@ static int hash_input(struct lamb_hash *h, const char *path, struct lamb_err *er
 /* Everything the build reads: the filtered source tree (paths, modes,
  * sizes, contents, link targets), local dependencies outside it,
  * .lambignore, the method and its tool,
- * the zip time. Not the files' times: touching a file changes nothing. */
+ * the zip time. Not the files' times: touching a file changes nothing
+ * (file contents come through the hash cache, see build-cache.h). */
 static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *a,
 		       const struct lamb_tree *t, struct lamb_err *err)
 {
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_str(&h, BUILD_FORMAT);
+	lamb_hash_str(&h, LAMB_VERSION);
 	lamb_hash_str(&h, a->id);
 	lamb_hash_str(&h, a->layer ? "layer" : "function");
 	lamb_hash_str(&h, a->bm.name);
@@ -103,16 +108,26 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	lamb_strlist_release(&extra);
 	if (r < 0)
 		return -1;
-	for (size_t i = 0; i < t->len; i++) {
+	struct lamb_build_cache cache;
+	lamb_build_cache_init(&cache);
+	cleanup_free char *cache_path = xasprintf("%s/.cache-%s", c->build_dir, a->id);
+	lamb_build_cache_load(&cache, cache_path);
+	for (size_t i = 0; r == 0 && i < t->len; i++) {
 		const struct lamb_tree_entry *e = &t->v[i];
+		uint64_t content;
 		lamb_hash_str(&h, e->path);
 		lamb_hash_u64(&h, e->mode);
 		lamb_hash_u64(&h, e->size);
 		if (e->link)
 			lamb_hash_str(&h, e->link);
-		else if (S_ISREG(e->mode) && hash_file(&h, e->src, err) < 0)
-			return -1;
+		else if (S_ISREG(e->mode) && (r = lamb_build_cache_hash(&cache, e, &content, err)) == 0)
+			lamb_hash_u64(&h, content);
 	}
+	if (r == 0)
+		lamb_build_cache_save(&cache, cache_path, NULL); /* only a cache: a failure costs time */
+	lamb_build_cache_release(&cache);
+	if (r < 0)
+		return -1;
 	lamb_hash_hex(lamb_hash_final(&h), a->key);
 	return 0;
 }

@@ -153,6 +153,8 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		.init_timeout_ms = iv->opts.init_timeout_ms,
 		.log = iv->opts.log,
 		.boot = &iv->opts.boot,
+		.trace = iv->opts.trace,
+		.trace_data = iv->opts.trace_data,
 	};
 	struct lamb_pool *p = lamb_pool_new(iv->loop, iv->sup, fn, &po, err);
 	if (!p)
@@ -163,6 +165,22 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 	e->next = iv->pools;
 	iv->pools = e;
 	return p;
+}
+
+int lamb_invoke_prestart(struct lamb_invoker *iv, const struct lamb_function *fn, struct lamb_err *err)
+{
+	struct lamb_pool *p = pool_for(iv, fn, err);
+	if (!p)
+		return lamb_err_prefix(err, "function '%s'", fn->logical_id);
+	lamb_pool_prestart(p);
+	return 0;
+}
+
+void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn)
+{
+	for (struct pool_entry *e = iv->pools; e; e = e->next)
+		if (e->fn == fn)
+			lamb_pool_retire(e->pool);
 }
 
 static void report(struct call *c, const struct lamb_outcome *o)

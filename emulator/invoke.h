@@ -25,6 +25,8 @@ struct lamb_invoke_opts {
 	uint64_t idle_ms;          /* idle reaping; 0: never */
 	uint64_t init_timeout_ms;  /* 0: 10 s */
 	struct lamb_bootstrap_opts boot;
+	lamb_pool_trace_fn trace;  /* Runtime API traffic (--debug); may be NULL */
+	void *trace_data;
 };
 
 /* What the caller gets: valid during the callback only. */
@@ -70,6 +72,14 @@ struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv);
  * here or the event is too large. */
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err);
+
+/* Starts an instance of fn ahead of its first invocation (warm
+ * containers EAGER); -1 with err when fn cannot run here. */
+int lamb_invoke_prestart(struct lamb_invoker *iv, const struct lamb_function *fn, struct lamb_err *err);
+
+/* fn's code or a layer changed on disk: its instances are replaced as they
+ * become free (lamb_pool_retire); nothing when fn has no pool yet. */
+void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn);
 
 /* A random v4 UUID into buf (at least 37 bytes). */
 void lamb_invoke_request_id(char *buf);

@@ -23,6 +23,7 @@ struct instance {
 	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
 	uint64_t spawn_ns;
 	double init_ms;              /* reported with the first invocation only */
+	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 };
 
 struct lamb_pool {
@@ -85,6 +86,12 @@ static void on_line(void *data, const char *line, size_t len)
 		lamb_pool_tail_add(in->inv, line, len);
 		lamb_pool_tail_add(in->inv, "\n", 1);
 	}
+}
+
+static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
+{
+	if (p->opts.trace)
+		p->opts.trace(p->opts.trace_data, p->fn, what, request_id, len);
 }
 
 /* --- finishing invocations --- */
@@ -191,6 +198,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 		.body = inv->event,
 		.len = inv->len,
 	};
+	trace(p, "next", inv->request_id, inv->len);
 	lamb_rapi_deliver(in->rapi, &ev);
 }
 
@@ -209,6 +217,12 @@ static struct lamb_invocation *dequeue(struct lamb_pool *p)
 static void become_idle(struct instance *in)
 {
 	struct lamb_pool *p = in->pool;
+	if (in->retire) {
+		/* its code changed on disk: queued work goes to a fresh instance */
+		discard(in);
+		spawn_for_queue(p);
+		return;
+	}
 	struct lamb_invocation *inv = dequeue(p);
 	in->state = INST_IDLE;
 	in->inv = NULL;
@@ -271,6 +285,8 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 		return;
 	if (in->proc)
 		lamb_proc_drain(in->proc); /* its output before its END line */
+	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
+	      inv->request_id, len);
 	in->inv = NULL;
 	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
 			    on_return_late, in);
@@ -292,6 +308,7 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 	struct lamb_invocation *inv = in->inv;
 	struct lamb_pool *p = in->pool;
 	(void)error_type;
+	trace(p, "init/error", inv ? inv->request_id : NULL, len);
 	in->inv = NULL;
 	/* the runtime exits after /init/error; we do not wait for it */
 	struct lamb_buf copy;
@@ -430,7 +447,7 @@ static int returning(const struct lamb_pool *p)
 {
 	int n = 0;
 	for (const struct instance *in = p->instances; in; in = in->next)
-		n += in->state == INST_BUSY && !in->inv;
+		n += in->state == INST_BUSY && !in->inv && !in->retire;
 	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
 		n--;
 	return n;
@@ -466,6 +483,12 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (in->state == INST_IDLE) {
 			hand_over(in, inv);
+			return;
+		}
+	/* one started ahead (lamb_pool_prestart) is nearer than a new one */
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_INIT && !in->inv && !in->retire) {
+			in->inv = inv;
 			return;
 		}
 	/* An instance that has just answered is back in /next within
@@ -533,6 +556,27 @@ void lamb_pool_free(struct lamb_pool *p)
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
 {
 	return p->fn;
+}
+
+void lamb_pool_prestart(struct lamb_pool *p)
+{
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (!in->retire && (in->state == INST_IDLE || (in->state == INST_INIT && !in->inv)))
+			return;
+	if (p->ninstances < max_instances(p))
+		spawn(p, NULL);
+}
+
+void lamb_pool_retire(struct lamb_pool *p)
+{
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		if (in->state == INST_IDLE)
+			discard(in);
+		else
+			in->retire = true;
+	}
 }
 
 int lamb_pool_instances(const struct lamb_pool *p)

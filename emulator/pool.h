@@ -58,6 +58,12 @@ struct lamb_invocation {
 	struct lamb_invocation *next;
 };
 
+/* Runtime API traffic, for --debug: what is "next" (an event handed over
+ * on /next), "response", "error" or "init/error"; len the body's bytes;
+ * request_id NULL for init/error before any invocation. */
+typedef void (*lamb_pool_trace_fn)(void *data, const struct lamb_function *fn, const char *what,
+				   const char *request_id, size_t len);
+
 struct lamb_pool_opts {
 	int max_instances;          /* concurrency limit; 0: 10; < 0: none may run */
 	bool throttle;              /* beyond the limit: THROTTLED, as Lambda; else queue */
@@ -65,6 +71,8 @@ struct lamb_pool_opts {
 	uint64_t init_timeout_ms;   /* 0: 10000 */
 	FILE *log;                  /* START lines and lamb's notes; NULL: stderr */
 	const struct lamb_bootstrap_opts *boot;
+	lamb_pool_trace_fn trace;   /* may be NULL */
+	void *trace_data;
 };
 
 /* What X-Amz-Log-Type: Tail returns: the last 4 KB of an invocation's log. */
@@ -88,6 +96,13 @@ void lamb_pool_free(struct lamb_pool *p);
  * or a THROTTLED outcome. */
 void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv);
 const struct lamb_function *lamb_pool_function(const struct lamb_pool *p);
+/* Starts one instance ahead of any invocation (warm containers EAGER),
+ * unless one is already starting or idle; the next invocation takes it. */
+void lamb_pool_prestart(struct lamb_pool *p);
+/* For new code on disk: idle instances are discarded now, starting and
+ * busy ones when they finish their current invocation (instead of going
+ * idle); the next invocation starts a fresh instance. */
+void lamb_pool_retire(struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */
 int lamb_pool_instances(const struct lamb_pool *p);
 

@@ -60,7 +60,7 @@ static bool left_out(struct walk *w, const char *rel, const char *name, bool is_
 }
 
 static void add(struct walk *w, const char *rel, const char *src, const char *link, mode_t mode,
-		uint64_t size)
+		uint64_t size, const struct stat *st)
 {
 	struct lamb_tree *t = w->t;
 	t->v = xgrow(t->v, &t->cap, t->len + 1, sizeof(*t->v));
@@ -70,6 +70,7 @@ static void add(struct walk *w, const char *rel, const char *src, const char *li
 	e->link = link ? xstrdup(link) : NULL;
 	e->mode = mode;
 	e->size = size;
+	e->st = *st;
 	if (!S_ISDIR(mode)) {
 		t->bytes += size;
 		t->files++;
@@ -121,7 +122,7 @@ static int visit(struct walk *w, const char *src, const char *rel, const char *n
 		if (left_out(w, rel, name, false))
 			return 0;
 		if (w->f->no_follow || link_inside(rel, target)) {
-			add(w, rel, src, target, S_IFLNK | 0777, (uint64_t)n);
+			add(w, rel, src, target, S_IFLNK | 0777, (uint64_t)n, &st);
 			return 0;
 		}
 		if (stat(src, &st) != 0)
@@ -134,7 +135,7 @@ static int visit(struct walk *w, const char *src, const char *rel, const char *n
 	if (left_out(w, rel, name, is_dir))
 		return 0;
 	if (!is_dir) {
-		add(w, rel, src, NULL, normal_mode(S_IFREG, st.st_mode), (uint64_t)st.st_size);
+		add(w, rel, src, NULL, normal_mode(S_IFREG, st.st_mode), (uint64_t)st.st_size, &st);
 		return 0;
 	}
 	if (w->have_skip && st.st_dev == w->skip.st_dev && st.st_ino == w->skip.st_ino)
@@ -144,7 +145,7 @@ static int visit(struct walk *w, const char *src, const char *rel, const char *n
 			return lamb_err_set(err, "symlink loop at '%s'", rel);
 	if (w->depth == (int)ARRAY_SIZE(w->stack))
 		return lamb_err_set(err, "directories nested too deep at '%s'", rel);
-	add(w, rel, src, NULL, S_IFDIR | 0755, 0);
+	add(w, rel, src, NULL, S_IFDIR | 0755, 0, &st);
 	w->stack[w->depth].dev = st.st_dev;
 	w->stack[w->depth].ino = st.st_ino;
 	w->depth++;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct lamb_tree_entry {
@@ -23,6 +24,7 @@ struct lamb_tree_entry {
 	char *link;   /* target of a kept symlink, else NULL; owned */
 	mode_t mode;  /* S_IFREG/S_IFDIR/S_IFLNK | 0644 or 0755 */
 	uint64_t size; /* bytes of a file, of the target string of a link */
+	struct stat st; /* of src (after following a link): for the hash cache */
 };
 
 struct lamb_tree_filter {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +52,24 @@ static int add_data(struct archive *a, const struct lamb_tree_entry *e, char *bu
 	return r;
 }
 
+/* Data that is compressed already is stored: deflate would spend time to
+ * make it a little larger. Decided by name, so the choice costs nothing and
+ * is the same on every run. */
+static bool stored(const char *path)
+{
+	static const char *const suffixes[] = {
+		".zip", ".whl", ".jar", ".egg", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".br",
+		".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp3", ".mp4", ".woff", ".woff2",
+	};
+	const char *dot = strrchr(path, '.');
+	if (!dot || strchr(dot, '/'))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (strcasecmp(dot, suffixes[i]) == 0)
+			return true;
+	return false;
+}
+
 static int add_entry(struct archive *a, struct archive_entry *ae, const struct lamb_tree_entry *e,
 		     const struct lamb_zip_opts *o, char *buf, size_t bufsz, struct lamb_err *err)
 {
@@ -69,6 +88,10 @@ static int add_entry(struct archive *a, struct archive_entry *ae, const struct l
 	if (S_ISLNK(e->mode))
 		archive_entry_set_symlink(ae, e->link);
 	archive_entry_set_size(ae, S_ISREG(e->mode) ? (la_int64_t)e->size : 0);
+	if (S_ISREG(e->mode) && stored(e->path))
+		archive_write_zip_set_compression_store(a);
+	else
+		archive_write_zip_set_compression_deflate(a);
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return lamb_err_set(err, "cannot zip '%s': %s", e->path, archive_error_string(a));
 	if (S_ISREG(e->mode) && e->size && add_data(a, e, buf, bufsz, err) < 0)

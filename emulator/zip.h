@@ -1,7 +1,8 @@
 /* Reproducible zips of a lamb_tree through libarchive: entries in the
  * tree's (sorted) order, owner 0:0, modes 0644/0755 (0777 for links), and
  * one fixed time for every entry, so the same tree gives the same bytes
- * whatever the files' mtimes. */
+ * whatever the files' mtimes. Deflated, except files whose name says they
+ * are compressed already (.whl, .jar, .gz, .png, ...), which are stored. */
 #ifndef LAMB_ZIP_H
 #define LAMB_ZIP_H
 

@@ -63,6 +63,17 @@ def modes(path):
         return {i.filename: i.external_attr >> 16 for i in z.infolist()}
 
 
+def have_pip():
+    """Whether the interpreter lamb picks for python3.11 has pip (Debian's
+    python3 needs python3-pip for that)."""
+    py = shutil.which("python3.11") or shutil.which("python3")
+    return bool(py) and subprocess.run([py, "-m", "pip", "--version"], capture_output=True).returncode == 0
+
+
+HAVE_PIP = have_pip()
+needs_pip = unittest.skipUnless(HAVE_PIP, "python3 has no pip (Debian: apt-get install python3-pip)")
+
+
 def offline_env(**extra):
     env = dict(os.environ, PIP_NO_INDEX="1", npm_config_offline="true", npm_config_audit="false")
     env.update(extra)
@@ -79,6 +90,7 @@ class BuildTest(unittest.TestCase):
     def art(self, d, name):
         return os.path.join(d, ".lamb", "build", "artifacts", name + ".zip")
 
+    @needs_pip
     def test_python_with_local_wheel(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "import tinypkg\n",
                       "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
@@ -91,6 +103,7 @@ class BuildTest(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(d, ".lamb/build/Fn/tinypkg/__init__.py")))
             self.assertEqual(r.stdout, "")
 
+    @needs_pip
     def test_python_layer_under_python(self):
         t = HEADER + layer("Lib", "lib", "python3.11") + fn("Fn", extra="      Layers: [!Ref Lib]\n")
         with project({"template.yaml": t, "src/app.py": "", "lib/shared.py": "X = 1\n",
@@ -102,6 +115,7 @@ class BuildTest(unittest.TestCase):
             self.assertIn("python/tinypkg/__init__.py", n)
             self.assertFalse([x for x in n if not x.startswith("python/")])
 
+    @needs_pip
     def test_functions_sharing_code_are_built_once(self):
         t = HEADER + fn("A") + fn("B") + fn("C", extra="      Timeout: 9\n")
         with project({"template.yaml": t, "src/app.py": "",
@@ -122,6 +136,7 @@ class BuildTest(unittest.TestCase):
             self.assertIn("tinypkg/__init__.py", names(self.art(d, "C")))
             self.assertTrue(os.path.isfile(os.path.join(d, ".lamb/build/C/tinypkg/__init__.py")))
 
+    @needs_pip
     def test_failing_pip_keeps_previous_artifact(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "",
                       "src/requirements.txt": "./wheels/tinypkg-1.0-py3-none-any.whl\n"}) as d:
@@ -159,6 +174,7 @@ class BuildTest(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(d, "src/node_modules")))
 
     @unittest.skipUnless(shutil.which("npm"), "npm is not installed")
+    @needs_pip
     def test_local_dependencies_outside_the_source_are_inputs(self):
         pkg = {"name": "fn", "version": "1.0.0", "dependencies": {"tiny": "file:../tiny"}}
         t = HEADER + fn("Node", "nodejs20.x", code="node") + fn("Py", code="py")
@@ -289,7 +305,7 @@ class BuildTest(unittest.TestCase):
 
     def test_modes_and_executable_bit(self):
         with project({"template.yaml": HEADER + fn("Fn", "provided.al2023"), "src/bootstrap": "#!/bin/sh\n",
-                      "src/lib/data.txt": "x"}) as d:
+                      "src/lib/data.txt": "x", "src/lib/pic.PNG": "png" * 100}) as d:
             os.chmod(os.path.join(d, "src/bootstrap"), 0o700)
             os.chmod(os.path.join(d, "src/lib/data.txt"), 0o600)
             self.build(d)
@@ -299,6 +315,9 @@ class BuildTest(unittest.TestCase):
             self.assertEqual(m["lib/"], stat.S_IFDIR | 0o755)
             with zipfile.ZipFile(self.art(d, "Fn")) as z:
                 self.assertEqual({i.date_time for i in z.infolist()}, {(1980, 1, 1, 0, 0, 0)})
+                self.assertEqual(z.getinfo("bootstrap").compress_type, zipfile.ZIP_DEFLATED)
+                self.assertEqual(z.getinfo("lib/pic.PNG").compress_type, zipfile.ZIP_STORED)
+                self.assertEqual(z.read("lib/pic.PNG"), b"png" * 100)
 
     def test_symlinks(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "", "src/real/a.txt": "a",
@@ -369,6 +388,27 @@ class BuildTest(unittest.TestCase):
             self.assertNotEqual(os.stat(z).st_ino, st.st_ino)
             r = self.build(d, "--no-cached")
             self.assertNotIn("up to date", r.stderr.splitlines()[0])
+
+    def test_hash_cache_never_hides_a_change(self):
+        with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": "x = 1\n", "src/b.py": "b\n"}) as d:
+            app = os.path.join(d, "src/app.py")
+            old = time.time() - 100
+            os.utime(app, (old, old))
+            self.build(d)
+            self.assertTrue(os.path.exists(os.path.join(d, ".lamb/build/.cache-Fn")))
+            self.assertIn("up to date", self.build(d).stderr)
+            os.utime(os.path.join(d, "src/b.py"))  # touch: same content
+            self.assertIn("up to date", self.build(d).stderr)
+            with open(app, "w") as f:  # same size, same mtime: the ctime tells
+                f.write("x = 2\n")
+            os.utime(app, (old, old))
+            self.assertIn("built ", self.build(d).stderr)
+            with zipfile.ZipFile(self.art(d, "Fn")) as z:
+                self.assertEqual(z.read("app.py"), b"x = 2\n")
+            with open(app, "w") as f:  # changed again within the second the cache was written
+                f.write("x = 3\n")
+            self.assertIn("built ", self.build(d).stderr)
+            self.assertIn("up to date", self.build(d).stderr)
 
     def test_removed_function_leaves_the_build_folder(self):
         with project({"template.yaml": HEADER + fn("A") + fn("B"), "src/app.py": ""}) as d:
