@@ -63,5 +63,6 @@ int cmd_init(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);
+int cmd_local_bench(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ struct lamb_invoker {
 	struct lamb_supervisor *sup;
 	struct lamb_invoke_opts opts;
 	struct pool_entry *pools;
+	struct call *calls; /* in flight: freed by lamb_invoke_free when never done */
 };
 
 struct call {
@@ -30,6 +31,7 @@ struct call {
 	char *client_context, *cognito_identity;
 	lamb_invoke_fn cb;
 	void *data;
+	struct call *next, *prev;
 };
 
 static uint64_t rng_state[2];
@@ -77,6 +79,38 @@ struct lamb_invoker *lamb_invoke_new(struct lamb_loop *loop, const struct lamb_i
 	return iv;
 }
 
+static void call_release(struct call *c)
+{
+	lamb_buf_release(&c->inv.body);
+	lamb_buf_release(&c->inv.log_tail);
+	free(c->event);
+	free(c->client_context);
+	free(c->cognito_identity);
+	free(c);
+}
+
+static void call_free(struct call *c)
+{
+	struct lamb_invoker *iv = c->iv;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		iv->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	call_release(c);
+}
+
+static void dropped_done(struct lamb_invocation *inv)
+{
+	(void)inv; /* its invoker is gone: nobody to tell */
+}
+
+static void dropped_free(void *data)
+{
+	call_release(data);
+}
+
 void lamb_invoke_free(struct lamb_invoker *iv)
 {
 	if (!iv)
@@ -87,6 +121,15 @@ void lamb_invoke_free(struct lamb_invoker *iv)
 		lamb_pool_free(e->pool);
 		free(e);
 	}
+	/* Invocations the pools dropped without a done call. A throttled one
+	 * may still have its done deferred on the loop: it finds dropped_done,
+	 * and the memory goes after it, through the same FIFO. */
+	for (struct call *c = iv->calls, *next; c; c = next) {
+		next = c->next;
+		c->inv.done = dropped_done;
+		lamb_loop_defer(iv->loop, dropped_free, c);
+	}
+	iv->calls = NULL;
 	lamb_supervisor_free(iv->sup);
 	free(iv);
 }
@@ -143,8 +186,12 @@ void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn)
 static void report(struct call *c, const struct lamb_outcome *o)
 {
 	FILE *log = c->iv->opts.log ? c->iv->opts.log : stderr;
-	if (o->message)
+	if (o->message) {
 		fprintf(log, "lamb: %s\n", o->message);
+		char *m = xasprintf("lamb: %s\n", o->message);
+		lamb_pool_tail_add(&c->inv, m, strlen(m));
+		free(m);
+	}
 	if (!c->inv.start_ns) {
 		fflush(log);
 		return; /* never handed over: no START, so no END/REPORT */
@@ -160,6 +207,7 @@ static void report(struct call *c, const struct lamb_outcome *o)
 	if (n > 0 && (size_t)n < sizeof(line) - 1) {
 		line[n++] = '\n';
 		fwrite(line, 1, (size_t)n, log);
+		lamb_pool_tail_add(&c->inv, line, (size_t)n);
 	}
 	fflush(log);
 }
@@ -184,12 +232,12 @@ static void done(struct lamb_invocation *inv)
 	if (o.billed_ms < 1)
 		o.billed_ms = 1;
 	report(c, &o);
+	const struct lamb_buf *t = &inv->log_tail;
+	size_t tail = t->len < LAMB_LOG_TAIL_MAX ? t->len : LAMB_LOG_TAIL_MAX;
+	o.log_tail = t->data ? t->data + t->len - tail : "";
+	o.log_tail_len = tail;
 	c->cb(c->data, &o);
-	lamb_buf_release(&inv->body);
-	free(c->event);
-	free(c->client_context);
-	free(c->cognito_identity);
-	free(c);
+	call_free(c);
 }
 
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
@@ -220,7 +268,12 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->inv.len = req->len;
 	c->inv.client_context = c->client_context;
 	c->inv.cognito_identity = c->cognito_identity;
+	c->inv.want_tail = req->log_tail;
 	c->inv.done = done;
+	c->next = iv->calls;
+	if (iv->calls)
+		iv->calls->prev = c;
+	iv->calls = c;
 	lamb_pool_submit(p, &c->inv);
 	return 0;
 }

@@ -42,6 +42,10 @@ struct lamb_outcome {
 	long memory_mb;            /* Memory Size */
 	long max_memory_used_mb;
 	double init_ms;            /* < 0: warm start */
+	/* With req->log_tail: the last LAMB_LOG_TAIL_MAX bytes of the
+	 * invocation's log (START, its output, END, REPORT), else empty. */
+	const char *log_tail;
+	size_t log_tail_len;
 };
 
 struct lamb_invoke_req {
@@ -50,6 +54,7 @@ struct lamb_invoke_req {
 	const char *client_context;   /* base64 JSON, or NULL */
 	const char *cognito_identity; /* or NULL */
 	const char *trace_id;         /* the caller's X-Amzn-Trace-Id, or NULL: a new one */
+	bool log_tail;                /* fill lamb_outcome.log_tail (X-Amz-Log-Type: Tail) */
 };
 
 typedef void (*lamb_invoke_fn)(void *data, const struct lamb_outcome *o);

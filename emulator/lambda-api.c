@@ -35,6 +35,7 @@ struct call {
 	const struct lamb_function *fn;
 	char *line;
 	uint64_t start_ns;
+	bool tail;                   /* X-Amz-Log-Type: Tail */
 	struct call *next, *prev;
 };
 
@@ -134,6 +135,11 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 		lamb_http_response_add_header(&r, "Content-Type", "application/json");
 		if (o->function_error)
 			lamb_http_response_add_header(&r, "X-Amz-Function-Error", "Unhandled");
+		if (c->tail) {
+			char *b64 = lamb_base64_encode(o->log_tail, o->log_tail_len);
+			lamb_http_response_add_header(&r, "X-Amz-Log-Result", b64);
+			free(b64);
+		}
 	}
 	lamb_http_response_add_header(&r, "X-Amz-Executed-Version", "$LATEST");
 	lamb_http_response_add_header(&r, "x-amzn-RequestId", o->request_id);
@@ -181,6 +187,8 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 	c->fn = fn;
 	c->line = xstrdup(line);
 	c->start_ns = lamb_http_start_ns(conn);
+	const char *log_type = lamb_http_header(conn, "X-Amz-Log-Type");
+	c->tail = wait && log_type && strcasecmp(log_type, "Tail") == 0;
 	c->next = a->calls;
 	if (a->calls)
 		a->calls->prev = c;
@@ -191,6 +199,7 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 		.len = req->body_len ? req->body_len : 2,
 		.client_context = ctx,
 		.trace_id = lamb_http_header(conn, "X-Amzn-Trace-Id"),
+		.log_tail = c->tail,
 	};
 	struct lamb_err err;
 	int rc = lamb_invoke(a->iv, fn, &ir, on_outcome, c, &err);

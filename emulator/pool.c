@@ -56,6 +56,38 @@ static FILE *logf_(struct lamb_pool *p)
 	return p->opts.log ? p->opts.log : stderr;
 }
 
+/* --- log tails --- */
+
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+{
+	struct lamb_buf *t = &inv->log_tail;
+	if (!inv->want_tail)
+		return;
+	if (n >= LAMB_LOG_TAIL_MAX) {
+		s += n - LAMB_LOG_TAIL_MAX;
+		n = LAMB_LOG_TAIL_MAX;
+	}
+	/* trim by halves: a copy per 4 KB of output, not per line */
+	if (t->len + n > 2 * LAMB_LOG_TAIL_MAX) {
+		size_t keep = LAMB_LOG_TAIL_MAX - n;
+		keep = keep < t->len ? keep : t->len;
+		memmove(t->data, t->data + t->len - keep, keep);
+		t->len = keep;
+	}
+	lamb_buf_add(t, s, n);
+}
+
+/* A line of the instance's output: part of the log of the invocation it
+ * is running or initialising for. */
+static void on_line(void *data, const char *line, size_t len)
+{
+	struct instance *in = data;
+	if (in->inv && in->inv->want_tail) {
+		lamb_pool_tail_add(in->inv, line, len);
+		lamb_pool_tail_add(in->inv, "\n", 1);
+	}
+}
+
 static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
 {
 	if (p->opts.trace)
@@ -151,8 +183,11 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
 	lamb_loop_timer_set(p->loop, &in->timer, inv->start_ns + timeout_ms * 1000000ull, on_timer, in);
-	fprintf(logf_(p), "START RequestId: %s Version: $LATEST\n", inv->request_id);
+	char start[96];
+	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
+	fwrite(start, 1, (size_t)n, logf_(p));
 	fflush(logf_(p));
+	lamb_pool_tail_add(inv, start, (size_t)n);
 	struct lamb_rapi_event ev = {
 		.request_id = inv->request_id,
 		.deadline_ms = lamb_loop_wall_ms() + timeout_ms,
@@ -248,6 +283,8 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	(void)error_type;
 	if (!inv)
 		return;
+	if (in->proc)
+		lamb_proc_drain(in->proc); /* its output before its END line */
 	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
 	      inv->request_id, len);
 	in->inv = NULL;
@@ -297,13 +334,18 @@ static void on_timer(void *data)
 	struct lamb_pool *p = in->pool;
 	struct lamb_invocation *inv = in->inv;
 	enum inst_state state = in->state;
-	if (inv)
+	if (inv) {
+		lamb_proc_drain(in->proc);
 		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	}
 	in->inv = NULL;
 	discard(in);
 	if (state == INST_BUSY && inv) {
 		double secs = (double)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3);
-		fprintf(logf_(p), "%s Task timed out after %.2f seconds\n", inv->request_id, secs);
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%s Task timed out after %.2f seconds\n", inv->request_id, secs);
+		fwrite(line, 1, (size_t)n, logf_(p));
+		lamb_pool_tail_add(inv, line, (size_t)n);
 		inv->kind = LAMB_OUTCOME_TIMEOUT;
 		finish_errorf(p, NULL, inv, LAMB_OUTCOME_TIMEOUT, "Sandbox.Timedout",
 			      "Task timed out after %.2f seconds", secs);
@@ -365,6 +407,7 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 			.envp = p->boot.envp,
 			.cwd = p->code.dir,
 			.memory_mb = p->fn->memory_mb,
+			.on_line = on_line,
 		};
 		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
 	}
@@ -431,6 +474,7 @@ static void spawn_for_queue(struct lamb_pool *p)
 void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	lamb_buf_init(&inv->body);
+	lamb_buf_init(&inv->log_tail);
 	inv->message[0] = '\0';
 	inv->start_ns = inv->end_ns = 0;
 	inv->init_ms = -1;

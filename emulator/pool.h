@@ -42,6 +42,7 @@ struct lamb_invocation {
 	size_t len;
 	const char *client_context;
 	const char *cognito_identity;
+	bool want_tail;        /* keep the end of its log in log_tail */
 	lamb_invocation_fn done;
 	void *data;
 	/* result */
@@ -51,6 +52,8 @@ struct lamb_invocation {
 	uint64_t start_ns, end_ns; /* hand-over to answer; 0 when never handed over */
 	double init_ms;        /* < 0: warm */
 	long memory_used_mb;
+	struct lamb_buf log_tail; /* with want_tail: its START line, output, ...; at least
+				   * the last LAMB_LOG_TAIL_MAX bytes */
 	/* pool's */
 	struct lamb_invocation *next;
 };
@@ -71,6 +74,13 @@ struct lamb_pool_opts {
 	lamb_pool_trace_fn trace;   /* may be NULL */
 	void *trace_data;
 };
+
+/* What X-Amz-Log-Type: Tail returns: the last 4 KB of an invocation's log. */
+#define LAMB_LOG_TAIL_MAX 4096
+
+/* Appends to inv's log tail (when it wants one), dropping what is older
+ * than the last LAMB_LOG_TAIL_MAX bytes now and then. */
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n);
 
 struct lamb_pool;
 

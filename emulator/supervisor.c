@@ -36,6 +36,7 @@ struct lamb_proc {
 	struct lamb_proc *next;
 	pid_t pid;
 	lamb_proc_exit_fn fn;
+	lamb_proc_line_fn on_line;
 	void *data;
 	struct out_pipe out[2];
 	char *cgroup;            /* its cgroup directory, or NULL */
@@ -123,8 +124,9 @@ const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s)
 
 /* --- output forwarding --- */
 
-static void emit_lines(struct lamb_supervisor *s, struct out_pipe *o, bool all)
+static void emit_lines(struct lamb_proc *p, struct out_pipe *o, bool all)
 {
+	struct lamb_supervisor *s = p->sup;
 	if (!o->line.len || !o->line.data)
 		return;
 	char *start = o->line.data;
@@ -134,11 +136,17 @@ static void emit_lines(struct lamb_supervisor *s, struct out_pipe *o, bool all)
 	 * another instance's, and a chatty function costs one syscall a read */
 	if (last) {
 		fwrite(start, 1, (size_t)(last - start + 1), s->log);
+		for (char *l = start, *nl; p->on_line && l <= last; l = nl + 1) {
+			nl = memchr(l, '\n', (size_t)(last - l + 1));
+			p->on_line(p->data, l, (size_t)(nl - l));
+		}
 		start = last + 1;
 	}
 	if ((all || end - start > MAX_LINE) && end > start) {
 		fwrite(start, 1, (size_t)(end - start), s->log);
 		fputc('\n', s->log);
+		if (p->on_line)
+			p->on_line(p->data, start, (size_t)(end - start));
 		start = end;
 	}
 	size_t rest = (size_t)(end - start);
@@ -152,7 +160,7 @@ static void close_pipe(struct lamb_proc *p, struct out_pipe *o)
 {
 	if (o->fd < 0)
 		return;
-	emit_lines(p->sup, o, true);
+	emit_lines(p, o, true);
 	lamb_loop_del_fd(p->sup->loop, &o->watch);
 	close(o->fd);
 	o->fd = -1;
@@ -172,7 +180,7 @@ static bool read_pipe(struct lamb_proc *p, struct out_pipe *o)
 		if (n < 0 && errno == EINTR)
 			continue;
 		bool open = n < 0 && errno == EAGAIN;
-		emit_lines(p->sup, o, false);
+		emit_lines(p, o, false);
 		return open;
 	}
 }
@@ -500,6 +508,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	int fds[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* out r/w, err r/w, report r/w, devnull */
 	p->sup = s;
 	p->fn = fn;
+	p->on_line = spec->on_line;
 	p->data = data;
 	p->oom_efd = -1;
 	p->peak_fd = -1;
@@ -562,9 +571,18 @@ void lamb_proc_kill(struct lamb_proc *p)
 		cgroup_kill_all(p);
 }
 
+void lamb_proc_drain(struct lamb_proc *p)
+{
+	/* an EOF seen here is left for on_output to close */
+	for (int i = 0; i < 2; i++)
+		if (p->out[i].fd >= 0)
+			read_pipe(p, &p->out[i]);
+}
+
 void lamb_proc_detach(struct lamb_proc *p)
 {
 	p->fn = NULL;
+	p->on_line = NULL;
 	p->data = NULL;
 }
 

@@ -17,6 +17,11 @@
 struct lamb_supervisor;
 struct lamb_proc;
 
+/* Called with each line of the process's output as it is forwarded to the
+ * log (len bytes, no newline; data is the spawn's data). Never after
+ * lamb_proc_detach. */
+typedef void (*lamb_proc_line_fn)(void *data, const char *line, size_t len);
+
 struct lamb_proc_spec {
 	const char *path;          /* absolute path of the executable */
 	const char *name;          /* for messages: "bootstrap" */
@@ -24,6 +29,7 @@ struct lamb_proc_spec {
 	char *const *envp;         /* NULL-terminated, exactly the child's environment */
 	const char *cwd;
 	long memory_mb;            /* 0: no limit */
+	lamb_proc_line_fn on_line; /* optional */
 };
 
 /* Called once when the process has exited and been reaped (its group has
@@ -50,7 +56,11 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 /* SIGKILL to the whole process group (and the cgroup). The exit callback
  * still follows, from the loop. */
 void lamb_proc_kill(struct lamb_proc *p);
-/* Forget the owner: no exit callback will be made. */
+/* Forwards the complete lines the process has written so far, now, so
+ * that they precede what the caller logs next (an answer on the Runtime
+ * API can overtake output the runtime wrote before it). */
+void lamb_proc_drain(struct lamb_proc *p);
+/* Forget the owner: no exit or line callback will be made. */
 void lamb_proc_detach(struct lamb_proc *p);
 pid_t lamb_proc_pid(const struct lamb_proc *p);
 /* The peak resident memory of the instance so far, in MB (rounded up). */

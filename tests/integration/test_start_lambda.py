@@ -40,6 +40,14 @@ Resources:
       Handler: app.sleepy
       ReservedConcurrentExecutions: 1
       Timeout: 1
+  Chatty:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.chatty
+  Cold:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: cold.handler
   InS3:
     Type: AWS::Serverless::Function
     Properties:
@@ -58,11 +66,28 @@ def echo(event, context):
 def fails(event, context):
     raise RuntimeError("it broke")
 
+def chatty(event, context):
+    for i in range(event.get("lines", 1)):
+        print(f"{event.get('tag', 'line')} {i}")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise ValueError("chatty failed")
+    return event.get("tag")
+
 def sleepy(event, context):
     time.sleep(event.get("s", 0))
     if event.get("touch"):
         open(event["touch"], "w").write("done")
     return "slept"
+"""
+
+
+COLD = """\
+print("init of cold")
+
+def handler(event, context):
+    return "cold"
 """
 
 
@@ -129,7 +154,7 @@ def aws_cli():
 class StartLambda(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP})
+        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP, "src/cold.py": COLD})
 
     @classmethod
     def tearDownClass(cls):
@@ -204,6 +229,68 @@ class StartLambda(unittest.TestCase):
             t.join()
         self.assertEqual(sorted(results), [200, 429])
 
+    def tail(self, name, event, headers=None):
+        status, h, data = self.s.invoke(name, json.dumps(event).encode(),
+                                        dict({"X-Amz-Log-Type": "Tail"}, **(headers or {})))
+        self.assertIn("x-amz-log-result", h)
+        return status, h, data, base64.b64decode(h["x-amz-log-result"]).decode()
+
+    def test_log_tail(self):
+        status, h, data, log = self.tail("Chatty", {"tag": "tail-one", "lines": 2})
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(data), "tail-one")
+        rid = h["x-amzn-requestid"]
+        lines = log.splitlines()
+        self.assertEqual(lines[0], f"START RequestId: {rid} Version: $LATEST")
+        self.assertEqual(lines[1:3], ["tail-one 0", "tail-one 1"])
+        self.assertEqual(lines[3], f"END RequestId: {rid}")
+        self.assertTrue(lines[4].startswith(f"REPORT RequestId: {rid}\tDuration: "), lines[4])
+        self.assertEqual(len(lines), 5, log)
+        # the tail is this invocation's only, not its neighbours'
+        status, h, data, log = self.tail("Chatty", {"tag": "tail-two"})
+        self.assertNotIn("tail-one", log)
+        self.assertIn("tail-two 0\n", log)
+
+    def test_log_tail_keeps_the_last_4_kb(self):
+        status, h, data, log = self.tail("Chatty", {"tag": "many", "lines": 2000})
+        self.assertEqual(status, 200)
+        self.assertLessEqual(len(log.encode()), 4096)
+        self.assertGreater(len(log.encode()), 4000)
+        self.assertIn("many 1999\n", log)
+        self.assertNotIn("many 0\n", log)
+        self.assertIn("REPORT RequestId: " + h["x-amzn-requestid"], log)
+
+    def test_log_tail_of_errors_and_timeouts(self):
+        status, h, data, log = self.tail("Chatty", {"tag": "boom", "fail": True})
+        self.assertEqual(h["x-amz-function-error"], "Unhandled")
+        self.assertIn("boom 0\n", log)
+        self.assertIn("END RequestId:", log)
+        status, h, data, log = self.tail("Chatty", {"tag": "late", "sleep": 5})
+        self.assertEqual(json.loads(data)["errorType"], "Sandbox.Timedout")
+        self.assertIn("late 0\n", log)
+        self.assertIn("Task timed out after 3.00 seconds", log)
+        self.assertIn("REPORT RequestId:", log)
+
+    def test_log_tail_of_a_cold_start_holds_the_init_output(self):
+        status, h, data, log = self.tail("Cold", {})
+        self.assertEqual(json.loads(data), "cold")
+        rid = h["x-amzn-requestid"]
+        self.assertTrue(log.startswith(f"init of cold\nSTART RequestId: {rid} "), log)
+        self.assertIn("Init Duration: ", log)
+        status, h, data, log = self.tail("Cold", {})
+        self.assertNotIn("init of cold", log)
+        self.assertNotIn("Init Duration: ", log)
+
+    def test_no_tail_unless_asked(self):
+        status, h, data = self.s.invoke("Chatty", b'{"tag": "quiet"}')
+        self.assertNotIn("x-amz-log-result", h)
+        status, h, data = self.s.invoke("Chatty", b'{"tag": "quiet"}', {"X-Amz-Log-Type": "None"})
+        self.assertNotIn("x-amz-log-result", h)
+        status, h, data = self.s.invoke("Chatty", b'{"tag": "quiet"}',
+                                        {"X-Amz-Log-Type": "Tail", "X-Amz-Invocation-Type": "Event"})
+        self.assertEqual(status, 202)
+        self.assertNotIn("x-amz-log-result", h)
+
     def test_client_context_reaches_the_function(self):
         ctx = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
         status, h, data = self.s.invoke("Echo", b"{}", {"X-Amz-Client-Context": ctx})
@@ -218,14 +305,16 @@ class StartLambda(unittest.TestCase):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
                    AWS_PAGER="")
         r = subprocess.run([aws, "lambda", "invoke", "--endpoint-url", self.s.url, "--function-name", "Echo",
-                            "--cli-binary-format", "raw-in-base64-out", "--payload", '{"from": "cli"}', out],
+                            "--cli-binary-format", "raw-in-base64-out", "--payload", '{"from": "cli"}',
+                            "--log-type", "Tail", out],
                            capture_output=True, text=True, env=env, timeout=60)
         if r.returncode != 0 and "cli-binary-format" in r.stderr:  # AWS CLI v1 has no such option
             r = subprocess.run([aws, "lambda", "invoke", "--endpoint-url", self.s.url, "--function-name",
-                                "Echo", "--payload", '{"from": "cli"}', out],
+                                "Echo", "--payload", '{"from": "cli"}', "--log-type", "Tail", out],
                                capture_output=True, text=True, env=env, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["StatusCode"], 200)
+        self.assertIn("REPORT RequestId:", base64.b64decode(json.loads(r.stdout)["LogResult"]).decode())
         with open(out) as f:
             self.assertEqual(json.load(f)["event"], {"from": "cli"})
 
@@ -242,6 +331,8 @@ print(json.dumps({{"status": r["StatusCode"], "body": json.loads(r["Payload"].re
                   "error": r.get("FunctionError")}}))
 r = c.invoke(FunctionName="Fails")
 print(json.dumps({{"status": r["StatusCode"], "error": r.get("FunctionError")}}))
+r = c.invoke(FunctionName="Chatty", LogType="Tail", Payload=json.dumps({{"tag": "from-boto3"}}))
+print(json.dumps({{"log": r["LogResult"]}}))
 try:
     c.invoke(FunctionName="Missing")
     print("no exception")
@@ -256,7 +347,10 @@ except c.exceptions.ResourceNotFoundException:
         self.assertEqual(first["body"]["event"], {"from": "boto3"})
         self.assertIsNone(first["error"])
         self.assertEqual(json.loads(lines[1])["error"], "Unhandled")
-        self.assertEqual(lines[2], "ResourceNotFoundException")
+        log = base64.b64decode(json.loads(lines[2])["log"]).decode()
+        self.assertIn("from-boto3 0\n", log)
+        self.assertIn("REPORT RequestId:", log)
+        self.assertEqual(lines[3], "ResourceNotFoundException")
 
 
 class Only(unittest.TestCase):
