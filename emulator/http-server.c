@@ -5,6 +5,7 @@
  * suspended connection and schedules a daemon run, because libmicrohttpd
  * only serves a resumed connection on its next MHD_run. */
 #include "http-server.h"
+#include "mhd-loop.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,8 +22,7 @@ struct lamb_http_server {
 	struct lamb_loop *loop;
 	struct lamb_http_server_opts opts;
 	struct MHD_Daemon *daemon;
-	struct lamb_watch watch;
-	struct lamb_timer timer;
+	struct lamb_mhd mhd;
 	int port;
 	struct lamb_http_conn *suspended;
 	int pending;
@@ -46,8 +46,6 @@ struct lamb_http_conn {
 	uint64_t start_ns;
 	struct lamb_http_conn *next, *prev;
 };
-
-static void run_daemon(void *data);
 
 static void unlink_conn(struct lamb_http_conn *c)
 {
@@ -87,7 +85,7 @@ void lamb_http_reply(struct lamb_http_conn *c, const struct lamb_http_response *
 		struct lamb_http_server *s = c->s;
 		unlink_conn(c);
 		MHD_resume_connection(c->conn);
-		lamb_loop_timer_set(s->loop, &s->timer, lamb_loop_now_ns(), run_daemon, s);
+		lamb_mhd_run_soon(&s->mhd);
 	}
 }
 
@@ -195,28 +193,6 @@ static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static void arm_timer(struct lamb_http_server *s)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(s->daemon, &ms) == MHD_YES)
-		lamb_loop_timer_set(s->loop, &s->timer, lamb_loop_now_ns() + ms * 1000000ull, run_daemon, s);
-	else
-		lamb_loop_timer_cancel(s->loop, &s->timer);
-}
-
-static void run_daemon(void *data)
-{
-	struct lamb_http_server *s = data;
-	MHD_run(s->daemon);
-	arm_timer(s);
-}
-
-static void on_readable(void *data, uint32_t events)
-{
-	(void)events;
-	run_daemon(data);
-}
-
 static int listen_on(const char *host, int port, int *bound, struct lamb_err *err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
@@ -258,7 +234,6 @@ struct lamb_http_server *lamb_http_server_new(struct lamb_loop *loop, const stru
 	s->loop = loop;
 	s->opts = *o;
 	s->port = port;
-	s->watch.fd = -1;
 	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
 				     on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
@@ -272,8 +247,7 @@ struct lamb_http_server *lamb_http_server_new(struct lamb_loop *loop, const stru
 		lamb_err_set(err, "cannot start the HTTP server on %s:%d", host, port);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || lamb_loop_add_fd(loop, &s->watch, info->epoll_fd, EPOLLIN, on_readable, s, err) < 0) {
+	if (lamb_mhd_attach(&s->mhd, loop, s->daemon, err) < 0) {
 		lamb_http_server_free(s);
 		return NULL;
 	}
@@ -284,8 +258,7 @@ void lamb_http_server_free(struct lamb_http_server *s)
 {
 	if (!s)
 		return;
-	lamb_loop_del_fd(s->loop, &s->watch);
-	lamb_loop_timer_cancel(s->loop, &s->timer);
+	lamb_mhd_detach(&s->mhd);
 	struct lamb_http_response r;
 	lamb_http_response_init(&r);
 	lamb_http_response_message(&r, 502, "Internal server error");
@@ -296,7 +269,7 @@ void lamb_http_server_free(struct lamb_http_server *s)
 		MHD_run(s->daemon);
 		MHD_stop_daemon(s->daemon);
 	}
-	lamb_loop_timer_cancel(s->loop, &s->timer);
+	lamb_mhd_detach(&s->mhd); /* the resumes above armed its timer again */
 	free(s);
 }
 

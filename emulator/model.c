@@ -226,77 +226,77 @@ static void check_allowed_values(struct builder *b, const struct lamb_node *def,
 	lamb_error(b->diags, m, "parameter '%s': value '%s' is not one of its AllowedValues", name, value);
 }
 
-static bool is_quantifier(const char *p)
+/* The repetition factor of the quantifier at p (advancing p past it): a
+ * bound {m,n} makes glibc's regcomp copy its operand n times (m when there
+ * is no n); '+' copies it once more; '*' and '?' loop without copying. */
+static double quantifier_factor(const char **p)
 {
-	return *p == '*' || *p == '+' || *p == '?' || *p == '{';
-}
-
-/* Skips a quantifier at p; false when it is a bound above the limit. */
-static bool skip_quantifier(const char **p)
-{
-	if (**p != '{') {
+	char q = **p;
+	if (q != '{') {
 		(*p)++;
-		return true;
+		return q == '+' ? 2 : 1;
 	}
 	char *end;
-	long lo = strtol(*p + 1, &end, 10), hi = lo;
+	double lo = strtod(*p + 1, &end), hi = lo;
 	if (*end == ',')
-		hi = end[1] == '}' ? 0 : strtol(end + 1, &end, 10);
-	if (*end == ',')
+		hi = end[1] == '}' ? lo + 1 : strtod(end + 1, &end);
+	while (*end && *end != '}')
 		end++;
-	*p = *end == '}' ? end + 1 : end;
-	return lo <= 255 && hi <= 255;
+	*p = *end ? end + 1 : end;
+	return hi > lo ? hi : lo > 1 ? lo : 1;
 }
 
-/* glibc's regcomp expands repetitions: a pattern with stacked quantifiers
- * ("a++++") or a quantified group that holds a quantifier ("((a{1,200}){1,200})")
- * takes time and memory exponential in its length. Such patterns are not
- * compiled; lamb says it cannot check them. */
+/* Past one character, escape or bracket expression ("[]a-z]", "[^]]"). */
+static const char *skip_atom(const char *p)
+{
+	if (*p == '\\')
+		return p[1] ? p + 2 : p + 1;
+	if (*p != '[')
+		return p + 1;
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']')
+		p++;
+	return *p ? p + 1 : p;
+}
+
+/* glibc's regcomp expands bounded repetitions into copies, so nested or
+ * stacked ones ("((a{1,200}){1,200})", "a++++...") take time and memory
+ * that multiply: a 100-byte template could make lamb validate grow past
+ * 5 GB. This estimates the expanded size of the pattern as compiled and
+ * refuses patterns above a few thousand nodes. */
 static bool pattern_is_tame(const char *pat)
 {
-	bool inner[64] = { false }; /* per open group: holds a quantifier */
+	double size[64] = { 0 }; /* per open group: its expanded size so far */
+	double last = 0;         /* size of the last atom or group: what a quantifier copies */
 	int depth = 0;
-	bool last_was_quantifier = false, last_closed_busy_group = false;
-	if (strlen(pat) > 512)
+	if (strlen(pat) > 1024)
 		return false;
 	for (const char *p = pat; *p;) {
-		if (is_quantifier(p)) {
-			if (last_was_quantifier || last_closed_busy_group || !skip_quantifier(&p))
-				return false;
-			if (depth > 0)
-				inner[depth - 1] = true;
-			last_was_quantifier = true;
-			last_closed_busy_group = false;
-			continue;
-		}
-		last_was_quantifier = last_closed_busy_group = false;
-		if (*p == '\\') {
-			p += p[1] ? 2 : 1;
-		} else if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']')
-				p++;
-			if (*p)
-				p++;
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			double f = quantifier_factor(&p);
+			size[depth] += last * (f - 1);
+			last *= f;
 		} else if (*p == '(') {
-			if (depth == (int)ARRAY_SIZE(inner))
+			if (++depth == (int)ARRAY_SIZE(size))
 				return false;
-			inner[depth++] = false;
+			size[depth] = 0;
 			p++;
-		} else if (*p == ')') {
-			if (depth > 0) {
-				last_closed_busy_group = inner[--depth];
-				if (depth > 0 && last_closed_busy_group)
-					inner[depth - 1] = true;
-			}
+			continue;
+		} else if (*p == ')' && depth > 0) {
+			last = size[depth--];
+			size[depth] += last;
 			p++;
 		} else {
-			p++;
+			p = skip_atom(p);
+			last = 1;
+			size[depth] += 1;
 		}
+		if (size[depth] > 4000 || last > 4000)
+			return false;
 	}
 	return true;
 }
@@ -307,13 +307,14 @@ static void check_pattern(struct builder *b, const struct lamb_node *def, const 
 	const char *pat = lamb_node_str(lamb_node_get(def, "AllowedPattern"));
 	if (!pat)
 		return;
-	if (!pattern_is_tame(pat)) {
+	char *anchored = xasprintf("^(%s)$", pat);
+	if (!pattern_is_tame(anchored)) {
+		free(anchored);
 		lamb_warning(b->diags, &lamb_node_get(def, "AllowedPattern")->mark,
 			     "parameter '%s': AllowedPattern nests or stacks repetitions too deeply for lamb "
 			     "to check; the value is not checked", name);
 		return;
 	}
-	char *anchored = xasprintf("^(%s)$", pat);
 	regex_t re;
 	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0) {
 		lamb_warning(b->diags, &lamb_node_get(def, "AllowedPattern")->mark,

@@ -5,6 +5,7 @@
  * resumed connection is re-dispatched to on_request, which then answers.
  * The fixed answers (202, 400, 403, 413) are built once and shared. */
 #include "runtime-api.h"
+#include "mhd-loop.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -35,8 +36,7 @@ struct lamb_rapi {
 	const struct lamb_rapi_ops *ops;
 	void *owner;
 	struct MHD_Daemon *daemon;
-	struct lamb_watch watch;
-	struct lamb_timer timer;
+	struct lamb_mhd mhd;
 	char address[32];
 	/* the event to hand over; the strings are ours */
 	bool pending;
@@ -221,30 +221,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void run_daemon(void *data);
-
-static void arm_timer(struct lamb_rapi *r)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(r->daemon, &ms) == MHD_YES)
-		lamb_loop_timer_set(r->loop, &r->timer, lamb_loop_now_ns() + ms * 1000000ull, run_daemon, r);
-	else
-		lamb_loop_timer_cancel(r->loop, &r->timer);
-}
-
-static void run_daemon(void *data)
-{
-	struct lamb_rapi *r = data;
-	MHD_run(r->daemon);
-	arm_timer(r);
-}
-
-static void on_readable(void *data, uint32_t events)
-{
-	(void)events;
-	run_daemon(data);
-}
-
 static int listen_socket(int *port, struct lamb_err *err)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -273,7 +249,6 @@ struct lamb_rapi *lamb_rapi_new(struct lamb_loop *loop, const struct lamb_rapi_o
 	r->loop = loop;
 	r->ops = ops;
 	r->owner = owner;
-	r->watch.fd = -1;
 	snprintf(r->address, sizeof(r->address), "127.0.0.1:%d", port);
 	r->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
 				     on_request, r, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -285,8 +260,7 @@ struct lamb_rapi *lamb_rapi_new(struct lamb_loop *loop, const struct lamb_rapi_o
 		free(r);
 		return NULL;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || lamb_loop_add_fd(loop, &r->watch, info->epoll_fd, EPOLLIN, on_readable, r, err) < 0) {
+	if (lamb_mhd_attach(&r->mhd, loop, r->daemon, err) < 0) {
 		lamb_rapi_free(r);
 		return NULL;
 	}
@@ -297,8 +271,7 @@ void lamb_rapi_free(struct lamb_rapi *r)
 {
 	if (!r)
 		return;
-	lamb_loop_del_fd(r->loop, &r->watch);
-	lamb_loop_timer_cancel(r->loop, &r->timer);
+	lamb_mhd_detach(&r->mhd);
 	if (r->daemon) {
 		r->closing = true;
 		if (r->waiting) {
@@ -350,6 +323,6 @@ void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev)
 		r->waiting = NULL;
 		/* A resumed connection is only served by the next MHD_run; the
 		 * caller may be another daemon's callback, so run ours soon. */
-		lamb_loop_timer_set(r->loop, &r->timer, lamb_loop_now_ns(), run_daemon, r);
+		lamb_mhd_run_soon(&r->mhd);
 	}
 }
