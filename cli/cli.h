@@ -48,6 +48,21 @@ const char *cli_opt_value(const char *cmd, int argc, char **argv, int *i);
 /* The option's value as a number in [min, max]; -1 after a usage error. */
 int cli_opt_number(const char *cmd, int argc, char **argv, int *i, long min, long max, long *out);
 
+/* The options every long-running server command takes. */
+struct serve_opts {
+	const char *host;       /* --host (127.0.0.1) */
+	long port;              /* -p/--port */
+	const char *log_path;   /* -l/--log-file */
+	long max_concurrency;   /* --max-concurrency (10) */
+	long idle_timeout_s;    /* --idle-timeout (600) */
+	bool no_build;          /* --no-build */
+};
+
+void serve_opts_init(struct serve_opts *o, long default_port);
+/* Consumes argv[*i] (and its value) when it is one of the shared options:
+ * 1; 0 when it is not; -1 after printing a usage error. */
+int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **argv, int *i);
+
 struct lamb_loop;
 /* Warns on stderr when host is not a loopback address. */
 void cli_warn_host(const char *host);

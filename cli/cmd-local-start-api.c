@@ -20,17 +20,12 @@
 
 struct start_api {
 	struct template_opts topts;
-	const char *host;
-	long port;
+	struct serve_opts srv;
 	const char *static_dir;
-	const char *log_path;
-	long max_concurrency;
-	long idle_timeout_s;
 	long integration_timeout_s;
 	bool disable_authorizer;
 	bool no_watch;
 	bool eager;
-	bool no_build;
 };
 
 static const char cmd[] = "local start-api";
@@ -41,6 +36,8 @@ static int parse(struct start_api *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r == 0)
+			r = serve_opts_parse(&c->srv, cmd, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -48,31 +45,14 @@ static int parse(struct start_api *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
-		} else if (cli_opt_is(a, "-p", "--port")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 0, 65535, &c->port) < 0)
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--host")) {
-			if (!(c->host = cli_opt_value(cmd, argc, argv, &i)))
-				return -1;
 		} else if (cli_opt_is(a, "-s", "--static-dir")) {
 			if (!(c->static_dir = cli_opt_value(cmd, argc, argv, &i)))
-				return -1;
-		} else if (cli_opt_is(a, "-l", "--log-file")) {
-			if (!(c->log_path = cli_opt_value(cmd, argc, argv, &i)))
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--max-concurrency")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000, &c->max_concurrency) < 0)
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--idle-timeout")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 0, 86400, &c->idle_timeout_s) < 0)
 				return -1;
 		} else if (cli_opt_is(a, NULL, "--integration-timeout")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 900, &c->integration_timeout_s) < 0)
 				return -1;
 		} else if (strcmp(a, "--disable-authorizer") == 0) {
 			c->disable_authorizer = true;
-		} else if (strcmp(a, "--no-build") == 0) {
-			c->no_build = true;
 		} else if (strcmp(a, "--no-watch") == 0) {
 			c->no_watch = true;
 		} else if (strcmp(a, "--debug") == 0) {
@@ -197,17 +177,17 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_invoke_opts io = {
 		.log = log,
-		.max_instances = (int)c->max_concurrency,
+		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
-		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
+		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.boot = { .region = m->region },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_apigw_server_opts so = {
-		.host = c->host,
-		.port = (int)c->port,
+		.host = c->srv.host,
+		.port = (int)c->srv.port,
 		.static_dir = c->static_dir,
 		.integration_timeout_ms = (uint64_t)c->integration_timeout_s * 1000,
 		.log = log,
@@ -225,7 +205,7 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		if (c->eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
-		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->host, lamb_apigw_server_port(s));
+		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
 	lamb_watch_free(w);
@@ -238,8 +218,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 
 int cmd_local_start_api(int argc, char **argv)
 {
-	struct start_api c = { .host = "127.0.0.1", .port = 3000, .max_concurrency = 10,
-			       .idle_timeout_s = 600 };
+	struct start_api c = { 0 };
+	serve_opts_init(&c.srv, 3000);
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
@@ -249,7 +229,7 @@ int cmd_local_start_api(int argc, char **argv)
 	struct stat st;
 	if (!c.static_dir && stat("public", &st) == 0 && S_ISDIR(st.st_mode))
 		c.static_dir = "public";
-	cli_warn_host(c.host);
+	cli_warn_host(c.srv.host);
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
 	struct lamb_model *m = template_opts_load(&c.topts, &diags);
@@ -260,9 +240,9 @@ int cmd_local_start_api(int argc, char **argv)
 		lamb_diags_print(&diags, stderr);
 	} else if (m->nroutes == 0) {
 		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
-	} else if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
-		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
-	} else if (c.no_build || cli_build_for_run(m, NULL) == EXIT_OK) {
+	} else if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {
+		fail("cannot open log file '%s': %s", c.srv.log_path, strerror(errno));
+	} else if (c.srv.no_build || cli_build_for_run(m, NULL) == EXIT_OK) {
 		status = serve(&c, m, log);
 	}
 	if (log)

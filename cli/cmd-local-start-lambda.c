@@ -15,14 +15,9 @@
 
 struct start_lambda {
 	struct template_opts topts;
-	const char *host;
-	long port;
-	const char *log_path;
-	long max_concurrency;
-	long idle_timeout_s;
+	struct serve_opts srv;
 	const char **only; /* NULL-terminated, or NULL */
 	size_t nonly;
-	bool no_build;
 };
 
 static const char cmd[] = "local start-lambda";
@@ -33,6 +28,8 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r == 0)
+			r = serve_opts_parse(&c->srv, cmd, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -40,23 +37,6 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
-		} else if (cli_opt_is(a, "-p", "--port")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 0, 65535, &c->port) < 0)
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--host")) {
-			if (!(c->host = cli_opt_value(cmd, argc, argv, &i)))
-				return -1;
-		} else if (cli_opt_is(a, "-l", "--log-file")) {
-			if (!(c->log_path = cli_opt_value(cmd, argc, argv, &i)))
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--max-concurrency")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000, &c->max_concurrency) < 0)
-				return -1;
-		} else if (cli_opt_is(a, NULL, "--idle-timeout")) {
-			if (cli_opt_number(cmd, argc, argv, &i, 0, 86400, &c->idle_timeout_s) < 0)
-				return -1;
-		} else if (strcmp(a, "--no-build") == 0) {
-			c->no_build = true;
 		} else if (a[0] == '-') {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else {
@@ -76,13 +56,13 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_invoke_opts io = {
 		.log = log,
-		.max_instances = (int)c->max_concurrency,
+		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
-		.idle_ms = (uint64_t)c->idle_timeout_s * 1000,
+		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.boot = { .region = m->region },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
-	struct lamb_lambda_api_opts ao = { .host = c->host, .port = (int)c->port, .only = c->only, .log = log };
+	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };
 	struct lamb_lambda_api *a = lamb_lambda_api_new(loop, iv, m, &ao, &err);
 	int status;
 	if (!a) {
@@ -99,7 +79,7 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 					f->local_reason ? f->local_reason : "");
 		}
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
-			c->host, lamb_lambda_api_port(a));
+			c->srv.host, lamb_lambda_api_port(a));
 		fflush(stderr);
 		status = cli_serve(loop);
 	}
@@ -111,8 +91,8 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 
 int cmd_local_start_lambda(int argc, char **argv)
 {
-	struct start_lambda c = { .host = "127.0.0.1", .port = 3001, .max_concurrency = 10,
-				  .idle_timeout_s = 600 };
+	struct start_lambda c = { 0 };
+	serve_opts_init(&c.srv, 3001);
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);
 	int status = p < 0 ? EXIT_USAGE : EXIT_OK;
@@ -122,7 +102,7 @@ int cmd_local_start_lambda(int argc, char **argv)
 	FILE *log = NULL;
 	if (p <= 0)
 		goto out;
-	cli_warn_host(c.host);
+	cli_warn_host(c.srv.host);
 	status = EXIT_FAIL;
 	m = template_opts_load(&c.topts, &diags);
 	lamb_diags_sort(&diags);
@@ -135,11 +115,11 @@ int cmd_local_start_lambda(int argc, char **argv)
 			fail("no function '%s' in '%s'", c.only[i], m->path);
 			goto out;
 		}
-	if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
-		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
+	if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {
+		fail("cannot open log file '%s': %s", c.srv.log_path, strerror(errno));
 		goto out;
 	}
-	if (!c.no_build && cli_build_for_run(m, NULL) != EXIT_OK)
+	if (!c.srv.no_build && cli_build_for_run(m, NULL) != EXIT_OK)
 		goto out;
 	status = serve(&c, m, log);
 out:

@@ -7,6 +7,32 @@
 #include <stdio.h>
 #include <string.h>
 
+void serve_opts_init(struct serve_opts *o, long default_port)
+{
+	*o = (struct serve_opts){ .host = "127.0.0.1", .port = default_port, .max_concurrency = 10,
+				  .idle_timeout_s = 600 };
+}
+
+int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	if (cli_opt_is(a, "-p", "--port"))
+		return cli_opt_number(cmd, argc, argv, i, 0, 65535, &o->port) < 0 ? -1 : 1;
+	if (cli_opt_is(a, NULL, "--max-concurrency"))
+		return cli_opt_number(cmd, argc, argv, i, 1, 1000, &o->max_concurrency) < 0 ? -1 : 1;
+	if (cli_opt_is(a, NULL, "--idle-timeout"))
+		return cli_opt_number(cmd, argc, argv, i, 0, 86400, &o->idle_timeout_s) < 0 ? -1 : 1;
+	if (cli_opt_is(a, NULL, "--host"))
+		return (o->host = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (cli_opt_is(a, "-l", "--log-file"))
+		return (o->log_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (strcmp(a, "--no-build") == 0) {
+		o->no_build = true;
+		return 1;
+	}
+	return 0;
+}
+
 void cli_warn_host(const char *host)
 {
 	struct in_addr a;
