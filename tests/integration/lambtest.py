@@ -28,6 +28,52 @@ def project(files):
     return d
 
 
+class LambServer:
+    """A lamb server command (local start-api, local start-lambda) running on
+    a free port in a temporary project; the port is read from its banner."""
+    command = None  # ("local", "start-api")
+
+    def __init__(self, files, *args):
+        import re
+        import time
+        self.dir = project(files)
+        self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
+        self.proc = subprocess.Popen([LAMB, *self.command, "-p", "0", *args], cwd=self.dir.name,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.time() + 20
+        self.port = None
+        while time.time() < deadline and self.port is None:
+            m = re.search(r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", self.stderr())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                raise AssertionError(f"{' '.join(self.command)} exited: " + self.stderr())
+            else:
+                time.sleep(0.05)
+        if self.port is None:
+            raise AssertionError(f"{' '.join(self.command)} never said where it serves: " + self.stderr())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stderr(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self):
+        """SIGTERM, then the exit status (the server must stop by itself)."""
+        import signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.dir.cleanup()
+        return self.proc.returncode
+
+
 def main():
     """unittest.main that exits 77 when every test was skipped."""
     prog = unittest.main(exit=False, verbosity=2)

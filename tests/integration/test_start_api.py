@@ -6,10 +6,7 @@ import base64
 import http.client
 import json
 import os
-import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
 import unittest
@@ -99,29 +96,8 @@ def free_port():
     return port
 
 
-class Server:
-    def __init__(self, files, *args):
-        self.dir = lambtest.project(files)
-        self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([lambtest.LAMB, "local", "start-api", "-p", "0", *args],
-                                     cwd=self.dir.name, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 20
-        self.port = None
-        while time.time() < deadline and self.port is None:
-            m = re.search(r"serving http://127\.0\.0\.1:(\d+)", self.stderr())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                raise AssertionError("start-api exited: " + self.stderr())
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            raise AssertionError("start-api never said where it serves: " + self.stderr())
-
-    def stderr(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
+class Server(lambtest.LambServer):
+    command = ("local", "start-api")
 
     def request(self, method, path, body=None, headers=None, timeout=30):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -130,18 +106,6 @@ class Server:
         data = r.read()
         c.close()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.getheaders(), data
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        self.dir.cleanup()
-        return self.proc.returncode
 
 
 @unittest.skipUnless(shutil.which("python3.11") or shutil.which("python3"), "no Python interpreter")

@@ -5,9 +5,7 @@ import base64
 import http.client
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -91,28 +89,8 @@ def handler(event, context):
 """
 
 
-class Server:
-    def __init__(self, files, *args):
-        self.dir = lambtest.project(files)
-        self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([lambtest.LAMB, "local", "start-lambda", "-p", "0", *args],
-                                     cwd=self.dir.name, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.time() + 20
-        self.port = None
-        while time.time() < deadline and self.port is None:
-            m = re.search(r"on http://127\.0\.0\.1:(\d+)", self.stderr())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
-                raise AssertionError("start-lambda exited: " + self.stderr())
-            else:
-                time.sleep(0.05)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def stderr(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
+class Server(lambtest.LambServer):
+    command = ("local", "start-lambda")
 
     def invoke(self, name, payload=b"{}", headers=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -121,18 +99,6 @@ class Server:
         data = r.read()
         c.close()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        self.dir.cleanup()
-        return self.proc.returncode
 
 
 def boto3_python():
