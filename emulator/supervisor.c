@@ -57,10 +57,15 @@ struct lamb_supervisor {
 	char *cgroup; /* lamb-PID directory, or NULL when not usable */
 	unsigned serial;
 	struct lamb_timer sample; /* RSS sampling, without cgroups */
+	char **doomed;            /* instance groups to remove once their last task is gone */
+	size_t ndoomed, doomed_cap;
+	unsigned doomed_tries;
+	struct lamb_timer doomed_timer;
 };
 
 static void on_sigchld(void *data);
 static void kill_cgroup_procs(const char *dir);
+static void cgroup_remove(struct lamb_supervisor *s, char *dir);
 
 /* A lamb killed with SIGKILL cannot clean up: the next one removes the
  * groups of lambs that are gone, killing what is left in them (grandchildren
@@ -360,6 +365,51 @@ static void cgroup_kill_all(struct lamb_proc *p)
 	kill_cgroup_procs(p->cgroup);
 }
 
+/* Tries the doomed groups once; true when none is left. */
+static bool remove_doomed(struct lamb_supervisor *s)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->ndoomed; i++) {
+		char *dir = s->doomed[i];
+		if (rmdir(dir) == 0 || errno != EBUSY) {
+			free(dir);
+			continue;
+		}
+		kill_cgroup_procs(dir); /* anything it forked since */
+		s->doomed[kept++] = dir;
+	}
+	s->ndoomed = kept;
+	return kept == 0;
+}
+
+/* Retries on the loop, 1 ms after the first try and backing off to 250 ms:
+ * a group empties within milliseconds once its tasks are killed, and the
+ * loop is never held while it does. */
+static void on_doomed(void *data)
+{
+	struct lamb_supervisor *s = data;
+	if (remove_doomed(s)) {
+		s->doomed_tries = 0;
+		return;
+	}
+	unsigned shift = s->doomed_tries < 8 ? s->doomed_tries++ : 8;
+	lamb_loop_timer_set(s->loop, &s->doomed_timer, lamb_loop_now_ns() + (1000000ull << shift), on_doomed, s);
+}
+
+/* Takes dir (owned). */
+static void cgroup_remove(struct lamb_supervisor *s, char *dir)
+{
+	if (rmdir(dir) == 0 || errno != EBUSY) {
+		free(dir);
+		return;
+	}
+	kill_cgroup_procs(dir);
+	s->doomed = xgrow(s->doomed, &s->doomed_cap, s->ndoomed + 1, sizeof(*s->doomed));
+	s->doomed[s->ndoomed++] = dir;
+	if (!s->doomed_timer.armed)
+		on_doomed(s);
+}
+
 static void kill_cgroup_procs(const char *dir)
 {
 	char path[512];
@@ -489,22 +539,26 @@ static void proc_release(struct lamb_proc *p)
 	}
 }
 
-/* Needs nothing but p: may run after the supervisor is gone. */
+/* Needs nothing but p: may run after the supervisor is gone. Its cgroup
+ * has gone to cgroup_remove before. */
 static void proc_free(struct lamb_proc *p)
 {
 	if (!p)
 		return;
 	if (p->peak_fd >= 0)
 		close(p->peak_fd);
-	if (p->cgroup) {
-		if (rmdir(p->cgroup) < 0 && errno == EBUSY) {
-			cgroup_kill_all(p);
-			usleep(1000); /* the kernel frees the group once its last task is gone */
-			rmdir(p->cgroup);
-		}
-		free(p->cgroup);
-	}
+	free(p->cgroup);
 	free(p);
+}
+
+/* The proc's group, if any, is removed now or, while a task of it is still
+ * dying (the bootstrap under bwrap outlives bwrap by the milliseconds its
+ * memory takes to free), as soon as it can be; then the proc is freed. */
+static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
+{
+	if (p && p->cgroup)
+		cgroup_remove(s, steal_ptr(p->cgroup));
+	proc_free(p);
 }
 
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
@@ -525,7 +579,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		lamb_err_set(err, "cannot create pipes: %s", strerror(errno));
 		close_fds(fds, 7);
 		proc_release(p);
-		proc_free(p);
+		proc_discard(s, p);
 		return NULL;
 	}
 	int cgfd = cgroup_prepare(p, spec->memory_mb);
@@ -547,7 +601,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		close(fds[2]);
 		close(fds[4]);
 		proc_release(p);
-		proc_free(p);
+		proc_discard(s, p);
 		return NULL;
 	}
 	close(fds[4]);
@@ -637,6 +691,8 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 	unlink_proc(s, p);
 	if (p->fn)
 		p->fn(p->data, p, status);
+	if (p->cgroup) /* nobody asks for its peak any more */
+		cgroup_remove(s, steal_ptr(p->cgroup));
 	lamb_loop_defer(s->loop, deferred_free, p);
 }
 
@@ -666,10 +722,18 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		waitpid(p->pid, NULL, 0);
 		p->exited = true;
 		proc_release(p);
-		proc_free(p);
+		proc_discard(s, p);
 	}
 	lamb_loop_on_sigchld(s->loop, NULL, NULL);
 	lamb_loop_timer_cancel(s->loop, &s->sample);
+	lamb_loop_timer_cancel(s->loop, &s->doomed_timer);
+	/* lamb is leaving: wait here, up to 2 s, for the last tasks to go;
+	 * what still holds out is swept by the next lamb */
+	for (int i = 0; i < 2000 && !remove_doomed(s); i++)
+		usleep(1000);
+	for (size_t i = 0; i < s->ndoomed; i++)
+		free(s->doomed[i]);
+	free(s->doomed);
 	if (s->cgroup) {
 		rmdir(s->cgroup);
 		free(s->cgroup);
