@@ -1,7 +1,7 @@
 /* The Lambda Runtime API (2018-06-01) served to one instance: its own
- * libmicrohttpd daemon on its own listening socket on 127.0.0.1 (which is
- * how a call is attributed to an instance), driven by the loop in external
- * epoll mode. /next long-polls by suspending the connection, so a waiting
+ * small HTTP/1.1 server on its own listening socket on 127.0.0.1 (which is
+ * how a call is attributed to an instance), its sockets watched by the loop.
+ * /next long-polls by leaving the connection unanswered, so a waiting
  * runtime costs no thread. Request-id and state checks, 6 MiB limits and
  * the exact answers of runtime-api.md live here; what an answer means for
  * the invocation is the owner's business (pool.c). */
