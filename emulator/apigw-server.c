@@ -62,7 +62,7 @@ static void access_line(const struct lamb_apigw_server *s, const char *line, uin
 	const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
 	fprintf(logf_(s), "%s \"%s\" %d %s %zu %.2f ms%s%s\n", when, line, r->status, reason ? reason : "",
 		r->body_len, ms, route ? " -> " : "", route ? route->function->logical_id : "");
-	fflush(logf_(s));
+	lamb_loop_wrote(s->loop, logf_(s));
 }
 
 /* Adds the request id and CORS headers, logs, and sends. */
@@ -363,6 +363,7 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
 		free(s);
 		return NULL;
 	}
+	lamb_loop_batch_output(loop, logf_(s)); /* a request logs three lines: one write */
 	s->router = lamb_router_new(m);
 	return s;
 }

@@ -193,10 +193,10 @@ static void report(struct call *c, const struct lamb_outcome *o)
 		free(m);
 	}
 	if (!c->inv.start_ns) {
-		fflush(log);
+		lamb_loop_wrote(c->iv->loop, log);
 		return; /* never handed over: no START, so no END/REPORT */
 	}
-	/* one write for both lines: stderr is unbuffered */
+	/* one write for both lines when the log is unbuffered */
 	char line[512];
 	int n = snprintf(line, sizeof(line), "END RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
 			 "Billed Duration: %ld ms\tMemory Size: %ld MB\tMax Memory Used: %ld MB",
@@ -209,7 +209,7 @@ static void report(struct call *c, const struct lamb_outcome *o)
 		fwrite(line, 1, (size_t)n, log);
 		lamb_pool_tail_add(&c->inv, line, (size_t)n);
 	}
-	fflush(log);
+	lamb_loop_wrote(c->iv->loop, log);
 }
 
 static void done(struct lamb_invocation *inv)

@@ -49,7 +49,7 @@ static void log_line(const struct lamb_lambda_api *a, const char *line, int stat
 {
 	double ms = (double)(lamb_loop_now_ns() - start_ns) / 1e6;
 	fprintf(logf_(a), "\"%s\" %d %.2f ms%s%s\n", line, status, ms, fn ? " -> " : "", fn ? fn : "");
-	fflush(logf_(a));
+	lamb_loop_wrote(a->loop, logf_(a));
 }
 
 /* An error of the Invoke API itself, as AWS sends it. */
@@ -280,6 +280,7 @@ struct lamb_lambda_api *lamb_lambda_api_new(struct lamb_loop *loop, struct lamb_
 		free(a);
 		return NULL;
 	}
+	lamb_loop_batch_output(loop, logf_(a)); /* an invocation logs three lines: one write */
 	return a;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define MAX_EVENTS 64
+#define MAX_BATCHED 4
 
 struct deferred {
 	lamb_loop_fn fn;
@@ -34,6 +35,8 @@ struct lamb_loop {
 	void *term_data;
 	sigset_t oldmask;
 	bool stop;
+	FILE *batched[MAX_BATCHED];
+	int nbatched;
 };
 
 uint64_t lamb_loop_now_ns(void)
@@ -114,11 +117,43 @@ static void run_deferred(struct lamb_loop *l)
 	}
 }
 
+/* Whoever wrote (lamb_loop_wrote or not): an empty buffer costs no syscall. */
+void lamb_loop_flush(struct lamb_loop *l)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		fflush(l->batched[i]);
+}
+
+void lamb_loop_batch_output(struct lamb_loop *l, FILE *f)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		if (l->batched[i] == f)
+			return;
+	if (l->nbatched == MAX_BATCHED)
+		return;
+	fflush(f);
+	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	l->batched[l->nbatched++] = f;
+}
+
+void lamb_loop_wrote(struct lamb_loop *l, FILE *f)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		if (l->batched[i] == f)
+			return;
+	fflush(f);
+}
+
 void lamb_loop_free(struct lamb_loop *l)
 {
 	if (!l)
 		return;
 	run_deferred(l);
+	for (int i = 0; i < l->nbatched; i++) {
+		fflush(l->batched[i]);
+		if (l->batched[i] == stderr)
+			setvbuf(stderr, NULL, _IONBF, 0);
+	}
 	if (l->sigfd >= 0)
 		close(l->sigfd);
 	if (l->epfd >= 0)
@@ -242,6 +277,7 @@ int lamb_loop_run_once(struct lamb_loop *l, int timeout_ms, struct lamb_err *err
 	struct epoll_event ev[MAX_EVENTS];
 	if (l->deferred)
 		timeout_ms = 0;
+	lamb_loop_flush(l);
 	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, next_timeout_ms(l, timeout_ms));
 	if (n < 0) {
 		if (errno == EINTR)

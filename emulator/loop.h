@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct lamb_loop;
 
@@ -54,6 +55,18 @@ void lamb_loop_timer_cancel(struct lamb_loop *l, struct lamb_timer *t);
 /* Runs fn(data) after the current batch of events: the place to free
  * objects whose watches may still have events pending. Allocates. */
 void lamb_loop_defer(struct lamb_loop *l, lamb_loop_fn fn, void *data);
+
+/* Output to f (a log) is written when the loop is about to wait, not line
+ * by line: whatever a batch of events logged goes out in one write. Makes f
+ * fully buffered until lamb_loop_free flushes it (stderr goes back to
+ * unbuffered then). For servers, where a request logs three lines. */
+void lamb_loop_batch_output(struct lamb_loop *l, FILE *f);
+/* Flushes the batched outputs now: before an answer goes out, so that a
+ * client that reads the log after its answer finds its lines there. */
+void lamb_loop_flush(struct lamb_loop *l);
+/* Writers call this where they would fflush(f): f is flushed now, or
+ * before the loop waits when it is batched. */
+void lamb_loop_wrote(struct lamb_loop *l, FILE *f);
 
 /* SIGCHLD (coalesced: the handler must reap with waitpid(-1, WNOHANG) in a
  * loop) and SIGINT/SIGTERM handlers; one of each. */

@@ -186,7 +186,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	char start[96];
 	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
 	fwrite(start, 1, (size_t)n, logf_(p));
-	fflush(logf_(p));
+	lamb_loop_wrote(p->loop, logf_(p));
 	lamb_pool_tail_add(inv, start, (size_t)n);
 	struct lamb_rapi_event ev = {
 		.request_id = inv->request_id,

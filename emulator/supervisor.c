@@ -158,7 +158,7 @@ static void emit_lines(struct lamb_proc *p, struct out_pipe *o, bool all)
 	memmove(o->line.data, start, rest);
 	o->line.len = rest;
 	o->line.data[rest] = '\0';
-	fflush(s->log);
+	lamb_loop_wrote(s->loop, s->log);
 }
 
 static void close_pipe(struct lamb_proc *p, struct out_pipe *o)
