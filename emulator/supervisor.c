@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -633,10 +634,20 @@ void lamb_proc_kill(struct lamb_proc *p)
 
 void lamb_proc_drain(struct lamb_proc *p)
 {
-	/* an EOF seen here is left for on_output to close */
+	/* one poll for both pipes: most answers come with no output pending,
+	 * and a read that finds nothing is a syscall per pipe per answer */
+	struct pollfd pf[2];
+	int n = 0;
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
-			read_pipe(p, &p->out[i]);
+			pf[n++] = (struct pollfd){ .fd = p->out[i].fd, .events = POLLIN };
+	if (!n || poll(pf, (nfds_t)n, 0) <= 0)
+		return;
+	/* an EOF seen here is left for on_output to close */
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < n; j++)
+			if (pf[j].fd == p->out[i].fd && (pf[j].revents & (POLLIN | POLLHUP)))
+				read_pipe(p, &p->out[i]);
 }
 
 void lamb_proc_detach(struct lamb_proc *p)
