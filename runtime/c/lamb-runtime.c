@@ -1,9 +1,11 @@
 /* Runtime API client: HTTP/1.1 by hand, just enough of it (Content-Length
  * bodies, which is what the Runtime API sends), reconnecting once when the
- * server closed the kept-alive connection. */
+ * server closed the kept-alive connection. Answers are read from the front
+ * of one buffer; bytes after an answer (a pipelined one) stay for the next. */
 #include "lamb-runtime.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -128,47 +130,81 @@ static int header(const char *buf, const char *end, const char *name, char *out,
 	return -1;
 }
 
-/* Sends one request and reads the answer into rt->buf: the head first, the
- * body at *body. Returns the status or -1. */
-static int request(struct lamb_runtime *rt, const char *method, const char *path, const char *extra,
-		   const void *body, size_t len, size_t *body_off, size_t *body_len)
+/* Drops the last answer from the front of the buffer. */
+static void consume(struct lamb_runtime *rt)
+{
+	if (!rt->used)
+		return;
+	memmove(rt->buf, rt->buf + rt->used, rt->len - rt->used);
+	rt->len -= rt->used;
+	rt->buf[rt->len] = '\0';
+	rt->used = 0;
+}
+
+/* Reads one answer to the front of rt->buf: the head, then the body at
+ * *body_off. first: fail quietly (-2) when the connection is found closed
+ * before any byte, so that the caller may reconnect and send again.
+ * Returns the status, or -1. */
+static int read_answer(struct lamb_runtime *rt, bool first, size_t *body_off, size_t *body_len)
+{
+	char *end;
+	consume(rt);
+	while (!rt->len || !(end = strstr(rt->buf, "\r\n\r\n")))
+		if (fill(rt) < 0)
+			return first && !rt->len ? -2 : -1;
+	size_t off = (size_t)(end + 4 - rt->buf);
+	char cl[32];
+	size_t want = header(rt->buf, end + 2, "Content-Length", cl, sizeof(cl)) == 0 ? strtoul(cl, NULL, 10) : 0;
+	while (rt->len - off < want)
+		if (fill(rt) < 0)
+			return -1;
+	*body_off = off;
+	*body_len = want;
+	rt->used = off + want;
+	rt->status = atoi(rt->buf + 9);
+	return rt->status;
+}
+
+static int put_head(struct lamb_runtime *rt, char *head, size_t n, const char *method, const char *path,
+		    const char *extra, size_t len)
+{
+	return snprintf(head, n, "%s %s HTTP/1.1\r\nHost: %s:%s\r\n%sContent-Length: %zu\r\n\r\n",
+			method, path, rt->host, rt->port, extra ? extra : "", len);
+}
+
+/* Sends one request (and, with next, a /next behind it) and reads the
+ * answer to the first. Returns the status or -1. */
+static int send_request(struct lamb_runtime *rt, const char *method, const char *path, const char *extra,
+			const void *body, size_t len, bool next, size_t *body_off, size_t *body_len)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (rt->fd < 0 && connect_api(rt) < 0)
 			return -1;
-		char head[1024];
-		int hl = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s:%s\r\n%sContent-Length: %zu\r\n\r\n",
-				  method, path, rt->host, rt->port, extra ? extra : "", len);
-		struct iovec iov[2] = { { head, (size_t)hl }, { (void *)body, len } };
-		rt->len = 0;
-		if (send_all(rt->fd, iov, len ? 2 : 1) < 0 || fill(rt) < 0) {
-			close(rt->fd);
-			rt->fd = -1;
-			continue; /* the server closed the kept-alive connection: once more */
-		}
-		char *end;
-		while (!(end = strstr(rt->buf, "\r\n\r\n")))
-			if (fill(rt) < 0)
-				return -1;
-		size_t off = (size_t)(end + 4 - rt->buf);
-		char cl[32];
-		size_t want = header(rt->buf, end + 2, "Content-Length", cl, sizeof(cl)) == 0 ? strtoul(cl, NULL, 10) : 0;
-		while (rt->len - off < want)
-			if (fill(rt) < 0)
-				return -1;
-		*body_off = off;
-		*body_len = want;
-		rt->status = atoi(rt->buf + 9);
-		return rt->status;
+		char head[1024], head2[256];
+		int hl = put_head(rt, head, sizeof(head), method, path, extra, len);
+		int hl2 = next ? snprintf(head2, sizeof(head2), "GET " BASE "invocation/next HTTP/1.1\r\nHost: %s:%s\r\n\r\n",
+					  rt->host, rt->port) : 0;
+		struct iovec iov[3] = { { head, (size_t)hl }, { (void *)body, len }, { head2, (size_t)hl2 } };
+		int st = -2;
+		if (send_all(rt->fd, iov, next ? 3 : len ? 2 : 1) == 0)
+			st = read_answer(rt, true, body_off, body_len);
+		if (st != -2)
+			return st;
+		close(rt->fd);
+		rt->fd = -1;
+		rt->len = rt->used = 0; /* the server closed the kept-alive connection: once more */
 	}
 	return -1;
 }
 
-int lamb_runtime_next(struct lamb_runtime *rt, struct lamb_runtime_event *ev)
+static int request(struct lamb_runtime *rt, const char *method, const char *path, const char *extra,
+		   const void *body, size_t len, size_t *body_off, size_t *body_len)
 {
-	size_t off, len;
-	if (request(rt, "GET", BASE "invocation/next", NULL, NULL, 0, &off, &len) != 200)
-		return -1;
+	return send_request(rt, method, path, extra, body, len, false, body_off, body_len);
+}
+
+static void fill_event(struct lamb_runtime *rt, size_t off, size_t len, struct lamb_runtime_event *ev)
+{
 	char *end = rt->buf + off;
 	char dl[32];
 	header(rt->buf, end, "Lambda-Runtime-Aws-Request-Id", ev->request_id, sizeof(ev->request_id));
@@ -178,8 +214,29 @@ int lamb_runtime_next(struct lamb_runtime *rt, struct lamb_runtime_event *ev)
 	ev->deadline_ms = strtoull(dl, NULL, 10);
 	ev->body = rt->buf + off;
 	ev->len = len;
-	ev->body[len] = '\0';
+	ev->body[len] = '\0'; /* nothing follows it: no request is sent behind a /next */
+}
+
+int lamb_runtime_next(struct lamb_runtime *rt, struct lamb_runtime_event *ev)
+{
+	size_t off, len;
+	if (request(rt, "GET", BASE "invocation/next", NULL, NULL, 0, &off, &len) != 200)
+		return -1;
+	fill_event(rt, off, len, ev);
 	return 0;
+}
+
+int lamb_runtime_respond_next(struct lamb_runtime *rt, const char *request_id, const void *body, size_t len,
+			      struct lamb_runtime_event *ev)
+{
+	char path[160];
+	size_t off, blen;
+	snprintf(path, sizeof(path), BASE "invocation/%s/response", request_id);
+	int st = send_request(rt, "POST", path, NULL, body, len, true, &off, &blen);
+	if (st < 0 || read_answer(rt, false, &off, &blen) != 200)
+		return -1;
+	fill_event(rt, off, blen, ev);
+	return st;
 }
 
 int lamb_runtime_respond(struct lamb_runtime *rt, const char *request_id, const void *body, size_t len)
