@@ -257,6 +257,24 @@ static const char *hdr(const struct lamb_http_response *r, const char *name, int
 	return NULL;
 }
 
+/* The event is written as text by hand: every byte a header, a query or a
+ * body may hold must come back out of a JSON parser as it went in. */
+static void test_event_escapes(void **state)
+{
+	(void)state;
+	static const char odd[] = "q\"b\\s/n\nr\rt\tc\x01\x1f del\x7f \xc3\xa9";
+	struct lamb_header hs[] = { { "X-Odd", (char *)odd }, { "X-\"Name\"", "v" } };
+	const char *body = "{\"k\": \"\\u00e9\\n\"}\n\x02";
+	cJSON *ev = event_for("GET", "/items/7", "a=%22%5C%0A&b", hs, 2, body, strlen(body));
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Odd"), odd);
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-\"Name\""), "v");
+	assert_string_equal(cJSON_GetArrayItem(OBJ(OBJ(ev, "multiValueHeaders"), "X-Odd"), 0)->valuestring, odd);
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "a"), "\"\\\n");
+	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "b"), "");
+	assert_string_equal(STR(ev, "body"), body);
+	cJSON_Delete(ev);
+}
+
 static void test_response_v1(void **state)
 {
 	(void)state;
@@ -333,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_event_v1),
 		cmocka_unit_test(test_event_bodies),
 		cmocka_unit_test(test_event_v2),
+		cmocka_unit_test(test_event_escapes),
 		cmocka_unit_test(test_response_v1),
 		cmocka_unit_test(test_response_v2),
 	};
