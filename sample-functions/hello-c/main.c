@@ -30,12 +30,14 @@ int main(void)
 		fprintf(stderr, "hello-c: AWS_LAMBDA_RUNTIME_API is not set\n");
 		return 1;
 	}
-	while (lamb_runtime_next(&rt, &ev) == 0) {
+	/* the answer and the request for the next event go out together */
+	int more = lamb_runtime_next(&rt, &ev) == 0;
+	while (more) {
 		char name[128], body[256];
 		name_of(ev.body, name, sizeof(name));
 		int n = snprintf(body, sizeof(body), "{\"message\":\"hello, %s\",\"from\":\"C\"}", name);
 		fprintf(stderr, "greeting %s\n", name);
-		lamb_runtime_respond(&rt, ev.request_id, body, (size_t)n);
+		more = lamb_runtime_respond_next(&rt, ev.request_id, body, (size_t)n, &ev) >= 0;
 	}
 	lamb_runtime_release(&rt);
 	return 0;
