@@ -253,6 +253,7 @@ def decode_aws_chunked(req):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AmazonS3"
+    sys_version = ""
 
     def log_message(self, fmt, *args):
         if self.server.standin.verbose:
