@@ -423,6 +423,13 @@ def process(t):
     return t
 
 
+def translate(text):
+    """A template's text as CloudFormation would execute it (SAM expanded),
+    or TemplateError with the message AWS gives: an offline stand-in for
+    aws-sam-translator's check that a packaged template is deployable."""
+    return process(parse(text))
+
+
 # ---- intrinsics at execution -----------------------------------------------
 
 class Resolver:
