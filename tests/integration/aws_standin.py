@@ -301,11 +301,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req = Request(self.command, self.path, self.headers, self.read_body())
         standin = self.server.standin
         request_id = str(uuid.uuid4())
+        fault = None
         try:
             standin.sigv4.check(req)
             fault = standin.take_fault(req.service)
             if fault == "reset":
-                standin.record(req, 0)
+                standin.record(req, 0, fault)
                 self.close_connection = True
                 return
             if fault is not None:
@@ -327,7 +328,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if req.action is None and req.service in ("s3", "cloudformation"):
             module = aws_standin_s3 if req.service == "s3" else aws_standin_cfn
             req.action = module.action_name(req)
-        standin.record(req, status)
+        standin.record(req, status, fault)
         headers = dict(headers)
         headers["x-amz-request-id" if req.service == "s3" else "x-amzn-RequestId"] = request_id
         if req.service == "s3":
@@ -462,13 +463,13 @@ class AwsStandin:
                     return kind
         return None
 
-    def record(self, req, status):
+    def record(self, req, status, fault=None):
         with self.lock:
             action = req.action or req.method
             self.calls.append((req.service, action, req.raw_path))
             self.requests.append({"service": req.service, "action": action, "method": req.method,
                                   "path": req.raw_path, "query": req.raw_query, "region": req.region,
-                                  "access_key": req.access_key, "status": status})
+                                  "access_key": req.access_key, "status": status, "fault": fault})
 
     def actions(self, service=None):
         """The actions called so far, in order (for one service or all)."""

@@ -329,7 +329,11 @@ def compute_change_set(standin, cs):
         if cs.error:
             cs.status, cs.reason = "FAILED", cs.error
             return
-        new = active(cs.processed, stack.resolver(cs.processed, cs.params))
+        try:
+            new = active(cs.processed, stack.resolver(cs.processed, cs.params))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+            cs.status, cs.reason = "FAILED", f"Template error: cannot evaluate the conditions: {e!r}"
+            return
         changed = {k for k in set(cs.params) | set(stack.params) if cs.params.get(k) != stack.params.get(k)}
         for lid, r in new.items():
             old = stack.resources.get(lid)

@@ -60,9 +60,14 @@ def code(cm):
 class StandinCase(unittest.TestCase):
     def setUp(self):
         self.aws = AwsStandin().start()
+        self.addCleanup(self.check_no_internal_errors)
         self.addCleanup(self.aws.stop)
         self.addCleanup(close_clients)
         self.s3 = client(self.aws, "s3")
+
+    def check_no_internal_errors(self):
+        """No request met a bug in the stand-in (a 5xx nobody injected)."""
+        self.assertEqual([r for r in self.aws.requests if r["status"] >= 500 and r["fault"] is None], [])
 
 
 class S3Test(StandinCase):
@@ -418,7 +423,15 @@ class CloudFormationTest(StandinCase):
         with self.assertRaises(ClientError) as cm:
             self.change_set("ref", stack="other", body=PLAIN.replace("!Ref Memory", "!Ref Nothing"))
         self.assertIn("Unresolved resource dependencies [Nothing]", str(cm.exception))
+        with self.assertRaises(ClientError) as cm:  # a value of the wrong shape: refused, not a crash
+            self.change_set("shape", stack="other", body="Outputs: 3\n" + PLAIN.partition("Outputs:")[0])
+        self.assertEqual(code(cm), "ValidationError")
+        self.assertIn("Template format error", str(cm.exception))
         self.assertIsNone(self.aws.stack("other"))  # refused before any stack was made
+        d = self.change_set("shape", stack="sam", params={},
+                            body=SAM.format(code="s3://art/fn.zip").replace("Events:", "Events: [1, 2]\n      X:"))
+        self.assertEqual(d["Status"], "FAILED")
+        self.assertIn("Transform AWS::Serverless-2016-10-31 failed with", d["StatusReason"])
         # the Query API's error shape, and libcurl's signing for a non-S3 service
         status, body = S3Test.curl(self, "-d", "Action=Frobnicate&Version=2010-05-15", self.aws.url + "/",
                                    service="cloudformation")
