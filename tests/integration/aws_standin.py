@@ -165,6 +165,10 @@ class SigV4:
         secret = self._check_key(req)
         if req.service == "s3" and req.header("X-Amz-Content-SHA256") is None:
             raise AwsError(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+        unsigned = sorted({h.lower() for h in req.headers if h.lower().startswith("x-amz-")} - set(signed))
+        if req.service == "s3" and unsigned:
+            raise AwsError(403, "AccessDenied", "There were headers present in the request which were not "
+                           f"signed: {', '.join(unsigned)}")
         if "host" not in signed:
             self._mismatch(req, "'Host' must be a signed header")
         creq = self.canonical_request(req, signed)

@@ -174,6 +174,11 @@ class S3Test(StandinCase):
             status, body = self.curl("-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
                                      "-H", "Content-MD5: " + "A" * 22 + "==", "-T", f.name, url)
             self.assertIn("<Code>BadDigest</Code>", body)
+            # every x-amz-* header must be signed, as S3 wants: curl signs those it is given
+            status, body = self.curl("-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "x-amz-meta-a: b",
+                                     "-T", f.name, url)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.s3.head_object(Bucket="art", Key="dir/f one.zip")["Metadata"], {"a": "b"})
             # S3 wants the payload hash header, as AWS does
             status, body = self.curl("-T", f.name, url)
             self.assertEqual(status, 400)
@@ -230,6 +235,22 @@ class S3Test(StandinCase):
         self.assertEqual(status, 403)
         self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
         self.assertNotIn(("art", "tampered"), self.aws.objects)
+
+    def test_unsigned_amz_header_refused(self):
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        req = AWSRequest("GET", self.aws.url + "/", headers={})
+        S3SigV4Auth(Credentials(self.aws.access_key, self.aws.secret_key), "s3", self.aws.region).add_auth(req)
+        conn = http.client.HTTPConnection("127.0.0.1", self.aws.port, timeout=30)
+        self.addCleanup(conn.close)
+        conn.request("GET", "/", headers=dict(req.headers.items()))
+        r = conn.getresponse()
+        self.assertEqual((r.status, r.read().count(b"ListAllMyBucketsResult")), (200, 2))
+        conn.request("GET", "/", headers={**dict(req.headers.items()), "x-amz-meta-late": "1"})
+        r = conn.getresponse()
+        self.assertEqual(r.status, 403)
+        self.assertIn(b"headers present in the request which were not signed: x-amz-meta-late", r.read())
 
     def test_runs_as_a_script(self):
         p = subprocess.Popen([sys.executable, os.path.join(HERE, "aws_standin.py"), "--bucket", "pre"],
