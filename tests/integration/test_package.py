@@ -291,6 +291,21 @@ class Package(unittest.TestCase):
         self.assertIn("SlowDown", r.stderr)
         self.aws.faults.clear()
 
+    def test_prefix_is_encoded_and_signed_as_given(self):
+        prefix = "my app/\u00e9+x/../y/"
+        r = self.ok("--s3-prefix", prefix)
+        keys = [k for (b, k) in self.aws.objects]
+        self.assertEqual(len(keys), 5)
+        for k in keys:
+            self.assertTrue(k.startswith("my app/\u00e9+x/../y/"), k)
+            self.assertIn(k + '"', r.stdout)
+
+    def test_no_server(self):
+        env = self.env(AWS_ENDPOINT_URL="http://127.0.0.1:1", AWS_MAX_ATTEMPTS="2")
+        r = self.package(env=env, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"after 2 attempts: HEAD http://127\.0\.0\.1:1/artifacts/\w+: .*connect")
+
     def test_session_token_and_profile(self):
         ak, sk, token = self.aws.add_session_credential()
         r = self.ok(env=self.env(AWS_ACCESS_KEY_ID=ak, AWS_SECRET_ACCESS_KEY=sk, AWS_SESSION_TOKEN=token))
