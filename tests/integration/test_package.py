@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -267,6 +268,15 @@ class Package(unittest.TestCase):
         r = self.package()
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stderr, r"template\.yaml:\d+:\d+: DefinitionUri of 'Api': 'api.yaml' does not exist")
+        self.assertEqual(self.aws.calls, [])
+
+    def test_missing_code(self):
+        shutil.rmtree(os.path.join(self.dir.name, "alpha"))
+        r = self.package()
+        self.assertEqual(r.returncode, 1)
+        line = TEMPLATE.splitlines().index("      CodeUri: ./alpha") + 1
+        self.assertIn(f"template.yaml:{line}:16: function 'Alpha': code '", r.stderr)
+        self.assertIn("alpha' does not exist", r.stderr)
         self.assertEqual(self.aws.calls, [])
 
     def test_wrong_secret(self):
