@@ -392,6 +392,9 @@ class Samples(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.aws.env())
         env["HOME"] = self.tmp.name
+        # offline, pip should fail at once rather than retry for a minute
+        env.setdefault("PIP_RETRIES", "0")
+        env.setdefault("PIP_TIMEOUT", "5")
         return env
 
     def translate(self, path):
@@ -433,6 +436,11 @@ class Samples(unittest.TestCase):
         changed = [(a, b) for a, b in zip(src.splitlines(), text.splitlines()) if a != b]
         for a, b in changed:
             self.assertRegex(b, r"^\s*(CodeUri|ContentUri): \"s3://", (a, b))
+        # the stand-in's own SAM expansion (always there) wants S3 locations
+        import aws_standin_template
+        aws_standin_template.translate(text)
+        with self.assertRaises(aws_standin_template.TemplateError):
+            aws_standin_template.translate(src)
         t = self.translate(out)
         if t is None:
             return  # said once, in test_translator_present
