@@ -270,6 +270,16 @@ class Package(unittest.TestCase):
         self.assertRegex(r.stderr, r"template\.yaml:\d+:\d+: DefinitionUri of 'Api': 'api.yaml' does not exist")
         self.assertEqual(self.aws.calls, [])
 
+    def test_large_upload_streams(self):
+        # incompressible, over curl's 1 MiB Expect: 100-continue threshold
+        with open(os.path.join(self.dir.name, "zeta", "blob.bin"), "wb") as f:
+            f.write(os.urandom(3 * 1024 * 1024))
+        r = self.ok()
+        big = [k for (b, k), v in self.aws.objects.items() if len(v) > 3 * 1024 * 1024]
+        self.assertEqual(len(big), 1)
+        self.assertEqual(big[0], md5(self.aws.objects[(BUCKET, big[0])]))
+        self.assertRegex(r.stderr, r"Uploading to \w+  3\.\d MiB  \(Zeta\)")
+
     def test_missing_code(self):
         shutil.rmtree(os.path.join(self.dir.name, "alpha"))
         r = self.package()
