@@ -5,6 +5,7 @@
 #include "apigw-server.h"
 #include "cli.h"
 #include "cli-build.h"
+#include "cli-run.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "loop.h"
@@ -20,6 +21,7 @@
 
 struct start_api {
 	struct template_opts topts;
+	struct run_opts run; /* --env-vars, --layer-dir */
 	struct serve_opts srv;
 	const char *static_dir;
 	long integration_timeout_s;
@@ -38,6 +40,8 @@ static int parse(struct start_api *c, int argc, char **argv)
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
 		if (r == 0)
 			r = serve_opts_parse(&c->srv, cmd, argc, argv, &i);
+		if (r == 0)
+			r = run_opts_parse(&c->run, cmd, true, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -180,7 +184,7 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
-		.boot = { .region = m->region },
+		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
@@ -221,9 +225,11 @@ int cmd_local_start_api(int argc, char **argv)
 	struct start_api c = { 0 };
 	serve_opts_init(&c.srv, 3000);
 	template_opts_init(&c.topts);
+	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
 		template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	struct stat st;
@@ -240,6 +246,8 @@ int cmd_local_start_api(int argc, char **argv)
 		lamb_diags_print(&diags, stderr);
 	} else if (m->nroutes == 0) {
 		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
+	} else if (run_opts_load(&c.run, m, NULL) != EXIT_OK) {
+		/* printed */
 	} else if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {
 		fail("cannot open log file '%s': %s", c.srv.log_path, strerror(errno));
 	} else if (c.srv.no_build || cli_build_for_run(m, NULL) == EXIT_OK) {
@@ -250,5 +258,6 @@ int cmd_local_start_api(int argc, char **argv)
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 	return status;
 }
