@@ -10,7 +10,6 @@
 #include "invoke.h"
 #include "loop.h"
 #include "util.h"
-#include "watch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -100,21 +99,6 @@ static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
 				m->functions[i].local_reason);
 }
 
-struct reload {
-	struct lamb_invoker *iv;
-	const struct lamb_function *fn;
-	bool eager;
-};
-
-static void on_changed(void *data, const char *root)
-{
-	struct reload *r = data;
-	fprintf(stderr, "lamb: '%s' changed: %s gets new instances\n", root, r->fn->logical_id);
-	lamb_invoke_retire(r->iv, r->fn);
-	if (r->eager)
-		lamb_invoke_prestart(r->iv, r->fn, NULL);
-}
-
 /* --debug: the Runtime API traffic of every instance, on stderr. */
 static void on_trace(void *data, const struct lamb_function *fn, const char *what, const char *request_id,
 		     size_t len)
@@ -138,39 +122,6 @@ static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool n
 		if (!no_auth && lamb_auth_for_route(m, r, &a, NULL) == LAMB_AUTH_LAMBDA && !a.function->local_reason)
 			lamb_invoke_prestart(iv, a.function, NULL);
 	}
-}
-
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Hot reload: each function's code directory and local layer directories.
- * A zip is extracted once per pool and not watched. */
-static struct lamb_watcher *watch_code(struct lamb_loop *loop, struct lamb_invoker *iv,
-				       const struct lamb_model *m, bool eager, struct reload *reloads)
-{
-	struct lamb_err err;
-	struct lamb_watcher *w = lamb_watch_new(loop, 100, &err);
-	if (!w) {
-		fprintf(stderr, "lamb: warning: %s; code changes need a restart\n", err.msg);
-		return NULL;
-	}
-	for (size_t i = 0; i < m->nfunctions; i++) {
-		const struct lamb_function *fn = &m->functions[i];
-		reloads[i] = (struct reload){ iv, fn, eager };
-		if (fn->code_kind == LAMB_CODE_LOCAL && is_dir(fn->code) &&
-		    lamb_watch_add(w, fn->code, on_changed, &reloads[i], &err) < 0)
-			fprintf(stderr, "lamb: warning: %s\n", err.msg);
-		for (size_t j = 0; j < fn->nlayers; j++) {
-			const struct lamb_layer *l = fn->layers[j].layer;
-			if (l && l->code_kind == LAMB_CODE_LOCAL && is_dir(l->content) &&
-			    lamb_watch_add(w, l->content, on_changed, &reloads[i], &err) < 0)
-				fprintf(stderr, "lamb: warning: %s\n", err.msg);
-		}
-	}
-	return w;
 }
 
 static int serve(const struct start_api *c, const struct lamb_model *m, FILE *log)
@@ -199,21 +150,19 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	};
 	struct lamb_apigw_server *s = lamb_apigw_server_new(loop, iv, m, &so, &err);
 	int status = EXIT_OK;
-	struct reload *reloads = xcalloc(m->nfunctions + 1, sizeof(*reloads));
-	struct lamb_watcher *w = NULL;
+	struct cli_reload *reload = NULL;
 	if (!s) {
 		status = fail("%s", err.msg);
 	} else {
 		if (!c->no_watch)
-			w = watch_code(loop, iv, m, c->eager, reloads);
+			reload = cli_reload_new(loop, iv, m, c->eager);
 		if (c->eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
-	lamb_watch_free(w);
-	free(reloads);
+	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
 	lamb_loop_free(loop);

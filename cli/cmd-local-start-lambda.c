@@ -20,6 +20,7 @@ struct start_lambda {
 	struct serve_opts srv;
 	const char **only; /* NULL-terminated, or NULL */
 	size_t nonly;
+	bool no_watch;
 };
 
 static const char cmd[] = "local start-lambda";
@@ -41,6 +42,8 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
+		} else if (strcmp(a, "--no-watch") == 0) {
+			c->no_watch = true;
 		} else if (a[0] == '-') {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else {
@@ -69,6 +72,7 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };
 	struct lamb_lambda_api *a = lamb_lambda_api_new(loop, iv, m, &ao, &err);
 	int status;
+	struct cli_reload *reload = NULL;
 	if (!a) {
 		status = fail("%s", err.msg);
 	} else {
@@ -82,11 +86,14 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 					f->local_reason ? ": cannot run locally: " : "",
 					f->local_reason ? f->local_reason : "");
 		}
+		if (!c->no_watch)
+			reload = cli_reload_new(loop, iv, m, false);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
 		fflush(stderr);
 		status = cli_serve(loop);
 	}
+	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_lambda_api_free(a);
 	lamb_loop_free(loop);

@@ -60,6 +60,8 @@ struct lamb_function {
 	const char *handler;  /* NULL when unset */
 	enum lamb_code_kind code_kind;
 	const char *code;     /* absolute path, s3:// location, or inline source */
+	const char *built_from; /* when code was pointed at a built tree (lamb build for a
+				 * run): the source directory; else NULL */
 	const char *build_method; /* Metadata.BuildMethod, or NULL */
 	const char *package_type; /* "Zip" or "Image" */
 	long memory_mb;       /* 128 by default */
@@ -84,6 +86,7 @@ struct lamb_layer {
 	const char *arn;      /* arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1 */
 	enum lamb_code_kind code_kind; /* LOCAL or S3 */
 	const char *content;  /* absolute path or s3:// location */
+	const char *built_from; /* as lamb_function.built_from */
 	const char *build_method;
 	struct lamb_strs compatible_runtimes;
 	struct lamb_mark mark;
