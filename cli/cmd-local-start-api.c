@@ -191,8 +191,9 @@ int cmd_local_start_api(int argc, char **argv)
 	lamb_diags_sort(&diags);
 	int status = EXIT_FAIL;
 	FILE *log = NULL;
+	lamb_diags_print(&diags, stderr); /* warnings too: a route lamb does not serve says why */
 	if (diags.errors || !m) {
-		lamb_diags_print(&diags, stderr);
+		/* printed */
 	} else if (m->nroutes == 0) {
 		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
 	} else if (run_opts_load(&c.run, m, NULL) != EXIT_OK) {

@@ -106,6 +106,7 @@ struct lamb_api {
 	struct lamb_strs binary_media_types; /* "image/png" (~1 decoded) */
 	const struct lamb_node *cors;    /* Cors / CorsConfiguration, resolved, or NULL */
 	const struct lamb_node *auth;    /* Auth, resolved, or NULL */
+	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL */
 	struct lamb_mark mark;
 };
 
@@ -116,7 +117,7 @@ struct lamb_route {
 	const struct lamb_function *function;
 	const struct lamb_api *api;
 	const char *payload_format; /* "1.0" or "2.0" */
-	const struct lamb_event *event;
+	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition */
 };
 
 struct lamb_resource {
