@@ -420,8 +420,11 @@ def precise_bytecode(roots):
     edit of the same size within the second of the last compile runs the old code (lamb starts a
     new instance right after an edit: exactly then). For the function's own code and layers, the
     stamp checked and written is the mtime in microseconds instead (the seconds when the mtime
-    has none, as in files from wheels and zips, whose pip-made .pyc stay valid). The rest of
-    sys.path keeps Python's loader. Costs a class and a path hook at start, nothing per import."""
+    has none, as in files from zips, whose .pyc stay valid). Only where bytecode can be written:
+    a read-only tree (the sandbox's /var/task and /opt) gets no new .pyc to go stale, and
+    checking its pip-made .pyc (stamped in seconds) this way would recompile them on every
+    cold start; elsewhere they are recompiled once. The rest of sys.path keeps Python's loader.
+    Costs a class, a path hook and an access() per root at start, nothing per import."""
     ext = sys.modules.get("_frozen_importlib_external")
     supported = getattr(ext, "_get_supported_file_loaders", None)
     if supported is None:  # not CPython
@@ -435,7 +438,9 @@ def precise_bytecode(roots):
 
     details = [(Loader if loader is ext.SourceFileLoader else loader, suffixes)
                for loader, suffixes in supported()]
-    roots = tuple(r for r in roots if r)
+    roots = tuple(r for r in roots if r and os.access(r, os.W_OK))
+    if not roots:
+        return
     prefixes = tuple(os.path.join(r, "") for r in roots)
     finder = ext.FileFinder
 
