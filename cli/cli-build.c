@@ -22,7 +22,7 @@ static void size_str(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "%llu B", (unsigned long long)v);
 }
 
-static void print_output(const char *out)
+void cli_build_print_output(const char *out)
 {
 	if (!out || !*out)
 		return;
@@ -53,7 +53,7 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;
 		fprintf(stderr, "lamb: cannot build %s '%s': %s\n", what, r->id, r->error ? r->error : "failed");
-		print_output(r->output);
+		cli_build_print_output(r->output);
 		return;
 	}
 	char z[32], u[32];

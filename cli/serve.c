@@ -2,6 +2,7 @@
  * loopback check for --host, running the loop until SIGINT/SIGTERM, and hot
  * reload (a watcher on the code, and a rebuilder for what lamb built). */
 #include "cli.h"
+#include "cli-build.h"
 #include "invoke.h"
 #include "loop.h"
 #include "rebuild.h"
@@ -109,15 +110,6 @@ static void on_changed(void *data, const char *root)
 		lamb_invoke_prestart(f->r->iv, f->fn, NULL);
 }
 
-static void print_indented(const char *out)
-{
-	for (const char *p = out; *p;) {
-		const char *nl = strchrnul(p, '\n');
-		fprintf(stderr, "    %.*s\n", (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
 static void on_rebuilt(void *data, const struct lamb_rebuild_result *res)
 {
 	struct cli_reload *r = data;
@@ -131,7 +123,7 @@ static void on_rebuilt(void *data, const struct lamb_rebuild_result *res)
 	}
 	char *msg = xasprintf("cannot build function '%s': %s", id, res->error);
 	fprintf(stderr, "lamb: %s\n", msg);
-	print_indented(res->output);
+	cli_build_print_output(res->output);
 	fprintf(stderr, "lamb: requests to %s fail until an edit builds\n", id);
 	lamb_invoke_resume(r->iv, res->fn, msg);
 	free(msg);
