@@ -267,7 +267,10 @@ class Package(unittest.TestCase):
         os.unlink(os.path.join(self.dir.name, "api.yaml"))
         r = self.package()
         self.assertEqual(r.returncode, 1)
-        self.assertRegex(r.stderr, r"template\.yaml:\d+:\d+: DefinitionUri of 'Api': 'api.yaml' does not exist")
+        # the template loader says it (or, where it does not read the file, package)
+        line = TEMPLATE.splitlines().index("      DefinitionUri: api.yaml") + 1
+        self.assertRegex(r.stderr, rf"template\.yaml:{line}:\d+: .*DefinitionUri.*'api.yaml'.*"
+                         "(No such file or directory|does not exist)")
         self.assertEqual(self.aws.calls, [])
 
     def test_large_upload_streams(self):
@@ -279,6 +282,30 @@ class Package(unittest.TestCase):
         self.assertEqual(len(big), 1)
         self.assertEqual(big[0], md5(self.aws.objects[(BUCKET, big[0])]))
         self.assertRegex(r.stderr, r"Uploading to \w+  3\.\d MiB  \(Zeta\)")
+
+    def test_state_machines(self):
+        files = {
+            "template.yaml": (
+                "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                "  Sam:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+                "      DefinitionUri: sm/flow.asl.json\n"
+                "  Cfn:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+                "      RoleArn: arn:aws:iam::123456789012:role/x\n"
+                "      DefinitionS3Location: sm/flow.asl.json   # same file\n"),
+            "sm/flow.asl.json": '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}\n',
+        }
+        with lambtest.project(files) as d:
+            r = self.ok(cwd=d)
+            key = md5(files["sm/flow.asl.json"].encode())
+            self.assertEqual(list(self.aws.objects), [(BUCKET, key)])
+            self.assertIn(f'DefinitionUri: "s3://{BUCKET}/{key}"\n', r.stdout)
+            self.assertIn('DefinitionS3Location: {"Bucket": "%s", "Key": "%s"}   # same file' % (BUCKET, key),
+                          r.stdout)
+            os.unlink(os.path.join(d, "sm", "flow.asl.json"))
+            r = self.package(cwd=d)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("template.yaml:6:22: DefinitionUri of 'Sam': 'sm/flow.asl.json' does not exist",
+                          r.stderr)
 
     def test_missing_code(self):
         shutil.rmtree(os.path.join(self.dir.name, "alpha"))
