@@ -258,7 +258,8 @@ class SamTransform:
         if p.get("PackageType") == "Image":
             code = {"ImageUri": p.get("ImageUri")}
         elif "InlineCode" in p and "CodeUri" in p:
-            self.errors.append(f"Resource with id [{lid}] is invalid. Only one of 'InlineCode' or 'CodeUri' can be set.")
+            self.errors.append(f"Resource with id [{lid}] is invalid. Only one of 'InlineCode' or 'CodeUri' "
+                               "can be set.")
             return
         elif "InlineCode" in p:
             code = {"ZipFile": p["InlineCode"]}
@@ -344,7 +345,8 @@ class SamTransform:
             self.permission(f"{lid}{name}Permission", lid, "events.amazonaws.com",
                             {"Fn::GetAtt": [f"{lid}{name}", "Arn"]})
         elif typ in ("SQS", "Kinesis", "DynamoDB", "MSK", "MQ"):
-            props = {"FunctionName": {"Ref": lid}, "EventSourceArn": p.get("Queue") or p.get("Stream") or p.get("Broker")}
+            source = p.get("Queue") or p.get("Stream") or p.get("Broker")
+            props = {"FunctionName": {"Ref": lid}, "EventSourceArn": source}
             props.update({k: p[k] for k in ("BatchSize", "Enabled", "StartingPosition") if k in p})
             self.add(f"{lid}{name}", "AWS::Lambda::EventSourceMapping", props)
         elif typ == "SNS":
@@ -411,7 +413,8 @@ class SamTransform:
 
     def table(self, lid, p, src):
         key = p.get("PrimaryKey") or {"Name": "id", "Type": "String"}
-        props = {"AttributeDefinitions": [{"AttributeName": key.get("Name"), "AttributeType": str(key.get("Type", "S"))[0]}],
+        props = {"AttributeDefinitions": [{"AttributeName": key.get("Name"),
+                                           "AttributeType": str(key.get("Type", "S"))[0]}],
                  "KeySchema": [{"AttributeName": key.get("Name"), "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
         if "TableName" in p:
             props["TableName"] = p["TableName"]

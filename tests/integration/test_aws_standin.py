@@ -362,7 +362,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual((d["Status"], d["ExecutionStatus"]), ("CREATE_COMPLETE", "AVAILABLE"))
         self.assertEqual([(c["Type"], c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"],
                            c["ResourceChange"]["ResourceType"]) for c in d["Changes"]],
-                         [("Resource", "Add", "FnRole", "AWS::IAM::Role"), ("Resource", "Add", "Fn", "AWS::Lambda::Function")])
+                         [("Resource", "Add", "FnRole", "AWS::IAM::Role"),
+                          ("Resource", "Add", "Fn", "AWS::Lambda::Function")])
         self.cf.execute_change_set(ChangeSetName="one", StackName="st")
         seen = set()
         while True:  # the events arrive one by one while the stack is created
@@ -401,7 +402,8 @@ class CloudFormationTest(StandinCase):
         d = self.change_set("two", cstype="UPDATE", params={"Stage": "dev", "Memory": "256"})
         self.assertEqual(d["Status"], "CREATE_COMPLETE")
         rc = [c["ResourceChange"] for c in d["Changes"]]
-        self.assertEqual([(c["Action"], c["LogicalResourceId"], c["Replacement"]) for c in rc], [("Modify", "Fn", "False")])
+        self.assertEqual([(c["Action"], c["LogicalResourceId"], c["Replacement"]) for c in rc],
+                         [("Modify", "Fn", "False")])
         self.assertTrue(rc[0]["PhysicalResourceId"].startswith("st-Fn-"))
         self.cf.execute_change_set(ChangeSetName="two", StackName="st")
         s = self.wait_stack()
@@ -422,7 +424,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(self.change_set("two")["Status"], "CREATE_COMPLETE")  # still in review: allowed
         self.cf.execute_change_set(ChangeSetName="one", StackName="st")
         self.wait_stack()
-        self.assertEqual(self.cf.describe_change_set(ChangeSetName="two", StackName="st")["ExecutionStatus"], "OBSOLETE")
+        d = self.cf.describe_change_set(ChangeSetName="two", StackName="st")
+        self.assertEqual(d["ExecutionStatus"], "OBSOLETE")
         with self.assertRaises(ClientError) as cm:
             self.change_set("again")
         self.assertEqual(code(cm), "ValidationError")
@@ -498,7 +501,8 @@ class CloudFormationTest(StandinCase):
         self.cf.execute_change_set(ChangeSetName="c2", StackName="sam")
         s = self.wait_stack("sam")
         self.assertEqual(s["StackStatus"], "CREATE_COMPLETE")
-        self.assertRegex(s["Outputs"][0]["OutputValue"], r"^https://\w{10}\.execute-api\.us-east-1\.amazonaws\.com/Prod/hi$")
+        self.assertRegex(s["Outputs"][0]["OutputValue"],
+                         r"^https://\w{10}\.execute-api\.us-east-1\.amazonaws\.com/Prod/hi$")
         with self.assertRaises(ClientError) as cm:
             self.cf.create_change_set(StackName="sam", ChangeSetName="c3", TemplateURL=f"{self.aws.url}/art/nothing")
         self.assertIn("S3 error", str(cm.exception))
@@ -514,7 +518,8 @@ class CloudFormationTest(StandinCase):
         self.assertIn("S3 Error Code: NoSuchKey", failed[0]["ResourceStatusReason"])
         self.assertTrue(failed[0]["ResourceStatusReason"].startswith(
             'Resource handler returned message: "Error occurred while GetObject.'))
-        stack_events = [(e["ResourceStatus"], e.get("ResourceStatusReason")) for e in events if e["LogicalResourceId"] == "st"]
+        stack_events = [(e["ResourceStatus"], e.get("ResourceStatusReason"))
+                        for e in events if e["LogicalResourceId"] == "st"]
         self.assertEqual(stack_events[:2], [
             ("ROLLBACK_COMPLETE", None),
             ("ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [Fn]. Rollback requested by user.")])
@@ -539,7 +544,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(s["StackStatus"], "UPDATE_ROLLBACK_COMPLETE")
         self.assertEqual(s["Parameters"], before["Parameters"])
         failed = [e for e in self.events() if e["ResourceStatus"] == "UPDATE_FAILED"]
-        self.assertIn("#/MemorySize: failed validation constraint for keyword [maximum]", failed[0]["ResourceStatusReason"])
+        self.assertIn("#/MemorySize: failed validation constraint for keyword [maximum]",
+                      failed[0]["ResourceStatusReason"])
         self.cf.delete_stack(StackName="st")
         s = self.wait_stack(s["StackId"])
         self.assertEqual(s["StackStatus"], "DELETE_COMPLETE")
@@ -589,7 +595,8 @@ class AwsCliTest(StandinCase):
             aws("s3", "cp", src, "s3://art/dir/f.zip")
             self.assertEqual(self.aws.objects[("art", "dir/f.zip")], b"zip" * 1000)
             self.assertIn(" 3000 f.zip", aws("s3", "ls", "s3://art/dir/"))
-            self.assertEqual(aws("cloudformation", "describe-stacks", "--output", "json").split(), ["{", '"Stacks":', "[]", "}"])
+            described = aws("cloudformation", "describe-stacks", "--output", "json")
+            self.assertEqual(described.split(), ["{", '"Stacks":', "[]", "}"])
         self.assertEqual({r["region"] for r in self.aws.requests}, {"eu-central-1"})
         self.assertIn(("cloudformation", "DescribeStacks", "/"), self.aws.calls)
 
