@@ -562,6 +562,12 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(len(events), 9)
         self.assertEqual(len({e["EventId"] for e in events}), 9)
         self.assertGreaterEqual(self.aws.actions().count("DescribeStackEvents"), 5)
+        self.aws.page_size = 1
+        d = self.cf.describe_change_set(ChangeSetName="one", StackName="st")
+        rest = self.cf.describe_change_set(ChangeSetName="one", StackName="st", NextToken=d["NextToken"])
+        self.assertEqual([c["ResourceChange"]["LogicalResourceId"] for c in d["Changes"] + rest["Changes"]],
+                         ["FnRole", "Fn"])
+        self.assertNotIn("NextToken", rest)
         self.aws.fail_next(2, "Throttling", service="cloudformation")
         self.assertEqual(self.cf.describe_stacks(StackName="st")["Stacks"][0]["StackStatus"], "CREATE_COMPLETE")
         self.assertEqual([r["status"] for r in self.aws.requests[-3:]], [400, 400, 200])
