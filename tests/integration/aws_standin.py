@@ -99,6 +99,11 @@ def amz_time(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
 
 
+def stamp(t):
+    """ISO 8601 basic format, as in X-Amz-Date."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+
+
 def hmac_sha256(key, msg):
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
@@ -199,9 +204,11 @@ class SigV4:
             if req.service == "s3":
                 raise AwsError(403, "RequestTimeTooSkewed",
                                "The difference between the request time and the current time is too large.")
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - MAX_SKEW if t < now else now + MAX_SKEW))
-            raise AwsError(403, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now "
-                           f"{'earlier' if t < now else 'later'} than {stamp}")
+            if t < now:
+                raise AwsError(403, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now earlier "
+                               f"than {stamp(now - MAX_SKEW)} ({stamp(now)} - 15 min.)")
+            raise AwsError(403, "SignatureDoesNotMatch", f"Signature not yet current: {amz_date} is still "
+                           f"later than {stamp(now + MAX_SKEW)} ({stamp(now)} + 15 min.)")
 
     def _check_key(self, req):
         cred = self.standin.credentials.get(req.access_key)
