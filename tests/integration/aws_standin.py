@@ -171,6 +171,8 @@ class SigV4:
         if req.service == "s3" and req.header("X-Amz-Content-SHA256") is None:
             raise AwsError(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
         unsigned = sorted({h.lower() for h in req.headers if h.lower().startswith("x-amz-")} - set(signed))
+        if req.service == "s3" and "x-amz-content-sha256" in unsigned:
+            raise AwsError(400, "InvalidRequest", "header 'x-amz-content-sha256' must be included in signature")
         if req.service == "s3" and unsigned:
             raise AwsError(403, "AccessDenied", "There were headers present in the request which were not "
                            f"signed: {', '.join(unsigned)}")
