@@ -73,6 +73,7 @@ int cli_serve(struct lamb_loop *loop);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_package(int argc, char **argv);
 int cmd_generate_event(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);

@@ -46,6 +46,30 @@ const struct lamb_command lamb_commands[] = {
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
 	  cmd_build },
+	{ "package", "build, upload the artifacts to S3 and print the packaged template",
+	  "usage: lamb package --s3-bucket BUCKET [--s3-prefix PREFIX] [--output-template-file FILE]\n"
+	  "                    [--force-upload] [-t FILE] [-b DIR] [--region REGION] [--profile NAME]\n"
+	  "                    [--endpoint-url URL] [--parameter-overrides ...] [-q]\n"
+	  "\n"
+	  "Builds what is stale (as lamb build), uploads each function and layer zip and each\n"
+	  "local DefinitionUri file to s3://BUCKET/PREFIX/<MD5 of the file>, unless S3 already\n"
+	  "has it, and prints the template with those locations in place of the local paths;\n"
+	  "everything else is kept as written. Progress on stderr. Credentials and region as\n"
+	  "the AWS CLI finds them (environment, ~/.aws/credentials, ~/.aws/config).\n"
+	  "\n"
+	  "      --s3-bucket BUCKET     where the artifacts go (required)\n"
+	  "      --s3-prefix PREFIX     key prefix (default: none)\n"
+	  "      --output-template-file FILE  write the packaged template to FILE, not stdout\n"
+	  "      --force-upload         upload even what the bucket already has\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, config)\n"
+	  "      --profile NAME         profile of ~/.aws/credentials and ~/.aws/config\n"
+	  "      --endpoint-url URL     an AWS-compatible S3 endpoint (path-style requests)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "  -q, --quiet                only errors\n"
+	  "  -h, --help                 this text\n",
+	  cmd_package },
 	{ "init", "create a new project from a bundled template, offline",
 	  "usage: lamb init [--name NAME] [--runtime RUNTIME] [--app-template TEMPLATE] [-o DIR]\n"
 	  "                 [--no-interactive]\n"

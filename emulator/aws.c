@@ -241,7 +241,7 @@ static void set_headers(struct attempt *a, const struct lamb_aws_config *cfg, co
 static int setup(struct attempt *a, const struct lamb_aws_config *cfg, const struct lamb_aws_request *r,
 		 struct lamb_aws_response *resp, struct lamb_err *err)
 {
-	cleanup_free char *base = lamb_aws_endpoint(cfg, r->service);
+	cleanup_free char *base = r->endpoint ? xstrdup(r->endpoint) : lamb_aws_endpoint(cfg, r->service);
 	cleanup_free char *url = xasprintf("%s%s%s%s", base, r->path, r->query ? "?" : "", r->query ? r->query : "");
 	cleanup_free char *sigv4 = xasprintf("aws:amz:%s:%s", cfg->region, r->service);
 	CURL *c = a->curl = curl_easy_init();
@@ -283,7 +283,7 @@ static int attempt(const struct lamb_aws_config *cfg, const struct lamb_aws_requ
 	if (ret == 0) {
 		CURLcode rc = curl_easy_perform(a.curl);
 		if (rc != CURLE_OK) {
-			cleanup_free char *url = lamb_aws_endpoint(cfg, r->service);
+			cleanup_free char *url = r->endpoint ? xstrdup(r->endpoint) : lamb_aws_endpoint(cfg, r->service);
 			lamb_err_set(err, "%s %s%s: %s", r->method, url, r->path, a.errbuf[0] ? a.errbuf : curl_easy_strerror(rc));
 			ret = rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT || rc == CURLE_READ_ERROR ? -1 : 1;
 		} else {
