@@ -142,7 +142,7 @@ class Deploy(DeployCase):
         r = self.deploy(caps=False)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("CAPABILITY_IAM", r.stderr)
-        self.assertRegex(r.stderr, r"lamb: cannot deploy stack 'app': .*Requires capabilities")
+        self.assertRegex(r.stderr, r"lamb: cannot (deploy|create a change set for) stack 'app': .*Requires capabilities")
         self.assertNotIn("ExecuteChangeSet", self.aws.actions("cloudformation"))
 
     def test_failing_stack_rolls_back(self):
