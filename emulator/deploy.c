@@ -165,9 +165,20 @@ static const char *change_set_type(const struct lamb_aws_config *aws, const char
 	return "UPDATE";
 }
 
+static bool stack_has_param(const struct lamb_cfn_stack *s, const char *name)
+{
+	for (size_t i = 0; i < s->nparams; i++)
+		if (str_eq(s->params[i].key, name))
+			return true;
+	return false;
+}
+
 /* The template's parameters: the overridden ones with their value, the
- * others with the stack's previous value on an update. */
-static struct lamb_cfn_param *change_set_params(const struct lamb_model *m, bool update, size_t *n)
+ * others with the stack's previous value on an update, when the stack has
+ * one (a parameter new in this template takes its Default, as SAM CLI
+ * does; AWS refuses UsePreviousValue for it). */
+static struct lamb_cfn_param *change_set_params(const struct lamb_model *m, const struct lamb_cfn_stack *s,
+						bool update, size_t *n)
 {
 	struct lamb_cfn_param *ps = xcalloc(m->nparams + 1, sizeof(*ps));
 	*n = 0;
@@ -175,7 +186,7 @@ static struct lamb_cfn_param *change_set_params(const struct lamb_model *m, bool
 		const struct lamb_param *p = &m->params[i];
 		if (p->overridden)
 			ps[(*n)++] = (struct lamb_cfn_param){ .key = p->name, .value = p->value };
-		else if (update)
+		else if (update && stack_has_param(s, p->name))
 			ps[(*n)++] = (struct lamb_cfn_param){ .key = p->name, .use_previous = true };
 	}
 	return ps;
@@ -369,7 +380,7 @@ static int deploy_text(const struct lamb_model *m, const struct lamb_aws_config 
 	in->type = res->type = change_set_type(aws, o->stack_name, &res->stack, err);
 	if (!in->type)
 		return -1;
-	in->params = change_set_params(m, strcmp(in->type, "UPDATE") == 0, &nparams);
+	in->params = change_set_params(m, &res->stack, strcmp(in->type, "UPDATE") == 0, &nparams);
 	in->nparams = nparams;
 	lamb_cfn_change_set_init(&cs);
 	int rc = create_change_set(aws, o, in, &cs, &stack_id, res, err);
