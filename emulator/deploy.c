@@ -155,10 +155,15 @@ static const char *change_set_type(const struct lamb_aws_config *aws, const char
 		return NULL;
 	if (rc == 1 || strcmp(s->status, "REVIEW_IN_PROGRESS") == 0)
 		return "CREATE";
-	if (strcmp(s->status, "ROLLBACK_COMPLETE") == 0)
-		return lamb_err_set(err, "stack '%s' is in ROLLBACK_COMPLETE state and cannot be updated: its "
-				    "creation failed and was rolled back; delete it with 'lamb delete --stack-name "
-				    "%s' and deploy again", name, name), NULL;
+	if (strcmp(s->status, "ROLLBACK_COMPLETE") == 0 || strcmp(s->status, "ROLLBACK_FAILED") == 0 ||
+	    strcmp(s->status, "CREATE_FAILED") == 0)
+		return lamb_err_set(err, "stack '%s' is in %s state and cannot be updated: its creation failed; "
+				    "delete it with 'lamb delete --stack-name %s' and deploy again", name, s->status,
+				    name), NULL;
+	if (strcmp(s->status, "DELETE_FAILED") == 0)
+		return lamb_err_set(err, "stack '%s' is in DELETE_FAILED state and cannot be updated: delete it "
+				    "with 'lamb delete --stack-name %s' once what kept it is fixed (see its events)",
+				    name, name), NULL;
 	if (lamb_cfn_status_in_progress(s->status))
 		return lamb_err_set(err, "stack '%s' is busy (%s): wait until the operation in progress ends, "
 				    "then deploy again", name, s->status), NULL;
