@@ -366,8 +366,12 @@ static int create_change_set(const struct lamb_aws_config *aws, const struct lam
 			     struct lamb_cfn_change_set_input *in, struct lamb_cfn_change_set *cs, char **stack_id,
 			     struct lamb_deploy_result *res, struct lamb_err *err)
 {
+	/* the epoch in milliseconds: two deploys within a second (a script, a
+	 * test) must not ask for the same name, which AWS refuses */
 	char name[64];
-	snprintf(name, sizeof(name), "lamb-deploy-%lld", (long long)time(NULL));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(name, sizeof(name), "lamb-deploy-%lld%03ld", (long long)now.tv_sec, now.tv_nsec / 1000000);
 	in->change_set_name = name;
 	in->description = "Created by lamb deploy";
 	if (lamb_cfn_create_change_set(aws, in, &res->change_set_id, stack_id, err) < 0)

@@ -79,12 +79,10 @@ class DeployCase(unittest.TestCase):
         return r.stderr
 
     def change_set_types(self):
-        """ChangeSetType of every CreateChangeSet the stand-in answered."""
-        types = []
-        for req in self.aws.requests:
-            if req["action"] == "CreateChangeSet" and req["status"] == 200:
-                types.append(req.get("form", {}).get("ChangeSetType"))
-        return types
+        """The ChangeSetType of every change set the stand-in holds, oldest first."""
+        with self.aws.lock:
+            sets = [cs for s in self.aws.stacks for cs in s.change_sets.values()]
+        return [cs.type for cs in sorted(sets, key=lambda cs: cs.created)]
 
 
 class Deploy(DeployCase):
@@ -132,7 +130,7 @@ class Deploy(DeployCase):
         stack = self.aws.stack("app")
         self.assertEqual(stack.status, "REVIEW_IN_PROGRESS")
         sets = list(stack.change_sets.values())
-        self.assertEqual([cs.execution_status for cs in sets], ["AVAILABLE"])
+        self.assertEqual([(cs.type, cs.exec_status) for cs in sets], [("CREATE", "AVAILABLE")])
         # a later deploy creates it for real: the stack was never created
         self.ok(self.deploy())
         self.assertEqual(self.change_set_types(), ["CREATE", "CREATE"])
@@ -166,14 +164,14 @@ class Deploy(DeployCase):
         self.ok(self.deploy("--parameter-overrides", "Stage=prod", "Owner='Jane Doe'",
                             "--tags", "team=core", "cost-center=42"))
         stack = self.aws.stack("app")
-        self.assertEqual(stack.parameters["Stage"], "prod")
-        self.assertEqual(stack.parameters["Owner"], "Jane Doe")
-        self.assertEqual(stack.tags, {"team": "core", "cost-center": "42"})
+        self.assertEqual(stack.params["Stage"], "prod")
+        self.assertEqual(stack.params["Owner"], "Jane Doe")
+        self.assertEqual(dict(stack.tags), {"team": "core", "cost-center": "42"})
         # an update without overrides keeps the previous values (UsePreviousValue)
         self.ok(self.deploy("--parameter-overrides", "Owner=Max", "--tags", "team=core", "cost-center=42"))
         stack = self.aws.stack("app")
-        self.assertEqual(stack.parameters["Stage"], "prod")
-        self.assertEqual(stack.parameters["Owner"], "Max")
+        self.assertEqual(stack.params["Stage"], "prod")
+        self.assertEqual(stack.params["Owner"], "Max")
 
     def test_interrupt_leaves_the_stack_going(self):
         self.aws.delay = 3.0
