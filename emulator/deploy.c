@@ -298,7 +298,7 @@ static int follower_poll(struct follower *f, struct lamb_cfn_events *failures, s
 	int rc = lamb_cfn_describe_stack_events(f->aws, f->stack, f->since > 0 ? f->since : 1, &ev, err);
 	for (size_t i = ev.len; rc == 0 && i-- > 0;) {
 		const struct lamb_cfn_event *e = &ev.v[i];
-		if ((e->time != 0 && e->time < f->since) || seen(f, e->event_id))
+		if ((e->time != 0 && e->time <= f->since) || seen(f, e->event_id))
 			continue;
 		mark_seen(f, e->event_id);
 		if (f->hooks->event)

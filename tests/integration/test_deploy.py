@@ -173,6 +173,55 @@ class Deploy(DeployCase):
         self.assertEqual(stack.params["Stage"], "prod")
         self.assertEqual(stack.params["Owner"], "Max")
 
+    def test_transform_failure_shows_its_reason(self):
+        # lamb accepts an S3 location without a key; AWS's SAM transform does not
+        with open(os.path.join(self.dir, "template.yaml"), "w") as f:
+            f.write(TEMPLATE.replace("CodeUri: src/", "CodeUri: s3://only-a-bucket"))
+        r = self.deploy()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"lamb: cannot deploy stack 'app': the change set failed: Transform "
+                                   r"AWS::Serverless-2016-10-31 failed with: .*'CodeUri' is not a valid S3 Uri")
+        self.assertNotIn("ExecuteChangeSet", self.aws.actions("cloudformation"))
+
+    def test_pages_and_throttling(self):
+        """Every page of changes and events is read, each event told once, and
+        throttled calls are retried."""
+        self.aws.page_size = 1
+        self.aws.fail_next(2, "Throttling", "cloudformation")
+        err = self.ok(self.deploy())
+        self.assertRegex(err, r"\+ Add\s+Hello\s+AWS::Lambda::Function")
+        self.assertRegex(err, r"\+ Add\s+HelloRole\s+AWS::IAM::Role")
+        events = [ln.split()[1:4] for ln in err.splitlines() if re.match(r"\d\d:\d\d:\d\d\s", ln)]
+        stack = self.aws.stack("app")
+        want = [[e["ResourceStatus"], e["ResourceType"], e["LogicalResourceId"]] for e in stack.events
+                if e["ResourceStatus"] != "REVIEW_IN_PROGRESS"]
+        self.assertEqual(events, want)
+
+    def test_large_template_goes_through_s3(self):
+        big = TEMPLATE.replace("Resources:\n", "Metadata:\n  Notes:\n" + "".join(
+            f"    - note {i} {'x' * 100}\n" for i in range(600)) + "Resources:\n")
+        self.assertGreater(len(big), 51200)
+        with open(os.path.join(self.dir, "template.yaml"), "w") as f:
+            f.write(big)
+        self.ok(self.deploy("--s3-prefix", "big"))
+        self.assertEqual(self.aws.stack("app").status, "CREATE_COMPLETE")
+        self.assertTrue(any(b == BUCKET and k.startswith("big/") and k.endswith(".template")
+                            for b, k in self.aws.objects), list(self.aws.objects))
+        # without a bucket to put it in: said before any change set
+        with open(os.path.join(self.dir, "template.yaml"), "w") as f:
+            f.write(big.replace("CodeUri: src/", "InlineCode: 'def handler(e, c): pass'"))
+        r = self.lamb("deploy", "--stack-name", "other", "--capabilities", "CAPABILITY_IAM")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("more than the 51200 CloudFormation takes inline: give --s3-bucket", r.stderr)
+        self.assertIsNone(self.aws.stack("other"))
+
+    def test_parameter_file(self):
+        with open(os.path.join(self.dir, "params.json"), "w") as f:
+            f.write('[{"ParameterKey": "Stage", "ParameterValue": "qa"}]')
+        self.ok(self.deploy("--parameter-overrides", "file://params.json",
+                            "ParameterKey=Owner,ParameterValue=a,b"))
+        self.assertEqual(self.aws.stack("app").params, {"Stage": "qa", "Owner": "a,b"})
+
     def test_interrupt_leaves_the_stack_going(self):
         self.aws.delay = 3.0
         p = subprocess.Popen([LAMB, "deploy", "--stack-name", "app", "--s3-bucket", BUCKET, "--capabilities",
