@@ -9,24 +9,44 @@ asynchronous change sets and stack events.
 
 Use from a test (Python stdlib plus PyYAML only):
 
+    sys.path.insert(0, os.path.dirname(__file__))
     from aws_standin import AwsStandin
-    with AwsStandin() as aws:            # serves on 127.0.0.1, a free port
-        aws.url, aws.port, aws.access_key, aws.secret_key, aws.region
-        aws.create_bucket("b"); aws.objects[("b", "key")]  # -> bytes
-        aws.fail_next(2, "SlowDown")     # the next 2 requests fail so
-        aws.calls                        # [(service, action, path)]
-        aws.stack("name")                # stack state, events, templates
+    with AwsStandin() as aws:          # serves on 127.0.0.1, a free port
+        aws.url                        # "http://127.0.0.1:PORT" (--endpoint-url)
+        aws.port, aws.region           # region: "us-east-1" unless given
+        aws.access_key, aws.secret_key # the accepted credential
+        aws.env()                      # AWS_* variables for a child process
+        aws.add_session_credential()   # -> (key, secret, token): token required
+        aws.create_bucket("b"); aws.put_object("b", "k", b"..")
+        aws.objects[("b", "k")]        # -> bytes, as uploaded
+        aws.fail_next(2, "SlowDown")   # the next 2 requests fail (retry tests)
+        aws.calls                      # [(service, action, path)], e.g.
+                                       # ("s3", "PutObject", "/b/k"),
+                                       # ("cloudformation", "CreateChangeSet", "/")
+        aws.requests                   # dicts: also method, region, status, ...
+        aws.actions("s3")              # ["CreateBucket", "PutObject", ...]
+        s = aws.stack("name")          # the live stack (or any, by id), or None
+        s.status, s.reason, s.params, s.tags, s.outputs, s.template_body
+        s.events                       # oldest first: dicts as DescribeStackEvents
+        s.resources["Fn"].physical     # .type, .props (intrinsics resolved)
+        aws.wait_stack("name", {"CREATE_COMPLETE"})
 
-or as a process: `python3 aws_standin.py [--port N]` prints its URL on
-stdout and serves until SIGTERM (credentials: DEFAULT_ACCESS_KEY and
+AwsStandin(port=0, access_key=..., secret_key=..., region="us-east-1");
+aws.page_size (100) pages DescribeStackEvents and the like; aws.delay (1.0)
+scales the pauses between asynchronous steps; aws.clock_offset (0) moves
+the clock requests are checked against. aws_standin_template.translate(text)
+checks a template as the SAM translator would, without a server.
+
+Or as a process: `python3 aws_standin.py [--port N] [--bucket B]` prints its
+URL on stdout and serves until SIGTERM (credentials: DEFAULT_ACCESS_KEY and
 DEFAULT_SECRET_KEY below, or --access-key/--secret-key).
 
 Covered: SigV4 header signing checked strictly (canonical request, scope,
-x-amz-content-sha256 required by S3 as AWS does,
-15-minute clock skew, session tokens, aws-chunked uploads with chunk
-signatures), path-style S3 buckets and objects (aws_standin_s3.py), the
-CloudFormation Query API for change sets, stacks and events with rollbacks
-(aws_standin_cfn.py), templates in YAML or JSON with the SAM transform
+15-minute clock skew, session tokens, x-amz-content-sha256 required by S3
+as AWS does, aws-chunked uploads with chunk signatures), path-style S3
+buckets and objects (aws_standin_s3.py), the CloudFormation Query API for
+change sets, stacks and events with rollbacks (aws_standin_cfn.py and
+aws_standin_resources.py), templates in YAML or JSON with the SAM transform
 expanded roughly as AWS's translator does (aws_standin_template.py).
 
 Deliberately not covered: presigned URLs, virtual-hosted buckets, multipart
@@ -253,6 +273,7 @@ def decode_aws_chunked(req):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AmazonS3"
+    sys_version = ""
 
     def log_message(self, fmt, *args):
         if self.server.standin.verbose:
@@ -293,6 +314,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise AwsError(400, "InvalidRequest", f"this stand-in has no service '{req.service}'")
         except AwsError as e:
             status, headers, body = self.error_answer(req, e, request_id)
+        except Exception as e:  # a bug here: say so, as AWS's 500 would, and on stderr
+            import traceback
+            traceback.print_exc()
+            status, headers, body = self.error_answer(req, AwsError(
+                500, "InternalError", f"aws_standin failed: {e!r}", sender=False), request_id)
         if req.action is None and req.service in ("s3", "cloudformation"):
             module = aws_standin_s3 if req.service == "s3" else aws_standin_cfn
             req.action = module.action_name(req)
