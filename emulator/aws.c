@@ -248,6 +248,8 @@ static int setup(struct attempt *a, const struct lamb_aws_config *cfg, const str
 	if (!c)
 		return lamb_err_set(err, "cannot start an HTTP request (curl_easy_init failed)");
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* the path is signed as given: curl must not squash "/../" in a key */
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
 	curl_easy_setopt(c, CURLOPT_USERNAME, cfg->access_key);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->secret_key);

@@ -7,7 +7,7 @@
  * newest one seen before it started, by CloudFormation's own clock, so the
  * local clock's skew does not matter. */
 #include "deploy.h"
-#include "hash.h"
+#include "md5.h"
 #include "util.h"
 
 #include <errno.h>
@@ -115,11 +115,8 @@ static int upload_template(const struct lamb_aws_config *aws, const struct lamb_
 	if (!p->bucket)
 		return lamb_err_set(err, "the template is %zu bytes, more than the %d CloudFormation takes "
 				    "inline: give --s3-bucket BUCKET to upload it", strlen(text), LAMB_DEPLOY_MAX_BODY);
-	struct lamb_hash h;
-	char hex[17];
-	lamb_hash_init(&h);
-	lamb_hash_update(&h, text, strlen(text));
-	lamb_hash_hex(lamb_hash_final(&h), hex);
+	char hex[33]; /* the MD5 of the content, as lamb package names artifacts */
+	lamb_md5_hex(text, strlen(text), hex);
 	char *key = p->prefix && *p->prefix ? xasprintf("%s/%s.template", p->prefix, hex) : xasprintf("%s.template", hex);
 	char *raw = xasprintf("%s/%s", p->bucket, key);
 	char *path_enc = lamb_aws_uri_encode(raw, true);

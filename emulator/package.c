@@ -115,11 +115,11 @@ static int resource_definitions(struct items *s, const struct lamb_model *m, str
 
 /* Reads the template again as a tree: the model keeps no DefinitionUri. */
 static int find_definitions(struct items *s, const struct lamb_model *m, const char *src, size_t len,
-			    struct lamb_arena *a, struct lamb_err *err)
+			    struct lamb_arena *a, const struct lamb_node **tree, struct lamb_err *err)
 {
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
-	const struct lamb_node *root = lamb_template_parse(a, m->path, src, len, &diags);
+	const struct lamb_node *root = *tree = lamb_template_parse(a, m->path, src, len, &diags);
 	lamb_diags_release(&diags);
 	if (!root)
 		return lamb_err_set(err, "cannot parse '%s' again", m->path);
@@ -135,6 +135,44 @@ static bool sam_type(const char *type)
 	return str_starts(type, "AWS::Serverless::");
 }
 
+static const char *code_prop(const char *type, bool layer)
+{
+	if (layer)
+		return sam_type(type) ? "ContentUri" : "Content";
+	return sam_type(type) ? "CodeUri" : "Code";
+}
+
+/* A local code path that does not exist, named where the template says it
+ * (its CodeUri/ContentUri/Code/Content, else the resource: Globals or the
+ * default gave it). */
+static int missing(const struct lamb_node *root, const char *id, const char *type, bool layer, const char *code,
+		   const struct lamb_mark *mark, struct lamb_err *err)
+{
+	const struct lamb_node *res = lamb_node_get(lamb_node_get(root, "Resources"), id);
+	const struct lamb_node *v = lamb_node_get(lamb_node_get(res, "Properties"), code_prop(type, layer));
+	if (v)
+		mark = &v->mark;
+	return lamb_err_set(err, "%s:%u:%u: %s '%s': code '%s' does not exist", mark->file, mark->line, mark->col,
+			    layer ? "layer" : "function", id, code);
+}
+
+/* Before the build, which would say it less well: every local code path
+ * exists. */
+static int check_code(const struct lamb_model *m, const struct lamb_node *root, struct lamb_err *err)
+{
+	for (size_t i = 0; i < m->nlayers; i++) {
+		const struct lamb_layer *l = &m->layers[i];
+		if (l->code_kind == LAMB_CODE_LOCAL && access(l->content, F_OK) != 0)
+			return missing(root, l->logical_id, l->type, true, l->content, &l->mark, err);
+	}
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const struct lamb_function *f = &m->functions[i];
+		if (f->code_kind == LAMB_CODE_LOCAL && str_eq(f->package_type, "Zip") && access(f->code, F_OK) != 0)
+			return missing(root, f->logical_id, f->type, false, f->code, &f->mark, err);
+	}
+	return 0;
+}
+
 /* The file a built function or layer is uploaded from: the zip lamb build
  * made of a directory, or a .zip given as the code itself. */
 static int add_code(struct items *s, const char *build_dir, const char *id, const char *type, bool layer,
@@ -145,9 +183,8 @@ static int add_code(struct items *s, const char *build_dir, const char *id, cons
 		return lamb_err_set(err, "%s:%u:%u: %s '%s': code '%s' does not exist", mark->file, mark->line,
 				    mark->col, layer ? "layer" : "function", id, code);
 	char *file = S_ISDIR(st.st_mode) ? xasprintf("%s/artifacts/%s.zip", build_dir, id) : xstrdup(code);
-	bool sam = sam_type(type);
-	struct item *it = items_add(s, id, layer ? (sam ? "ContentUri" : "Content") : (sam ? "CodeUri" : "Code"), file);
-	if (!sam) {
+	struct item *it = items_add(s, id, code_prop(type, layer), file);
+	if (!sam_type(type)) {
 		it->bucket_name = "S3Bucket";
 		it->key_name = "S3Key";
 	}
@@ -285,7 +322,10 @@ static int package(const struct lamb_model *m, const struct lamb_aws_config *aws
 	struct items s = { 0 };
 	struct lamb_arena *a = lamb_arena_new();
 	cleanup_free char *build_dir = lamb_build_dir(m, &o->build);
-	int r = find_definitions(&s, m, src, len, a, err);
+	const struct lamb_node *root = NULL;
+	int r = find_definitions(&s, m, src, len, a, &root, err);
+	if (r == 0)
+		r = check_code(m, root, err);
 	if (r == 0)
 		r = lamb_build(m, &o->build, err);
 	if (r == 0)
