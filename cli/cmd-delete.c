@@ -94,12 +94,13 @@ static int delete(const struct delete_args *a, const struct lamb_aws_config *aws
 	lamb_deploy_result_init(&res);
 	cli_aws_catch_interrupt();
 	int status;
-	if (lamb_deploy_delete(aws, a->stack_name, &wait, &hooks, &res, &err) == 0)
+	if (lamb_deploy_delete(aws, a->stack_name, &wait, &hooks, &res, &err) == 0) {
 		status = report(a->stack_name, &res);
-	else if (cli_aws_interrupted)
-		status = (fail("%s", err.msg), cli_aws_interrupt_exit(a->stack_name));
-	else
+	} else {
 		status = fail("%s", err.msg);
+		if (cli_aws_interrupted)
+			status = cli_aws_interrupt_exit(a->stack_name);
+	}
 	lamb_deploy_result_release(&res);
 	return status;
 }

@@ -53,6 +53,8 @@ static bool more(int argc, char **argv, int i)
 static int parse_caps(struct deploy_args *a, int argc, char **argv, int *i)
 {
 	const char *v = cli_opt_value("deploy", argc, argv, i);
+	if (!v)
+		return -1;
 	for (; v; v = more(argc, argv, *i) ? argv[++*i] : NULL) {
 		char *copy = xstrdup(v), *save = NULL;
 		for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
@@ -224,12 +226,13 @@ static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 		a->d.wait = cli_aws_wait(&a->aws);
 		lamb_deploy_result_init(&res);
 		cli_aws_catch_interrupt();
-		if (lamb_deploy(m, aws, &a->d, &res, &err) == 0)
+		if (lamb_deploy(m, aws, &a->d, &res, &err) == 0) {
 			status = report(a, aws, &res);
-		else if (cli_aws_interrupted)
-			status = (fail("%s", err.msg), cli_aws_interrupt_exit(a->d.stack_name));
-		else
+		} else {
 			status = fail("%s", err.msg);
+			if (cli_aws_interrupted)
+				status = cli_aws_interrupt_exit(a->d.stack_name);
+		}
 		lamb_deploy_result_release(&res);
 	}
 	lamb_model_free(m);

@@ -412,6 +412,11 @@ int lamb_deploy(const struct lamb_model *m, const struct lamb_aws_config *aws, c
 	char *text = template_text(m, aws, o, err);
 	if (!text)
 		return -1;
+	if (stopped(&o->wait)) {
+		free(text);
+		return lamb_err_set(err, "interrupted before a change set was created: stack '%s' is unchanged",
+				    o->stack_name);
+	}
 	char *url = NULL;
 	struct lamb_cfn_change_set_input in = {
 		.stack_name = o->stack_name,
