@@ -8,6 +8,7 @@
 #include "deploy.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -99,7 +100,7 @@ static int delete(const struct delete_args *a, const struct lamb_aws_config *aws
 	} else {
 		status = fail("%s", err.msg);
 		if (cli_aws_interrupted)
-			status = cli_aws_interrupt_exit(a->stack_name);
+			status = 128 + SIGINT; /* the message says what was left */
 	}
 	lamb_deploy_result_release(&res);
 	return status;

@@ -9,6 +9,7 @@
 #include "deploy.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +232,7 @@ static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 		} else {
 			status = fail("%s", err.msg);
 			if (cli_aws_interrupted)
-				status = cli_aws_interrupt_exit(a->d.stack_name);
+				status = 128 + SIGINT; /* the message says what was left */
 		}
 		lamb_deploy_result_release(&res);
 	}
