@@ -241,16 +241,16 @@ class SigV4:
 
 def decode_aws_chunked(req):
     """Decodes an aws-chunked body (STREAMING-... payloads), checking each
-    chunk's signature when the payload is signed; returns the bytes."""
+    chunk's signature when the payload is signed; returns the bytes and
+    the trailing headers {lower-case name: value}."""
     body, out, pos = req.body, [], 0
     signed = req.header("X-Amz-Content-SHA256", "").startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
     key, amz_date, scope, prev = req.signing
     while True:
         eol = body.find(b"\r\n", pos)
-        if eol < 0:
+        size_hex, _, ext = body[pos:max(eol, pos)].decode("latin-1").partition(";")
+        if eol < 0 or not re.fullmatch(r"[0-9a-fA-F]+", size_hex) or len(body) < eol + 2 + int(size_hex, 16):
             raise AwsError(400, "IncompleteBody", "The request body terminated unexpectedly")
-        head = body[pos:eol].decode("latin-1")
-        size_hex, _, ext = head.partition(";")
         size = int(size_hex, 16)
         data = body[eol + 2:eol + 2 + size]
         if signed:
@@ -267,7 +267,12 @@ def decode_aws_chunked(req):
         if size == 0:
             break
         pos += 2
-    return b"".join(out)
+    trailers = {}
+    for line in body[pos:].decode("latin-1").split("\r\n"):
+        name, sep, value = line.partition(":")
+        if sep:
+            trailers[name.strip().lower()] = value.strip()
+    return b"".join(out), trailers
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -36,9 +36,9 @@ def payload(req):
     """The request body after aws-chunked decoding, checked against every
     digest the client sent."""
     sha = req.header("X-Amz-Content-SHA256", "")
-    body = req.body
+    body, trailers = req.body, {}
     if sha.startswith("STREAMING-") or "aws-chunked" in req.header("Content-Encoding", ""):
-        body = aws_standin.decode_aws_chunked(req)
+        body, trailers = aws_standin.decode_aws_chunked(req)
         decoded = req.header("X-Amz-Decoded-Content-Length")
         if decoded is not None and int(decoded) != len(body):
             raise AwsError(400, "IncompleteBody", "You did not provide the number of bytes specified "
@@ -59,7 +59,7 @@ def payload(req):
     sums = {"crc32": lambda b: zlib.crc32(b).to_bytes(4, "big"),
             "sha1": lambda b: hashlib.sha1(b).digest(), "sha256": lambda b: hashlib.sha256(b).digest()}
     for name, fn in sums.items():
-        sent = req.header("x-amz-checksum-" + name)
+        sent = req.header("x-amz-checksum-" + name, trailers.get("x-amz-checksum-" + name))
         if sent is not None and base64.b64encode(fn(body)).decode() != sent:
             raise AwsError(400, "BadDigest", f"The {name.upper()} you specified did not match the "
                            "calculated checksum.")

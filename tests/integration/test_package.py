@@ -270,6 +270,16 @@ class Package(unittest.TestCase):
         self.assertRegex(r.stderr, r"template\.yaml:\d+:\d+: DefinitionUri of 'Api': 'api.yaml' does not exist")
         self.assertEqual(self.aws.calls, [])
 
+    def test_large_upload_streams(self):
+        # incompressible, over curl's 1 MiB Expect: 100-continue threshold
+        with open(os.path.join(self.dir.name, "zeta", "blob.bin"), "wb") as f:
+            f.write(os.urandom(3 * 1024 * 1024))
+        r = self.ok()
+        big = [k for (b, k), v in self.aws.objects.items() if len(v) > 3 * 1024 * 1024]
+        self.assertEqual(len(big), 1)
+        self.assertEqual(big[0], md5(self.aws.objects[(BUCKET, big[0])]))
+        self.assertRegex(r.stderr, r"Uploading to \w+  3\.\d MiB  \(Zeta\)")
+
     def test_missing_code(self):
         shutil.rmtree(os.path.join(self.dir.name, "alpha"))
         r = self.package()
@@ -392,6 +402,9 @@ class Samples(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.aws.env())
         env["HOME"] = self.tmp.name
+        # offline, pip should fail at once rather than retry for a minute
+        env.setdefault("PIP_RETRIES", "0")
+        env.setdefault("PIP_TIMEOUT", "5")
         return env
 
     def translate(self, path):
@@ -433,6 +446,11 @@ class Samples(unittest.TestCase):
         changed = [(a, b) for a, b in zip(src.splitlines(), text.splitlines()) if a != b]
         for a, b in changed:
             self.assertRegex(b, r"^\s*(CodeUri|ContentUri): \"s3://", (a, b))
+        # the stand-in's own SAM expansion (always there) wants S3 locations
+        import aws_standin_template
+        aws_standin_template.translate(text)
+        with self.assertRaises(aws_standin_template.TemplateError):
+            aws_standin_template.translate(src)
         t = self.translate(out)
         if t is None:
             return  # said once, in test_translator_present
