@@ -160,6 +160,37 @@ class Deploy(DeployCase):
         self.assertIn("lamb delete --stack-name app", r.stderr)
         self.assertNotIn("CreateChangeSet", self.aws.actions("cloudformation")[-2:])
 
+    def test_failed_update_rolls_back_and_can_be_fixed(self):
+        self.ok(self.deploy())
+        path = os.path.join(self.dir, "template.yaml")
+        with open(path, "w") as f:
+            f.write(TEMPLATE.replace("CodeUri: src/", f"CodeUri: s3://{BUCKET}/no-such-code.zip"))
+        r = self.deploy()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(self.aws.stack("app").status, "UPDATE_ROLLBACK_COMPLETE")
+        self.assertIn("lamb: stack 'app' failed to update: UPDATE_ROLLBACK_COMPLETE", r.stderr)
+        self.assertRegex(r.stderr[r.stderr.index("failed resources:"):], r"UPDATE_FAILED\s+AWS::Lambda::Function")
+        # unlike ROLLBACK_COMPLETE, this state takes the next update
+        with open(path, "w") as f:
+            f.write(TEMPLATE.replace("Default: dev", "Default: staging"))
+        self.ok(self.deploy())
+        self.assertEqual(self.aws.stack("app").status, "UPDATE_COMPLETE")
+
+    def test_busy_stack(self):
+        self.aws.delay = 2.0
+        first = subprocess.Popen([LAMB, "deploy", "--stack-name", "app", "--s3-bucket", BUCKET, "--capabilities",
+                                  "CAPABILITY_IAM"], cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: first.poll() is None and first.kill())
+        deadline = time.time() + 60
+        while time.time() < deadline and "ExecuteChangeSet" not in self.aws.actions("cloudformation"):
+            time.sleep(0.05)
+        r = self.deploy()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"stack 'app' is busy \(CREATE_IN_PROGRESS\): wait")
+        err = first.communicate(timeout=120)[1]
+        self.assertEqual(first.returncode, 0, err)
+
     def test_parameters_and_tags_reach_the_stack(self):
         self.ok(self.deploy("--parameter-overrides", "Stage=prod", "Owner='Jane Doe'",
                             "--tags", "team=core", "cost-center=42"))
@@ -172,6 +203,12 @@ class Deploy(DeployCase):
         stack = self.aws.stack("app")
         self.assertEqual(stack.params["Stage"], "prod")
         self.assertEqual(stack.params["Owner"], "Max")
+        # a parameter new in the template has no previous value: its Default
+        with open(os.path.join(self.dir, "template.yaml"), "w") as f:
+            f.write(TEMPLATE.replace("Parameters:\n", "Parameters:\n  Color:\n    Type: String\n"
+                                                     "    Default: blue\n"))
+        self.ok(self.deploy())
+        self.assertEqual(self.aws.stack("app").params, {"Stage": "prod", "Owner": "Max", "Color": "blue"})
 
     def test_transform_failure_shows_its_reason(self):
         # lamb accepts an S3 location without a key; AWS's SAM transform does not
