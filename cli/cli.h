@@ -92,5 +92,7 @@ int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);
 int cmd_local_bench(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 #endif

@@ -205,5 +205,49 @@ const struct lamb_command lamb_commands[] = {
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
+	{ "deploy", "deploy the template to AWS as a CloudFormation stack",
+	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET] [--s3-prefix PREFIX]\n"
+	  "                   [--capabilities CAP ...] [--parameter-overrides ...] [--tags K=V ...]\n"
+	  "                   [--no-execute-changeset] [--fail-on-empty-changeset|--no-fail-on-empty-changeset]\n"
+	  "                   [--force-upload] [-b DIR] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Builds and uploads the template's local code to the bucket (as lamb package does),\n"
+	  "creates a change set (CREATE for a new stack, UPDATE otherwise), prints its changes,\n"
+	  "executes it and prints the stack's events until the stack settles, then its\n"
+	  "outputs. Exits 1 when the change set or the stack fails (the failing events are\n"
+	  "shown again), or when there is nothing to deploy unless --no-fail-on-empty-changeset;\n"
+	  "130 when interrupted (the stack operation goes on). Everything prints on stderr.\n"
+	  "\n"
+	  "      --stack-name NAME      the stack to create or update (required)\n"
+	  "      --s3-bucket BUCKET     where local code (and a template over 51,200 bytes) goes\n"
+	  "      --s3-prefix PREFIX     key prefix in the bucket\n"
+	  "      --capabilities CAP ... CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --tags K=V ...         tags for the stack and its resources\n"
+	  "      --no-execute-changeset create the change set and stop: review it, execute it later\n"
+	  "      --fail-on-empty-changeset     exit 1 when there is nothing to change (the default)\n"
+	  "      --no-fail-on-empty-changeset  exit 0 then\n"
+	  "      --force-upload         upload artifacts even when the bucket has them already\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_deploy },
+	{ "delete", "delete a CloudFormation stack",
+	  "usage: lamb delete --stack-name NAME [--no-prompts] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Deletes the stack and prints its events until it is gone. On a terminal it asks\n"
+	  "first; without one it needs --no-prompts. A stack that does not exist is not an\n"
+	  "error. The artifacts in S3 are left where they are.\n"
+	  "\n"
+	  "      --stack-name NAME      the stack to delete (required)\n"
+	  "      --no-prompts           do not ask\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_delete },
 	{ NULL, NULL, NULL, NULL },
 };
