@@ -22,7 +22,7 @@ static void size_str(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "%llu B", (unsigned long long)v);
 }
 
-static void print_output(const char *out)
+void cli_build_print_output(const char *out)
 {
 	if (!out || !*out)
 		return;
@@ -53,7 +53,7 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;
 		fprintf(stderr, "lamb: cannot build %s '%s': %s\n", what, r->id, r->error ? r->error : "failed");
-		print_output(r->output);
+		cli_build_print_output(r->output);
 		return;
 	}
 	char z[32], u[32];
@@ -79,6 +79,8 @@ static bool is_dir(const char *p)
 static void point_at_build(struct lamb_model *m, struct lamb_function *f, const char *code_dir,
 			   const struct lamb_build_opts *o)
 {
+	if (!f->built_from)
+		f->built_from = f->code;
 	f->code = lamb_arena_strdup(m->arena, code_dir);
 	for (size_t i = 0; i < f->nlayers; i++) {
 		const struct lamb_layer *l = f->layers[i].layer;
@@ -86,8 +88,11 @@ static void point_at_build(struct lamb_model *m, struct lamb_function *f, const 
 			continue;
 		char *tree = lamb_build_tree_dir(m, o, l->logical_id);
 		struct lamb_layer *ml = &m->layers[l - m->layers];
-		if (is_dir(tree))
+		if (is_dir(tree) && strcmp(tree, ml->content) != 0) {
+			if (!ml->built_from)
+				ml->built_from = ml->content;
 			ml->content = lamb_arena_strdup(m->arena, tree);
+		}
 		free(tree);
 	}
 }

@@ -18,6 +18,8 @@ struct cli_build_progress {
 	size_t built, cached, failed;
 };
 
+/* A build tool's output on stderr, each line indented; nothing for NULL or "". */
+void cli_build_print_output(const char *out);
 /* A lamb_build_progress_fn: one line per artifact on stderr. */
 void cli_build_on_progress(const struct lamb_build_report *r, void *data);
 

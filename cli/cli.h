@@ -66,6 +66,18 @@ int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **arg
 struct lamb_loop;
 /* Warns on stderr when host is not a loopback address. */
 void cli_warn_host(const char *host);
+struct lamb_invoker;
+struct lamb_model;
+struct cli_reload;
+/* Hot reload: watches each function's code directory and its local layers
+ * (the sources, for a function lamb built before running it). A change
+ * retires the function's instances; one that needs a build is rebuilt
+ * first, in a child process, while its requests wait, and a failed build
+ * fails them until the next change. eager: start an instance again after
+ * a reload. NULL (after a warning) when inotify is unavailable. */
+struct cli_reload *cli_reload_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
+				  bool eager);
+void cli_reload_free(struct cli_reload *r);
 /* Runs loop until SIGINT or SIGTERM; EXIT_OK, or EXIT_FAIL when the loop
  * failed (printed). */
 int cli_serve(struct lamb_loop *loop);
@@ -73,11 +85,14 @@ int cli_serve(struct lamb_loop *loop);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_package(int argc, char **argv);
 int cmd_generate_event(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);
 int cmd_local_bench(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
  * traffic would cost at Lambda's prices (emulator/bench-prices.c), as a
  * table or JSON. The function's own log is discarded unless -l asks. */
 #include "cli.h"
+#include "cli-run.h"
 #include "cli-template.h"
 
 #include "bench.h"
@@ -20,6 +21,7 @@
 
 struct bench_cli {
 	struct template_opts topts;
+	struct run_opts run; /* --env-vars, --layer-dir */
 	const char *id;
 	const char *event_path;
 	const char *log_path;
@@ -53,6 +55,8 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r == 0)
+			r = run_opts_parse(&c->run, cmd, false, argc, argv, &i);
 		if (r != 0) {
 			if (r < 0)
 				return -1;
@@ -404,7 +408,7 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = (int)c->concurrency,
-		.boot = { .region = m->region },
+		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct stop s = { loop, 0 };
@@ -468,9 +472,11 @@ int cmd_local_bench(int argc, char **argv)
 {
 	struct bench_cli c = { .concurrency = 1, .requests_per_month = 1000000 };
 	template_opts_init(&c.topts);
+	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
 		template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (!c.count && !c.duration_s)
@@ -484,10 +490,11 @@ int cmd_local_bench(int argc, char **argv)
 	int status = EXIT_FAIL;
 	if (fn && fn->local_reason)
 		fail("function '%s' cannot run locally: %s", fn->logical_id, fn->local_reason);
-	else if (fn)
+	else if (fn && run_opts_load(&c.run, m, fn) == EXIT_OK)
 		status = bench(&c, m, fn);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 	return status;
 }

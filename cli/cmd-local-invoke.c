@@ -3,6 +3,7 @@
  * The function runs through lamb_invoke like every other front end. */
 #include "cli.h"
 #include "cli-build.h"
+#include "cli-run.h"
 #include "cli-template.h"
 
 #include "invoke.h"
@@ -10,7 +11,6 @@
 #include "sandbox.h"
 #include "util.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +21,10 @@ struct invoke_cli {
 	struct template_opts topts;
 	const char *id;
 	const char *event_path;
-	const char *env_path;
 	const char *log_path;
 	long repeat;
 	int sandbox; /* enum lamb_sandbox_mode */
-	struct lamb_kvs layer_dirs; /* --layer-dir ARN=DIR */
-	size_t layer_cap;
+	struct run_opts run; /* --env-vars, --layer-dir */
 	bool no_build;
 };
 
@@ -40,28 +38,6 @@ struct run {
 	bool interrupted;
 };
 
-static void kvs_add(struct lamb_kvs *kv, size_t *cap, const char *k, const char *v)
-{
-	for (size_t i = 0; i < kv->len; i++)
-		if (strcmp(kv->v[i].key, k) == 0) {
-			free((char *)kv->v[i].value);
-			kv->v[i].value = xstrdup(v);
-			return;
-		}
-	kv->v = xgrow(kv->v, cap, kv->len + 1, sizeof(kv->v[0]));
-	kv->v[kv->len].key = xstrdup(k);
-	kv->v[kv->len++].value = xstrdup(v);
-}
-
-static void kvs_free(struct lamb_kvs *kv)
-{
-	for (size_t i = 0; i < kv->len; i++) {
-		free((char *)kv->v[i].key);
-		free((char *)kv->v[i].value);
-	}
-	free(kv->v);
-}
-
 /* 1 to go on, 0 after --help, -1 on a usage error (printed). */
 static int parse(struct invoke_cli *c, int argc, char **argv)
 {
@@ -69,6 +45,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
+		if (r == 0)
+			r = run_opts_parse(&c->run, cmd, true, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -79,24 +57,11 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			return 0;
 		} else if (cli_opt_is(a, "-e", "--event")) {
 			dst = &c->event_path;
-		} else if (cli_opt_is(a, "-n", "--env-vars")) {
-			dst = &c->env_path;
 		} else if (cli_opt_is(a, "-l", "--log-file")) {
 			dst = &c->log_path;
 		} else if (cli_opt_is(a, NULL, "--repeat")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
 				return -1;
-			continue;
-		} else if (cli_opt_is(a, NULL, "--layer-dir")) {
-			const char *v = cli_opt_value(cmd, argc, argv, &i);
-			const char *eq = v ? strrchr(v, '=') : NULL;
-			if (!v)
-				return -1;
-			if (!eq || eq == v || !eq[1])
-				return usage_error(cmd, "--layer-dir needs ARN=DIR, not '%s'", v), -1;
-			char *arn = xstrndup(v, (size_t)(eq - v));
-			kvs_add(&c->layer_dirs, &c->layer_cap, arn, eq + 1);
-			free(arn);
 			continue;
 		} else if (cli_opt_is(a, NULL, "--sandbox")) {
 			const char *v = cli_opt_value(cmd, argc, argv, &i);
@@ -180,75 +145,6 @@ static const struct lamb_function *pick_function(const struct lamb_model *m, con
 	return NULL;
 }
 
-static bool declared(const struct lamb_function *fn, const char *key)
-{
-	for (size_t i = 0; i < fn->env.len; i++)
-		if (strcmp(fn->env.v[i].key, key) == 0)
-			return true;
-	return false;
-}
-
-static void add_json_block(struct lamb_kvs *kv, size_t *cap, const cJSON *block)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, block) {
-		char num[64];
-		const char *v = cJSON_IsString(it) ? it->valuestring : NULL;
-		if (cJSON_IsNumber(it))
-			snprintf(num, sizeof(num), "%.15g", it->valuedouble), v = num;
-		else if (cJSON_IsBool(it))
-			v = cJSON_IsTrue(it) ? "true" : "false";
-		if (v && it->string)
-			kvs_add(kv, cap, it->string, v);
-	}
-}
-
-static void add_dotenv(struct lamb_kvs *kv, size_t *cap, char *text)
-{
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (str_starts(line, "export "))
-			line += 7;
-		char *eq = strchr(line, '=');
-		if (*line == '#' || !eq)
-			continue;
-		*eq = '\0';
-		char *v = eq + 1;
-		size_t n = strlen(v);
-		if (n && v[n - 1] == '\r')
-			v[--n] = '\0';
-		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
-			v[n - 1] = '\0', v++;
-		kvs_add(kv, cap, line, v);
-	}
-}
-
-/* --env-vars: {"Parameters": {...}, "<LogicalId>": {...}} or a .env file. */
-static int load_env_vars(const char *path, const struct lamb_function *fn, struct lamb_kvs *kv)
-{
-	size_t len, cap = 0;
-	cleanup_free char *text = lamb_read_file(path, &len);
-	if (!text)
-		return fail("cannot read '%s': %s", path, strerror(errno)), -1;
-	cJSON *j = cJSON_ParseWithLength(text, len);
-	if (j && cJSON_IsObject(j)) {
-		add_json_block(kv, &cap, cJSON_GetObjectItemCaseSensitive(j, "Parameters"));
-		add_json_block(kv, &cap, cJSON_GetObjectItemCaseSensitive(j, fn->logical_id));
-	} else if (j || text[strspn(text, " \t\r\n")] == '{') {
-		cJSON_Delete(j);
-		return fail("'%s' is not a JSON object of variables", path), -1;
-	} else {
-		add_dotenv(kv, &cap, text);
-	}
-	cJSON_Delete(j);
-	for (size_t i = 0; i < kv->len; i++)
-		if (!declared(fn, kv->v[i].key))
-			fprintf(stderr, "lamb: warning: '%s' from '%s' is not declared by function '%s'; "
-				"setting it anyway\n", kv->v[i].key, path, fn->logical_id);
-	return 0;
-}
-
 static void on_outcome(void *data, const struct lamb_outcome *o);
 
 static void start_one(struct run *r)
@@ -285,7 +181,7 @@ static void on_terminate(void *data, int signo)
 }
 
 static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn, const struct lamb_model *m,
-		      const struct lamb_kvs *env, FILE *log, char *event, size_t len)
+		      FILE *log, char *event, size_t len)
 {
 	struct lamb_err err;
 	struct run r = { .fn = fn, .left = c->repeat, .status = EXIT_OK };
@@ -295,7 +191,8 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
-		.boot = { .region = m->region, .env = env, .layer_dirs = &c->layer_dirs, .sandbox = c->sandbox },
+		.boot = { .region = m->region, .env_vars = c->run.env_vars,
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->sandbox },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -312,11 +209,12 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 int cmd_local_invoke(int argc, char **argv)
 {
 	struct invoke_cli c = { .repeat = 1, .sandbox = LAMB_SANDBOX_AUTO };
+	run_opts_init(&c.run);
 	int status = EXIT_FAIL;
 	template_opts_init(&c.topts);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
-		kvs_free(&c.layer_dirs);
+		run_opts_release(&c.run);
 		template_opts_release(&c.topts);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -326,11 +224,10 @@ int cmd_local_invoke(int argc, char **argv)
 	lamb_diags_sort(&diags);
 	lamb_diags_print(&diags, stderr);
 	const struct lamb_function *fn = m && !diags.errors ? pick_function(m, c.id) : NULL;
-	struct lamb_kvs env = { 0 };
 	size_t len = 0;
 	char *event = NULL;
 	FILE *log = NULL;
-	if (!fn || (c.env_path && load_env_vars(c.env_path, fn, &env) < 0))
+	if (!fn || run_opts_load(&c.run, m, fn) != EXIT_OK)
 		goto out;
 	if (!c.no_build && cli_build_for_run(m, fn) != EXIT_OK)
 		goto out;
@@ -340,13 +237,12 @@ int cmd_local_invoke(int argc, char **argv)
 		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
 		goto out;
 	}
-	status = invoke_run(&c, fn, m, &env, log, event, len);
+	status = invoke_run(&c, fn, m, log, event, len);
 out:
 	if (log)
 		fclose(log);
 	free(event);
-	kvs_free(&env);
-	kvs_free(&c.layer_dirs);
+	run_opts_release(&c.run);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);

@@ -5,11 +5,11 @@
 #include "apigw-server.h"
 #include "cli.h"
 #include "cli-build.h"
+#include "cli-run.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "loop.h"
 #include "util.h"
-#include "watch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 
 struct start_api {
 	struct template_opts topts;
+	struct run_opts run; /* --env-vars, --layer-dir */
 	struct serve_opts srv;
 	const char *static_dir;
 	long integration_timeout_s;
@@ -38,6 +39,8 @@ static int parse(struct start_api *c, int argc, char **argv)
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
 		if (r == 0)
 			r = serve_opts_parse(&c->srv, cmd, argc, argv, &i);
+		if (r == 0)
+			r = run_opts_parse(&c->run, cmd, true, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -96,21 +99,6 @@ static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
 				m->functions[i].local_reason);
 }
 
-struct reload {
-	struct lamb_invoker *iv;
-	const struct lamb_function *fn;
-	bool eager;
-};
-
-static void on_changed(void *data, const char *root)
-{
-	struct reload *r = data;
-	fprintf(stderr, "lamb: '%s' changed: %s gets new instances\n", root, r->fn->logical_id);
-	lamb_invoke_retire(r->iv, r->fn);
-	if (r->eager)
-		lamb_invoke_prestart(r->iv, r->fn, NULL);
-}
-
 /* --debug: the Runtime API traffic of every instance, on stderr. */
 static void on_trace(void *data, const struct lamb_function *fn, const char *what, const char *request_id,
 		     size_t len)
@@ -136,39 +124,6 @@ static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool n
 	}
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Hot reload: each function's code directory and local layer directories.
- * A zip is extracted once per pool and not watched. */
-static struct lamb_watcher *watch_code(struct lamb_loop *loop, struct lamb_invoker *iv,
-				       const struct lamb_model *m, bool eager, struct reload *reloads)
-{
-	struct lamb_err err;
-	struct lamb_watcher *w = lamb_watch_new(loop, 100, &err);
-	if (!w) {
-		fprintf(stderr, "lamb: warning: %s; code changes need a restart\n", err.msg);
-		return NULL;
-	}
-	for (size_t i = 0; i < m->nfunctions; i++) {
-		const struct lamb_function *fn = &m->functions[i];
-		reloads[i] = (struct reload){ iv, fn, eager };
-		if (fn->code_kind == LAMB_CODE_LOCAL && is_dir(fn->code) &&
-		    lamb_watch_add(w, fn->code, on_changed, &reloads[i], &err) < 0)
-			fprintf(stderr, "lamb: warning: %s\n", err.msg);
-		for (size_t j = 0; j < fn->nlayers; j++) {
-			const struct lamb_layer *l = fn->layers[j].layer;
-			if (l && l->code_kind == LAMB_CODE_LOCAL && is_dir(l->content) &&
-			    lamb_watch_add(w, l->content, on_changed, &reloads[i], &err) < 0)
-				fprintf(stderr, "lamb: warning: %s\n", err.msg);
-		}
-	}
-	return w;
-}
-
 static int serve(const struct start_api *c, const struct lamb_model *m, FILE *log)
 {
 	struct lamb_err err;
@@ -180,7 +135,7 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
-		.boot = { .region = m->region },
+		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
@@ -195,21 +150,19 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	};
 	struct lamb_apigw_server *s = lamb_apigw_server_new(loop, iv, m, &so, &err);
 	int status = EXIT_OK;
-	struct reload *reloads = xcalloc(m->nfunctions + 1, sizeof(*reloads));
-	struct lamb_watcher *w = NULL;
+	struct cli_reload *reload = NULL;
 	if (!s) {
 		status = fail("%s", err.msg);
 	} else {
 		if (!c->no_watch)
-			w = watch_code(loop, iv, m, c->eager, reloads);
+			reload = cli_reload_new(loop, iv, m, c->eager);
 		if (c->eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
-	lamb_watch_free(w);
-	free(reloads);
+	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
 	lamb_loop_free(loop);
@@ -221,9 +174,11 @@ int cmd_local_start_api(int argc, char **argv)
 	struct start_api c = { 0 };
 	serve_opts_init(&c.srv, 3000);
 	template_opts_init(&c.topts);
+	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
 		template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	struct stat st;
@@ -236,10 +191,13 @@ int cmd_local_start_api(int argc, char **argv)
 	lamb_diags_sort(&diags);
 	int status = EXIT_FAIL;
 	FILE *log = NULL;
+	lamb_diags_print(&diags, stderr); /* warnings too: a route lamb does not serve says why */
 	if (diags.errors || !m) {
-		lamb_diags_print(&diags, stderr);
+		/* printed */
 	} else if (m->nroutes == 0) {
 		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
+	} else if (run_opts_load(&c.run, m, NULL) != EXIT_OK) {
+		/* printed */
 	} else if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {
 		fail("cannot open log file '%s': %s", c.srv.log_path, strerror(errno));
 	} else if (c.srv.no_build || cli_build_for_run(m, NULL) == EXIT_OK) {
@@ -250,5 +208,6 @@ int cmd_local_start_api(int argc, char **argv)
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 	return status;
 }

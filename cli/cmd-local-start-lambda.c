@@ -2,6 +2,7 @@
  * (--endpoint-url http://127.0.0.1:3001), over warm instances. */
 #include "cli.h"
 #include "cli-build.h"
+#include "cli-run.h"
 #include "cli-template.h"
 #include "invoke.h"
 #include "lambda-api.h"
@@ -15,9 +16,11 @@
 
 struct start_lambda {
 	struct template_opts topts;
+	struct run_opts run; /* --env-vars, --layer-dir */
 	struct serve_opts srv;
 	const char **only; /* NULL-terminated, or NULL */
 	size_t nonly;
+	bool no_watch;
 };
 
 static const char cmd[] = "local start-lambda";
@@ -30,6 +33,8 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 		int r = template_opts_parse(&c->topts, cmd, argc, argv, &i);
 		if (r == 0)
 			r = serve_opts_parse(&c->srv, cmd, argc, argv, &i);
+		if (r == 0)
+			r = run_opts_parse(&c->run, cmd, true, argc, argv, &i);
 		if (r < 0)
 			return -1;
 		if (r > 0)
@@ -37,6 +42,8 @@ static int parse(struct start_lambda *c, int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			print_help(lamb_command_find(cmd), stdout);
 			return 0;
+		} else if (strcmp(a, "--no-watch") == 0) {
+			c->no_watch = true;
 		} else if (a[0] == '-') {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else {
@@ -59,12 +66,13 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
-		.boot = { .region = m->region },
+		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };
 	struct lamb_lambda_api *a = lamb_lambda_api_new(loop, iv, m, &ao, &err);
 	int status;
+	struct cli_reload *reload = NULL;
 	if (!a) {
 		status = fail("%s", err.msg);
 	} else {
@@ -78,11 +86,14 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 					f->local_reason ? ": cannot run locally: " : "",
 					f->local_reason ? f->local_reason : "");
 		}
+		if (!c->no_watch)
+			reload = cli_reload_new(loop, iv, m, false);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
 		fflush(stderr);
 		status = cli_serve(loop);
 	}
+	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_lambda_api_free(a);
 	lamb_loop_free(loop);
@@ -94,6 +105,7 @@ int cmd_local_start_lambda(int argc, char **argv)
 	struct start_lambda c = { 0 };
 	serve_opts_init(&c.srv, 3001);
 	template_opts_init(&c.topts);
+	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	int status = p < 0 ? EXIT_USAGE : EXIT_OK;
 	struct lamb_diags diags;
@@ -115,6 +127,8 @@ int cmd_local_start_lambda(int argc, char **argv)
 			fail("no function '%s' in '%s'", c.only[i], m->path);
 			goto out;
 		}
+	if (run_opts_load(&c.run, m, NULL) != EXIT_OK)
+		goto out;
 	if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {
 		fail("cannot open log file '%s': %s", c.srv.log_path, strerror(errno));
 		goto out;
@@ -129,5 +143,6 @@ out:
 	lamb_model_free(m);
 	lamb_diags_release(&diags);
 	template_opts_release(&c.topts);
+	run_opts_release(&c.run);
 	return status;
 }

@@ -1,11 +1,19 @@
 /* What the long-running commands (start-api, start-lambda) share: the
- * loopback check for --host, and running the loop until SIGINT/SIGTERM. */
+ * loopback check for --host, running the loop until SIGINT/SIGTERM, and hot
+ * reload (a watcher on the code, and a rebuilder for what lamb built). */
 #include "cli.h"
+#include "cli-build.h"
+#include "invoke.h"
 #include "loop.h"
+#include "rebuild.h"
+#include "util.h"
+#include "watch.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void serve_opts_init(struct serve_opts *o, long default_port)
 {
@@ -67,4 +75,108 @@ int cli_serve(struct lamb_loop *loop)
 	if (s.signo)
 		fprintf(stderr, "lamb: %s: stopping\n", strsignal(s.signo));
 	return EXIT_OK;
+}
+
+/* --- hot reload --- */
+
+struct reload_fn {
+	struct cli_reload *r;
+	const struct lamb_function *fn;
+};
+
+struct cli_reload {
+	struct lamb_invoker *iv;
+	struct lamb_watcher *watcher;
+	struct lamb_rebuilder *rebuilder;
+	struct reload_fn *fns;
+	bool eager;
+};
+
+static void on_changed(void *data, const char *root)
+{
+	struct reload_fn *f = data;
+	struct lamb_err err;
+	if (f->fn->built_from) {
+		fprintf(stderr, "lamb: '%s' changed: rebuilding %s; its requests wait for the build\n", root,
+			f->fn->logical_id);
+		lamb_invoke_hold(f->r->iv, f->fn);
+		if (lamb_rebuild_request(f->r->rebuilder, f->fn, &err) < 0)
+			lamb_invoke_resume(f->r->iv, f->fn, err.msg);
+		return;
+	}
+	fprintf(stderr, "lamb: '%s' changed: %s gets new instances\n", root, f->fn->logical_id);
+	lamb_invoke_retire(f->r->iv, f->fn);
+	if (f->r->eager)
+		lamb_invoke_prestart(f->r->iv, f->fn, NULL);
+}
+
+static void on_rebuilt(void *data, const struct lamb_rebuild_result *res)
+{
+	struct cli_reload *r = data;
+	const char *id = res->fn->logical_id;
+	if (!res->error) {
+		fprintf(stderr, "lamb: rebuilt %s in %.2f s: it gets new instances\n", id, res->seconds);
+		lamb_invoke_resume(r->iv, res->fn, NULL);
+		if (r->eager)
+			lamb_invoke_prestart(r->iv, res->fn, NULL);
+		return;
+	}
+	char *msg = xasprintf("cannot build function '%s': %s", id, res->error);
+	fprintf(stderr, "lamb: %s\n", msg);
+	cli_build_print_output(res->output);
+	fprintf(stderr, "lamb: requests to %s fail until an edit builds\n", id);
+	lamb_invoke_resume(r->iv, res->fn, msg);
+	free(msg);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void watch(struct lamb_watcher *w, const char *dir, struct reload_fn *f)
+{
+	struct lamb_err err;
+	if (is_dir(dir) && lamb_watch_add(w, dir, on_changed, f, &err) < 0)
+		fprintf(stderr, "lamb: warning: %s\n", err.msg);
+}
+
+struct cli_reload *cli_reload_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
+				  bool eager)
+{
+	struct lamb_err err;
+	struct lamb_watcher *w = lamb_watch_new(loop, 100, &err);
+	if (!w) {
+		fprintf(stderr, "lamb: warning: %s; code changes need a restart\n", err.msg);
+		return NULL;
+	}
+	struct cli_reload *r = xcalloc(1, sizeof(*r));
+	r->iv = iv;
+	r->watcher = w;
+	r->eager = eager;
+	r->rebuilder = lamb_rebuild_new(loop, m, NULL, on_rebuilt, r);
+	r->fns = xcalloc(m->nfunctions + 1, sizeof(*r->fns));
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const struct lamb_function *fn = &m->functions[i];
+		r->fns[i] = (struct reload_fn){ r, fn };
+		if (fn->code_kind == LAMB_CODE_LOCAL)
+			watch(w, fn->built_from ? fn->built_from : fn->code, &r->fns[i]);
+		for (size_t j = 0; j < fn->nlayers; j++) {
+			const struct lamb_layer *l = fn->layers[j].layer;
+			if (l && l->code_kind == LAMB_CODE_LOCAL)
+				watch(w, l->built_from ? l->built_from : l->content, &r->fns[i]);
+		}
+	}
+	return r;
+}
+
+void cli_reload_free(struct cli_reload *r)
+{
+	if (!r)
+		return;
+	lamb_watch_free(r->watcher);
+	lamb_rebuild_free(r->rebuilder);
+	free(r->fns);
+	free(r);
 }

@@ -47,10 +47,17 @@ void lamb_http_response_add_header(struct lamb_http_response *r, const char *nam
 
 void lamb_http_response_message(struct lamb_http_response *r, int status, const char *message)
 {
+	lamb_http_response_explain(r, status, message, NULL);
+}
+
+void lamb_http_response_explain(struct lamb_http_response *r, int status, const char *message, const char *why)
+{
 	clear(r);
 	r->status = status;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "message", message);
+	if (why)
+		cJSON_AddStringToObject(o, "lambError", why);
 	r->body = cJSON_PrintUnformatted(o);
 	r->body_len = strlen(r->body);
 	cJSON_Delete(o);

@@ -127,7 +127,8 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 	} else {
 		log_reason(c, "failed", o->message ? o->message : "function error");
 		lamb_http_response_init(&r);
-		lamb_http_response_message(&r, 502, "Internal server error");
+		lamb_http_response_explain(&r, 502, "Internal server error",
+					   o->kind == LAMB_OUTCOME_START_FAILED ? o->message : NULL);
 	}
 	finish(c, &r);
 	lamb_http_response_release(&r);

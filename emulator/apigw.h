@@ -80,6 +80,10 @@ void lamb_http_response_release(struct lamb_http_response *r);
 void lamb_http_response_add_header(struct lamb_http_response *r, const char *name, const char *value);
 /* Replaces the response with a JSON message, {"message":"..."}. */
 void lamb_http_response_message(struct lamb_http_response *r, int status, const char *message);
+/* The same with lamb's own explanation beside it, {"message": ...,
+ * "lambError": why}, for failures API Gateway never sees (lamb could not
+ * start or build the function); why may be NULL. */
+void lamb_http_response_explain(struct lamb_http_response *r, int status, const char *message, const char *why);
 
 /* Maps the bytes a function returned to the HTTP response, following the
  * route's payload format. On an invalid result, fills out with API

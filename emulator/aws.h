@@ -53,6 +53,8 @@ struct lamb_aws_request {
 	size_t body_len;
 	const char *upload_file;  /* NULL: body is used */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
+	const char *endpoint;     /* NULL: lamb_aws_endpoint(c, service); else this base URL
+				   * (S3's virtual-hosted https://bucket.s3.<region>...) */
 };
 
 /* What came back. Embedded: _init/_release; strings owned. */

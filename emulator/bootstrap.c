@@ -451,6 +451,11 @@ static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn,
 	env_set(b, "LANG", "en_US.UTF-8");
 }
 
+static void set_var(void *data, const char *key, const char *value)
+{
+	env_set(data, key, value);
+}
+
 /* The region in arn:aws:lambda:REGION:... */
 static char *arn_region(const char *arn)
 {
@@ -496,8 +501,7 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	}
 	for (size_t i = 0; i < fn->env.len; i++)
 		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
-	for (size_t i = 0; opts && opts->env && i < opts->env->len; i++)
-		env_set(b, opts->env->v[i].key, opts->env->v[i].value);
+	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define LAMB_BOOTSTRAP_H
 
 #include "code.h"
+#include "env-vars.h"
 #include "err.h"
 #include "model.h"
 
@@ -17,7 +18,7 @@
 struct lamb_bootstrap_opts {
 	const char *runtime_dir;        /* lamb's runtime/ folder; NULL: lamb_bootstrap_runtime_dir() */
 	const char *region;             /* NULL: from the function's ARN, else us-east-1 */
-	const struct lamb_kvs *env;     /* extra variables (--env-vars), win over declared ones */
+	const struct lamb_env_vars *env_vars; /* --env-vars: win over the template's (env-vars.h); may be NULL */
 	char *const *user_env;          /* for PATH, credentials; NULL: environ */
 	const struct lamb_kvs *layer_dirs; /* ARN=DIR for layers given by ARN */
 	int sandbox;                    /* enum lamb_sandbox_mode (sandbox.h); 0: off */

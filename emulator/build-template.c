@@ -193,6 +193,14 @@ static void quoted(struct lamb_buf *b, const char *s)
 	lamb_buf_addch(b, '"');
 }
 
+static void value(struct lamb_buf *b, const struct lamb_build_uri *u)
+{
+	if (u->raw)
+		lamb_buf_addstr(b, u->value);
+	else
+		quoted(b, u->value);
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct span *x = a, *y = b;
@@ -217,13 +225,13 @@ static char *apply(struct walker *w, const char *src, size_t len)
 		lamb_buf_add(&out, src + pos, from - pos);
 		if (s->insert) {
 			lamb_buf_addf(&out, s->flow ? "\"%s\": " : "%s: ", s->uri->key);
-			quoted(&out, s->uri->value);
+			value(&out, s->uri);
 			if (s->flow)
 				lamb_buf_addstr(&out, ", ");
 			else
 				lamb_buf_addf(&out, "\n%*s", (int)s->col, "");
 		} else {
-			quoted(&out, s->uri->value);
+			value(&out, s->uri);
 		}
 		pos = to;
 	}

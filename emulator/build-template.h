@@ -3,18 +3,21 @@
  * the string forms of AWS::Lambda Code/Content). A resource that took its
  * location from Globals or the default '.' gets the property added as the
  * first of its Properties. Values are written as double-quoted strings,
- * which read the same in YAML and in JSON. */
+ * which read the same in YAML and in JSON, or as given when raw. */
 #ifndef LAMB_BUILD_TEMPLATE_H
 #define LAMB_BUILD_TEMPLATE_H
 
 #include "err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct lamb_build_uri {
 	const char *id;    /* resource logical id */
 	const char *key;   /* "CodeUri", "ContentUri", "Code" or "Content" */
 	const char *value; /* the new location */
+	bool raw;          /* value is written as it is (a flow mapping such as
+			    * {"S3Bucket": "b", "S3Key": "k"}), not quoted */
 };
 
 /* The rewritten text of src (len bytes, named file in errors): allocated,

@@ -4,6 +4,7 @@
 #include "invoke.h"
 #include "util.h"
 
+#include <cJSON.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/random.h>
@@ -21,6 +22,16 @@ struct lamb_invoker {
 	struct lamb_invoke_opts opts;
 	struct pool_entry *pools;
 	struct call *calls; /* in flight: freed by lamb_invoke_free when never done */
+	struct hold *holds;
+};
+
+/* A function being rebuilt, or whose last build failed. */
+struct hold {
+	const struct lamb_function *fn;
+	bool held;
+	char *error;               /* the failed build's message, or NULL */
+	struct call *first, *last; /* held invocations, through call.held_next */
+	struct hold *next;
 };
 
 struct call {
@@ -32,7 +43,10 @@ struct call {
 	lamb_invoke_fn cb;
 	void *data;
 	struct call *next, *prev;
+	struct call *held_next;
 };
+
+static bool held(struct lamb_invoker *iv, struct call *c);
 
 static uint64_t rng_state[2];
 
@@ -130,6 +144,12 @@ void lamb_invoke_free(struct lamb_invoker *iv)
 		lamb_loop_defer(iv->loop, dropped_free, c);
 	}
 	iv->calls = NULL;
+	while (iv->holds) {
+		struct hold *h = iv->holds;
+		iv->holds = h->next;
+		free(h->error);
+		free(h);
+	}
 	lamb_supervisor_free(iv->sup);
 	free(iv);
 }
@@ -274,6 +294,87 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	if (iv->calls)
 		iv->calls->prev = c;
 	iv->calls = c;
-	lamb_pool_submit(p, &c->inv);
+	if (!held(iv, c))
+		lamb_pool_submit(p, &c->inv);
 	return 0;
+}
+
+static struct hold *hold_of(struct lamb_invoker *iv, const struct lamb_function *fn, bool create)
+{
+	for (struct hold *h = iv->holds; h; h = h->next)
+		if (h->fn == fn)
+			return h;
+	if (!create)
+		return NULL;
+	struct hold *h = xcalloc(1, sizeof(*h));
+	h->fn = fn;
+	h->next = iv->holds;
+	iv->holds = h;
+	return h;
+}
+
+static void deferred_done(void *data)
+{
+	struct call *c = data;
+	c->inv.done(&c->inv); /* dropped_done when the invoker went away meanwhile */
+}
+
+/* Answers c from the loop with the failed build's error. */
+static void fail_build(struct lamb_invoker *iv, struct call *c, const char *error)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "errorType", "Lamb.BuildFailed");
+	cJSON_AddStringToObject(o, "errorMessage", error);
+	char *doc = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	c->inv.kind = LAMB_OUTCOME_START_FAILED;
+	snprintf(c->inv.message, sizeof(c->inv.message), "%s", error);
+	lamb_buf_add(&c->inv.body, doc, strlen(doc));
+	free(doc);
+	lamb_loop_defer(iv->loop, deferred_done, c);
+}
+
+/* true when c is held back (or failed) by a hold on its function */
+static bool held(struct lamb_invoker *iv, struct call *c)
+{
+	struct hold *h = iv->holds ? hold_of(iv, c->fn, false) : NULL;
+	if (!h || (!h->held && !h->error))
+		return false;
+	if (h->held) {
+		if (h->last)
+			h->last->held_next = c;
+		else
+			h->first = c;
+		h->last = c;
+	} else {
+		fail_build(iv, c, h->error);
+	}
+	return true;
+}
+
+void lamb_invoke_hold(struct lamb_invoker *iv, const struct lamb_function *fn)
+{
+	hold_of(iv, fn, true)->held = true;
+}
+
+void lamb_invoke_resume(struct lamb_invoker *iv, const struct lamb_function *fn, const char *error)
+{
+	struct hold *h = hold_of(iv, fn, true);
+	struct call *c = h->first;
+	h->held = false;
+	h->first = h->last = NULL;
+	free(h->error);
+	h->error = error ? xstrdup(error) : NULL;
+	if (!error)
+		lamb_invoke_retire(iv, fn);
+	for (struct call *next; c; c = next) {
+		next = c->held_next;
+		c->held_next = NULL;
+		struct lamb_err err;
+		struct lamb_pool *p = error ? NULL : pool_for(iv, fn, &err);
+		if (p)
+			lamb_pool_submit(p, &c->inv);
+		else
+			fail_build(iv, c, error ? error : err.msg);
+	}
 }

@@ -81,6 +81,16 @@ int lamb_invoke_prestart(struct lamb_invoker *iv, const struct lamb_function *fn
  * become free (lamb_pool_retire); nothing when fn has no pool yet. */
 void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn);
 
+/* fn is being rebuilt: its new invocations wait in the invoker (they are
+ * not submitted to its pool) until lamb_invoke_resume. */
+void lamb_invoke_hold(struct lamb_invoker *iv, const struct lamb_function *fn);
+/* Ends a hold. error NULL: fn's instances are retired (lamb_invoke_retire)
+ * and the held invocations run on new ones. Otherwise (copied) the held
+ * invocations, and every later one until the next hold, fail as
+ * LAMB_OUTCOME_START_FAILED with error as their message and a
+ * Lamb.BuildFailed error document. */
+void lamb_invoke_resume(struct lamb_invoker *iv, const struct lamb_function *fn, const char *error);
+
 /* A random v4 UUID into buf (at least 37 bytes). */
 void lamb_invoke_request_id(char *buf);
 

@@ -1,6 +1,7 @@
 /* APIs and routes: explicit AWS::Serverless::Api / HttpApi resources, the
  * implicit ServerlessRestApi / ServerlessHttpApi that SAM creates for events
- * naming no API, and one route per Api or HttpApi event. */
+ * naming no API, and one route per Api or HttpApi event, then those of the
+ * APIs' OpenAPI definitions (model-openapi.c). */
 #include "model-build.h"
 #include "util.h"
 
@@ -68,6 +69,7 @@ static void read_api(struct builder *b, const struct lamb_res_entry *e, struct l
 	if (!api->stage)
 		api->stage = api->kind == LAMB_API_REST ? "Prod" : "$default";
 	read_api_props(b, api, props);
+	api->definition = openapi_definition(b, props, e->id);
 }
 
 /* The implicit API takes the Globals block of its kind, like SAM's. */
@@ -208,9 +210,13 @@ void build_apis(struct builder *b)
 		make_implicit(b, &m->apis[m->napis++], LAMB_API_HTTP);
 	for (size_t i = 0; i < m->nfunctions; i++)
 		nevents += m->functions[i].nevents;
-	m->routes = lamb_arena_alloc(b->a, nevents * sizeof(*m->routes));
+	for (size_t i = 0; i < m->napis; i++)
+		nevents += openapi_count(&m->apis[i]);
+	m->routes = lamb_arena_alloc(b->a, (nevents + 1) * sizeof(*m->routes));
 	for (size_t i = 0; i < m->nfunctions; i++)
 		for (size_t j = 0; j < m->functions[i].nevents; j++)
 			if (is_route_event(&m->functions[i].events[j]))
 				add_route(b, &m->functions[i], &m->functions[i].events[j]);
+	for (size_t i = 0; i < m->napis; i++)
+		openapi_routes(b, &m->apis[i]);
 }

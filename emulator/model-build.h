@@ -37,4 +37,13 @@ void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
 
+/* model-openapi.c: an API's DefinitionBody, or its local DefinitionUri
+ * file parsed; NULL when it has neither (or after reporting why not). */
+const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id);
+/* Operations in api->definition: at most that many routes. */
+size_t openapi_count(const struct lamb_api *api);
+/* Adds a route (to b->m->routes, sized by openapi_count) per operation
+ * whose integration invokes a function of the template. */
+void openapi_routes(struct builder *b, struct lamb_api *api);
+
 #endif

@@ -60,6 +60,8 @@ struct lamb_function {
 	const char *handler;  /* NULL when unset */
 	enum lamb_code_kind code_kind;
 	const char *code;     /* absolute path, s3:// location, or inline source */
+	const char *built_from; /* when code was pointed at a built tree (lamb build for a
+				 * run): the source directory; else NULL */
 	const char *build_method; /* Metadata.BuildMethod, or NULL */
 	const char *package_type; /* "Zip" or "Image" */
 	long memory_mb;       /* 128 by default */
@@ -84,6 +86,7 @@ struct lamb_layer {
 	const char *arn;      /* arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1 */
 	enum lamb_code_kind code_kind; /* LOCAL or S3 */
 	const char *content;  /* absolute path or s3:// location */
+	const char *built_from; /* as lamb_function.built_from */
 	const char *build_method;
 	struct lamb_strs compatible_runtimes;
 	struct lamb_mark mark;
@@ -103,6 +106,7 @@ struct lamb_api {
 	struct lamb_strs binary_media_types; /* "image/png" (~1 decoded) */
 	const struct lamb_node *cors;    /* Cors / CorsConfiguration, resolved, or NULL */
 	const struct lamb_node *auth;    /* Auth, resolved, or NULL */
+	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL */
 	struct lamb_mark mark;
 };
 
@@ -113,7 +117,7 @@ struct lamb_route {
 	const struct lamb_function *function;
 	const struct lamb_api *api;
 	const char *payload_format; /* "1.0" or "2.0" */
-	const struct lamb_event *event;
+	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition */
 };
 
 struct lamb_resource {

@@ -415,6 +415,45 @@ def setup_path(task_root):
             sys.path.insert(1, layer_dir)
 
 
+def precise_bytecode(roots):
+    """Python trusts a .pyc while its source has the same size and mtime in whole seconds, so an
+    edit of the same size within the second of the last compile runs the old code (lamb starts a
+    new instance right after an edit: exactly then). For the function's own code and layers, the
+    stamp checked and written is the mtime in microseconds instead (the seconds when the mtime
+    has none, as in files from zips, whose .pyc stay valid). Only where bytecode can be written:
+    a read-only tree (the sandbox's /var/task and /opt) gets no new .pyc to go stale, and
+    checking its pip-made .pyc (stamped in seconds) this way would recompile them on every
+    cold start; elsewhere they are recompiled once. The rest of sys.path keeps Python's loader.
+    Costs a class, a path hook and an access() per root at start, nothing per import."""
+    ext = sys.modules.get("_frozen_importlib_external")
+    supported = getattr(ext, "_get_supported_file_loaders", None)
+    if supported is None:  # not CPython
+        return
+
+    class Loader(ext.SourceFileLoader):
+        def path_stats(self, path):
+            st = os.stat(path)
+            ns = st.st_mtime_ns
+            return {"mtime": ns // 1000 if ns % 1000000000 else ns // 1000000000, "size": st.st_size}
+
+    details = [(Loader if loader is ext.SourceFileLoader else loader, suffixes)
+               for loader, suffixes in supported()]
+    roots = tuple(r for r in roots if r and os.access(r, os.W_OK))
+    if not roots:
+        return
+    prefixes = tuple(os.path.join(r, "") for r in roots)
+    finder = ext.FileFinder
+
+    def hook(path):
+        if path in roots or path.startswith(prefixes):
+            return finder(path, *details)
+        raise ImportError("not the function's code")
+
+    sys.path_hooks.insert(0, hook)
+    for r in roots:
+        sys.path_importer_cache.pop(r, None)
+
+
 def default_encoder(value):
     # Lambda's runtime writes Decimals (DynamoDB gives them) as JSON numbers.
     if type(value).__name__ == "Decimal":
@@ -470,7 +509,9 @@ def main():
         sys.stderr.write("lamb python runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
         sys.exit(2)
     setup_stdio()
-    setup_path(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    setup_path(task_root)
+    precise_bytecode([task_root, "/opt"] + os.environ.get("PYTHONPATH", "").split(os.pathsep))
     setup_logging()
     client = RuntimeClient(address)
     handler = init_handler(client)

@@ -125,6 +125,23 @@ class HotReload(unittest.TestCase):
         write(os.path.join(self.s.dir.name, "layer", "python", "shared.py"), "WORD = 'two' # a new size: Python's .pyc check is mtime (seconds) and size\n")
         self.eventually(lambda: self.body()[1] == "two", "layer change not picked up")
 
+    def test_same_size_edits_within_one_second(self):
+        # Python's .pyc check is the source's size and mtime in whole seconds: the shim must
+        # not run the code compiled before an edit of the same size in the same second
+        self.s = Server(files())
+        path = os.path.join(self.s.dir.name, "src", "app.py")
+        second = (int(time.time()) - 10) * 10**9
+        write(path, app("v1.1"))
+        os.utime(path, ns=(second + 100_000_000,) * 2)
+        self.assertEqual(self.body()[0], "v1.1")
+        self.assertTrue(os.listdir(os.path.join(self.s.dir.name, "src", "__pycache__")))
+        for n, (version, ms) in enumerate((("v1.2", 500), ("v1.3", 900)), start=1):
+            write(path, app(version))
+            os.utime(path, ns=(second + ms * 1_000_000,) * 2)
+            self.eventually(lambda: self.s.stderr().count("changed: Hello gets new instances") >= n,
+                            "no change noticed: " + self.s.stderr())
+            self.assertEqual(self.body()[0], version)
+
     def test_busy_instance_finishes_its_request_first(self):
         self.s = Server(files())
         self.body()  # warm

@@ -104,10 +104,13 @@ static void test_layer_bootstrap_and_env(void **state)
 	struct lamb_function fn = make_fn();
 	fn.layers = &ref;
 	fn.nlayers = 1;
-	struct lamb_kv extra[] = { { "GREETING", "override" }, { "EXTRA", "1" } };
-	struct lamb_kvs extras = { extra, 2 };
+	struct lamb_kv global[] = { { "GREETING", "global" }, { "EXTRA", "1" }, { "OTHER", "g" } };
+	struct lamb_kv mine[] = { { "GREETING", "override" } };
+	struct lamb_kv theirs[] = { { "OTHER", "not mine" } };
+	struct lamb_env_block blocks[] = { { "Other", { theirs, 1 } }, { "hello-fn", { mine, 1 } } };
+	struct lamb_env_vars extras = { .global = { global, 3 }, .blocks = blocks, .nblocks = 2 };
 	char *user[] = { "PATH=/usr/bin:/bin", "HOME=/root", "AWS_ACCESS_KEY_ID=AKID", "SECRET=no", NULL };
-	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env = &extras, .user_env = user };
+	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env_vars = &extras, .user_env = user };
 	struct lamb_bootstrap b;
 	struct lamb_err err;
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
@@ -125,6 +128,7 @@ static void test_layer_bootstrap_and_env(void **state)
 	assert_string_equal(get(&b, "_HANDLER"), "main");
 	assert_string_equal(get(&b, "GREETING"), "override");
 	assert_string_equal(get(&b, "EXTRA"), "1");
+	assert_string_equal(get(&b, "OTHER"), "g");
 	assert_string_equal(get(&b, "TZ"), "Europe/Paris");
 	assert_string_equal(get(&b, "AWS_ACCESS_KEY_ID"), "AKID");
 	assert_null(get(&b, "HOME"));

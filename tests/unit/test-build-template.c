@@ -18,7 +18,7 @@ static void test_replace_scalar_keeps_rest(void **state)
 	(void)state;
 	const char *src = "# top\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
 			  "      CodeUri: src/   # the code\n      Handler: a.b\n";
-	struct lamb_build_uri u = { "Fn", "CodeUri", "artifacts/Fn.zip" };
+	struct lamb_build_uri u = { "Fn", "CodeUri", "artifacts/Fn.zip", false };
 	char *out = rewrite(src, &u, 1);
 	assert_string_equal(out, "# top\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
 				 "      CodeUri: \"artifacts/Fn.zip\"   # the code\n      Handler: a.b\n");
@@ -30,7 +30,7 @@ static void test_insert_when_missing(void **state)
 	(void)state;
 	const char *src = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
 			  "        Handler: a.b\n";
-	struct lamb_build_uri u = { "Fn", "CodeUri", "x.zip" };
+	struct lamb_build_uri u = { "Fn", "CodeUri", "x.zip", false };
 	char *out = rewrite(src, &u, 1);
 	assert_string_equal(out, "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
 				 "        CodeUri: \"x.zip\"\n        Handler: a.b\n");
@@ -42,7 +42,7 @@ static void test_intrinsic_and_block_values(void **state)
 	(void)state;
 	const char *src = "Resources:\n  A:\n    Properties:\n      CodeUri: !Sub '${X}/src'\n      H: 1\n"
 			  "  B:\n    Properties:\n      Code:\n        Fn::Join: ['', [a, b]]\n      H: 2\n";
-	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip" }, { "B", "Code", "b.zip" } };
+	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip", false }, { "B", "Code", "b.zip", false } };
 	char *out = rewrite(src, u, 2);
 	assert_string_equal(out, "Resources:\n  A:\n    Properties:\n      CodeUri: \"a.zip\"\n      H: 1\n"
 				 "  B:\n    Properties:\n      Code:\n        \"b.zip\"\n      H: 2\n");
@@ -54,7 +54,7 @@ static void test_json_flow(void **state)
 	(void)state;
 	const char *src = "{\"Resources\": {\"A\": {\"Properties\": {\"Handler\": \"x\"}},"
 			  " \"B\": {\"Properties\": {\"CodeUri\": \"s\\u00e9\"}}}}";
-	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip" }, { "B", "CodeUri", "dir \"q\"" } };
+	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip", false }, { "B", "CodeUri", "dir \"q\"", false } };
 	char *out = rewrite(src, u, 2);
 	assert_string_equal(out, "{\"Resources\": {\"A\": {\"Properties\": {\"CodeUri\": \"a.zip\", \"Handler\": \"x\"}},"
 				 " \"B\": {\"Properties\": {\"CodeUri\": \"dir \\\"q\\\"\"}}}}");
@@ -66,10 +66,27 @@ static void test_utf8_before_the_value(void **state)
 	(void)state;
 	const char *src = "\xef\xbb\xbf# h\xc3\xa9llo \xe2\x82\xac\nResources:\n  A:\n    Properties:\n"
 			  "      Description: \xc3\xa9\xc3\xa9\n      CodeUri: src\n";
-	struct lamb_build_uri u = { "A", "CodeUri", "a.zip" };
+	struct lamb_build_uri u = { "A", "CodeUri", "a.zip", false };
 	char *out = rewrite(src, &u, 1);
 	assert_string_equal(out, "\xef\xbb\xbf# h\xc3\xa9llo \xe2\x82\xac\nResources:\n  A:\n    Properties:\n"
 				 "      Description: \xc3\xa9\xc3\xa9\n      CodeUri: \"a.zip\"\n");
+	free(out);
+}
+
+/* AWS::Lambda::Function Code packaged: a mapping, in YAML and in JSON */
+static void test_raw_mapping(void **state)
+{
+	(void)state;
+	const char *src = "Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: src # c\n"
+			  "      Handler: x\n";
+	struct lamb_build_uri u = { "A", "Code", "{\"S3Bucket\": \"b\", \"S3Key\": \"k\"}", true };
+	char *out = rewrite(src, &u, 1);
+	assert_string_equal(out, "Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+				 "      Code: {\"S3Bucket\": \"b\", \"S3Key\": \"k\"} # c\n      Handler: x\n");
+	free(out);
+	const char *json = "{\"Resources\": {\"A\": {\"Properties\": {\"Code\": \"src\"}}}}";
+	out = rewrite(json, &u, 1);
+	assert_string_equal(out, "{\"Resources\": {\"A\": {\"Properties\": {\"Code\": {\"S3Bucket\": \"b\", \"S3Key\": \"k\"}}}}}");
 	free(out);
 }
 
@@ -77,7 +94,7 @@ static void test_errors(void **state)
 {
 	(void)state;
 	struct lamb_err err;
-	struct lamb_build_uri u = { "A", "CodeUri", "a.zip" };
+	struct lamb_build_uri u = { "A", "CodeUri", "a.zip", false };
 	const char *bad = "Resources: [\n";
 	assert_null(lamb_build_template_rewrite("t.yaml", bad, strlen(bad), &u, 1, &err));
 	assert_non_null(strstr(err.msg, "t.yaml:"));
@@ -94,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_intrinsic_and_block_values),
 		cmocka_unit_test(test_json_flow),
 		cmocka_unit_test(test_utf8_before_the_value),
+		cmocka_unit_test(test_raw_mapping),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,77 @@ static void test_routes_and_implicit_apis(void **state)
 	unload(l);
 }
 
+static void test_openapi_definition_routes(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Globals: {Function: {Runtime: python3.12, Handler: a.b}}\n"
+				"Resources:\n"
+				"  Hello: {Type: AWS::Serverless::Function}\n"
+				"  HelloWorld: {Type: AWS::Serverless::Function, Properties: {FunctionName: hw}}\n"
+				"  Api:\n"
+				"    Type: AWS::Serverless::Api\n"
+				"    Properties:\n"
+				"      StageName: dev\n"
+				"      DefinitionBody:\n"
+				"        swagger: '2.0'\n"
+				"        paths:\n"
+				"          /hello/{name}:\n"
+				"            parameters: []\n"
+				"            get:\n"
+				"              x-amazon-apigateway-integration:\n"
+				"                type: aws_proxy\n"
+				"                uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Hello.Arn}/invocations'\n"
+				"            x-amazon-apigateway-any-method:\n"
+				"              x-amazon-apigateway-integration: {type: AWS_PROXY, uri: !GetAtt HelloWorld.Arn}\n"
+				"          /named:\n"
+				"            post:\n"
+				"              x-amazon-apigateway-integration:\n"
+				"                type: aws_proxy\n"
+				"                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:1:function:hw:live/invocations\n"
+				"          /mock: {get: {x-amazon-apigateway-integration: {type: mock}}}\n"
+				"          /elsewhere: {get: {x-amazon-apigateway-integration: {type: aws_proxy, uri: 'arn:aws:lambda:eu-west-1:1:function:Gone'}}}\n"
+				"  Http:\n"
+				"    Type: AWS::Serverless::HttpApi\n"
+				"    Properties:\n"
+				"      DefinitionBody:\n"
+				"        paths:\n"
+				"          $default:\n"
+				"            x-amazon-apigateway-any-method:\n"
+				"              x-amazon-apigateway-integration: {type: aws_proxy, payloadFormatVersion: '2.0', uri: !GetAtt Hello.Arn}\n"
+				"          /v1: {get: {x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Hello.Arn}}}\n");
+	dump_diags(l);
+	assert_int_equal(l->diags.errors, 0);
+	assert_int_equal(l->m->nroutes, 5);
+	const struct lamb_route *r = l->m->routes;
+	assert_string_equal(r[0].method, "GET");
+	assert_string_equal(r[0].path, "/hello/{name}");
+	assert_string_equal(r[0].function->logical_id, "Hello"); /* not HelloWorld */
+	assert_string_equal(r[0].api->logical_id, "Api");
+	assert_string_equal(r[0].payload_format, "1.0");
+	assert_null(r[0].event);
+	assert_string_equal(r[1].method, "ANY");
+	assert_string_equal(r[1].function->logical_id, "HelloWorld");
+	assert_string_equal(r[2].method, "POST");
+	assert_string_equal(r[2].function->logical_id, "HelloWorld"); /* by FunctionName, qualifier ignored */
+	assert_true(r[3].is_default);
+	assert_string_equal(r[3].api->logical_id, "Http");
+	assert_string_equal(r[3].payload_format, "2.0");
+	assert_string_equal(r[4].payload_format, "1.0");
+	assert_true(has_diag(l, LAMB_WARNING, 0, "GET /mock: integration type 'mock' is not served"));
+	assert_true(has_diag(l, LAMB_WARNING, 0, "GET /elsewhere: the integration's uri"));
+	unload(l);
+
+	l = load(HEADER
+		 "Resources:\n"
+		 "  Api:\n"
+		 "    Type: AWS::Serverless::Api\n"
+		 "    Properties: {StageName: dev, DefinitionUri: missing-openapi.yaml}\n");
+	assert_int_equal(l->diags.errors, 1);
+	assert_true(has_diag(l, LAMB_ERROR, 0, "API 'Api': cannot read DefinitionUri 'missing-openapi.yaml': No such file"));
+	unload(l);
+}
+
 static void test_function_values(void **state)
 {
 	(void)state;
@@ -191,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes_and_implicit_apis),
+		cmocka_unit_test(test_openapi_definition_routes),
 		cmocka_unit_test(test_function_values),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_conditions_drop_resources),

@@ -1,0 +1,84 @@
+/* --env-vars and --layer-dir for every command that runs functions. The
+ * file is read once; each function picks its own variables from it when
+ * its bootstrap is built (emulator/env-vars.h), so a server hands the same
+ * lamb_env_vars to all of its pools. */
+#include "cli-run.h"
+#include "cli.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void run_opts_release(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->layer_dirs.len; i++) {
+		free((char *)o->layer_dirs.v[i].key);
+		free((char *)o->layer_dirs.v[i].value);
+	}
+	free(o->layer_dirs.v);
+	lamb_env_vars_free(o->env_vars);
+}
+
+static void layer_dir_add(struct lamb_kvs *kv, char *arn, const char *dir)
+{
+	for (size_t i = 0; i < kv->len; i++)
+		if (strcmp(kv->v[i].key, arn) == 0) {
+			free(arn);
+			free((char *)kv->v[i].value);
+			kv->v[i].value = xstrdup(dir);
+			return;
+		}
+	kv->v = xrealloc(kv->v, (kv->len + 1) * sizeof(kv->v[0]));
+	kv->v[kv->len].key = arn;
+	kv->v[kv->len++].value = xstrdup(dir);
+}
+
+int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	if (cli_opt_is(a, short_n ? "-n" : NULL, "--env-vars"))
+		return (o->env_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (!cli_opt_is(a, NULL, "--layer-dir"))
+		return 0;
+	const char *v = cli_opt_value(cmd, argc, argv, i);
+	const char *eq = v ? strrchr(v, '=') : NULL;
+	if (!v)
+		return -1;
+	if (!eq || eq == v || !eq[1])
+		return usage_error(cmd, "--layer-dir needs ARN=DIR, not '%s'", v), -1;
+	layer_dir_add(&o->layer_dirs, xstrndup(v, (size_t)(eq - v)), eq + 1);
+	return 1;
+}
+
+static void warn_undeclared(const struct lamb_env_vars *ev, const struct lamb_function *fn)
+{
+	char *names = lamb_env_vars_undeclared(ev, fn);
+	if (names)
+		fprintf(stderr, "lamb: warning: %s from '%s' %s not declared by function '%s'; setting %s anyway\n",
+			names, ev->path, strchr(names, ',') ? "are" : "is", fn->logical_id,
+			strchr(names, ',') ? "them" : "it");
+	free(names);
+}
+
+int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only)
+{
+	struct lamb_err err;
+	if (!o->env_path)
+		return EXIT_OK;
+	if (!(o->env_vars = lamb_env_vars_load(o->env_path, &err)))
+		return fail("%s", err.msg);
+	const char *unknown = lamb_env_vars_unknown(o->env_vars, m);
+	if (unknown)
+		fprintf(stderr, "lamb: warning: '%s' in '%s' names no function of '%s'\n", unknown, o->env_path,
+			m->path);
+	for (size_t i = 0; i < m->nfunctions; i++)
+		if (!only || &m->functions[i] == only)
+			warn_undeclared(o->env_vars, &m->functions[i]);
+	return EXIT_OK;
+}
