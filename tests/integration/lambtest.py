@@ -51,7 +51,10 @@ class LambServer:
             else:
                 time.sleep(0.05)
         if self.port is None:
-            raise AssertionError(f"{' '.join(self.command)} never said where it serves: " + self.stderr())
+            said = self.stderr()
+            self.proc.kill()  # a failed start must not leave a server behind
+            self.proc.wait()
+            raise AssertionError(f"{' '.join(self.command)} never said where it serves: " + said)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stderr(self):
