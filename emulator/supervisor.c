@@ -738,10 +738,11 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 	lamb_loop_on_sigchld(s->loop, NULL, NULL);
 	lamb_loop_timer_cancel(s->loop, &s->sample);
 	lamb_loop_timer_cancel(s->loop, &s->doomed_timer);
-	/* lamb is leaving: wait here, up to 2 s, for the last tasks to go;
-	 * what still holds out is swept by the next lamb */
-	for (int i = 0; i < 2000 && !remove_doomed(s); i++)
-		usleep(1000);
+	/* lamb is leaving: wait here, up to 2 s, for the last tasks to go
+	 * (a killed process frees its memory in a millisecond or so: look
+	 * every 0.1 ms); what still holds out is swept by the next lamb */
+	for (int i = 0; i < 20000 && !remove_doomed(s); i++)
+		usleep(100);
 	for (size_t i = 0; i < s->ndoomed; i++)
 		free(s->doomed[i]);
 	free(s->doomed);
