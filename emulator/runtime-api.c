@@ -709,12 +709,20 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
+/* snprintf(dst, n, "%s", src) without the formatting machinery */
+static void copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strnlen(src, n - 1);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev)
 {
 	if (r->request_id[0] && r->answered)
-		snprintf(r->last_id, sizeof(r->last_id), "%s", r->request_id);
-	snprintf(r->request_id, sizeof(r->request_id), "%s", ev->request_id);
-	snprintf(r->trace_id, sizeof(r->trace_id), "%s", ev->trace_id ? ev->trace_id : "");
+		copy(r->last_id, sizeof(r->last_id), r->request_id);
+	copy(r->request_id, sizeof(r->request_id), ev->request_id);
+	copy(r->trace_id, sizeof(r->trace_id), ev->trace_id ? ev->trace_id : "");
 	set_str(&r->arn, ev->function_arn);
 	set_str(&r->client_context, ev->client_context);
 	set_str(&r->cognito_identity, ev->cognito_identity);
