@@ -18,7 +18,10 @@ What moto (5.2) does differently, and so what is checked here:
   ROLLBACK_COMPLETE state ever appears. The rollback path is tested against
   the stand-in (test_deploy.py); here, the error lamb sees instead.
 - it does not refresh a stack's Outputs after a change set, so no outputs
-  are printed."""
+  are printed.
+- a CREATE change set for a stack in REVIEW_IN_PROGRESS (left by
+  --no-execute-changeset) makes a second stack of the same name rather
+  than reusing it, so that path is tested against the stand-in only."""
 import hashlib
 import io
 import os
@@ -179,8 +182,8 @@ class MotoCase(unittest.TestCase):
                     "AWS_DEFAULT_REGION": REGION, "LAMB_POLL_DELAY": "0.2"}
         self.cfn = MOTO.client("cloudformation")
 
-    def lamb(self, *args, cwd, timeout=120):
-        return subprocess.run([LAMB, *args, "--endpoint-url", MOTO.url], cwd=cwd, env=self.env,
+    def lamb(self, *args, cwd, endpoint=None, timeout=120):
+        return subprocess.run([LAMB, *args, "--endpoint-url", endpoint or MOTO.url], cwd=cwd, env=self.env,
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
     def ok(self, r):
@@ -233,6 +236,9 @@ class Package(MotoCase):
         self.ok(self.lamb("package", "--s3-bucket", BUCKET, "--s3-prefix", "pkg", "--output-template-file",
                           "edited.yaml", cwd=p.name))
         self.assertEqual(len(MOTO.requests("PUT", prefix)), 4)
+        self.ok(self.lamb("package", "--s3-bucket", BUCKET, "--s3-prefix", "pkg", "--output-template-file",
+                          "forced.yaml", "--force-upload", cwd=p.name))
+        self.assertEqual(len(MOTO.requests("PUT", prefix)), 7)
 
 
 class Deploy(MotoCase):
@@ -244,6 +250,8 @@ class Deploy(MotoCase):
         self.assertRegex(err, r"\+ Add\s+Hello\s+AWS::Lambda::Function")
         self.assertRegex(err, r"CREATE_COMPLETE\s+AWS::CloudFormation::Stack\s+app")
         self.assertIn("Successfully created/updated stack - app in us-east-1", err)
+        events = [ln for ln in err.splitlines() if re.match(r"\d\d:\d\d:\d\d\s", ln)]
+        self.assertEqual(len(events), len(set(events)), err)
         stack = self.cfn.describe_stacks(StackName="app")["Stacks"][0]
         self.assertEqual(stack["StackStatus"], "CREATE_COMPLETE")
         self.assertEqual({p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}, {"Stage": "prod"})
@@ -308,6 +316,27 @@ class Deploy(MotoCase):
         self.assertNotIn("Successfully created", r.stderr)
         self.ok(self.lamb("delete", "--stack-name", "bad", "--no-prompts", cwd=d))
         self.assertNotIn("bad", [s["StackName"] for s in self.cfn.describe_stacks()["Stacks"]])
+
+    def test_large_template_goes_through_s3(self):
+        """Over 51,200 bytes: uploaded, given as TemplateURL. moto reads a
+        path-style TemplateURL only when its host is "localhost" (for
+        127.0.0.1 it takes "127" for the bucket), so lamb is pointed there."""
+        d = self.cfn_project()
+        path = os.path.join(d, "template.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("Resources:\n", "Metadata:\n  Notes:\n" + "".join(
+                f"    - note {i} {'x' * 100}\n" for i in range(600)) + "Resources:\n"))
+        self.assertGreater(os.path.getsize(path), 51200)
+        err = self.ok(self.lamb("deploy", "--stack-name", "big", "--s3-bucket", BUCKET, "--s3-prefix", "big",
+                                "--capabilities", "CAPABILITY_IAM", cwd=d,
+                                endpoint=f"http://localhost:{MOTO.port}"))
+        self.assertIn("Successfully created/updated stack - big in us-east-1", err)
+        self.assertEqual(self.stack_status("big"), "CREATE_COMPLETE")
+        self.assertEqual(len([p for p in MOTO.requests("PUT", f"/{BUCKET}/big/") if p.endswith(".template")]), 1)
+        self.assertIn("note 599", self.cfn.get_template(StackName="big")["TemplateBody"])
+        self.ok(self.lamb("delete", "--stack-name", "big", "--no-prompts", cwd=d))
 
     def test_sample_hello_python(self):
         """A SAM sample: packaged, its template (with S3 locations) given to
