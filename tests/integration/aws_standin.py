@@ -101,6 +101,11 @@ def amz_time(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
 
 
+def stamp(t):
+    """ISO 8601 basic format, as in X-Amz-Date."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+
+
 def hmac_sha256(key, msg):
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
@@ -167,6 +172,12 @@ class SigV4:
         secret = self._check_key(req)
         if req.service == "s3" and req.header("X-Amz-Content-SHA256") is None:
             raise AwsError(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+        unsigned = sorted({h.lower() for h in req.headers if h.lower().startswith("x-amz-")} - set(signed))
+        if req.service == "s3" and "x-amz-content-sha256" in unsigned:
+            raise AwsError(400, "InvalidRequest", "header 'x-amz-content-sha256' must be included in signature")
+        if req.service == "s3" and unsigned:
+            raise AwsError(403, "AccessDenied", "There were headers present in the request which were not "
+                           f"signed: {', '.join(unsigned)}")
         if "host" not in signed:
             self._mismatch(req, "'Host' must be a signed header")
         creq = self.canonical_request(req, signed)
@@ -197,9 +208,11 @@ class SigV4:
             if req.service == "s3":
                 raise AwsError(403, "RequestTimeTooSkewed",
                                "The difference between the request time and the current time is too large.")
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - MAX_SKEW if t < now else now + MAX_SKEW))
-            raise AwsError(403, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now "
-                           f"{'earlier' if t < now else 'later'} than {stamp}")
+            if t < now:
+                raise AwsError(403, "SignatureDoesNotMatch", f"Signature expired: {amz_date} is now earlier "
+                               f"than {stamp(now - MAX_SKEW)} ({stamp(now)} - 15 min.)")
+            raise AwsError(403, "SignatureDoesNotMatch", f"Signature not yet current: {amz_date} is still "
+                           f"later than {stamp(now + MAX_SKEW)} ({stamp(now)} + 15 min.)")
 
     def _check_key(self, req):
         cred = self.standin.credentials.get(req.access_key)
@@ -303,11 +316,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req = Request(self.command, self.path, self.headers, self.read_body())
         standin = self.server.standin
         request_id = str(uuid.uuid4())
+        fault = None
         try:
             standin.sigv4.check(req)
             fault = standin.take_fault(req.service)
             if fault == "reset":
-                standin.record(req, 0)
+                standin.record(req, 0, fault)
                 self.close_connection = True
                 return
             if fault is not None:
@@ -329,7 +343,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if req.action is None and req.service in ("s3", "cloudformation"):
             module = aws_standin_s3 if req.service == "s3" else aws_standin_cfn
             req.action = module.action_name(req)
-        standin.record(req, status)
+        standin.record(req, status, fault)
         headers = dict(headers)
         headers["x-amz-request-id" if req.service == "s3" else "x-amzn-RequestId"] = request_id
         if req.service == "s3":
@@ -466,13 +480,13 @@ class AwsStandin:
                     return kind
         return None
 
-    def record(self, req, status):
+    def record(self, req, status, fault=None):
         with self.lock:
             action = req.action or req.method
             self.calls.append((req.service, action, req.raw_path))
             self.requests.append({"service": req.service, "action": action, "method": req.method,
                                   "path": req.raw_path, "query": req.raw_query, "region": req.region,
-                                  "access_key": req.access_key, "status": status})
+                                  "access_key": req.access_key, "status": status, "fault": fault})
 
     def actions(self, service=None):
         """The actions called so far, in order (for one service or all)."""

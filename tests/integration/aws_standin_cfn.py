@@ -178,21 +178,17 @@ def tags_xml(tags):
     return members("Tags", (el("Key", k) + el("Value", v) for k, v in tags))
 
 
-def page(items, form, key):
+def page(standin, items, form, key):
     """One page of items and the NextToken element (tokens: item keys)."""
     start = 0
     token = form.get("NextToken")
     if token:
         want = base64.urlsafe_b64decode(token.encode()).decode()
         start = next((i for i, x in enumerate(items) if key(x) == want), len(items))
-    chunk = items[start:start + items_per_page(form)]
+    chunk = items[start:start + standin.page_size]
     rest = items[start + len(chunk):]
     nxt = el("NextToken", base64.urlsafe_b64encode(key(rest[0]).encode()).decode()) if rest else ""
     return chunk, nxt
-
-
-def items_per_page(form):
-    return form.get("_page_size", 100)
 
 
 # ---- parameters ------------------------------------------------------------
@@ -332,7 +328,11 @@ def compute_change_set(standin, cs):
         if cs.error:
             cs.status, cs.reason = "FAILED", cs.error
             return
-        new = active(cs.processed, stack.resolver(cs.processed, cs.params))
+        try:
+            new = active(cs.processed, stack.resolver(cs.processed, cs.params))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+            cs.status, cs.reason = "FAILED", f"Template error: cannot evaluate the conditions: {e!r}"
+            return
         changed = {k for k in set(cs.params) | set(stack.params) if cs.params.get(k) != stack.params.get(k)}
         for lid, r in new.items():
             old = stack.resources.get(lid)
@@ -355,7 +355,7 @@ def compute_change_set(standin, cs):
 
 def describe_change_set(standin, req, form):
     cs = find_change_set(standin, form)
-    chunk, nxt = page(cs.changes, form, lambda c: c["LogicalResourceId"])
+    chunk, nxt = page(standin, cs.changes, form, lambda c: c["LogicalResourceId"])
     changes = []
     for c in chunk:
         rc = "".join(el(k, c.get(k)) for k in ("Action", "LogicalResourceId", "PhysicalResourceId",
@@ -420,20 +420,20 @@ def describe_stacks(standin, req, form):
         stacks = [existing_stack(standin, form["StackName"])]
         nxt = ""
     else:
-        stacks, nxt = page([s for s in reversed(standin.stacks) if s.live()], form, lambda s: s.id)
+        stacks, nxt = page(standin, [s for s in reversed(standin.stacks) if s.live()], form, lambda s: s.id)
     return members("Stacks", (stack_xml(s) for s in stacks)) + nxt
 
 
 def describe_stack_events(standin, req, form):
     s = existing_stack(standin, need(form, "StackName", "stackName"), "Stack [{}] does not exist")
-    chunk, nxt = page(list(reversed(s.events)), form, lambda e: e["EventId"])
+    chunk, nxt = page(standin, list(reversed(s.events)), form, lambda e: e["EventId"])
     return members("StackEvents", ("".join(el(k, v) for k, v in e.items()) for e in chunk)) + nxt
 
 
 def list_stacks(standin, req, form):
     wanted = set(member_list(form, "StackStatusFilter"))
     stacks = [s for s in reversed(standin.stacks) if not wanted or s.status in wanted]
-    chunk, nxt = page(stacks, form, lambda s: s.id)
+    chunk, nxt = page(standin, stacks, form, lambda s: s.id)
     return members("StackSummaries", (
         el("StackId", s.id) + el("StackName", s.name) + el("CreationTime", aws_standin.amz_time(s.created))
         + el("StackStatus", s.status) + el("DeletionTime", s.deleted and aws_standin.amz_time(s.deleted))
@@ -442,7 +442,7 @@ def list_stacks(standin, req, form):
 
 def list_stack_resources(standin, req, form):
     s = existing_stack(standin, need(form, "StackName", "stackName"))
-    chunk, nxt = page(list(s.resources.values()), form, lambda r: r.lid)
+    chunk, nxt = page(standin, list(s.resources.values()), form, lambda r: r.lid)
     return members("StackResourceSummaries", (
         el("LogicalResourceId", r.lid) + el("PhysicalResourceId", r.physical) + el("ResourceType", r.type)
         + el("LastUpdatedTimestamp", aws_standin.amz_time(r.updated)) + el("ResourceStatus", r.status)
@@ -490,7 +490,6 @@ def handle(standin, req, request_id):
     if form.get("Version") != "2010-05-15":
         raise AwsError(400, "InvalidParameterValue" if form.get("Version") else "MissingParameter",
                        "The Version parameter must be 2010-05-15")
-    form["_page_size"] = standin.page_size
     with standin.lock:
         result = fn(standin, req, form)
     return 200, {"Content-Type": "text/xml"}, answer(req.action, result, request_id)

@@ -189,7 +189,10 @@ def apply(standin, stack, cs, change, resolver):
         return "stopped"
     try:
         with standin.lock:
-            new = provision(standin, stack, lid, rtype, raw, resolver, old)
+            try:
+                new = provision(standin, stack, lid, rtype, raw, resolver, old)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+                raise Failure(f"Properties validation failed for resource {lid} with message: {e!r}")
     except Failure as e:
         if verb == "CREATE":
             step(standin, stack, lid, "CREATE_IN_PROGRESS", "Resource creation Initiated", None, rtype)
@@ -231,6 +234,13 @@ def execute(standin, cs, creating, disable_rollback):
 
 
 def outputs(stack, template, resolver):
+    try:
+        return outputs_of(template, resolver)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+        return [("Error", f"cannot evaluate the outputs: {e!r}", None, None)]
+
+
+def outputs_of(template, resolver):
     out = []
     for key, o in (template.get("Outputs") or {}).items():
         if "Condition" in o and not resolver.conditions.get(o["Condition"]):

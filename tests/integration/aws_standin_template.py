@@ -73,6 +73,15 @@ def parse(text):
     extra = sorted(k for k in t if k not in TOP_KEYS)
     if extra:
         raise TemplateError(f"Template format error: Invalid template property or properties [{', '.join(extra)}]")
+    for key in ("Parameters", "Mappings", "Conditions", "Outputs", "Globals", "Metadata"):
+        if key in t and not isinstance(t[key], dict):
+            raise TemplateError(f"Template format error: {key} must be an object")
+    for name, p in (t.get("Parameters") or {}).items():
+        if not isinstance(p, dict) or "Type" not in p:
+            raise TemplateError("Template format error: Every Parameters object must contain a Type member.")
+    for name, o in (t.get("Outputs") or {}).items():
+        if not isinstance(o, dict) or "Value" not in o:
+            raise TemplateError("Template format error: Every Outputs member must contain a Value object")
     if not isinstance(t.get("Resources"), dict) or not t["Resources"]:
         raise TemplateError("Template format error: At least one Resources member must be defined.")
     for lid, r in t["Resources"].items():
@@ -249,7 +258,8 @@ class SamTransform:
         if p.get("PackageType") == "Image":
             code = {"ImageUri": p.get("ImageUri")}
         elif "InlineCode" in p and "CodeUri" in p:
-            self.errors.append(f"Resource with id [{lid}] is invalid. Only one of 'InlineCode' or 'CodeUri' can be set.")
+            self.errors.append(f"Resource with id [{lid}] is invalid. Only one of 'InlineCode' or 'CodeUri' "
+                               "can be set.")
             return
         elif "InlineCode" in p:
             code = {"ZipFile": p["InlineCode"]}
@@ -335,7 +345,8 @@ class SamTransform:
             self.permission(f"{lid}{name}Permission", lid, "events.amazonaws.com",
                             {"Fn::GetAtt": [f"{lid}{name}", "Arn"]})
         elif typ in ("SQS", "Kinesis", "DynamoDB", "MSK", "MQ"):
-            props = {"FunctionName": {"Ref": lid}, "EventSourceArn": p.get("Queue") or p.get("Stream") or p.get("Broker")}
+            source = p.get("Queue") or p.get("Stream") or p.get("Broker")
+            props = {"FunctionName": {"Ref": lid}, "EventSourceArn": source}
             props.update({k: p[k] for k in ("BatchSize", "Enabled", "StartingPosition") if k in p})
             self.add(f"{lid}{name}", "AWS::Lambda::EventSourceMapping", props)
         elif typ == "SNS":
@@ -402,7 +413,8 @@ class SamTransform:
 
     def table(self, lid, p, src):
         key = p.get("PrimaryKey") or {"Name": "id", "Type": "String"}
-        props = {"AttributeDefinitions": [{"AttributeName": key.get("Name"), "AttributeType": str(key.get("Type", "S"))[0]}],
+        props = {"AttributeDefinitions": [{"AttributeName": key.get("Name"),
+                                           "AttributeType": str(key.get("Type", "S"))[0]}],
                  "KeySchema": [{"AttributeName": key.get("Name"), "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
         if "TableName" in p:
             props["TableName"] = p["TableName"]
@@ -417,9 +429,16 @@ def process(t):
     if unknown:
         raise TemplateError(f"Template format error: Unsupported transform {unknown[0]} (this stand-in "
                             f"knows only {SAM})")
-    if tr:
-        t = SamTransform(t).run()
-    check_references(t)
+    try:
+        if tr:
+            t = SamTransform(t).run()
+        check_references(t)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as e:
+        # a value of the wrong shape somewhere: refused, as AWS would
+        if tr:
+            raise TemplateError(f"Transform {SAM} failed with: Invalid Serverless Application Specification "
+                                f"document. Number of errors found: 1. Structure of the template is invalid ({e}).")
+        raise TemplateError(f"Template format error: a value has the wrong type ({e})")
     return t
 
 

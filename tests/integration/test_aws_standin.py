@@ -60,9 +60,14 @@ def code(cm):
 class StandinCase(unittest.TestCase):
     def setUp(self):
         self.aws = AwsStandin().start()
+        self.addCleanup(self.check_no_internal_errors)
         self.addCleanup(self.aws.stop)
         self.addCleanup(close_clients)
         self.s3 = client(self.aws, "s3")
+
+    def check_no_internal_errors(self):
+        """No request met a bug in the stand-in (a 5xx nobody injected)."""
+        self.assertEqual([r for r in self.aws.requests if r["status"] >= 500 and r["fault"] is None], [])
 
 
 class S3Test(StandinCase):
@@ -169,6 +174,11 @@ class S3Test(StandinCase):
             status, body = self.curl("-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
                                      "-H", "Content-MD5: " + "A" * 22 + "==", "-T", f.name, url)
             self.assertIn("<Code>BadDigest</Code>", body)
+            # every x-amz-* header must be signed, as S3 wants: curl signs those it is given
+            status, body = self.curl("-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "x-amz-meta-a: b",
+                                     "-T", f.name, url)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.s3.head_object(Bucket="art", Key="dir/f one.zip")["Metadata"], {"a": "b"})
             # S3 wants the payload hash header, as AWS does
             status, body = self.curl("-T", f.name, url)
             self.assertEqual(status, 400)
@@ -225,6 +235,22 @@ class S3Test(StandinCase):
         self.assertEqual(status, 403)
         self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
         self.assertNotIn(("art", "tampered"), self.aws.objects)
+
+    def test_unsigned_amz_header_refused(self):
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        req = AWSRequest("GET", self.aws.url + "/", headers={})
+        S3SigV4Auth(Credentials(self.aws.access_key, self.aws.secret_key), "s3", self.aws.region).add_auth(req)
+        conn = http.client.HTTPConnection("127.0.0.1", self.aws.port, timeout=30)
+        self.addCleanup(conn.close)
+        conn.request("GET", "/", headers=dict(req.headers.items()))
+        r = conn.getresponse()
+        self.assertEqual((r.status, r.read().count(b"ListAllMyBucketsResult")), (200, 2))
+        conn.request("GET", "/", headers={**dict(req.headers.items()), "x-amz-meta-late": "1"})
+        r = conn.getresponse()
+        self.assertEqual(r.status, 403)
+        self.assertIn(b"headers present in the request which were not signed: x-amz-meta-late", r.read())
 
     def test_runs_as_a_script(self):
         p = subprocess.Popen([sys.executable, os.path.join(HERE, "aws_standin.py"), "--bucket", "pre"],
@@ -336,7 +362,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual((d["Status"], d["ExecutionStatus"]), ("CREATE_COMPLETE", "AVAILABLE"))
         self.assertEqual([(c["Type"], c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"],
                            c["ResourceChange"]["ResourceType"]) for c in d["Changes"]],
-                         [("Resource", "Add", "FnRole", "AWS::IAM::Role"), ("Resource", "Add", "Fn", "AWS::Lambda::Function")])
+                         [("Resource", "Add", "FnRole", "AWS::IAM::Role"),
+                          ("Resource", "Add", "Fn", "AWS::Lambda::Function")])
         self.cf.execute_change_set(ChangeSetName="one", StackName="st")
         seen = set()
         while True:  # the events arrive one by one while the stack is created
@@ -375,7 +402,8 @@ class CloudFormationTest(StandinCase):
         d = self.change_set("two", cstype="UPDATE", params={"Stage": "dev", "Memory": "256"})
         self.assertEqual(d["Status"], "CREATE_COMPLETE")
         rc = [c["ResourceChange"] for c in d["Changes"]]
-        self.assertEqual([(c["Action"], c["LogicalResourceId"], c["Replacement"]) for c in rc], [("Modify", "Fn", "False")])
+        self.assertEqual([(c["Action"], c["LogicalResourceId"], c["Replacement"]) for c in rc],
+                         [("Modify", "Fn", "False")])
         self.assertTrue(rc[0]["PhysicalResourceId"].startswith("st-Fn-"))
         self.cf.execute_change_set(ChangeSetName="two", StackName="st")
         s = self.wait_stack()
@@ -396,7 +424,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(self.change_set("two")["Status"], "CREATE_COMPLETE")  # still in review: allowed
         self.cf.execute_change_set(ChangeSetName="one", StackName="st")
         self.wait_stack()
-        self.assertEqual(self.cf.describe_change_set(ChangeSetName="two", StackName="st")["ExecutionStatus"], "OBSOLETE")
+        d = self.cf.describe_change_set(ChangeSetName="two", StackName="st")
+        self.assertEqual(d["ExecutionStatus"], "OBSOLETE")
         with self.assertRaises(ClientError) as cm:
             self.change_set("again")
         self.assertEqual(code(cm), "ValidationError")
@@ -418,7 +447,15 @@ class CloudFormationTest(StandinCase):
         with self.assertRaises(ClientError) as cm:
             self.change_set("ref", stack="other", body=PLAIN.replace("!Ref Memory", "!Ref Nothing"))
         self.assertIn("Unresolved resource dependencies [Nothing]", str(cm.exception))
+        with self.assertRaises(ClientError) as cm:  # a value of the wrong shape: refused, not a crash
+            self.change_set("shape", stack="other", body="Outputs: 3\n" + PLAIN.partition("Outputs:")[0])
+        self.assertEqual(code(cm), "ValidationError")
+        self.assertIn("Template format error", str(cm.exception))
         self.assertIsNone(self.aws.stack("other"))  # refused before any stack was made
+        d = self.change_set("shape", stack="sam", params={},
+                            body=SAM.format(code="s3://art/fn.zip").replace("Events:", "Events: [1, 2]\n      X:"))
+        self.assertEqual(d["Status"], "FAILED")
+        self.assertIn("Transform AWS::Serverless-2016-10-31 failed with", d["StatusReason"])
         # the Query API's error shape, and libcurl's signing for a non-S3 service
         status, body = S3Test.curl(self, "-d", "Action=Frobnicate&Version=2010-05-15", self.aws.url + "/",
                                    service="cloudformation")
@@ -464,7 +501,8 @@ class CloudFormationTest(StandinCase):
         self.cf.execute_change_set(ChangeSetName="c2", StackName="sam")
         s = self.wait_stack("sam")
         self.assertEqual(s["StackStatus"], "CREATE_COMPLETE")
-        self.assertRegex(s["Outputs"][0]["OutputValue"], r"^https://\w{10}\.execute-api\.us-east-1\.amazonaws\.com/Prod/hi$")
+        self.assertRegex(s["Outputs"][0]["OutputValue"],
+                         r"^https://\w{10}\.execute-api\.us-east-1\.amazonaws\.com/Prod/hi$")
         with self.assertRaises(ClientError) as cm:
             self.cf.create_change_set(StackName="sam", ChangeSetName="c3", TemplateURL=f"{self.aws.url}/art/nothing")
         self.assertIn("S3 error", str(cm.exception))
@@ -480,7 +518,8 @@ class CloudFormationTest(StandinCase):
         self.assertIn("S3 Error Code: NoSuchKey", failed[0]["ResourceStatusReason"])
         self.assertTrue(failed[0]["ResourceStatusReason"].startswith(
             'Resource handler returned message: "Error occurred while GetObject.'))
-        stack_events = [(e["ResourceStatus"], e.get("ResourceStatusReason")) for e in events if e["LogicalResourceId"] == "st"]
+        stack_events = [(e["ResourceStatus"], e.get("ResourceStatusReason"))
+                        for e in events if e["LogicalResourceId"] == "st"]
         self.assertEqual(stack_events[:2], [
             ("ROLLBACK_COMPLETE", None),
             ("ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [Fn]. Rollback requested by user.")])
@@ -505,7 +544,8 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(s["StackStatus"], "UPDATE_ROLLBACK_COMPLETE")
         self.assertEqual(s["Parameters"], before["Parameters"])
         failed = [e for e in self.events() if e["ResourceStatus"] == "UPDATE_FAILED"]
-        self.assertIn("#/MemorySize: failed validation constraint for keyword [maximum]", failed[0]["ResourceStatusReason"])
+        self.assertIn("#/MemorySize: failed validation constraint for keyword [maximum]",
+                      failed[0]["ResourceStatusReason"])
         self.cf.delete_stack(StackName="st")
         s = self.wait_stack(s["StackId"])
         self.assertEqual(s["StackStatus"], "DELETE_COMPLETE")
@@ -522,6 +562,12 @@ class CloudFormationTest(StandinCase):
         self.assertEqual(len(events), 9)
         self.assertEqual(len({e["EventId"] for e in events}), 9)
         self.assertGreaterEqual(self.aws.actions().count("DescribeStackEvents"), 5)
+        self.aws.page_size = 1
+        d = self.cf.describe_change_set(ChangeSetName="one", StackName="st")
+        rest = self.cf.describe_change_set(ChangeSetName="one", StackName="st", NextToken=d["NextToken"])
+        self.assertEqual([c["ResourceChange"]["LogicalResourceId"] for c in d["Changes"] + rest["Changes"]],
+                         ["FnRole", "Fn"])
+        self.assertNotIn("NextToken", rest)
         self.aws.fail_next(2, "Throttling", service="cloudformation")
         self.assertEqual(self.cf.describe_stacks(StackName="st")["Stacks"][0]["StackStatus"], "CREATE_COMPLETE")
         self.assertEqual([r["status"] for r in self.aws.requests[-3:]], [400, 400, 200])
@@ -555,7 +601,8 @@ class AwsCliTest(StandinCase):
             aws("s3", "cp", src, "s3://art/dir/f.zip")
             self.assertEqual(self.aws.objects[("art", "dir/f.zip")], b"zip" * 1000)
             self.assertIn(" 3000 f.zip", aws("s3", "ls", "s3://art/dir/"))
-            self.assertEqual(aws("cloudformation", "describe-stacks", "--output", "json").split(), ["{", '"Stacks":', "[]", "}"])
+            described = aws("cloudformation", "describe-stacks", "--output", "json")
+            self.assertEqual(described.split(), ["{", '"Stacks":', "[]", "}"])
         self.assertEqual({r["region"] for r in self.aws.requests}, {"eu-central-1"})
         self.assertIn(("cloudformation", "DescribeStacks", "/"), self.aws.calls)
 
