@@ -397,6 +397,12 @@ int lamb_cfn_create_change_set(const struct lamb_aws_config *c, const struct lam
 	b.len = strlen(b.data);
 	lamb_aws_response_init(&resp);
 	int rc = post(c, "CreateChangeSet", &b, &resp, err);
+	if (rc < 0 && resp.status == 400) {
+		char *msg = error_message(&resp);
+		if (msg && strstr(msg, "No updates are to be performed"))
+			rc = 1;
+		free(msg);
+	}
 	if (rc == 0)
 		rc = lamb_cfn_parse_create_change_set(resp.body, resp.body_len, id, stack_id, err);
 	lamb_aws_response_release(&resp);

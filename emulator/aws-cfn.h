@@ -98,7 +98,11 @@ void lamb_cfn_events_add(struct lamb_cfn_events *e, const struct lamb_cfn_event 
  * "Stack with id S does not exist"); -1 with err. */
 int lamb_cfn_describe_stack(const struct lamb_aws_config *c, const char *stack, struct lamb_cfn_stack *s,
 			    struct lamb_err *err);
-/* *id and *stack_id: allocated, caller frees. */
+/* 0 with *id and *stack_id (allocated, caller frees); 1 when the service
+ * refuses at once because nothing changed ("No updates are to be
+ * performed", as moto's server and UpdateStack answer, where AWS's
+ * CreateChangeSet makes a FAILED change set instead), with err saying so;
+ * -1 with err. */
 int lamb_cfn_create_change_set(const struct lamb_aws_config *c, const struct lamb_cfn_change_set_input *in,
 			       char **id, char **stack_id, struct lamb_err *err);
 /* Every page of the change set's Changes into cs. */

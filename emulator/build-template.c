@@ -215,7 +215,8 @@ static char *apply(struct walker *w, const char *src, size_t len)
 		if (!w->spans[i].insert || !w->seen[w->spans[i].uri - w->uris])
 			w->spans[k++] = w->spans[i];
 	w->nspans = k;
-	qsort(w->spans, w->nspans, sizeof(*w->spans), by_start);
+	if (w->nspans > 1) /* qsort's array may not be NULL, even when empty */
+		qsort(w->spans, w->nspans, sizeof(*w->spans), by_start);
 	struct lamb_buf out;
 	lamb_buf_init(&out);
 	size_t pos = 0;

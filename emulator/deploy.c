@@ -348,8 +348,8 @@ static int execute(const struct lamb_aws_config *aws, const struct lamb_deploy_o
 {
 	struct follower f = { .aws = aws, .stack = stack_id, .hooks = &o->hooks };
 	int rc = follower_start(&f, err);
-	if (rc == 0)
-		rc = lamb_cfn_execute_change_set(aws, stack_id, res->change_set_id, err);
+	if (rc == 0 && lamb_cfn_execute_change_set(aws, stack_id, res->change_set_id, err) < 0)
+		rc = lamb_err_prefix(err, "cannot execute the change set of stack '%s'", o->stack_name);
 	if (rc == 0) {
 		note(&o->hooks, "executing change set %s", res->change_set_id);
 		rc = follow(&f, &o->wait, false, res, err);
@@ -358,7 +358,8 @@ static int execute(const struct lamb_aws_config *aws, const struct lamb_deploy_o
 	return rc;
 }
 
-/* Creates the change set and waits for it; *stack_id: allocated. */
+/* Creates the change set and waits for it; *stack_id: allocated. 1 when
+ * the service said at once that nothing changed (res tells so). */
 static int create_change_set(const struct lamb_aws_config *aws, const struct lamb_deploy_opts *o,
 			     struct lamb_cfn_change_set_input *in, struct lamb_cfn_change_set *cs, char **stack_id,
 			     struct lamb_deploy_result *res, struct lamb_err *err)
@@ -371,8 +372,14 @@ static int create_change_set(const struct lamb_aws_config *aws, const struct lam
 	snprintf(name, sizeof(name), "lamb-deploy-%lld%03ld", (long long)now.tv_sec, now.tv_nsec / 1000000);
 	in->change_set_name = name;
 	in->description = "Created by lamb deploy";
-	if (lamb_cfn_create_change_set(aws, in, &res->change_set_id, stack_id, err) < 0)
+	int rc = lamb_cfn_create_change_set(aws, in, &res->change_set_id, stack_id, err);
+	if (rc < 0)
 		return lamb_err_prefix(err, "cannot create a change set for stack '%s'", o->stack_name);
+	if (rc == 1) {
+		res->outcome = LAMB_DEPLOY_NO_CHANGES;
+		res->reason = xstrdup(err->msg);
+		return 1;
+	}
 	note(&o->hooks, "waiting for change set %s to be created", name);
 	return wait_change_set(aws, o->stack_name, res->change_set_id, &o->wait, cs, err);
 }
@@ -390,7 +397,9 @@ static int deploy_text(const struct lamb_model *m, const struct lamb_aws_config 
 	in->nparams = nparams;
 	lamb_cfn_change_set_init(&cs);
 	int rc = create_change_set(aws, o, in, &cs, &stack_id, res, err);
-	if (rc == 0 && strcmp(cs.status, "FAILED") == 0) {
+	if (rc == 1) {
+		rc = 0;
+	} else if (rc == 0 && strcmp(cs.status, "FAILED") == 0) {
 		rc = change_set_failed(aws, o->stack_name, &cs, res, err);
 	} else if (rc == 0) {
 		if (o->hooks.changes)

@@ -64,7 +64,8 @@ struct lamb_deploy_result {
 	enum lamb_deploy_outcome outcome;
 	const char *type;      /* "CREATE" or "UPDATE" (static) */
 	char *change_set_id;
-	char *reason;          /* CHANGE_SET_FAILED: its StatusReason; STACK_FAILED: the stack's, or NULL */
+	char *reason;          /* CHANGE_SET_FAILED, NO_CHANGES: the status reason or the
+	                        * refusal; STACK_FAILED: the stack's, or NULL */
 	struct lamb_cfn_stack stack;     /* as it was last seen: status, outputs */
 	struct lamb_cfn_events failures; /* STACK_FAILED: the *_FAILED events, oldest first */
 };

@@ -34,7 +34,9 @@ Use from a test (Python stdlib plus PyYAML only):
 AwsStandin(port=0, access_key=..., secret_key=..., region="us-east-1");
 aws.page_size (100) pages DescribeStackEvents and the like; aws.delay (1.0)
 scales the pauses between asynchronous steps; aws.clock_offset (0) moves
-the clock requests are checked against. aws_standin_template.translate(text)
+the clock requests are checked against; aws.refuse_empty_updates (False)
+answers an UPDATE change set that changes nothing as moto's server does,
+"ValidationError: No updates are to be performed.", not with a FAILED set. aws_standin_template.translate(text)
 checks a template as the SAM translator would, without a server.
 
 Or as a process: `python3 aws_standin.py [--port N] [--bucket B]` prints its
@@ -396,6 +398,8 @@ class AwsStandin:
         self.page_size = 100  # DescribeStackEvents / DescribeChangeSet / DescribeStacks pages
         self.clock_offset = 0  # seconds added to the clock requests are checked against
         self.delay = 1.0    # scales the asynchronous steps' sleeps (0 = as fast as possible)
+        self.refuse_empty_updates = False  # True: moto's CreateChangeSet, which refuses an
+                                           # update changing nothing instead of a FAILED set
         self.faults = []    # [kind, service or None], one per request to fail
         self.sigv4 = SigV4(self)
         self.closing = threading.Event()

@@ -284,6 +284,9 @@ def create_change_set(standin, req, form):
     except T.TemplateError as e:
         raise invalid(str(e))
     params = resolve_params(original, form, stack)
+    if (standin.refuse_empty_updates and cstype == "UPDATE" and body == stack.template_body
+            and params == stack.params):
+        raise invalid("No updates are to be performed.")  # as moto's server answers
     processed = error = None
     try:
         processed = T.process(original)

@@ -123,6 +123,25 @@ class Deploy(DeployCase):
         self.assertIn("DeleteChangeSet", self.aws.actions("cloudformation"))
         self.assertEqual(self.aws.stack("app").status, "UPDATE_COMPLETE")
 
+    def test_nothing_to_update_refused_at_once(self):
+        """moto's server refuses such a change set instead of failing it
+        (test_moto.py shows it there too): still "no changes"."""
+        self.ok(self.deploy())
+        self.aws.refuse_empty_updates = True
+        r = self.deploy()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("No changes to deploy. Stack app is up to date", r.stderr)
+        self.assertNotIn("cannot create a change set", r.stderr)
+        r = self.deploy("--no-fail-on-empty-changeset")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("DeleteChangeSet", self.aws.actions("cloudformation"))
+        self.assertEqual(self.change_set_types(), ["CREATE"])
+        # a real change still goes through
+        with open(os.path.join(self.dir, "src", "app.py"), "a") as f:
+            f.write("# changed\n")
+        self.ok(self.deploy())
+        self.assertEqual(self.change_set_types(), ["CREATE", "UPDATE"])
+
     def test_no_execute_changeset(self):
         err = self.ok(self.deploy("--no-execute-changeset"))
         self.assertIn("execute-change-set --change-set-name arn:", err)

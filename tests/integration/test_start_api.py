@@ -87,15 +87,6 @@ def raises(event, context):
 """
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Server(lambtest.LambServer):
     command = ("local", "start-api")
 
