@@ -6,7 +6,8 @@
  * aws.c calls are defined here, with libcurl's own prototypes, and forwarded
  * to libcurl.so.4, opened with dlopen on first use; lamb is not linked
  * against libcurl (meson.build takes its headers only). When it cannot be
- * loaded, curl_global_init fails and curl_easy_strerror says why. */
+ * loaded, curl_global_init fails and curl_easy_strerror says why. A curl
+ * call new to aws.c needs its forwarder here: the link fails until then. */
 #define CURL_DISABLE_TYPECHECK /* the typecheck macros would rename what is defined here */
 #include <curl/curl.h>
 #include <dlfcn.h>
