@@ -31,6 +31,7 @@
 #define MAX_HEAD (64 * 1024)
 #define READ_CHUNK (64 * 1024)
 #define MAX_CHUNKED (2 * LAMB_RAPI_MAX_RESPONSE) /* buffered whole before decoding */
+#define BIG_BUFFER (1024 * 1024) /* buffers grown past this are freed once empty */
 
 enum req_kind { REQ_NEXT, REQ_RESPONSE, REQ_ERROR, REQ_INIT_ERROR, REQ_UNKNOWN };
 
@@ -220,8 +221,14 @@ static void conn_close(struct conn *c)
  * goes out with that /next's answer. */
 static void flush(struct conn *c)
 {
-	if (c->dead || c->waiting)
+	if (c->dead)
 		return;
+	if (c->waiting) {
+		/* held: no EPOLLOUT meanwhile, it would fire for nothing */
+		if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
+			c->writing = false;
+		return;
+	}
 	while (c->out_off < c->out.len) {
 		ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
 		if (n > 0) {
@@ -238,6 +245,8 @@ static void flush(struct conn *c)
 		}
 	}
 	c->out.len = c->out_off = 0;
+	if (c->out.cap > BIG_BUFFER) /* an event of megabytes is not kept for the next */
+		lamb_buf_release(&c->out);
 	if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
 		c->writing = false;
 	if (c->close_after || (c->eof && c->in_off == c->in.len))
@@ -543,6 +552,8 @@ static void process(struct conn *c)
 	c->processing = false;
 	if (c->in_off == c->in.len) {
 		c->in.len = c->in_off = 0;
+		if (c->in.cap > BIG_BUFFER && !c->has_head)
+			lamb_buf_release(&c->in);
 	} else if (c->in_off > READ_CHUNK) {
 		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
 		c->in.len -= c->in_off;

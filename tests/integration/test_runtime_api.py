@@ -5,6 +5,7 @@ is a Python script speaking raw HTTP on sockets; it reports what it saw as
 the answer to its last invocation."""
 import json
 import os
+import shutil
 import unittest
 
 import lambtest
@@ -140,6 +141,20 @@ class RuntimeApi(unittest.TestCase):
             ["too large", 413, 404, 403],
             ["answer+next", 202, 200],
         ], r.stderr)
+
+    @unittest.skipUnless(os.environ.get("LAMB_FIXTURE"), "LAMB_FIXTURE is not set: run through 'meson test'")
+    def test_events_of_megabytes(self):
+        # sent in many writes (the socket fills), each answered on the same
+        # kept-alive connection together with the next /next
+        t = TEMPLATE.replace("Raw:", "Echo:")
+        d = lambtest.project({"template.yaml": t})
+        os.makedirs(os.path.join(d.name, "fn"))
+        shutil.copy(os.environ["LAMB_FIXTURE"], os.path.join(d.name, "fn", "bootstrap"))
+        event = json.dumps({"verb": "echo", "pad": "x" * (5 * 1024 * 1024)})
+        r = lambtest.run("local", "invoke", "-e", "-", "--repeat", "3", "--sandbox", "off", cwd=d.name,
+                         input=event, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertEqual(r.stdout, (event + "\n") * 3)
 
 
 if __name__ == "__main__":
