@@ -1,6 +1,7 @@
 /* The event loop: deadlines fire in order and can be moved or cancelled,
  * deferred calls run after the batch, fd watches see data, SIGCHLD arrives
- * through the signalfd. No sockets. */
+ * through the signalfd, a batched log is written when the loop would wait.
+ * No sockets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -111,6 +114,37 @@ static void test_sigchld(void **state)
 	lamb_loop_free(l);
 }
 
+/* A batched log holds its lines until the loop is about to wait (or is
+ * flushed), then writes them at once. */
+static void test_batched_output(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	int fds[2];
+	char buf[64];
+	assert_int_equal(pipe(fds), 0);
+	FILE *f = fdopen(fds[1], "w");
+	lamb_loop_batch_output(l, f);
+	fputs("one\n", f);
+	lamb_loop_wrote(l, f);
+	fputs("two\n", f);
+	lamb_loop_wrote(l, f);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	assert_true(read(fds[0], buf, sizeof(buf)) < 0); /* nothing written yet */
+	assert_int_equal(lamb_loop_run_once(l, 0, NULL), 0);
+	ssize_t n = read(fds[0], buf, sizeof(buf));
+	assert_int_equal(n, 8); /* both lines, in one write */
+	assert_memory_equal(buf, "one\ntwo\n", 8);
+	fputs("three\n", f);
+	lamb_loop_flush(l);
+	assert_int_equal(read(fds[0], buf, sizeof(buf)), 6);
+	fputs("four\n", f);
+	lamb_loop_free(l); /* flushes what is left */
+	assert_int_equal(read(fds[0], buf, sizeof(buf)), 5);
+	fclose(f);
+	close(fds[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_defer_runs_after_batch),
 		cmocka_unit_test(test_fd_watch),
 		cmocka_unit_test(test_sigchld),
+		cmocka_unit_test(test_batched_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
