@@ -473,37 +473,53 @@ static void start_drop(struct conn *c, const struct req *q, size_t have)
 		dispatch(c, &c->big, "", 0, c->big.length);
 }
 
+/* Parses the head at in_off once it is all there: 1 when it is (c->cur),
+ * 0 when more bytes are needed, -1 when the connection is to close. */
+static int take_head(struct conn *c)
+{
+	char *start = c->in.data + c->in_off;
+	size_t avail = c->in.len - c->in_off;
+	char *end = avail ? memmem(start, avail, "\r\n\r\n", 4) : NULL;
+	if (!end) {
+		if (avail > MAX_HEAD)
+			put_fatal(c, 431);
+		return avail > MAX_HEAD ? -1 : 0;
+	}
+	/* parsed in place, once: the head is left cut up */
+	*end = '\0';
+	int status = parse_head(&c->cur, start);
+	if (status) {
+		put_fatal(c, status);
+		return -1;
+	}
+	c->head_len = (size_t)(end - start) + 4;
+	c->has_head = true;
+	return 1;
+}
+
+/* The client waits to be told to send its body: once per request. */
+static void want_body(struct conn *c, const struct req *q)
+{
+	if (q->expect_continue && !c->continued) {
+		lamb_buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+		c->continued = true;
+	}
+}
+
 /* Handles one request at in_off if it is all there: 1 when it did, 0 when
  * more bytes are needed, -1 when the connection is to close. */
 static int handle_one(struct conn *c)
 {
-	char *start = c->in.data + c->in_off;
-	size_t avail = c->in.len - c->in_off;
-	if (!c->has_head) {
-		char *end = avail ? memmem(start, avail, "\r\n\r\n", 4) : NULL;
-		if (!end) {
-			if (avail > MAX_HEAD)
-				put_fatal(c, 431);
-			return avail > MAX_HEAD ? -1 : 0;
-		}
-		/* parsed in place, once: the head is left cut up */
-		*end = '\0';
-		int status = parse_head(&c->cur, start);
-		if (status) {
-			put_fatal(c, status);
-			return -1;
-		}
-		c->head_len = (size_t)(end - start) + 4;
-		c->has_head = true;
-	}
+	int rc = c->has_head ? 1 : take_head(c);
+	if (rc <= 0)
+		return rc;
 	struct req q = c->cur;
-	size_t head_len = c->head_len;
-	size_t body_avail = avail - head_len;
+	char *body_start = c->in.data + c->in_off + c->head_len;
+	size_t body_avail = c->in.len - c->in_off - c->head_len;
 	if (!q.chunked && q.length > LAMB_RAPI_MAX_RESPONSE) {
-		if (q.expect_continue)
-			lamb_buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-		c->in_off += head_len;
-		c->has_head = false;
+		want_body(c, &q);
+		c->in_off += c->head_len;
+		c->has_head = c->continued = false;
 		start_drop(c, &q, body_avail < q.length ? body_avail : q.length);
 		return 1;
 	}
@@ -511,7 +527,7 @@ static int handle_one(struct conn *c)
 	lamb_buf_init(&chunks);
 	ssize_t took = (ssize_t)q.length;
 	if (q.chunked)
-		took = dechunk(start + head_len, body_avail, &chunks);
+		took = dechunk(body_start, body_avail, &chunks);
 	else if (body_avail < q.length)
 		took = 0;
 	if (took < 0 || (took == 0 && q.chunked && body_avail > MAX_CHUNKED)) {
@@ -521,20 +537,17 @@ static int handle_one(struct conn *c)
 	}
 	if (took == 0 && (q.chunked || q.length)) {
 		lamb_buf_release(&chunks);
-		if (q.expect_continue && !c->continued) {
-			lamb_buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-			c->continued = true;
-		}
+		want_body(c, &q);
 		return 0;
 	}
-	c->in_off += head_len + (size_t)took;
-	c->continued = false;
-	c->has_head = false;
-	const char *body = q.chunked ? (chunks.data ? chunks.data : "") : start + head_len;
-	size_t len = q.chunked ? chunks.len : q.length;
-	/* the buffer may move under a callback that delivers to this conn: the
-	 * body is copied by whoever keeps it, during the call */
-	dispatch(c, &q, body, len, len);
+	c->in_off += c->head_len + (size_t)took;
+	c->has_head = c->continued = false;
+	/* the body stays where it is during the call (only c->out changes);
+	 * whoever keeps it copies it */
+	if (q.chunked)
+		dispatch(c, &q, chunks.data ? chunks.data : "", chunks.len, chunks.len);
+	else
+		dispatch(c, &q, body_start, q.length, q.length);
 	lamb_buf_release(&chunks);
 	return 1;
 }
