@@ -1,6 +1,7 @@
 """lamb's Python runtime, run as `pythonX.Y bootstrap.py` (python3.8 ... python3.14) with the
 code dir as cwd. It imports the handler named by _HANDLER, then loops on the Runtime API:
-GET /next, call handler(event, context), POST /response or /error.
+GET /next, call handler(event, context), POST /response or /error with the next GET /next
+behind it in the same write.
 
 Standard library only, and deliberately not http.client: that module pulls in email.parser and
 ssl (about 15 ms of every cold start on a small machine) and parses each response's headers
@@ -22,6 +23,7 @@ except ImportError:  # not CPython
     import socket
 
 API_PREFIX = "/2018-06-01/runtime"
+NEXT_PATH = API_PREFIX + "/invocation/next"
 current_request_id = ""
 
 
@@ -34,6 +36,7 @@ class RuntimeClient:
         self.host = address
         self.sock = None
         self.buf = b""
+        self.next_request = self.encode("GET", NEXT_PATH)
 
     def connect(self):
         # A bytes host keeps getaddrinfo from loading the idna codec (a millisecond).
@@ -60,14 +63,19 @@ class RuntimeClient:
         self.sock = None
         self.buf = b""
 
-    def request(self, method, path, body=None, extra_headers=""):
-        """Sends one request; returns (status, {lower-case name: value}, body bytes)."""
+    def encode(self, method, path, body=None, extra_headers=""):
         head = "%s %s HTTP/1.1\r\nHost: %s\r\n%s" % (method, path, self.host, extra_headers)
         if body is None:
-            data = (head + "\r\n").encode("latin-1")
-        else:
-            data = (head + "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                    % len(body)).encode("latin-1") + body
+            return (head + "\r\n").encode("latin-1")
+        return (head + "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                % len(body)).encode("latin-1") + body
+
+    def request(self, method, path, body=None, extra_headers=""):
+        """Sends one request; returns (status, {lower-case name: value}, body bytes)."""
+        return self.exchange(self.encode(method, path, body, extra_headers))
+
+    def exchange(self, data):
+        """Sends data, one request or more, and reads the answer to the first."""
         reused = self.sock is not None
         if not reused:
             self.connect()
@@ -82,6 +90,23 @@ class RuntimeClient:
             self.connect()
             self.sock.sendall(data)
             return self.read_response()
+
+    def post_next(self, path, body, error_type=None):
+        """POSTs an answer and asks for the next event in the same write (HTTP/1.1 pipelining,
+        which servers answer in order: lamb's Runtime API then sends the 202 and the event
+        together). That saves a write, a wake-up and a read per invocation on each side.
+        Returns the answer to the GET /next; the POST's own answer is read and dropped, as
+        post() callers do. A server that closes after the POST's answer (Connection: close,
+        or closing the kept-alive connection without saying so) gets the GET again on a new
+        connection."""
+        self.exchange(self.encode("POST", API_PREFIX + path, body, error_header(error_type))
+                      + self.next_request)
+        if self.sock is not None:
+            try:
+                return self.read_response()
+            except ConnectionError:
+                self.close()
+        return self.request("GET", NEXT_PATH)
 
     def recv(self):
         chunk = self.sock.recv(65536)
@@ -158,8 +183,11 @@ class RuntimeClient:
             body += chunk
 
     def post(self, path, body, error_type=None):
-        extra = "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type if error_type else ""
-        return self.request("POST", API_PREFIX + path, body, extra)
+        return self.request("POST", API_PREFIX + path, body, error_header(error_type))
+
+
+def error_header(error_type):
+    return "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type if error_type else ""
 
 
 class CognitoIdentity:
@@ -466,9 +494,8 @@ def invoke_loop(client, handler):
     encode = json.JSONEncoder(default=default_encoder).encode
     loads = json.loads
     environ = os.environ
-    next_path = API_PREFIX + "/invocation/next"
+    status, headers, body = client.request("GET", NEXT_PATH)
     while True:
-        status, headers, body = client.request("GET", next_path)
         if status != 200:
             raise RuntimeError("GET /invocation/next answered %d: %r" % (status, bytes(body[:200])))
         request_id = headers.get("lambda-runtime-aws-request-id", "")
@@ -496,11 +523,13 @@ def invoke_loop(client, handler):
                                    [], request_id)
         if error is not None:
             log_error(error)
-            client.post("/invocation/%s/error" % request_id,
-                        json.dumps(error).encode("utf-8"), error["errorType"])
+            status, headers, body = client.post_next(
+                "/invocation/%s/error" % request_id, json.dumps(error).encode("utf-8"),
+                error["errorType"])
         else:
             sys.stdout.flush()  # the function's last words before END, even without a newline
-            client.post("/invocation/%s/response" % request_id, payload)
+            status, headers, body = client.post_next("/invocation/%s/response" % request_id,
+                                                     payload)
 
 
 def main():

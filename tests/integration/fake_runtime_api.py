@@ -1,7 +1,9 @@
 """A small threaded Runtime API server for testing runtime shims without lamb's C server:
 queues events, hands them to /next with the headers Lambda sends, captures responses, errors
-and init errors, checks request ids, and counts connections. Also RuntimeProcess, which starts
-a bootstrap against it with a Lambda-like environment. Not a model of timeouts or limits:
+and init errors, checks request ids, counts connections, and notes for each POST whether the
+runtime had sent its next request behind it (HTTP/1.1 pipelining; such requests are answered
+in order, one by one). Also RuntimeProcess, which starts a bootstrap against it with a
+Lambda-like environment. Not a model of timeouts or limits:
 that is the emulator's job and is tested through lamb itself."""
 import json
 import os
@@ -74,6 +76,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
 
+    def next_request_sent(self):
+        """Whether more bytes from the client wait, buffered or on the socket (not blocking)."""
+        self.connection.setblocking(False)
+        try:
+            return bool(self.rfile.peek(1))
+        except BlockingIOError:
+            return False
+        finally:
+            self.connection.setblocking(True)
+
     def do_GET(self):
         if self.path != PREFIX + "/invocation/next":
             return self.reply(404, {"errorType": "NotFound", "errorMessage": self.path})
@@ -88,6 +100,9 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         api.requests.append(("POST", self.path))
+        api.pipelined.append(self.next_request_sent())
+        if api.drop_after_post:  # as a server closing a kept-alive connection may, unannounced
+            self.close_connection = True
         if self.path == PREFIX + "/init/error":
             api.finish_init_error(Outcome("init_error", body, dict(self.headers)))
             return self.reply(202, {"status": "OK"})
@@ -125,7 +140,9 @@ class FakeRuntimeAPI:
         self.connections = 0
         self.chunked = False  # answer with Transfer-Encoding: chunked
         self.close_connections = False  # answer with Connection: close, then close
+        self.drop_after_post = False  # close the connection after answering a POST, unannounced
         self.requests = []
+        self.pipelined = []  # per POST: was the next request sent before its answer?
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
