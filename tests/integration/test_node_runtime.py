@@ -304,6 +304,35 @@ class NodeRuntime(unittest.TestCase):
                 else:
                     self.assertEqual(rt.api.connections, 1)
 
+    def test_answer_and_next_in_one_write(self):
+        # Each answer, response or error, goes out with the next GET /next behind it.
+        rt = self.start("app.echo")
+        for n in range(5):
+            self.assertEqual(self.invoke_ok(rt, {"n": n})["event"], {"n": n})
+        self.assertEqual(rt.api.pipelined, [True] * 5)
+        self.assertEqual(rt.api.connections, 1)
+        rt = self.start("app.fail")
+        for n in range(3):
+            self.assertEqual(rt.invoke({"x": n}).kind, "error")
+        self.assertEqual(rt.api.pipelined, [True] * 3)
+        rt = self.start("app.waits")  # answered once the event loop drained
+        for n in range(2):
+            self.invoke_ok(rt)
+        self.assertEqual(rt.api.pipelined, [True] * 2)
+
+    def test_server_closing_after_each_answer(self):
+        # A server that closes the kept-alive connection after answering a POST, without a
+        # Connection: close, drops the pipelined /next: it is asked for again, once.
+        rt = self.start("app.echo")
+        rt.api.drop_after_post = True
+        for n in range(4):
+            self.assertEqual(self.invoke_ok(rt, {"n": n})["event"], {"n": n})
+        end = time.monotonic() + 5  # the /next after the last answer comes on a 5th connection
+        while rt.api.connections < 5 and time.monotonic() < end:
+            time.sleep(0.01)
+        self.assertEqual(rt.api.connections, 5)
+        self.assertEqual([m for m, _ in rt.api.requests].count("POST"), 4)
+
     def test_oversized_response_then_next_invocation(self):
         # 413 from the Runtime API fails that invocation; the instance carries on.
         rt = self.start("app.echo")
