@@ -13,6 +13,7 @@ const struct lamb_command lamb_commands[] = {
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --json                 print the problems as a JSON list on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_validate },
@@ -24,6 +25,7 @@ const struct lamb_command lamb_commands[] = {
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --json                 JSON on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_list },
@@ -116,6 +118,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             run the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_invoke },
@@ -149,6 +152,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_api },
@@ -175,6 +179,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_lambda },
@@ -204,6 +209,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             bench the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
