@@ -1,7 +1,7 @@
 /* The AWS options, Ctrl-C while following a stack, and the printing of
  * change sets and stack events for lamb deploy and lamb delete. Everything
- * goes to stderr, as SAM CLI's tables do; events are printed one line each
- * as they arrive, so the columns have fixed widths. */
+ * goes to stderr, as SAM CLI's tables do; events are printed as they
+ * arrive, so their columns are sized before the first one comes. */
 #include "cli-aws.h"
 #include "cli.h"
 #include "util.h"
@@ -86,15 +86,40 @@ static void rule(size_t width)
 	fputc('\n', stderr);
 }
 
+/* The events' columns: ResourceStatus sized for the longest status the
+ * operation can show, ResourceType and LogicalResourceId for the longest of
+ * the change set (known before it executes) and of the stack itself. A cell
+ * longer than its column (a delete knows no change set) goes on over the
+ * next lines of its own column, so the columns stay aligned. */
+struct event_table {
+	bool header;
+	int status_w, type_w, id_w;
+};
+
+/* CREATE_IN_PROGRESS ... ROLLBACK_IN_PROGRESS; an update adds
+ * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS; a delete shows DELETE_* only */
+enum { STATUS_CREATE_W = 20, STATUS_UPDATE_W = 44, STATUS_DELETE_W = 18 };
+
+static struct event_table table = { .status_w = STATUS_UPDATE_W, .type_w = 36, .id_w = 40 };
+
+static int widest_int(int w, const char *s)
+{
+	return (int)widest((size_t)w, s);
+}
+
 static void on_changes(const struct lamb_cfn_change_set *cs, void *data)
 {
-	(void)data;
+	struct event_table *t = data;
 	size_t w[3] = { strlen("Operation"), strlen("LogicalResourceId"), strlen("ResourceType") };
 	for (size_t i = 0; i < cs->nchanges; i++) {
 		w[0] = widest(w[0], operation(cs->changes[i].action));
 		w[1] = widest(w[1], cs->changes[i].logical_id);
 		w[2] = widest(w[2], cs->changes[i].resource_type);
+		t->id_w = widest_int(t->id_w, cs->changes[i].logical_id);
+		t->type_w = widest_int(t->type_w, cs->changes[i].resource_type);
 	}
+	if (str_eq(cs->type, "CREATE"))
+		t->status_w = STATUS_CREATE_W;
 	size_t total = w[0] + w[1] + w[2] + 6 + strlen("Replacement");
 	fprintf(stderr, "\nCloudFormation stack changeset\n");
 	rule(total);
@@ -111,31 +136,58 @@ static void on_changes(const struct lamb_cfn_change_set *cs, void *data)
 	fprintf(stderr, "\nchange set created: %s\n", cs->id ? cs->id : "");
 }
 
+/* Prints up to w bytes of *s padded to w, and moves *s past them. */
+static void cell(const char **s, int w)
+{
+	int n = (int)strnlen(*s, (size_t)w);
+	fprintf(stderr, "%-*.*s  ", w, n, *s);
+	*s += n;
+}
+
+static void print_row(const char *time, const char *status, const char *type, const char *id, const char *reason)
+{
+	fprintf(stderr, "%-8.8s  ", time);
+	cell(&status, table.status_w);
+	cell(&type, table.type_w);
+	cell(&id, table.id_w);
+	fprintf(stderr, "%s\n", reason);
+	while (*status || *type || *id) {
+		fprintf(stderr, "%-8s  ", "");
+		cell(&status, table.status_w);
+		cell(&type, table.type_w);
+		cell(&id, table.id_w);
+		fputc('\n', stderr);
+	}
+}
+
 static void print_event(const struct lamb_cfn_event *e)
 {
 	/* the time of day from "YYYY-MM-DDTHH:MM:SS...": CloudFormation's clock, UTC */
 	const char *t = e->timestamp && strlen(e->timestamp) >= 19 ? e->timestamp + 11 : "";
-	fprintf(stderr, "%-8.8s  %-44s  %-36s  %-28s  %s\n", t, e->status ? e->status : "",
-		e->resource_type ? e->resource_type : "", e->logical_id ? e->logical_id : "",
-		e->reason ? e->reason : "-");
+	print_row(t, e->status ? e->status : "", e->resource_type ? e->resource_type : "",
+		  e->logical_id ? e->logical_id : "", e->reason ? e->reason : "-");
 }
 
 static void on_event(const struct lamb_cfn_event *e, void *data)
 {
-	bool *header = data;
-	if (!*header) {
+	struct event_table *t = data;
+	if (!t->header) {
 		fprintf(stderr, "\nCloudFormation events from stack operations\n");
-		fprintf(stderr, "%-8s  %-44s  %-36s  %-28s  %s\n", "Time", "ResourceStatus", "ResourceType",
-			"LogicalResourceId", "ResourceStatusReason");
-		*header = true;
+		print_row("Time", "ResourceStatus", "ResourceType", "LogicalResourceId", "ResourceStatusReason");
+		t->header = true;
 	}
 	print_event(e);
 }
 
-struct lamb_deploy_hooks cli_aws_hooks(void)
+struct lamb_deploy_hooks cli_aws_hooks(const char *stack_name, bool deleting)
 {
-	static bool header;
-	return (struct lamb_deploy_hooks){ .note = on_note, .changes = on_changes, .event = on_event, .data = &header };
+	/* a delete knows no change set: room for common ids and types, the rest wraps */
+	table = (struct event_table){
+		.status_w = deleting ? STATUS_DELETE_W : STATUS_UPDATE_W,
+		.type_w = deleting ? 36 : (int)strlen("AWS::CloudFormation::Stack"),
+		.id_w = widest_int(deleting ? 40 : (int)strlen("LogicalResourceId"), stack_name),
+	};
+	return (struct lamb_deploy_hooks){ .note = on_note, .changes = on_changes, .event = on_event, .data = &table };
 }
 
 struct lamb_deploy_wait cli_aws_wait(const struct cli_aws_opts *o)

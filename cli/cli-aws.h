@@ -7,6 +7,7 @@
 #include "deploy.h"
 
 #include <signal.h>
+#include <stdbool.h>
 
 struct cli_aws_opts {
 	struct lamb_aws_opts aws;
@@ -25,8 +26,10 @@ int cli_aws_config_load(struct lamb_aws_config *c, const struct cli_aws_opts *o)
 extern volatile sig_atomic_t cli_aws_interrupted;
 void cli_aws_catch_interrupt(void);
 
-/* Hooks printing on stderr: notes, the change set's table, each event. */
-struct lamb_deploy_hooks cli_aws_hooks(void);
+/* Hooks printing on stderr: notes, the change set's table, each event
+ * (columns sized for stack_name, the change set, and a delete's statuses
+ * when deleting). */
+struct lamb_deploy_hooks cli_aws_hooks(const char *stack_name, bool deleting);
 /* The wait settings: max poll from o, stop flag cli_aws_interrupted. */
 struct lamb_deploy_wait cli_aws_wait(const struct cli_aws_opts *o);
 /* The failing events again, after a failure. */

@@ -88,7 +88,7 @@ static int delete(const struct delete_args *a, const struct lamb_aws_config *aws
 		fprintf(stderr, "stack '%s' kept\n", a->stack_name);
 		return EXIT_OK;
 	}
-	struct lamb_deploy_hooks hooks = cli_aws_hooks();
+	struct lamb_deploy_hooks hooks = cli_aws_hooks(a->stack_name, true);
 	struct lamb_deploy_wait wait = cli_aws_wait(&a->aws);
 	struct lamb_deploy_result res;
 	struct lamb_err err;

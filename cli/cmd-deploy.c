@@ -223,7 +223,7 @@ static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 		a->d.package.build.progress = cli_build_on_progress;
 		a->d.package.build.data = &pr;
 		a->d.package.progress = on_upload;
-		a->d.hooks = cli_aws_hooks();
+		a->d.hooks = cli_aws_hooks(a->d.stack_name, false);
 		a->d.wait = cli_aws_wait(&a->aws);
 		lamb_deploy_result_init(&res);
 		cli_aws_catch_interrupt();

@@ -2,8 +2,11 @@
  * through lamb_invoke with C callers (emulator/bench.c), then prints cold
  * starts, latency percentiles, throughput, peak memory and what a month of
  * traffic would cost at Lambda's prices (emulator/bench-prices.c), as a
- * table or JSON. The function's own log is discarded unless -l asks. */
+ * table or JSON. The function's own log is discarded unless -l asks. A
+ * function that needs pip, npm or make is built first, as local invoke does,
+ * so that what is measured is what would be deployed. */
 #include "cli.h"
+#include "cli-build.h"
 #include "cli-run.h"
 #include "cli-template.h"
 
@@ -31,6 +34,7 @@ struct bench_cli {
 	double duration_s;
 	long requests_per_month;
 	bool json;
+	bool no_build;
 };
 
 static const char cmd[] = "local bench";
@@ -81,6 +85,8 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 			r = cli_opt_number(cmd, argc, argv, &i, 0, 1000000000000000L, &c->requests_per_month);
 		} else if (strcmp(a, "--json") == 0) {
 			c->json = true;
+		} else if (strcmp(a, "--no-build") == 0) {
+			c->no_build = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else if (!c->id) {
@@ -476,7 +482,7 @@ int cmd_local_bench(int argc, char **argv)
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
 		template_opts_release(&c.topts);
-	run_opts_release(&c.run);
+		run_opts_release(&c.run);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (!c.count && !c.duration_s)
@@ -490,7 +496,8 @@ int cmd_local_bench(int argc, char **argv)
 	int status = EXIT_FAIL;
 	if (fn && fn->local_reason)
 		fail("function '%s' cannot run locally: %s", fn->logical_id, fn->local_reason);
-	else if (fn && run_opts_load(&c.run, m, fn) == EXIT_OK)
+	else if (fn && run_opts_load(&c.run, m, fn) == EXIT_OK &&
+		 (c.no_build || cli_build_for_run(m, fn) == EXIT_OK))
 		status = bench(&c, m, fn);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);

@@ -13,6 +13,7 @@ const struct lamb_command lamb_commands[] = {
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --json                 print the problems as a JSON list on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_validate },
@@ -24,6 +25,7 @@ const struct lamb_command lamb_commands[] = {
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --json                 JSON on stdout\n"
 	  "  -h, --help                 this text\n",
 	  cmd_list },
@@ -116,6 +118,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             run the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_invoke },
@@ -149,6 +152,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_api },
@@ -175,13 +179,14 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --no-build             serve the sources as they are (default: build what needs it first)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_lambda },
 	{ "local bench", "measure a function: cold starts, latency, throughput, memory, monthly cost",
 	  "usage: lamb local bench [LOGICAL_ID] [-e FILE|-] [-n N] [-c C] [--duration S] [--json]\n"
 	  "                        [--prices FILE] [--requests-per-month N] [-l LOGFILE]\n"
-	  "                        [--env-vars ENV] [--layer-dir ARN=DIR]\n"
+	  "                        [--env-vars ENV] [--layer-dir ARN=DIR] [--no-build]\n"
 	  "                        [-t FILE] [--parameter-overrides ...]\n"
 	  "\n"
 	  "Invokes the function (LOGICAL_ID may be left out when the template has one) N\n"
@@ -189,7 +194,8 @@ const struct lamb_command lamb_commands[] = {
 	  "answered, then prints cold starts, warm and cold latency percentiles, REPORT\n"
 	  "durations, throughput, peak memory per instance, and what N requests a month\n"
 	  "would cost at Lambda's prices (MemorySize x billed duration, plus requests) on\n"
-	  "x86_64 and arm64. Exits 1 when an invocation failed.\n"
+	  "x86_64 and arm64. A function built by pip, npm or make is built first, as\n"
+	  "lamb local invoke does. Exits 1 when an invocation failed.\n"
 	  "\n"
 	  "  -e, --event FILE|-         the event (- reads stdin); default {}\n"
 	  "  -n, --invocations N        how many (default 100; no limit with --duration alone)\n"
@@ -203,6 +209,8 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
+	  "      --no-build             bench the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
 	{ "deploy", "deploy the template to AWS as a CloudFormation stack",

@@ -69,6 +69,7 @@ struct lamb_cfn_change_set {
 	char *id, *name, *stack_id, *status, *execution_status, *status_reason;
 	struct lamb_cfn_change *changes;
 	size_t nchanges, cap;
+	const char *type; /* "CREATE" or "UPDATE" when the caller knows it; not owned */
 };
 
 struct lamb_cfn_event {

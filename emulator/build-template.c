@@ -182,23 +182,12 @@ static size_t byte_at(const char *text, size_t len, size_t idx)
 	return b;
 }
 
-static void quoted(struct lamb_buf *b, const char *s)
-{
-	lamb_buf_addch(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			lamb_buf_addch(b, '\\');
-		lamb_buf_addch(b, *s);
-	}
-	lamb_buf_addch(b, '"');
-}
-
 static void value(struct lamb_buf *b, const struct lamb_build_uri *u)
 {
 	if (u->raw)
 		lamb_buf_addstr(b, u->value);
 	else
-		quoted(b, u->value);
+		lamb_buf_addquoted(b, u->value);
 }
 
 static int by_start(const void *a, const void *b)

@@ -402,6 +402,7 @@ static int deploy_text(const struct lamb_model *m, const struct lamb_aws_config 
 	} else if (rc == 0 && strcmp(cs.status, "FAILED") == 0) {
 		rc = change_set_failed(aws, o->stack_name, &cs, res, err);
 	} else if (rc == 0) {
+		cs.type = in->type;
 		if (o->hooks.changes)
 			o->hooks.changes(&cs, o->hooks.data);
 		if (o->no_execute)

@@ -141,6 +141,10 @@ char *lamb_events_filter(const char *filter, const char *value)
 			lamb_buf_addch(&b, (char)(filter[0] == 'l' ? tolower((unsigned char)*p) : toupper((unsigned char)*p)));
 	} else if (strcmp(filter, "trim-slash") == 0) {
 		lamb_buf_addstr(&b, value + strspn(value, "/"));
+	} else if (strcmp(filter, "stage-path") == 0) {
+		/* an HTTP API's paths start with a named stage; $default has none */
+		if (*value && strcmp(value, "$default") != 0)
+			lamb_buf_addf(&b, "/%s", value);
 	} else {
 		lamb_buf_release(&b);
 		return NULL;

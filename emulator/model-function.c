@@ -110,12 +110,15 @@ static void read_runtime(struct builder *b, struct lamb_function *f, const struc
 		return;
 	}
 	const struct lamb_runtime_info *rt = lamb_runtime_find(f->runtime);
+	char today[11];
+	lamb_runtime_today(today);
 	if (!rt)
 		lamb_error(b->diags, &at->mark, "unknown Runtime '%s' (for example python3.13, nodejs22.x, "
 			   "provided.al2023)", f->runtime);
-	else if (rt->deprecated)
-		lamb_warning(b->diags, &at->mark, "Runtime '%s' is deprecated: Lambda no longer accepts it "
-			     "for new functions", f->runtime);
+	else if (lamb_runtime_deprecated(rt, today))
+		lamb_warning(b->diags, &at->mark, "Runtime '%s' is deprecated since %s: Lambda no longer "
+			     "patches it and refuses new functions on it (lamb still runs it)", f->runtime,
+			     rt->deprecation);
 	if (rt && !f->handler && lamb_runtime_needs_handler(rt))
 		lamb_error(b->diags, &f->mark, "function '%s' has no Handler, which runtime '%s' needs",
 			   f->logical_id, f->runtime);

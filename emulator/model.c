@@ -566,6 +566,29 @@ static void resolve_outputs(struct builder *b)
 	}
 }
 
+/* AWS::Partition and AWS::URLSuffix of the region, by its prefix, as AWS
+ * names its partitions (the isolated ones included). */
+static void set_partition(struct lamb_model *m)
+{
+	static const struct { const char *prefix, *partition, *suffix; } partitions[] = {
+		{ "cn-", "aws-cn", "amazonaws.com.cn" },
+		{ "us-gov-", "aws-us-gov", "amazonaws.com" },
+		{ "us-iso-", "aws-iso", "c2s.ic.gov" },
+		{ "us-isob-", "aws-iso-b", "sc2s.sgov.gov" },
+		{ "eu-isoe-", "aws-iso-e", "cloud.adc-e.uk" },
+		{ "us-isof-", "aws-iso-f", "csp.hci.ic.gov" },
+		{ "eusc-", "aws-eusc", "amazonaws.eu" },
+	};
+	m->partition = "aws";
+	m->url_suffix = "amazonaws.com";
+	for (size_t i = 0; i < ARRAY_SIZE(partitions); i++) {
+		if (str_starts(m->region, partitions[i].prefix)) {
+			m->partition = partitions[i].partition;
+			m->url_suffix = partitions[i].suffix;
+		}
+	}
+}
+
 static void setup(struct builder *b, const char *file, const char *dir, const struct lamb_model_opts *o)
 {
 	struct lamb_model *m = b->m;
@@ -581,9 +604,7 @@ static void setup(struct builder *b, const char *file, const char *dir, const st
 					    env_region && *env_region ? env_region : "us-east-1");
 	m->account_id = lamb_arena_strdup(b->a, o && o->account_id ? o->account_id : "123456789012");
 	m->stack_name = lamb_arena_strdup(b->a, o && o->stack_name ? o->stack_name : "local");
-	m->partition = str_starts(m->region, "cn-") ? "aws-cn" :
-		       str_starts(m->region, "us-gov-") ? "aws-us-gov" : "aws";
-	m->url_suffix = str_starts(m->region, "cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+	set_partition(m);
 	b->r = (struct lamb_resolver){
 		.arena = b->a,
 		.diags = b->diags,

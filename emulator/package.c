@@ -235,17 +235,6 @@ static int md5_file(const char *path, char hex[33], uint64_t *size, struct lamb_
 	return 0;
 }
 
-static void json_string(struct lamb_buf *b, const char *s)
-{
-	lamb_buf_addch(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			lamb_buf_addch(b, '\\');
-		lamb_buf_addch(b, *s);
-	}
-	lamb_buf_addch(b, '"');
-}
-
 static void set_value(struct item *it, const char *bucket)
 {
 	if (!it->bucket_name) {
@@ -255,9 +244,9 @@ static void set_value(struct item *it, const char *bucket)
 	struct lamb_buf b;
 	lamb_buf_init(&b);
 	lamb_buf_addf(&b, "{\"%s\": ", it->bucket_name);
-	json_string(&b, bucket);
+	lamb_buf_addquoted(&b, bucket);
 	lamb_buf_addf(&b, ", \"%s\": ", it->key_name);
-	json_string(&b, it->key);
+	lamb_buf_addquoted(&b, it->key);
 	lamb_buf_addch(&b, '}');
 	it->value = lamb_buf_steal(&b);
 }

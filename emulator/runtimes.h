@@ -15,12 +15,18 @@ enum lamb_runtime_family {
 struct lamb_runtime_info {
 	const char *name;
 	enum lamb_runtime_family family;
-	bool deprecated; /* Lambda no longer accepts new functions on it */
+	/* YYYY-MM-DD: the day AWS deprecates it (no more patches, new
+	 * functions refused soon after; invocations go on); NULL: none set */
+	const char *deprecation;
 };
 
 /* The entry for a runtime identifier, or NULL when Lambda has no such one. */
 const struct lamb_runtime_info *lamb_runtime_find(const char *name);
 /* Whether functions of this runtime need a Handler. */
 bool lamb_runtime_needs_handler(const struct lamb_runtime_info *rt);
+/* Whether rt is deprecated on today (YYYY-MM-DD). */
+bool lamb_runtime_deprecated(const struct lamb_runtime_info *rt, const char *today);
+/* Today's date in UTC, YYYY-MM-DD. */
+void lamb_runtime_today(char out[11]);
 
 #endif

@@ -128,6 +128,14 @@ bool lamb_resolve_known_id(const struct lamb_resolver *r, const char *id)
 	return false;
 }
 
+/* The stack's ARN in the partition, region and account of the rest */
+static const char *stack_id(struct lamb_resolver *r)
+{
+	cleanup_free char *s = xasprintf("arn:%s:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000",
+					 r->partition, r->region, r->account_id, r->stack_name);
+	return lamb_arena_strdup(r->arena, s);
+}
+
 static const char *pseudo(struct lamb_resolver *r, const char *name)
 {
 	if (strcmp(name, "AWS::Region") == 0)
@@ -141,8 +149,7 @@ static const char *pseudo(struct lamb_resolver *r, const char *name)
 	if (strcmp(name, "AWS::URLSuffix") == 0)
 		return r->url_suffix;
 	if (strcmp(name, "AWS::StackId") == 0)
-		return lamb_arena_strdup(r->arena, "arn:aws:cloudformation:us-east-1:123456789012:"
-						   "stack/local/00000000-0000-0000-0000-000000000000");
+		return stack_id(r);
 	return NULL;
 }
 

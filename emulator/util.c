@@ -122,6 +122,21 @@ void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...)
 	free(s);
 }
 
+void lamb_buf_addquoted(struct lamb_buf *b, const char *s)
+{
+	lamb_buf_addch(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			lamb_buf_addf(b, "\\u%04x", c);
+		else if (c == '"' || c == '\\')
+			lamb_buf_addf(b, "\\%c", c);
+		else
+			lamb_buf_addch(b, (char)c);
+	}
+	lamb_buf_addch(b, '"');
+}
+
 char *lamb_buf_steal(struct lamb_buf *b)
 {
 	if (!b->data)

@@ -239,6 +239,57 @@ class Deploy(DeployCase):
                                    r"AWS::Serverless-2016-10-31 failed with: .*'CodeUri' is not a valid S3 Uri")
         self.assertNotIn("ExecuteChangeSet", self.aws.actions("cloudformation"))
 
+    def event_rows(self, err):
+        """The event table's lines: from its header to the first blank line."""
+        lines = err[err.index("CloudFormation events from stack operations"):].splitlines()[1:]
+        return lines[:lines.index("")] if "" in lines else lines
+
+    def assert_aligned(self, rows):
+        """Every line's cells start at the header's columns; the reason
+        column starts at the same place on every line that has one."""
+        head = rows[0]
+        cols = [head.index(h) for h in ("ResourceStatus", "ResourceType", "LogicalResourceId",
+                                         "ResourceStatusReason")]
+        for row in rows[1:]:
+            for c in cols[:3]:
+                self.assertEqual(row[c - 2:c], "  ", f"not aligned at {c}:\n{head}\n{row}")
+            if re.match(r"\d\d:\d\d:\d\d ", row):
+                self.assertEqual(row[cols[3] - 2:cols[3]], "  ", f"reason not aligned:\n{head}\n{row}")
+                self.assertNotEqual(row[cols[3]], " ", f"reason not aligned:\n{head}\n{row}")
+        return cols
+
+    def test_long_logical_ids_keep_the_columns(self):
+        long_id = "HelloFunctionWithAVeryLongLogicalIdThatGoesOnAndOnForSixtyChars"
+        with open(os.path.join(self.dir, "template.yaml"), "w") as f:
+            f.write(TEMPLATE.replace("  Hello:\n", f"  {long_id}:\n").replace("Hello.Arn", f"{long_id}.Arn"))
+        err = self.ok(self.deploy())
+        rows = self.event_rows(err)
+        cols = self.assert_aligned(rows)
+        # the id column was sized from the change set: no id wraps, and the
+        # status column fits CREATE statuses, not the 44 of an update's
+        self.assertTrue(any(long_id in r for r in rows), err)
+        self.assertTrue(any(long_id + "Role" in r for r in rows), err)
+        self.assertEqual(cols[1] - cols[0], len("ROLLBACK_IN_PROGRESS") + 2)
+        self.assertEqual(cols[3] - cols[2], len(long_id + "Role") + 2)
+        self.assertTrue(all(re.match(r"\d\d:\d\d:\d\d ", r) for r in rows[1:]), "\n".join(rows))
+        # an update can end in UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: room for it
+        with open(os.path.join(self.dir, "src", "app.py"), "a") as f:
+            f.write("# changed\n")
+        err = self.ok(self.deploy())
+        cols = self.assert_aligned(self.event_rows(err))
+        self.assertEqual(cols[1] - cols[0], len("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS") + 2)
+        # a delete knows no change set: the id longer than its column goes
+        # on over the next line, in its own column
+        err = self.ok(self.lamb("delete", "--stack-name", "app", "--no-prompts"))
+        rows = self.event_rows(err)
+        cols = self.assert_aligned(rows)
+        self.assertEqual(cols[1] - cols[0], len("DELETE_IN_PROGRESS") + 2)
+        i = next(i for i, r in enumerate(rows) if long_id[:30] in r and "AWS::Lambda::Function" in r)
+        width = cols[3] - cols[2] - 2
+        self.assertEqual(rows[i][cols[2]:cols[2] + width], long_id[:width])
+        self.assertEqual(rows[i + 1].strip(), long_id[width:])
+        self.assertEqual(rows[i + 1].index(long_id[width:]), cols[2])
+
     def test_pages_and_throttling(self):
         """Every page of changes and events is read, each event told once, and
         throttled calls are retried."""

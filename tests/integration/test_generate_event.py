@@ -188,6 +188,34 @@ class Catalogue(unittest.TestCase):
             self.assertIn(args[2], r.stderr)
 
 
+class Shapes(unittest.TestCase):
+    """Fields checked against AWS's documentation and what API Gateway sends."""
+
+    def test_http_api_paths_carry_a_named_stage(self):
+        # $default is served at the root; a named stage begins rawPath and
+        # requestContext.http.path, as API Gateway sends them
+        for event in ("http-api-proxy", "request-authorizer-v2"):
+            with self.subTest(event=event):
+                ev = generate("apigateway", event)
+                self.assertEqual((ev["rawPath"], ev["requestContext"]["http"]["path"]), ("/hello", "/hello"))
+                ev = generate("apigateway", event, "--stage", "prod", "--path", "/a/b")
+                self.assertEqual((ev["rawPath"], ev["requestContext"]["http"]["path"]), ("/prod/a/b", "/prod/a/b"))
+                self.assertEqual(ev["requestContext"]["stage"], "prod")
+        # a REST API's requestContext.path has the stage, its path has not
+        ev = generate("apigateway", "aws-proxy", "--stage", "v1")
+        self.assertEqual((ev["path"], ev["requestContext"]["path"]), ("/hello", "/v1/hello"))
+
+    def test_arns_follow_the_partition(self):
+        cases = {("apigateway", "authorizer"): "methodArn", ("apigateway", "request-authorizer"): "methodArn",
+                 ("apigateway", "request-authorizer-v2"): "routeArn",
+                 ("alb", "request"): "requestContext.elb.targetGroupArn"}
+        for (service, event), path in cases.items():
+            with self.subTest(event=event):
+                ev = generate(service, event, "--partition", "aws-cn", "--region", "cn-north-1")
+                self.assertTrue(get(ev, path).startswith("arn:aws-cn:"), get(ev, path))
+                self.assertIn(":cn-north-1:", get(ev, path))
+
+
 class Encodings(unittest.TestCase):
     def test_sqs_md5_matches_body(self):
         for body in ("Test message.", NASTY, ""):

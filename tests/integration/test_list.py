@@ -83,6 +83,24 @@ class List(unittest.TestCase):
         [f] = self.list_json("functions", "--parameter-overrides", "ParameterKey=Stage,ParameterValue=qa")
         self.assertEqual(f["environment"]["STAGE"], "qa")
 
+    def test_region_reaches_every_pseudo_parameter(self):
+        t = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+             "    Type: AWS::Serverless::Function\n"
+             "    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      Environment:\n"
+             "        Variables: {ID: !Ref AWS::StackId, P: !Ref AWS::Partition, U: !Ref AWS::URLSuffix}\n")
+        with project({"template.yaml": t}) as d:
+            for region, part, suffix in (("eu-central-1", "aws", "amazonaws.com"),
+                                         ("cn-north-1", "aws-cn", "amazonaws.com.cn"),
+                                         ("us-gov-east-1", "aws-us-gov", "amazonaws.com")):
+                r = run("list", "functions", "--json", "--region", region, cwd=d)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                [f] = json.loads(r.stdout)
+                self.assertEqual(f["environment"], {
+                    "ID": f"arn:{part}:cloudformation:{region}:123456789012:stack/local/"
+                          "00000000-0000-0000-0000-000000000000",
+                    "P": part, "U": suffix})
+                self.assertEqual(f["arn"], f"arn:{part}:lambda:{region}:123456789012:function:Fn")
+
     def test_endpoints(self):
         eps = self.list_json("endpoints")
         self.assertEqual(eps, [

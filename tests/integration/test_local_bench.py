@@ -259,5 +259,31 @@ class PythonHello(unittest.TestCase):
             self.assertLess(j["latency_ms"]["warm"]["p50"], 50)
 
 
+class Builds(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("make") and shutil.which("cc"), "make or cc is missing")
+    def test_makefile_function_is_built_before_the_bench(self):
+        # hello-c has no bootstrap until its Makefile compiles one: benched
+        # from its source it could not start
+        src = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-c")
+        d = lambtest.project({})
+        self.addCleanup(d.cleanup)
+        for f in ("template.yaml", "Makefile", "main.c"):
+            shutil.copy(os.path.join(src, f), d.name)
+        shutil.copytree(os.path.join(src, "events"), os.path.join(d.name, "events"))
+        env = dict(os.environ, RUNTIME=os.path.join(lambtest.SOURCE_ROOT, "runtime", "c"))
+        r = lambtest.run("local", "bench", "-n", "20", "-e", "events/event.json", "--json", cwd=d.name,
+                         env=env, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["function"], j["invocations"], j["errors"]), ("HelloCFunction", 20, 0))
+        self.assertTrue(os.path.isfile(os.path.join(d.name, ".lamb", "build", "HelloCFunction", "bootstrap")))
+        self.assertFalse(os.path.exists(os.path.join(d.name, "bootstrap")))
+        # --no-build benches the source tree as it is: here there is nothing to run
+        shutil.rmtree(os.path.join(d.name, ".lamb"))
+        r = lambtest.run("local", "bench", "-n", "2", "--no-build", "--json", cwd=d.name, env=env, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d.name, ".lamb", "build")))
+
+
 if __name__ == "__main__":
     lambtest.main()

@@ -16,6 +16,34 @@ class Validate(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("valid", r.stderr)
 
+    def test_deprecated_runtime_warns_and_still_runs(self):
+        # AWS's table: python3.9 deprecated on 2025-12-15, nodejs20.x on
+        # 2026-04-30; python3.13 not before 2029
+        tmpl = ("Transform: AWS::Serverless-2016-10-31\n"
+                "Resources:\n"
+                "  Old:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties: {Runtime: python3.9, Handler: app.handler, CodeUri: src}\n"
+                "  Node:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties: {Runtime: nodejs20.x, Handler: app.handler, CodeUri: src}\n"
+                "  New:\n"
+                "    Type: AWS::Serverless::Function\n"
+                "    Properties: {Runtime: python3.13, Handler: app.handler, CodeUri: src}\n")
+        app = "def handler(event, context):\n    return {'ok': 1}\n"
+        with project({"template.yaml": tmpl, "src/app.py": app}) as d:
+            r = run("validate", cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("template.yaml:5:27: warning: Runtime 'python3.9' is deprecated since 2025-12-15",
+                          r.stderr)
+            self.assertIn("template.yaml:8:27: warning: Runtime 'nodejs20.x' is deprecated since 2026-04-30",
+                          r.stderr)
+            self.assertNotIn("python3.13", r.stderr)
+            r = run("local", "invoke", "Old", "--no-build", cwd=d, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout), {"ok": 1})
+            self.assertIn("Runtime 'python3.9' is deprecated", r.stderr)
+
     def test_bad_yaml_has_position(self):
         with project({"template.yaml": "Resources:\n  Fn: [1, 2\n"}) as d:
             r = run("validate", cwd=d)

@@ -90,6 +90,18 @@ static void test_raw_mapping(void **state)
 	free(out);
 }
 
+static void test_odd_characters_quoted(void **state)
+{
+	(void)state;
+	const char *src = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+			  "      CodeUri: src\n";
+	struct lamb_build_uri u = { "Fn", "CodeUri", "a\"b\\c\nd\te", false };
+	char *out = rewrite(src, &u, 1);
+	assert_string_equal(out, "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+				 "      CodeUri: \"a\\\"b\\\\c\\u000ad\\u0009e\"\n");
+	free(out);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -112,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_json_flow),
 		cmocka_unit_test(test_utf8_before_the_value),
 		cmocka_unit_test(test_raw_mapping),
+		cmocka_unit_test(test_odd_characters_quoted),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,9 @@ static void test_filters(void **state)
 		{ "trim-slash", "//x/y", "x/y" },
 		{ "lower", "GeT", "get" },
 		{ "upper", "GeT", "GET" },
+		{ "stage-path", "prod", "/prod" },
+		{ "stage-path", "$default", "" },
+		{ "stage-path", "", "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *s = lamb_events_filter(cases[i].filter, cases[i].in);

@@ -2,6 +2,8 @@
  * lamb validate reports with their positions. */
 #include "unit.h"
 
+#include "runtimes.h"
+
 static void test_routes_and_implicit_apis(void **state)
 {
 	(void)state;
@@ -258,6 +260,48 @@ static void test_not_a_template(void **state)
 	unload(l);
 }
 
+/* The deprecation dates follow AWS's table of 2026-11-26, checked on
+ * either side of a runtime's day; a runtime with a later date warns nothing
+ * today (python3.13: 2029-06-30) */
+static void test_runtime_deprecation_dates(void **state)
+{
+	(void)state;
+	static const struct { const char *rt, *day; } cases[] = {
+		{ "python3.8", "2024-10-14" }, { "python3.9", "2025-12-15" }, { "python3.10", "2026-06-30" },
+		{ "python3.11", "2026-06-30" }, { "nodejs18.x", "2025-09-01" }, { "nodejs20.x", "2026-04-30" },
+		{ "provided.al2", "2026-06-30" }, { "dotnet8", "2026-11-10" }, { "nodejs22.x", "2027-04-30" },
+		{ "python3.12", "2028-10-31" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct lamb_runtime_info *rt = lamb_runtime_find(cases[i].rt);
+		assert_non_null(rt);
+		assert_string_equal(rt->deprecation, cases[i].day);
+		assert_true(lamb_runtime_deprecated(rt, cases[i].day));
+		assert_true(lamb_runtime_deprecated(rt, "2099-01-01"));
+		assert_false(lamb_runtime_deprecated(rt, "2024-01-01"));
+	}
+	assert_false(lamb_runtime_deprecated(lamb_runtime_find("nodejs20.x"), "2026-04-29"));
+	assert_true(lamb_runtime_deprecated(lamb_runtime_find("nodejs20.x"), "2026-11-26"));
+	assert_false(lamb_runtime_deprecated(lamb_runtime_find("nodejs22.x"), "2026-11-26"));
+	assert_false(lamb_runtime_deprecated(NULL, "2026-11-26"));
+	char today[11];
+	lamb_runtime_today(today);
+	assert_int_equal(strlen(today), 10);
+	assert_true(strcmp(today, "2026-11-26") >= 0);
+
+	struct loaded *l = load(HEADER "Resources:\n"
+				"  Old:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Runtime: python3.9, Handler: a.b}\n"
+				"  New:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {Runtime: python3.13, Handler: a.b}\n");
+	assert_true(has_diag(l, LAMB_WARNING, 5, "Runtime 'python3.9' is deprecated since 2025-12-15"));
+	assert_int_equal(l->diags.len, 1);
+	assert_int_equal(l->diags.errors, 0);
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_conditions_drop_resources),
 		cmocka_unit_test(test_not_a_template),
+		cmocka_unit_test(test_runtime_deprecation_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * environment of a function (the simplest place a resolved value shows). */
 #include "unit.h"
 
+#include "util.h"
+
 static const char *tmpl =
 	HEADER
 	"Parameters:\n"
@@ -175,10 +177,70 @@ static void test_condition_cycle_and_alias_bomb(void **state)
 	unload(l);
 }
 
+/* Every pseudo parameter follows the region lamb is given (--region):
+ * StackId is an ARN of that region, and the partition and URL suffix are
+ * those AWS gives the region's partition. */
+static void test_pseudo_parameters_follow_the_region(void **state)
+{
+	(void)state;
+	static const char *pseudo_tmpl =
+		HEADER
+		"Resources:\n"
+		"  Fn:\n"
+		"    Type: AWS::Serverless::Function\n"
+		"    Properties:\n"
+		"      Handler: app.handler\n"
+		"      Runtime: python3.12\n"
+		"      Environment:\n"
+		"        Variables:\n"
+		"          STACK_ID: !Ref AWS::StackId\n"
+		"          SUB_ID: !Sub '${AWS::StackId}'\n"
+		"          REGION: !Ref AWS::Region\n"
+		"          PARTITION: !Ref AWS::Partition\n"
+		"          SUFFIX: !Ref AWS::URLSuffix\n"
+		"          ACCOUNT: !Ref AWS::AccountId\n"
+		"          STACK: !Ref AWS::StackName\n"
+		"          FN_ARN: !GetAtt Fn.Arn\n";
+	static const struct { const char *region, *partition, *suffix; } cases[] = {
+		{ "eu-west-1", "aws", "amazonaws.com" },
+		{ "ap-southeast-2", "aws", "amazonaws.com" },
+		{ "cn-north-1", "aws-cn", "amazonaws.com.cn" },
+		{ "cn-northwest-1", "aws-cn", "amazonaws.com.cn" },
+		{ "us-gov-west-1", "aws-us-gov", "amazonaws.com" },
+		{ "us-iso-east-1", "aws-iso", "c2s.ic.gov" },
+		{ "us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct loaded *l = calloc(1, sizeof(*l));
+		struct lamb_model_opts o = { .region = cases[i].region, .account_id = "210987654321",
+					     .stack_name = "shop" };
+		lamb_diags_init(&l->diags);
+		l->m = lamb_model_parse("t.yaml", "/tmp", pseudo_tmpl, strlen(pseudo_tmpl), &o, &l->diags);
+		dump_diags(l);
+		assert_int_equal(l->diags.errors, 0);
+		char *id = xasprintf("arn:%s:cloudformation:%s:210987654321:stack/shop/"
+				     "00000000-0000-0000-0000-000000000000", cases[i].partition, cases[i].region);
+		char *fn = xasprintf("arn:%s:lambda:%s:210987654321:function:Fn", cases[i].partition,
+				     cases[i].region);
+		assert_string_equal(env_of(l, "Fn", "STACK_ID"), id);
+		assert_string_equal(env_of(l, "Fn", "SUB_ID"), id);
+		assert_string_equal(env_of(l, "Fn", "REGION"), cases[i].region);
+		assert_string_equal(env_of(l, "Fn", "PARTITION"), cases[i].partition);
+		assert_string_equal(env_of(l, "Fn", "SUFFIX"), cases[i].suffix);
+		assert_string_equal(env_of(l, "Fn", "ACCOUNT"), "210987654321");
+		assert_string_equal(env_of(l, "Fn", "STACK"), "shop");
+		assert_string_equal(env_of(l, "Fn", "FN_ARN"), fn);
+		free(id);
+		free(fn);
+		unload(l);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intrinsics),
+		cmocka_unit_test(test_pseudo_parameters_follow_the_region),
 		cmocka_unit_test(test_undefined_references),
 		cmocka_unit_test(test_sam_generated_ids),
 		cmocka_unit_test(test_condition_cycle_and_alias_bomb),
