@@ -15,6 +15,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -353,6 +354,21 @@ static int parse_head(struct req *q, char *head)
 	return 0;
 }
 
+/* The chunk size at p + *j: hex digits only (no sign, space or "0x", which
+ * strtoull would take), then ';' or CR. The digits stop at the CRLF that
+ * the caller found, or at the NUL after the buffer. */
+static int chunk_size(const char *p, size_t *j, size_t *n)
+{
+	size_t start = *j;
+	for (; isxdigit((unsigned char)p[*j]); (*j)++) {
+		if (*n > MAX_CHUNKED)
+			return -1;
+		char ch = p[*j];
+		*n = *n * 16 + (size_t)(isdigit((unsigned char)ch) ? ch - '0' : (ch | 0x20) - 'a' + 10);
+	}
+	return *j == start || (p[*j] != '\r' && p[*j] != ';') ? -1 : 0;
+}
+
 /* Decodes a chunked body that starts at p (avail bytes). Returns the bytes
  * it took (body and trailer), 0 when it is not all there yet, -1 when it is
  * malformed. */
@@ -363,9 +379,8 @@ static ssize_t dechunk(const char *p, size_t avail, struct lamb_buf *body)
 		const char *eol = memmem(p + i, avail - i, "\r\n", 2);
 		if (!eol)
 			return 0;
-		char *end;
-		unsigned long long n = strtoull(p + i, &end, 16);
-		if (end == p + i || (*end != '\r' && *end != ';'))
+		size_t n = 0, j = i;
+		if (chunk_size(p, &j, &n) < 0 || (p[j] == '\r' && p + j != eol))
 			return -1;
 		i = (size_t)(eol - p) + 2;
 		if (n == 0)

@@ -112,6 +112,16 @@ st2, hs, ev = r.answer()
 rid = hs["lambda-runtime-aws-request-id"]
 seen.append(["answer+next", st1, st2])
 
+# a chunk size that is not plain hex ("0x6", " 6", "+6"): 400, closed
+bad = []
+for size in (b"0x6", b" 6", b"+6", b"6\rx"):
+    s3 = connect()
+    s3.sendall(("POST %s%s/response HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                % (P, rid)).encode() + size + b"\r\n\"nope\"\r\n0\r\n\r\n")
+    r3 = Reader(s3)
+    bad.append([r3.answer()[0], r3.closed()])
+seen.append(["bad chunk sizes", bad])
+
 # 4: Connection: close
 s2 = connect()
 s2.sendall(post(rid, json.dumps(seen).encode(), "Connection: close\r\n"))
@@ -140,6 +150,7 @@ class RuntimeApi(unittest.TestCase):
             ["pipelined", 400, 200],
             ["too large", 413, 404, 403],
             ["answer+next", 202, 200],
+            ["bad chunk sizes", [[400, True]] * 4],
         ], r.stderr)
 
     @unittest.skipUnless(os.environ.get("LAMB_FIXTURE"), "LAMB_FIXTURE is not set: run through 'meson test'")
