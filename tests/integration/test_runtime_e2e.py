@@ -142,7 +142,8 @@ class Shims(unittest.TestCase):
             with project({"template.yaml": template("python3.13", "app.ok"), "src/app.py": PY_APP}) as d:
                 r = run("local", "invoke", cwd=d, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("python3.13 cannot run", r.stderr)
+        self.assertIn("'python3.13' on PATH does not run", r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
         self.assertNotIn("pyenv: python3.13", r.stderr)
 
     def test_python_function_error(self):
