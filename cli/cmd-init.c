@@ -3,6 +3,7 @@
  * manifest.json plus one directory of files per runtime family); nothing
  * is fetched from the network. */
 #include "cli.h"
+#include "runtimes.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -10,9 +11,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char cmd[] = "init";
@@ -80,21 +83,98 @@ static const cJSON *variant_for(const cJSON *m, const char *runtime)
 	return NULL;
 }
 
-static void runtimes_line(const cJSON *m, struct lamb_buf *b)
+/* Whether lamb offers runtime: Lambda still takes new functions on it. A
+ * runtime the table does not know is the manifest's business. */
+static bool supported(const char *runtime)
 {
-	const cJSON *v, *r;
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m, "variants"))
-		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "runtimes"))
-			lamb_buf_addf(b, "%s%s", b->len ? "," : "", cJSON_GetStringValue(r));
+	char today[11];
+	lamb_runtime_today(today);
+	return !lamb_runtime_deprecated(lamb_runtime_find(runtime), today);
 }
 
+/* The template's supported runtimes (of like's family unless like is
+ * NULL), in its order, joined by sep. */
+static void runtimes_line(const cJSON *m, const struct lamb_runtime_info *like, struct lamb_buf *b,
+			  const char *sep)
+{
+	const cJSON *v, *r;
+	size_t start = b->len;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m, "variants"))
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "runtimes")) {
+			const struct lamb_runtime_info *rt = lamb_runtime_find(cJSON_GetStringValue(r));
+			if (cJSON_GetStringValue(r) && supported(r->valuestring) && (!like || (rt && rt->family == like->family)))
+				lamb_buf_addf(b, "%s%s", b->len > start ? sep : "", r->valuestring);
+		}
+}
+
+/* Runs argv (found on PATH) without its output but for up to len-1 bytes
+ * of stdout into out; whether it exited 0. */
+static bool runs(char *const *argv, char *out, size_t len)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return false;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	size_t n = 0;
+	ssize_t k;
+	while (rc == 0 && n + 1 < len && (k = read(pfd[0], out + n, len - 1 - n)) > 0)
+		n += (size_t)k;
+	close(pfd[0]);
+	out[n] = '\0';
+	int status = -1;
+	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Whether runtime's own interpreter runs here: pythonX.Y from PATH (a pyenv
+ * shim for a version not selected does not), or a node of major version N
+ * for nodejsN.x. */
+static bool runs_here(const char *runtime)
+{
+	const struct lamb_runtime_info *rt = lamb_runtime_find(runtime);
+	char out[64];
+	if (rt && rt->family == LAMB_RT_PYTHON) {
+		char *const argv[] = { (char *)runtime, "-c", "", NULL };
+		return runs(argv, out, sizeof(out));
+	}
+	if (rt && rt->family == LAMB_RT_NODE) {
+		char *const argv[] = { "node", "-e", "process.stdout.write(process.versions.node)", NULL };
+		cleanup_free char *want = xasprintf("nodejs%s", runs(argv, out, sizeof(out)) ? out : "");
+		return out[0] && strncmp(runtime, want, strcspn(want, ".")) == 0 &&
+		       strcmp(runtime + strcspn(want, "."), ".x") == 0;
+	}
+	return false;
+}
+
+/* The default: of the family of the manifest's "default-runtime", the
+ * newest supported runtime whose interpreter runs here, else the newest
+ * supported (the manifests list each family oldest first), else the
+ * manifest's word. */
 static const char *default_runtime(const cJSON *m)
 {
 	const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "default-runtime"));
-	if (d)
-		return d;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "variants");
-	return v && v->child ? cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v->child, "runtimes"), 0)) : NULL;
+	const struct lamb_runtime_info *want = lamb_runtime_find(d);
+	const char *newest = NULL, *local = NULL;
+	const cJSON *v, *r;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m, "variants"))
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "runtimes")) {
+			const struct lamb_runtime_info *rt = lamb_runtime_find(cJSON_GetStringValue(r));
+			if (!rt || !want || rt->family != want->family || !supported(rt->name))
+				continue;
+			newest = rt->name;
+			if (runs_here(rt->name))
+				local = rt->name;
+		}
+	return local ? local : newest ? newest : d;
 }
 
 static int list_templates(const char *dir)
@@ -108,7 +188,7 @@ static int list_templates(const char *dir)
 		cJSON *m = read_manifest(dir, names[i]);
 		struct lamb_buf b;
 		lamb_buf_init(&b);
-		runtimes_line(m, &b);
+		runtimes_line(m, NULL, &b, ",");
 		printf("%-14s %-40s %s\n", names[i], b.data ? b.data : "-",
 		       m ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "description")) : "(unreadable manifest)");
 		lamb_buf_release(&b);
@@ -247,6 +327,20 @@ static int parse(int argc, char **argv, struct init_opts *o)
 	return 0;
 }
 
+/* A deprecated runtime is made only when asked for by name, with a word. */
+static void warn_deprecated(const char *runtime, const cJSON *manifest)
+{
+	const struct lamb_runtime_info *rt = lamb_runtime_find(runtime);
+	if (supported(runtime))
+		return;
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	runtimes_line(manifest, rt, &b, ", ");
+	fprintf(stderr, "lamb: warning: runtime '%s' is deprecated since %s: Lambda no longer patches it and "
+		"refuses new functions on it (supported: %s)\n", runtime, rt->deprecation, b.data ? b.data : "none");
+	lamb_buf_release(&b);
+}
+
 /* Fills in what the options left open: asks on a terminal, else defaults. */
 static int choose(const char *dir, struct init_opts *o, bool interactive, char **owned, cJSON **manifest)
 {
@@ -281,7 +375,7 @@ static int choose(const char *dir, struct init_opts *o, bool interactive, char *
 		if (interactive) {
 			struct lamb_buf b;
 			lamb_buf_init(&b);
-			runtimes_line(*manifest, &b);
+			runtimes_line(*manifest, NULL, &b, ", ");
 			fprintf(stderr, "Runtimes: %s\n", b.data ? b.data : "");
 			lamb_buf_release(&b);
 		}
@@ -289,6 +383,7 @@ static int choose(const char *dir, struct init_opts *o, bool interactive, char *
 	}
 	if (!variant_for(*manifest, o->runtime))
 		return usage_error(cmd, "template '%s' has no runtime '%s' (see 'lamb init --list')", o->tmpl, o->runtime);
+	warn_deprecated(o->runtime, *manifest);
 	return 0;
 }
 

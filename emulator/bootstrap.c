@@ -317,7 +317,7 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	const char *fallback = python ? "python3" : "node";
 	char *shim = xasprintf("%s/%s", rtdir, python ? "python/bootstrap.py" : "node/bootstrap.js");
 	char *interp = NULL;
-	bool broken = false;
+	bool broken = false, fell_back = false, shim_broken = false;
 	char *real = NULL;
 	if (override && *override) {
 		interp = strchr(override, '/') ? xstrdup(override) : which(override, user_path);
@@ -331,10 +331,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	}
 	if (!interp && !(override && *override)) {
 		interp = which(fallback, user_path);
-		if (interp && python)
-			b->warning = xasprintf("%s %s on PATH; running '%s' with %s", fn->runtime,
-					       broken ? "cannot run (a pyenv shim for another version?)" : "not found",
-					       fn->logical_id, interp);
+		fell_back = python;
+		shim_broken = broken;
 	}
 	if (!interp) {
 		free(shim);
@@ -347,6 +345,12 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		free(interp);
 		interp = real;
 	}
+	if (fell_back && shim_broken) /* the same words for every function: the pool says them once */
+		b->warning = xasprintf("'%s' on PATH does not run (a pyenv shim for a version not selected?): "
+				       "%s functions run with %s (LAMB_PYTHON chooses)", fn->runtime, fn->runtime, interp);
+	else if (fell_back)
+		b->warning = xasprintf("no '%s' on PATH: %s functions run with %s (LAMB_PYTHON chooses)",
+				       fn->runtime, fn->runtime, interp);
 	if (!is_file(shim)) {
 		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);
 		free(shim);

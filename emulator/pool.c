@@ -7,6 +7,7 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -505,6 +506,26 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 	p->queue_tail = &inv->next;
 }
 
+/* Whether this warning is new to this lamb run: an interpreter fallback
+ * concerns every function of a runtime, and start-api's reloads make new
+ * pools, so it is said once per run, not per function or reload. */
+static bool warn_first(const char *text)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char **said;
+	static size_t n, cap;
+	bool first = true;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; first && i < n; i++)
+		first = strcmp(said[i], text) != 0;
+	if (first) {
+		said = xgrow(said, &cap, n + 1, sizeof(*said));
+		said[n++] = xstrdup(text);
+	}
+	pthread_mutex_unlock(&lock);
+	return first;
+}
+
 struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *sup,
 				const struct lamb_function *fn, const struct lamb_pool_opts *opts,
 				struct lamb_err *err)
@@ -528,7 +549,7 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 		free(p);
 		return NULL;
 	}
-	if (p->boot.warning)
+	if (p->boot.warning && warn_first(p->boot.warning))
 		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
 	p->sandboxed = sandboxed > 0;
 	static bool noted; /* said once per lamb, not per function */

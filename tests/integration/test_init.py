@@ -4,6 +4,7 @@ hello functions answer statusCode 200 through `lamb local invoke` when
 that command exists; the options, --list and the errors."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,9 +61,13 @@ class Templates(unittest.TestCase):
         self.assertIn("hello-world", t)
         self.assertEqual(list(t)[0], "hello-world")
         hello = t["hello-world"]
-        for rt in ["python3.%d" % v for v in range(8, 15)] + ["nodejs18.x", "nodejs20.x", "nodejs22.x",
-                                                             "nodejs24.x", "provided.al2023"]:
+        for rt in ["python3.12", "python3.13", "python3.14", "nodejs22.x", "nodejs24.x", "provided.al2023"]:
             self.assertIn(rt, hello)
+        # deprecated (python3.11 since 2026-06-30, nodejs20.x since
+        # 2026-04-30, provided.al2 since 2026-06-30): not offered
+        for runtimes in t.values():
+            for rt in ["python3.8", "python3.11", "nodejs18.x", "nodejs20.x", "provided.al2"]:
+                self.assertNotIn(rt, runtimes)
 
     def test_every_template_and_runtime_validates(self):
         for tmpl, runtimes in templates().items():
@@ -85,6 +90,7 @@ class Templates(unittest.TestCase):
                     r = run("-C", proj, "validate")
                     self.assertEqual(r.returncode, 0, r.stderr)
                     self.assertNotIn("error", r.stderr)
+                    self.assertNotIn("deprecated", r.stderr)
 
 
 class HelloWorld(unittest.TestCase):
@@ -115,7 +121,7 @@ class HelloWorld(unittest.TestCase):
         v = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
         if int(v.lstrip("v").split(".")[0]) < 18:
             self.skipTest("node:test needs node 18 or later, found " + v)
-        self.user_test(self.make("nodejs20.x"), [node, "--test", "tests/"])
+        self.user_test(self.make("nodejs22.x"), [node, "--test", "tests/"])
 
     def test_bash_user_test(self):
         self.user_test(self.make("provided.al2023"), ["tests/test.sh"])
@@ -126,12 +132,12 @@ class HelloWorld(unittest.TestCase):
         # a python3.X that runs (a pyenv shim may exist and refuse), else
         # python3.12 run by this test's own interpreter
         py_rt, env = "python3.12", {**os.environ, "LAMB_PYTHON": sys.executable}
-        for minor in range(14, 7, -1):
+        for minor in range(14, 11, -1):
             exe = shutil.which("python3.%d" % minor)
             if exe and subprocess.run([exe, "-c", "pass"], capture_output=True).returncode == 0:
                 py_rt, env = "python3.%d" % minor, None
                 break
-        cases = [(py_rt, "python3", env), ("nodejs20.x", "node", None), ("provided.al2023", "curl", None)]
+        cases = [(py_rt, "python3", env), ("nodejs22.x", "node", None), ("provided.al2023", "curl", None)]
         ran = 0
         for rt, needs, env in cases:
             with self.subTest(runtime=rt):
@@ -311,7 +317,65 @@ class CommandLine(unittest.TestCase):
         proj = os.path.join(self.tmp, "lamb-app")
         self.assertIn(proj, r.stdout)
         with open(os.path.join(proj, "template.yaml")) as f:
-            self.assertIn("Runtime: python3.12", f.read())
+            self.assertRegex(f.read(), r"Runtime: python3\.1[2-9]")
+
+    def fake_bin(self, scripts):
+        """A PATH directory holding these {name: shell script body}."""
+        bindir = os.path.join(self.tmp, "bin")
+        os.makedirs(bindir, exist_ok=True)
+        for name, body in scripts.items():
+            path = os.path.join(bindir, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body + "\n")
+            os.chmod(path, 0o755)
+        return {**os.environ, "PATH": bindir}
+
+    def default_runtime(self, env, *args):
+        r = run("init", "--no-interactive", "-o", self.tmp, "--name", "d%d" % len(os.listdir(self.tmp)), *args,
+                env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("warning", r.stderr)
+        return re.search(r"runtime (\S+)\)", r.stdout).group(1)
+
+    def test_default_runtime_is_newest_supported_that_runs_here(self):
+        newest = templates()["hello-world"]
+        newest = [rt for rt in newest if rt.startswith("python")][-1]
+        # no python3.X here at all: the newest supported
+        self.assertEqual(self.default_runtime(self.fake_bin({})), newest)
+        # a deprecated python3.11 that runs does not count; a python3.14 that
+        # refuses (a pyenv shim) does not either; python3.12 runs
+        env = self.fake_bin({"python3.11": "exit 0", "python3.12": f"exec {sys.executable} \"$@\"",
+                             "python3.14": "echo 'pyenv: python3.14: command not found' >&2; exit 127"})
+        self.assertEqual(self.default_runtime(env), "python3.12")
+        self.assertEqual(self.default_runtime(env, "--app-template", "data-science"), "python3.12")
+        self.assertEqual(self.default_runtime(env, "--app-template", "r-runtime"), "provided.al2023")
+
+    def test_default_node_runtime_follows_node(self):
+        # a template whose default family is node, in a data directory of its own
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(os.path.join(data, "templates", "n", "nodejs"))
+        with open(os.path.join(data, "templates", "n", "manifest.json"), "w") as f:
+            json.dump({"description": "node", "default-runtime": "nodejs22.x", "variants": {"nodejs": {
+                "runtimes": ["nodejs20.x", "nodejs22.x", "nodejs24.x"], "handler": "app.handler"}}}, f)
+        with open(os.path.join(data, "templates", "n", "nodejs", "template.yaml"), "w") as f:
+            f.write("Runtime: {{runtime}}\n")
+        for version, want in [("22.11.0", "nodejs22.x"), ("24.1.0", "nodejs24.x"), ("20.20.2", "nodejs24.x"),
+                              ("2.0.0", "nodejs24.x")]:
+            with self.subTest(node=version):
+                env = self.fake_bin({"node": f"printf {version}"})
+                env["LAMB_DATA_DIR"] = data
+                self.assertEqual(self.default_runtime(env, "--app-template", "n"), want)
+
+    def test_deprecated_runtime_only_by_name(self):
+        for rt, since in [("python3.11", "2026-06-30"), ("nodejs20.x", "2026-04-30")]:
+            with self.subTest(runtime=rt):
+                name = rt.replace(".", "-")
+                r = run("init", "--no-interactive", "-o", self.tmp, "--name", name, "--runtime", rt)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(f"lamb: warning: runtime '{rt}' is deprecated since {since}", r.stderr)
+                self.assertIn("supported: ", r.stderr)
+                with open(os.path.join(self.tmp, name, "template.yaml")) as f:
+                    self.assertIn("Runtime: " + rt, f.read())
 
     def test_equals_form(self):
         r = run("init", "--no-interactive", "-o", self.tmp, "--name=eq", "--runtime=nodejs22.x")
@@ -334,9 +398,10 @@ class CommandLine(unittest.TestCase):
             self.skipTest("no pty module")
         import pty
         import select
+        env = self.fake_bin({"python3.13": f"exec {sys.executable} \"$@\""})
         pid, fd = pty.fork()
         if pid == 0:
-            os.execv(lambtest.LAMB, [lambtest.LAMB, "init", "-o", self.tmp])
+            os.execve(lambtest.LAMB, [lambtest.LAMB, "init", "-o", self.tmp], env)
         out = b""
         answers = [b"asked\n", b"1\n", b"nodejs22.x\n"]
         while True:
@@ -356,7 +421,8 @@ class CommandLine(unittest.TestCase):
         text = out.decode(errors="replace")
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, text)
         self.assertIn("Project name [lamb-app]:", text)
-        self.assertIn("Runtime [python3.12]:", text)
+        self.assertIn("Runtime [python3.13]:", text)
+        self.assertNotIn("python3.11", text)  # deprecated: not offered
         with open(os.path.join(self.tmp, "asked", "template.yaml")) as f:
             self.assertIn("Runtime: nodejs22.x", f.read())
 

@@ -249,7 +249,7 @@ class PythonHello(unittest.TestCase):
             app = os.path.join(d, "app")
             r, j = bench_json(app, "-n", "200", "-c", "2", "-e", "events/event.json")
             self.assertEqual(j["function"], "HelloWorldFunction")
-            self.assertEqual(j["runtime"], "python3.11")
+            self.assertEqual(j["runtime"], "python3.12")
             self.assertEqual(j["errors"], 0, j.get("first_error"))
             self.assertEqual(j["invocations"], 200)
             self.assertIn(j["cold_starts"], (1, 2))

@@ -37,6 +37,7 @@ class Samples(unittest.TestCase):
         d = os.path.join(SAMPLES, name)
         r = run("local", "invoke", "-e", "events/event.json", *args, cwd=d)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("deprecated", r.stderr)  # the samples are on supported runtimes
         return r
 
     def test_hello_python(self):
@@ -142,8 +143,51 @@ class Shims(unittest.TestCase):
             with project({"template.yaml": template("python3.13", "app.ok"), "src/app.py": PY_APP}) as d:
                 r = run("local", "invoke", cwd=d, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("python3.13 cannot run", r.stderr)
+        self.assertIn("'python3.13' on PATH does not run", r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
         self.assertNotIn("pyenv: python3.13", r.stderr)
+
+    def test_fallback_warning_once_per_run(self):
+        """Two functions of the runtime behind start-api: one warning."""
+        import http.client
+        import signal
+        import subprocess
+        import time
+        two = ("Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: python3.13\n"
+               "    CodeUri: src/\n    Handler: web.ok\nResources:\n" + "".join(
+                   f"  {n}:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n"
+                   f"        G: {{Type: Api, Properties: {{Path: /{n}, Method: get}}}}\n" for n in ("a", "b")))
+        with tempfile.TemporaryDirectory() as bindir, \
+                project({"template.yaml": two, "src/web.py": "def ok(e, c):\n    return {'statusCode': 200}\n"}) as d:
+            shim = os.path.join(bindir, "python3.13")
+            with open(shim, "w") as f:
+                f.write("#!/bin/sh\nexit 127\n")
+            os.chmod(shim, 0o755)
+            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+            log = open(os.path.join(d, "err.log"), "w+")
+            self.addCleanup(log.close)
+            proc = subprocess.Popen([lambtest.LAMB, "local", "start-api", "-p", "0"], cwd=d, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=log)
+            try:
+                port, deadline = None, time.time() + 20
+                while port is None and time.time() < deadline and proc.poll() is None:
+                    with open(log.name) as f:
+                        m = re.search(r"serving http://127\.0\.0\.1:(\d+)", f.read())
+                    port = m and int(m.group(1))
+                    time.sleep(0.05)
+                self.assertIsNotNone(port, open(log.name).read())
+                for path in ("/a", "/b", "/a"):
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    c.request("GET", path)
+                    self.assertEqual(c.getresponse().status, 200, path)
+                    c.close()
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=15)
+            with open(log.name) as f:
+                text = f.read()
+        self.assertEqual(text.count("lamb: warning:"), 1, text)
+        self.assertIn("python3.13 functions run with", text)
 
     def test_python_function_error(self):
         r = self.lamb({"template.yaml": template("python3.11", "app.fail"), "src/app.py": PY_APP})
