@@ -7,6 +7,7 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -149,6 +150,17 @@ static void instance_free(void *data)
 
 static void spawn_for_queue(struct lamb_pool *p);
 
+/* When a pool's last instance has gone, the memory a burst of requests used
+ * (event and answer buffers, the Runtime API's connections) is free but
+ * glibc keeps it in its arenas, the front end's threads' among them; give it
+ * back, so an idle server is as small as before the burst. Rare (a pool
+ * empties after its idle timeout) and well under a millisecond. */
+static void trim_heap(void *data)
+{
+	(void)data;
+	malloc_trim(0);
+}
+
 /* Takes the instance out of the pool, kills what is left of it and frees it
  * after the current batch of events. */
 static void discard(struct instance *in)
@@ -170,6 +182,8 @@ static void discard(struct instance *in)
 		}
 	p->ninstances--;
 	lamb_loop_defer(p->loop, instance_free, in);
+	if (p->ninstances == 0)
+		lamb_loop_defer(p->loop, trim_heap, NULL);
 }
 
 static void on_timer(void *data);
