@@ -146,8 +146,11 @@ class Rebuild(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(self.s.stop(), 0)
         self.s = None
-        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        self.assertNotIn("sleep 30", out)
+        # the build's own 'sleep 30' (exactly that command line, still alive;
+        # a zombie already reparented to init is gone for our purpose)
+        out = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True).stdout
+        alive = [l for l in out.splitlines() if l.split(None, 1)[1:] == ["sleep 30"] and not l.startswith("Z")]
+        self.assertEqual(alive, [], out)
 
     def tearDown(self):  # test_sigterm_during_a_build stops the server itself
         if self.s:
