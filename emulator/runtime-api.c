@@ -43,6 +43,7 @@ struct req {
 	char error_type[128]; /* Lambda-Runtime-Function-Error-Type */
 	bool has_error_type;
 	size_t length;        /* Content-Length */
+	bool has_length;
 	bool chunked;
 	bool expect_continue;
 	bool close;           /* the client wants the connection closed after this */
@@ -302,12 +303,17 @@ static int parse_header(struct req *q, char *line)
 	for (size_t n = strlen(v); n && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
 		v[n - 1] = '\0';
 	if (strcasecmp(line, "Content-Length") == 0) {
+		/* digits only (strtoull would take "+5" and " 5"); a second,
+		 * different Content-Length makes the framing ambiguous (RFC 9112 6.3) */
 		char *end;
 		errno = 0;
 		unsigned long long n = strtoull(v, &end, 10);
-		if (!*v || *end || errno || *v == '-')
+		if (!isdigit((unsigned char)*v) || *end || errno)
+			return -1;
+		if (q->has_length && q->length != (size_t)n)
 			return -1;
 		q->length = (size_t)n;
+		q->has_length = true;
 	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
 		if (strcasecmp(v, "chunked") != 0)
 			return -1;

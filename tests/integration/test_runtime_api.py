@@ -122,6 +122,16 @@ for size in (b"0x6", b" 6", b"+6", b"6\rx"):
     bad.append([r3.answer()[0], r3.closed()])
 seen.append(["bad chunk sizes", bad])
 
+# a Content-Length that is not plain digits, or two that disagree: 400, closed
+bad = []
+for head in (b"Content-Length: +7", b"Content-Length:  -0", b"Content-Length: 7\r\nContent-Length: 8"):
+    s3 = connect()
+    s3.sendall(("POST %s%s/response HTTP/1.1\r\nHost: x\r\n" % (P, rid)).encode() + head
+               + b"\r\n\r\n\"nope\"")
+    r3 = Reader(s3)
+    bad.append([r3.answer()[0], r3.closed()])
+seen.append(["bad lengths", bad])
+
 # 4: Connection: close
 s2 = connect()
 s2.sendall(post(rid, json.dumps(seen).encode(), "Connection: close\r\n"))
@@ -151,6 +161,7 @@ class RuntimeApi(unittest.TestCase):
             ["too large", 413, 404, 403],
             ["answer+next", 202, 200],
             ["bad chunk sizes", [[400, True]] * 4],
+            ["bad lengths", [[400, True]] * 3],
         ], r.stderr)
 
     @unittest.skipUnless(os.environ.get("LAMB_FIXTURE"), "LAMB_FIXTURE is not set: run through 'meson test'")
