@@ -267,11 +267,17 @@ static const char *skip_atom(const char *p)
  * stacked ones ("((a{1,200}){1,200})", "a++++...") take time and memory
  * that multiply: a 100-byte template could make lamb validate grow past
  * 5 GB. This estimates the expanded size of the pattern as compiled and
- * refuses patterns above a few thousand nodes. */
+ * refuses patterns above a few thousand nodes. Repetitions of repetitions
+ * ("a+*+", "((a+)*)+") cost more than their size: the epsilon closures of
+ * the loops they copy grow exponentially with each level, so more than
+ * three levels of them are refused too (no real AllowedPattern needs as
+ * many: "((\d{1,3})\.){3}" has two). */
 static bool pattern_is_tame(const char *pat)
 {
 	double size[64] = { 0 }; /* per open group: its expanded size so far */
 	double last = 0;         /* size of the last atom or group: what a quantifier copies */
+	int nest[64] = { 0 };    /* per open group: the deepest repetition of repetitions in it */
+	int last_nest = 0;       /* the same for the last atom or group */
 	int depth = 0;
 	if (strlen(pat) > 1024)
 		return false;
@@ -280,19 +286,28 @@ static bool pattern_is_tame(const char *pat)
 			double f = quantifier_factor(&p);
 			size[depth] += last * (f - 1);
 			last *= f;
+			if (++last_nest > 3)
+				return false;
+			if (last_nest > nest[depth])
+				nest[depth] = last_nest;
 		} else if (*p == '(') {
 			if (++depth == (int)ARRAY_SIZE(size))
 				return false;
 			size[depth] = 0;
+			nest[depth] = 0;
 			p++;
 			continue;
 		} else if (*p == ')' && depth > 0) {
-			last = size[depth--];
+			last = size[depth];
+			last_nest = nest[depth--];
 			size[depth] += last;
+			if (last_nest > nest[depth])
+				nest[depth] = last_nest;
 			p++;
 		} else {
 			p = skip_atom(p);
 			last = 1;
+			last_nest = 0;
 			size[depth] += 1;
 		}
 		if (size[depth] > 4000 || last > 4000)

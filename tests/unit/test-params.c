@@ -156,7 +156,9 @@ static void test_patterns_that_would_explode_are_not_compiled(void **state)
 	static const char *const wild[] = { "[a-z]++++++++++++++++++++++", "((a{1,200}){1,200}){1,200}",
 					    "(a{0,200}){1,200}", "a{1,99999}",
 					    /* nested once lamb wraps it in ^( )$: the fuzzer's find */
-					    "(Runtime:}){0,200}){1,200}" };
+					    "(Runtime:}){0,200}){1,200}",
+					    /* repetitions of repetitions: small, but their closures explode */
+					    "[a-z]+++*+++++x", "a+*+*+*+*+*+*", "((((((((a+)*)+)*)+)*)+)*)+" };
 	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
 		char text[512];
 		snprintf(text, sizeof(text), HEADER "Parameters:\n  P: {Type: String, Default: x, AllowedPattern: '%s'}\n"
@@ -170,9 +172,12 @@ static void test_patterns_that_would_explode_are_not_compiled(void **state)
 	struct loaded *l = load(HEADER "Parameters:\n  P: {Type: String, Default: ab1, AllowedPattern: '(ab){1,3}[0-9]+'}\n"
 				"  Q: {Type: String, Default: 'x-y', AllowedPattern: '[a-z]+'}\n"
 				"  R: {Type: String, Default: 'my-app-1', AllowedPattern: '[a-z0-9]+(-[a-z0-9]+)*'}\n"
+				"  S: {Type: String, Default: '10.0.0.1', AllowedPattern: '(([0-9]{1,3})\\.){3}[0-9]{1,3}'}\n"
+				"  T: {Type: String, Default: '10.0.0', AllowedPattern: '(([0-9]{1,3})\\.){3}[0-9]{1,3}'}\n"
 				"Resources: {}\n");
-	assert_int_equal(l->diags.errors, 1);
+	assert_int_equal(l->diags.errors, 2);
 	assert_true(has_diag(l, LAMB_ERROR, 0, "parameter 'Q': value 'x-y' does not match"));
+	assert_true(has_diag(l, LAMB_ERROR, 0, "parameter 'T': value '10.0.0' does not match"));
 	unload(l);
 }
 
