@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void size_str(char *buf, size_t n, uint64_t v)
+void cli_size_str(char *buf, size_t n, uint64_t v)
 {
 	if (v >= 1024 * 1024)
-		snprintf(buf, n, "%.1f MB", (double)v / (1024.0 * 1024.0));
+		snprintf(buf, n, "%.1f MiB", (double)v / (1024.0 * 1024.0));
 	else if (v >= 1024)
-		snprintf(buf, n, "%.1f KB", (double)v / 1024.0);
+		snprintf(buf, n, "%.1f KiB", (double)v / 1024.0);
 	else
 		snprintf(buf, n, "%llu B", (unsigned long long)v);
 }
@@ -57,8 +57,8 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		return;
 	}
 	char z[32], u[32];
-	size_str(z, sizeof(z), r->zipped);
-	size_str(u, sizeof(u), r->unzipped);
+	cli_size_str(z, sizeof(z), r->zipped);
+	cli_size_str(u, sizeof(u), r->unzipped);
 	if (r->state == LAMB_BUILD_CACHED)
 		pr->cached++;
 	else

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cli_build_progress {
 	bool quiet;     /* no line for built or up-to-date artifacts */
@@ -20,6 +21,8 @@ struct cli_build_progress {
 
 /* A build tool's output on stderr, each line indented; nothing for NULL or "". */
 void cli_build_print_output(const char *out);
+/* v bytes as "366 B", "1.3 KiB" or "11.2 MiB" into buf (n bytes). */
+void cli_size_str(char *buf, size_t n, uint64_t v);
 /* A lamb_build_progress_fn: one line per artifact on stderr. */
 void cli_build_on_progress(const struct lamb_build_report *r, void *data);
 

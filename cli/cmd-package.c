@@ -71,22 +71,12 @@ static int parse(struct package_cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void size_str(char *buf, size_t n, uint64_t v)
-{
-	if (v >= 1024 * 1024)
-		snprintf(buf, n, "%.1f MiB", (double)v / (1024.0 * 1024.0));
-	else if (v >= 1024)
-		snprintf(buf, n, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(buf, n, "%llu B", (unsigned long long)v);
-}
-
 static void on_progress(const struct lamb_package_report *r, void *data)
 {
 	const struct package_cli *c = data;
 	const char *key = r->uri + strlen("s3://") + strlen(c->o.bucket) + 1;
 	char size[32];
-	size_str(size, sizeof(size), r->size);
+	cli_size_str(size, sizeof(size), r->size);
 	if (c->quiet || r->state == LAMB_PACKAGE_UPLOADED)
 		return;
 	if (r->state == LAMB_PACKAGE_UPLOADING)
