@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,61 @@ int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct l
 		if (!only || &m->functions[i] == only)
 			warn_undeclared(o->env_vars, &m->functions[i]);
 	return EXIT_OK;
+}
+
+static char *read_stream(FILE *f, size_t *len)
+{
+	struct lamb_buf b;
+	char chunk[65536];
+	size_t n;
+	lamb_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		lamb_buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		lamb_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data ? lamb_buf_steal(&b) : xstrdup("");
+}
+
+char *run_read_event(const char *path, size_t *len)
+{
+	if (!path) {
+		*len = 2;
+		return xstrdup("{}");
+	}
+	if (strcmp(path, "-") == 0) {
+		char *s = read_stream(stdin, len);
+		if (!s)
+			fail("cannot read the event from standard input: %s", strerror(errno));
+		return s;
+	}
+	char *s = lamb_read_file(path, len);
+	if (!s)
+		fail("cannot read event '%s': %s", path, strerror(errno));
+	return s;
+}
+
+const struct lamb_function *run_pick_function(const struct lamb_model *m, const char *id)
+{
+	if (id) {
+		const struct lamb_function *fn = lamb_model_function(m, id);
+		if (!fn)
+			fail("no function '%s' in '%s'", id, m->path);
+		return fn;
+	}
+	if (m->nfunctions == 1)
+		return &m->functions[0];
+	if (m->nfunctions == 0) {
+		fail("'%s' defines no function", m->path);
+		return NULL;
+	}
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	for (size_t i = 0; i < m->nfunctions; i++)
+		lamb_buf_addf(&b, "%s%s", i ? ", " : "", m->functions[i].logical_id);
+	fail("'%s' defines %zu functions; name one: %s", m->path, m->nfunctions, b.data);
+	lamb_buf_release(&b);
+	return NULL;
 }

@@ -25,5 +25,11 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
  * declare (for only, or every function) and blocks that name no function.
  * EXIT_OK, or EXIT_FAIL after printing why. */
 int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only);
+/* The event of -e PATH: the file, standard input for "-", "{}" without
+ * one. Allocated, *len its size; NULL after printing why. */
+char *run_read_event(const char *path, size_t *len);
+/* The function named id, or the template's only one; NULL after printing
+ * why (no such function; none; several, listed, when id is NULL). */
+const struct lamb_function *run_pick_function(const struct lamb_model *m, const char *id);
 
 #endif

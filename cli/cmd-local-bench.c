@@ -100,45 +100,6 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 	return 1;
 }
 
-static const struct lamb_function *pick_function(const struct lamb_model *m, const char *id)
-{
-	if (id) {
-		const struct lamb_function *fn = lamb_model_function(m, id);
-		if (!fn)
-			fail("no function '%s' in '%s'", id, m->path);
-		return fn;
-	}
-	if (m->nfunctions == 1)
-		return &m->functions[0];
-	if (m->nfunctions == 0)
-		fail("'%s' defines no function", m->path);
-	else
-		fail("'%s' defines %zu functions; name the one to bench", m->path, m->nfunctions);
-	return NULL;
-}
-
-static char *read_event(const char *path, size_t *len)
-{
-	if (!path) {
-		*len = 2;
-		return xstrdup("{}");
-	}
-	if (strcmp(path, "-") == 0) {
-		struct lamb_buf b;
-		char chunk[65536];
-		size_t n;
-		lamb_buf_init(&b);
-		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-			lamb_buf_add(&b, chunk, n);
-		*len = b.len;
-		return b.data ? lamb_buf_steal(&b) : xstrdup("");
-	}
-	char *s = lamb_read_file(path, len);
-	if (!s)
-		fail("cannot read event '%s': %s", path, strerror(errno));
-	return s;
-}
-
 static const char *arch_of(const struct lamb_function *fn)
 {
 	return fn->architectures.len ? fn->architectures.v[0] : "x86_64";
@@ -448,7 +409,7 @@ static int bench(struct bench_cli *c, const struct lamb_model *m, const struct l
 	int status = EXIT_FAIL;
 	if (lamb_bench_prices_load(&prices, prices_path, &err) < 0)
 		return fail("%s", err.msg);
-	if (!(event = read_event(c->event_path, &len)))
+	if (!(event = run_read_event(c->event_path, &len)))
 		goto out;
 	if (!(log = fopen(c->log_path ? c->log_path : "/dev/null", c->log_path ? "ae" : "we"))) {
 		fail("cannot open log file '%s': %s", c->log_path, strerror(errno));
@@ -492,7 +453,7 @@ int cmd_local_bench(int argc, char **argv)
 	struct lamb_model *m = template_opts_load(&c.topts, &diags);
 	lamb_diags_sort(&diags);
 	lamb_diags_print(&diags, stderr);
-	const struct lamb_function *fn = m && !diags.errors ? pick_function(m, c.id) : NULL;
+	const struct lamb_function *fn = m && !diags.errors ? run_pick_function(m, c.id) : NULL;
 	int status = EXIT_FAIL;
 	if (fn && fn->local_reason)
 		fail("function '%s' cannot run locally: %s", fn->logical_id, fn->local_reason);

@@ -88,63 +88,6 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 	return 1;
 }
 
-static char *read_stream(FILE *f, size_t *len)
-{
-	struct lamb_buf b;
-	char chunk[65536];
-	size_t n;
-	lamb_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		lamb_buf_add(&b, chunk, n);
-	if (ferror(f)) {
-		lamb_buf_release(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data ? lamb_buf_steal(&b) : xstrdup("");
-}
-
-static char *read_event(const char *path, size_t *len)
-{
-	if (!path) {
-		*len = 2;
-		return xstrdup("{}");
-	}
-	if (strcmp(path, "-") == 0) {
-		char *s = read_stream(stdin, len);
-		if (!s)
-			fail("cannot read the event from standard input: %s", strerror(errno));
-		return s;
-	}
-	char *s = lamb_read_file(path, len);
-	if (!s)
-		fail("cannot read event '%s': %s", path, strerror(errno));
-	return s;
-}
-
-static const struct lamb_function *pick_function(const struct lamb_model *m, const char *id)
-{
-	if (id) {
-		const struct lamb_function *fn = lamb_model_function(m, id);
-		if (!fn)
-			fail("no function '%s' in '%s'", id, m->path);
-		return fn;
-	}
-	if (m->nfunctions == 1)
-		return &m->functions[0];
-	if (m->nfunctions == 0) {
-		fail("'%s' defines no function", m->path);
-		return NULL;
-	}
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	for (size_t i = 0; i < m->nfunctions; i++)
-		lamb_buf_addf(&b, "%s%s", i ? ", " : "", m->functions[i].logical_id);
-	fail("'%s' defines %zu functions; name one: %s", m->path, m->nfunctions, b.data);
-	lamb_buf_release(&b);
-	return NULL;
-}
-
 static void on_outcome(void *data, const struct lamb_outcome *o);
 
 static void start_one(struct run *r)
@@ -223,7 +166,7 @@ int cmd_local_invoke(int argc, char **argv)
 	struct lamb_model *m = template_opts_load(&c.topts, &diags);
 	lamb_diags_sort(&diags);
 	lamb_diags_print(&diags, stderr);
-	const struct lamb_function *fn = m && !diags.errors ? pick_function(m, c.id) : NULL;
+	const struct lamb_function *fn = m && !diags.errors ? run_pick_function(m, c.id) : NULL;
 	size_t len = 0;
 	char *event = NULL;
 	FILE *log = NULL;
@@ -231,7 +174,7 @@ int cmd_local_invoke(int argc, char **argv)
 		goto out;
 	if (!c.no_build && cli_build_for_run(m, fn) != EXIT_OK)
 		goto out;
-	if (!(event = read_event(c.event_path, &len)))
+	if (!(event = run_read_event(c.event_path, &len)))
 		goto out;
 	if (c.log_path && !(log = fopen(c.log_path, "ae"))) {
 		fail("cannot open log file '%s': %s", c.log_path, strerror(errno));
