@@ -1,5 +1,7 @@
-/* State shared by the model builder's files (model.c, model-function.c,
- * model-api.c). Internal to liblamb. */
+/* State shared by the model builder's files. model.c drives the order;
+ * model-params.c, model-function.c, model-api.c and model-openapi.c each
+ * read one part; model-prop.c holds the property readers they all use and
+ * calls back into none of them. Internal to liblamb. */
 #ifndef LAMB_MODEL_BUILD_H
 #define LAMB_MODEL_BUILD_H
 
@@ -33,6 +35,9 @@ const char *model_path(struct builder *b, const char *path);
 const struct lamb_node *resolved_props(struct builder *b, const struct lamb_res_entry *e,
 				       const char *globals_block);
 
+/* model-params.c: the Parameters section, checked, into b->m->params and
+ * the resolver's values; o carries --parameter-overrides. */
+void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
