@@ -4,7 +4,6 @@
 #include "apigw.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -210,38 +209,4 @@ void lamb_route_match_release(struct lamb_route_match *m)
 	}
 	free(m->params);
 	memset(m, 0, sizeof(*m));
-}
-
-static int hex(char c)
-{
-	if (isdigit((unsigned char)c))
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-char *lamb_url_decode(const char *s, size_t len, bool plus_space)
-{
-	char *out = xmalloc(len + 1), *o = out;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= len) {
-				free(out);
-				return NULL;
-			}
-			int h = hex(s[i + 1]), l = hex(s[i + 2]);
-			if (h < 0 || l < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(h << 4 | l);
-			i += 2;
-		} else if (plus_space && s[i] == '+') {
-			*o++ = ' ';
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
 }

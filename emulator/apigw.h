@@ -6,28 +6,10 @@
 #ifndef LAMB_APIGW_H
 #define LAMB_APIGW_H
 
+#include "http-message.h"
 #include "model.h"
 
 #include <stdint.h>
-
-struct lamb_header {
-	char *name;
-	char *value;
-};
-
-/* A request as received; everything borrowed from the caller. */
-struct lamb_http_request {
-	const char *method;
-	const char *path;  /* as received, without the query; percent-escapes kept */
-	const char *query; /* raw query string without '?', or NULL */
-	const struct lamb_header *headers; /* in arrival order, names as sent */
-	size_t nheaders;
-	const void *body;
-	size_t body_len;
-	const char *source_ip;
-	const char *protocol; /* "HTTP/1.1" */
-	int64_t time_ms;      /* when it arrived, epoch ms */
-};
 
 struct lamb_router;
 
@@ -67,24 +49,6 @@ char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_
 /* The API's ten-character id, stable across runs (as in requestContext). */
 void lamb_apigw_api_id(const char *logical_id, char out[11]);
 
-struct lamb_http_response {
-	int status;
-	struct lamb_header *headers; /* owned; Set-Cookie may repeat */
-	size_t nheaders, cap;
-	char *body; /* owned, may hold NUL bytes */
-	size_t body_len;
-};
-
-void lamb_http_response_init(struct lamb_http_response *r);
-void lamb_http_response_release(struct lamb_http_response *r);
-void lamb_http_response_add_header(struct lamb_http_response *r, const char *name, const char *value);
-/* Replaces the response with a JSON message, {"message":"..."}. */
-void lamb_http_response_message(struct lamb_http_response *r, int status, const char *message);
-/* The same with lamb's own explanation beside it, {"message": ...,
- * "lambError": why}, for failures API Gateway never sees (lamb could not
- * start or build the function); why may be NULL. */
-void lamb_http_response_explain(struct lamb_http_response *r, int status, const char *message, const char *why);
-
 /* Maps the bytes a function returned to the HTTP response, following the
  * route's payload format. On an invalid result, fills out with API
  * Gateway's 502 and returns -1 with the reason in err (for the log). */
@@ -100,9 +64,5 @@ void lamb_apigw_cors_headers(const struct lamb_api *api, const char *origin, boo
  * the path belongs to) when it has CORS, else the first API that has it,
  * since every API is served on one port; NULL when none has. */
 const struct lamb_api *lamb_apigw_cors_api(const struct lamb_model *m, const struct lamb_api *preferred);
-
-/* Percent-decoding (plus_space: '+' means ' ', as in query strings).
- * Returns NULL on a malformed escape; caller frees. */
-char *lamb_url_decode(const char *s, size_t len, bool plus_space);
 
 #endif

@@ -6,8 +6,8 @@
 #ifndef LAMB_HTTP_SERVER_H
 #define LAMB_HTTP_SERVER_H
 
-#include "apigw.h"
 #include "err.h"
+#include "http-message.h"
 #include "loop.h"
 
 #include <stdint.h>
@@ -34,7 +34,7 @@ int lamb_http_server_port(const struct lamb_http_server *s);
 /* Requests waiting for an answer. */
 int lamb_http_server_pending(const struct lamb_http_server *s);
 
-/* The request: a plain view for apigw.h (time_ms set at arrival). The
+/* The request: a plain view for the front ends (time_ms set at arrival). The
  * returned struct and its strings live as long as the request. */
 const struct lamb_http_request *lamb_http_request(struct lamb_http_conn *c);
 /* The raw URI (path and query) as received. */
