@@ -2,8 +2,8 @@
  * template given, many times over, and prints one line per template:
  * the median, fastest and 90th-percentile load in milliseconds. The
  * bench/template-load script drives it; this program only measures. */
-#include "diag.h"
-#include "model.h"
+#include "model/model.h"
+#include "template/diag.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* bench-zip ROOT DEST: lamb's zip writer alone on a tree (scan, sort, zip,
  * fsync, rename), for bench/build to time against Info-ZIP and Python. */
-#include "tree.h"
-#include "zip.h"
+#include "build/tree.h"
+#include "build/zip.h"
 
 #include <stdio.h>
 

@@ -2,9 +2,9 @@
  * change sets and stack events for lamb deploy and lamb delete. Everything
  * goes to stderr, as SAM CLI's tables do; events are printed as they
  * arrive, so their columns are sized before the first one comes. */
+#include "base/util.h"
 #include "cli-aws.h"
 #include "cli.h"
-#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

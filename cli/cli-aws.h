@@ -4,7 +4,7 @@
 #ifndef LAMB_CLI_AWS_H
 #define LAMB_CLI_AWS_H
 
-#include "deploy.h"
+#include "aws/deploy.h"
 
 #include <signal.h>
 #include <stdbool.h>

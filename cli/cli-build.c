@@ -2,9 +2,9 @@
  * runs a tool is built incrementally before lamb runs it, and the model is
  * pointed at the built tree (and its layers' built trees), so a stale build
  * never hides a newer source and an unchanged one costs a manifest check. */
+#include "base/util.h"
 #include "cli-build.h"
 #include "cli.h"
-#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

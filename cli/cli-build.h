@@ -4,8 +4,8 @@
 #ifndef LAMB_CLI_BUILD_H
 #define LAMB_CLI_BUILD_H
 
-#include "build.h"
-#include "model.h"
+#include "build/build.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
 /* --env-vars and --layer-dir for every command that runs functions. The
  * file is read once; each function picks its own variables from it when
- * its bootstrap is built (emulator/env-vars.h), so a server hands the same
+ * its bootstrap is built (emulator/engine/env-vars.h), so a server hands the same
  * lamb_env_vars to all of its pools. */
+#include "base/util.h"
 #include "cli-run.h"
 #include "cli.h"
-#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>

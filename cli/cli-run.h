@@ -4,8 +4,8 @@
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
 
-#include "env-vars.h"
-#include "model.h"
+#include "engine/env-vars.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>

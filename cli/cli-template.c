@@ -1,8 +1,8 @@
 /* Template options and lookup: -t FILE, else template.yaml, template.yml,
  * template.json in the current directory. */
+#include "base/util.h"
 #include "cli-template.h"
 #include "cli.h"
-#include "util.h"
 
 #include <stdio.h>
 #include <string.h>

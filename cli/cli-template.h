@@ -3,7 +3,7 @@
 #ifndef LAMB_CLI_TEMPLATE_H
 #define LAMB_CLI_TEMPLATE_H
 
-#include "model.h"
+#include "model/model.h"
 
 struct template_opts {
 	const char *path; /* -t, or the one found in the current directory */

@@ -2,11 +2,11 @@
  * zipped and pointed at by <build dir>/template.yaml. Progress (one line
  * per artifact) and failures with the tool's output go to stderr; stdout
  * stays empty. */
-#include "build.h"
-#include "cli.h"
+#include "base/util.h"
+#include "build/build.h"
 #include "cli-build.h"
 #include "cli-template.h"
-#include "util.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,10 +3,10 @@
  * wants --no-prompts, so that a script never deletes by accident nor waits
  * for an answer nobody will type. The S3 artifacts are left alone: their
  * keys are content hashes, which other stacks may share. */
-#include "cli.h"
+#include "aws/deploy.h"
+#include "base/util.h"
 #include "cli-aws.h"
-#include "deploy.h"
-#include "util.h"
+#include "cli.h"
 
 #include <signal.h>
 #include <stdio.h>

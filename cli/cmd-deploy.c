@@ -2,12 +2,12 @@
  * through a change set, its events followed until the stack settles.
  * Credentials and region are checked before anything is built or sent.
  * Progress, the change set and the events go to stderr. */
-#include "cli.h"
+#include "aws/deploy.h"
+#include "base/util.h"
 #include "cli-aws.h"
 #include "cli-build.h"
 #include "cli-template.h"
-#include "deploy.h"
-#include "util.h"
+#include "cli.h"
 
 #include <signal.h>
 #include <stdio.h>

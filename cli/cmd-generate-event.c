@@ -1,10 +1,10 @@
 /* lamb local generate-event [SERVICE [EVENT [--OPTION VALUE ...]]]: lists
  * the catalogue, or prints one sample event on stdout. The events and
- * their options are data (see emulator/events.h); this file only parses
+ * their options are data (see emulator/front/events.h); this file only parses
  * the command line and prints. */
+#include "base/util.h"
 #include "cli.h"
-#include "events.h"
-#include "util.h"
+#include "front/events.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * and {{runtime}} filled in. Templates are data (templates/TEMPLATE/
  * manifest.json plus one directory of files per runtime family); nothing
  * is fetched from the network. */
+#include "base/util.h"
 #include "cli.h"
-#include "runtimes.h"
-#include "util.h"
+#include "model/runtimes.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

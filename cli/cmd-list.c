@@ -1,8 +1,8 @@
 /* lamb list functions|endpoints|resources: the model as lamb resolved it,
  * as an aligned table or as JSON (--json). */
-#include "cli.h"
+#include "base/util.h"
 #include "cli-template.h"
-#include "util.h"
+#include "cli.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

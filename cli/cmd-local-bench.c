@@ -1,19 +1,19 @@
 /* lamb local bench: is this function a good Lambda citizen? Drives it
- * through lamb_invoke with C callers (emulator/bench.c), then prints cold
+ * through lamb_invoke with C callers (emulator/front/bench.c), then prints cold
  * starts, latency percentiles, throughput, peak memory and what a month of
- * traffic would cost at Lambda's prices (emulator/bench-prices.c), as a
+ * traffic would cost at Lambda's prices (emulator/front/bench-prices.c), as a
  * table or JSON. The function's own log is discarded unless -l asks. A
  * function that needs pip, npm or make is built first, as local invoke does,
  * so that what is measured is what would be deployed. */
-#include "cli.h"
 #include "cli-build.h"
 #include "cli-run.h"
 #include "cli-template.h"
+#include "cli.h"
 
-#include "bench.h"
-#include "invoke.h"
-#include "loop.h"
-#include "util.h"
+#include "base/loop.h"
+#include "base/util.h"
+#include "engine/invoke.h"
+#include "front/bench.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,15 +1,15 @@
 /* lamb local invoke: one function, one event (or --repeat N of them on the
  * same warm instance), the response on stdout, everything else on stderr.
  * The function runs through lamb_invoke like every other front end. */
-#include "cli.h"
 #include "cli-build.h"
 #include "cli-run.h"
 #include "cli-template.h"
+#include "cli.h"
 
-#include "invoke.h"
-#include "loop.h"
-#include "sandbox.h"
-#include "util.h"
+#include "base/loop.h"
+#include "base/util.h"
+#include "engine/invoke.h"
+#include "engine/sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,15 +1,15 @@
 /* lamb local start-api: API Gateway in front of warm instances. Parses the
  * flags, prints the routes, and runs the loop until SIGINT or SIGTERM; the
- * serving itself is emulator/apigw-server.c over lamb_invoke. */
-#include "apigw-auth.h"
-#include "apigw-server.h"
-#include "cli.h"
+ * serving itself is emulator/front/apigw-server.c over lamb_invoke. */
+#include "base/loop.h"
+#include "base/util.h"
 #include "cli-build.h"
 #include "cli-run.h"
 #include "cli-template.h"
-#include "invoke.h"
-#include "loop.h"
-#include "util.h"
+#include "cli.h"
+#include "engine/invoke.h"
+#include "front/apigw-auth.h"
+#include "front/apigw-server.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* lamb local start-lambda: the Lambda Invoke API for the AWS CLI and SDKs
  * (--endpoint-url http://127.0.0.1:3001), over warm instances. */
-#include "cli.h"
+#include "base/loop.h"
+#include "base/util.h"
 #include "cli-build.h"
 #include "cli-run.h"
 #include "cli-template.h"
-#include "invoke.h"
-#include "lambda-api.h"
-#include "loop.h"
-#include "util.h"
+#include "cli.h"
+#include "engine/invoke.h"
+#include "front/lambda-api.h"
 
 #include <errno.h>
 #include <stdio.h>

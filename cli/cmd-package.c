@@ -3,12 +3,12 @@
  * through a temporary file and a rename, so a failure leaves no half a
  * template). The AWS settings are checked before anything is built, so a
  * missing credential costs no build and sends no request. */
-#include "aws.h"
-#include "cli.h"
+#include "aws/aws.h"
+#include "aws/package.h"
+#include "base/util.h"
 #include "cli-build.h"
 #include "cli-template.h"
-#include "package.h"
-#include "util.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* lamb validate: load and resolve the template, print every diagnostic. */
-#include "cli.h"
 #include "cli-template.h"
+#include "cli.h"
 
-#include "util.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

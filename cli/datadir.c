@@ -2,8 +2,8 @@
  * A lamb run from its build tree reads them from the source tree, so a
  * fresh checkout works without `meson install`; an installed lamb reads
  * DATADIR/lamb. LAMB_DATA_DIR overrides both (tests, packagers). */
+#include "base/util.h"
 #include "cli.h"
-#include "util.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 /* Option parsing helpers shared by the commands: "-x VALUE", "--long VALUE"
  * and "--long=VALUE", and bounded numbers. Messages go through usage_error. */
+#include "base/util.h"
 #include "cli.h"
-#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>

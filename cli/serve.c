@@ -1,13 +1,13 @@
 /* What the long-running commands (start-api, start-lambda) share: the
  * loopback check for --host, running the loop until SIGINT/SIGTERM, and hot
  * reload (a watcher on the code, and a rebuilder for what lamb built). */
-#include "cli.h"
+#include "base/loop.h"
+#include "base/util.h"
+#include "base/watch.h"
+#include "build/rebuild.h"
 #include "cli-build.h"
-#include "invoke.h"
-#include "loop.h"
-#include "rebuild.h"
-#include "util.h"
-#include "watch.h"
+#include "cli.h"
+#include "engine/invoke.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

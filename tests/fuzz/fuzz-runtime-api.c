@@ -11,8 +11,8 @@
  * queued, rather than after the next piece, as when an invocation comes
  * later; bit 1, the client shuts down its sending side with the last piece;
  * bits 2-4 and 5-7, where the input is split, in eighths of it. */
-#include "loop.h"
-#include "runtime-api.h"
+#include "base/loop.h"
+#include "engine/runtime-api.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -4,8 +4,8 @@
  * "# overrides: ...". A crash, a sanitizer report, a leak or an input that takes longer
  * than libFuzzer's -timeout is a finding; diagnostics about the template are
  * not, they are what bad input should produce. */
-#include "diag.h"
-#include "model.h"
+#include "template/diag.h"
+#include "model/model.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * is an answer body. A crash, a sanitizer report, a leak or a slow input is
  * a finding; a parse error is what bad input should give. A parsed tree is
  * walked the way the callers walk it. */
-#include "xml.h"
+#include "aws/xml.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * into API Gateway's allow, 401, 403 and 500. */
 #include "unit.h"
 
-#include "apigw-auth.h"
-#include "util.h"
+#include "front/apigw-auth.h"
+#include "base/util.h"
 
 #include <cjson/cJSON.h>
 

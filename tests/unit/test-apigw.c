@@ -2,8 +2,8 @@
  * the 1.0 and 2.0 events field by field, and result mapping. */
 #include "unit.h"
 
-#include "apigw.h"
-#include "util.h"
+#include "front/apigw.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <strings.h>

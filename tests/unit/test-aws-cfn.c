@@ -4,7 +4,7 @@
  * like AWS's. No ports. */
 #include "unit.h"
 
-#include "aws-cfn.h"
+#include "aws/aws-cfn.h"
 
 #define NS " xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\""
 

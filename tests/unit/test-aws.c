@@ -5,8 +5,8 @@
  * URI encoding, endpoints and AWS error bodies. No request is sent. */
 #include "unit.h"
 
-#include "aws.h"
-#include "util.h"
+#include "aws/aws.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

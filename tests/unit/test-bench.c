@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "front/bench.h"
 
 static void test_dist(void **state)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bootstrap.h"
+#include "engine/bootstrap.h"
 
 static char dir[64];
 static char code[128], layer[128];

@@ -1,8 +1,8 @@
 /* The hash cache: a recorded hash is used only while the file's stat
  * matches and the file is older than the cache; anything else is read. */
 #include "unit.h"
-#include "build-cache.h"
-#include "tree.h"
+#include "build/build-cache.h"
+#include "build/tree.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * everything else stays; insertion where the location came from Globals or
  * the default; JSON (flow) and YAML forms; intrinsic values replaced whole. */
 #include "unit.h"
-#include "build-template.h"
+#include "build/build-template.h"
 
 static char *rewrite(const char *src, const struct lamb_build_uri *u, size_t n)
 {

@@ -2,8 +2,8 @@
  * a function (and its layers) and hands back the built tree; the second
  * call finds it up to date. Real files in a temporary directory. */
 #include "unit.h"
-#include "build.h"
-#include "tree.h"
+#include "build/build.h"
+#include "build/tree.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

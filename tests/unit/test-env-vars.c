@@ -1,8 +1,8 @@
 /* --env-vars files: the JSON form (Parameters, blocks by logical id or
  * FunctionName), the .env form, precedence, and the errors. */
 #include "unit.h"
-#include "env-vars.h"
-#include "util.h"
+#include "engine/env-vars.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <unistd.h>

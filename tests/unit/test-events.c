@@ -3,8 +3,8 @@
  * the errors a broken data file or a wrong option gives. */
 #include "unit.h"
 
-#include "events.h"
-#include "util.h"
+#include "front/events.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 /* The .lambignore matcher: globs, anchoring, directories, negation and the
  * rule that nothing under an ignored directory comes back. */
 #include "unit.h"
-#include "ignore.h"
+#include "build/ignore.h"
 
 static bool ignored(const char *rules, const char *path, bool is_dir)
 {

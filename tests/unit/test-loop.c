@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "loop.h"
+#include "base/loop.h"
 
 static char order[16];
 static size_t norder;

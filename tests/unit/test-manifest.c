@@ -1,8 +1,8 @@
 /* The build manifest: set/get/remove, a round trip through the file, and
  * the files it refuses to trust (other versions, not JSON) read as empty. */
 #include "unit.h"
-#include "hash.h"
-#include "manifest.h"
+#include "base/hash.h"
+#include "build/manifest.h"
 
 #include <stdio.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
  * uneven pieces that cross block boundaries. */
 #include "unit.h"
 
-#include "md5.h"
+#include "base/md5.h"
 
 static const char *vectors[][2] = {
 	{ "", "d41d8cd98f00b204e9800998ecf8427e" },

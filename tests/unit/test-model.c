@@ -2,7 +2,7 @@
  * lamb validate reports with their positions. */
 #include "unit.h"
 
-#include "runtimes.h"
+#include "model/runtimes.h"
 
 static void test_routes_and_implicit_apis(void **state)
 {

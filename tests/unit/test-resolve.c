@@ -2,7 +2,7 @@
  * environment of a function (the simplest place a resolved value shows). */
 #include "unit.h"
 
-#include "util.h"
+#include "base/util.h"
 
 static const char *tmpl =
 	HEADER

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "template.h"
+#include "template/template.h"
 
 struct fixture {
 	struct lamb_arena *arena;

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "loop.h"
-#include "util.h"
-#include "watch.h"
+#include "base/loop.h"
+#include "base/util.h"
+#include "base/watch.h"
 
 static int calls[2];
 

@@ -3,8 +3,8 @@
  * input that must be refused with a line number rather than misread. */
 #include "unit.h"
 
-#include "util.h"
-#include "xml.h"
+#include "base/util.h"
+#include "aws/xml.h"
 
 #include <stdio.h>
 

@@ -1,0 +1,39 @@
+/* lamb_err: fixed-size messages, so setting an error never allocates. */
+#include "base/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int lamb_err_set(struct lamb_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lamb_err_prefix(struct lamb_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return -1;
+	char prefix[512];
+	char old[sizeof(err->msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	size_t n = strlen(prefix);
+	if (n + 2 >= sizeof(err->msg))
+		return -1;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 2);
+	/* what does not fit is cut */
+	memcpy(err->msg + n + 2, old, sizeof(err->msg) - n - 3);
+	err->msg[sizeof(err->msg) - 1] = '\0';
+	return -1;
+}

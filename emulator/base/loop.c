@@ -1,0 +1,314 @@
+/* The event loop (in the spirit of redis ae.c): epoll for fds, a sorted
+ * doubly linked list of deadlines (O(N) insertion, N = live deadlines, a
+ * handful per instance), a signalfd for signals, and a deferred-call list so
+ * that objects are freed only after the batch of events that may still
+ * point at them. No threads, no alarms. */
+#include "base/loop.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 64
+#define MAX_BATCHED 4
+
+struct deferred {
+	lamb_loop_fn fn;
+	void *data;
+	struct deferred *next;
+};
+
+struct lamb_loop {
+	int epfd;
+	int sigfd;
+	struct lamb_watch sigwatch;
+	struct lamb_timer *timers; /* sorted by when_ns */
+	struct deferred *deferred, **deferred_tail;
+	lamb_loop_fn on_chld;
+	void *chld_data;
+	lamb_loop_signal_fn on_term;
+	void *term_data;
+	sigset_t oldmask;
+	bool stop;
+	FILE *batched[MAX_BATCHED];
+	int nbatched;
+};
+
+uint64_t lamb_loop_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lamb_loop_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void on_signal(void *data, uint32_t events)
+{
+	struct lamb_loop *l = data;
+	struct signalfd_siginfo si[8];
+	bool chld = false;
+	(void)events;
+	for (;;) {
+		ssize_t n = read(l->sigfd, si, sizeof(si));
+		if (n <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
+			if (si[i].ssi_signo == SIGCHLD)
+				chld = true;
+			else if (l->on_term)
+				l->on_term(l->term_data, (int)si[i].ssi_signo);
+			else
+				l->stop = true;
+		}
+	}
+	if (chld && l->on_chld)
+		l->on_chld(l->chld_data);
+}
+
+struct lamb_loop *lamb_loop_new(struct lamb_err *err)
+{
+	struct lamb_loop *l = xcalloc(1, sizeof(*l));
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	l->deferred_tail = &l->deferred;
+	l->sigfd = -1;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		lamb_err_set(err, "cannot create epoll fd: %s", strerror(errno));
+		goto fail;
+	}
+	sigprocmask(SIG_BLOCK, &mask, &l->oldmask);
+	l->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (l->sigfd < 0) {
+		lamb_err_set(err, "cannot create signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (lamb_loop_add_fd(l, &l->sigwatch, l->sigfd, EPOLLIN, on_signal, l, err) < 0)
+		goto fail;
+	return l;
+fail:
+	lamb_loop_free(l);
+	return NULL;
+}
+
+static void run_deferred(struct lamb_loop *l)
+{
+	while (l->deferred) {
+		struct deferred *d = l->deferred;
+		l->deferred = d->next;
+		if (!l->deferred)
+			l->deferred_tail = &l->deferred;
+		d->fn(d->data);
+		free(d);
+	}
+}
+
+/* Whoever wrote (lamb_loop_wrote or not): an empty buffer costs no syscall. */
+void lamb_loop_flush(struct lamb_loop *l)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		fflush(l->batched[i]);
+}
+
+void lamb_loop_batch_output(struct lamb_loop *l, FILE *f)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		if (l->batched[i] == f)
+			return;
+	if (l->nbatched == MAX_BATCHED)
+		return;
+	fflush(f);
+	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	l->batched[l->nbatched++] = f;
+}
+
+void lamb_loop_wrote(struct lamb_loop *l, FILE *f)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		if (l->batched[i] == f)
+			return;
+	fflush(f);
+}
+
+void lamb_loop_free(struct lamb_loop *l)
+{
+	if (!l)
+		return;
+	run_deferred(l);
+	for (int i = 0; i < l->nbatched; i++) {
+		fflush(l->batched[i]);
+		if (l->batched[i] == stderr)
+			setvbuf(stderr, NULL, _IONBF, 0);
+	}
+	if (l->sigfd >= 0)
+		close(l->sigfd);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
+	free(l);
+}
+
+int lamb_loop_add_fd(struct lamb_loop *l, struct lamb_watch *w, int fd, uint32_t events,
+		     lamb_loop_fd_fn fn, void *data, struct lamb_err *err)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	w->fd = fd;
+	w->fn = fn;
+	w->data = data;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		w->fd = -1;
+		return lamb_err_set(err, "cannot watch fd %d: %s", fd, strerror(errno));
+	}
+	return 0;
+}
+
+int lamb_loop_mod_fd(struct lamb_loop *l, struct lamb_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+void lamb_loop_del_fd(struct lamb_loop *l, struct lamb_watch *w)
+{
+	if (w->fd < 0)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	/* events already returned by epoll_wait for w are skipped: fn == NULL */
+	w->fd = -1;
+	w->fn = NULL;
+}
+
+void lamb_loop_timer_cancel(struct lamb_loop *l, struct lamb_timer *t)
+{
+	if (!t->armed)
+		return;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		l->timers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+	t->armed = false;
+}
+
+void lamb_loop_timer_set(struct lamb_loop *l, struct lamb_timer *t, uint64_t when_ns,
+			 lamb_loop_fn fn, void *data)
+{
+	lamb_loop_timer_cancel(l, t);
+	t->when_ns = when_ns;
+	t->fn = fn;
+	t->data = data;
+	struct lamb_timer **pp = &l->timers, *prev = NULL;
+	while (*pp && (*pp)->when_ns <= when_ns) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	t->next = *pp;
+	t->prev = prev;
+	if (*pp)
+		(*pp)->prev = t;
+	*pp = t;
+	t->armed = true;
+}
+
+void lamb_loop_defer(struct lamb_loop *l, lamb_loop_fn fn, void *data)
+{
+	struct deferred *d = xmalloc(sizeof(*d));
+	d->fn = fn;
+	d->data = data;
+	d->next = NULL;
+	*l->deferred_tail = d;
+	l->deferred_tail = &d->next;
+}
+
+void lamb_loop_on_sigchld(struct lamb_loop *l, lamb_loop_fn fn, void *data)
+{
+	l->on_chld = fn;
+	l->chld_data = data;
+}
+
+void lamb_loop_on_terminate(struct lamb_loop *l, lamb_loop_signal_fn fn, void *data)
+{
+	l->on_term = fn;
+	l->term_data = data;
+}
+
+static void fire_timers(struct lamb_loop *l)
+{
+	uint64_t now = lamb_loop_now_ns();
+	while (l->timers && l->timers->when_ns <= now) {
+		struct lamb_timer *t = l->timers;
+		lamb_loop_timer_cancel(l, t);
+		t->fn(t->data);
+	}
+}
+
+static int next_timeout_ms(struct lamb_loop *l, int limit)
+{
+	if (!l->timers)
+		return limit;
+	uint64_t now = lamb_loop_now_ns();
+	if (l->timers->when_ns <= now)
+		return 0;
+	/* round up so that the timer is due when we wake */
+	uint64_t ms = (l->timers->when_ns - now + 999999) / 1000000;
+	if (limit >= 0 && ms > (uint64_t)limit)
+		return limit;
+	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+int lamb_loop_run_once(struct lamb_loop *l, int timeout_ms, struct lamb_err *err)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	if (l->deferred)
+		timeout_ms = 0;
+	lamb_loop_flush(l);
+	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, next_timeout_ms(l, timeout_ms));
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		return lamb_err_set(err, "epoll_wait: %s", strerror(errno));
+	}
+	for (int i = 0; i < n; i++) {
+		struct lamb_watch *w = ev[i].data.ptr;
+		if (w->fn)
+			w->fn(w->data, ev[i].events);
+	}
+	fire_timers(l);
+	run_deferred(l);
+	return 0;
+}
+
+int lamb_loop_run(struct lamb_loop *l, struct lamb_err *err)
+{
+	l->stop = false;
+	while (!l->stop)
+		if (lamb_loop_run_once(l, -1, err) < 0)
+			return -1;
+	return 0;
+}
+
+void lamb_loop_stop(struct lamb_loop *l)
+{
+	l->stop = true;
+}
+
+bool lamb_loop_stopped(const struct lamb_loop *l)
+{
+	return l->stop;
+}

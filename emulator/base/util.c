@@ -1,0 +1,276 @@
+/* Allocation wrappers and the byte buffer. Out of memory is not a
+ * recoverable condition for lamb: we say so and abort. */
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "lamb: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t count, size_t n)
+{
+	void *p = calloc(count ? count : 1, n ? n : 1);
+	if (!p)
+		oom(count * n);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom(strlen(fmt));
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void *xgrow(void *array, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return array;
+	size_t n = *cap ? *cap * 2 : 8;
+	while (n < need)
+		n *= 2;
+	*cap = n;
+	return xrealloc(array, n * elem);
+}
+
+void lamb_buf_init(struct lamb_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void lamb_buf_release(struct lamb_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	lamb_buf_init(b);
+}
+
+void lamb_buf_add(struct lamb_buf *b, const void *data, size_t n)
+{
+	b->data = xgrow(b->data, &b->cap, b->len + n + 1, 1);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void lamb_buf_addstr(struct lamb_buf *b, const char *s)
+{
+	lamb_buf_add(b, s, strlen(s));
+}
+
+void lamb_buf_addch(struct lamb_buf *b, char c)
+{
+	lamb_buf_add(b, &c, 1);
+}
+
+void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	lamb_buf_addstr(b, s);
+	free(s);
+}
+
+void lamb_buf_addquoted(struct lamb_buf *b, const char *s)
+{
+	lamb_buf_addch(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			lamb_buf_addf(b, "\\u%04x", c);
+		else if (c == '"' || c == '\\')
+			lamb_buf_addf(b, "\\%c", c);
+		else
+			lamb_buf_addch(b, (char)c);
+	}
+	lamb_buf_addch(b, '"');
+}
+
+char *lamb_buf_steal(struct lamb_buf *b)
+{
+	if (!b->data)
+		lamb_buf_add(b, "", 0);
+	char *s = b->data;
+	lamb_buf_init(b);
+	return s;
+}
+
+bool str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_ends(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+char *lamb_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		lamb_buf_add(&b, chunk, n);
+	int failed = ferror(f);
+	int saved = errno;
+	fclose(f);
+	if (failed) {
+		lamb_buf_release(&b);
+		errno = saved ? saved : EIO;
+		return NULL;
+	}
+	if (len)
+		*len = b.len;
+	return lamb_buf_steal(&b);
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *lamb_base64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < len ? (unsigned)p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+		*o++ = b64[v >> 18 & 63];
+		*o++ = b64[v >> 12 & 63];
+		*o++ = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		*o++ = i + 2 < len ? b64[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+	return p ? (int)(p - b64) : -1;
+}
+
+void *lamb_base64_decode(const char *s, size_t len, size_t *out_len)
+{
+	unsigned char *out = xmalloc(len / 4 * 3 + 3);
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	size_t i = 0;
+	for (; i < len && s[i] != '='; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			continue;
+		int v = b64_value(s[i]);
+		if (v < 0) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (; i < len; i++) {
+		if (s[i] != '=' && s[i] != '\n' && s[i] != '\r') {
+			free(out);
+			return NULL;
+		}
+	}
+	*out_len = n;
+	return out;
+}
+
+bool lamb_utf8_valid(const void *data, size_t len)
+{
+	const unsigned char *p = data, *end = p + len;
+	while (p < end) {
+		unsigned c = *p++;
+		int more;
+		unsigned min;
+		if (c < 0x80)
+			continue;
+		if ((c & 0xE0) == 0xC0) {
+			more = 1, min = 0x80, c &= 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			more = 2, min = 0x800, c &= 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			more = 3, min = 0x10000, c &= 0x07;
+		} else {
+			return false;
+		}
+		if (end - p < more)
+			return false;
+		for (int i = 0; i < more; i++) {
+			if ((*p & 0xC0) != 0x80)
+				return false;
+			c = c << 6 | (*p++ & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,532 @@
+/* Choosing the bootstrap of a function and building its environment. The
+ * user's shell environment is deliberately not passed on: only the Lambda
+ * variables, PATH, credentials and the function's own variables. */
+#include "base/util.h"
+#include "engine/bootstrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#ifndef LAMB_RUNTIME_SRCDIR
+#define LAMB_RUNTIME_SRCDIR ""
+#endif
+#ifndef LAMB_BUILD_ROOT
+#define LAMB_BUILD_ROOT ""
+#endif
+#ifndef LAMB_RUNTIME_INSTDIR
+#define LAMB_RUNTIME_INSTDIR "/usr/local/share/lamb/runtime"
+#endif
+
+const char *lamb_bootstrap_runtime_dir(void)
+{
+	static char exe[4096];
+	const char *env = getenv("LAMB_RUNTIME_DIR");
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0 && LAMB_BUILD_ROOT[0]) {
+		exe[n] = '\0';
+		size_t root = strlen(LAMB_BUILD_ROOT);
+		if (strncmp(exe, LAMB_BUILD_ROOT, root) == 0 && exe[root] == '/')
+			return LAMB_RUNTIME_SRCDIR;
+	}
+	return LAMB_RUNTIME_INSTDIR;
+}
+
+static const char *getenv_in(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (; env && *env; env++)
+		if (strncmp(*env, key, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+static void env_set(struct lamb_bootstrap *b, const char *key, const char *value)
+{
+	size_t n = strlen(key);
+	char *kv = xasprintf("%s=%s", key, value ? value : "");
+	for (size_t i = 0; i < b->nenv; i++)
+		if (strncmp(b->envp[i], key, n) == 0 && b->envp[i][n] == '=') {
+			free(b->envp[i]);
+			b->envp[i] = kv;
+			return;
+		}
+	b->envp = xgrow(b->envp, &b->capenv, b->nenv + 2, sizeof(char *));
+	b->envp[b->nenv++] = kv;
+	b->envp[b->nenv] = NULL;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Finds name on the colon-separated search path; caller frees. */
+static char *which(const char *name, const char *path)
+{
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchrnul(path, ':');
+		char *cand = xasprintf("%.*s/%s", (int)(colon - path), path, name);
+		if (colon > path && is_file(cand) && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		path = *colon ? colon + 1 : colon;
+	}
+	return NULL;
+}
+
+/* Prepends dir to a colon list in *list when dir exists. */
+static void path_prepend(char **list, const char *dir)
+{
+	if (!is_dir(dir))
+		return;
+	char *n = *list && **list ? xasprintf("%s:%s", dir, *list) : xstrdup(dir);
+	free(*list);
+	*list = n;
+}
+
+/* --- interpreters behind version managers' shims ---
+ * pyenv, nodenv and asdf put a shell script in front of the real
+ * interpreter, costing hundreds of ms per start. When the interpreter is a
+ * script, ask it once for the real executable, in the code directory (where
+ * a .python-version applies), and remember the answer in
+ * ~/.cache/lamb/interpreters, keyed on everything the choice depends on:
+ * the script, PATH, the managers' variables, and the version files of the
+ * code directory and its parents and of the managers' roots. */
+
+static void fnv(uint64_t *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ p[i]) * 0x100000001b3ull;
+}
+
+static void fnv_stat(uint64_t *h, const char *path)
+{
+	struct stat st;
+	fnv(h, path, strlen(path) + 1);
+	if (stat(path, &st) == 0) {
+		fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+		fnv(h, &st.st_ino, sizeof(st.st_ino));
+	}
+}
+
+static uint64_t interp_key(const char *interp, const char *cwd)
+{
+	static const char *const files[] = { ".python-version", ".node-version", ".nvmrc", ".tool-versions" };
+	static const char *const roots[] = { "PYENV_ROOT", "NODENV_ROOT", "ASDF_DIR" };
+	uint64_t h = 0xcbf29ce484222325ull;
+	fnv_stat(&h, interp);
+	fnv(&h, cwd, strlen(cwd) + 1);
+	for (char **e = environ; *e; e++)
+		if (str_starts(*e, "PATH=") || str_starts(*e, "PYENV") || str_starts(*e, "NODENV") ||
+		    str_starts(*e, "ASDF") || str_starts(*e, "VIRTUAL_ENV=") || str_starts(*e, "CONDA_PREFIX="))
+			fnv(&h, *e, strlen(*e) + 1);
+	char *dir = xstrdup(cwd);
+	for (;;) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			char *f = xasprintf("%s/%s", dir, files[i]);
+			fnv_stat(&h, f);
+			free(f);
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	const char *home = getenv("HOME");
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		const char *r = getenv(roots[i]);
+		char *v = r ? xasprintf("%s/version", r) : home ? xasprintf("%s/.pyenv/version", home) : NULL;
+		if (v)
+			fnv_stat(&h, v);
+		free(v);
+	}
+	if (home) {
+		char *t = xasprintf("%s/.tool-versions", home);
+		fnv_stat(&h, t);
+		free(t);
+	}
+	return h;
+}
+
+static char *cache_path(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/lamb/interpreters", xdg);
+	return home && *home ? xasprintf("%s/.cache/lamb/interpreters", home) : NULL;
+}
+
+static bool usable(const char *path)
+{
+	return path[0] == '/' && is_file(path) && access(path, X_OK) == 0;
+}
+
+static char *cache_get(uint64_t key)
+{
+	char *path = cache_path();
+	FILE *f = path ? fopen(path, "re") : NULL;
+	char line[4200], *found = NULL;
+	unsigned long long k;
+	int off;
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %n", &k, &off) == 1 && k == key) {
+			line[strcspn(line, "\n")] = '\0';
+			if (usable(line + off))
+				found = xstrdup(line + off);
+		}
+	if (f)
+		fclose(f);
+	free(path);
+	return found;
+}
+
+static void cache_put(uint64_t key, const char *real)
+{
+	char *path = cache_path();
+	if (!path)
+		return;
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	mkdir(parent, 0755);
+	mkdir(dir, 0755);
+	FILE *f = fopen(path, "ae"); /* one short line: appends do not interleave */
+	if (f) {
+		fprintf(f, "%016llx %s\n", (unsigned long long)key, real);
+		fclose(f);
+	}
+	free(parent);
+	free(dir);
+	free(path);
+}
+
+static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	/* a shim that cannot run explains itself at length: not to our user */
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, interp, &fa, NULL, python ? pyargv : nodeargv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	char out[4096];
+	size_t len = 0;
+	ssize_t n;
+	while (rc == 0 && len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(pfd[0]);
+	int status = -1;
+	if (rc == 0)
+		waitpid(pid, &status, 0);
+	out[len] = '\0';
+	return status == 0 && usable(out) ? xstrdup(out) : NULL;
+}
+
+/* The real executable behind interp when interp is a script (caller frees),
+ * or NULL to keep interp. *broken is set when interp is a script that could
+ * not run (a pyenv shim for a version pyenv has not selected). */
+static char *resolve_script(const char *interp, bool python, const char *cwd, bool *broken)
+{
+	char head[2];
+	int fd = open(interp, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, 2) : -1;
+	if (fd >= 0)
+		close(fd);
+	*broken = false;
+	if (n != 2 || head[0] != '#' || head[1] != '!')
+		return NULL;
+	uint64_t key = interp_key(interp, cwd);
+	char *real = cache_get(key);
+	if (!real && (real = ask_interpreter(interp, python, cwd)))
+		cache_put(key, real);
+	*broken = !real;
+	return real;
+}
+
+static void set_argv(struct lamb_bootstrap *b, const char *a0, const char *a1)
+{
+	b->argv = xcalloc(3, sizeof(char *));
+	b->argv[0] = xstrdup(a0);
+	b->argv[1] = a1 ? xstrdup(a1) : NULL;
+}
+
+/* The last layer wins, as at /opt. */
+static char *layer_bootstrap(const struct lamb_code *code)
+{
+	for (size_t i = code->nlayers; i-- > 0;) {
+		char *p = xasprintf("%s/bootstrap", code->layers[i]);
+		if (is_file(p))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *code, struct lamb_err *err)
+{
+	char *p = xasprintf("%s/bootstrap", code->dir);
+	if (!is_file(p)) {
+		free(p);
+		p = layer_bootstrap(code);
+	}
+	if (!p)
+		return lamb_err_set(err, "no 'bootstrap' in '%s' nor in a layer", code->dir);
+	b->path = p;
+	b->name = xstrdup("bootstrap");
+	set_argv(b, p, NULL);
+	return 0;
+}
+
+static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+			      const char *rtdir, const char *user_path, struct lamb_err *err)
+{
+	bool python = str_starts(fn->runtime, "python");
+	const char *override = getenv(python ? "LAMB_PYTHON" : "LAMB_NODE");
+	const char *fallback = python ? "python3" : "node";
+	char *shim = xasprintf("%s/%s", rtdir, python ? "python/bootstrap.py" : "node/bootstrap.js");
+	char *interp = NULL;
+	bool broken = false, fell_back = false, shim_broken = false;
+	char *real = NULL;
+	if (override && *override) {
+		interp = strchr(override, '/') ? xstrdup(override) : which(override, user_path);
+	} else if (python && (interp = which(fn->runtime, user_path))) {
+		/* pythonX.Y may be a shim that cannot run that version here */
+		real = resolve_script(interp, python, code_dir, &broken);
+		if (broken) {
+			free(interp);
+			interp = NULL;
+		}
+	}
+	if (!interp && !(override && *override)) {
+		interp = which(fallback, user_path);
+		fell_back = python;
+		shim_broken = broken;
+	}
+	if (!interp) {
+		free(shim);
+		return lamb_err_set(err, "cannot find '%s' on PATH for runtime %s",
+				    override && *override ? override : fallback, fn->runtime);
+	}
+	if (!real)
+		real = resolve_script(interp, python, code_dir, &broken);
+	if (real) {
+		free(interp);
+		interp = real;
+	}
+	if (fell_back && shim_broken) /* the same words for every function: the pool says them once */
+		b->warning = xasprintf("'%s' on PATH does not run (a pyenv shim for a version not selected?): "
+				       "%s functions run with %s (LAMB_PYTHON chooses)", fn->runtime, fn->runtime, interp);
+	else if (fell_back)
+		b->warning = xasprintf("no '%s' on PATH: %s functions run with %s (LAMB_PYTHON chooses)",
+				       fn->runtime, fn->runtime, interp);
+	if (!is_file(shim)) {
+		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);
+		free(shim);
+		free(interp);
+		return -1;
+	}
+	b->path = interp;
+	b->name = xstrdup(strrchr(interp, '/') + 1);
+	set_argv(b, interp, shim);
+	free(shim);
+	return 0;
+}
+
+static void random_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[32];
+	FILE *f = fopen("/dev/urandom", "re");
+	if (!f || fread(raw, 1, n / 2, f) != n / 2)
+		for (size_t i = 0; i < n / 2; i++)
+			raw[i] = (unsigned char)rand();
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < n / 2; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[n] = '\0';
+}
+
+static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			 const char *user_path)
+{
+	char *path = xstrdup(user_path ? user_path : "/usr/local/bin:/usr/bin:/bin");
+	char *ld = NULL, *py = NULL, *node = NULL;
+	char *codelib = xasprintf("%s/lib", code->dir);
+	path_prepend(&ld, codelib);
+	free(codelib);
+	path_prepend(&node, code->dir);
+	/* later layers win: they go in front */
+	for (size_t i = 0; i < code->nlayers; i++) {
+		const char *l = code->layers[i];
+		char *d;
+		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
+		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
+		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
+		if (fn->runtime && str_starts(fn->runtime, "nodejs")) {
+			/* nodejs20.x also reads /opt/nodejs/node20/node_modules, first */
+			int major = atoi(fn->runtime + strlen("nodejs"));
+			d = xasprintf("%s/nodejs/node%d/node_modules", l, major), path_prepend(&node, d), free(d);
+		}
+		if (fn->runtime && str_starts(fn->runtime, "python")) {
+			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
+			path_prepend(&py, d), free(d);
+		}
+		d = xasprintf("%s/python", l), path_prepend(&py, d), free(d);
+	}
+	env_set(b, "PATH", path);
+	if (ld)
+		env_set(b, "LD_LIBRARY_PATH", ld);
+	if (py && fn->runtime && str_starts(fn->runtime, "python"))
+		env_set(b, "PYTHONPATH", py);
+	if (node && fn->runtime && str_starts(fn->runtime, "nodejs"))
+		env_set(b, "NODE_PATH", node);
+	free(path);
+	free(ld);
+	free(py);
+	free(node);
+}
+
+static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+		       const char *region, const char *rtdir)
+{
+	char buf[64], stream[128], hex[33];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	random_hex(hex, 32);
+	strftime(buf, sizeof(buf), "%Y/%m/%d", &tm);
+	snprintf(stream, sizeof(stream), "%s/[$LATEST]%s", buf, hex);
+	env_set(b, "AWS_LAMBDA_RUNTIME_API", "");
+	b->api_slot = b->nenv - 1;
+	if (fn->handler)
+		env_set(b, "_HANDLER", fn->handler);
+	env_set(b, "LAMBDA_TASK_ROOT", code_dir);
+	env_set(b, "LAMBDA_RUNTIME_DIR", rtdir);
+	env_set(b, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
+	env_set(b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+	snprintf(buf, sizeof(buf), "%ld", fn->memory_mb);
+	env_set(b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", buf);
+	char *group = xasprintf("/aws/lambda/%s", fn->name);
+	env_set(b, "AWS_LAMBDA_LOG_GROUP_NAME", group);
+	free(group);
+	env_set(b, "AWS_LAMBDA_LOG_STREAM_NAME", stream);
+	env_set(b, "AWS_REGION", region);
+	env_set(b, "AWS_DEFAULT_REGION", region);
+	char *exec = xasprintf("AWS_Lambda_%s", fn->runtime ? fn->runtime : "provided");
+	env_set(b, "AWS_EXECUTION_ENV", exec);
+	free(exec);
+	env_set(b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+	env_set(b, "TZ", ":UTC");
+	env_set(b, "LANG", "en_US.UTF-8");
+}
+
+static void set_var(void *data, const char *key, const char *value)
+{
+	env_set(data, key, value);
+}
+
+/* The region in arn:aws:lambda:REGION:... */
+static char *arn_region(const char *arn)
+{
+	if (!arn || !str_starts(arn, "arn:"))
+		return NULL;
+	const char *p = arn;
+	for (int i = 0; i < 3 && p; i++)
+		p = strchr(p, ':'), p = p ? p + 1 : NULL;
+	const char *e = p ? strchr(p, ':') : NULL;
+	return e && e > p ? xstrndup(p, (size_t)(e - p)) : NULL;
+}
+
+int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			const struct lamb_bootstrap_opts *opts, struct lamb_err *err)
+{
+	memset(b, 0, sizeof(*b));
+	char *const *uenv = opts && opts->user_env ? opts->user_env : environ;
+	const char *rtdir = opts && opts->runtime_dir ? opts->runtime_dir : lamb_bootstrap_runtime_dir();
+	const char *user_path = getenv_in(uenv, "PATH");
+	const char *rt = fn->runtime ? fn->runtime : "";
+	int rc;
+	if (fn->local_reason)
+		return lamb_err_set(err, "%s", fn->local_reason);
+	if (str_starts(rt, "provided"))
+		rc = choose_provided(b, code, err);
+	else if (str_starts(rt, "python3.") || str_starts(rt, "nodejs"))
+		rc = choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
+	else
+		return lamb_err_set(err, "runtime '%s' is not supported locally", rt);
+	if (rc < 0) {
+		lamb_bootstrap_release(b);
+		return -1;
+	}
+	char *region = opts && opts->region ? xstrdup(opts->region) : arn_region(fn->arn);
+	lambda_env(b, fn, code->dir, region ? region : "us-east-1", rtdir);
+	free(region);
+	search_paths(b, fn, code, user_path);
+	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
+		const char *v = getenv_in(uenv, creds[i]);
+		if (v)
+			env_set(b, creds[i], v);
+	}
+	for (size_t i = 0; i < fn->env.len; i++)
+		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
+	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);
+	return 0;
+}
+
+void lamb_bootstrap_set_api(struct lamb_bootstrap *b, const char *address)
+{
+	free(b->envp[b->api_slot]);
+	b->envp[b->api_slot] = xasprintf("AWS_LAMBDA_RUNTIME_API=%s", address);
+}
+
+void lamb_bootstrap_release(struct lamb_bootstrap *b)
+{
+	if (!b)
+		return;
+	for (char **a = b->argv; a && *a; a++)
+		free(*a);
+	for (size_t i = 0; i < b->nenv; i++)
+		free(b->envp[i]);
+	free(b->argv);
+	free(b->envp);
+	free(b->path);
+	free(b->name);
+	free(b->warning);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,50 @@
+/* What an instance of a function runs: the executable and argv chosen from
+ * the runtime (the function's own bootstrap for provided*, else
+ * /opt/bootstrap of a layer; lamb's Python and Node shims run by their
+ * interpreter), and exactly the environment of runtime-api.md. Built once
+ * per function, before any fork. Layers are reached through search paths
+ * (PATH, LD_LIBRARY_PATH, PYTHONPATH, NODE_PATH) at their host location; no
+ * /opt mount yet. */
+#ifndef LAMB_BOOTSTRAP_H
+#define LAMB_BOOTSTRAP_H
+
+#include "base/err.h"
+#include "engine/code.h"
+#include "engine/env-vars.h"
+#include "model/model.h"
+
+#include <stddef.h>
+
+struct lamb_bootstrap_opts {
+	const char *runtime_dir;        /* lamb's runtime/ folder; NULL: lamb_bootstrap_runtime_dir() */
+	const char *region;             /* NULL: from the function's ARN, else us-east-1 */
+	const struct lamb_env_vars *env_vars; /* --env-vars: win over the template's (env-vars.h); may be NULL */
+	char *const *user_env;          /* for PATH, credentials; NULL: environ */
+	const struct lamb_kvs *layer_dirs; /* ARN=DIR for layers given by ARN */
+	int sandbox;                    /* enum lamb_sandbox_mode (sandbox.h); 0: off */
+};
+
+/* Everything owned by the struct; _init/_release. */
+struct lamb_bootstrap {
+	char *path;     /* absolute path of the executable */
+	char *name;     /* for messages: "bootstrap", "python3.12" */
+	char **argv;
+	char **envp;    /* holds an AWS_LAMBDA_RUNTIME_API slot, see _set_api */
+	char *warning;  /* a note for the user (interpreter fallback), or NULL */
+	size_t api_slot;
+	size_t nenv, capenv;
+};
+
+/* Fails for a function that cannot run here, with the reason. code is
+ * where its code and layers are (lamb_code_init); not kept. */
+int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			const struct lamb_bootstrap_opts *opts, struct lamb_err *err);
+void lamb_bootstrap_release(struct lamb_bootstrap *b);
+/* Sets AWS_LAMBDA_RUNTIME_API=address in envp (one instance's value). */
+void lamb_bootstrap_set_api(struct lamb_bootstrap *b, const char *address);
+
+/* $LAMB_RUNTIME_DIR, else the source tree's runtime/ when lamb runs from its
+ * build tree, else the installed DATADIR/runtime. Static storage. */
+const char *lamb_bootstrap_runtime_dir(void);
+
+#endif

@@ -1,0 +1,620 @@
+/* Instance life cycle (runtime-api.md, "Life of an instance"). All state
+ * changes happen here, on the loop; the runtime-api and supervisor modules
+ * only report what they saw. An instance is freed through the loop's defer
+ * list, because it may be discarded from inside one of its own callbacks. */
+#include "base/util.h"
+#include "engine/pool.h"
+#include "engine/runtime-api.h"
+#include "engine/sandbox.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+
+enum inst_state { INST_INIT, INST_IDLE, INST_BUSY, INST_DEAD };
+
+struct instance {
+	struct lamb_pool *pool;
+	struct instance *next;
+	struct lamb_rapi *rapi;
+	struct lamb_proc *proc;
+	enum inst_state state;
+	struct lamb_invocation *inv; /* bound during INIT, current during BUSY */
+	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
+	uint64_t spawn_ns;
+	double init_ms;              /* reported with the first invocation only */
+	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
+};
+
+struct lamb_pool {
+	struct lamb_loop *loop;
+	struct lamb_supervisor *sup;
+	const struct lamb_function *fn;
+	struct lamb_pool_opts opts;
+	struct lamb_code code;
+	struct lamb_bootstrap boot;
+	struct instance *instances;
+	int ninstances;
+	bool sandboxed;
+	struct lamb_invocation *queue, **queue_tail;
+	bool warned;
+};
+
+static void on_next(void *owner);
+static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
+		      const char *error_type);
+static void on_init_error(void *owner, const char *body, size_t len, const char *error_type);
+
+static const struct lamb_rapi_ops rapi_ops = {
+	.next = on_next,
+	.answer = on_answer,
+	.init_error = on_init_error,
+};
+
+static FILE *logf_(struct lamb_pool *p)
+{
+	return p->opts.log ? p->opts.log : stderr;
+}
+
+/* --- log tails --- */
+
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+{
+	struct lamb_buf *t = &inv->log_tail;
+	if (!inv->want_tail)
+		return;
+	if (n >= LAMB_LOG_TAIL_MAX) {
+		s += n - LAMB_LOG_TAIL_MAX;
+		n = LAMB_LOG_TAIL_MAX;
+	}
+	/* trim by halves: a copy per 4 KB of output, not per line */
+	if (t->len + n > 2 * LAMB_LOG_TAIL_MAX) {
+		size_t keep = LAMB_LOG_TAIL_MAX - n;
+		keep = keep < t->len ? keep : t->len;
+		memmove(t->data, t->data + t->len - keep, keep);
+		t->len = keep;
+	}
+	lamb_buf_add(t, s, n);
+}
+
+/* A line of the instance's output: part of the log of the invocation it
+ * is running or initialising for. */
+static void on_line(void *data, const char *line, size_t len)
+{
+	struct instance *in = data;
+	if (in->inv && in->inv->want_tail) {
+		lamb_pool_tail_add(in->inv, line, len);
+		lamb_pool_tail_add(in->inv, "\n", 1);
+	}
+}
+
+static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
+{
+	if (p->opts.trace)
+		p->opts.trace(p->opts.trace_data, p->fn, what, request_id, len);
+}
+
+/* --- finishing invocations --- */
+
+static void call_done(void *data)
+{
+	struct lamb_invocation *inv = data;
+	inv->done(inv);
+}
+
+static void finish(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
+		   enum lamb_outcome_kind kind, const char *body, size_t len)
+{
+	inv->kind = kind;
+	inv->end_ns = lamb_loop_now_ns();
+	lamb_buf_release(&inv->body);
+	lamb_buf_init(&inv->body);
+	lamb_buf_add(&inv->body, body, len);
+	if (in && in->proc)
+		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	(void)p;
+	inv->done(inv);
+}
+
+static void finish_errorf(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
+			  enum lamb_outcome_kind kind, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void finish_errorf(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
+			  enum lamb_outcome_kind kind, const char *type, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	/* msg holds no quotes or backslashes: it is built from our own words */
+	lamb_buf_addf(&b, "{\"errorType\":\"%s\",\"errorMessage\":\"RequestId: %s Error: %s\"}", type,
+		      inv->request_id, msg);
+	finish(p, in, inv, kind, b.data, b.len);
+	lamb_buf_release(&b);
+}
+
+/* --- instances --- */
+
+static void instance_free(void *data)
+{
+	struct instance *in = data;
+	lamb_rapi_free(in->rapi);
+	free(in);
+}
+
+static void spawn_for_queue(struct lamb_pool *p);
+
+/* When a pool's last instance has gone, the memory a burst of requests used
+ * (event and answer buffers, the Runtime API's connections) is free but
+ * glibc keeps it in its arenas, the front end's threads' among them; give it
+ * back, so an idle server is as small as before the burst. Rare (a pool
+ * empties after its idle timeout) and well under a millisecond. */
+static void trim_heap(void *data)
+{
+	(void)data;
+	malloc_trim(0);
+}
+
+/* Takes the instance out of the pool, kills what is left of it and frees it
+ * after the current batch of events. */
+static void discard(struct instance *in)
+{
+	struct lamb_pool *p = in->pool;
+	if (in->state == INST_DEAD)
+		return;
+	in->state = INST_DEAD;
+	lamb_loop_timer_cancel(p->loop, &in->timer);
+	if (in->proc) {
+		lamb_proc_detach(in->proc);
+		lamb_proc_kill(in->proc);
+		in->proc = NULL;
+	}
+	for (struct instance **pp = &p->instances; *pp; pp = &(*pp)->next)
+		if (*pp == in) {
+			*pp = in->next;
+			break;
+		}
+	p->ninstances--;
+	lamb_loop_defer(p->loop, instance_free, in);
+	if (p->ninstances == 0)
+		lamb_loop_defer(p->loop, trim_heap, NULL);
+}
+
+static void on_timer(void *data);
+
+static void hand_over(struct instance *in, struct lamb_invocation *inv)
+{
+	struct lamb_pool *p = in->pool;
+	in->state = INST_BUSY;
+	in->inv = inv;
+	inv->init_ms = in->init_ms;
+	in->init_ms = -1;
+	inv->start_ns = lamb_loop_now_ns();
+	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
+	lamb_loop_timer_set(p->loop, &in->timer, inv->start_ns + timeout_ms * 1000000ull, on_timer, in);
+	char start[96];
+	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
+	fwrite(start, 1, (size_t)n, logf_(p));
+	lamb_loop_wrote(p->loop, logf_(p));
+	lamb_pool_tail_add(inv, start, (size_t)n);
+	struct lamb_rapi_event ev = {
+		.request_id = inv->request_id,
+		.deadline_ms = lamb_loop_wall_ms() + timeout_ms,
+		.function_arn = p->fn->arn,
+		.trace_id = inv->trace_id,
+		.client_context = inv->client_context,
+		.cognito_identity = inv->cognito_identity,
+		.body = inv->event,
+		.len = inv->len,
+	};
+	trace(p, "next", inv->request_id, inv->len);
+	lamb_rapi_deliver(in->rapi, &ev);
+}
+
+static struct lamb_invocation *dequeue(struct lamb_pool *p)
+{
+	struct lamb_invocation *inv = p->queue;
+	if (inv) {
+		p->queue = inv->next;
+		if (!p->queue)
+			p->queue_tail = &p->queue;
+		inv->next = NULL;
+	}
+	return inv;
+}
+
+static void become_idle(struct instance *in)
+{
+	struct lamb_pool *p = in->pool;
+	if (in->retire) {
+		/* its code changed on disk: queued work goes to a fresh instance */
+		discard(in);
+		spawn_for_queue(p);
+		return;
+	}
+	struct lamb_invocation *inv = dequeue(p);
+	in->state = INST_IDLE;
+	in->inv = NULL;
+	if (inv) {
+		hand_over(in, inv);
+		return;
+	}
+	if (p->opts.idle_ms)
+		lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + p->opts.idle_ms * 1000000ull,
+				    on_timer, in);
+	else
+		lamb_loop_timer_cancel(p->loop, &in->timer);
+}
+
+static void on_next(void *owner)
+{
+	struct instance *in = owner;
+	if (in->state == INST_INIT) {
+		in->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
+		struct lamb_invocation *bound = in->inv;
+		if (bound) {
+			hand_over(in, bound);
+			return;
+		}
+	} else if (in->state == INST_BUSY && in->inv) {
+		/* /next without an answer: Lambda reports the invocation as failed */
+		struct lamb_invocation *inv = in->inv;
+		in->inv = NULL;
+		lamb_loop_timer_cancel(in->pool->loop, &in->timer);
+		finish_errorf(in->pool, in, inv, LAMB_OUTCOME_FUNCTION_ERROR, "Runtime.InvalidState",
+			      "Runtime called next without answering the invocation");
+	}
+	become_idle(in);
+}
+
+/* An instance that answered but has not called /next again within this
+ * time no longer holds back queued invocations: they get new instances. */
+#define RETURN_GRACE_MS 100
+
+
+/* Queued invocations stop waiting for the instance; the instance itself
+ * gets the function's Timeout to come back to /next, then it is discarded
+ * (on_timer, busy without an invocation) so it cannot hold a slot forever. */
+static void on_return_late(void *data)
+{
+	struct instance *in = data;
+	struct lamb_pool *p = in->pool;
+	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
+	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
+	spawn_for_queue(p);
+}
+
+static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
+		      const char *error_type)
+{
+	struct instance *in = owner;
+	struct lamb_invocation *inv = in->inv;
+	(void)error_type;
+	if (!inv)
+		return;
+	if (in->proc)
+		lamb_proc_drain(in->proc); /* its output before its END line */
+	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
+	      inv->request_id, len);
+	in->inv = NULL;
+	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
+			    on_return_late, in);
+	if (kind == LAMB_RAPI_TOO_LARGE) {
+		static const char big[] = "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
+					  "payload size (6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}";
+		finish(in->pool, in, inv, LAMB_OUTCOME_TOO_LARGE, big, sizeof(big) - 1);
+	} else if (kind == LAMB_RAPI_ERROR && len == 0) {
+		finish_errorf(in->pool, in, inv, LAMB_OUTCOME_FUNCTION_ERROR, "Unhandled", "empty error");
+	} else {
+		finish(in->pool, in, inv, kind == LAMB_RAPI_RESPONSE ? LAMB_OUTCOME_RESPONSE
+			: LAMB_OUTCOME_FUNCTION_ERROR, body, len);
+	}
+}
+
+static void on_init_error(void *owner, const char *body, size_t len, const char *error_type)
+{
+	struct instance *in = owner;
+	struct lamb_invocation *inv = in->inv;
+	struct lamb_pool *p = in->pool;
+	(void)error_type;
+	trace(p, "init/error", inv ? inv->request_id : NULL, len);
+	in->inv = NULL;
+	/* the runtime exits after /init/error; we do not wait for it */
+	struct lamb_buf copy;
+	lamb_buf_init(&copy);
+	lamb_buf_add(&copy, body, len);
+	if (inv)
+		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	discard(in);
+	if (inv) {
+		inv->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
+		if (copy.len)
+			finish(p, NULL, inv, LAMB_OUTCOME_INIT_ERROR, copy.data, copy.len);
+		else
+			finish_errorf(p, NULL, inv, LAMB_OUTCOME_INIT_ERROR, "Runtime.Unknown", "init error");
+	}
+	lamb_buf_release(&copy);
+	spawn_for_queue(p);
+}
+
+static void on_timer(void *data)
+{
+	struct instance *in = data;
+	struct lamb_pool *p = in->pool;
+	struct lamb_invocation *inv = in->inv;
+	enum inst_state state = in->state;
+	if (inv) {
+		lamb_proc_drain(in->proc);
+		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	}
+	in->inv = NULL;
+	discard(in);
+	if (state == INST_BUSY && inv) {
+		double secs = (double)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3);
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%s Task timed out after %.2f seconds\n", inv->request_id, secs);
+		fwrite(line, 1, (size_t)n, logf_(p));
+		lamb_pool_tail_add(inv, line, (size_t)n);
+		inv->kind = LAMB_OUTCOME_TIMEOUT;
+		finish_errorf(p, NULL, inv, LAMB_OUTCOME_TIMEOUT, "Sandbox.Timedout",
+			      "Task timed out after %.2f seconds", secs);
+	} else if (state == INST_INIT && inv) {
+		double secs = (double)(p->opts.init_timeout_ms ? p->opts.init_timeout_ms : 10000) / 1000;
+		inv->init_ms = secs * 1000;
+		snprintf(inv->message, sizeof(inv->message), "init did not finish within %.2f seconds", secs);
+		finish_errorf(p, NULL, inv, LAMB_OUTCOME_INIT_ERROR, "Sandbox.Timedout",
+			      "Init phase timed out after %.2f seconds", secs);
+	}
+	spawn_for_queue(p);
+}
+
+static void on_exit_(void *data, struct lamb_proc *proc, int status)
+{
+	struct instance *in = data;
+	struct lamb_pool *p = in->pool;
+	struct lamb_invocation *inv = in->inv;
+	enum inst_state state = in->state;
+	char why[128];
+	/* bwrap reports a signal that killed the bootstrap as exit status 128+N */
+	if (p->sandboxed && WIFEXITED(status) && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 128 + 65)
+		status = WEXITSTATUS(status) - 128;
+	lamb_proc_describe_status(status, why, sizeof(why));
+	if (inv) {
+		inv->memory_used_mb = lamb_proc_max_memory_mb(proc);
+		if (lamb_proc_oom(proc))
+			snprintf(inv->message, sizeof(inv->message), "the instance went past its memory limit "
+				 "(%ld MB) and was killed", p->fn->memory_mb);
+	}
+	in->proc = NULL; /* freed by the supervisor after we return */
+	in->inv = NULL;
+	discard(in);
+	if (inv) {
+		if (state == INST_INIT)
+			inv->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
+		finish_errorf(p, NULL, inv, state == INST_INIT ? LAMB_OUTCOME_INIT_ERROR : LAMB_OUTCOME_CRASH,
+			      "Runtime.ExitError", "Runtime exited with error: %s", why);
+	}
+	spawn_for_queue(p);
+}
+
+static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	struct lamb_err err;
+	struct instance *in = xcalloc(1, sizeof(*in));
+	in->pool = p;
+	in->state = INST_INIT;
+	in->init_ms = -1;
+	in->inv = inv;
+	in->spawn_ns = lamb_loop_now_ns();
+	in->rapi = lamb_rapi_new(p->loop, &rapi_ops, in, &err);
+	if (in->rapi) {
+		lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
+		struct lamb_proc_spec spec = {
+			.path = p->boot.path,
+			.name = p->boot.name,
+			.argv = p->boot.argv,
+			.envp = p->boot.envp,
+			.cwd = p->code.dir,
+			.memory_mb = p->fn->memory_mb,
+			.on_line = on_line,
+		};
+		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
+	}
+	if (!in->proc) {
+		lamb_rapi_free(in->rapi);
+		free(in);
+		if (inv) {
+			/* report from the loop, never from inside lamb_pool_submit */
+			snprintf(inv->message, sizeof(inv->message), "%s", err.msg);
+			inv->kind = LAMB_OUTCOME_START_FAILED;
+			inv->end_ns = lamb_loop_now_ns();
+			lamb_buf_init(&inv->body);
+			lamb_buf_addf(&inv->body, "{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
+				      "\"RequestId: %s Error: could not start the runtime\"}", inv->request_id);
+			lamb_loop_defer(p->loop, call_done, inv);
+		}
+		return NULL;
+	}
+	uint64_t init_ms = p->opts.init_timeout_ms ? p->opts.init_timeout_ms : 10000;
+	lamb_loop_timer_set(p->loop, &in->timer, in->spawn_ns + init_ms * 1000000ull, on_timer, in);
+	in->next = p->instances;
+	p->instances = in;
+	p->ninstances++;
+	return in;
+}
+
+static int max_instances(const struct lamb_pool *p)
+{
+	if (p->opts.max_instances < 0)
+		return 0;
+	return p->opts.max_instances > 0 ? p->opts.max_instances : 10;
+}
+
+/* Instances that answered and are on their way back to /next, less the
+ * invocations already queued for them. */
+static int returning(const struct lamb_pool *p)
+{
+	int n = 0;
+	for (const struct instance *in = p->instances; in; in = in->next)
+		n += in->state == INST_BUSY && !in->inv && !in->retire;
+	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
+		n--;
+	return n;
+}
+
+static void throttled(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	inv->kind = LAMB_OUTCOME_THROTTLED;
+	inv->end_ns = lamb_loop_now_ns();
+	snprintf(inv->message, sizeof(inv->message), "throttled: %d of %d instances busy",
+		 p->ninstances, max_instances(p));
+	lamb_buf_addf(&inv->body, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\","
+		      "\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");
+	/* report from the loop, never from inside lamb_pool_submit */
+	lamb_loop_defer(p->loop, call_done, inv);
+}
+
+static void spawn_for_queue(struct lamb_pool *p)
+{
+	while (p->queue && p->ninstances < max_instances(p))
+		spawn(p, dequeue(p));
+}
+
+void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	lamb_buf_init(&inv->body);
+	lamb_buf_init(&inv->log_tail);
+	inv->message[0] = '\0';
+	inv->start_ns = inv->end_ns = 0;
+	inv->init_ms = -1;
+	inv->memory_used_mb = 0;
+	inv->next = NULL;
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_IDLE) {
+			hand_over(in, inv);
+			return;
+		}
+	/* one started ahead (lamb_pool_prestart) is nearer than a new one */
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_INIT && !in->inv && !in->retire) {
+			in->inv = inv;
+			return;
+		}
+	/* An instance that has just answered is back in /next within
+	 * microseconds: waiting for it beats a cold start. */
+	if (returning(p) <= 0 && p->ninstances < max_instances(p)) {
+		spawn(p, inv);
+		return;
+	}
+	if (returning(p) <= 0 && p->opts.throttle) {
+		throttled(p, inv);
+		return;
+	}
+	*p->queue_tail = inv;
+	p->queue_tail = &inv->next;
+}
+
+/* Whether this warning is new to this lamb run: an interpreter fallback
+ * concerns every function of a runtime, and start-api's reloads make new
+ * pools, so it is said once per run, not per function or reload. */
+static bool warn_first(const char *text)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char **said;
+	static size_t n, cap;
+	bool first = true;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; first && i < n; i++)
+		first = strcmp(said[i], text) != 0;
+	if (first) {
+		said = xgrow(said, &cap, n + 1, sizeof(*said));
+		said[n++] = xstrdup(text);
+	}
+	pthread_mutex_unlock(&lock);
+	return first;
+}
+
+struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *sup,
+				const struct lamb_function *fn, const struct lamb_pool_opts *opts,
+				struct lamb_err *err)
+{
+	struct lamb_pool *p = xcalloc(1, sizeof(*p));
+	p->loop = loop;
+	p->sup = sup;
+	p->fn = fn;
+	if (opts)
+		p->opts = *opts;
+	p->queue_tail = &p->queue;
+	const struct lamb_bootstrap_opts *bo = opts ? opts->boot : NULL;
+	const char *note = NULL;
+	int sandboxed = -1;
+	if (lamb_code_init(&p->code, fn, bo ? bo->layer_dirs : NULL, err) < 0 ||
+	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0 ||
+	    (sandboxed = lamb_sandbox_apply(&p->boot, &p->code, bo ? bo->sandbox : LAMB_SANDBOX_OFF, &note,
+					    err)) < 0) {
+		lamb_bootstrap_release(&p->boot);
+		lamb_code_release(&p->code);
+		free(p);
+		return NULL;
+	}
+	if (p->boot.warning && warn_first(p->boot.warning))
+		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
+	p->sandboxed = sandboxed > 0;
+	static bool noted; /* said once per lamb, not per function */
+	if (note && !noted) {
+		fprintf(logf_(p), "lamb: note: %s\n", note);
+		noted = true;
+	}
+	return p;
+}
+
+void lamb_pool_free(struct lamb_pool *p)
+{
+	if (!p)
+		return;
+	while (p->instances) {
+		struct instance *in = p->instances;
+		in->inv = NULL;
+		discard(in);
+	}
+	lamb_bootstrap_release(&p->boot);
+	lamb_code_release(&p->code);
+	free(p);
+}
+
+const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
+{
+	return p->fn;
+}
+
+void lamb_pool_prestart(struct lamb_pool *p)
+{
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (!in->retire && (in->state == INST_IDLE || (in->state == INST_INIT && !in->inv)))
+			return;
+	if (p->ninstances < max_instances(p))
+		spawn(p, NULL);
+}
+
+void lamb_pool_retire(struct lamb_pool *p)
+{
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		if (in->state == INST_IDLE)
+			discard(in);
+		else
+			in->retire = true;
+	}
+}
+
+int lamb_pool_instances(const struct lamb_pool *p)
+{
+	return p->ninstances;
+}

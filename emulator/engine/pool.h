@@ -1,0 +1,109 @@
+/* The instances of one function: warm reuse of instances blocked in /next,
+ * cold starts up to a concurrency limit, a queue beyond it, the init phase
+ * (until the first /next, 10 s, /init/error, early exit), the invoke phase
+ * with the function's Timeout from hand-over, idle reaping. An instance that
+ * crashed, timed out or failed init is discarded; the next invocation gets
+ * a fresh one. Front ends do not call this directly: see invoke.h. */
+#ifndef LAMB_POOL_H
+#define LAMB_POOL_H
+
+#include "base/err.h"
+#include "base/loop.h"
+#include "base/util.h"
+#include "engine/bootstrap.h"
+#include "engine/supervisor.h"
+#include "model/model.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum lamb_outcome_kind {
+	LAMB_OUTCOME_RESPONSE,       /* the runtime posted /response */
+	LAMB_OUTCOME_FUNCTION_ERROR, /* /error */
+	LAMB_OUTCOME_TOO_LARGE,      /* the response was above 6 MiB: Function.ResponseSizeTooLarge */
+	LAMB_OUTCOME_TIMEOUT,        /* Sandbox.Timedout; the instance was killed */
+	LAMB_OUTCOME_CRASH,          /* the instance exited mid-invoke: Runtime.ExitError */
+	LAMB_OUTCOME_INIT_ERROR,     /* /init/error, exit during init, init timeout */
+	LAMB_OUTCOME_START_FAILED,   /* lamb could not start the instance (exec failed...) */
+	LAMB_OUTCOME_THROTTLED,      /* every instance busy at the concurrency limit */
+};
+
+struct lamb_invocation;
+typedef void (*lamb_invocation_fn)(struct lamb_invocation *inv);
+
+/* One event on its way through a pool. The pool fills the result part and
+ * calls done exactly once (never from inside lamb_pool_submit). */
+struct lamb_invocation {
+	/* request */
+	char request_id[40];
+	char trace_id[128];
+	const char *event;
+	size_t len;
+	const char *client_context;
+	const char *cognito_identity;
+	bool want_tail;        /* keep the end of its log in log_tail */
+	lamb_invocation_fn done;
+	void *data;
+	/* result */
+	enum lamb_outcome_kind kind;
+	struct lamb_buf body;  /* response or error document */
+	char message[1024];    /* lamb's own explanation, for the log; may be empty */
+	uint64_t start_ns, end_ns; /* hand-over to answer; 0 when never handed over */
+	double init_ms;        /* < 0: warm */
+	long memory_used_mb;
+	struct lamb_buf log_tail; /* with want_tail: its START line, output, ...; at least
+				   * the last LAMB_LOG_TAIL_MAX bytes */
+	/* pool's */
+	struct lamb_invocation *next;
+};
+
+/* Runtime API traffic, for --debug: what is "next" (an event handed over
+ * on /next), "response", "error" or "init/error"; len the body's bytes;
+ * request_id NULL for init/error before any invocation. */
+typedef void (*lamb_pool_trace_fn)(void *data, const struct lamb_function *fn, const char *what,
+				   const char *request_id, size_t len);
+
+struct lamb_pool_opts {
+	int max_instances;          /* concurrency limit; 0: 10; < 0: none may run */
+	bool throttle;              /* beyond the limit: THROTTLED, as Lambda; else queue */
+	uint64_t idle_ms;           /* idle instances are reaped after this; 0: never */
+	uint64_t init_timeout_ms;   /* 0: 10000 */
+	FILE *log;                  /* START lines and lamb's notes; NULL: stderr */
+	const struct lamb_bootstrap_opts *boot;
+	lamb_pool_trace_fn trace;   /* may be NULL */
+	void *trace_data;
+};
+
+/* What X-Amz-Log-Type: Tail returns: the last 4 KB of an invocation's log. */
+#define LAMB_LOG_TAIL_MAX 4096
+
+/* Appends to inv's log tail (when it wants one), dropping what is older
+ * than the last LAMB_LOG_TAIL_MAX bytes now and then. */
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n);
+
+struct lamb_pool;
+
+/* Builds the function's bootstrap once; fails when it cannot run here. */
+struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *sup,
+				const struct lamb_function *fn, const struct lamb_pool_opts *opts,
+				struct lamb_err *err);
+/* Kills the instances; queued and running invocations are dropped without
+ * their done call. Accepts NULL. */
+void lamb_pool_free(struct lamb_pool *p);
+/* Takes inv (not owned) to an idle instance, one that has just answered
+ * and is on its way back to /next, a new one, or (at the limit) the queue
+ * or a THROTTLED outcome. */
+void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv);
+const struct lamb_function *lamb_pool_function(const struct lamb_pool *p);
+/* Starts one instance ahead of any invocation (warm containers EAGER),
+ * unless one is already starting or idle; the next invocation takes it. */
+void lamb_pool_prestart(struct lamb_pool *p);
+/* For new code on disk: idle instances are discarded now, starting and
+ * busy ones when they finish their current invocation (instead of going
+ * idle); the next invocation starts a fresh instance. */
+void lamb_pool_retire(struct lamb_pool *p);
+/* Live instances (starting, idle or busy). */
+int lamb_pool_instances(const struct lamb_pool *p);
+
+#endif

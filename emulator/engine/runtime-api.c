@@ -1,0 +1,787 @@
+/* The Runtime API on a small HTTP/1.1 server of its own, on lamb's loop:
+ * the listening socket and each connection are plain watches of the loop,
+ * so a call costs a recv, the answer's send and no more (libmicrohttpd,
+ * used here before, cost a nested epoll_wait per run, an epoll_ctl pair to
+ * suspend and resume each /next and a 32 KB memset per request).
+ *
+ * What a client may send: keep-alive or not, HTTP/1.0 or 1.1, bodies by
+ * Content-Length or chunked, "Expect: 100-continue" (curl sends it), and
+ * pipelined requests, answered in order. A /next with no event waits with
+ * its connection simply left readable: nothing to suspend. Answers made
+ * while a pipelined /next waits behind them (the 202 of the /response
+ * before it) are sent with that /next's event, in one write. Bodies over
+ * the 6 MiB limit are read and dropped, then answered 413, as Lambda does. */
+#include "base/util.h"
+#include "engine/runtime-api.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PREFIX "/2018-06-01/runtime/"
+#define MAX_HEAD (64 * 1024)
+#define READ_CHUNK (64 * 1024)
+#define MAX_CHUNKED (2 * LAMB_RAPI_MAX_RESPONSE) /* buffered whole before decoding */
+#define BIG_BUFFER (1024 * 1024) /* buffers grown past this are freed once empty */
+
+enum req_kind { REQ_NEXT, REQ_RESPONSE, REQ_ERROR, REQ_INIT_ERROR, REQ_UNKNOWN };
+
+/* One parsed request head. */
+struct req {
+	enum req_kind kind;
+	char id[64];
+	char error_type[128]; /* Lambda-Runtime-Function-Error-Type */
+	bool has_error_type;
+	size_t length;        /* Content-Length */
+	bool has_length;
+	bool chunked;
+	bool expect_continue;
+	bool close;           /* the client wants the connection closed after this */
+};
+
+struct conn {
+	struct lamb_rapi *r;
+	struct conn *next;
+	struct lamb_watch watch;
+	int fd;
+	struct lamb_buf in; /* received; in_off of it parsed */
+	size_t in_off;
+	struct lamb_buf out; /* to send; out_off of it sent */
+	size_t out_off;
+	struct req cur;     /* the head at in_off, once parsed (has_head) */
+	size_t head_len;
+	bool has_head;
+	struct req big;     /* a request whose body is being dropped */
+	size_t drop;        /* body bytes of it still to come */
+	bool continued;     /* 100 Continue sent for the request at in_off */
+	bool waiting;       /* a /next waits for an event */
+	bool close_after;   /* close once out is sent */
+	bool eof;
+	bool processing;
+	bool writing;       /* EPOLLOUT armed */
+	bool dead;
+};
+
+struct lamb_rapi {
+	struct lamb_loop *loop;
+	const struct lamb_rapi_ops *ops;
+	void *owner;
+	int listen_fd;
+	struct lamb_watch listen_watch;
+	struct conn *conns;
+	char address[32];
+	/* the event to hand over; the strings are ours */
+	bool pending;
+	struct lamb_rapi_event ev;
+	char request_id[64], last_id[64], trace_id[256];
+	char *arn, *client_context, *cognito_identity;
+	bool answered;
+	bool initialized;
+	struct conn *waiting; /* the connection whose /next waits */
+};
+
+enum { R202, R400, R403, R413, R404 };
+
+/* --- answers --- */
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 413: return "Payload Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Error";
+	}
+}
+
+/* The Date header's value, formatted once a second. */
+static const char *http_date(void)
+{
+	static char buf[40];
+	static time_t last;
+	time_t now = time(NULL);
+	if (now != last) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return buf;
+}
+
+/* Appends a whole answer to c->out. extra: more header lines, each ending in CRLF. */
+static void put_answer(struct conn *c, int status, const char *extra, const char *body, size_t len)
+{
+	char head[512];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n%s", status, reason(status), http_date(), len,
+			 c->close_after ? "Connection: close\r\n" : "");
+	lamb_buf_add(&c->out, head, (size_t)n);
+	if (extra)
+		lamb_buf_addstr(&c->out, extra);
+	lamb_buf_add(&c->out, "\r\n", 2);
+	lamb_buf_add(&c->out, body, len);
+}
+
+static void put_fixed(struct conn *c, int which)
+{
+	static const int codes[] = { [R202] = 202, [R400] = 400, [R403] = 403, [R413] = 413, [R404] = 404 };
+	static const char *const bodies[] = {
+		[R202] = "{\"status\":\"OK\"}",
+		[R400] = "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}",
+		[R403] = "{\"errorMessage\":\"Invalid state transition\",\"errorType\":\"InvalidStateTransition\"}",
+		[R413] = "{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\","
+			 "\"errorType\":\"RequestEntityTooLarge\"}",
+		[R404] = "{\"errorMessage\":\"Unknown path\",\"errorType\":\"InvalidRequest\"}",
+	};
+	put_answer(c, codes[which], NULL, bodies[which], strlen(bodies[which]));
+}
+
+/* A protocol error: answered, then the connection is closed. */
+static void put_fatal(struct conn *c, int status)
+{
+	c->close_after = true;
+	put_answer(c, status, NULL, "", 0);
+}
+
+/* A header line, unless the value could break the head (CR or LF). */
+static void add_header(struct lamb_buf *b, const char *name, const char *value)
+{
+	if (!value || value[strcspn(value, "\r\n")])
+		return;
+	lamb_buf_addstr(b, name);
+	lamb_buf_add(b, ": ", 2);
+	lamb_buf_addstr(b, value);
+	lamb_buf_add(b, "\r\n", 2);
+}
+
+static void put_event(struct lamb_rapi *r, struct conn *c)
+{
+	struct lamb_buf h;
+	char deadline[32];
+	lamb_buf_init(&h);
+	snprintf(deadline, sizeof(deadline), "%llu", (unsigned long long)r->ev.deadline_ms);
+	add_header(&h, "Lambda-Runtime-Aws-Request-Id", r->request_id);
+	add_header(&h, "Lambda-Runtime-Deadline-Ms", deadline);
+	add_header(&h, "Lambda-Runtime-Invoked-Function-Arn", r->arn ? r->arn : "");
+	add_header(&h, "Lambda-Runtime-Trace-Id", r->trace_id);
+	add_header(&h, "Lambda-Runtime-Client-Context", r->client_context);
+	add_header(&h, "Lambda-Runtime-Cognito-Identity", r->cognito_identity);
+	put_answer(c, 200, h.data, r->ev.body, r->ev.len);
+	lamb_buf_release(&h);
+	r->pending = false;
+}
+
+/* --- connections --- */
+
+static void conn_free(void *data)
+{
+	struct conn *c = data;
+	lamb_buf_release(&c->in);
+	lamb_buf_release(&c->out);
+	free(c);
+}
+
+/* Closes now; frees after the current batch of events (which may still
+ * hold one for this watch). */
+static void conn_close(struct conn *c)
+{
+	struct lamb_rapi *r = c->r;
+	if (c->dead)
+		return;
+	c->dead = true;
+	lamb_loop_del_fd(r->loop, &c->watch);
+	close(c->fd);
+	if (r->waiting == c)
+		r->waiting = NULL;
+	for (struct conn **pp = &r->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	lamb_loop_defer(r->loop, conn_free, c);
+}
+
+/* Sends what is queued, unless a pipelined /next waits behind it: then it
+ * goes out with that /next's answer. */
+static void flush(struct conn *c)
+{
+	if (c->dead)
+		return;
+	if (c->waiting) {
+		/* held: no EPOLLOUT meanwhile, it would fire for nothing */
+		if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
+			c->writing = false;
+		return;
+	}
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (!c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN | EPOLLOUT) == 0)
+				c->writing = true;
+			return;
+		} else {
+			conn_close(c);
+			return;
+		}
+	}
+	c->out.len = c->out_off = 0;
+	if (c->out.cap > BIG_BUFFER) /* an event of megabytes is not kept for the next */
+		lamb_buf_release(&c->out);
+	if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
+		c->writing = false;
+	if (c->close_after || (c->eof && c->in_off == c->in.len))
+		conn_close(c);
+}
+
+/* --- requests --- */
+
+static void parse_target(struct req *q, const char *method, const char *url)
+{
+	q->kind = REQ_UNKNOWN;
+	if (!str_starts(url, PREFIX))
+		return;
+	url += strlen(PREFIX);
+	bool post = strcmp(method, "POST") == 0;
+	if (strcmp(url, "invocation/next") == 0 && strcmp(method, "GET") == 0) {
+		q->kind = REQ_NEXT;
+	} else if (strcmp(url, "init/error") == 0 && post) {
+		q->kind = REQ_INIT_ERROR;
+	} else if (str_starts(url, "invocation/") && post) {
+		const char *id = url + strlen("invocation/");
+		const char *slash = strchr(id, '/');
+		if (!slash || (size_t)(slash - id) >= sizeof(q->id))
+			return;
+		memcpy(q->id, id, (size_t)(slash - id));
+		q->id[slash - id] = '\0';
+		if (strcmp(slash, "/response") == 0)
+			q->kind = REQ_RESPONSE;
+		else if (strcmp(slash, "/error") == 0)
+			q->kind = REQ_ERROR;
+	}
+}
+
+static bool token_in(const char *list, const char *token)
+{
+	size_t n = strlen(token);
+	for (const char *p = list; (p = strcasestr(p, token)); p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == ',') && (!p[n] || p[n] == ',' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* One header line (NUL-terminated, no CRLF); -1 on a malformed one. */
+static int parse_header(struct req *q, char *line)
+{
+	char *colon = strchr(line, ':');
+	if (!colon || colon == line)
+		return -1;
+	*colon = '\0';
+	char *v = colon + 1;
+	v += strspn(v, " \t");
+	for (size_t n = strlen(v); n && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+		v[n - 1] = '\0';
+	if (strcasecmp(line, "Content-Length") == 0) {
+		/* digits only (strtoull would take "+5" and " 5"); a second,
+		 * different Content-Length makes the framing ambiguous (RFC 9112 6.3) */
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end || errno)
+			return -1;
+		if (q->has_length && q->length != (size_t)n)
+			return -1;
+		q->length = (size_t)n;
+		q->has_length = true;
+	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
+		if (strcasecmp(v, "chunked") != 0)
+			return -1;
+		q->chunked = true;
+	} else if (strcasecmp(line, "Expect") == 0) {
+		q->expect_continue = strcasecmp(v, "100-continue") == 0;
+	} else if (strcasecmp(line, "Connection") == 0) {
+		if (token_in(v, "close"))
+			q->close = true;
+		else if (token_in(v, "keep-alive"))
+			q->close = false;
+	} else if (strcasecmp(line, "Lambda-Runtime-Function-Error-Type") == 0) {
+		snprintf(q->error_type, sizeof(q->error_type), "%s", v);
+		q->has_error_type = true;
+	}
+	return 0;
+}
+
+/* Parses the head at head (NUL-terminated, without the final blank line).
+ * Returns 0, or the status of the error to answer. */
+static int parse_head(struct req *q, char *head)
+{
+	memset(q, 0, sizeof(*q));
+	char *save = NULL;
+	char *line = strtok_r(head, "\r\n", &save);
+	char *sp1 = line ? strchr(line, ' ') : NULL;
+	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	if (!sp2)
+		return 400;
+	*sp1 = *sp2 = '\0';
+	const char *version = sp2 + 1;
+	if (strcmp(version, "HTTP/1.1") == 0)
+		q->close = false;
+	else if (strcmp(version, "HTTP/1.0") == 0)
+		q->close = true;
+	else
+		return str_starts(version, "HTTP/") ? 505 : 400;
+	parse_target(q, line, sp1 + 1);
+	while ((line = strtok_r(NULL, "\r\n", &save)))
+		if (parse_header(q, line) < 0)
+			return 400;
+	if (q->chunked)
+		q->length = 0;
+	return 0;
+}
+
+/* The chunk size at p + *j: hex digits only (no sign, space or "0x", which
+ * strtoull would take), then ';' or CR. The digits stop at the CRLF that
+ * the caller found, or at the NUL after the buffer. */
+static int chunk_size(const char *p, size_t *j, size_t *n)
+{
+	size_t start = *j;
+	for (; isxdigit((unsigned char)p[*j]); (*j)++) {
+		if (*n > MAX_CHUNKED)
+			return -1;
+		char ch = p[*j];
+		*n = *n * 16 + (size_t)(isdigit((unsigned char)ch) ? ch - '0' : (ch | 0x20) - 'a' + 10);
+	}
+	return *j == start || (p[*j] != '\r' && p[*j] != ';') ? -1 : 0;
+}
+
+/* Decodes a chunked body that starts at p (avail bytes). Returns the bytes
+ * it took (body and trailer), 0 when it is not all there yet, -1 when it is
+ * malformed. */
+static ssize_t dechunk(const char *p, size_t avail, struct lamb_buf *body)
+{
+	size_t i = 0;
+	for (;;) {
+		const char *eol = memmem(p + i, avail - i, "\r\n", 2);
+		if (!eol)
+			return 0;
+		size_t n = 0, j = i;
+		if (chunk_size(p, &j, &n) < 0 || (p[j] == '\r' && p + j != eol))
+			return -1;
+		i = (size_t)(eol - p) + 2;
+		if (n == 0)
+			break;
+		if (n > MAX_CHUNKED || avail - i < n + 2)
+			return n > MAX_CHUNKED ? -1 : 0;
+		if (p[i + n] != '\r' || p[i + n + 1] != '\n')
+			return -1;
+		lamb_buf_add(body, p + i, (size_t)n);
+		i += (size_t)n + 2;
+	}
+	/* trailer lines, up to the blank one */
+	for (;;) {
+		const char *eol = memmem(p + i, avail - i, "\r\n", 2);
+		if (!eol)
+			return 0;
+		size_t len = (size_t)(eol - (p + i));
+		i += len + 2;
+		if (!len)
+			return (ssize_t)i;
+	}
+}
+
+/* 0 when id may be answered now, else the fixed answer to give. */
+static int check_id(struct lamb_rapi *r, const char *id)
+{
+	if (r->request_id[0] && strcmp(id, r->request_id) == 0)
+		return r->answered ? R403 : 0;
+	if (r->last_id[0] && strcmp(id, r->last_id) == 0)
+		return R403;
+	return R400;
+}
+
+static void on_next_req(struct conn *c)
+{
+	struct lamb_rapi *r = c->r;
+	if (!r->pending) {
+		r->initialized = true;
+		if (r->ops->next)
+			r->ops->next(r->owner);
+	}
+	if (c->dead)
+		return;
+	if (r->pending) {
+		put_event(r, c);
+		return;
+	}
+	c->waiting = true; /* an earlier /next on another connection waits on, unanswered */
+	r->waiting = c;
+}
+
+static void on_answer_req(struct conn *c, const struct req *q, const char *body, size_t len, size_t total)
+{
+	struct lamb_rapi *r = c->r;
+	const char *type = q->has_error_type ? q->error_type : NULL;
+	if (q->kind == REQ_INIT_ERROR) {
+		if (r->initialized) {
+			put_fixed(c, R403);
+			return;
+		}
+		put_fixed(c, R202);
+		if (r->ops->init_error)
+			r->ops->init_error(r->owner, body, len, type);
+		return;
+	}
+	int bad = check_id(r, q->id);
+	if (bad) {
+		put_fixed(c, bad);
+		return;
+	}
+	r->answered = true;
+	bool big = total > LAMB_RAPI_MAX_RESPONSE;
+	put_fixed(c, big ? R413 : R202);
+	enum lamb_rapi_answer kind = big ? LAMB_RAPI_TOO_LARGE
+				   : q->kind == REQ_RESPONSE ? LAMB_RAPI_RESPONSE : LAMB_RAPI_ERROR;
+	if (r->ops->answer)
+		r->ops->answer(r->owner, kind, big ? "" : body, big ? 0 : len, type);
+}
+
+static void dispatch(struct conn *c, const struct req *q, const char *body, size_t len, size_t total)
+{
+	if (q->close)
+		c->close_after = true;
+	switch (q->kind) {
+	case REQ_NEXT:
+		on_next_req(c);
+		break;
+	case REQ_RESPONSE:
+	case REQ_ERROR:
+	case REQ_INIT_ERROR:
+		on_answer_req(c, q, body, len, total);
+		break;
+	default:
+		put_fixed(c, R404);
+	}
+}
+
+/* A body over the limit with a known length: dropped as it comes. */
+static void start_drop(struct conn *c, const struct req *q, size_t have)
+{
+	c->big = *q;
+	c->drop = q->length - have;
+	c->in_off += have;
+	if (!c->drop)
+		dispatch(c, &c->big, "", 0, c->big.length);
+}
+
+/* Parses the head at in_off once it is all there: 1 when it is (c->cur),
+ * 0 when more bytes are needed, -1 when the connection is to close. */
+static int take_head(struct conn *c)
+{
+	char *start = c->in.data + c->in_off;
+	size_t avail = c->in.len - c->in_off;
+	char *end = avail ? memmem(start, avail, "\r\n\r\n", 4) : NULL;
+	if (!end) {
+		if (avail > MAX_HEAD)
+			put_fatal(c, 431);
+		return avail > MAX_HEAD ? -1 : 0;
+	}
+	/* parsed in place, once: the head is left cut up */
+	*end = '\0';
+	int status = parse_head(&c->cur, start);
+	if (status) {
+		put_fatal(c, status);
+		return -1;
+	}
+	c->head_len = (size_t)(end - start) + 4;
+	c->has_head = true;
+	return 1;
+}
+
+/* The client waits to be told to send its body: once per request. */
+static void want_body(struct conn *c, const struct req *q)
+{
+	if (q->expect_continue && !c->continued) {
+		lamb_buf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+		c->continued = true;
+	}
+}
+
+/* Handles one request at in_off if it is all there: 1 when it did, 0 when
+ * more bytes are needed, -1 when the connection is to close. */
+static int handle_one(struct conn *c)
+{
+	int rc = c->has_head ? 1 : take_head(c);
+	if (rc <= 0)
+		return rc;
+	struct req q = c->cur;
+	char *body_start = c->in.data + c->in_off + c->head_len;
+	size_t body_avail = c->in.len - c->in_off - c->head_len;
+	if (!q.chunked && q.length > LAMB_RAPI_MAX_RESPONSE) {
+		want_body(c, &q);
+		c->in_off += c->head_len;
+		c->has_head = c->continued = false;
+		start_drop(c, &q, body_avail < q.length ? body_avail : q.length);
+		return 1;
+	}
+	struct lamb_buf chunks;
+	lamb_buf_init(&chunks);
+	ssize_t took = (ssize_t)q.length;
+	if (q.chunked)
+		took = dechunk(body_start, body_avail, &chunks);
+	else if (body_avail < q.length)
+		took = 0;
+	if (took < 0 || (took == 0 && q.chunked && body_avail > MAX_CHUNKED)) {
+		lamb_buf_release(&chunks);
+		put_fatal(c, took < 0 ? 400 : 413);
+		return -1;
+	}
+	if (took == 0 && (q.chunked || q.length)) {
+		lamb_buf_release(&chunks);
+		want_body(c, &q);
+		return 0;
+	}
+	c->in_off += c->head_len + (size_t)took;
+	c->has_head = c->continued = false;
+	/* the body stays where it is during the call (only c->out changes);
+	 * whoever keeps it copies it */
+	if (q.chunked)
+		dispatch(c, &q, chunks.data ? chunks.data : "", chunks.len, chunks.len);
+	else
+		dispatch(c, &q, body_start, q.length, q.length);
+	lamb_buf_release(&chunks);
+	return 1;
+}
+
+/* Handles every complete request in the buffer, in order, stopping at a
+ * /next that waits. */
+static void process(struct conn *c)
+{
+	c->processing = true;
+	while (!c->dead && !c->waiting && !c->drop && !c->close_after && c->in_off < c->in.len) {
+		int rc = handle_one(c);
+		if (rc <= 0)
+			break;
+	}
+	c->processing = false;
+	if (c->in_off == c->in.len) {
+		c->in.len = c->in_off = 0;
+		if (c->in.cap > BIG_BUFFER && !c->has_head)
+			lamb_buf_release(&c->in);
+	} else if (c->in_off > READ_CHUNK) {
+		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+		c->in.len -= c->in_off;
+		c->in_off = 0;
+	}
+}
+
+/* Drops what belongs to an over-limit body; answers it when it is all in. */
+static void drop_body(struct conn *c)
+{
+	size_t avail = c->in.len - c->in_off;
+	size_t n = avail < c->drop ? avail : c->drop;
+	c->in_off += n;
+	c->drop -= n;
+	if (!c->drop)
+		dispatch(c, &c->big, "", 0, c->big.length);
+}
+
+/* Reads what is there; false at EOF or on an error. */
+static bool read_in(struct conn *c)
+{
+	for (;;) {
+		c->in.data = xgrow(c->in.data, &c->in.cap, c->in.len + READ_CHUNK + 1, 1);
+		size_t room = c->in.cap - c->in.len - 1;
+		ssize_t n = recv(c->fd, c->in.data + c->in.len, room, 0);
+		if (n > 0) {
+			c->in.len += (size_t)n;
+			c->in.data[c->in.len] = '\0';
+			if ((size_t)n < room || (c->drop && c->in.len - c->in_off >= c->drop))
+				return true;
+			if (c->drop) { /* do not pile up a body that is dropped anyway */
+				drop_body(c);
+				process(c);
+				if (c->dead)
+					return false;
+			} else if (c->in.len - c->in_off > MAX_CHUNKED + MAX_HEAD) {
+				return true; /* process() refuses it */
+			}
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			return n < 0 && errno == EAGAIN;
+		}
+	}
+}
+
+static void on_conn(void *data, uint32_t events)
+{
+	struct conn *c = data;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (!read_in(c))
+			c->eof = true;
+		if (c->drop)
+			drop_body(c);
+		process(c);
+		if (c->eof && !c->waiting && c->out_off == c->out.len) {
+			conn_close(c);
+			return;
+		}
+		if (c->eof && c->waiting) {
+			/* the runtime gave up on its /next */
+			conn_close(c);
+			return;
+		}
+	}
+	flush(c);
+}
+
+static void on_accept(void *data, uint32_t events)
+{
+	struct lamb_rapi *r = data;
+	(void)events;
+	for (;;) {
+		int fd = accept4(r->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct conn *c = xcalloc(1, sizeof(*c));
+		c->r = r;
+		c->fd = fd;
+		if (lamb_loop_add_fd(r->loop, &c->watch, fd, EPOLLIN, on_conn, c, NULL) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = r->conns;
+		r->conns = c;
+	}
+}
+
+/* --- the server --- */
+
+static int listen_socket(int *port, struct lamb_err *err)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	if (fd < 0)
+		return lamb_err_set(err, "cannot create socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		lamb_err_set(err, "cannot listen on 127.0.0.1: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+struct lamb_rapi *lamb_rapi_new(struct lamb_loop *loop, const struct lamb_rapi_ops *ops, void *owner,
+				struct lamb_err *err)
+{
+	int port = 0;
+	int fd = listen_socket(&port, err);
+	if (fd < 0)
+		return NULL;
+	struct lamb_rapi *r = xcalloc(1, sizeof(*r));
+	r->loop = loop;
+	r->ops = ops;
+	r->owner = owner;
+	r->listen_fd = fd;
+	snprintf(r->address, sizeof(r->address), "127.0.0.1:%d", port);
+	if (lamb_loop_add_fd(loop, &r->listen_watch, fd, EPOLLIN, on_accept, r, err) < 0) {
+		close(fd);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void lamb_rapi_free(struct lamb_rapi *r)
+{
+	if (!r)
+		return;
+	while (r->conns)
+		conn_close(r->conns);
+	lamb_loop_del_fd(r->loop, &r->listen_watch);
+	close(r->listen_fd);
+	free(r->arn);
+	free(r->client_context);
+	free(r->cognito_identity);
+	free(r);
+}
+
+const char *lamb_rapi_address(const struct lamb_rapi *r)
+{
+	return r->address;
+}
+
+int lamb_rapi_initialized(const struct lamb_rapi *r)
+{
+	return r->initialized;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	if (str_eq(*dst, src))
+		return;
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+/* snprintf(dst, n, "%s", src) without the formatting machinery */
+static void copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strnlen(src, n - 1);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev)
+{
+	if (r->request_id[0] && r->answered)
+		copy(r->last_id, sizeof(r->last_id), r->request_id);
+	copy(r->request_id, sizeof(r->request_id), ev->request_id);
+	copy(r->trace_id, sizeof(r->trace_id), ev->trace_id ? ev->trace_id : "");
+	set_str(&r->arn, ev->function_arn);
+	set_str(&r->client_context, ev->client_context);
+	set_str(&r->cognito_identity, ev->cognito_identity);
+	r->ev = *ev;
+	r->answered = false;
+	r->pending = true;
+	struct conn *c = r->waiting;
+	if (!c)
+		return;
+	r->waiting = NULL;
+	c->waiting = false;
+	put_event(r, c);
+	if (!c->processing) {
+		process(c); /* requests pipelined behind the /next */
+		flush(c);
+	}
+}

@@ -1,0 +1,42 @@
+/* The /var/task + /opt view of Lambda, through bubblewrap: each instance
+ * sees its code read-only at /var/task, its layers (merged, later ones
+ * winning) at /opt, a private /tmp and /var/tmp, and the host's other
+ * directories read-only, so code that hard-codes Lambda's paths runs
+ * unchanged. Only a mount namespace: the network (the Runtime API on
+ * 127.0.0.1), the pid space and the process group stay shared, so the
+ * supervisor's group kill, cgroup and reaping apply unchanged. */
+#ifndef LAMB_SANDBOX_H
+#define LAMB_SANDBOX_H
+
+#include "base/err.h"
+#include "engine/bootstrap.h"
+#include "engine/code.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* OFF is 0, so that a front end that says nothing gets no sandbox (its
+ * functions then share the host's /tmp); lamb local invoke asks for AUTO. */
+enum lamb_sandbox_mode {
+	LAMB_SANDBOX_OFF,
+	LAMB_SANDBOX_AUTO, /* when bwrap works here; otherwise host paths, said once */
+	LAMB_SANDBOX_ON,   /* fail when it cannot be had */
+};
+
+/* Parses "auto", "on", "off"; -1 for anything else. */
+int lamb_sandbox_parse(const char *s);
+
+/* Whether bwrap can build a sandbox here (tried once per process); why
+ * not in why. */
+bool lamb_sandbox_available(char *why, size_t n);
+
+/* Rewrites b (built with host paths for code) to run inside the sandbox:
+ * b->path becomes bwrap, argv gains its options, and paths under the code
+ * and layer directories become /var/task and /opt in argv and envp. A merged
+ * /opt of several layers is made under code->tmp. Returns 1 when sandboxed,
+ * 0 when not (mode off, or auto without bwrap; *note set to a message to
+ * show once, or NULL), -1 with err when mode on cannot be honoured. */
+int lamb_sandbox_apply(struct lamb_bootstrap *b, struct lamb_code *code, enum lamb_sandbox_mode mode,
+		       const char **note, struct lamb_err *err);
+
+#endif

@@ -1,0 +1,754 @@
+/* Process supervision for instances (git run-command.c for the spawning
+ * discipline, bubblewrap for the reaping loop). Between fork and exec the
+ * child only makes async-signal-safe calls on data prepared beforehand.
+ * Memory: cgroup v1 (lamb-PID/N under /sys/fs/cgroup/memory) when mkdir
+ * works there, with an OOM eventfd so that a kill anywhere in the group
+ * takes the instance down; otherwise a 50 ms sampling of the group's RSS
+ * from /proc. Leaves out: namespaces and the /var/task, /opt sandbox. */
+#include "base/util.h"
+#include "engine/supervisor.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CGROUP_ROOT "/sys/fs/cgroup/memory"
+#define SAMPLE_NS (50 * 1000000ull)
+#define MAX_LINE (256 * 1024)
+
+struct out_pipe {
+	struct lamb_watch watch;
+	struct lamb_buf line;
+	int fd;
+};
+
+struct lamb_proc {
+	struct lamb_supervisor *sup;
+	struct lamb_proc *next;
+	pid_t pid;
+	lamb_proc_exit_fn fn;
+	lamb_proc_line_fn on_line;
+	void *data;
+	struct out_pipe out[2];
+	char *cgroup;            /* its cgroup directory, or NULL */
+	int oom_efd;             /* eventfd for cgroup OOM notification */
+	int peak_fd;             /* memory.max_usage_in_bytes, kept open: read per invocation */
+	struct lamb_watch oom_watch;
+	long limit_kb;
+	long peak_kb;
+	long cur_kb;             /* the last sample */
+	bool oom;
+	bool exited;
+};
+
+struct lamb_supervisor {
+	struct lamb_loop *loop;
+	FILE *log;
+	struct lamb_proc *procs;
+	char *cgroup; /* lamb-PID directory, or NULL when not usable */
+	unsigned serial;
+	struct lamb_timer sample; /* RSS sampling, without cgroups */
+	char **doomed;            /* instance groups to remove once their last task is gone */
+	size_t ndoomed, doomed_cap;
+	unsigned doomed_tries;
+	struct lamb_timer doomed_timer;
+};
+
+static void on_sigchld(void *data);
+static void kill_cgroup_procs(const char *dir);
+static void cgroup_remove(struct lamb_supervisor *s, char *dir);
+
+/* A lamb killed with SIGKILL cannot clean up: the next one removes the
+ * groups of lambs that are gone, killing what is left in them (grandchildren
+ * of instances, which the parent-death signal does not reach). */
+static void sweep_stale_groups(void)
+{
+	DIR *d = opendir(CGROUP_ROOT);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid;
+		if (sscanf(e->d_name, "lamb-%d", &pid) != 1 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *dir = xasprintf(CGROUP_ROOT "/%s", e->d_name);
+		DIR *sub = opendir(dir);
+		struct dirent *s;
+		while (sub && (s = readdir(sub))) {
+			if (!isdigit((unsigned char)s->d_name[0]))
+				continue;
+			char *g = xasprintf("%s/%s", dir, s->d_name);
+			kill_cgroup_procs(g);
+			for (int i = 0; i < 100 && rmdir(g) < 0 && errno == EBUSY; i++)
+				usleep(1000);
+			free(g);
+		}
+		if (sub)
+			closedir(sub);
+		rmdir(dir);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
+struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
+{
+	struct lamb_supervisor *s = xcalloc(1, sizeof(*s));
+	s->loop = loop;
+	s->log = log ? log : stderr;
+	const char *no = getenv("LAMB_NO_CGROUP");
+	if (!(no && *no)) {
+		sweep_stale_groups();
+		char *dir = xasprintf(CGROUP_ROOT "/lamb-%d", (int)getpid());
+		if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+			s->cgroup = dir;
+		else
+			free(dir);
+	}
+	lamb_loop_on_sigchld(loop, on_sigchld, s);
+	return s;
+}
+
+void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
+{
+	s->log = log ? log : stderr;
+}
+
+const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s)
+{
+	return s->cgroup ? "cgroup" : "sampling";
+}
+
+/* --- output forwarding --- */
+
+static void emit_lines(struct lamb_proc *p, struct out_pipe *o, bool all)
+{
+	struct lamb_supervisor *s = p->sup;
+	if (!o->line.len || !o->line.data)
+		return;
+	char *start = o->line.data;
+	char *end = start + o->line.len;
+	char *last = memrchr(start, '\n', o->line.len);
+	/* every complete line in one write: whole lines never interleave with
+	 * another instance's, and a chatty function costs one syscall a read */
+	if (last) {
+		fwrite(start, 1, (size_t)(last - start + 1), s->log);
+		for (char *l = start, *nl; p->on_line && l <= last; l = nl + 1) {
+			nl = memchr(l, '\n', (size_t)(last - l + 1));
+			p->on_line(p->data, l, (size_t)(nl - l));
+		}
+		start = last + 1;
+	}
+	if ((all || end - start > MAX_LINE) && end > start) {
+		fwrite(start, 1, (size_t)(end - start), s->log);
+		fputc('\n', s->log);
+		if (p->on_line)
+			p->on_line(p->data, start, (size_t)(end - start));
+		start = end;
+	}
+	size_t rest = (size_t)(end - start);
+	memmove(o->line.data, start, rest);
+	o->line.len = rest;
+	o->line.data[rest] = '\0';
+	lamb_loop_wrote(s->loop, s->log);
+}
+
+static void close_pipe(struct lamb_proc *p, struct out_pipe *o)
+{
+	if (o->fd < 0)
+		return;
+	emit_lines(p, o, true);
+	lamb_loop_del_fd(p->sup->loop, &o->watch);
+	close(o->fd);
+	o->fd = -1;
+	lamb_buf_release(&o->line);
+}
+
+/* Reads what is there; returns false at EOF or error. */
+static bool read_pipe(struct lamb_proc *p, struct out_pipe *o)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(o->fd, chunk, sizeof(chunk));
+		if (n > 0) {
+			lamb_buf_add(&o->line, chunk, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		bool open = n < 0 && errno == EAGAIN;
+		emit_lines(p, o, false);
+		return open;
+	}
+}
+
+static void on_output0(void *data, uint32_t events)
+{
+	struct lamb_proc *p = data;
+	(void)events;
+	if (!read_pipe(p, &p->out[0]))
+		close_pipe(p, &p->out[0]);
+}
+
+static void on_output1(void *data, uint32_t events)
+{
+	struct lamb_proc *p = data;
+	(void)events;
+	if (!read_pipe(p, &p->out[1]))
+		close_pipe(p, &p->out[1]);
+}
+
+/* --- memory --- */
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static bool sampled(const struct lamb_proc *p)
+{
+	return !p->cgroup && !p->exited;
+}
+
+/* One pass over /proc for every instance that has no cgroup: the RSS of
+ * each process is added to the instance whose process group it is in.
+ * O(processes on the machine x instances), every SAMPLE_NS, and only when
+ * cgroups are not available. */
+static void sample_all(struct lamb_supervisor *s)
+{
+	static long page_kb;
+	if (!page_kb)
+		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	for (struct lamb_proc *p = s->procs; p; p = p->next)
+		p->cur_kb = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+		int pgrp = 0;
+		long rss = 0;
+		if (!rp || sscanf(rp + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+					  "%*d %*d %*d %*d %*u %*u %ld", &pgrp, &rss) != 2)
+			continue;
+		for (struct lamb_proc *p = s->procs; p; p = p->next)
+			if (p->pid == pgrp && sampled(p))
+				p->cur_kb += rss * page_kb;
+	}
+	if (d)
+		closedir(d);
+}
+
+static void on_sample(void *data)
+{
+	struct lamb_supervisor *s = data;
+	bool any = false;
+	sample_all(s);
+	for (struct lamb_proc *p = s->procs; p; p = p->next) {
+		if (!sampled(p))
+			continue;
+		any = true;
+		if (p->cur_kb > p->peak_kb)
+			p->peak_kb = p->cur_kb;
+		if (p->limit_kb && p->cur_kb > p->limit_kb && !p->oom) {
+			p->oom = true;
+			lamb_proc_kill(p);
+		}
+	}
+	if (any)
+		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
+}
+
+/* VmHWM of one process: its own peak, which sampling may have missed. */
+static long hwm_kb(pid_t pid)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *v = strstr(buf, "VmHWM:");
+	return v ? strtol(v + 6, NULL, 10) : 0;
+}
+
+static void on_oom(void *data, uint32_t events)
+{
+	struct lamb_proc *p = data;
+	uint64_t v;
+	(void)events;
+	if (read(p->oom_efd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+		return;
+	p->oom = true;
+	lamb_proc_kill(p);
+}
+
+/* Creates the proc's cgroup with its limit and OOM notification; returns an
+ * fd on its "tasks" file for the child to write "0" into, or -1. The child
+ * is born single-threaded, so moving its one thread moves the process; and
+ * "0" in "tasks" (the current thread) is the one move the kernel makes
+ * without taking cgroup_threadgroup_rwsem for writing, which waits for an
+ * RCU grace period: cgroup.procs costs 4-20 ms per cold start here (6.18),
+ * "tasks" 0.03 ms. A kernel that takes the lock anyway costs what
+ * cgroup.procs did. */
+static int cgroup_prepare(struct lamb_proc *p, long memory_mb)
+{
+	struct lamb_supervisor *s = p->sup;
+	if (!s->cgroup)
+		return -1;
+	p->cgroup = xasprintf("%s/%u", s->cgroup, ++s->serial);
+	if (mkdir(p->cgroup, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	if (memory_mb > 0) {
+		char lim[32];
+		snprintf(lim, sizeof(lim), "%lld", (long long)memory_mb * 1024 * 1024);
+		if (write_file(p->cgroup, "memory.limit_in_bytes", lim) < 0)
+			goto fail;
+		write_file(p->cgroup, "memory.memsw.limit_in_bytes", lim); /* no swap, when accounted */
+		char path[512];
+		snprintf(path, sizeof(path), "%s/memory.oom_control", p->cgroup);
+		int ocfd = open(path, O_RDONLY | O_CLOEXEC);
+		p->oom_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (ocfd >= 0 && p->oom_efd >= 0) {
+			char line[64];
+			snprintf(line, sizeof(line), "%d %d", p->oom_efd, ocfd);
+			if (write_file(p->cgroup, "cgroup.event_control", line) == 0)
+				lamb_loop_add_fd(s->loop, &p->oom_watch, p->oom_efd, EPOLLIN, on_oom, p, NULL);
+		}
+		if (ocfd >= 0)
+			close(ocfd);
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "%s/memory.max_usage_in_bytes", p->cgroup);
+	p->peak_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/tasks", p->cgroup);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+fail:
+	rmdir(p->cgroup);
+	free(p->cgroup);
+	p->cgroup = NULL;
+	return -1;
+}
+
+static void cgroup_kill_all(struct lamb_proc *p)
+{
+	kill_cgroup_procs(p->cgroup);
+}
+
+/* Tries the doomed groups once; true when none is left. */
+static bool remove_doomed(struct lamb_supervisor *s)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->ndoomed; i++) {
+		char *dir = s->doomed[i];
+		if (rmdir(dir) == 0 || errno != EBUSY) {
+			free(dir);
+			continue;
+		}
+		kill_cgroup_procs(dir); /* anything it forked since */
+		s->doomed[kept++] = dir;
+	}
+	s->ndoomed = kept;
+	return kept == 0;
+}
+
+/* Retries on the loop, 1 ms after the first try and backing off to 250 ms:
+ * a group empties within milliseconds once its tasks are killed, and the
+ * loop is never held while it does. */
+static void on_doomed(void *data)
+{
+	struct lamb_supervisor *s = data;
+	if (remove_doomed(s)) {
+		s->doomed_tries = 0;
+		return;
+	}
+	unsigned shift = s->doomed_tries < 8 ? s->doomed_tries++ : 8;
+	lamb_loop_timer_set(s->loop, &s->doomed_timer, lamb_loop_now_ns() + (1000000ull << shift), on_doomed, s);
+}
+
+/* Takes dir (owned). */
+static void cgroup_remove(struct lamb_supervisor *s, char *dir)
+{
+	if (rmdir(dir) == 0 || errno != EBUSY) {
+		free(dir);
+		return;
+	}
+	kill_cgroup_procs(dir);
+	s->doomed = xgrow(s->doomed, &s->doomed_cap, s->ndoomed + 1, sizeof(*s->doomed));
+	s->doomed[s->ndoomed++] = dir;
+	if (!s->doomed_timer.armed)
+		on_doomed(s);
+}
+
+static void kill_cgroup_procs(const char *dir)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	int pid;
+	while (fscanf(f, "%d", &pid) == 1)
+		kill(pid, SIGKILL);
+	fclose(f);
+}
+
+long lamb_proc_max_memory_mb(struct lamb_proc *p)
+{
+	long kb = p->peak_kb;
+	if (p->cgroup) {
+		char buf[32];
+		ssize_t n = p->peak_fd >= 0 ? pread(p->peak_fd, buf, sizeof(buf) - 1, 0) : -1;
+		long b = -1;
+		if (n > 0) {
+			buf[n] = '\0';
+			b = strtol(buf, NULL, 10);
+		}
+		if (b / 1024 > kb)
+			kb = b / 1024;
+	} else if (!p->exited) {
+		long hwm = hwm_kb(p->pid);
+		if (hwm > kb)
+			kb = p->peak_kb = hwm;
+	}
+	return (kb + 1023) / 1024;
+}
+
+bool lamb_proc_oom(const struct lamb_proc *p)
+{
+	return p->oom;
+}
+
+pid_t lamb_proc_pid(const struct lamb_proc *p)
+{
+	return p->pid;
+}
+
+/* --- spawning --- */
+
+enum { STAGE_CHDIR = 1, STAGE_EXEC, STAGE_SETUP };
+
+struct child_report {
+	int stage;
+	int err;
+};
+
+/* In the child: only async-signal-safe calls from here to exec. */
+static void __attribute__((noreturn))
+child(const struct lamb_proc_spec *spec, pid_t parent, int devnull, int out, int errfd,
+      int cgfd, int report)
+{
+	struct child_report r = { STAGE_SETUP, 0 };
+	sigset_t none;
+	sigemptyset(&none);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		goto fail;
+	if (cgfd >= 0 && write(cgfd, "0", 1) != 1)
+		goto fail;
+	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		goto fail;
+	/* fds lamb inherited from its own parent are not the instance's: all
+	 * but 0-2 close at exec (the report pipe already does) */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 4096; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	r.stage = STAGE_CHDIR;
+	if (chdir(spec->cwd) < 0)
+		goto fail;
+	r.stage = STAGE_EXEC;
+	execve(spec->path, spec->argv, spec->envp);
+fail:
+	r.err = errno;
+	if (write(report, &r, sizeof(r)) < 0) {
+		/* nothing more we can do */
+	}
+	_exit(127);
+}
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Waits for the child to exec (the report pipe closes) or to report why it
+ * could not. Returns 0 when it exec'ed. */
+static int wait_exec(struct lamb_proc *p, const struct lamb_proc_spec *spec, int report,
+		     struct lamb_err *err)
+{
+	struct child_report r;
+	ssize_t n;
+	do
+		n = read(report, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(r))
+		return 0;
+	waitpid(p->pid, NULL, 0);
+	if (r.stage == STAGE_CHDIR)
+		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(r.err));
+	if (r.stage == STAGE_EXEC)
+		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(r.err));
+	return lamb_err_set(err, "cannot start '%s': %s", spec->name, strerror(r.err));
+}
+
+/* Gives back what the loop knows about: pipes, timer, OOM watch. */
+static void proc_release(struct lamb_proc *p)
+{
+	struct lamb_loop *loop = p->sup->loop;
+	for (int i = 0; i < 2; i++)
+		close_pipe(p, &p->out[i]);
+	if (p->oom_efd >= 0) {
+		lamb_loop_del_fd(loop, &p->oom_watch);
+		close(p->oom_efd);
+		p->oom_efd = -1;
+	}
+}
+
+/* Needs nothing but p: may run after the supervisor is gone. Its cgroup
+ * has gone to cgroup_remove before. */
+static void proc_free(struct lamb_proc *p)
+{
+	if (!p)
+		return;
+	if (p->peak_fd >= 0)
+		close(p->peak_fd);
+	free(p->cgroup);
+	free(p);
+}
+
+/* The proc's group, if any, is removed now or, while a task of it is still
+ * dying (the bootstrap under bwrap outlives bwrap by the milliseconds its
+ * memory takes to free), as soon as it can be; then the proc is freed. */
+static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
+{
+	if (p && p->cgroup)
+		cgroup_remove(s, steal_ptr(p->cgroup));
+	proc_free(p);
+}
+
+struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
+					lamb_proc_exit_fn fn, void *data, struct lamb_err *err)
+{
+	struct lamb_proc *p = xcalloc(1, sizeof(*p));
+	int fds[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* out r/w, err r/w, report r/w, devnull */
+	p->sup = s;
+	p->fn = fn;
+	p->on_line = spec->on_line;
+	p->data = data;
+	p->oom_efd = -1;
+	p->peak_fd = -1;
+	p->out[0].fd = p->out[1].fd = -1;
+	p->limit_kb = spec->memory_mb * 1024;
+	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || pipe2(fds + 4, O_CLOEXEC) < 0 ||
+	    (fds[6] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		lamb_err_set(err, "cannot create pipes: %s", strerror(errno));
+		close_fds(fds, 7);
+		proc_release(p);
+		proc_discard(s, p);
+		return NULL;
+	}
+	int cgfd = cgroup_prepare(p, spec->memory_mb);
+	pid_t parent = getpid();
+	p->pid = fork();
+	if (p->pid == 0)
+		child(spec, parent, fds[6], fds[1], fds[3], cgfd, fds[5]);
+	int fork_errno = errno;
+	if (cgfd >= 0)
+		close(cgfd);
+	close(fds[1]);
+	close(fds[3]);
+	close(fds[5]);
+	close(fds[6]);
+	if (p->pid < 0 || wait_exec(p, spec, fds[4], err) < 0) {
+		if (p->pid < 0)
+			lamb_err_set(err, "cannot fork: %s", strerror(fork_errno));
+		close(fds[0]);
+		close(fds[2]);
+		close(fds[4]);
+		proc_release(p);
+		proc_discard(s, p);
+		return NULL;
+	}
+	close(fds[4]);
+	setpgid(p->pid, p->pid); /* also in the child: whichever runs first */
+	p->out[0].fd = fds[0];
+	p->out[1].fd = fds[2];
+	for (int i = 0; i < 2; i++) {
+		fcntl(p->out[i].fd, F_SETFL, O_NONBLOCK);
+		lamb_buf_init(&p->out[i].line);
+		lamb_loop_add_fd(s->loop, &p->out[i].watch, p->out[i].fd, EPOLLIN,
+				 i ? on_output1 : on_output0, p, NULL);
+	}
+	if (!p->cgroup && !s->sample.armed)
+		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
+	p->next = s->procs;
+	s->procs = p;
+	return p;
+}
+
+void lamb_proc_kill(struct lamb_proc *p)
+{
+	if (p->exited)
+		return;
+	kill(-p->pid, SIGKILL);
+	kill(p->pid, SIGKILL); /* in case it has not reached setpgid */
+	if (p->cgroup)
+		cgroup_kill_all(p);
+}
+
+void lamb_proc_drain(struct lamb_proc *p)
+{
+	/* one poll for both pipes: most answers come with no output pending,
+	 * and a read that finds nothing is a syscall per pipe per answer */
+	struct pollfd pf[2];
+	int n = 0;
+	for (int i = 0; i < 2; i++)
+		if (p->out[i].fd >= 0)
+			pf[n++] = (struct pollfd){ .fd = p->out[i].fd, .events = POLLIN };
+	if (!n || poll(pf, (nfds_t)n, 0) <= 0)
+		return;
+	/* an EOF seen here is left for on_output to close */
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < n; j++)
+			if (pf[j].fd == p->out[i].fd && (pf[j].revents & (POLLIN | POLLHUP)))
+				read_pipe(p, &p->out[i]);
+}
+
+void lamb_proc_detach(struct lamb_proc *p)
+{
+	p->fn = NULL;
+	p->on_line = NULL;
+	p->data = NULL;
+}
+
+void lamb_proc_describe_status(int status, char *buf, size_t n)
+{
+	if (WIFEXITED(status)) {
+		snprintf(buf, n, "exit status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		/* Go's names, as Lambda prints them: "killed", "segmentation fault" */
+		const char *name = strsignal(WTERMSIG(status));
+		size_t i = 0;
+		i += (size_t)snprintf(buf, n, "signal: ");
+		for (; name && *name && i + 1 < n; name++)
+			buf[i++] = (char)tolower((unsigned char)*name);
+		buf[i < n ? i : n - 1] = '\0';
+	} else {
+		snprintf(buf, n, "status %d", status);
+	}
+}
+
+static void unlink_proc(struct lamb_supervisor *s, struct lamb_proc *p)
+{
+	for (struct lamb_proc **pp = &s->procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+}
+
+static void deferred_free(void *data)
+{
+	proc_free(data);
+}
+
+static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
+{
+	/* the instance is its whole group: nothing of it outlives the bootstrap */
+	kill(-p->pid, SIGKILL);
+	if (p->cgroup)
+		cgroup_kill_all(p);
+	p->exited = true;
+	for (int i = 0; i < 2; i++)
+		if (p->out[i].fd >= 0)
+			read_pipe(p, &p->out[i]);
+	proc_release(p);
+	unlink_proc(s, p);
+	if (p->fn)
+		p->fn(p->data, p, status);
+	if (p->cgroup) /* nobody asks for its peak any more */
+		cgroup_remove(s, steal_ptr(p->cgroup));
+	lamb_loop_defer(s->loop, deferred_free, p);
+}
+
+static void on_sigchld(void *data)
+{
+	struct lamb_supervisor *s = data;
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (struct lamb_proc *p = s->procs; p; p = p->next)
+			if (p->pid == pid) {
+				reaped(s, p, status);
+				break;
+			}
+	}
+}
+
+void lamb_supervisor_free(struct lamb_supervisor *s)
+{
+	if (!s)
+		return;
+	for (struct lamb_proc *p = s->procs; p; p = p->next)
+		lamb_proc_kill(p);
+	while (s->procs) {
+		struct lamb_proc *p = s->procs;
+		s->procs = p->next;
+		waitpid(p->pid, NULL, 0);
+		p->exited = true;
+		proc_release(p);
+		proc_discard(s, p);
+	}
+	lamb_loop_on_sigchld(s->loop, NULL, NULL);
+	lamb_loop_timer_cancel(s->loop, &s->sample);
+	lamb_loop_timer_cancel(s->loop, &s->doomed_timer);
+	/* lamb is leaving: wait here, up to 2 s, for the last tasks to go
+	 * (a killed process frees its memory in a millisecond or so: look
+	 * every 0.1 ms); what still holds out is swept by the next lamb */
+	for (int i = 0; i < 20000 && !remove_doomed(s); i++)
+		usleep(100);
+	for (size_t i = 0; i < s->ndoomed; i++)
+		free(s->doomed[i]);
+	free(s->doomed);
+	if (s->cgroup) {
+		rmdir(s->cgroup);
+		free(s->cgroup);
+	}
+	free(s);
+}

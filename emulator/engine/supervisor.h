@@ -1,0 +1,73 @@
+/* Starting and watching the processes of function instances: fork/exec with
+ * argv and envp built beforehand, one process group per instance, stdout and
+ * stderr forwarded line by line to a log, reaping through the loop's SIGCHLD,
+ * memory limits (a cgroup v1 memory group when the machine lets us create
+ * one, else sampling of the group's RSS), and killing whole groups. Never
+ * RLIMIT_AS: interpreters such as Node reserve huge address ranges. */
+#ifndef LAMB_SUPERVISOR_H
+#define LAMB_SUPERVISOR_H
+
+#include "base/err.h"
+#include "base/loop.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct lamb_supervisor;
+struct lamb_proc;
+
+/* Called with each line of the process's output as it is forwarded to the
+ * log (len bytes, no newline; data is the spawn's data). Never after
+ * lamb_proc_detach. */
+typedef void (*lamb_proc_line_fn)(void *data, const char *line, size_t len);
+
+struct lamb_proc_spec {
+	const char *path;          /* absolute path of the executable */
+	const char *name;          /* for messages: "bootstrap" */
+	char *const *argv;         /* NULL-terminated */
+	char *const *envp;         /* NULL-terminated, exactly the child's environment */
+	const char *cwd;
+	long memory_mb;            /* 0: no limit */
+	lamb_proc_line_fn on_line; /* optional */
+};
+
+/* Called once when the process has exited and been reaped (its group has
+ * been killed and its output drained by then). status is a wait status.
+ * The proc is freed after this returns. */
+typedef void (*lamb_proc_exit_fn)(void *data, struct lamb_proc *p, int status);
+
+/* log: where the children's output goes (not owned; stderr by default). */
+struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log);
+/* Kills every remaining group, reaps the processes, removes cgroups. No
+ * exit callbacks run. Accepts NULL. */
+void lamb_supervisor_free(struct lamb_supervisor *s);
+void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log);
+
+/* "cgroup" or "sampling": how memory limits are enforced here. */
+const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s);
+
+/* Starts a process. On failure (including the exec itself failing, with
+ * "cannot exec 'NAME': REASON") returns NULL with err; nothing is left
+ * running. The proc belongs to the supervisor. */
+struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
+					lamb_proc_exit_fn fn, void *data, struct lamb_err *err);
+
+/* SIGKILL to the whole process group (and the cgroup). The exit callback
+ * still follows, from the loop. */
+void lamb_proc_kill(struct lamb_proc *p);
+/* Forwards the complete lines the process has written so far, now, so
+ * that they precede what the caller logs next (an answer on the Runtime
+ * API can overtake output the runtime wrote before it). */
+void lamb_proc_drain(struct lamb_proc *p);
+/* Forget the owner: no exit or line callback will be made. */
+void lamb_proc_detach(struct lamb_proc *p);
+pid_t lamb_proc_pid(const struct lamb_proc *p);
+/* The peak resident memory of the instance so far, in MB (rounded up). */
+long lamb_proc_max_memory_mb(struct lamb_proc *p);
+/* True when the memory limit killed it. */
+bool lamb_proc_oom(const struct lamb_proc *p);
+/* Writes "exit status 7" or "signal: killed" for a wait status. */
+void lamb_proc_describe_status(int status, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,568 @@
+/* The proxy integration event, payload formats 1.0 and 2.0, field by field
+ * as ../shared/reference/apigw.md lists them, written as JSON text straight
+ * into one buffer: this runs once per request. */
+#include "base/util.h"
+#include "front/apigw.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct query_pair {
+	char *key, *value;
+};
+
+static size_t parse_query(const char *q, struct query_pair **out)
+{
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		if (len) {
+			const char *eq = memchr(q, '=', len);
+			size_t klen = eq ? (size_t)(eq - q) : len;
+			*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+			char *k = lamb_url_decode(q, klen, true);
+			char *v = eq ? lamb_url_decode(eq + 1, len - klen - 1, true) : xstrdup("");
+			(*out)[n].key = k ? k : xstrndup(q, klen);
+			(*out)[n].value = v ? v : xstrndup(eq + 1, len - klen - 1);
+			n++;
+		}
+		q += len + (amp ? 1 : 0);
+	}
+	return n;
+}
+
+static void free_query(struct query_pair *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+}
+
+static const char *header(const struct lamb_http_request *req, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			v = req->headers[i].value;
+	return v;
+}
+
+/* A stable ten-character id for an API, like API Gateway's. */
+void lamb_apigw_api_id(const char *logical_id, char out[11])
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = logical_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	for (int i = 0; i < 10; i++, h /= 36)
+		out[i] = alnum[h % 36];
+	out[10] = '\0';
+}
+
+static void format_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+}
+
+static bool is_binary(const struct lamb_route *route, const struct lamb_http_request *req)
+{
+	if (!lamb_utf8_valid(req->body, req->body_len))
+		return true;
+	const struct lamb_strs *types = &route->api->binary_media_types;
+	if (!types->len)
+		return false;
+	const char *ct = header(req, "Content-Type");
+	size_t ctlen = ct ? strcspn(ct, ";") : 0;
+	while (ctlen && ct[ctlen - 1] == ' ')
+		ctlen--;
+	for (size_t i = 0; i < types->len; i++) {
+		const char *t = types->v[i];
+		if (strcmp(t, "*/*") == 0)
+			return true;
+		if (!ct)
+			continue;
+		size_t tl = strlen(t);
+		if (tl == ctlen && strncasecmp(t, ct, ctlen) == 0)
+			return true;
+		/* a type ending in slash-star matches its whole family */
+		if (tl >= 2 && strcmp(t + tl - 2, "/*") == 0 && ctlen > tl - 1 &&
+		    strncasecmp(t, ct, tl - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* --- a JSON writer: the event is written straight into one buffer (a tree
+ * of cJSON nodes cost 30,000 instructions and 60 allocations a request) ---
+ * Strings are escaped as cJSON prints them: quote, backslash and control
+ * characters; other bytes as they are. */
+
+static void j_sep(struct lamb_buf *b)
+{
+	char last = b->len ? b->data[b->len - 1] : '{';
+	if (last != '{' && last != '[' && last != ':')
+		lamb_buf_addch(b, ',');
+}
+
+static void j_strn(struct lamb_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	lamb_buf_addch(b, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 32 && c != '"' && c != '\\')
+			continue;
+		lamb_buf_add(b, s + run, i - run);
+		run = i + 1;
+		char esc[7] = { '\\', 0 };
+		size_t len = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			len = 6;
+		}
+		lamb_buf_add(b, esc, len);
+	}
+	lamb_buf_add(b, s + run, n - run);
+	lamb_buf_addch(b, '"');
+}
+
+static void j_str(struct lamb_buf *b, const char *s)
+{
+	j_strn(b, s, strlen(s));
+}
+
+/* "key": (after a comma when needed) */
+static void j_key(struct lamb_buf *b, const char *k)
+{
+	j_sep(b);
+	j_str(b, k);
+	lamb_buf_addch(b, ':');
+}
+
+/* A string member; none when s is NULL, as cJSON_AddStringToObject does. */
+static void j_kstr(struct lamb_buf *b, const char *k, const char *s)
+{
+	if (!s)
+		return;
+	j_key(b, k);
+	j_str(b, s);
+}
+
+static void j_kraw(struct lamb_buf *b, const char *k, const char *raw)
+{
+	j_key(b, k);
+	lamb_buf_addstr(b, raw);
+}
+
+static void j_open(struct lamb_buf *b, const char *k, char c)
+{
+	if (k)
+		j_key(b, k);
+	else
+		j_sep(b);
+	lamb_buf_addch(b, c);
+}
+
+static void j_knum(struct lamb_buf *b, const char *k, int64_t v)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	j_kraw(b, k, num);
+}
+
+static void add_body(struct lamb_buf *b, const struct lamb_route *route, const struct lamb_http_request *req,
+		     bool v2)
+{
+	if (!req->body_len) {
+		if (!v2)
+			j_kraw(b, "body", "null");
+		j_kraw(b, "isBase64Encoded", "false");
+		return;
+	}
+	if (is_binary(route, req)) {
+		char *enc = lamb_base64_encode(req->body, req->body_len);
+		j_kstr(b, "body", enc);
+		free(enc);
+		j_kraw(b, "isBase64Encoded", "true");
+	} else {
+		/* as a C string: the text up to a NUL byte, as cJSON took it */
+		j_key(b, "body");
+		j_strn(b, req->body, strnlen(req->body, req->body_len));
+		j_kraw(b, "isBase64Encoded", "false");
+	}
+}
+
+static void path_params(struct lamb_buf *b, const struct lamb_route_match *m, bool v2)
+{
+	if (!m->nparams) {
+		if (!v2)
+			j_kraw(b, "pathParameters", "null");
+		return;
+	}
+	j_open(b, "pathParameters", '{');
+	for (size_t i = 0; i < m->nparams; i++)
+		j_kstr(b, m->params[i].name, m->params[i].value);
+	lamb_buf_addch(b, '}');
+}
+
+static void stage_vars(struct lamb_buf *b, const struct lamb_api *api, bool v2)
+{
+	if (!api->stage_variables.len) {
+		if (!v2)
+			j_kraw(b, "stageVariables", "null");
+		return;
+	}
+	j_open(b, "stageVariables", '{');
+	for (size_t i = 0; i < api->stage_variables.len; i++)
+		j_kstr(b, api->stage_variables.v[i].key, api->stage_variables.v[i].value);
+	lamb_buf_addch(b, '}');
+}
+
+/* name/value pairs as 1.0 has them: "single" keeps the last value of each
+ * name (in the place of its last occurrence), "multi" every value, in the
+ * place of the name's first occurrence. */
+struct pairs {
+	struct pair {
+		const char *name, *value;
+	} *v; /* owned */
+	size_t n;
+};
+
+#define PAIR_NAME(p, i) ((p)->v[i].name)
+#define PAIR_VALUE(p, i) ((p)->v[i].value)
+
+static void v1_single(struct lamb_buf *b, const char *key, const struct pairs *p)
+{
+	j_open(b, key, '{');
+	for (size_t i = 0; i < p->n; i++) {
+		bool later = false;
+		for (size_t k = i + 1; k < p->n && !later; k++)
+			later = strcmp(PAIR_NAME(p, i), PAIR_NAME(p, k)) == 0;
+		if (!later)
+			j_kstr(b, PAIR_NAME(p, i), PAIR_VALUE(p, i));
+	}
+	lamb_buf_addch(b, '}');
+}
+
+static void v1_multi(struct lamb_buf *b, const char *key, const struct pairs *p)
+{
+	j_open(b, key, '{');
+	for (size_t i = 0; i < p->n; i++) {
+		bool earlier = false;
+		for (size_t k = 0; k < i && !earlier; k++)
+			earlier = strcmp(PAIR_NAME(p, i), PAIR_NAME(p, k)) == 0;
+		if (earlier)
+			continue;
+		j_open(b, PAIR_NAME(p, i), '[');
+		for (size_t k = i; k < p->n; k++)
+			if (strcmp(PAIR_NAME(p, i), PAIR_NAME(p, k)) == 0) {
+				j_sep(b);
+				j_str(b, PAIR_VALUE(p, k));
+			}
+		lamb_buf_addch(b, ']');
+	}
+	lamb_buf_addch(b, '}');
+}
+
+static struct pairs header_pairs(const struct lamb_http_request *req)
+{
+	struct pairs p = { .v = xmalloc((req->nheaders + 1) * sizeof(*p.v)), .n = req->nheaders };
+	for (size_t i = 0; i < p.n; i++)
+		p.v[i] = (struct pair){ req->headers[i].name, req->headers[i].value };
+	return p;
+}
+
+static struct pairs query_pairs(const struct query_pair *q, size_t n)
+{
+	struct pairs p = { .v = xmalloc((n + 1) * sizeof(*p.v)), .n = n };
+	for (size_t i = 0; i < n; i++)
+		p.v[i] = (struct pair){ q[i].key, q[i].value };
+	return p;
+}
+
+static void v1_headers(struct lamb_buf *b, const struct lamb_http_request *req)
+{
+	struct pairs p = header_pairs(req);
+	v1_single(b, "headers", &p);
+	v1_multi(b, "multiValueHeaders", &p);
+	free(p.v);
+}
+
+static void v1_query(struct lamb_buf *b, const struct lamb_http_request *req)
+{
+	struct query_pair *q;
+	size_t n = parse_query(req->query, &q);
+	if (!n) {
+		j_kraw(b, "queryStringParameters", "null");
+		j_kraw(b, "multiValueQueryStringParameters", "null");
+		return;
+	}
+	struct pairs p = query_pairs(q, n);
+	v1_single(b, "queryStringParameters", &p);
+	v1_multi(b, "multiValueQueryStringParameters", &p);
+	free(p.v);
+	free_query(q, n);
+}
+
+static void stage_path(struct lamb_buf *b, const struct lamb_api *api, const char *path)
+{
+	j_key(b, "path");
+	if (strcmp(api->stage, "$default") == 0) {
+		j_str(b, path);
+		return;
+	}
+	char *sp = xasprintf("/%s%s", api->stage, path);
+	j_str(b, sp);
+	free(sp);
+}
+
+static void add_authorizer(struct lamb_buf *b, const char *authorizer)
+{
+	cJSON *a = authorizer ? cJSON_Parse(authorizer) : NULL;
+	char *text = a ? cJSON_PrintUnformatted(a) : NULL;
+	if (text)
+		j_kraw(b, "authorizer", text);
+	free(text);
+	cJSON_Delete(a);
+}
+
+static void v1_context(struct lamb_buf *b, const struct lamb_model *m, const struct lamb_route *route,
+		       const struct lamb_http_request *req, const char *request_id, const char *authorizer)
+{
+	char id[11], when[64];
+	lamb_apigw_api_id(route->api->logical_id, id);
+	format_time(req->time_ms, when, sizeof(when));
+	const char *host = header(req, "Host");
+	j_open(b, "requestContext", '{');
+	j_kstr(b, "accountId", m->account_id);
+	j_kstr(b, "apiId", id);
+	j_kstr(b, "resourceId", id + 4);
+	j_kstr(b, "resourcePath", route->path);
+	j_kstr(b, "httpMethod", req->method);
+	stage_path(b, route->api, req->path);
+	j_kstr(b, "stage", route->api->stage);
+	j_kstr(b, "protocol", req->protocol ? req->protocol : "HTTP/1.1");
+	j_kstr(b, "requestId", request_id);
+	j_kstr(b, "extendedRequestId", request_id);
+	j_kstr(b, "requestTime", when);
+	j_knum(b, "requestTimeEpoch", req->time_ms);
+	j_kstr(b, "domainName", host ? host : "localhost");
+	j_open(b, "identity", '{');
+	j_kstr(b, "sourceIp", req->source_ip ? req->source_ip : "127.0.0.1");
+	const char *ua = header(req, "User-Agent");
+	if (ua)
+		j_kstr(b, "userAgent", ua);
+	else
+		j_kraw(b, "userAgent", "null");
+	lamb_buf_addch(b, '}');
+	add_authorizer(b, authorizer);
+	lamb_buf_addch(b, '}');
+}
+
+static char *event_v1(const struct lamb_model *m, const struct lamb_route_match *match,
+		      const struct lamb_http_request *req, const char *request_id, const char *authorizer)
+{
+	const struct lamb_route *route = match->route;
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	lamb_buf_addch(&b, '{');
+	if (route->api->kind == LAMB_API_HTTP)
+		j_kstr(&b, "version", "1.0");
+	j_kstr(&b, "resource", route->path);
+	j_kstr(&b, "path", req->path);
+	j_kstr(&b, "httpMethod", req->method);
+	v1_headers(&b, req);
+	v1_query(&b, req);
+	path_params(&b, match, false);
+	stage_vars(&b, route->api, false);
+	v1_context(&b, m, route, req, request_id, authorizer);
+	add_body(&b, route, req, false);
+	lamb_buf_addch(&b, '}');
+	return lamb_buf_steal(&b);
+}
+
+/* The values of every pair named like pair i (case-insensitively when
+ * fold), joined with commas. */
+static void joined(struct lamb_buf *b, const struct pairs *p, size_t i, bool fold)
+{
+	struct lamb_buf v;
+	lamb_buf_init(&v);
+	for (size_t k = i; k < p->n; k++) {
+		const char *name = PAIR_NAME(p, k);
+		if ((fold ? strcasecmp(name, PAIR_NAME(p, i)) : strcmp(name, PAIR_NAME(p, i))) != 0)
+			continue;
+		if (v.len)
+			lamb_buf_addch(&v, ',');
+		lamb_buf_addstr(&v, PAIR_VALUE(p, k));
+	}
+	j_strn(b, v.data ? v.data : "", v.len);
+	lamb_buf_release(&v);
+}
+
+/* Headers of 2.0: names lower-cased, repeats joined with commas, and the
+ * Cookie header moved to "cookies". */
+static void v2_headers(struct lamb_buf *b, const struct lamb_http_request *req)
+{
+	struct pairs p = header_pairs(req);
+	bool cookies = false;
+	j_open(b, "headers", '{');
+	for (size_t i = 0; i < p.n; i++) {
+		if (strcasecmp(PAIR_NAME(&p, i), "Cookie") == 0) {
+			cookies = true;
+			continue;
+		}
+		bool earlier = false;
+		for (size_t k = 0; k < i && !earlier; k++)
+			earlier = strcasecmp(PAIR_NAME(&p, i), PAIR_NAME(&p, k)) == 0;
+		if (earlier)
+			continue;
+		char *name = xstrdup(PAIR_NAME(&p, i));
+		for (char *c = name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		j_key(b, name);
+		free(name);
+		joined(b, &p, i, true);
+	}
+	lamb_buf_addch(b, '}');
+	if (!cookies) {
+		free(p.v);
+		return;
+	}
+	j_open(b, "cookies", '[');
+	for (size_t i = 0; i < p.n; i++) {
+		if (strcasecmp(PAIR_NAME(&p, i), "Cookie") != 0)
+			continue;
+		char *copy = xstrdup(PAIR_VALUE(&p, i)), *save = NULL;
+		for (char *c = strtok_r(copy, ";", &save); c; c = strtok_r(NULL, ";", &save)) {
+			while (*c == ' ')
+				c++;
+			if (*c) {
+				j_sep(b);
+				j_str(b, c);
+			}
+		}
+		free(copy);
+	}
+	lamb_buf_addch(b, ']');
+	free(p.v);
+}
+
+static void v2_query(struct lamb_buf *b, const struct lamb_http_request *req)
+{
+	struct query_pair *q;
+	size_t n = parse_query(req->query, &q);
+	if (!n)
+		return;
+	struct pairs p = query_pairs(q, n);
+	j_open(b, "queryStringParameters", '{');
+	for (size_t i = 0; i < n; i++) {
+		bool earlier = false;
+		for (size_t k = 0; k < i && !earlier; k++)
+			earlier = strcmp(q[i].key, q[k].key) == 0;
+		if (earlier)
+			continue;
+		j_key(b, q[i].key);
+		joined(b, &p, i, false);
+	}
+	lamb_buf_addch(b, '}');
+	free(p.v);
+	free_query(q, n);
+}
+
+static void v2_context(struct lamb_buf *b, const struct lamb_model *m, const struct lamb_route *route,
+		       const struct lamb_http_request *req, const char *request_id, const char *key,
+		       const char *authorizer)
+{
+	char id[11], when[64];
+	lamb_apigw_api_id(route->api->logical_id, id);
+	format_time(req->time_ms, when, sizeof(when));
+	const char *host = header(req, "Host");
+	host = host ? host : "localhost";
+	j_open(b, "requestContext", '{');
+	j_kstr(b, "accountId", m->account_id);
+	j_kstr(b, "apiId", id);
+	j_kstr(b, "domainName", host);
+	j_key(b, "domainPrefix");
+	j_strn(b, host, strcspn(host, ".:"));
+	j_open(b, "http", '{');
+	j_kstr(b, "method", req->method);
+	j_kstr(b, "path", req->path);
+	j_kstr(b, "protocol", req->protocol ? req->protocol : "HTTP/1.1");
+	j_kstr(b, "sourceIp", req->source_ip ? req->source_ip : "127.0.0.1");
+	const char *ua = header(req, "User-Agent");
+	j_kstr(b, "userAgent", ua ? ua : "");
+	lamb_buf_addch(b, '}');
+	j_kstr(b, "requestId", request_id);
+	j_kstr(b, "routeKey", key);
+	j_kstr(b, "stage", route->api->stage);
+	j_kstr(b, "time", when);
+	j_knum(b, "timeEpoch", req->time_ms);
+	add_authorizer(b, authorizer);
+	lamb_buf_addch(b, '}');
+}
+
+static char *route_key(const struct lamb_route *route)
+{
+	if (route->is_default)
+		return xstrdup("$default");
+	return xasprintf("%s %s", route->method, route->path);
+}
+
+static char *event_v2(const struct lamb_model *m, const struct lamb_route_match *match,
+		      const struct lamb_http_request *req, const char *request_id, const char *authorizer)
+{
+	const struct lamb_route *route = match->route;
+	char *key = route_key(route);
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	lamb_buf_addch(&b, '{');
+	j_kstr(&b, "version", "2.0");
+	j_kstr(&b, "routeKey", key);
+	j_kstr(&b, "rawPath", req->path);
+	j_kstr(&b, "rawQueryString", req->query ? req->query : "");
+	v2_headers(&b, req);
+	v2_query(&b, req);
+	path_params(&b, match, true);
+	stage_vars(&b, route->api, true);
+	v2_context(&b, m, route, req, request_id, key, authorizer);
+	add_body(&b, route, req, true);
+	lamb_buf_addch(&b, '}');
+	free(key);
+	return lamb_buf_steal(&b);
+}
+
+char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_match *match,
+			    const struct lamb_http_request *req, const char *request_id,
+			    const char *authorizer)
+{
+	if (strcmp(match->route->payload_format, "2.0") == 0)
+		return event_v2(m, match, req, request_id, authorizer);
+	return event_v1(m, match, req, request_id, authorizer);
+}
+
+char *lamb_apigw_event(const struct lamb_model *m, const struct lamb_route_match *match,
+		       const struct lamb_http_request *req, const char *request_id)
+{
+	return lamb_apigw_event_auth(m, match, req, request_id, NULL);
+}

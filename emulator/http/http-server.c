@@ -1,0 +1,313 @@
+/* The front ends' HTTP server. A request's life: the URI log callback
+ * allocates its state with the raw URI (libmicrohttpd would otherwise hand
+ * us the path unescaped and the query parsed); the body is collected up to
+ * the limit; the handler runs once; an answer given later resumes the
+ * suspended connection and schedules a daemon run, because libmicrohttpd
+ * only serves a resumed connection on its next MHD_run. */
+#include "base/util.h"
+#include "http/http-server.h"
+#include "http/mhd-loop.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct lamb_http_server {
+	struct lamb_loop *loop;
+	struct lamb_http_server_opts opts;
+	struct MHD_Daemon *daemon;
+	struct lamb_mhd mhd;
+	int port;
+	struct lamb_http_conn *suspended;
+	int pending;
+};
+
+struct lamb_http_conn {
+	struct lamb_http_server *s;
+	struct MHD_Connection *conn;
+	char *uri;
+	char *path;
+	struct lamb_buf body;
+	bool too_large;
+	bool dispatched;
+	bool suspended;
+	struct MHD_Response *answer; /* ready to queue */
+	unsigned status;
+	struct lamb_header *headers;
+	size_t nheaders, cap;
+	char ip[64];
+	struct lamb_http_request req;
+	uint64_t start_ns;
+	struct lamb_http_conn *next, *prev;
+};
+
+static void unlink_conn(struct lamb_http_conn *c)
+{
+	struct lamb_http_server *s = c->s;
+	if (!c->suspended)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->suspended = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+	c->suspended = false;
+	s->pending--;
+}
+
+static void conn_free(struct lamb_http_conn *c)
+{
+	if (c->answer)
+		MHD_destroy_response(c->answer);
+	lamb_buf_release(&c->body);
+	free(c->headers);
+	free(c->uri);
+	free(c->path);
+	free(c);
+}
+
+void lamb_http_reply(struct lamb_http_conn *c, const struct lamb_http_response *r)
+{
+	struct MHD_Response *m = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_COPY);
+	for (size_t i = 0; m && i < r->nheaders; i++)
+		MHD_add_response_header(m, r->headers[i].name, r->headers[i].value);
+	c->answer = m;
+	c->status = (unsigned)r->status;
+	if (c->suspended) {
+		struct lamb_http_server *s = c->s;
+		unlink_conn(c);
+		MHD_resume_connection(c->conn);
+		lamb_mhd_run_soon(&s->mhd);
+	}
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct lamb_http_conn *c = cls;
+	(void)kind;
+	c->headers = xgrow(c->headers, &c->cap, c->nheaders + 1, sizeof(*c->headers));
+	c->headers[c->nheaders].name = (char *)key;
+	c->headers[c->nheaders].value = (char *)(value ? value : "");
+	c->nheaders++;
+	return MHD_YES;
+}
+
+static void fill_request(struct lamb_http_conn *c, const char *method, const char *version)
+{
+	const char *q = strchr(c->uri, '?');
+	c->path = q ? xstrndup(c->uri, (size_t)(q - c->uri)) : xstrdup(c->uri);
+	MHD_get_connection_values(c->conn, MHD_HEADER_KIND, collect_header, c);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(c->ip, sizeof(c->ip), "127.0.0.1");
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		socklen_t sl = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		if (getnameinfo(sa, sl, c->ip, sizeof(c->ip), NULL, 0, NI_NUMERICHOST) != 0)
+			snprintf(c->ip, sizeof(c->ip), "127.0.0.1");
+	}
+	c->req = (struct lamb_http_request){
+		.method = method, .path = c->path, .query = q ? q + 1 : NULL,
+		.headers = c->headers, .nheaders = c->nheaders,
+		.body = c->body.data ? c->body.data : "", .body_len = c->body.len,
+		.source_ip = c->ip, .protocol = version, .time_ms = (int64_t)lamb_loop_wall_ms(),
+	};
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct lamb_http_server *s = cls;
+	struct lamb_http_conn *c = *con_cls;
+	(void)url;
+	if (!c)
+		return MHD_NO;
+	if (!c->conn) { /* first call: the headers are in */
+		c->conn = mc;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (c->body.len + *upload_size > s->opts.max_body)
+			c->too_large = true;
+		else
+			lamb_buf_add(&c->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!c->dispatched) {
+		c->dispatched = true;
+		fill_request(c, method, version);
+		s->opts.handler(s->opts.data, c);
+	}
+	if (!c->answer) {
+		if (!c->suspended) {
+			c->suspended = true;
+			c->next = s->suspended;
+			if (s->suspended)
+				s->suspended->prev = c;
+			s->suspended = c;
+			s->pending++;
+			MHD_suspend_connection(mc);
+		}
+		return MHD_YES;
+	}
+	return MHD_queue_response(mc, c->status, c->answer);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct lamb_http_conn *c = xcalloc(1, sizeof(*c));
+	(void)mc;
+	c->s = cls;
+	c->uri = xstrdup(uri);
+	c->start_ns = lamb_loop_now_ns();
+	return c;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct lamb_http_conn *c = *con_cls;
+	(void)cls;
+	(void)mc;
+	(void)code;
+	*con_cls = NULL;
+	if (c) {
+		unlink_conn(c);
+		conn_free(c);
+	}
+}
+
+/* libmicrohttpd would decode %xx in the path; rawPath must stay raw. */
+static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static int listen_on(const char *host, int port, int *bound, struct lamb_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	char service[16];
+	snprintf(service, sizeof(service), "%d", port);
+	int rc = getaddrinfo(host, service, &hints, &ai);
+	if (rc != 0)
+		return lamb_err_set(err, "cannot resolve host '%s': %s", host, gai_strerror(rc));
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0) {
+		lamb_err_set(err, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						: ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+struct lamb_http_server *lamb_http_server_new(struct lamb_loop *loop, const struct lamb_http_server_opts *o,
+					      struct lamb_err *err)
+{
+	const char *host = o->host ? o->host : "127.0.0.1";
+	int port = 0;
+	int fd = listen_on(host, o->port, &port, err);
+	if (fd < 0)
+		return NULL;
+	struct lamb_http_server *s = xcalloc(1, sizeof(*s));
+	s->loop = loop;
+	s->opts = *o;
+	s->port = port;
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
+				     on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				     MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, s,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+	if (!s->daemon) {
+		close(fd);
+		free(s);
+		lamb_err_set(err, "cannot start the HTTP server on %s:%d", host, port);
+		return NULL;
+	}
+	if (lamb_mhd_attach(&s->mhd, loop, s->daemon, err) < 0) {
+		lamb_http_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void lamb_http_server_free(struct lamb_http_server *s)
+{
+	if (!s)
+		return;
+	lamb_mhd_detach(&s->mhd);
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	lamb_http_response_message(&r, 502, "Internal server error");
+	while (s->suspended)
+		lamb_http_reply(s->suspended, &r);
+	lamb_http_response_release(&r);
+	if (s->daemon) {
+		MHD_run(s->daemon);
+		MHD_stop_daemon(s->daemon);
+	}
+	lamb_mhd_detach(&s->mhd); /* the resumes above armed its timer again */
+	free(s);
+}
+
+int lamb_http_server_port(const struct lamb_http_server *s)
+{
+	return s->port;
+}
+
+int lamb_http_server_pending(const struct lamb_http_server *s)
+{
+	return s->pending;
+}
+
+const struct lamb_http_request *lamb_http_request(struct lamb_http_conn *c)
+{
+	return &c->req;
+}
+
+const char *lamb_http_uri(const struct lamb_http_conn *c)
+{
+	return c->uri;
+}
+
+const char *lamb_http_header(const struct lamb_http_conn *c, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < c->nheaders; i++)
+		if (strcasecmp(c->headers[i].name, name) == 0)
+			v = c->headers[i].value;
+	return v;
+}
+
+bool lamb_http_too_large(const struct lamb_http_conn *c)
+{
+	return c->too_large;
+}
+
+uint64_t lamb_http_start_ns(const struct lamb_http_conn *c)
+{
+	return c->start_ns;
+}

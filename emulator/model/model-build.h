@@ -1,0 +1,54 @@
+/* State shared by the model builder's files. model.c drives the order;
+ * model-params.c, model-function.c, model-api.c and model-openapi.c each
+ * read one part; model-prop.c holds the property readers they all use and
+ * calls back into none of them. Internal to liblamb. */
+#ifndef LAMB_MODEL_BUILD_H
+#define LAMB_MODEL_BUILD_H
+
+#include "model/model.h"
+#include "template/resolve.h"
+
+struct builder {
+	struct lamb_model *m;
+	struct lamb_arena *a;
+	struct lamb_diags *diags;
+	struct lamb_resolver r;
+	const struct lamb_node *root;
+	const struct lamb_node *globals; /* may be NULL */
+	bool *skip; /* per resolver resource: its Condition is false */
+};
+
+/* Property readers: each reports a value of the wrong kind at its mark and
+ * then behaves as if the property were absent. */
+const char *prop_str(struct builder *b, const struct lamb_node *props, const char *key);
+const struct lamb_node *prop_kind(struct builder *b, const struct lamb_node *props,
+				  const char *key, enum lamb_node_kind kind);
+/* A whole number in [min, max]; def when absent or wrong. */
+long prop_long(struct builder *b, const struct lamb_node *props, const char *key, long def,
+	       long min, long max);
+struct lamb_strs prop_strs(struct builder *b, const struct lamb_node *props, const char *key);
+struct lamb_kvs prop_kvs(struct builder *b, const struct lamb_node *props, const char *key);
+/* path relative to the template's directory, made absolute. */
+const char *model_path(struct builder *b, const char *path);
+
+/* The resource's properties after Globals (block may be NULL) and intrinsics. */
+const struct lamb_node *resolved_props(struct builder *b, const struct lamb_res_entry *e,
+				       const char *globals_block);
+
+/* model-params.c: the Parameters section, checked, into b->m->params and
+ * the resolver's values; o carries --parameter-overrides. */
+void build_params(struct builder *b, const struct lamb_model_opts *o);
+void build_functions(struct builder *b);
+void build_layers(struct builder *b);
+void build_apis(struct builder *b);
+
+/* model-openapi.c: an API's DefinitionBody, or its local DefinitionUri
+ * file parsed; NULL when it has neither (or after reporting why not). */
+const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id);
+/* Operations in api->definition: at most that many routes. */
+size_t openapi_count(const struct lamb_api *api);
+/* Adds a route (to b->m->routes, sized by openapi_count) per operation
+ * whose integration invokes a function of the template. */
+void openapi_routes(struct builder *b, struct lamb_api *api);
+
+#endif

@@ -1,0 +1,180 @@
+/* Routes from an API's OpenAPI (or Swagger 2) definition: DefinitionBody,
+ * resolved like every property, or a local DefinitionUri file, read as it
+ * is (SAM resolves no intrinsics there without AWS::Include, so its uris
+ * hold literal ARNs). Each operation whose x-amazon-apigateway-integration
+ * is an aws_proxy integration with a uri naming a function of the template
+ * becomes a route; other integrations (mock, http, non-proxy aws) are not
+ * served, with a warning. Authorizers, request validators, models and
+ * basePath in the definition are not read. */
+#include "base/util.h"
+#include "model/model-build.h"
+#include "template/template.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#define INTEGRATION "x-amazon-apigateway-integration"
+#define ANY_METHOD "x-amazon-apigateway-any-method"
+
+static const char *const methods[] = { "get", "put", "post", "delete", "patch", "head", "options", ANY_METHOD };
+
+static const struct lamb_node *definition_file(struct builder *b, const struct lamb_node *uri, const char *api_id)
+{
+	const char *s = lamb_node_str(uri);
+	if (!s) {
+		if (!uri->unknown)
+			lamb_warning(b->diags, &uri->mark, "API '%s': DefinitionUri in S3 is not read; lamb serves "
+				     "only the routes of its events", api_id);
+		return NULL;
+	}
+	if (str_starts(s, "s3://")) {
+		lamb_warning(b->diags, &uri->mark, "API '%s': DefinitionUri '%s' is in S3; lamb serves only the "
+			     "routes of its events", api_id, s);
+		return NULL;
+	}
+	const char *path = model_path(b, s);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	if (!text) {
+		lamb_error(b->diags, &uri->mark, "API '%s': cannot read DefinitionUri '%s': %s", api_id, s,
+			   strerror(errno));
+		return NULL;
+	}
+	return lamb_template_parse(b->a, path, text, len, b->diags);
+}
+
+const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id)
+{
+	const struct lamb_node *body = lamb_node_get(props, "DefinitionBody");
+	const struct lamb_node *uri = lamb_node_get(props, "DefinitionUri");
+	const struct lamb_node *def = body ? body : uri ? definition_file(b, uri, api_id) : NULL;
+	if (def && def->kind != LAMB_MAP) {
+		if (!def->unknown)
+			lamb_error(b->diags, &def->mark, "API '%s': the OpenAPI definition must be a mapping", api_id);
+		return NULL;
+	}
+	return def;
+}
+
+static bool is_method(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (strcasecmp(key, methods[i]) == 0)
+			return true;
+	return false;
+}
+
+static const struct lamb_node *paths_of(const struct lamb_api *api)
+{
+	const struct lamb_node *p = api->definition ? lamb_node_get(api->definition, "paths") : NULL;
+	return p && p->kind == LAMB_MAP ? p : NULL;
+}
+
+size_t openapi_count(const struct lamb_api *api)
+{
+	const struct lamb_node *paths = paths_of(api);
+	size_t n = 0;
+	for (size_t i = 0; paths && i < paths->len; i++) {
+		const struct lamb_node *item = paths->pairs[i].value;
+		for (size_t j = 0; item && item->kind == LAMB_MAP && j < item->len; j++)
+			n += is_method(item->pairs[j].key->str);
+	}
+	return n;
+}
+
+/* The function in ".../functions/<ARN>/invocations", or a bare ARN: by
+ * the whole ARN, else by the name after ":function:" (a qualifier such
+ * as ":live" or ":$LATEST" ignored). */
+static const struct lamb_function *uri_function(const struct lamb_model *m, const char *uri)
+{
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const char *p = m->functions[i].arn ? strstr(uri, m->functions[i].arn) : NULL;
+		if (p && strchr("/:", p[strlen(m->functions[i].arn)]))
+			return &m->functions[i];
+	}
+	const char *name = strstr(uri, ":function:");
+	if (!name)
+		return NULL;
+	name += strlen(":function:");
+	size_t n = strcspn(name, ":/");
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const struct lamb_function *f = &m->functions[i];
+		if ((strlen(f->name) == n && strncmp(f->name, name, n) == 0) ||
+		    (strlen(f->logical_id) == n && strncmp(f->logical_id, name, n) == 0))
+			return f;
+	}
+	return NULL;
+}
+
+/* The function an operation's integration invokes; NULL after a warning. */
+static const struct lamb_function *integration_function(struct builder *b, const struct lamb_node *op,
+							const char *method, const char *path)
+{
+	const struct lamb_node *in = lamb_node_get(op, INTEGRATION);
+	const char *type = lamb_node_str(lamb_node_get(in, "type"));
+	const char *uri = lamb_node_str(lamb_node_get(in, "uri"));
+	const struct lamb_mark *at = in ? &in->mark : &op->mark;
+	if (!in || (in->unknown))
+		return NULL;
+	if (!type || strcasecmp(type, "aws_proxy") != 0) {
+		lamb_warning(b->diags, at, "%s %s: integration type '%s' is not served by lamb (only aws_proxy "
+			     "to a function of the template)", method, path, type ? type : "?");
+		return NULL;
+	}
+	const struct lamb_function *f = uri ? uri_function(b->m, uri) : NULL;
+	if (!f)
+		lamb_warning(b->diags, at, "%s %s: the integration's uri '%s' names no function of this template; "
+			     "lamb does not serve the route", method, path, uri ? uri : "?");
+	return f;
+}
+
+static const char *payload_format(struct builder *b, const struct lamb_api *api, const struct lamb_node *op)
+{
+	const struct lamb_node *n = lamb_node_get(lamb_node_get(op, INTEGRATION), "payloadFormatVersion");
+	const char *pf = lamb_node_str(n);
+	if (api->kind == LAMB_API_REST || !pf)
+		return "1.0"; /* API Gateway's default when the definition names none */
+	if (strcmp(pf, "1.0") != 0 && strcmp(pf, "2.0") != 0) {
+		lamb_error(b->diags, &n->mark, "payloadFormatVersion must be \"1.0\" or \"2.0\"");
+		return "1.0";
+	}
+	return pf;
+}
+
+static void add_operation(struct builder *b, struct lamb_api *api, const char *path, const struct lamb_pair *op)
+{
+	const char *key = op->key->str;
+	bool any = strcasecmp(key, ANY_METHOD) == 0;
+	char *method = lamb_arena_strdup(b->a, any ? "ANY" : key);
+	for (char *p = method; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	const struct lamb_function *f = integration_function(b, op->value, method, path);
+	if (!f)
+		return;
+	struct lamb_route *r = &b->m->routes[b->m->nroutes++];
+	r->is_default = strcmp(path, "$default") == 0;
+	r->method = r->is_default ? "ANY" : method;
+	r->path = path;
+	r->function = f;
+	r->api = api;
+	r->payload_format = payload_format(b, api, op->value);
+}
+
+void openapi_routes(struct builder *b, struct lamb_api *api)
+{
+	const struct lamb_node *paths = paths_of(api);
+	for (size_t i = 0; paths && i < paths->len; i++) {
+		const char *path = paths->pairs[i].key->str;
+		const struct lamb_node *item = paths->pairs[i].value;
+		if (path[0] != '/' && !(api->kind == LAMB_API_HTTP && strcmp(path, "$default") == 0)) {
+			lamb_error(b->diags, &paths->pairs[i].key->mark, "API '%s': path '%s' must start with '/'",
+				   api->logical_id, path);
+			continue;
+		}
+		for (size_t j = 0; item && item->kind == LAMB_MAP && j < item->len; j++)
+			if (is_method(item->pairs[j].key->str))
+				add_operation(b, api, path, &item->pairs[j]);
+	}
+}

@@ -1,0 +1,189 @@
+/* The resolved model of a SAM template: what the rest of lamb reads.
+ * Globals, parameters, conditions and intrinsic functions are applied once,
+ * when the model is built; afterwards everything is plain values. The model
+ * owns every string and array in it (one arena); lamb_model_free releases
+ * it all. */
+#ifndef LAMB_MODEL_H
+#define LAMB_MODEL_H
+
+#include "base/err.h"
+#include "template/diag.h"
+#include "template/node.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* An ordered list of name=value strings (environment, stage variables). */
+struct lamb_kv {
+	const char *key;
+	const char *value;
+};
+
+struct lamb_kvs {
+	struct lamb_kv *v;
+	size_t len;
+};
+
+struct lamb_strs {
+	const char **v;
+	size_t len;
+};
+
+enum lamb_code_kind {
+	LAMB_CODE_LOCAL,  /* path: a directory or a .zip on this machine */
+	LAMB_CODE_S3,     /* path: s3://bucket/key */
+	LAMB_CODE_INLINE, /* inline: the source text */
+	LAMB_CODE_IMAGE,  /* PackageType Image */
+};
+
+struct lamb_layer;
+
+/* One entry of a function's Layers: a layer of the template, or an ARN. */
+struct lamb_layer_ref {
+	const struct lamb_layer *layer; /* NULL for an ARN */
+	const char *arn;                /* the resolved value as written */
+};
+
+struct lamb_event {
+	const char *name; /* the key under Events */
+	const char *type; /* Api, HttpApi, S3, SQS, Schedule, ... */
+	const struct lamb_node *properties; /* resolved; may be NULL */
+	struct lamb_mark mark;
+};
+
+struct lamb_function {
+	const char *logical_id;
+	const char *type;     /* AWS::Serverless::Function or AWS::Lambda::Function */
+	const char *name;     /* FunctionName, else the logical id */
+	const char *arn;      /* arn:aws:lambda:REGION:ACCOUNT:function:NAME */
+	const char *runtime;  /* NULL when unset (Image) */
+	const char *handler;  /* NULL when unset */
+	enum lamb_code_kind code_kind;
+	const char *code;     /* absolute path, s3:// location, or inline source */
+	const char *built_from; /* when code was pointed at a built tree (lamb build for a
+				 * run): the source directory; else NULL */
+	const char *build_method; /* Metadata.BuildMethod, or NULL */
+	const char *package_type; /* "Zip" or "Image" */
+	long memory_mb;       /* 128 by default */
+	long timeout_s;       /* 3 by default */
+	long reserved_concurrency; /* -1 when unset */
+	struct lamb_kvs env;  /* Environment.Variables, in template order */
+	struct lamb_layer_ref *layers;
+	size_t nlayers;
+	struct lamb_strs architectures; /* x86_64 by default */
+	struct lamb_event *events;
+	size_t nevents;
+	const struct lamb_node *url_config;     /* FunctionUrlConfig, resolved, or NULL */
+	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
+	const char *local_reason; /* NULL when it can run here; else why not */
+	struct lamb_mark mark;
+};
+
+struct lamb_layer {
+	const char *logical_id;
+	const char *type;
+	const char *name;     /* LayerName, else the logical id */
+	const char *arn;      /* arn:aws:lambda:REGION:ACCOUNT:layer:NAME:1 */
+	enum lamb_code_kind code_kind; /* LOCAL or S3 */
+	const char *content;  /* absolute path or s3:// location */
+	const char *built_from; /* as lamb_function.built_from */
+	const char *build_method;
+	struct lamb_strs compatible_runtimes;
+	struct lamb_mark mark;
+};
+
+enum lamb_api_kind {
+	LAMB_API_REST, /* AWS::Serverless::Api, Api events */
+	LAMB_API_HTTP, /* AWS::Serverless::HttpApi, HttpApi events */
+};
+
+struct lamb_api {
+	const char *logical_id; /* ServerlessRestApi / ServerlessHttpApi when implicit */
+	enum lamb_api_kind kind;
+	bool implicit;
+	const char *stage;               /* Prod for the implicit REST API, $default for HTTP */
+	struct lamb_kvs stage_variables; /* Variables / StageVariables */
+	struct lamb_strs binary_media_types; /* "image/png" (~1 decoded) */
+	const struct lamb_node *cors;    /* Cors / CorsConfiguration, resolved, or NULL */
+	const struct lamb_node *auth;    /* Auth, resolved, or NULL */
+	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL */
+	struct lamb_mark mark;
+};
+
+struct lamb_route {
+	const char *method; /* upper case; "ANY" for every method */
+	const char *path;   /* as in the template; "$default" for the catch-all */
+	bool is_default;    /* the HTTP API $default route */
+	const struct lamb_function *function;
+	const struct lamb_api *api;
+	const char *payload_format; /* "1.0" or "2.0" */
+	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition */
+};
+
+struct lamb_resource {
+	const char *logical_id;
+	const char *type;
+	bool local;             /* lamb can run or serve it */
+	const char *note;       /* what lamb does with it, or why not */
+};
+
+struct lamb_param {
+	const char *name;
+	const char *type;
+	const char *value; /* after overrides; NULL when it has none */
+	bool overridden;
+};
+
+struct lamb_model {
+	const char *path; /* the template file */
+	const char *dir;  /* its directory, absolute */
+	const char *region, *account_id, *stack_name, *partition, *url_suffix;
+	struct lamb_param *params;
+	size_t nparams;
+	struct lamb_function *functions;
+	size_t nfunctions;
+	struct lamb_layer *layers;
+	size_t nlayers;
+	struct lamb_api *apis;
+	size_t napis;
+	struct lamb_route *routes;
+	size_t nroutes;
+	struct lamb_resource *resources;
+	size_t nresources;
+	struct lamb_arena *arena; /* owns everything above */
+};
+
+/* --parameter-overrides collected from the command line; any of the forms
+ * "K=V", "ParameterKey=K,ParameterValue=V" and "file://params.json". */
+struct lamb_overrides {
+	struct lamb_kv *v;
+	size_t len, cap;
+};
+
+void lamb_overrides_init(struct lamb_overrides *o);
+void lamb_overrides_release(struct lamb_overrides *o);
+/* Adds one command-line word; -1 with err for a malformed word or file. */
+int lamb_overrides_add(struct lamb_overrides *o, const char *word, struct lamb_err *err);
+
+struct lamb_model_opts {
+	const struct lamb_overrides *overrides; /* may be NULL */
+	const char *region;     /* NULL: $AWS_REGION, else us-east-1 */
+	const char *account_id; /* NULL: 123456789012 */
+	const char *stack_name; /* NULL: local */
+};
+
+/* Loads, merges Globals, resolves and checks the template at path. Every
+ * problem goes to diags. Returns the model, or NULL when the file could not
+ * be parsed into one at all; a model may still come with errors in diags. */
+struct lamb_model *lamb_model_load(const char *path, const struct lamb_model_opts *opts,
+				   struct lamb_diags *diags);
+/* The same from text in memory; file names the text in diagnostics and
+ * relative paths resolve against dir (NULL: the current directory). */
+struct lamb_model *lamb_model_parse(const char *file, const char *dir, const char *text,
+				    size_t len, const struct lamb_model_opts *opts,
+				    struct lamb_diags *diags);
+void lamb_model_free(struct lamb_model *m);
+
+const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id);
+
+#endif

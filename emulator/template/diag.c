@@ -1,0 +1,106 @@
+/* The diagnostics list and its two printed forms. */
+#include "base/util.h"
+#include "template/diag.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lamb_diags_init(struct lamb_diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void lamb_diags_release(struct lamb_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->len; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	lamb_diags_init(d);
+}
+
+void lamb_diags_add(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
+		    const char *fmt, ...)
+{
+	d->v = xgrow(d->v, &d->cap, d->len + 1, sizeof(*d->v));
+	struct lamb_diag *g = &d->v[d->len++];
+	va_list ap;
+	va_start(ap, fmt);
+	g->msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	g->severity = sev;
+	g->file = m && m->file ? xstrdup(m->file) : NULL;
+	g->line = m ? m->line : 0;
+	g->col = m ? m->col : 0;
+	if (sev == LAMB_ERROR)
+		d->errors++;
+}
+
+static int cmp_pos(const struct lamb_diag *a, const struct lamb_diag *b)
+{
+	int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return 0;
+}
+
+/* Insertion sort: stable, so problems at one position keep their order, and
+ * diagnostic lists are short. */
+void lamb_diags_sort(struct lamb_diags *d)
+{
+	for (size_t i = 1; i < d->len; i++) {
+		struct lamb_diag x = d->v[i];
+		size_t j = i;
+		while (j > 0 && cmp_pos(&d->v[j - 1], &x) > 0) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = x;
+	}
+}
+
+static const char *sev_name(enum lamb_severity s)
+{
+	return s == LAMB_ERROR ? "error" : "warning";
+}
+
+void lamb_diags_print(const struct lamb_diags *d, FILE *out)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		const struct lamb_diag *g = &d->v[i];
+		if (g->file && g->line)
+			fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->line, g->col,
+				sev_name(g->severity), g->msg);
+		else if (g->file)
+			fprintf(out, "%s: %s: %s\n", g->file, sev_name(g->severity), g->msg);
+		else
+			fprintf(out, "lamb: %s: %s\n", sev_name(g->severity), g->msg);
+	}
+}
+
+char *lamb_diags_json(const struct lamb_diags *d)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < d->len; i++) {
+		const struct lamb_diag *g = &d->v[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "file", g->file ? cJSON_CreateString(g->file) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(o, "line", g->line);
+		cJSON_AddNumberToObject(o, "column", g->col);
+		cJSON_AddStringToObject(o, "severity", sev_name(g->severity));
+		cJSON_AddStringToObject(o, "message", g->msg);
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *s = cJSON_Print(arr);
+	cJSON_Delete(arr);
+	return s;
+}
