@@ -13,6 +13,11 @@ struct lamb_global {
 
 extern struct lamb_global lamb_global;
 
+/* Flushes stdout; on failure remembers the first error, which main()
+ * reports as "cannot write to standard output" when the command ends, and
+ * returns -1 so that a command can stop early. */
+int cli_flush_stdout(void);
+
 /* Exit codes of the command-line contract. */
 enum {
 	EXIT_OK = 0,

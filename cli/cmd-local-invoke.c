@@ -105,10 +105,10 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 	struct run *r = data;
 	fwrite(o->body, 1, o->len, stdout);
 	fputc('\n', stdout);
-	fflush(stdout);
+	bool written = cli_flush_stdout() == 0; /* else main() reports it */
 	if (o->function_error)
 		r->status = EXIT_FAIL;
-	if (--r->left > 0 && !r->interrupted)
+	if (--r->left > 0 && !r->interrupted && written)
 		start_one(r);
 	else
 		lamb_loop_stop(r->loop);

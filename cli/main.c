@@ -78,16 +78,35 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Checks that everything written to stdout was written (git's run_builtin). */
+/* The first error writing stdout: errno is long overwritten (by stopping
+ * instances, removing cgroups) by the time finish_stdout runs, so the
+ * flush that failed keeps it here. */
+static int stdout_errno;
+
+int cli_flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return -1;
+}
+
+/* Checks that everything written to stdout was written (git's run_builtin).
+ * A closed pipe (lamb local invoke | head -c1) is an error too: the user
+ * asked for output that was not delivered, and saying so beats an exit 0
+ * that depends on which path stopped the instances. */
 static int finish_stdout(int status)
 {
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		if (errno == EPIPE)
-			return status;
-		fprintf(stderr, "lamb: cannot write to standard output: %s\n", strerror(errno));
-		return status ? status : EXIT_INTERNAL;
+	int failed = cli_flush_stdout() < 0;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		stdout_errno = errno ? errno : EIO;
 	}
-	return status;
+	if (!failed)
+		return status;
+	fprintf(stderr, "lamb: cannot write to standard output: %s\n", strerror(stdout_errno));
+	return status ? status : EXIT_INTERNAL;
 }
 
 static int dispatch(int argc, char **argv)
