@@ -5,11 +5,11 @@
  * authorizers" and the gateway response types): 401 before invoking when an
  * identity source is missing, 401 when the function raised "Unauthorized",
  * 403 on a deny, 500 on any other error or a malformed answer. */
+#include "base/regex.h"
 #include "base/util.h"
 #include "front/apigw-auth.h"
 
 #include <cjson/cJSON.h>
-#include <regex.h>
 #include <string.h>
 #include <strings.h>
 
@@ -176,18 +176,16 @@ static char *source_value(const struct lamb_authorizer *a, const struct lamb_aut
 	return r;
 }
 
+/* IdentityValidationExpression is a Java regular expression the whole
+ * token must match (base/regex.h). One lamb cannot compile, or one too
+ * complex for this token, does not lock everyone out. */
 static bool token_valid(const char *expr, const char *token)
 {
 	if (!expr || !*expr)
 		return true;
-	char *anchored = xasprintf("^(%s)$", expr);
-	regex_t re;
-	bool ok = true; /* an expression lamb cannot compile does not lock everyone out */
-	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
-		ok = regexec(&re, token, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	free(anchored);
+	struct lamb_regex *re = lamb_regex_new(expr, NULL);
+	bool ok = !re || lamb_regex_match(re, token, NULL) != 0;
+	lamb_regex_free(re);
 	return ok;
 }
 

@@ -1,11 +1,11 @@
 /* The template's Parameters section: each parameter's value (an override,
  * else its Default) checked against Type, AllowedValues, AllowedPattern and
  * the bounds, and handed to the resolver for Ref. */
+#include "base/regex.h"
 #include "base/util.h"
 #include "model/model-build.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,121 +69,32 @@ static void check_allowed_values(struct builder *b, const struct lamb_node *def,
 	lamb_error(b->diags, m, "parameter '%s': value '%s' is not one of its AllowedValues", name, value);
 }
 
-/* The repetition factor of the quantifier at p (advancing p past it): a
- * bound {m,n} makes glibc's regcomp copy its operand n times (m when there
- * is no n); '+' copies it once more; '*' and '?' loop without copying. */
-static double quantifier_factor(const char **p)
-{
-	char q = **p;
-	if (q != '{') {
-		(*p)++;
-		return q == '+' ? 2 : 1;
-	}
-	char *end;
-	double lo = strtod(*p + 1, &end), hi = lo;
-	if (*end == ',')
-		hi = end[1] == '}' ? lo + 1 : strtod(end + 1, &end);
-	while (*end && *end != '}')
-		end++;
-	*p = *end ? end + 1 : end;
-	return hi > lo ? hi : lo > 1 ? lo : 1;
-}
-
-/* Past one character, escape or bracket expression ("[]a-z]", "[^]]"). */
-static const char *skip_atom(const char *p)
-{
-	if (*p == '\\')
-		return p[1] ? p + 2 : p + 1;
-	if (*p != '[')
-		return p + 1;
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	while (*p && *p != ']')
-		p++;
-	return *p ? p + 1 : p;
-}
-
-/* glibc's regcomp expands bounded repetitions into copies, so nested or
- * stacked ones ("((a{1,200}){1,200})", "a++++...") take time and memory
- * that multiply: a 100-byte template could make lamb validate grow past
- * 5 GB. This estimates the expanded size of the pattern as compiled and
- * refuses patterns above a few thousand nodes. Repetitions of repetitions
- * ("a+*+", "((a+)*)+") cost more than their size: the epsilon closures of
- * the loops they copy grow exponentially with each level, so more than
- * three levels of them are refused too (no real AllowedPattern needs as
- * many: "((\d{1,3})\.){3}" has two). */
-static bool pattern_is_tame(const char *pat)
-{
-	double size[64] = { 0 }; /* per open group: its expanded size so far */
-	double last = 0;         /* size of the last atom or group: what a quantifier copies */
-	int nest[64] = { 0 };    /* per open group: the deepest repetition of repetitions in it */
-	int last_nest = 0;       /* the same for the last atom or group */
-	int depth = 0;
-	if (strlen(pat) > 1024)
-		return false;
-	for (const char *p = pat; *p;) {
-		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
-			double f = quantifier_factor(&p);
-			size[depth] += last * (f - 1);
-			last *= f;
-			if (++last_nest > 3)
-				return false;
-			if (last_nest > nest[depth])
-				nest[depth] = last_nest;
-		} else if (*p == '(') {
-			if (++depth == (int)ARRAY_SIZE(size))
-				return false;
-			size[depth] = 0;
-			nest[depth] = 0;
-			p++;
-			continue;
-		} else if (*p == ')' && depth > 0) {
-			last = size[depth];
-			last_nest = nest[depth--];
-			size[depth] += last;
-			if (last_nest > nest[depth])
-				nest[depth] = last_nest;
-			p++;
-		} else {
-			p = skip_atom(p);
-			last = 1;
-			last_nest = 0;
-			size[depth] += 1;
-		}
-		if (size[depth] > 4000 || last > 4000)
-			return false;
-	}
-	return true;
-}
-
+/* AllowedPattern is a Java regular expression that the whole value must
+ * match (base/regex.h). A pattern PCRE2 cannot read, or one too complex to
+ * match within PCRE2's limits, leaves the value unchecked with a warning:
+ * Java may read it where PCRE2 does not, so it is not the template's error. */
 static void check_pattern(struct builder *b, const struct lamb_node *def, const char *name,
 			  const char *value, const struct lamb_mark *m)
 {
-	const char *pat = lamb_node_str(lamb_node_get(def, "AllowedPattern"));
+	const struct lamb_node *node = lamb_node_get(def, "AllowedPattern");
+	const char *pat = lamb_node_str(node);
 	if (!pat)
 		return;
-	char *anchored = xasprintf("^(%s)$", pat);
-	if (!pattern_is_tame(anchored)) {
-		free(anchored);
-		lamb_warning(b->diags, &lamb_node_get(def, "AllowedPattern")->mark,
-			     "parameter '%s': AllowedPattern nests or stacks repetitions too deeply for lamb "
-			     "to check; the value is not checked", name);
+	struct lamb_err err;
+	struct lamb_regex *re = lamb_regex_new(pat, &err);
+	if (!re) {
+		lamb_warning(b->diags, &node->mark, "parameter '%s': AllowedPattern '%s' is not a pattern lamb "
+			     "can check: %s; the value is not checked", name, pat, err.msg);
 		return;
 	}
-	regex_t re;
-	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0) {
-		lamb_warning(b->diags, &lamb_node_get(def, "AllowedPattern")->mark,
-			     "parameter '%s': AllowedPattern is not a pattern lamb can check", name);
-	} else {
-		if (regexec(&re, value, 0, NULL, 0) != 0)
-			lamb_error(b->diags, m, "parameter '%s': value '%s' does not match AllowedPattern '%s'",
-				   name, value, pat);
-		regfree(&re);
-	}
-	free(anchored);
+	int rc = lamb_regex_match(re, value, &err);
+	if (rc == 0)
+		lamb_error(b->diags, m, "parameter '%s': value '%s' does not match AllowedPattern '%s'",
+			   name, value, pat);
+	else if (rc < 0)
+		lamb_warning(b->diags, m, "parameter '%s': cannot check value '%s' against AllowedPattern '%s': %s",
+			     name, value, pat, err.msg);
+	lamb_regex_free(re);
 }
 
 static void check_bounds(struct builder *b, const struct lamb_node *def, const char *name,

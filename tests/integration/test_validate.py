@@ -99,6 +99,31 @@ class Validate(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("warning: code of 'Fn' does not exist (yet)", r.stderr)
 
+    def test_allowed_pattern_is_java_regex(self):
+        # \d is a digit (glibc's regcomp read a 'd'); the whole value must match
+        tmpl = ("Transform: AWS::Serverless-2016-10-31\n"
+                "Parameters:\n"
+                "  Account:\n"
+                "    Type: String\n"
+                "    Default: '123456789012'\n"
+                "    AllowedPattern: '^\\d{12}$'\n"
+                "  Env:\n"
+                "    Type: String\n"
+                "    Default: ABC\n"
+                "    AllowedPattern: '^[a-z]+$'\n"
+                "  Bad: {Type: String, Default: x, AllowedPattern: '(x'}\n"
+                "Resources: {}\n")
+        with project({"template.yaml": tmpl}) as d:
+            r = run("validate", cwd=d, timeout=20)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertNotIn("Account", r.stderr)
+            self.assertIn("template.yaml:9:14: error: parameter 'Env': value 'ABC' does not match "
+                          "AllowedPattern '^[a-z]+$'", r.stderr)
+            self.assertIn("template.yaml:11:51: warning: parameter 'Bad': AllowedPattern '(x' is not a "
+                          "pattern lamb can check: missing closing parenthesis at offset 2", r.stderr)
+            r = run("validate", "--parameter-overrides", "Env=abc", cwd=d, timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_usage(self):
         r = run("validate", "--bogus")
         self.assertEqual(r.returncode, 2)

@@ -126,6 +126,43 @@ static void test_identity(void **state)
 	assert_false(lamb_auth_identity_ok(&a, &r));
 }
 
+/* ValidationExpression is a Java regular expression that the whole token
+ * must match: \d and lookahead work as in API Gateway. */
+static void test_identity_expression_is_java(void **state)
+{
+	(void)state;
+	struct loaded *t = load(HEADER "Resources:\n"
+				"  Rest:\n"
+				"    Type: AWS::Serverless::Api\n"
+				"    Properties:\n"
+				"      StageName: v1\n"
+				"      Auth:\n"
+				"        DefaultAuthorizer: Tok\n"
+				"        Authorizers:\n"
+				"          Tok: {FunctionArn: !GetAtt Fn.Arn,\n"
+				"                Identity: {Header: X-Tok, ValidationExpression: '(?!0000)\\d{4}'}}\n"
+				"  Fn:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      Handler: a.b\n"
+				"      Runtime: python3.12\n"
+				"      Events: {T: {Type: Api, Properties: {Path: /t, Method: get, RestApiId: !Ref Rest}}}\n");
+	assert_int_equal(t->diags.errors, 0);
+	assert_int_equal(t->m->nroutes, 1);
+	struct lamb_authorizer a;
+	assert_int_equal(lamb_auth_for_route(t->m, &t->m->routes[0], &a, NULL), LAMB_AUTH_LAMBDA);
+	static struct { char *token; bool ok; } cases[] = {
+		{ "1234", true }, { "12345", false }, { "x1234", false }, { "abcd", false }, { "0000", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lamb_header h[] = { { "X-Tok", cases[i].token } };
+		struct lamb_http_request r = req_of("/t", NULL, h, 1);
+		if (lamb_auth_identity_ok(&a, &r) != cases[i].ok)
+			fail_msg("token '%s': want %s", cases[i].token, cases[i].ok ? "valid" : "invalid");
+	}
+	unload(t);
+}
+
 static void test_events(void **state)
 {
 	(void)state;
@@ -240,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_identity_expression_is_java),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_policies),
 		cmocka_unit_test(test_simple),

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *tmpl =
@@ -150,22 +151,119 @@ static void test_value_checks(void **state)
 	unload(l);
 }
 
-static void test_patterns_that_would_explode_are_not_compiled(void **state)
+/* Whether a diagnostic of severity sev sits at line:col and contains text. */
+static int diag_at(const struct loaded *l, enum lamb_severity sev, unsigned line, unsigned col, const char *text)
+{
+	for (size_t i = 0; i < l->diags.len; i++)
+		if (l->diags.v[i].severity == sev && l->diags.v[i].line == line && l->diags.v[i].col == col &&
+		    strstr(l->diags.v[i].msg, text))
+			return 1;
+	return 0;
+}
+
+/* AllowedPattern is Java's syntax (PCRE2's reading of it), matched against
+ * the whole value. */
+static void test_pattern_java_syntax(void **state)
 {
 	(void)state;
-	static const char *const wild[] = { "[a-z]++++++++++++++++++++++", "((a{1,200}){1,200}){1,200}",
-					    "(a{0,200}){1,200}", "a{1,99999}",
-					    /* nested once lamb wraps it in ^( )$: the fuzzer's find */
-					    "(Runtime:}){0,200}){1,200}",
-					    /* repetitions of repetitions: small, but their closures explode */
-					    "[a-z]+++*+++++x", "a+*+*+*+*+*+*", "((((((((a+)*)+)*)+)*)+)*)+" };
+	struct loaded *l = load(HEADER "Parameters:\n"
+				"  Account:\n"
+				"    Type: String\n"
+				"    Default: '123456789012'\n"
+				"    AllowedPattern: '^\\d{12}$'\n"
+				"  Name: {Type: String, Default: my_app-1, AllowedPattern: '\\w+-(?=\\d)\\d'}\n"
+				"  Part: {Type: String, Default: abc1, AllowedPattern: '[a-z]+'}\n"
+				"Resources: {}\n");
+	assert_int_equal(l->diags.len, 1);
+	assert_true(diag_at(l, LAMB_ERROR, 8, 33, "parameter 'Part': value 'abc1' does not match AllowedPattern '[a-z]+'"));
+	unload(l);
+}
+
+static void test_pattern_mismatch_names_pattern_and_value(void **state)
+{
+	(void)state;
+	static const char *const text = HEADER "Parameters:\n"
+					       "  Env:\n"
+					       "    Type: String\n"
+					       "    Default: ABC\n"
+					       "    AllowedPattern: '^[a-z]+$'\n"
+					       "Resources: {}\n";
+	struct loaded *l = load(text);
+	assert_int_equal(l->diags.errors, 1);
+	assert_true(diag_at(l, LAMB_ERROR, 5, 14, "parameter 'Env': value 'ABC' does not match AllowedPattern '^[a-z]+$'"));
+	unload(l);
+	/* an override is reported at the parameter's name */
+	struct lamb_overrides ov;
+	struct lamb_err err;
+	lamb_overrides_init(&ov);
+	assert_int_equal(lamb_overrides_add(&ov, "Env=XYZ", &err), 0);
+	l = load_with(text, &ov);
+	lamb_overrides_release(&ov);
+	assert_true(diag_at(l, LAMB_ERROR, 3, 3, "parameter 'Env': value 'XYZ' does not match AllowedPattern '^[a-z]+$'"));
+	unload(l);
+}
+
+static void test_invalid_pattern_at_its_mark(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER "Parameters:\n"
+				"  Env:\n"
+				"    Type: String\n"
+				"    Default: abc\n"
+				"    AllowedPattern: '[a-z'\n"
+				"Resources: {}\n");
+	assert_int_equal(l->diags.errors, 0);
+	assert_true(diag_at(l, LAMB_WARNING, 6, 21, "parameter 'Env': AllowedPattern '[a-z' is not a pattern lamb can "
+			    "check: missing terminating ] for character class at offset 4; the value is not checked"));
+	unload(l);
+}
+
+static void test_catastrophic_pattern_is_not_checked(void **state)
+{
+	(void)state;
+	char value[80], text[256];
+	memset(value, 'a', sizeof(value) - 2);
+	value[sizeof(value) - 2] = 'b';
+	value[sizeof(value) - 1] = '\0';
+	snprintf(text, sizeof(text), HEADER "Parameters:\n  P: {Type: String, Default: %s, AllowedPattern: '(a+)+$'}\n"
+		 "Resources: {}\n", value);
+	time_t t0 = time(NULL);
+	struct loaded *l = load(text); /* 2^78 steps without PCRE2's match limit */
+	assert_true(time(NULL) - t0 < 3);
+	assert_int_equal(l->diags.errors, 0);
+	char want[256];
+	snprintf(want, sizeof(want), "parameter 'P': cannot check value '%s' against AllowedPattern '(a+)+$': "
+		 "pattern too complex for this value (match limit exceeded)", value);
+	assert_true(diag_at(l, LAMB_WARNING, 3, 30, want));
+	unload(l);
+}
+
+/* The patterns that made glibc's regcomp() hang or grow to gigabytes (the
+ * fuzzer's finds, tests/fuzz/crashes/) compile at once or are refused with
+ * PCRE2's reason, and the values are checked against the ones it reads. */
+static void test_patterns_that_exploded_regcomp(void **state)
+{
+	(void)state;
+	static const char *const wild[][2] = {
+		{ "[a-z]++++++++++++++++++++++", "quantifier does not follow a repeatable item at offset 7" },
+		{ "((a{1,200}){1,200}){1,200}", "regular expression is too large" },
+		{ "(a{0,200}){1,200}", "value 'x' does not match" },
+		{ "a{1,99999}", "number too big in {} quantifier" },
+		/* nested once lamb wrapped it in ^( )$, which it no longer does */
+		{ "(Runtime:}){0,200}){1,200}", "unmatched closing parenthesis at offset 18" },
+		{ "[a-z]+++*+++++x", "quantifier does not follow a repeatable item" },
+		{ "a+*+*+*+*+*+*", "quantifier does not follow a repeatable item" },
+		{ "((((((((a+)*)+)*)+)*)+)*)+", "value 'x' does not match" },
+	};
 	for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
 		char text[512];
 		snprintf(text, sizeof(text), HEADER "Parameters:\n  P: {Type: String, Default: x, AllowedPattern: '%s'}\n"
-			 "Resources: {}\n", wild[i]);
+			 "Resources: {}\n", wild[i][0]);
 		struct loaded *l = load(text);
-		assert_true(has_diag(l, LAMB_WARNING, 3, "too deeply for lamb to check"));
-		assert_int_equal(l->diags.errors, 0);
+		assert_int_equal(l->diags.len, 1);
+		bool refused = strstr(wild[i][1], "does not match") == NULL;
+		if (!has_diag(l, refused ? LAMB_WARNING : LAMB_ERROR, 3, wild[i][1]))
+			fail_msg("AllowedPattern '%s': want '%s', got '%s'", wild[i][0], wild[i][1], l->diags.v[0].msg);
 		unload(l);
 	}
 	/* tame ones are still checked */
@@ -202,7 +300,11 @@ int main(void)
 		cmocka_unit_test(test_bad_words),
 		cmocka_unit_test(test_value_checks),
 		cmocka_unit_test(test_unknown_override_warns),
-		cmocka_unit_test(test_patterns_that_would_explode_are_not_compiled),
+		cmocka_unit_test(test_pattern_java_syntax),
+		cmocka_unit_test(test_pattern_mismatch_names_pattern_and_value),
+		cmocka_unit_test(test_invalid_pattern_at_its_mark),
+		cmocka_unit_test(test_catastrophic_pattern_is_not_checked),
+		cmocka_unit_test(test_patterns_that_exploded_regcomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
