@@ -15,101 +15,33 @@
 
 /* --- which authorizer --- */
 
-static const struct lamb_function *function_of(const struct lamb_model *m, const char *arn)
-{
-	for (size_t i = 0; i < m->nfunctions; i++) {
-		const struct lamb_function *f = &m->functions[i];
-		if ((f->arn && strcmp(f->arn, arn) == 0) || strcmp(f->logical_id, arn) == 0 ||
-		    (f->name && strcmp(f->name, arn) == 0))
-			return f;
-	}
-	/* a hand-written ARN: match its function name */
-	const char *tail = strstr(arn, ":function:");
-	if (tail) {
-		tail += strlen(":function:");
-		size_t n = strcspn(tail, ":");
-		for (size_t i = 0; i < m->nfunctions; i++) {
-			const char *name = m->functions[i].name;
-			if (name && strlen(name) == n && strncmp(name, tail, n) == 0)
-				return &m->functions[i];
-		}
-	}
-	return NULL;
-}
-
-static void add_source(struct lamb_authorizer *a, enum lamb_auth_source_kind kind, const char *name)
-{
-	if (name && a->nsources < ARRAY_SIZE(a->sources))
-		a->sources[a->nsources++] = (struct lamb_auth_source){ kind, name };
-}
-
-static void add_sources(struct lamb_authorizer *a, const struct lamb_node *identity, const char *key,
-			enum lamb_auth_source_kind kind)
-{
-	const struct lamb_node *list = lamb_node_get(identity, key);
-	if (list && list->kind == LAMB_SCALAR)
-		add_source(a, kind, list->str);
-	for (size_t i = 0; list && list->kind == LAMB_SEQ && i < list->len; i++)
-		add_source(a, kind, lamb_node_str(list->items[i]));
-}
-
-static void read_identity(struct lamb_authorizer *a, const struct lamb_node *def)
-{
-	const struct lamb_node *id = lamb_node_get(def, "Identity");
-	if (a->token) {
-		const char *h = lamb_node_str(lamb_node_get(id, "Header"));
-		add_source(a, LAMB_AUTH_HEADER, h ? h : "Authorization");
-		a->validation_expression = lamb_node_str(lamb_node_get(id, "ValidationExpression"));
-		return;
-	}
-	add_sources(a, id, "Headers", LAMB_AUTH_HEADER);
-	add_sources(a, id, "QueryStrings", LAMB_AUTH_QUERY);
-	add_sources(a, id, "StageVariables", LAMB_AUTH_STAGE_VAR);
-	add_sources(a, id, "Context", LAMB_AUTH_CONTEXT);
-	/* an HTTP API authorizer without Identity reads Authorization, as SAM sets it up */
-	if (!id && a->api->kind == LAMB_API_HTTP)
-		add_source(a, LAMB_AUTH_HEADER, "Authorization");
-}
-
+/* Reads only what the model resolved at load (model-auth.c): no per-request
+ * lookup. m goes unused since then; callers pass it as to every lamb_auth_*. */
 enum lamb_auth_lookup lamb_auth_for_route(const struct lamb_model *m, const struct lamb_route *route,
 					  struct lamb_authorizer *out, const char **why)
 {
+	(void)m;
 	const char *dummy;
 	why = why ? why : &dummy;
-	const struct lamb_node *auth = route->api->auth;
-	const struct lamb_node *props = route->event ? route->event->properties : NULL;
-	const char *name = lamb_node_str(lamb_node_get(lamb_node_get(props, "Auth"), "Authorizer"));
-	if (!name)
-		name = lamb_node_str(lamb_node_get(auth, "DefaultAuthorizer"));
+	const char *name = route->auth_name;
+	const struct lamb_api_authorizer *def = route->authorizer;
 	if (!name || strcmp(name, "NONE") == 0)
 		return LAMB_AUTH_OPEN;
 	if (strcmp(name, "AWS_IAM") == 0)
 		return *why = "AWS_IAM authorization is not emulated", LAMB_AUTH_UNSUPPORTED;
-	const struct lamb_node *def = lamb_node_get(lamb_node_get(auth, "Authorizers"), name);
 	if (!def)
 		return *why = "its authorizer is not among the API's Auth.Authorizers", LAMB_AUTH_UNSUPPORTED;
-	const char *arn = lamb_node_str(lamb_node_get(def, "FunctionArn"));
-	if (!arn)
+	if (!def->function_arn)
 		return *why = "Cognito and JWT authorizers are not emulated", LAMB_AUTH_UNSUPPORTED;
-	memset(out, 0, sizeof(*out));
-	out->function = function_of(m, arn);
-	if (!out->function)
+	if (!def->function)
 		return *why = "its authorizer's FunctionArn names no function of the template",
 		       LAMB_AUTH_UNSUPPORTED;
-	out->name = name;
-	out->api = route->api;
-	if (route->api->kind == LAMB_API_REST) {
-		const char *type = lamb_node_str(lamb_node_get(def, "FunctionPayloadType"));
-		out->token = !type || strcasecmp(type, "REQUEST") != 0;
-		out->payload_format = "1.0";
-	} else {
-		const char *v = lamb_node_str(lamb_node_get(def, "AuthorizerPayloadFormatVersion"));
-		out->payload_format = v && strcmp(v, "1.0") == 0 ? "1.0" : "2.0";
-		bool simple = false;
-		lamb_node_bool(lamb_node_get(def, "EnableSimpleResponses"), &simple);
-		out->simple_responses = simple && strcmp(out->payload_format, "2.0") == 0;
-	}
-	read_identity(out, def);
+	*out = (struct lamb_authorizer){
+		.name = def->name, .api = route->api, .function = def->function, .token = def->token,
+		.payload_format = def->payload_format, .simple_responses = def->simple_responses,
+		.validation_expression = def->validation_expression, .sources = def->sources,
+		.nsources = def->nsources,
+	};
 	return LAMB_AUTH_LAMBDA;
 }
 

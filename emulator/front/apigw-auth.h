@@ -15,19 +15,8 @@
 
 #include <stdbool.h>
 
-enum lamb_auth_source_kind {
-	LAMB_AUTH_HEADER,
-	LAMB_AUTH_QUERY,
-	LAMB_AUTH_STAGE_VAR,
-	LAMB_AUTH_CONTEXT,
-};
-
-struct lamb_auth_source {
-	enum lamb_auth_source_kind kind;
-	const char *name; /* borrowed from the model */
-};
-
-/* One Lambda authorizer of an API; borrowed pointers into the model. */
+/* One Lambda authorizer of an API, as the route uses it; borrowed pointers
+ * into the model, which has read the template's Auth (model-auth.c). */
 struct lamb_authorizer {
 	const char *name;                   /* the key under Auth.Authorizers */
 	const struct lamb_api *api;
@@ -36,7 +25,7 @@ struct lamb_authorizer {
 	const char *payload_format;         /* "1.0" or "2.0" ("1.0" on REST) */
 	bool simple_responses;              /* HTTP API EnableSimpleResponses */
 	const char *validation_expression;  /* TOKEN: a regular expression, or NULL */
-	struct lamb_auth_source sources[16];
+	const struct lamb_auth_source *sources; /* the model's */
 	size_t nsources;
 };
 

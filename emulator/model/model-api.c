@@ -1,7 +1,8 @@
 /* APIs and routes: explicit AWS::Serverless::Api / HttpApi resources, the
  * implicit ServerlessRestApi / ServerlessHttpApi that SAM creates for events
  * naming no API, and one route per Api or HttpApi event, then those of the
- * APIs' OpenAPI definitions (model-openapi.c). */
+ * APIs' OpenAPI definitions (model-openapi.c). Each API's CORS and
+ * authorizers are read here too (model-cors.c, model-auth.c). */
 #include "base/util.h"
 #include "model/model-build.h"
 
@@ -50,12 +51,11 @@ static void read_api_props(struct builder *b, struct lamb_api *api, const struct
 	if (api->kind == LAMB_API_REST) {
 		api->stage_variables = prop_kvs(b, props, "Variables");
 		api->binary_media_types = media_types(b, props);
-		api->cors = lamb_node_get(props, "Cors");
 	} else {
 		api->stage_variables = prop_kvs(b, props, "StageVariables");
-		api->cors = lamb_node_get(props, "CorsConfiguration");
 	}
-	api->auth = prop_kind(b, props, "Auth", LAMB_MAP);
+	api_cors(b, api, props);
+	api_auth(b, api, props);
 }
 
 static void read_api(struct builder *b, const struct lamb_res_entry *e, struct lamb_api *api)
@@ -219,4 +219,6 @@ void build_apis(struct builder *b)
 				add_route(b, &m->functions[i], &m->functions[i].events[j]);
 	for (size_t i = 0; i < m->napis; i++)
 		openapi_routes(b, &m->apis[i]);
+	for (size_t i = 0; i < m->nroutes; i++)
+		route_auth(b, &m->routes[i]);
 }

@@ -1,7 +1,8 @@
 /* State shared by the model builder's files. model.c drives the order;
- * model-params.c, model-function.c, model-api.c and model-openapi.c each
- * read one part; model-prop.c holds the property readers they all use and
- * calls back into none of them. Internal to liblamb. */
+ * model-params.c, model-function.c, model-api.c (with model-cors.c and
+ * model-auth.c) and model-openapi.c each read one part; model-prop.c holds
+ * the property readers they all use and calls back into none of them.
+ * Internal to liblamb. */
 #ifndef LAMB_MODEL_BUILD_H
 #define LAMB_MODEL_BUILD_H
 
@@ -28,6 +29,11 @@ long prop_long(struct builder *b, const struct lamb_node *props, const char *key
 	       long min, long max);
 struct lamb_strs prop_strs(struct builder *b, const struct lamb_node *props, const char *key);
 struct lamb_kvs prop_kvs(struct builder *b, const struct lamb_node *props, const char *key);
+/* As prop_str, but a value the resolver could not compute reads as "" (not
+ * NULL): present, yet giving nothing. */
+const char *prop_text(struct builder *b, const struct lamb_node *props, const char *key);
+/* true or false (any case); def when absent or wrong. */
+bool prop_bool(struct builder *b, const struct lamb_node *props, const char *key, bool def);
 /* path relative to the template's directory, made absolute. */
 const char *model_path(struct builder *b, const char *path);
 
@@ -41,6 +47,13 @@ void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
+
+/* model-cors.c: props' Cors (REST) or CorsConfiguration (HTTP API) into api->cors. */
+void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *props);
+/* model-auth.c: props' Auth into api's default authorizer and authorizers
+ * (functions must be built); then, once routes are, each route's authorizer. */
+void api_auth(struct builder *b, struct lamb_api *api, const struct lamb_node *props);
+void route_auth(struct builder *b, struct lamb_route *r);
 
 /* model-openapi.c: an API's DefinitionBody, or its local DefinitionUri
  * file parsed; NULL when it has neither (or after reporting why not). */

@@ -149,3 +149,21 @@ const struct lamb_node *resolved_props(struct builder *b, const struct lamb_res_
 	struct lamb_node *v = props ? lamb_resolve(&b->r, props) : NULL;
 	return v && v->kind == LAMB_MAP ? v : lamb_node_map(b->a, 0, &e->node->mark);
 }
+
+const char *prop_text(struct builder *b, const struct lamb_node *props, const char *key)
+{
+	const struct lamb_node *v = lamb_node_get(props, key);
+	if (v && v->unknown)
+		return "";
+	return prop_str(b, props, key);
+}
+
+bool prop_bool(struct builder *b, const struct lamb_node *props, const char *key, bool def)
+{
+	const struct lamb_node *v = lamb_node_get(props, key);
+	bool on = def;
+	if (v && !v->unknown && !lamb_node_is_null(v) && !lamb_node_bool(v, &on))
+		lamb_error(b->diags, &v->mark, "%s must be true or false, not '%s'", key,
+			   v->kind == LAMB_SCALAR ? v->str : lamb_node_kind_name(v));
+	return on;
+}

@@ -97,6 +97,53 @@ enum lamb_api_kind {
 	LAMB_API_HTTP, /* AWS::Serverless::HttpApi, HttpApi events */
 };
 
+/* An API's CORS (REST Cors, HTTP API CorsConfiguration), read at load so
+ * that answering a request only copies these strings into headers. REST
+ * values are SAM's quoted strings ("'*'") with the quotes gone; HTTP API
+ * lists are joined with ','. A NULL or "" value gives no header. */
+struct lamb_cors {
+	bool enabled;
+	const char *allow_origin;       /* REST: the Allow-Origin value, "*" by default */
+	struct lamb_strs allow_origins; /* HTTP API: the origins answered */
+	bool any_origin;                /* HTTP API: AllowOrigins holds "*" */
+	const char *allow_methods;      /* REST: every method by default */
+	const char *allow_headers;
+	const char *expose_headers;     /* HTTP API only */
+	const char *max_age;
+	bool allow_credentials;
+	struct lamb_mark mark;
+};
+
+enum lamb_auth_source_kind {
+	LAMB_AUTH_HEADER,
+	LAMB_AUTH_QUERY,
+	LAMB_AUTH_STAGE_VAR,
+	LAMB_AUTH_CONTEXT,
+};
+
+/* One identity source of an authorizer: a request must carry it. */
+struct lamb_auth_source {
+	enum lamb_auth_source_kind kind;
+	const char *name;
+};
+
+/* One entry of an API's Auth.Authorizers. */
+struct lamb_api_authorizer {
+	const char *name;         /* its key under Auth.Authorizers */
+	const char *function_arn; /* FunctionArn; NULL for Cognito (UserPoolArn) and JWT ones */
+	const struct lamb_function *function; /* the function FunctionArn names, or NULL */
+	bool token;               /* REST FunctionPayloadType TOKEN (the default), else REQUEST */
+	const char *payload_format; /* "1.0" on REST; AuthorizerPayloadFormatVersion, "2.0" by default */
+	bool simple_responses;    /* HTTP API EnableSimpleResponses, with payload 2.0 */
+	const char *validation_expression; /* TOKEN: Identity.ValidationExpression (API
+					    * Gateway's IdentityValidationExpression), or NULL */
+	long reauthorize_every;   /* Identity.ReauthorizeEvery in seconds, -1 when unset;
+				   * lamb caches no answer, so it is only read */
+	struct lamb_auth_source *sources; /* Identity: what a request must carry, in order */
+	size_t nsources;
+	struct lamb_mark mark;
+};
+
 struct lamb_api {
 	const char *logical_id; /* ServerlessRestApi / ServerlessHttpApi when implicit */
 	enum lamb_api_kind kind;
@@ -104,8 +151,10 @@ struct lamb_api {
 	const char *stage;               /* Prod for the implicit REST API, $default for HTTP */
 	struct lamb_kvs stage_variables; /* Variables / StageVariables */
 	struct lamb_strs binary_media_types; /* "image/png" (~1 decoded) */
-	const struct lamb_node *cors;    /* Cors / CorsConfiguration, resolved, or NULL */
-	const struct lamb_node *auth;    /* Auth, resolved, or NULL */
+	struct lamb_cors cors;           /* Cors / CorsConfiguration */
+	const char *default_authorizer;  /* Auth.DefaultAuthorizer, or NULL */
+	struct lamb_api_authorizer *authorizers; /* Auth.Authorizers */
+	size_t nauthorizers;
 	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL */
 	struct lamb_mark mark;
 };
@@ -118,6 +167,9 @@ struct lamb_route {
 	const struct lamb_api *api;
 	const char *payload_format; /* "1.0" or "2.0" */
 	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition */
+	const char *auth_name; /* its event's Auth.Authorizer, else the API's DefaultAuthorizer;
+				* NULL when neither names one ("NONE" and "AWS_IAM" kept as written) */
+	const struct lamb_api_authorizer *authorizer; /* auth_name among the API's Authorizers, or NULL */
 };
 
 struct lamb_resource {

@@ -362,6 +362,65 @@ static void test_response_v2(void **state)
 	}
 }
 
+/* CORS from the values the model read at load: REST's quoted strings,
+ * HTTP API lists answered only to an allowed Origin. */
+static void test_cors(void **state)
+{
+	(void)state;
+	struct loaded *c = load(HEADER
+				"Globals:\n"
+				"  Api:\n"
+				"    Cors: {AllowOrigin: \"'https://a.example'\", AllowHeaders: \"'X-A'\", MaxAge: \"'60'\"}\n"
+				"Resources:\n"
+				"  Http:\n"
+				"    Type: AWS::Serverless::HttpApi\n"
+				"    Properties:\n"
+				"      CorsConfiguration: {AllowOrigins: [https://b.example], AllowMethods: [GET, PUT],\n"
+				"                          ExposeHeaders: [x-e], AllowCredentials: true}\n"
+				"  Fn:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      Handler: a.b\n"
+				"      Runtime: python3.12\n"
+				"      Events:\n"
+				"        R: {Type: Api, Properties: {Path: /r, Method: get}}\n"
+				"        H: {Type: HttpApi, Properties: {Path: /h, Method: get, ApiId: !Ref Http}}\n"
+				"        D: {Type: HttpApi, Properties: {Path: /d, Method: get}}\n");
+	assert_int_equal(c->diags.errors, 0);
+	const struct lamb_api *rest = c->m->routes[0].api, *http = c->m->routes[1].api, *plain = c->m->routes[2].api;
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	lamb_apigw_cors_headers(rest, NULL, true, &r);
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Origin", 0), "https://a.example");
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Methods", 0), "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT");
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Headers", 0), "X-A");
+	assert_string_equal(hdr(&r, "Access-Control-Max-Age", 0), "60");
+	assert_null(hdr(&r, "Access-Control-Allow-Credentials", 0));
+	lamb_http_response_release(&r);
+
+	lamb_http_response_init(&r);
+	lamb_apigw_cors_headers(http, "https://evil.example", true, &r);
+	assert_int_equal(r.nheaders, 0);
+	lamb_apigw_cors_headers(http, "HTTPS://B.example", true, &r);
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Origin", 0), "HTTPS://B.example");
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Methods", 0), "GET,PUT");
+	assert_string_equal(hdr(&r, "Access-Control-Allow-Credentials", 0), "true");
+	assert_null(hdr(&r, "Access-Control-Expose-Headers", 0));
+	lamb_http_response_release(&r);
+	lamb_http_response_init(&r);
+	lamb_apigw_cors_headers(http, "https://b.example", false, &r);
+	assert_string_equal(hdr(&r, "Access-Control-Expose-Headers", 0), "x-e");
+	assert_null(hdr(&r, "Access-Control-Allow-Methods", 0));
+	lamb_http_response_release(&r);
+
+	/* a preflight on an API without CORS is answered by the first that has
+	 * it (explicit APIs come before the implicit ones) */
+	assert_false(plain->cors.enabled);
+	assert_ptr_equal(lamb_apigw_cors_api(c->m, plain), http);
+	assert_ptr_equal(lamb_apigw_cors_api(c->m, rest), rest);
+	unload(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_event_escapes),
 		cmocka_unit_test(test_response_v1),
 		cmocka_unit_test(test_response_v2),
+		cmocka_unit_test(test_cors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
