@@ -2,6 +2,7 @@
  * and {{runtime}} filled in. Templates are data (templates/TEMPLATE/
  * manifest.json plus one directory of files per runtime family); nothing
  * is fetched from the network. */
+#include "base/spawn.h"
 #include "base/util.h"
 #include "cli.h"
 #include "model/runtimes.h"
@@ -11,11 +12,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char cmd[] = "init";
@@ -109,30 +108,16 @@ static void runtimes_line(const cJSON *m, const struct lamb_runtime_info *like, 
 
 /* Runs argv (found on PATH) without its output but for up to len-1 bytes
  * of stdout into out; whether it exited 0. */
-static bool runs(char *const *argv, char *out, size_t len)
+static bool runs(const char *const *argv, char *out, size_t len)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return false;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	size_t n = 0;
-	ssize_t k;
-	while (rc == 0 && n + 1 < len && (k = read(pfd[0], out + n, len - 1 - n)) > 0)
-		n += (size_t)k;
-	close(pfd[0]);
-	out[n] = '\0';
+	struct lamb_spawn s = { .argv = argv, .capture_out = true };
+	struct lamb_buf b;
+	lamb_buf_init(&b);
 	int status = -1;
-	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool ok = lamb_spawn_run(&s, &b, &status, NULL) == 0 && status == 0;
+	snprintf(out, len, "%.*s", (int)b.len, b.data ? b.data : "");
+	lamb_buf_release(&b);
+	return ok;
 }
 
 /* Whether runtime's own interpreter runs here: pythonX.Y from PATH (a pyenv
@@ -143,11 +128,11 @@ static bool runs_here(const char *runtime)
 	const struct lamb_runtime_info *rt = lamb_runtime_find(runtime);
 	char out[64];
 	if (rt && rt->family == LAMB_RT_PYTHON) {
-		char *const argv[] = { (char *)runtime, "-c", "", NULL };
+		const char *const argv[] = { runtime, "-c", "", NULL };
 		return runs(argv, out, sizeof(out));
 	}
 	if (rt && rt->family == LAMB_RT_NODE) {
-		char *const argv[] = { "node", "-e", "process.stdout.write(process.versions.node)", NULL };
+		const char *const argv[] = { "node", "-e", "process.stdout.write(process.versions.node)", NULL };
 		cleanup_free char *want = xasprintf("nodejs%s", runs(argv, out, sizeof(out)) ? out : "");
 		return out[0] && strncmp(runtime, want, strcspn(want, ".")) == 0 &&
 		       strcmp(runtime + strcspn(want, "."), ".x") == 0;
