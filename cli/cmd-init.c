@@ -2,7 +2,9 @@
  * and {{runtime}} filled in. Templates are data (templates/TEMPLATE/
  * manifest.json plus one directory of files per runtime family); nothing
  * is fetched from the network. */
+#include "base/spawn.h"
 #include "base/util.h"
+#include "build/tree.h"
 #include "cli.h"
 #include "model/runtimes.h"
 
@@ -10,12 +12,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char cmd[] = "init";
@@ -109,30 +108,16 @@ static void runtimes_line(const cJSON *m, const struct lamb_runtime_info *like, 
 
 /* Runs argv (found on PATH) without its output but for up to len-1 bytes
  * of stdout into out; whether it exited 0. */
-static bool runs(char *const *argv, char *out, size_t len)
+static bool runs(const char *const *argv, char *out, size_t len)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return false;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	size_t n = 0;
-	ssize_t k;
-	while (rc == 0 && n + 1 < len && (k = read(pfd[0], out + n, len - 1 - n)) > 0)
-		n += (size_t)k;
-	close(pfd[0]);
-	out[n] = '\0';
+	struct lamb_spawn s = { .argv = argv, .capture_out = true };
+	struct lamb_buf b;
+	lamb_buf_init(&b);
 	int status = -1;
-	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool ok = lamb_spawn_run(&s, &b, &status, NULL) == 0 && status == 0;
+	snprintf(out, len, "%.*s", (int)b.len, b.data ? b.data : "");
+	lamb_buf_release(&b);
+	return ok;
 }
 
 /* Whether runtime's own interpreter runs here: pythonX.Y from PATH (a pyenv
@@ -143,11 +128,11 @@ static bool runs_here(const char *runtime)
 	const struct lamb_runtime_info *rt = lamb_runtime_find(runtime);
 	char out[64];
 	if (rt && rt->family == LAMB_RT_PYTHON) {
-		char *const argv[] = { (char *)runtime, "-c", "", NULL };
+		const char *const argv[] = { runtime, "-c", "", NULL };
 		return runs(argv, out, sizeof(out));
 	}
 	if (rt && rt->family == LAMB_RT_NODE) {
-		char *const argv[] = { "node", "-e", "process.stdout.write(process.versions.node)", NULL };
+		const char *const argv[] = { "node", "-e", "process.stdout.write(process.versions.node)", NULL };
 		cleanup_free char *want = xasprintf("nodejs%s", runs(argv, out, sizeof(out)) ? out : "");
 		return out[0] && strncmp(runtime, want, strcspn(want, ".")) == 0 &&
 		       strcmp(runtime + strcspn(want, "."), ".x") == 0;
@@ -227,75 +212,46 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static char *substitute(const char *text, const char *const *vars)
+/* lamb_tree_copy_opts.edit: each of the NULL-terminated pairs of data
+ * ("{{name}}", the name, ...) replaced in text. */
+static void substitute(const char *text, size_t len, struct lamb_buf *b, void *data)
 {
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	for (const char *p = text; *p;) {
+	const char *const *vars = data;
+	for (const char *p = text; p < text + len;) {
 		bool done = false;
 		for (size_t i = 0; !done && vars[i]; i += 2) {
 			size_t n = strlen(vars[i]);
 			if (strncmp(p, vars[i], n) == 0) {
-				lamb_buf_addstr(&b, vars[i + 1]);
+				lamb_buf_addstr(b, vars[i + 1]);
 				p += n;
 				done = true;
 			}
 		}
 		if (!done)
-			lamb_buf_addch(&b, *p++);
+			lamb_buf_addch(b, *p++);
 	}
-	return b.data ? lamb_buf_steal(&b) : xstrdup("");
 }
 
-static int copy_file(const char *src, const char *dst, mode_t mode, const char *const *vars)
-{
-	size_t len;
-	cleanup_free char *text = lamb_read_file(src, &len);
-	if (!text)
-		return fail("cannot read '%s': %s", src, strerror(errno));
-	cleanup_free char *out = substitute(text, vars);
-	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777 ? mode & 0777 : 0644);
-	if (fd < 0)
-		return fail("cannot create '%s': %s", dst, strerror(errno));
-	size_t n = strlen(out), off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, out + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			close(fd);
-			return fail("cannot write '%s': %s", dst, strerror(errno));
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) != 0)
-		return fail("cannot write '%s': %s", dst, strerror(errno));
-	return EXIT_OK;
-}
+/* The files of a new project: the user's own (their umask, not lamb's
+ * modes) and never written over one that is there. */
+static const struct lamb_tree_copy_opts new_files = { .no_clobber = true, .umask = true };
 
-static int copy_tree(const char *src, const char *dst, const char *const *vars)
+/* The template directory src copied to dst (created), vars filled in. */
+static int copy_template(const char *src, const char *dst, const char *const *vars)
 {
-	if (mkdir(dst, 0755) != 0 && errno != EEXIST)
-		return fail("cannot create '%s': %s", dst, strerror(errno));
-	DIR *d = opendir(src);
-	if (!d)
-		return fail("cannot read template directory '%s': %s", src, strerror(errno));
-	int rc = EXIT_OK;
-	for (struct dirent *e; rc == EXIT_OK && (e = readdir(d));) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		cleanup_free char *s = xasprintf("%s/%s", src, e->d_name);
-		cleanup_free char *t = xasprintf("%s/%s", dst, e->d_name);
-		struct stat st;
-		if (lstat(s, &st) != 0)
-			rc = fail("cannot read '%s': %s", s, strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			rc = copy_tree(s, t, vars);
-		else if (S_ISREG(st.st_mode))
-			rc = copy_file(s, t, st.st_mode, vars);
-	}
-	closedir(d);
-	return rc;
+	struct lamb_tree_copy_opts o = new_files;
+	o.edit = substitute;
+	o.data = (void *)vars;
+	struct lamb_tree t;
+	lamb_tree_init(&t);
+	struct lamb_err err;
+	int r = lamb_tree_scan(&t, src, NULL, &err);
+	if (r == 0 && mkdir(dst, 0755) != 0 && errno != EEXIST)
+		r = lamb_err_set(&err, "cannot create '%s': %s", dst, strerror(errno));
+	if (r == 0)
+		r = lamb_tree_copy_with(&t, dst, &o, &err);
+	lamb_tree_release(&t);
+	return r == 0 ? EXIT_OK : fail("%s", err.msg);
 }
 
 static int parse(int argc, char **argv, struct init_opts *o)
@@ -400,20 +356,20 @@ static int create(const char *dir, const struct init_opts *o, const cJSON *manif
 		return fail("cannot create '%s': %s", o->outdir, strerror(errno));
 	const char *vars[] = { "{{name}}", o->name, "{{runtime}}", o->runtime, "{{handler}}", handler ? handler : "",
 			       NULL };
-	int rc = copy_tree(src, dst, vars);
+	int rc = copy_template(src, dst, vars);
 	if (rc != EXIT_OK)
 		return rc;
 	/* files shared with the rest of lamb (the C runtime client), taken
 	 * from lamb's data directory as they are */
-	const char *none[] = { NULL };
 	const cJSON *c;
+	struct lamb_err err;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(variant, "copy")) {
 		if (!cJSON_IsString(c) || strstr(c->string, ".."))
 			return fail("template '%s': bad \"copy\" entry '%s'", o->tmpl, c->string);
 		cleanup_free char *from = cli_data_path(c->valuestring);
 		cleanup_free char *to = xasprintf("%s/%s", dst, c->string);
-		if ((rc = copy_file(from, to, 0644, none)) != EXIT_OK)
-			return rc;
+		if (lamb_tree_copy_file_with(from, to, 0644, &new_files, &err) < 0)
+			return fail("%s", err.msg);
 	}
 	printf("created %s (template %s, runtime %s)\n\n", dst, o->tmpl, o->runtime);
 	const char *prepare = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(variant, "prepare"));

@@ -1,13 +1,21 @@
 /* libcurl, loaded when an AWS call first needs it rather than when lamb
- * starts. Linked the usual way, libcurl and the twenty libraries it pulls
- * in (TLS, HTTP/2, SSH, Kerberos, LDAP, ...) cost every lamb command 3 to 6
- * ms of loading and relocating before main, cold starts of local invoke
- * included, while only package and deploy use them. The few entry points
- * aws.c calls are defined here, with libcurl's own prototypes, and forwarded
- * to libcurl.so.4, opened with dlopen on first use; lamb is not linked
- * against libcurl (meson.build takes its headers only). When it cannot be
- * loaded, curl_global_init fails and curl_easy_strerror says why. A curl
- * call new to aws.c needs its forwarder here: the link fails until then. */
+ * starts. Why: linked the usual way, libcurl and the twenty libraries it
+ * pulls in (TLS, HTTP/2, SSH, Kerberos, LDAP, ...) are loaded and relocated
+ * before main by every lamb command, while only package and deploy use
+ * them. Measured when this file came in (perf stat -r 30; bench/invoke-cold,
+ * median of 10): lamb --version 10.1 -> 4.5 ms, 47 -> 28 shared libraries;
+ * the extra cost of a local invoke cold start 10.0-14.7 -> 5.7-6.2 ms
+ * without the sandbox, 18.3-20.2 -> 12.1-13.3 ms with it.
+ *
+ * How: lamb is not linked against libcurl (meson.build takes its headers
+ * only). The entry points aws.c calls are defined here, with libcurl's own
+ * prototypes, and forwarded to libcurl.so.4, opened with dlopen on first
+ * use; this is the one place in lamb that looks up curl with dlsym. When it
+ * cannot be loaded, curl_global_init fails and curl_easy_strerror says why.
+ *
+ * A curl function new to aws.c fails the link until it has, here: a
+ * pointer in fn, its line in syms[], and a forwarder below that fails
+ * (CURLE_FAILED_INIT, NULL) when !ready(). */
 #define CURL_DISABLE_TYPECHECK /* the typecheck macros would rename what is defined here */
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -32,14 +40,21 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 static char why[512];
 
-static bool sym(void *h, void *field, const char *name)
-{
-	void *p = dlsym(h, name);
-	if (!p)
-		snprintf(why, sizeof(why), "libcurl.so.4 has no %s", name);
-	*(void **)field = p;
-	return p != NULL;
-}
+/* Each function of fn and its name in libcurl. */
+static const struct {
+	const char *name;
+	void **slot;
+} syms[] = {
+	{ "curl_global_init", (void **)&fn.global_init },
+	{ "curl_easy_init", (void **)&fn.easy_init },
+	{ "curl_easy_setopt", (void **)&fn.easy_setopt },
+	{ "curl_easy_perform", (void **)&fn.easy_perform },
+	{ "curl_easy_cleanup", (void **)&fn.easy_cleanup },
+	{ "curl_easy_getinfo", (void **)&fn.easy_getinfo },
+	{ "curl_easy_strerror", (void **)&fn.easy_strerror },
+	{ "curl_slist_append", (void **)&fn.slist_append },
+	{ "curl_slist_free_all", (void **)&fn.slist_free_all },
+};
 
 static void load(void)
 {
@@ -48,11 +63,12 @@ static void load(void)
 		snprintf(why, sizeof(why), "cannot load libcurl.so.4: %s", dlerror());
 		return;
 	}
-	loaded = sym(h, &fn.global_init, "curl_global_init") && sym(h, &fn.easy_init, "curl_easy_init") &&
-		 sym(h, &fn.easy_setopt, "curl_easy_setopt") && sym(h, &fn.easy_perform, "curl_easy_perform") &&
-		 sym(h, &fn.easy_cleanup, "curl_easy_cleanup") && sym(h, &fn.easy_getinfo, "curl_easy_getinfo") &&
-		 sym(h, &fn.easy_strerror, "curl_easy_strerror") &&
-		 sym(h, &fn.slist_append, "curl_slist_append") && sym(h, &fn.slist_free_all, "curl_slist_free_all");
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
+		if (!(*syms[i].slot = dlsym(h, syms[i].name))) {
+			snprintf(why, sizeof(why), "libcurl.so.4 has no %s", syms[i].name);
+			return;
+		}
+	loaded = true;
 }
 
 static bool ready(void)

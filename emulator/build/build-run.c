@@ -1,14 +1,13 @@
-/* fork/exec for build tools. Everything the child needs (argv, envp, the
- * resolved program path, the /dev/null fd) is prepared before fork(), so
- * between fork and exec there are only async-signal-safe calls; an exec
- * failure comes back through a close-on-exec pipe as an errno. */
+/* Build tools run through base/spawn.c; what is theirs here is finding the
+ * tool in PATH first (so that a missing npm says so) and the environment:
+ * lamb's own with the build's variables laid over it. The tool stays in
+ * lamb's process group: ^C on lamb build, or a rebuild child's group being
+ * killed (rebuild.c), stops it with lamb. */
+#include "base/spawn.h"
 #include "build/build-run.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -57,70 +56,15 @@ static char **make_envp(const char *const *add)
 	return envp;
 }
 
-static void child(const char *prog, char *const *argv, char *const *envp, const char *cwd, int devnull,
-		  int out, int report)
-{
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || (cwd && chdir(cwd) != 0)) {
-		int e = errno;
-		(void)!write(report, &e, sizeof(e));
-		_exit(127);
-	}
-	execve(prog, argv, envp);
-	int e = errno;
-	(void)!write(report, &e, sizeof(e));
-	_exit(127);
-}
-
-static void read_all(int fd, struct lamb_buf *out)
-{
-	char buf[8192];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		lamb_buf_add(out, buf, (size_t)n);
-	}
-}
-
 int lamb_build_run(const struct lamb_run *r, struct lamb_buf *out, int *status, struct lamb_err *err)
 {
 	cleanup_free char *prog = lamb_build_which(r->argv[0]);
 	if (!prog)
 		return lamb_err_set(err, "cannot exec '%s': not found in PATH", r->argv[0]);
 	cleanup_free char **envp = make_envp(r->setenv);
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int outp[2], rep[2];
-	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0) {
-		if (devnull >= 0)
-			close(devnull);
-		return lamb_err_set(err, "cannot run '%s': %s", r->argv[0], strerror(errno));
-	}
-	if (pipe2(rep, O_CLOEXEC) != 0) {
-		close(devnull), close(outp[0]), close(outp[1]);
-		return lamb_err_set(err, "cannot run '%s': %s", r->argv[0], strerror(errno));
-	}
-	pid_t pid = fork();
-	if (pid == 0)
-		child(prog, (char *const *)r->argv, envp, r->cwd, devnull, outp[1], rep[1]);
-	int fork_errno = errno;
-	close(devnull), close(outp[1]), close(rep[1]);
-	if (pid < 0) {
-		close(outp[0]), close(rep[0]);
-		return lamb_err_set(err, "cannot fork for '%s': %s", r->argv[0], strerror(fork_errno));
-	}
-	read_all(outp[0], out);
-	close(outp[0]);
-	int child_errno = 0;
-	ssize_t n = read(rep[0], &child_errno, sizeof(child_errno));
-	close(rep[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof(child_errno))
-		return lamb_err_set(err, "cannot exec '%s'%s%s: %s", r->argv[0], r->cwd ? " in " : "",
-				    r->cwd ? r->cwd : "", strerror(child_errno));
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
-	return 0;
+	struct lamb_spawn s = {
+		.file = prog, .argv = r->argv, .envp = (const char *const *)envp, .cwd = r->cwd,
+		.capture_out = true, .capture_err = true,
+	};
+	return lamb_spawn_run(&s, out, status, err);
 }

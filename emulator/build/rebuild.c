@@ -1,11 +1,15 @@
 /* Rebuilds in a child process: fork() gives the child a private copy of
  * the model, which it points back at the sources (built_from) before it
  * calls lamb_build_function, exactly as the first build ran; the parent
- * only reads the child's report from a pipe on the loop. A thread would
- * share the model and race the supervisor's waitpid(-1) for the build
- * tools' exit statuses. The child leads its own process group, so that
- * stopping lamb stops make and the compiler under it too. It is reaped by
- * whoever reaps the loop's children (the supervisor), or by _free. */
+ * only reads the child's report from a pipe on the loop. fork without exec,
+ * unlike the children that run a program (base/spawn.c, the supervisor):
+ * there is no program to run, the child is lamb's own build code, and
+ * re-executing lamb would mean passing the model and options over. A
+ * thread would share the model and race the supervisor's waitpid(-1) for
+ * the build tools' exit statuses. The child leads its own process group,
+ * which the tools it spawns stay in, so that stopping lamb kills make and
+ * the compiler under it too. It is reaped by whoever reaps the loop's
+ * children (the supervisor), or by _free. */
 #include "base/util.h"
 #include "build/rebuild.h"
 

@@ -1,6 +1,7 @@
-/* Walking, copying and removing directory trees for the builder. Walks sort
- * at the end rather than per directory: one qsort, and the order is the
- * byte order of whole paths, which is what the zip's order must be. */
+/* Walking, copying and removing directory trees for the builder (and for
+ * lamb init, which copies its templates with them). Walks sort at the end
+ * rather than per directory: one qsort, and the order is the byte order of
+ * whole paths, which is what the zip's order must be. */
 #include "base/util.h"
 #include "build/tree.h"
 
@@ -198,39 +199,89 @@ int lamb_tree_scan(struct lamb_tree *t, const char *root, const struct lamb_tree
 	return 0;
 }
 
-int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
+static const struct lamb_tree_copy_opts plain = { 0 };
+
+/* in to out as they are, in the kernel when it can. */
+static int copy_data(int in, int out, const char *from, struct lamb_err *err)
 {
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+			return lamb_err_set(err, "cannot copy '%s': %s", from, strerror(errno));
+		char buf[65536];
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				return lamb_err_set(err, "cannot copy '%s': %s", from, strerror(errno));
+		return n < 0 ? lamb_err_set(err, "cannot copy '%s': %s", from, strerror(errno)) : 0;
+	}
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, struct lamb_buf *b)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		lamb_buf_add(b, buf, (size_t)n);
+	}
+}
+
+/* in read whole, through o->edit, to out. */
+static int copy_edited(int in, int out, const char *from, const char *to, const struct lamb_tree_copy_opts *o,
+		       struct lamb_err *err)
+{
+	struct lamb_buf text, edited;
+	lamb_buf_init(&text);
+	lamb_buf_init(&edited);
+	int r = 0;
+	if (read_all(in, &text) < 0) {
+		r = lamb_err_set(err, "cannot read '%s': %s", from, strerror(errno));
+	} else {
+		lamb_buf_add(&text, "", 0); /* NUL-terminated, an empty file too */
+		o->edit(text.data, text.len, &edited, o->data);
+		if (write_all(out, edited.data, edited.len) < 0)
+			r = lamb_err_set(err, "cannot write '%s': %s", to, strerror(errno));
+	}
+	lamb_buf_release(&text);
+	lamb_buf_release(&edited);
+	return r;
+}
+
+int lamb_tree_copy_file_with(const char *from, const char *to, mode_t mode, const struct lamb_tree_copy_opts *o,
+			     struct lamb_err *err)
+{
+	o = o ? o : &plain;
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return lamb_err_set(err, "cannot open '%s': %s", from, strerror(errno));
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
+	int out = open(to, O_WRONLY | O_CREAT | O_CLOEXEC | (o->no_clobber ? O_EXCL : O_TRUNC), mode & 07777);
 	if (out < 0) {
 		close(in);
 		return lamb_err_set(err, "cannot create '%s': %s", to, strerror(errno));
 	}
-	int r = 0;
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			break;
-		if (n > 0)
-			continue;
-		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
-			r = lamb_err_set(err, "cannot copy '%s': %s", from, strerror(errno));
-			break;
-		}
-		char buf[65536];
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, (size_t)n) != n) {
-				n = -1;
-				break;
-			}
-		if (n < 0)
-			r = lamb_err_set(err, "cannot copy '%s': %s", from, strerror(errno));
-		break;
-	}
-	/* the umask must not take the executable bit away */
-	if (r == 0 && fchmod(out, mode & 07777) != 0)
+	int r = o->edit ? copy_edited(in, out, from, to, o, err) : copy_data(in, out, from, err);
+	/* in an artifact, the umask must not take the executable bit away */
+	if (r == 0 && !o->umask && fchmod(out, mode & 07777) != 0)
 		r = lamb_err_set(err, "cannot chmod '%s': %s", to, strerror(errno));
 	close(in);
 	if (close(out) != 0 && r == 0)
@@ -238,7 +289,13 @@ int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct la
 	return r;
 }
 
-int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err *err)
+int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err)
+{
+	return lamb_tree_copy_file_with(from, to, mode, NULL, err);
+}
+
+int lamb_tree_copy_with(const struct lamb_tree *t, const char *dest, const struct lamb_tree_copy_opts *o,
+			struct lamb_err *err)
 {
 	for (size_t i = 0; i < t->len; i++) {
 		const struct lamb_tree_entry *e = &t->v[i];
@@ -249,11 +306,16 @@ int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err 
 		} else if (S_ISLNK(e->mode)) {
 			if (symlink(e->link, to) != 0)
 				return lamb_err_set(err, "cannot create link '%s': %s", to, strerror(errno));
-		} else if (lamb_tree_copy_file(e->src, to, e->mode, err) < 0) {
+		} else if (lamb_tree_copy_file_with(e->src, to, e->mode, o, err) < 0) {
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err *err)
+{
+	return lamb_tree_copy_with(t, dest, NULL, err);
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -11,6 +11,7 @@
 #define LAMB_TREE_H
 
 #include "base/err.h"
+#include "base/util.h"
 #include "build/ignore.h"
 
 #include <stdbool.h>
@@ -52,6 +53,25 @@ int lamb_tree_scan(struct lamb_tree *t, const char *root, const struct lamb_tree
 int lamb_tree_copy(const struct lamb_tree *t, const char *dest, struct lamb_err *err);
 /* One regular file, created or truncated, with the permission bits of mode. */
 int lamb_tree_copy_file(const char *from, const char *to, mode_t mode, struct lamb_err *err);
+
+/* How the _with copies write files. The defaults (all zero, or NULL) are
+ * what a build wants: files replaced, modes exactly the entry's, content as
+ * it is. lamb init wants a new project: nothing overwritten, the user's
+ * umask obeyed, {{name}} filled in. */
+struct lamb_tree_copy_opts {
+	bool no_clobber; /* a file that exists already is an error, not replaced */
+	bool umask;      /* modes go through the umask, as for any file the user makes */
+	/* When set, a file's content is not copied but passed through edit,
+	 * which appends what to write instead to out; text is NUL-terminated. */
+	void (*edit)(const char *text, size_t len, struct lamb_buf *out, void *data);
+	void *data;
+};
+
+/* lamb_tree_copy and lamb_tree_copy_file, written as o says. */
+int lamb_tree_copy_with(const struct lamb_tree *t, const char *dest, const struct lamb_tree_copy_opts *o,
+			struct lamb_err *err);
+int lamb_tree_copy_file_with(const char *from, const char *to, mode_t mode, const struct lamb_tree_copy_opts *o,
+			     struct lamb_err *err);
 /* Removes path and everything below it, never following links. A missing
  * path is not an error. */
 int lamb_tree_remove(const char *path, struct lamb_err *err);

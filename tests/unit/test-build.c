@@ -2,6 +2,7 @@
  * a function (and its layers) and hands back the built tree; the second
  * call finds it up to date. Real files in a temporary directory. */
 #include "unit.h"
+#include "build/build-run.h"
 #include "build/build.h"
 #include "build/tree.h"
 
@@ -88,10 +89,39 @@ static void test_build_function(void **state)
 	assert_int_equal(lamb_tree_remove(dir, &err), 0);
 }
 
+/* A build tool: found in PATH, run in its folder with the build's variables
+ * over lamb's, its stdout and stderr kept for the report. */
+static void test_build_run(void **state)
+{
+	(void)state;
+	setenv("LAMB_UNIT_KEEP", "kept", 1);
+	setenv("LAMB_UNIT_OVER", "lamb's", 1);
+	const char *argv[] = { "sh", "-c", "pwd; echo $LAMB_UNIT_KEEP $LAMB_UNIT_OVER; echo oops >&2; exit 2", NULL };
+	const char *env[] = { "LAMB_UNIT_OVER=the build's", NULL };
+	struct lamb_run r = { .argv = argv, .cwd = "/", .setenv = env };
+	struct lamb_buf out;
+	lamb_buf_init(&out);
+	struct lamb_err err;
+	int status = -1;
+	if (lamb_build_run(&r, &out, &status, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(status, 2);
+	assert_string_equal(out.data, "/\nkept the build's\noops\n");
+	const char *missing[] = { "lamb-no-such-tool", NULL };
+	struct lamb_run m = { .argv = missing };
+	assert_int_equal(lamb_build_run(&m, &out, &status, &err), -1);
+	assert_string_equal(err.msg, "cannot exec 'lamb-no-such-tool': not found in PATH");
+	r.cwd = "/lamb-no-such-dir";
+	assert_int_equal(lamb_build_run(&r, &out, &status, &err), -1);
+	assert_string_equal(err.msg, "cannot exec 'sh' in /lamb-no-such-dir: No such file or directory");
+	lamb_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_function),
+		cmocka_unit_test(test_build_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
