@@ -1,7 +1,6 @@
 /* Sample events from the catalogue of data files (see events.h): reading
  * manifests, putting option values into the parsed event, and the few
  * encodings real events carry. Listing and printing belong to the CLI. */
-#include "base/md5.h"
 #include "base/util.h"
 #include "front/events.h"
 
@@ -9,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <nettle/base16.h>
+#include <nettle/md5.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,9 +134,14 @@ char *lamb_events_filter(const char *filter, const char *value)
 		lamb_buf_release(&b);
 		return lamb_base64_encode(value, strlen(value));
 	} else if (strcmp(filter, "md5") == 0) {
-		char hex[33];
-		lamb_md5_hex(value, strlen(value), hex);
-		lamb_buf_addstr(&b, hex);
+		struct md5_ctx md5;
+		uint8_t d[MD5_DIGEST_SIZE];
+		char hex[BASE16_ENCODE_LENGTH(MD5_DIGEST_SIZE)];
+		md5_init(&md5);
+		md5_update(&md5, strlen(value), (const uint8_t *)value);
+		md5_digest(&md5, sizeof(d), d);
+		base16_encode_update(hex, sizeof(d), d);
+		lamb_buf_add(&b, hex, sizeof(hex));
 	} else if (strcmp(filter, "lower") == 0 || strcmp(filter, "upper") == 0) {
 		for (const char *p = value; *p; p++)
 			lamb_buf_addch(&b, (char)(filter[0] == 'l' ? tolower((unsigned char)*p) : toupper((unsigned char)*p)));

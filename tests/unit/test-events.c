@@ -83,6 +83,33 @@ static void test_filters(void **state)
 	assert_null(lamb_events_filter("rot13", "x"));
 }
 
+/* The md5 filter (nettle's MD5, in lower-case hex as real events carry
+ * it) on the test suite of RFC 1321 (appendix A.5) and on 55, 56 and 64
+ * bytes, MD5's padding edges. */
+static void test_md5_filter(void **state)
+{
+	(void)state;
+	static const char *vectors[][2] = {
+		{ "", "d41d8cd98f00b204e9800998ecf8427e" },
+		{ "a", "0cc175b9c0f1b6a831c399e269772661" },
+		{ "abc", "900150983cd24fb0d6963f7d28e17f72" },
+		{ "message digest", "f96b697d7cb7938d525a2f31aaf161d0" },
+		{ "abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b" },
+		{ "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f" },
+		{ "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+		  "57edf4a22be3c955ac49da2e2107b67a" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ef1772b6dff9a122358552954ad0df65" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "3b0c8ac703f828b04c6c197006d17218" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "014842d480b571495a4a0363793f7367" },
+	};
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		char *s = lamb_events_filter("md5", vectors[i][0]);
+		assert_non_null(s);
+		assert_string_equal(s, vectors[i][1]);
+		free(s);
+	}
+}
+
 static void test_services(void **state)
 {
 	(void)state;
@@ -179,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_md5_filter),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
