@@ -7,10 +7,11 @@
  * newest one seen before it started, by CloudFormation's own clock, so the
  * local clock's skew does not matter. */
 #include "aws/deploy.h"
-#include "base/md5.h"
 #include "base/util.h"
 
 #include <errno.h>
+#include <nettle/base16.h>
+#include <nettle/md5.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -115,8 +116,14 @@ static int upload_template(const struct lamb_aws_config *aws, const struct lamb_
 	if (!p->bucket)
 		return lamb_err_set(err, "the template is %zu bytes, more than the %d CloudFormation takes "
 				    "inline: give --s3-bucket BUCKET to upload it", strlen(text), LAMB_DEPLOY_MAX_BODY);
-	char hex[33]; /* the MD5 of the content, as lamb package names artifacts */
-	lamb_md5_hex(text, strlen(text), hex);
+	/* the MD5 of the content, as lamb package names artifacts */
+	struct md5_ctx md5;
+	uint8_t digest[MD5_DIGEST_SIZE];
+	char hex[BASE16_ENCODE_LENGTH(MD5_DIGEST_SIZE) + 1] = "";
+	md5_init(&md5);
+	md5_update(&md5, strlen(text), (const uint8_t *)text);
+	md5_digest(&md5, sizeof(digest), digest);
+	base16_encode_update(hex, sizeof(digest), digest);
 	char *key = p->prefix && *p->prefix ? xasprintf("%s/%s.template", p->prefix, hex) : xasprintf("%s.template", hex);
 	char *raw = xasprintf("%s/%s", p->bucket, key);
 	char *path_enc = lamb_aws_uri_encode(raw, true);

@@ -9,13 +9,14 @@
 #include "aws/package.h"
 
 #include "aws/aws-s3.h"
-#include "base/md5.h"
 #include "base/util.h"
 #include "build/build-template.h"
 #include "template/template.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <nettle/base16.h>
+#include <nettle/md5.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -215,23 +216,23 @@ static int md5_file(const char *path, char hex[33], uint64_t *size, struct lamb_
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return lamb_err_set(err, "cannot read '%s': %s", path, strerror(errno));
-	struct lamb_md5 c;
-	lamb_md5_init(&c);
+	struct md5_ctx c;
+	md5_init(&c);
 	char buf[65536];
 	ssize_t n;
 	*size = 0;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		lamb_md5_update(&c, buf, (size_t)n);
+		md5_update(&c, (size_t)n, (const uint8_t *)buf);
 		*size += (uint64_t)n;
 	}
 	int saved = errno;
 	close(fd);
 	if (n < 0)
 		return lamb_err_set(err, "cannot read '%s': %s", path, strerror(saved));
-	unsigned char d[16];
-	lamb_md5_final(&c, d);
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	uint8_t d[MD5_DIGEST_SIZE];
+	md5_digest(&c, sizeof(d), d);
+	base16_encode_update(hex, sizeof(d), d); /* lower case, as S3's ETags */
+	hex[BASE16_ENCODE_LENGTH(MD5_DIGEST_SIZE)] = '\0';
 	return 0;
 }
 

@@ -1,296 +1,115 @@
-/* A recursive-descent reader for the XML AWS answers with: elements and
- * their text, nothing more. Attributes are read past (AWS puts only xmlns
- * there), DOCTYPE is refused rather than half-understood. Bounded depth and
- * input size keep any input safe; the fuzz target leans on that. */
+/* The XML reader for AWS's answers, on libxml2: libxml2 parses, and the
+ * document is copied into the small tree of xml.h that the callers walk.
+ * No network, no entity substitution, no DTD (refused as it starts), and
+ * libxml2's own limits (depth, sizes, no XML_PARSE_HUGE) keep any input
+ * safe; the fuzz target leans on that. */
 #include "aws/xml.h"
 
 #include "base/util.h"
 
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEPTH 64
-#define MAX_INPUT (64u * 1024 * 1024)
+/* xmlReadMemory takes an int; AWS's answers are far smaller anyway */
+#define MAX_ANSWER (64u * 1024 * 1024)
 
-struct parser {
-	const char *p, *end, *start;
-	int depth;
-	struct lamb_err *err;
+/* NONET: never fetch anything. No NOENT: entity references are not
+ * substituted. No DTDLOAD, no HUGE: libxml2's default bounds apply.
+ * NOERROR/NOWARNING: the error goes to err, not to stderr. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* libxml2 wants its first initialisation on one thread only */
+static void init_libxml(void)
+{
+	xmlInitParser();
+}
+
+/* What went wrong, for err: libxml2 goes on after its first fatal error
+ * and its last one ("Extra content at the end of the document") is often
+ * a consequence, so the first is kept. */
+struct problem {
+	bool doctype;
+	int line;
+	char msg[200];
 };
 
-static int fail(struct parser *ps, const char *what)
+static void keep_first_error(void *ctx, xmlErrorPtr e)
 {
-	unsigned line = 1;
-	for (const char *q = ps->start; q < ps->p && q < ps->end; q++)
-		line += *q == '\n';
-	return lamb_err_set(ps->err, "line %u: %s", line, what);
+	struct problem *p = ((xmlParserCtxtPtr)ctx)->_private;
+	if (p->line || e->level != XML_ERR_FATAL)
+		return;
+	p->line = e->line > 0 ? e->line : 1;
+	snprintf(p->msg, sizeof(p->msg), "%s", e->message ? e->message : "not an XML document");
+	p->msg[strcspn(p->msg, "\n")] = '\0';
 }
 
-static bool at(struct parser *ps, const char *s)
+/* A DOCTYPE is where entity declarations live: AWS never sends one, so
+ * stop the parser on it rather than read what it declares. */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id, const xmlChar *system_id)
 {
-	size_t n = strlen(s);
-	return (size_t)(ps->end - ps->p) >= n && memcmp(ps->p, s, n) == 0;
+	(void)name, (void)public_id, (void)system_id;
+	xmlParserCtxtPtr ctxt = ctx;
+	struct problem *p = ctxt->_private;
+	p->doctype = true;
+	p->line = xmlSAX2GetLineNumber(ctxt);
+	snprintf(p->msg, sizeof(p->msg), "DOCTYPE and other declarations are not supported");
+	xmlStopParser(ctxt);
 }
 
-/* Moves past the next occurrence of s; -1 when there is none. */
-static int skip_past(struct parser *ps, const char *s, const char *what)
+static const char *local_name(const xmlChar *name)
 {
-	size_t n = strlen(s);
-	for (; (size_t)(ps->end - ps->p) >= n; ps->p++)
-		if (memcmp(ps->p, s, n) == 0) {
-			ps->p += n;
-			return 0;
-		}
-	ps->p = ps->end;
-	return fail(ps, what);
+	const char *colon = strrchr((const char *)name, ':');
+	return colon ? colon + 1 : (const char *)name;
 }
 
-static bool is_space(char c)
+/* An element and its descendants (depth bounded by libxml2's limit). */
+static struct lamb_xml *copy_element(const xmlNode *n)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool is_name_char(char c)
-{
-	return !is_space(c) && c != '>' && c != '/' && c != '=' && c != '<' && c != '"' && c != '\'';
-}
-
-static void skip_space(struct parser *ps)
-{
-	while (ps->p < ps->end && is_space(*ps->p))
-		ps->p++;
-}
-
-/* Comments, processing instructions and the XML declaration. */
-static int skip_misc(struct parser *ps)
-{
-	for (;;) {
-		skip_space(ps);
-		if (at(ps, "<?")) {
-			if (skip_past(ps, "?>", "unterminated processing instruction") < 0)
-				return -1;
-		} else if (at(ps, "<!--")) {
-			if (skip_past(ps, "-->", "unterminated comment") < 0)
-				return -1;
-		} else if (at(ps, "<!")) {
-			return fail(ps, "DOCTYPE and other declarations are not supported");
-		} else {
-			return 0;
-		}
-	}
-}
-
-static void add_utf8(struct lamb_buf *b, uint32_t c)
-{
-	if (c < 0x80) {
-		lamb_buf_addch(b, (char)c);
-	} else if (c < 0x800) {
-		lamb_buf_addch(b, (char)(0xc0 | (c >> 6)));
-		lamb_buf_addch(b, (char)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		lamb_buf_addch(b, (char)(0xe0 | (c >> 12)));
-		lamb_buf_addch(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		lamb_buf_addch(b, (char)(0x80 | (c & 0x3f)));
-	} else {
-		lamb_buf_addch(b, (char)(0xf0 | (c >> 18)));
-		lamb_buf_addch(b, (char)(0x80 | ((c >> 12) & 0x3f)));
-		lamb_buf_addch(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		lamb_buf_addch(b, (char)(0x80 | (c & 0x3f)));
-	}
-}
-
-static int char_ref(struct parser *ps, const char *s, size_t n, struct lamb_buf *b)
-{
-	uint32_t c = 0;
-	bool hex = n > 1 && s[1] == 'x';
-	size_t i = hex ? 2 : 1;
-	if (i >= n)
-		return fail(ps, "empty character reference");
-	for (; i < n; i++) {
-		char d = s[i];
-		int v = d >= '0' && d <= '9' ? d - '0'
-			: hex && d >= 'a' && d <= 'f' ? d - 'a' + 10
-			: hex && d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
-		if (v < 0)
-			return fail(ps, "bad character reference");
-		c = c * (hex ? 16 : 10) + (uint32_t)v;
-		if (c > 0x10ffff)
-			return fail(ps, "character reference out of range");
-	}
-	if (c == 0 || (c >= 0xd800 && c <= 0xdfff))
-		return fail(ps, "character reference out of range");
-	add_utf8(b, c);
-	return 0;
-}
-
-/* At '&': one entity or character reference into b. */
-static int entity(struct parser *ps, struct lamb_buf *b)
-{
-	static const char *names[][2] = {
-		{ "lt", "<" }, { "gt", ">" }, { "amp", "&" }, { "quot", "\"" }, { "apos", "'" },
-	};
-	const char *s = ps->p + 1;
-	const char *semi = memchr(s, ';', (size_t)(ps->end - s) < 12 ? (size_t)(ps->end - s) : 12);
-	if (!semi)
-		return fail(ps, "unterminated entity");
-	size_t n = (size_t)(semi - s);
-	ps->p = semi + 1;
-	if (n > 0 && s[0] == '#')
-		return char_ref(ps, s, n, b);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strlen(names[i][0]) == n && memcmp(s, names[i][0], n) == 0) {
-			lamb_buf_addstr(b, names[i][1]);
-			return 0;
-		}
-	return fail(ps, "unknown entity");
-}
-
-/* Reads past the attributes to '>' or "/>"; *empty tells which. */
-static int skip_attributes(struct parser *ps, bool *empty)
-{
-	while (ps->p < ps->end) {
-		char c = *ps->p;
-		if (c == '>' || (c == '/' && ps->p + 1 < ps->end && ps->p[1] == '>')) {
-			*empty = c == '/';
-			ps->p += *empty ? 2 : 1;
-			return 0;
-		}
-		if (c == '"' || c == '\'') {
-			const char *q = memchr(ps->p + 1, c, (size_t)(ps->end - ps->p - 1));
-			if (!q)
-				break;
-			ps->p = q + 1;
-		} else if (c == '<') {
-			return fail(ps, "'<' inside a tag");
-		} else {
-			ps->p++;
-		}
-	}
-	ps->p = ps->end;
-	return fail(ps, "unterminated tag");
-}
-
-static const char *local_name(const char *name)
-{
-	const char *colon = strrchr(name, ':');
-	return colon ? colon + 1 : name;
-}
-
-static struct lamb_xml *element(struct parser *ps);
-
-/* Text, CDATA, comments and child elements up to the end tag of x. */
-static int content(struct parser *ps, struct lamb_xml *x, const char *qname)
-{
+	struct lamb_xml *x = xcalloc(1, sizeof(*x));
+	x->name = xstrdup(local_name(n->name));
 	struct lamb_buf text;
 	lamb_buf_init(&text);
 	struct lamb_xml **tail = &x->first_child;
-	while (ps->p < ps->end) {
-		char c = *ps->p;
-		if (c == '&') {
-			if (entity(ps, &text) < 0)
-				goto fail;
-		} else if (c != '<') {
-			lamb_buf_addch(&text, c);
-			ps->p++;
-		} else if (at(ps, "<![CDATA[")) {
-			const char *s = ps->p + 9;
-			if (skip_past(ps, "]]>", "unterminated CDATA") < 0)
-				goto fail;
-			lamb_buf_add(&text, s, (size_t)(ps->p - 3 - s));
-		} else if (at(ps, "<!--")) {
-			if (skip_past(ps, "-->", "unterminated comment") < 0)
-				goto fail;
-		} else if (at(ps, "<?")) {
-			if (skip_past(ps, "?>", "unterminated processing instruction") < 0)
-				goto fail;
-		} else if (at(ps, "</")) {
-			size_t n = strlen(qname);
-			ps->p += 2;
-			if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, qname, n) != 0 ||
-			    (ps->p + n < ps->end && is_name_char(ps->p[n]))) {
-				fail(ps, "mismatched end tag");
-				goto fail;
-			}
-			ps->p += n;
-			skip_space(ps);
-			if (ps->p >= ps->end || *ps->p != '>') {
-				fail(ps, "malformed end tag");
-				goto fail;
-			}
-			ps->p++;
-			x->text = lamb_buf_steal(&text);
-			return 0;
-		} else {
-			struct lamb_xml *child = element(ps);
-			if (!child)
-				goto fail;
-			*tail = child;
-			tail = &child->next;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			lamb_buf_addstr(&text, (const char *)c->content);
+		} else if (c->type == XML_ELEMENT_NODE) {
+			*tail = copy_element(c);
+			tail = &(*tail)->next;
 		}
 	}
-	fail(ps, "unexpected end of input: element not closed");
-fail:
-	lamb_buf_release(&text);
-	return -1;
-}
-
-/* At '<' of a start tag. */
-static struct lamb_xml *element(struct parser *ps)
-{
-	if (++ps->depth > MAX_DEPTH) {
-		fail(ps, "elements nested too deeply");
-		return NULL;
-	}
-	ps->p++;
-	const char *s = ps->p;
-	while (ps->p < ps->end && is_name_char(*ps->p))
-		ps->p++;
-	if (ps->p == s) {
-		fail(ps, "expected an element name");
-		return NULL;
-	}
-	cleanup_free char *qname = xstrndup(s, (size_t)(ps->p - s));
-	bool empty = false;
-	if (skip_attributes(ps, &empty) < 0)
-		return NULL;
-	struct lamb_xml *x = xcalloc(1, sizeof(*x));
-	x->name = xstrdup(local_name(qname));
-	if (empty)
-		x->text = xstrdup("");
-	else if (content(ps, x, qname) < 0) {
-		lamb_xml_free(x);
-		return NULL;
-	}
-	ps->depth--;
+	x->text = lamb_buf_steal(&text);
 	return x;
 }
 
 struct lamb_xml *lamb_xml_parse(const char *data, size_t len, struct lamb_err *err)
 {
-	struct parser ps = { .p = data, .end = data + len, .start = data, .err = err };
-	if (len > MAX_INPUT) {
-		lamb_err_set(err, "XML answer too large (%zu bytes)", len);
-		return NULL;
-	}
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-		ps.p += 3;
-	if (skip_misc(&ps) < 0)
-		return NULL;
-	if (ps.p >= ps.end || *ps.p != '<') {
-		fail(&ps, "expected an XML element");
-		return NULL;
-	}
-	struct lamb_xml *root = element(&ps);
-	if (!root)
-		return NULL;
-	if (skip_misc(&ps) < 0 || ps.p < ps.end) {
-		if (ps.p < ps.end)
-			fail(&ps, "content after the root element");
-		lamb_xml_free(root);
-		return NULL;
-	}
-	return root;
+	if (len > MAX_ANSWER)
+		return lamb_err_set(err, "XML answer too large (%zu bytes)", len), NULL;
+	pthread_once(&init_once, init_libxml);
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		abort(); /* out of memory, as the x* allocators do */
+	struct problem p = { 0 };
+	ctxt->_private = &p;
+	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->sax->serror = keep_first_error;
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, PARSE_OPTIONS);
+	const xmlNode *root = doc && !p.doctype ? xmlDocGetRootElement(doc) : NULL;
+	struct lamb_xml *x = root ? copy_element(root) : NULL;
+	if (!x)
+		lamb_err_set(err, "line %d: %s", p.line ? p.line : 1, p.line ? p.msg : "not an XML document");
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return x;
 }
 
 void lamb_xml_free(struct lamb_xml *x)

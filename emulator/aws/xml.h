@@ -1,9 +1,10 @@
-/* A small XML reader for AWS's answers (S3 and the Query APIs such as
- * CloudFormation): elements, text, the five predefined entities and numeric
- * character references, CDATA; declarations, comments and processing
- * instructions skipped; attributes and namespaces read past. Not a general
- * XML parser: no DTDs, no validation. Depth and size are bounded, so any
- * input is safe to give it. */
+/* The XML reader for AWS's answers (S3 and the Query APIs such as
+ * CloudFormation), on libxml2: a document becomes a small tree of elements
+ * and their text, which is all the callers walk. Entities and character
+ * references decoded, CDATA kept as text, attributes and namespace
+ * prefixes dropped; a DOCTYPE is refused, nothing is fetched, and
+ * libxml2's default limits bound depth and sizes, so any input is safe to
+ * give it. */
 #ifndef LAMB_XML_H
 #define LAMB_XML_H
 

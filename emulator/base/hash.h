@@ -1,17 +1,17 @@
-/* A small 64-bit content hash for build manifests: FNV-1a's idea applied a
- * word at a time, with a final mix. It detects changes; it is not meant to
- * resist anyone crafting collisions, and nothing here needs that. */
+/* The one non-cryptographic hash of lamb: xxHash's XXH3, 64 bits, for
+ * build manifests and cache keys, the interpreter cache's keys and the
+ * template loader's key set. It detects changes; it is not meant to resist
+ * anyone crafting collisions, and nothing here needs that. */
 #ifndef LAMB_HASH_H
 #define LAMB_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* XXH3's streaming state, kept opaque so that xxhash.h stays inside
+ * hash.c (which checks at compile time that it fits). */
 struct lamb_hash {
-	uint64_t h;
-	uint64_t total;
-	unsigned char tail[8];
-	size_t ntail;
+	_Alignas(64) unsigned char state[640]; /* 576 bytes in xxHash 0.8 */
 };
 
 void lamb_hash_init(struct lamb_hash *h);
@@ -20,6 +20,8 @@ void lamb_hash_update(struct lamb_hash *h, const void *data, size_t n);
 void lamb_hash_str(struct lamb_hash *h, const char *s);
 void lamb_hash_u64(struct lamb_hash *h, uint64_t v);
 uint64_t lamb_hash_final(const struct lamb_hash *h);
+/* The hash of n bytes, in one call. */
+uint64_t lamb_hash_bytes(const void *data, size_t n);
 /* 16 lower-case hex digits into out (17 bytes). */
 void lamb_hash_hex(uint64_t v, char out[17]);
 

@@ -1,6 +1,7 @@
 /* Choosing the bootstrap of a function and building its environment. The
  * user's shell environment is deliberately not passed on: only the Lambda
  * variables, PATH, credentials and the function's own variables. */
+#include "base/hash.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
 
@@ -114,20 +115,13 @@ static void path_prepend(char **list, const char *dir)
  * the script, PATH, the managers' variables, and the version files of the
  * code directory and its parents and of the managers' roots. */
 
-static void fnv(uint64_t *h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++)
-		*h = (*h ^ p[i]) * 0x100000001b3ull;
-}
-
-static void fnv_stat(uint64_t *h, const char *path)
+static void hash_stat(struct lamb_hash *h, const char *path)
 {
 	struct stat st;
-	fnv(h, path, strlen(path) + 1);
+	lamb_hash_str(h, path);
 	if (stat(path, &st) == 0) {
-		fnv(h, &st.st_mtim, sizeof(st.st_mtim));
-		fnv(h, &st.st_ino, sizeof(st.st_ino));
+		lamb_hash_update(h, &st.st_mtim, sizeof(st.st_mtim));
+		lamb_hash_update(h, &st.st_ino, sizeof(st.st_ino));
 	}
 }
 
@@ -135,18 +129,19 @@ static uint64_t interp_key(const char *interp, const char *cwd)
 {
 	static const char *const files[] = { ".python-version", ".node-version", ".nvmrc", ".tool-versions" };
 	static const char *const roots[] = { "PYENV_ROOT", "NODENV_ROOT", "ASDF_DIR" };
-	uint64_t h = 0xcbf29ce484222325ull;
-	fnv_stat(&h, interp);
-	fnv(&h, cwd, strlen(cwd) + 1);
+	struct lamb_hash h;
+	lamb_hash_init(&h);
+	hash_stat(&h, interp);
+	lamb_hash_str(&h, cwd);
 	for (char **e = environ; *e; e++)
 		if (str_starts(*e, "PATH=") || str_starts(*e, "PYENV") || str_starts(*e, "NODENV") ||
 		    str_starts(*e, "ASDF") || str_starts(*e, "VIRTUAL_ENV=") || str_starts(*e, "CONDA_PREFIX="))
-			fnv(&h, *e, strlen(*e) + 1);
+			lamb_hash_str(&h, *e);
 	char *dir = xstrdup(cwd);
 	for (;;) {
 		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			char *f = xasprintf("%s/%s", dir, files[i]);
-			fnv_stat(&h, f);
+			hash_stat(&h, f);
 			free(f);
 		}
 		char *slash = strrchr(dir, '/');
@@ -160,15 +155,15 @@ static uint64_t interp_key(const char *interp, const char *cwd)
 		const char *r = getenv(roots[i]);
 		char *v = r ? xasprintf("%s/version", r) : home ? xasprintf("%s/.pyenv/version", home) : NULL;
 		if (v)
-			fnv_stat(&h, v);
+			hash_stat(&h, v);
 		free(v);
 	}
 	if (home) {
 		char *t = xasprintf("%s/.tool-versions", home);
-		fnv_stat(&h, t);
+		hash_stat(&h, t);
 		free(t);
 	}
-	return h;
+	return lamb_hash_final(&h);
 }
 
 static char *cache_path(void)

@@ -54,7 +54,11 @@ static const char *header(const struct lamb_http_request *req, const char *name)
 	return v;
 }
 
-/* A stable ten-character id for an API, like API Gateway's. */
+/* A stable ten-character id for an API, like API Gateway's. Users see it
+ * (requestContext.apiId, an authorizer's methodArn) and may have written
+ * it down, so it is not lamb_hash (base/hash.h), whose values may change:
+ * this FNV-1a, with the offset basis it has always had (FNV's 64-bit basis
+ * missing its last digit), is part of the id's definition. */
 void lamb_apigw_api_id(const char *logical_id, char out[11])
 {
 	uint64_t h = 1469598103934665603ull;

@@ -1,18 +1,25 @@
 /* Sample events from the catalogue of data files (see events.h): reading
  * manifests, putting option values into the parsed event, and the few
  * encodings real events carry. Listing and printing belong to the CLI. */
-#include "base/md5.h"
 #include "base/util.h"
 #include "front/events.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <nettle/base16.h>
+#include <nettle/md5.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* next_in is const: the input is the caller's */
+#define ZLIB_CONST
+#include <zlib.h>
 
 static cJSON *read_json(const char *path, struct lamb_err *err)
 {
@@ -133,9 +140,14 @@ char *lamb_events_filter(const char *filter, const char *value)
 		lamb_buf_release(&b);
 		return lamb_base64_encode(value, strlen(value));
 	} else if (strcmp(filter, "md5") == 0) {
-		char hex[33];
-		lamb_md5_hex(value, strlen(value), hex);
-		lamb_buf_addstr(&b, hex);
+		struct md5_ctx md5;
+		uint8_t d[MD5_DIGEST_SIZE];
+		char hex[BASE16_ENCODE_LENGTH(MD5_DIGEST_SIZE)];
+		md5_init(&md5);
+		md5_update(&md5, strlen(value), (const uint8_t *)value);
+		md5_digest(&md5, sizeof(d), d);
+		base16_encode_update(hex, sizeof(d), d);
+		lamb_buf_add(&b, hex, sizeof(hex));
 	} else if (strcmp(filter, "lower") == 0 || strcmp(filter, "upper") == 0) {
 		for (const char *p = value; *p; p++)
 			lamb_buf_addch(&b, (char)(filter[0] == 'l' ? tolower((unsigned char)*p) : toupper((unsigned char)*p)));
@@ -271,37 +283,30 @@ static int fill_tree(const struct fill *f, cJSON *node, struct lamb_err *err)
 	return 0;
 }
 
-static uint32_t crc32(const unsigned char *p, size_t n)
+/* gzip (RFC 1952), as CloudWatch Logs sends awslogs.data: zlib's deflate
+ * with its gzip wrapper (windowBits 15 + 16). zlib fails only when out of
+ * memory, which aborts, as the x* allocators do. */
+static void gzip(struct lamb_buf *out, const unsigned char *p, size_t n)
 {
-	uint32_t c = 0xffffffff;
-	while (n--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320 & (0u - (c & 1)));
+	z_stream z = { 0 };
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	z.next_in = p;
+	int rc = Z_OK;
+	while (rc == Z_OK) {
+		if (z.avail_in == 0) { /* avail_in is an unsigned int */
+			z.avail_in = n < UINT_MAX ? (uInt)n : UINT_MAX;
+			n -= z.avail_in;
+		}
+		unsigned char chunk[16384];
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		rc = deflate(&z, n == 0 ? Z_FINISH : Z_NO_FLUSH);
+		lamb_buf_add(out, chunk, sizeof(chunk) - z.avail_out);
 	}
-	return ~c;
-}
-
-/* gzip (RFC 1952) around deflate "stored" blocks (RFC 1951 3.2.4): any
- * gunzip reads it, and sample events are too small for compression to
- * matter, so lamb needs no zlib for it. */
-static void gzip_stored(struct lamb_buf *out, const unsigned char *p, size_t n)
-{
-	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff };
-	uint32_t crc = crc32(p, n), size = (uint32_t)n;
-	lamb_buf_add(out, head, sizeof(head));
-	do {
-		size_t len = n < 65535 ? n : 65535;
-		unsigned char h[5] = { len == n, (unsigned char)len, (unsigned char)(len >> 8),
-				       (unsigned char)~len, (unsigned char)(~len >> 8) };
-		lamb_buf_add(out, h, sizeof(h));
-		lamb_buf_add(out, p, len);
-		p += len, n -= len;
-	} while (n > 0);
-	for (int i = 0; i < 4; i++)
-		lamb_buf_addch(out, (char)(crc >> (8 * i)));
-	for (int i = 0; i < 4; i++)
-		lamb_buf_addch(out, (char)(size >> (8 * i)));
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END)
+		abort();
 }
 
 static cJSON *find_path(cJSON *root, const char *path, cJSON **parent)
@@ -335,7 +340,7 @@ static int encode_path(const struct fill *f, cJSON *root, const char *path, cons
 			cleanup_free char *text = cJSON_PrintUnformatted(node);
 			lamb_buf_addstr(&next, text);
 		} else if (str_eq(step, "gzip")) {
-			gzip_stored(&next, (const unsigned char *)b.data, b.len);
+			gzip(&next, (const unsigned char *)b.data, b.len);
 		} else if (str_eq(step, "base64")) {
 			cleanup_free char *text = lamb_base64_encode(b.data ? b.data : "", b.len);
 			lamb_buf_addstr(&next, text);

@@ -3,6 +3,7 @@
  * Shared nodes stay shared, so an alias costs one pointer; the walkers that
  * follow bound their own work (see template-resolve.c). A self-referencing
  * alias cannot make the copy loop: each libyaml node is converted once. */
+#include "base/hash.h"
 #include "base/util.h"
 #include "template/template.h"
 
@@ -106,18 +107,10 @@ struct key_set {
 	size_t mask;
 };
 
-static uint64_t key_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 /* The pair already holding p's key, or NULL after adding p. */
 static const struct lamb_pair *key_set_add(struct key_set *ks, const struct lamb_pair *p)
 {
-	for (size_t i = key_hash(p->key->str) & ks->mask;; i = (i + 1) & ks->mask) {
+	for (size_t i = lamb_hash_bytes(p->key->str, strlen(p->key->str)) & ks->mask;; i = (i + 1) & ks->mask) {
 		if (!ks->slots[i]) {
 			ks->slots[i] = p;
 			return NULL;

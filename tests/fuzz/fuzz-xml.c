@@ -1,7 +1,7 @@
-/* libFuzzer target for the XML reader of AWS's answers (xml.c): the input
- * is an answer body. A crash, a sanitizer report, a leak or a slow input is
- * a finding; a parse error is what bad input should give. A parsed tree is
- * walked the way the callers walk it. */
+/* libFuzzer target for the XML reader of AWS's answers (aws/xml.c over
+ * libxml2): the input is an answer body. A crash, a sanitizer report, a
+ * leak or a slow input is a finding; a parse error is what bad input should
+ * give. A parsed tree is walked the way the callers walk it. */
 #include "aws/xml.h"
 
 #include <stdint.h>

@@ -2,6 +2,7 @@
 real SigV4-signed requests to a CloudFormation and S3 look-alike on
 127.0.0.1 that runs change sets, stack events and rollbacks as AWS does.
 Each test has its own stand-in, HOME and AWS_* environment."""
+import hashlib
 import os
 import pty
 import re
@@ -312,8 +313,10 @@ class Deploy(DeployCase):
             f.write(big)
         self.ok(self.deploy("--s3-prefix", "big"))
         self.assertEqual(self.aws.stack("app").status, "CREATE_COMPLETE")
-        self.assertTrue(any(b == BUCKET and k.startswith("big/") and k.endswith(".template")
-                            for b, k in self.aws.objects), list(self.aws.objects))
+        keys = [k for b, k in self.aws.objects if b == BUCKET and k.startswith("big/") and k.endswith(".template")]
+        self.assertTrue(keys, list(self.aws.objects))
+        for k in keys:  # named by the MD5 of what was uploaded
+            self.assertEqual(k[len("big/"):-len(".template")], hashlib.md5(self.aws.objects[(BUCKET, k)]).hexdigest())
         # without a bucket to put it in: said before any change set
         with open(os.path.join(self.dir, "template.yaml"), "w") as f:
             f.write(big.replace("CodeUri: src/", "InlineCode: 'def handler(e, c): pass'"))

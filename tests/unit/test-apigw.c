@@ -165,6 +165,12 @@ static void test_event_v1(void **state)
 	assert_string_equal(STR(OBJ(c, "identity"), "sourceIp"), "127.0.0.1");
 	assert_string_equal(STR(OBJ(c, "identity"), "userAgent"), "curl/8");
 	assert_int_equal(strlen(STR(c, "apiId")), 10);
+	/* users may have written an api id down: it must never change */
+	char id[11];
+	lamb_apigw_api_id("ServerlessRestApi", id);
+	assert_string_equal(id, "3l2z03sn50");
+	lamb_apigw_api_id("ServerlessHttpApi", id);
+	assert_string_equal(id, "p3so4zxtea");
 	cJSON_Delete(ev);
 
 	ev = event_for("GET", "/", NULL, NULL, 0, NULL, 0);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static char dir[] = "/tmp/lamb-test-events-XXXXXX";
 
@@ -83,6 +84,33 @@ static void test_filters(void **state)
 	assert_null(lamb_events_filter("rot13", "x"));
 }
 
+/* The md5 filter (nettle's MD5, in lower-case hex as real events carry
+ * it) on the test suite of RFC 1321 (appendix A.5) and on 55, 56 and 64
+ * bytes, MD5's padding edges. */
+static void test_md5_filter(void **state)
+{
+	(void)state;
+	static const char *vectors[][2] = {
+		{ "", "d41d8cd98f00b204e9800998ecf8427e" },
+		{ "a", "0cc175b9c0f1b6a831c399e269772661" },
+		{ "abc", "900150983cd24fb0d6963f7d28e17f72" },
+		{ "message digest", "f96b697d7cb7938d525a2f31aaf161d0" },
+		{ "abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b" },
+		{ "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f" },
+		{ "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+		  "57edf4a22be3c955ac49da2e2107b67a" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ef1772b6dff9a122358552954ad0df65" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "3b0c8ac703f828b04c6c197006d17218" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "014842d480b571495a4a0363793f7367" },
+	};
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		char *s = lamb_events_filter("md5", vectors[i][0]);
+		assert_non_null(s);
+		assert_string_equal(s, vectors[i][1]);
+		free(s);
+	}
+}
+
 static void test_services(void **state)
 {
 	(void)state;
@@ -110,6 +138,35 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
 }
 
+/* base64, then gunzip with zlib, as a CloudWatch Logs subscriber does: the
+ * text, or NULL when either is not valid; *gz_len: the gzip's size */
+static char *unpack(const char *b64, size_t *gz_len)
+{
+	size_t n;
+	unsigned char *gz = lamb_base64_decode(b64, strlen(b64), &n);
+	assert_non_null(gz);
+	assert_true(n > 18 && gz[0] == 0x1f && gz[1] == 0x8b && gz[2] == 8); /* gzip, deflate */
+	*gz_len = n;
+	struct lamb_buf text;
+	lamb_buf_init(&text);
+	z_stream z = { .next_in = gz, .avail_in = (uInt)n };
+	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK); /* gzip only, not zlib */
+	int rc = Z_OK;
+	while (rc == Z_OK) {
+		unsigned char chunk[4096];
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		rc = inflate(&z, Z_NO_FLUSH);
+		lamb_buf_add(&text, chunk, sizeof(chunk) - z.avail_out);
+	}
+	bool whole = rc == Z_STREAM_END && z.avail_in == 0; /* CRC and size checked */
+	inflateEnd(&z);
+	free(gz);
+	if (!whole)
+		lamb_buf_release(&text);
+	return whole ? lamb_buf_steal(&text) : NULL;
+}
+
 static void test_defaults(void **state)
 {
 	(void)state;
@@ -128,15 +185,41 @@ static void test_defaults(void **state)
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "flag")));
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "detail"), "a")->valueint, 1);
 	assert_string_equal(str(e, "str"), "{\"k\":[1]}");
-	/* gzip, then base64: the gzip magic and method come first */
+	/* json, gzip, then base64 */
 	size_t n;
-	const char *packed = str(e, "packed");
-	unsigned char *gz = lamb_base64_decode(packed, strlen(packed), &n);
-	assert_non_null(gz);
-	assert_true(n > 18 && gz[0] == 0x1f && gz[1] == 0x8b && gz[2] == 8);
-	assert_memory_equal(gz + 15, "{\"m\":\"hi\"}", 10);
-	free(gz);
+	char *text = unpack(str(e, "packed"), &n);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"m\":\"hi\"}");
+	free(text);
 	cJSON_Delete(e);
+}
+
+/* a body larger than deflate's window and than one output chunk comes
+ * back whole, and gzip compresses it (real events carry it compressed) */
+static void test_gzip_large(void **state)
+{
+	(void)state;
+	struct lamb_buf body;
+	lamb_buf_init(&body);
+	unsigned x = 1;
+	for (int i = 0; i < 300000; i++) { /* printable, not too repetitive */
+		x = x * 1103515245 + 12345;
+		lamb_buf_addch(&body, (char)('a' + (x >> 16) % 16));
+	}
+	struct lamb_err err;
+	struct lamb_event_value v[] = { { "body", body.data } };
+	cJSON *e = lamb_events_generate(dir, "svc", "ev", v, 1, &err);
+	assert_non_null(e);
+	size_t n;
+	char *text = unpack(str(e, "packed"), &n);
+	assert_non_null(text);
+	cJSON *j = cJSON_Parse(text);
+	assert_string_equal(str(j, "m"), body.data);
+	assert_true(n < body.len * 2 / 3);
+	cJSON_Delete(j);
+	free(text);
+	cJSON_Delete(e);
+	lamb_buf_release(&body);
 }
 
 static void test_values(void **state)
@@ -179,8 +262,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_md5_filter),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_gzip_large),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 	};

@@ -1,6 +1,7 @@
 /* The XML reader on the shapes AWS answers with (S3 errors, Query API
- * results with member lists), on entities and CDATA, and on malformed
- * input that must be refused with a line number rather than misread. */
+ * results with member lists), on entities and CDATA, on malformed input
+ * that must be refused with a line number rather than misread, and on the
+ * DOCTYPEs (entity bombs, external entities) it refuses outright. */
 #include "unit.h"
 
 #include "base/util.h"
@@ -83,27 +84,47 @@ static void expect_error(const char *s, const char *what)
 	assert_non_null(strstr(err.msg, what));
 }
 
+/* libxml2's messages, after the line of its first fatal error */
 static void test_malformed(void **state)
 {
 	(void)state;
-	expect_error("", "line 1: expected an XML element");
-	expect_error("text", "expected an XML element");
-	expect_error("<a>", "element not closed");
-	expect_error("<a>\n<b></a>", "line 2: mismatched end tag");
-	expect_error("<a></ab>", "mismatched end tag");
-	expect_error("<a></a><b/>", "content after the root element");
-	expect_error("<a>&bogus;</a>", "unknown entity");
-	expect_error("<a>&#0;</a>", "out of range");
-	expect_error("<a>&#xD800;</a>", "out of range");
-	expect_error("<a>&#x110000;</a>", "out of range");
-	expect_error("<a>&#12a;</a>", "bad character reference");
-	expect_error("<a>&amp</a>", "unterminated entity");
-	expect_error("<!DOCTYPE a [<!ENTITY x \"y\">]><a/>", "DOCTYPE");
-	expect_error("<a><!-- x</a>", "unterminated comment");
-	expect_error("<a><![CDATA[x</a>", "unterminated CDATA");
-	expect_error("<a b=\"x></a>", "unterminated tag");
-	expect_error("<a <b>", "'<' inside a tag");
-	expect_error("< a/>", "expected an element name");
+	expect_error("", "line 1: Document is empty");
+	expect_error("text", "Start tag expected");
+	expect_error("<a>", "Premature end of data in tag a");
+	expect_error("<a>\n<b></a>", "line 2: Opening and ending tag mismatch: b line 2 and a");
+	expect_error("<a></ab>", "tag mismatch");
+	expect_error("<a></a><b/>", "Extra content at the end of the document");
+	expect_error("<a>&bogus;</a>", "Entity 'bogus' not defined");
+	expect_error("<a>&#0;</a>", "invalid xmlChar value 0");
+	expect_error("<a>&#xD800;</a>", "invalid xmlChar value 55296");
+	expect_error("<a>&#x110000;</a>", "character reference out of bounds");
+	expect_error("<a>&#12a;</a>", "invalid decimal value");
+	expect_error("<a>&amp</a>", "expecting ';'");
+	expect_error("<a><!-- x</a>", "Comment not terminated");
+	expect_error("<a><![CDATA[x</a>", "CData section not finished");
+	expect_error("<a b=\"x></a>", "Unescaped '<' not allowed in attributes values");
+	expect_error("<a <b>", "error parsing attribute name");
+	expect_error("< a/>", "invalid element name");
+}
+
+/* No DTD at all: nothing to declare entities with, so no expansion bomb
+ * and no external entity (a file, a URL) is ever read */
+static void test_doctype_refused(void **state)
+{
+	(void)state;
+	expect_error("<!DOCTYPE a [<!ENTITY x \"y\">]><a/>", "line 1: DOCTYPE and other declarations are not supported");
+	expect_error("<?xml version=\"1.0\"?>\n<!DOCTYPE a SYSTEM \"/etc/passwd\"><a/>", "line 2: DOCTYPE");
+	expect_error("<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>", "DOCTYPE");
+	expect_error("<!DOCTYPE a [<!ENTITY x SYSTEM \"http://127.0.0.1:9/x\">]><a>&x;</a>", "DOCTYPE");
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	lamb_buf_addstr(&b, "<!DOCTYPE l [<!ENTITY l0 \"lol\">");
+	for (int i = 1; i < 10; i++)
+		lamb_buf_addf(&b, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;\">", i, i - 1, i - 1,
+			      i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	lamb_buf_addstr(&b, "]><l>&l9;</l>");
+	expect_error(b.data, "DOCTYPE");
+	lamb_buf_release(&b);
 }
 
 static void test_depth_bounded(void **state)
@@ -113,7 +134,7 @@ static void test_depth_bounded(void **state)
 	lamb_buf_init(&b);
 	for (int i = 0; i < 100000; i++)
 		lamb_buf_addstr(&b, "<a>");
-	expect_error(b.data, "nested too deeply");
+	expect_error(b.data, "line 1: Excessive depth in document: 256");
 	lamb_buf_release(&b);
 	lamb_buf_init(&b);
 	for (int i = 0; i < 60; i++)
@@ -153,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_query_members),
 		cmocka_unit_test(test_entities_cdata_prefix),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_doctype_refused),
 		cmocka_unit_test(test_depth_bounded),
 		cmocka_unit_test(test_many_siblings),
 	};
