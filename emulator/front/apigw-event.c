@@ -1,6 +1,7 @@
 /* The proxy integration event, payload formats 1.0 and 2.0, field by field
  * as ../shared/reference/apigw.md lists them, written as JSON text straight
  * into one buffer: this runs once per request. */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/apigw.h"
 
