@@ -1,7 +1,8 @@
-/* Allocation wrappers and the byte buffer. Out of memory is not a
- * recoverable condition for lamb: we say so and abort. */
+/* Allocation wrappers (cJSON's too) and the byte buffer. Out of memory is
+ * not a recoverable condition for lamb: we say so and abort. */
 #include "base/util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,25 @@ void *xmalloc(size_t n)
 	if (!p)
 		oom(n);
 	return p;
+}
+
+/* cJSON allocates through xmalloc, so that out of memory aborts there as
+ * everywhere else in lamb: cJSON_Create*, cJSON_Add*, cJSON_Print* and
+ * cJSON_PrintUnformatted then never return NULL for a valid argument,
+ * and no caller checks them (a parse still returns NULL, for bad JSON
+ * only). A constructor, not a call in main(): this file is linked into
+ * every program that uses liblamb (lamb, the unit tests, the fuzzers, the
+ * benchmarks), since every module but json.c allocates through it, and
+ * the hooks are in place before any of them runs a line or starts a
+ * thread. The cost:
+ * with its allocator replaced, cJSON no longer uses realloc, so a print
+ * ends with one malloc and copy of the text where realloc shrank the
+ * buffer in place (and a print past 256 bytes copies as it grows);
+ * parsing is unchanged. */
+__attribute__((constructor)) static void cjson_hooks(void)
+{
+	cJSON_Hooks hooks = { .malloc_fn = xmalloc, .free_fn = free };
+	cJSON_InitHooks(&hooks);
 }
 
 void *xcalloc(size_t count, size_t n)
