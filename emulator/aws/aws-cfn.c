@@ -4,6 +4,7 @@
  * stack to settle is deploy.c's business, not this file's. */
 #include "aws/aws-cfn.h"
 #include "aws/xml.h"
+#include "base/url.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -129,11 +130,10 @@ void lamb_cfn_form_add(struct lamb_buf *b, const char *key, const char *value)
 {
 	if (!value)
 		return;
-	char *k = lamb_aws_uri_encode(key, false);
-	char *v = lamb_aws_uri_encode(value, false);
-	lamb_buf_addf(b, "&%s=%s", k, v);
-	free(k);
-	free(v);
+	lamb_buf_addch(b, '&');
+	lamb_url_encode_into(b, key, 0);
+	lamb_buf_addch(b, '=');
+	lamb_url_encode_into(b, value, 0);
 }
 
 /* list.member.N.field=value, N from 1 */

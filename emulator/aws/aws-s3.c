@@ -5,6 +5,7 @@
 #include "aws/aws-s3.h"
 
 #include "aws/xml.h"
+#include "base/url.h"
 #include "base/util.h"
 
 #include <string.h>
@@ -25,13 +26,13 @@ static bool dns_compatible(const char *bucket)
 static void address(const struct lamb_aws_config *c, const char *bucket, const char *key,
 		    struct lamb_aws_request *r, char **base, char **path)
 {
-	cleanup_free char *ekey = lamb_aws_uri_encode(key, true);
+	cleanup_free char *ekey = lamb_url_encode(key, LAMB_URL_KEEP_SLASH);
 	if (!c->endpoint_url && dns_compatible(bucket)) {
 		*base = xasprintf("https://%s.s3.%s.amazonaws.com%s", bucket, c->region,
 				  str_starts(c->region, "cn-") ? ".cn" : "");
 		*path = xasprintf("/%s", ekey);
 	} else {
-		cleanup_free char *ebucket = lamb_aws_uri_encode(bucket, false);
+		cleanup_free char *ebucket = lamb_url_encode(bucket, 0);
 		*base = NULL;
 		*path = xasprintf("/%s/%s", ebucket, ekey);
 	}

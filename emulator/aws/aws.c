@@ -48,25 +48,6 @@ char *lamb_aws_endpoint(const struct lamb_aws_config *c, const char *service)
 			 str_starts(c->region, "cn-") ? ".cn" : "");
 }
 
-char *lamb_aws_uri_encode(const char *s, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		unsigned char c = *p;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-			lamb_buf_addch(&b, (char)c);
-		} else {
-			lamb_buf_addch(&b, '%');
-			lamb_buf_addch(&b, hex[c >> 4]);
-			lamb_buf_addch(&b, hex[c & 15]);
-		}
-	}
-	return lamb_buf_steal(&b);
-}
-
 /* AWS's error code and message from an XML or JSON body; borrowed from
  * the parsed tree, which the caller frees. */
 static void error_fields(const struct lamb_aws_response *r, struct lamb_xml **x, cJSON **j,

@@ -83,10 +83,6 @@ int lamb_aws_call(const struct lamb_aws_config *c, const struct lamb_aws_request
  * Allocated. */
 char *lamb_aws_endpoint(const struct lamb_aws_config *c, const char *service);
 
-/* RFC 3986 encoding as SigV4 wants it: unreserved characters kept, the rest
- * %XX; '/' kept when keep_slash. Allocated. */
-char *lamb_aws_uri_encode(const char *s, bool keep_slash);
-
 /* An AWS error answer (XML <Error><Code>..</Code><Message>..</Message>, or a
  * JSON __type/message) as "Code: Message" into err, prefixed by what.
  * Returns -1. */

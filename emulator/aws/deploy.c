@@ -7,6 +7,7 @@
  * newest one seen before it started, by CloudFormation's own clock, so the
  * local clock's skew does not matter. */
 #include "aws/deploy.h"
+#include "base/url.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -126,7 +127,7 @@ static int upload_template(const struct lamb_aws_config *aws, const struct lamb_
 	base16_encode_update(hex, sizeof(digest), digest);
 	char *key = p->prefix && *p->prefix ? xasprintf("%s/%s.template", p->prefix, hex) : xasprintf("%s.template", hex);
 	char *raw = xasprintf("%s/%s", p->bucket, key);
-	char *path_enc = lamb_aws_uri_encode(raw, true);
+	char *path_enc = lamb_url_encode(raw, LAMB_URL_KEEP_SLASH);
 	char *path = xasprintf("/%s", path_enc);
 	struct lamb_aws_request r = { .service = "s3", .method = "PUT", .path = path,
 				      .content_type = "text/plain", .body = text, .body_len = strlen(text) };

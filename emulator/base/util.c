@@ -1,7 +1,8 @@
-/* Allocation wrappers and the byte buffer. Out of memory is not a
- * recoverable condition for lamb: we say so and abort. */
+/* Allocation wrappers (cJSON's too) and the byte buffer. Out of memory is
+ * not a recoverable condition for lamb: we say so and abort. */
 #include "base/util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,25 @@ void *xmalloc(size_t n)
 	if (!p)
 		oom(n);
 	return p;
+}
+
+/* cJSON allocates through xmalloc, so that out of memory aborts there as
+ * everywhere else in lamb: cJSON_Create*, cJSON_Add*, cJSON_Print* and
+ * cJSON_PrintUnformatted then never return NULL for a valid argument,
+ * and no caller checks them (a parse still returns NULL, for bad JSON
+ * only). A constructor, not a call in main(): this file is linked into
+ * every program that uses liblamb (lamb, the unit tests, the fuzzers, the
+ * benchmarks), since every module but json.c allocates through it, and
+ * the hooks are in place before any of them runs a line or starts a
+ * thread. The cost:
+ * with its allocator replaced, cJSON no longer uses realloc, so a print
+ * ends with one malloc and copy of the text where realloc shrank the
+ * buffer in place (and a print past 256 bytes copies as it grows);
+ * parsing is unchanged. */
+__attribute__((constructor)) static void cjson_hooks(void)
+{
+	cJSON_Hooks hooks = { .malloc_fn = xmalloc, .free_fn = free };
+	cJSON_InitHooks(&hooks);
 }
 
 void *xcalloc(size_t count, size_t n)
@@ -122,19 +142,52 @@ void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...)
 	free(s);
 }
 
-void lamb_buf_addquoted(struct lamb_buf *b, const char *s)
+/* The escape for byte c, or 0 when it goes out as it is. DEL is escaped
+ * (JSON would take it raw, YAML would not); bytes from 0x80 go raw, as
+ * both read UTF-8. */
+static size_t escape(unsigned char c, char esc[6])
+{
+	static const char hex[] = "0123456789abcdef";
+	if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		return 0;
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; return 2;
+	case '\\': esc[1] = '\\'; return 2;
+	case '\b': esc[1] = 'b'; return 2;
+	case '\f': esc[1] = 'f'; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	}
+	memcpy(esc + 1, "u00", 3);
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 15];
+	return 6;
+}
+
+/* Runs of bytes that need no escape are copied whole: this writes every
+ * string of every API Gateway event. */
+void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n)
 {
 	lamb_buf_addch(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			lamb_buf_addf(b, "\\u%04x", c);
-		else if (c == '"' || c == '\\')
-			lamb_buf_addf(b, "\\%c", c);
-		else
-			lamb_buf_addch(b, (char)c);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		char esc[6];
+		size_t len = escape((unsigned char)s[i], esc);
+		if (!len)
+			continue;
+		lamb_buf_add(b, s + run, i - run);
+		lamb_buf_add(b, esc, len);
+		run = i + 1;
 	}
+	lamb_buf_add(b, s + run, n - run);
 	lamb_buf_addch(b, '"');
+}
+
+void lamb_buf_addquoted(struct lamb_buf *b, const char *s)
+{
+	lamb_buf_addquotedn(b, s, strlen(s));
 }
 
 char *lamb_buf_steal(struct lamb_buf *b)

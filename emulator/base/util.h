@@ -36,8 +36,11 @@ void lamb_buf_add(struct lamb_buf *b, const void *data, size_t n);
 void lamb_buf_addstr(struct lamb_buf *b, const char *s);
 void lamb_buf_addch(struct lamb_buf *b, char c);
 void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* s as a double-quoted string that JSON and YAML read the same: '"' and
- * '\\' escaped, control characters as \uXXXX. */
+/* s (n bytes, NULs allowed) as a double-quoted string that JSON and YAML
+ * read the same: '"' and '\\' escaped, \b \f \n \r \t as such, other control
+ * characters and DEL as \u00XX. The one JSON string escaper: cJSON's
+ * printer escapes the same bytes (but DEL). */
+void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n);
 void lamb_buf_addquoted(struct lamb_buf *b, const char *s);
 /* Hands the contents to the caller (free() it) and leaves b empty. */
 char *lamb_buf_steal(struct lamb_buf *b);

@@ -1,10 +1,10 @@
 /* lamb_invoke: request ids, trace ids, per-function pools, and the
  * START/END/REPORT lines (START is written by the pool at hand-over, so that
  * it follows the init logs as in Lambda). */
+#include "base/json.h"
 #include "base/util.h"
 #include "engine/invoke.h"
 
-#include <cJSON.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -345,11 +345,7 @@ static void deferred_done(void *data)
 /* Answers c from the loop with the failed build's error. */
 static void fail_build(struct lamb_invoker *iv, struct call *c, const char *error)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "errorType", "Lamb.BuildFailed");
-	cJSON_AddStringToObject(o, "errorMessage", error);
-	char *doc = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	char *doc = lamb_json_error("Lamb.BuildFailed", error);
 	c->inv.kind = LAMB_OUTCOME_START_FAILED;
 	snprintf(c->inv.message, sizeof(c->inv.message), "%s", error);
 	lamb_buf_add(&c->inv.body, doc, strlen(doc));

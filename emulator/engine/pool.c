@@ -2,6 +2,7 @@
  * changes happen here, on the loop; the runtime-api and supervisor modules
  * only report what they saw. An instance is freed through the loop's defer
  * list, because it may be discarded from inside one of its own callbacks. */
+#include "base/json.h"
 #include "base/util.h"
 #include "engine/pool.h"
 #include "engine/runtime-api.h"
@@ -126,17 +127,14 @@ static void finish_errorf(struct lamb_pool *p, struct instance *in, struct lamb_
 			  enum lamb_outcome_kind kind, const char *type, const char *fmt, ...)
 {
 	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "RequestId: %s Error: ", inv->request_id);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	/* msg holds no quotes or backslashes: it is built from our own words */
-	lamb_buf_addf(&b, "{\"errorType\":\"%s\",\"errorMessage\":\"RequestId: %s Error: %s\"}", type,
-		      inv->request_id, msg);
-	finish(p, in, inv, kind, b.data, b.len);
-	lamb_buf_release(&b);
+	char *doc = lamb_json_error(type, msg);
+	finish(p, in, inv, kind, doc, strlen(doc));
+	free(doc);
 }
 
 /* --- instances --- */
@@ -435,8 +433,11 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 			inv->kind = LAMB_OUTCOME_START_FAILED;
 			inv->end_ns = lamb_loop_now_ns();
 			lamb_buf_init(&inv->body);
-			lamb_buf_addf(&inv->body, "{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
-				      "\"RequestId: %s Error: could not start the runtime\"}", inv->request_id);
+			char *msg = xasprintf("RequestId: %s Error: could not start the runtime", inv->request_id);
+			char *doc = lamb_json_error("Runtime.InvalidEntrypoint", msg);
+			lamb_buf_addstr(&inv->body, doc);
+			free(doc);
+			free(msg);
 			lamb_loop_defer(p->loop, call_done, inv);
 		}
 		return NULL;

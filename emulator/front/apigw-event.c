@@ -1,6 +1,7 @@
 /* The proxy integration event, payload formats 1.0 and 2.0, field by field
  * as ../shared/reference/apigw.md lists them, written as JSON text straight
  * into one buffer: this runs once per request. */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/apigw.h"
 
@@ -108,8 +109,8 @@ static bool is_binary(const struct lamb_route *route, const struct lamb_http_req
 
 /* --- a JSON writer: the event is written straight into one buffer (a tree
  * of cJSON nodes cost 30,000 instructions and 60 allocations a request) ---
- * Strings are escaped as cJSON prints them: quote, backslash and control
- * characters; other bytes as they are. */
+ * Strings are escaped by lamb_buf_addquoted, as cJSON prints them: quote,
+ * backslash and control characters; other bytes as they are. */
 
 static void j_sep(struct lamb_buf *b)
 {
@@ -118,49 +119,11 @@ static void j_sep(struct lamb_buf *b)
 		lamb_buf_addch(b, ',');
 }
 
-static void j_strn(struct lamb_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	lamb_buf_addch(b, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 32 && c != '"' && c != '\\')
-			continue;
-		lamb_buf_add(b, s + run, i - run);
-		run = i + 1;
-		char esc[7] = { '\\', 0 };
-		size_t len = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			len = 6;
-		}
-		lamb_buf_add(b, esc, len);
-	}
-	lamb_buf_add(b, s + run, n - run);
-	lamb_buf_addch(b, '"');
-}
-
-static void j_str(struct lamb_buf *b, const char *s)
-{
-	j_strn(b, s, strlen(s));
-}
-
 /* "key": (after a comma when needed) */
 static void j_key(struct lamb_buf *b, const char *k)
 {
 	j_sep(b);
-	j_str(b, k);
+	lamb_buf_addquoted(b, k);
 	lamb_buf_addch(b, ':');
 }
 
@@ -170,7 +133,7 @@ static void j_kstr(struct lamb_buf *b, const char *k, const char *s)
 	if (!s)
 		return;
 	j_key(b, k);
-	j_str(b, s);
+	lamb_buf_addquoted(b, s);
 }
 
 static void j_kraw(struct lamb_buf *b, const char *k, const char *raw)
@@ -212,7 +175,7 @@ static void add_body(struct lamb_buf *b, const struct lamb_route *route, const s
 	} else {
 		/* as a C string: the text up to a NUL byte, as cJSON took it */
 		j_key(b, "body");
-		j_strn(b, req->body, strnlen(req->body, req->body_len));
+		lamb_buf_addquotedn(b, req->body, strnlen(req->body, req->body_len));
 		j_kraw(b, "isBase64Encoded", "false");
 	}
 }
@@ -282,7 +245,7 @@ static void v1_multi(struct lamb_buf *b, const char *key, const struct pairs *p)
 		for (size_t k = i; k < p->n; k++)
 			if (strcmp(PAIR_NAME(p, i), PAIR_NAME(p, k)) == 0) {
 				j_sep(b);
-				j_str(b, PAIR_VALUE(p, k));
+				lamb_buf_addquoted(b, PAIR_VALUE(p, k));
 			}
 		lamb_buf_addch(b, ']');
 	}
@@ -333,11 +296,11 @@ static void stage_path(struct lamb_buf *b, const struct lamb_api *api, const cha
 {
 	j_key(b, "path");
 	if (strcmp(api->stage, "$default") == 0) {
-		j_str(b, path);
+		lamb_buf_addquoted(b, path);
 		return;
 	}
 	char *sp = xasprintf("/%s%s", api->stage, path);
-	j_str(b, sp);
+	lamb_buf_addquoted(b, sp);
 	free(sp);
 }
 
@@ -420,7 +383,7 @@ static void joined(struct lamb_buf *b, const struct pairs *p, size_t i, bool fol
 			lamb_buf_addch(&v, ',');
 		lamb_buf_addstr(&v, PAIR_VALUE(p, k));
 	}
-	j_strn(b, v.data ? v.data : "", v.len);
+	lamb_buf_addquotedn(b, v.data ? v.data : "", v.len);
 	lamb_buf_release(&v);
 }
 
@@ -463,7 +426,7 @@ static void v2_headers(struct lamb_buf *b, const struct lamb_http_request *req)
 				c++;
 			if (*c) {
 				j_sep(b);
-				j_str(b, c);
+				lamb_buf_addquoted(b, c);
 			}
 		}
 		free(copy);
@@ -508,7 +471,7 @@ static void v2_context(struct lamb_buf *b, const struct lamb_model *m, const str
 	j_kstr(b, "apiId", id);
 	j_kstr(b, "domainName", host);
 	j_key(b, "domainPrefix");
-	j_strn(b, host, strcspn(host, ".:"));
+	lamb_buf_addquotedn(b, host, strcspn(host, ".:"));
 	j_open(b, "http", '{');
 	j_kstr(b, "method", req->method);
 	j_kstr(b, "path", req->path);

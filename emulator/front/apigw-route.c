@@ -1,6 +1,7 @@
 /* Route matching. Routes are few (tens), so a request is compared with
  * each in turn and the most specific match wins; a trie would buy nothing
  * measurable next to the cost of an invocation. */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/apigw.h"
 

@@ -1,6 +1,7 @@
 /* Sample events from the catalogue of data files (see events.h): reading
  * manifests, putting option values into the parsed event, and the few
  * encodings real events carry. Listing and printing belong to the CLI. */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/events.h"
 
@@ -128,14 +129,7 @@ char *lamb_events_filter(const char *filter, const char *value)
 	lamb_buf_init(&b);
 	if (strcmp(filter, "url") == 0) {
 		/* as S3 writes keys into events: form encoding, '/' kept */
-		for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-			if (isalnum(*p) || strchr("-_.~/", *p))
-				lamb_buf_addch(&b, (char)*p);
-			else if (*p == ' ')
-				lamb_buf_addch(&b, '+');
-			else
-				lamb_buf_addf(&b, "%%%02X", *p);
-		}
+		lamb_url_encode_into(&b, value, LAMB_URL_KEEP_SLASH | LAMB_URL_PLUS_SPACE);
 	} else if (strcmp(filter, "base64") == 0) {
 		lamb_buf_release(&b);
 		return lamb_base64_encode(value, strlen(value));

@@ -3,6 +3,7 @@
  * Event answers 202 at once and lets the function run; DryRun checks and
  * answers 204. Errors of the API itself carry x-amzn-ErrorType, which the
  * SDKs turn into exceptions (ResourceNotFoundException, ...). */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/lambda-api.h"
 #include "http/http-server.h"

@@ -1,10 +1,9 @@
-/* HTTP responses built up and released, and percent-decoding: what every
- * front end needs of an HTTP message whatever API it speaks. */
+/* HTTP responses built up and released: what every front end needs of
+ * an HTTP message whatever API it speaks. */
 #include "base/util.h"
 #include "http/http-message.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,38 +59,4 @@ void lamb_http_response_explain(struct lamb_http_response *r, int status, const 
 	r->body_len = strlen(r->body);
 	cJSON_Delete(o);
 	lamb_http_response_add_header(r, "Content-Type", "application/json");
-}
-
-static int hex(char c)
-{
-	if (isdigit((unsigned char)c))
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-char *lamb_url_decode(const char *s, size_t len, bool plus_space)
-{
-	char *out = xmalloc(len + 1), *o = out;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= len) {
-				free(out);
-				return NULL;
-			}
-			int h = hex(s[i + 1]), l = hex(s[i + 2]);
-			if (h < 0 || l < 0) {
-				free(out);
-				return NULL;
-			}
-			*o++ = (char)(h << 4 | l);
-			i += 2;
-		} else if (plus_space && s[i] == '+') {
-			*o++ = ' ';
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
 }

@@ -5,6 +5,10 @@
 #ifndef LAMB_HTTP_MESSAGE_H
 #define LAMB_HTTP_MESSAGE_H
 
+/* a request's path and query keep their escapes: whoever reads them
+ * decodes with lamb_url_decode */
+#include "base/url.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,9 +49,5 @@ void lamb_http_response_message(struct lamb_http_response *r, int status, const 
  * "lambError": why}, for failures API Gateway never sees (lamb could not
  * start or build the function); why may be NULL. */
 void lamb_http_response_explain(struct lamb_http_response *r, int status, const char *message, const char *why);
-
-/* Percent-decoding (plus_space: '+' means ' ', as in query strings).
- * Returns NULL on a malformed escape; caller frees. */
-char *lamb_url_decode(const char *s, size_t len, bool plus_space);
 
 #endif

@@ -239,17 +239,6 @@ static void test_named_files(void **state)
 	free(conf);
 }
 
-static void test_uri_encode(void **state)
-{
-	(void)state;
-	char *s = lamb_aws_uri_encode("a b/c~d-e_f.g+h=\xc3\xa9", true);
-	assert_string_equal(s, "a%20b/c~d-e_f.g%2Bh%3D%C3%A9");
-	free(s);
-	s = lamb_aws_uri_encode("a/b", false);
-	assert_string_equal(s, "a%2Fb");
-	free(s);
-}
-
 static void test_endpoint(void **state)
 {
 	(void)state;
@@ -306,7 +295,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_home_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_named_files, setup, teardown),
-		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_errors),
 	};

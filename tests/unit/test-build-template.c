@@ -3,6 +3,7 @@
  * the default; JSON (flow) and YAML forms; intrinsic values replaced whole. */
 #include "unit.h"
 #include "build/build-template.h"
+#include "template/template.h"
 
 static char *rewrite(const char *src, const struct lamb_build_uri *u, size_t n)
 {
@@ -95,10 +96,20 @@ static void test_odd_characters_quoted(void **state)
 	(void)state;
 	const char *src = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
 			  "      CodeUri: src\n";
-	struct lamb_build_uri u = { "Fn", "CodeUri", "a\"b\\c\nd\te", false };
+	struct lamb_build_uri u = { "Fn", "CodeUri", "a\"b\\c\nd\te\x7f", false };
 	char *out = rewrite(src, &u, 1);
 	assert_string_equal(out, "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-				 "      CodeUri: \"a\\\"b\\\\c\\u000ad\\u0009e\"\n");
+				 "      CodeUri: \"a\\\"b\\\\c\\nd\\te\\u007f\"\n");
+	/* and the YAML loader reads back the value as it was */
+	struct lamb_arena *a = lamb_arena_new();
+	struct lamb_diags d;
+	lamb_diags_init(&d);
+	struct lamb_node *root = lamb_template_parse(a, "t.yaml", out, strlen(out), &d);
+	assert_non_null(root);
+	const struct lamb_node *fn = lamb_node_get(lamb_node_get(root, "Resources"), "Fn");
+	assert_string_equal(lamb_node_str(lamb_node_get(lamb_node_get(fn, "Properties"), "CodeUri")), u.value);
+	lamb_diags_release(&d);
+	lamb_arena_free(a);
 	free(out);
 }
 
