@@ -6,6 +6,7 @@
  * identity source is missing, 401 when the function raised "Unauthorized",
  * 403 on a deny, 500 on any other error or a malformed answer. */
 #include "base/regex.h"
+#include "base/url.h"
 #include "base/util.h"
 #include "front/apigw-auth.h"
 

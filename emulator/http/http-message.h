@@ -1,13 +1,11 @@
 /* HTTP messages as plain structs: a request as the front ends receive it
  * and a response as they send it, with no server and no API Gateway in
  * them. The HTTP servers fill requests and send responses; API Gateway
- * and the Invoke API translate between these and a function's event. */
+ * and the Invoke API translate between these and a function's event.
+ * A request's path and query keep their escapes: whoever reads them
+ * decodes them with base/url.h. */
 #ifndef LAMB_HTTP_MESSAGE_H
 #define LAMB_HTTP_MESSAGE_H
-
-/* a request's path and query keep their escapes: whoever reads them
- * decodes with lamb_url_decode */
-#include "base/url.h"
 
 #include <stdbool.h>
 #include <stddef.h>
