@@ -532,7 +532,7 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 	inv->init_ms = -1;
 	inv->memory_used_mb = 0;
 	inv->next = NULL;
-	if (p->ready) {
+	if (p->ready || !max_instances(p)) { /* none may run: throttled or queued at once */
 		route(p, inv);
 		return;
 	}
