@@ -30,7 +30,7 @@ extern char **environ;
 
 const char *lamb_bootstrap_runtime_dir(void)
 {
-	static char exe[4096];
+	char exe[4096]; /* not static: pools prepare on worker threads */
 	const char *env = getenv("LAMB_RUNTIME_DIR");
 	if (env && *env)
 		return env;
@@ -242,9 +242,14 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	while (rc == 0 && len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
 		len += (size_t)n;
 	close(pfd[0]);
+	/* On a pool's worker thread, the supervisor's waitpid(-1) on the loop
+	 * may reap the child first: then its answer alone says that it ran
+	 * (pids are handed out in turn, so none is reused this soon). */
 	int status = -1;
-	if (rc == 0)
-		waitpid(pid, &status, 0);
+	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && status == -1 && errno == ECHILD)
+		status = 0;
 	out[len] = '\0';
 	return status == 0 && usable(out) ? xstrdup(out) : NULL;
 }
@@ -467,6 +472,16 @@ static char *arn_region(const char *arn)
 	return e && e > p ? xstrndup(p, (size_t)(e - p)) : NULL;
 }
 
+int lamb_bootstrap_check(const struct lamb_function *fn, struct lamb_err *err)
+{
+	const char *rt = fn->runtime ? fn->runtime : "";
+	if (fn->local_reason)
+		return lamb_err_set(err, "%s", fn->local_reason);
+	if (!str_starts(rt, "provided") && !str_starts(rt, "python3.") && !str_starts(rt, "nodejs"))
+		return lamb_err_set(err, "runtime '%s' is not supported locally", rt);
+	return 0;
+}
+
 int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err)
 {
@@ -474,16 +489,10 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	char *const *uenv = opts && opts->user_env ? opts->user_env : environ;
 	const char *rtdir = opts && opts->runtime_dir ? opts->runtime_dir : lamb_bootstrap_runtime_dir();
 	const char *user_path = getenv_in(uenv, "PATH");
-	const char *rt = fn->runtime ? fn->runtime : "";
-	int rc;
-	if (fn->local_reason)
-		return lamb_err_set(err, "%s", fn->local_reason);
-	if (str_starts(rt, "provided"))
-		rc = choose_provided(b, code, err);
-	else if (str_starts(rt, "python3.") || str_starts(rt, "nodejs"))
-		rc = choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
-	else
-		return lamb_err_set(err, "runtime '%s' is not supported locally", rt);
+	if (lamb_bootstrap_check(fn, err) < 0)
+		return -1;
+	int rc = str_starts(fn->runtime, "provided") ? choose_provided(b, code, err) :
+		 choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
 	if (rc < 0) {
 		lamb_bootstrap_release(b);
 		return -1;

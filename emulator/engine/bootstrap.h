@@ -35,8 +35,14 @@ struct lamb_bootstrap {
 	size_t nenv, capenv;
 };
 
+/* The errors of lamb_bootstrap_init known without looking at the disk: a
+ * function that cannot run locally, a runtime lamb does not run. */
+int lamb_bootstrap_check(const struct lamb_function *fn, struct lamb_err *err);
 /* Fails for a function that cannot run here, with the reason. code is
- * where its code and layers are (lamb_code_init); not kept. */
+ * where its code and layers are (lamb_code_init); not kept. Slow when the
+ * interpreter is a version manager's shim not yet asked for its real
+ * executable (a child runs; the answer is cached on disk): pools run it on
+ * a worker thread, never on the loop. */
 int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err);
 void lamb_bootstrap_release(struct lamb_bootstrap *b);

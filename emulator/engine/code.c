@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -82,6 +83,14 @@ const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err)
 	return t;
 }
 
+/* Whether path can be a code directory: a directory, or a zip to extract. */
+static int source_ok(const char *path, struct lamb_err *err)
+{
+	if (is_dir(path) || str_ends(path, ".zip") || str_ends(path, ".jar"))
+		return 0;
+	return lamb_err_set(err, "'%s' is neither a directory nor a .zip", path);
+}
+
 /* A directory for path: itself, or its zip extracted under tmp/name. */
 static char *as_dir(struct lamb_code *c, const char *path, const char *name, struct lamb_err *err)
 {
@@ -89,8 +98,8 @@ static char *as_dir(struct lamb_code *c, const char *path, const char *name, str
 		char *abs = realpath(path, NULL);
 		return abs ? abs : xstrdup(path);
 	}
-	if (!str_ends(path, ".zip") && !str_ends(path, ".jar"))
-		return lamb_err_set(err, "'%s' is neither a directory nor a .zip", path), NULL;
+	if (source_ok(path, err) < 0)
+		return NULL;
 	const char *t = lamb_code_tmpdir(c, err);
 	if (!t)
 		return NULL;
@@ -136,23 +145,52 @@ static const char *mapped(const struct lamb_kvs *map, const char *arn)
 	return NULL;
 }
 
-static int layer_dir(struct lamb_code *c, const struct lamb_layer_ref *ref, size_t i,
-		     const struct lamb_kvs *map, struct lamb_err *err)
+/* Where the layer's content is on this machine; NULL with err when it is
+ * not here. */
+static const char *layer_path(const struct lamb_layer_ref *ref, const struct lamb_kvs *map, struct lamb_err *err)
 {
-	char name[32];
 	const char *path = ref->layer && ref->layer->code_kind == LAMB_CODE_LOCAL ? ref->layer->content : NULL;
 	const char *what = ref->layer ? ref->layer->logical_id : ref->arn;
 	if (!path && ref->arn)
 		path = mapped(map, ref->arn);
 	if (!path && ref->layer)
 		return lamb_err_set(err, "layer '%s' is in S3 ('%s'); point its ContentUri at a local directory",
-				    what, ref->layer->content);
+				    what, ref->layer->content), NULL;
 	if (!path)
 		return lamb_err_set(err, "layer '%s' cannot be fetched offline; give its content with "
-				    "--layer-dir '%s=DIR' (a directory or a .zip)", what, what);
+				    "--layer-dir '%s=DIR' (a directory or a .zip)", what, what), NULL;
+	return path;
+}
+
+static int layer_dir(struct lamb_code *c, const struct lamb_layer_ref *ref, size_t i,
+		     const struct lamb_kvs *map, struct lamb_err *err)
+{
+	char name[32];
+	const char *path = layer_path(ref, map, err);
+	if (!path)
+		return -1;
 	snprintf(name, sizeof(name), "layer%zu", i);
 	c->layers[i] = as_dir(c, path, name, err);
-	return c->layers[i] ? 0 : lamb_err_prefix(err, "layer '%s'", what);
+	return c->layers[i] ? 0 : lamb_err_prefix(err, "layer '%s'", ref->layer ? ref->layer->logical_id : ref->arn);
+}
+
+int lamb_code_check(const struct lamb_function *fn, const struct lamb_kvs *layer_dirs, struct lamb_err *err)
+{
+	if (fn->code_kind == LAMB_CODE_LOCAL && fn->code) {
+		if (source_ok(fn->code, err) < 0)
+			return -1;
+	} else if (fn->code_kind != LAMB_CODE_INLINE) {
+		return lamb_err_set(err, "it has no local code");
+	}
+	for (size_t i = 0; i < fn->nlayers; i++) {
+		const struct lamb_layer_ref *ref = &fn->layers[i];
+		const char *path = layer_path(ref, layer_dirs, err);
+		if (!path)
+			return -1;
+		if (source_ok(path, err) < 0)
+			return lamb_err_prefix(err, "layer '%s'", ref->layer ? ref->layer->logical_id : ref->arn);
+	}
+	return 0;
 }
 
 int lamb_code_init(struct lamb_code *c, const struct lamb_function *fn, const struct lamb_kvs *layer_dirs,
@@ -202,8 +240,10 @@ void lamb_code_release(struct lamb_code *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* --- merging layers (nftw has no user pointer: one merge at a time) --- */
+/* --- merging layers (nftw has no user pointer: one merge at a time,
+ * under merge_lock, as pools prepare on worker threads) --- */
 
+static pthread_mutex_t merge_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *merge_src, *merge_dst;
 static int merge_errno;
 
@@ -251,6 +291,25 @@ static int merge_entry(const char *path, const struct stat *st, int flag, struct
 	return rc;
 }
 
+/* Merges the layers into dst; 0, or -1 with errno. Under merge_lock. */
+static int merge_into(const struct lamb_code *c, const char *dst, const char **failed)
+{
+	int e = 0;
+	pthread_mutex_lock(&merge_lock);
+	for (size_t i = 0; i < c->nlayers && !e; i++) {
+		merge_src = c->layers[i];
+		merge_dst = dst;
+		merge_errno = 0;
+		if (nftw(c->layers[i], merge_entry, 16, FTW_PHYS) != 0) {
+			*failed = c->layers[i];
+			e = merge_errno ? merge_errno : errno ? errno : EIO;
+		}
+	}
+	pthread_mutex_unlock(&merge_lock);
+	errno = e;
+	return e ? -1 : 0;
+}
+
 const char *lamb_code_merge_layers(struct lamb_code *c, struct lamb_err *err)
 {
 	if (c->merged)
@@ -259,16 +318,11 @@ const char *lamb_code_merge_layers(struct lamb_code *c, struct lamb_err *err)
 	if (!t)
 		return NULL;
 	char *dst = xasprintf("%s/opt", t);
-	for (size_t i = 0; i < c->nlayers; i++) {
-		merge_src = c->layers[i];
-		merge_dst = dst;
-		merge_errno = 0;
-		if (nftw(c->layers[i], merge_entry, 16, FTW_PHYS) != 0) {
-			lamb_err_set(err, "cannot merge layer '%s' into '%s': %s", c->layers[i], dst,
-				     strerror(merge_errno ? merge_errno : errno));
-			free(dst);
-			return NULL;
-		}
+	const char *failed = NULL;
+	if (merge_into(c, dst, &failed) < 0) {
+		lamb_err_set(err, "cannot merge layer '%s' into '%s': %s", failed, dst, strerror(errno));
+		free(dst);
+		return NULL;
 	}
 	c->merged = dst;
 	return dst;

@@ -2,7 +2,9 @@
  * a local directory as it is, a .zip extracted (libarchive) into a private
  * temporary directory, InlineCode written to index.py / index.js there.
  * Layers given as an ARN cannot be fetched offline: a map ARN -> local
- * directory (--layer-dir) supplies them, else it is an error saying so. */
+ * directory (--layer-dir) supplies them, else it is an error saying so.
+ * lamb_code_init may run on a worker thread (pool.c prepares there): it
+ * touches nothing shared but the merge below, which takes a lock. */
 #ifndef LAMB_CODE_H
 #define LAMB_CODE_H
 
@@ -20,6 +22,10 @@ struct lamb_code {
 	char *merged;       /* the merged layers, under tmp, or NULL */
 };
 
+/* The errors of lamb_code_init that need no disk work beyond a stat (no
+ * local code, a layer in S3 or by ARN without --layer-dir, a path that is
+ * neither a directory nor a .zip), for callers that must answer at once. */
+int lamb_code_check(const struct lamb_function *fn, const struct lamb_kvs *layer_dirs, struct lamb_err *err);
 /* layer_dirs: ARN=PATH pairs for layers given by ARN (may be NULL). */
 int lamb_code_init(struct lamb_code *c, const struct lamb_function *fn, const struct lamb_kvs *layer_dirs,
 		   struct lamb_err *err);

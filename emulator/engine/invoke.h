@@ -69,7 +69,7 @@ struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv);
 
 /* Starts an invocation; cb is called once from the loop, never from inside
  * this call. -1 with err (and no callback) when the function cannot run
- * here or the event is too large. */
+ * here (as lamb_pool_new checks) or the event is too large. */
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err);
 

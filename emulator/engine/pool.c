@@ -10,9 +10,14 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 enum inst_state { INST_INIT, INST_IDLE, INST_BUSY, INST_DEAD };
 
@@ -40,7 +45,9 @@ struct lamb_pool {
 	int ninstances;
 	bool sandboxed;
 	struct lamb_invocation *queue, **queue_tail;
-	bool warned;
+	bool ready;                  /* code and boot are prepared */
+	struct prep *prep;           /* the preparation under way, or NULL */
+	bool prestart;               /* lamb_pool_prestart came while preparing */
 };
 
 static void on_next(void *owner);
@@ -150,7 +157,7 @@ static void spawn_for_queue(struct lamb_pool *p);
 
 /* When a pool's last instance has gone, the memory a burst of requests used
  * (event and answer buffers, the Runtime API's connections) is free but
- * glibc keeps it in its arenas, the front end's threads' among them; give it
+ * glibc keeps it in its arenas, the preparing threads' among them; give it
  * back, so an idle server is as small as before the burst. Rare (a pool
  * empties after its idle timeout) and well under a millisecond. */
 static void trim_heap(void *data)
@@ -487,15 +494,11 @@ static void spawn_for_queue(struct lamb_pool *p)
 		spawn(p, dequeue(p));
 }
 
-void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
+static void prep_start(struct lamb_pool *p);
+
+/* Takes inv to an instance, a new one, the queue, or throttles it. */
+static void route(struct lamb_pool *p, struct lamb_invocation *inv)
 {
-	lamb_buf_init(&inv->body);
-	lamb_buf_init(&inv->log_tail);
-	inv->message[0] = '\0';
-	inv->start_ns = inv->end_ns = 0;
-	inv->init_ms = -1;
-	inv->memory_used_mb = 0;
-	inv->next = NULL;
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (in->state == INST_IDLE) {
 			hand_over(in, inv);
@@ -521,30 +524,240 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 	p->queue_tail = &inv->next;
 }
 
+void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	lamb_buf_init(&inv->body);
+	lamb_buf_init(&inv->log_tail);
+	inv->message[0] = '\0';
+	inv->start_ns = inv->end_ns = 0;
+	inv->init_ms = -1;
+	inv->memory_used_mb = 0;
+	inv->next = NULL;
+	if (p->ready || !max_instances(p)) { /* none may run: throttled or queued at once */
+		route(p, inv);
+		return;
+	}
+	/* waits in the queue, as behind a cold start, until prep_finish */
+	*p->queue_tail = inv;
+	p->queue_tail = &inv->next;
+	if (!p->prep)
+		prep_start(p);
+}
+
 /* Whether this warning is new to this lamb run: an interpreter fallback
- * concerns every function of a runtime, and start-api's reloads make new
- * pools, so it is said once per run, not per function or reload. */
+ * concerns every function of a runtime, and a pool whose preparation
+ * failed prepares again, so it is said once per run, not per function or
+ * preparation. On the loop. */
 static bool warn_first(const char *text)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static char **said;
 	static size_t n, cap;
 	bool first = true;
-	pthread_mutex_lock(&lock);
 	for (size_t i = 0; first && i < n; i++)
 		first = strcmp(said[i], text) != 0;
 	if (first) {
 		said = xgrow(said, &cap, n + 1, sizeof(*said));
 		said[n++] = xstrdup(text);
 	}
-	pthread_mutex_unlock(&lock);
 	return first;
+}
+
+/* --- preparing the code and the bootstrap, off the loop --- */
+
+/* One preparation. The worker thread reads fn and opts (which nobody
+ * changes while it runs), fills the rest and writes efd; the loop takes the
+ * result after joining it. The worker touches nothing of the pool's: every
+ * state change stays on the loop. */
+struct prep {
+	const struct lamb_function *fn;
+	const struct lamb_bootstrap_opts *opts;
+	pthread_t thread;
+	bool threaded;
+	int efd;
+	struct lamb_watch watch;
+	int rc;                    /* < 0: failed (err); else lamb_sandbox_apply's */
+	struct lamb_code code;
+	struct lamb_bootstrap boot;
+	char *note;
+	struct lamb_err err;
+};
+
+/* lamb_sandbox_apply says its note in static storage: one worker at a time. */
+static pthread_mutex_t sandbox_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int apply_sandbox(struct prep *w)
+{
+	const char *note = NULL;
+	pthread_mutex_lock(&sandbox_lock);
+	int rc = lamb_sandbox_apply(&w->boot, &w->code, w->opts ? w->opts->sandbox : LAMB_SANDBOX_OFF, &note,
+				    &w->err);
+	w->note = note ? xstrdup(note) : NULL;
+	pthread_mutex_unlock(&sandbox_lock);
+	return rc;
+}
+
+/* The slow part, on the worker thread: unzipping the code and layers,
+ * asking a version manager's shim for its interpreter. */
+static void *prepare(void *data)
+{
+	struct prep *w = data;
+	const struct lamb_bootstrap_opts *bo = w->opts;
+	w->rc = -1;
+	if (lamb_code_init(&w->code, w->fn, bo ? bo->layer_dirs : NULL, &w->err) == 0 &&
+	    lamb_bootstrap_init(&w->boot, w->fn, &w->code, bo, &w->err) == 0)
+		w->rc = apply_sandbox(w);
+	if (w->rc < 0) {
+		lamb_bootstrap_release(&w->boot);
+		lamb_code_release(&w->code); /* removes what was extracted */
+	}
+	uint64_t one = 1;
+	if (w->efd >= 0 && write(w->efd, &one, sizeof(one)) != sizeof(one))
+		abort(); /* an eventfd below its limit takes 8 bytes */
+	return NULL;
+}
+
+/* Joins the worker (it has written efd, or never ran) and gives back the
+ * fd; for lamb_pool_free, waits for it to finish its unzip. */
+static struct prep *prep_end(struct lamb_pool *p)
+{
+	struct prep *w = p->prep;
+	p->prep = NULL;
+	if (w->threaded)
+		pthread_join(w->thread, NULL);
+	if (w->efd >= 0) {
+		lamb_loop_del_fd(p->loop, &w->watch);
+		close(w->efd);
+	}
+	return w;
+}
+
+static void prep_free(void *data)
+{
+	struct prep *w = data;
+	free(w->note);
+	free(w);
+}
+
+static void cannot_prepare(struct lamb_pool *p, struct lamb_invocation *inv, const char *why)
+{
+	snprintf(inv->message, sizeof(inv->message), "%s", why);
+	inv->kind = LAMB_OUTCOME_START_FAILED;
+	inv->end_ns = lamb_loop_now_ns();
+	char *m = xasprintf("RequestId: %s Error: %s", inv->request_id, why);
+	lamb_buf_addstr(&inv->body, "{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":");
+	lamb_buf_addquoted(&inv->body, m);
+	lamb_buf_addch(&inv->body, '}');
+	free(m);
+	lamb_loop_defer(p->loop, call_done, inv); /* never from inside lamb_pool_submit */
+}
+
+/* The queued invocations fail with the reason; the next submit prepares
+ * again (the user may have fixed the zip meanwhile), as a pool that could
+ * not be made was tried again at the next invocation. */
+static void prep_failed(struct lamb_pool *p, struct prep *w)
+{
+	lamb_err_prefix(&w->err, "function '%s'", p->fn->logical_id);
+	if (!p->queue) /* a prestart's: nobody else would say it */
+		fprintf(logf_(p), "lamb: warning: %s\n", w->err.msg);
+	lamb_loop_wrote(p->loop, logf_(p));
+	p->prestart = false;
+	for (struct lamb_invocation *inv; (inv = dequeue(p));)
+		cannot_prepare(p, inv, w->err.msg);
+}
+
+/* The pool takes the worker's code and bootstrap and says its notes. */
+static void install(struct lamb_pool *p, struct prep *w)
+{
+	p->code = w->code;
+	p->boot = w->boot;
+	p->sandboxed = w->rc > 0;
+	p->ready = true;
+	if (p->boot.warning && warn_first(p->boot.warning))
+		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
+	static bool noted; /* said once per lamb, not per function */
+	if (w->note && !noted) {
+		fprintf(logf_(p), "lamb: note: %s\n", w->note);
+		noted = true;
+	}
+	lamb_loop_wrote(p->loop, logf_(p));
+}
+
+/* Prepared: what waited is routed as if it came now (a prestart first, so
+ * that the first invocation takes its instance, as it would have). */
+static void prep_finish(struct lamb_pool *p)
+{
+	struct prep *w = prep_end(p);
+	if (w->rc < 0) {
+		prep_failed(p, w);
+		prep_free(w);
+		return;
+	}
+	install(p, w);
+	prep_free(w);
+	struct lamb_invocation *q = p->queue;
+	p->queue = NULL;
+	p->queue_tail = &p->queue;
+	if (p->prestart) {
+		p->prestart = false;
+		lamb_pool_prestart(p);
+	}
+	for (struct lamb_invocation *next; q; q = next) {
+		next = q->next;
+		q->next = NULL;
+		route(p, q);
+	}
+}
+
+static void on_prepared(void *data, uint32_t events)
+{
+	(void)events;
+	prep_finish(data);
+}
+
+/* Starts the worker, with every signal blocked in it: SIGCHLD, SIGINT and
+ * SIGTERM are the loop's signalfd's, and no other may land on it. */
+static bool prep_thread(struct prep *w)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->threaded = pthread_create(&w->thread, NULL, prepare, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return w->threaded;
+}
+
+static void prep_start(struct lamb_pool *p)
+{
+	struct lamb_err err;
+	struct prep *w = xcalloc(1, sizeof(*w));
+	w->fn = p->fn;
+	w->opts = p->opts.boot;
+	p->prep = w;
+	/* the sandbox's probe waits for its own child: on a worker it could
+	 * lose it to the supervisor's waitpid(-1). Done here once per lamb
+	 * (0.1 ms) and remembered, the worker never probes. */
+	if (w->opts && w->opts->sandbox != LAMB_SANDBOX_OFF)
+		lamb_sandbox_available(NULL, 0);
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd >= 0 && lamb_loop_add_fd(p->loop, &w->watch, w->efd, EPOLLIN, on_prepared, p, &err) < 0) {
+		close(w->efd);
+		w->efd = -1;
+	}
+	if (w->efd >= 0 && prep_thread(w))
+		return;
+	/* no thread to be had: better prepared on the loop than never */
+	prepare(w);
+	if (w->efd < 0)
+		prep_finish(p); /* else on_prepared, from the loop */
 }
 
 struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *sup,
 				const struct lamb_function *fn, const struct lamb_pool_opts *opts,
 				struct lamb_err *err)
 {
+	const struct lamb_bootstrap_opts *bo = opts ? opts->boot : NULL;
+	if (lamb_bootstrap_check(fn, err) < 0 || lamb_code_check(fn, bo ? bo->layer_dirs : NULL, err) < 0)
+		return NULL;
 	struct lamb_pool *p = xcalloc(1, sizeof(*p));
 	p->loop = loop;
 	p->sup = sup;
@@ -552,26 +765,6 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 	if (opts)
 		p->opts = *opts;
 	p->queue_tail = &p->queue;
-	const struct lamb_bootstrap_opts *bo = opts ? opts->boot : NULL;
-	const char *note = NULL;
-	int sandboxed = -1;
-	if (lamb_code_init(&p->code, fn, bo ? bo->layer_dirs : NULL, err) < 0 ||
-	    lamb_bootstrap_init(&p->boot, fn, &p->code, bo, err) < 0 ||
-	    (sandboxed = lamb_sandbox_apply(&p->boot, &p->code, bo ? bo->sandbox : LAMB_SANDBOX_OFF, &note,
-					    err)) < 0) {
-		lamb_bootstrap_release(&p->boot);
-		lamb_code_release(&p->code);
-		free(p);
-		return NULL;
-	}
-	if (p->boot.warning && warn_first(p->boot.warning))
-		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
-	p->sandboxed = sandboxed > 0;
-	static bool noted; /* said once per lamb, not per function */
-	if (note && !noted) {
-		fprintf(logf_(p), "lamb: note: %s\n", note);
-		noted = true;
-	}
 	return p;
 }
 
@@ -579,6 +772,12 @@ void lamb_pool_free(struct lamb_pool *p)
 {
 	if (!p)
 		return;
+	if (p->prep) {
+		struct prep *w = prep_end(p);
+		lamb_bootstrap_release(&w->boot);
+		lamb_code_release(&w->code);
+		lamb_loop_defer(p->loop, prep_free, w); /* its watch may have an event pending */
+	}
 	while (p->instances) {
 		struct instance *in = p->instances;
 		in->inv = NULL;
@@ -596,6 +795,12 @@ const struct lamb_function *lamb_pool_function(const struct lamb_pool *p)
 
 void lamb_pool_prestart(struct lamb_pool *p)
 {
+	if (!p->ready) {
+		p->prestart = true;
+		if (!p->prep)
+			prep_start(p);
+		return;
+	}
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (!in->retire && (in->state == INST_IDLE || (in->state == INST_INIT && !in->inv)))
 			return;

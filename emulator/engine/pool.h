@@ -84,12 +84,18 @@ void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n);
 
 struct lamb_pool;
 
-/* Builds the function's bootstrap once; fails when it cannot run here. */
+/* Fails at once when fn cannot run here for a reason that needs no disk
+ * work (lamb_bootstrap_check, lamb_code_check). The code and bootstrap are
+ * prepared at the first submit or prestart on a worker thread, so that
+ * unzipping a large CodeUri or asking an interpreter shim never holds up
+ * the loop; invocations wait in the queue meanwhile, as behind a cold
+ * start. A preparation that fails answers them LAMB_OUTCOME_START_FAILED
+ * with the reason, and the next submit prepares again. */
 struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *sup,
 				const struct lamb_function *fn, const struct lamb_pool_opts *opts,
 				struct lamb_err *err);
 /* Kills the instances; queued and running invocations are dropped without
- * their done call. Accepts NULL. */
+ * their done call. Waits for a preparation under way. Accepts NULL. */
 void lamb_pool_free(struct lamb_pool *p);
 /* Takes inv (not owned) to an idle instance, one that has just answered
  * and is on its way back to /next, a new one, or (at the limit) the queue
