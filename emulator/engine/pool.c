@@ -144,6 +144,24 @@ static void finish_errorf(struct lamb_pool *p, struct instance *in, struct lamb_
 	free(doc);
 }
 
+/* An invocation that gets no instance: the outcome carries why (for the
+ * log), the body Lambda's Runtime.InvalidEntrypoint document with what the
+ * caller may see. Reported from the loop, never from inside
+ * lamb_pool_submit. */
+static void start_failed(struct lamb_pool *p, struct lamb_invocation *inv, const char *why, const char *shown)
+{
+	snprintf(inv->message, sizeof(inv->message), "%s", why);
+	inv->kind = LAMB_OUTCOME_START_FAILED;
+	inv->end_ns = lamb_loop_now_ns();
+	char *msg = xasprintf("RequestId: %s Error: %s", inv->request_id, shown);
+	char *doc = lamb_json_error("Runtime.InvalidEntrypoint", msg);
+	lamb_buf_init(&inv->body);
+	lamb_buf_addstr(&inv->body, doc);
+	free(doc);
+	free(msg);
+	lamb_loop_defer(p->loop, call_done, inv);
+}
+
 /* --- instances --- */
 
 static void instance_free(void *data)
@@ -434,19 +452,8 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	if (!in->proc) {
 		lamb_rapi_free(in->rapi);
 		free(in);
-		if (inv) {
-			/* report from the loop, never from inside lamb_pool_submit */
-			snprintf(inv->message, sizeof(inv->message), "%s", err.msg);
-			inv->kind = LAMB_OUTCOME_START_FAILED;
-			inv->end_ns = lamb_loop_now_ns();
-			lamb_buf_init(&inv->body);
-			char *msg = xasprintf("RequestId: %s Error: could not start the runtime", inv->request_id);
-			char *doc = lamb_json_error("Runtime.InvalidEntrypoint", msg);
-			lamb_buf_addstr(&inv->body, doc);
-			free(doc);
-			free(msg);
-			lamb_loop_defer(p->loop, call_done, inv);
-		}
+		if (inv)
+			start_failed(p, inv, err.msg, "could not start the runtime");
 		return NULL;
 	}
 	uint64_t init_ms = p->opts.init_timeout_ms ? p->opts.init_timeout_ms : 10000;
@@ -638,19 +645,6 @@ static void prep_free(void *data)
 	free(w);
 }
 
-static void cannot_prepare(struct lamb_pool *p, struct lamb_invocation *inv, const char *why)
-{
-	snprintf(inv->message, sizeof(inv->message), "%s", why);
-	inv->kind = LAMB_OUTCOME_START_FAILED;
-	inv->end_ns = lamb_loop_now_ns();
-	char *m = xasprintf("RequestId: %s Error: %s", inv->request_id, why);
-	lamb_buf_addstr(&inv->body, "{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":");
-	lamb_buf_addquoted(&inv->body, m);
-	lamb_buf_addch(&inv->body, '}');
-	free(m);
-	lamb_loop_defer(p->loop, call_done, inv); /* never from inside lamb_pool_submit */
-}
-
 /* The queued invocations fail with the reason; the next submit prepares
  * again (the user may have fixed the zip meanwhile), as a pool that could
  * not be made was tried again at the next invocation. */
@@ -662,7 +656,7 @@ static void prep_failed(struct lamb_pool *p, struct prep *w)
 	lamb_loop_wrote(p->loop, logf_(p));
 	p->prestart = false;
 	for (struct lamb_invocation *inv; (inv = dequeue(p));)
-		cannot_prepare(p, inv, w->err.msg);
+		start_failed(p, inv, w->err.msg, w->err.msg);
 }
 
 /* The pool takes the worker's code and bootstrap and says its notes. */
