@@ -62,6 +62,11 @@ struct lamb_supervisor {
 	size_t ndoomed, doomed_cap;
 	unsigned doomed_tries;
 	struct lamb_timer doomed_timer;
+	/* lamb's umask when the supervisor was made: libarchive sets the
+	 * process's umask to 0 for an instant while a worker thread unzips a
+	 * function's code (archive_write_disk_new), and an instance forked in
+	 * that instant would keep it; each child sets this one back */
+	mode_t umask;
 };
 
 static void on_sigchld(void *data);
@@ -105,6 +110,8 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 	struct lamb_supervisor *s = xcalloc(1, sizeof(*s));
 	s->loop = loop;
 	s->log = log ? log : stderr;
+	s->umask = umask(022); /* read it: there is no call that only reads */
+	umask(s->umask);
 	const char *no = getenv("LAMB_NO_CGROUP");
 	if (!(no && *no)) {
 		sweep_stale_groups();
@@ -466,7 +473,7 @@ struct child_report {
 
 /* In the child: only async-signal-safe calls from here to exec. */
 static void __attribute__((noreturn))
-child(const struct lamb_proc_spec *spec, pid_t parent, int devnull, int out, int errfd,
+child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull, int out, int errfd,
       int cgfd, int report)
 {
 	struct child_report r = { STAGE_SETUP, 0 };
@@ -475,6 +482,7 @@ child(const struct lamb_proc_spec *spec, pid_t parent, int devnull, int out, int
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(mask);
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
@@ -587,7 +595,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	pid_t parent = getpid();
 	p->pid = fork();
 	if (p->pid == 0)
-		child(spec, parent, fds[6], fds[1], fds[3], cgfd, fds[5]);
+		child(spec, s->umask, parent, fds[6], fds[1], fds[3], cgfd, fds[5]);
 	int fork_errno = errno;
 	if (cgfd >= 0)
 		close(cgfd);

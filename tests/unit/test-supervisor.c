@@ -90,6 +90,34 @@ static void test_environment_is_exact(void **state)
 	free(text);
 }
 
+/* libarchive sets the process's umask to 0 for an instant while a worker
+ * thread unzips code: an instance forked then gets lamb's own umask. */
+static void test_umask_is_lambs_own(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *log = open_memstream(&text, &len);
+	mode_t old = umask(027);
+	struct lamb_err err;
+	struct lamb_loop *l = lamb_loop_new(&err);
+	struct lamb_supervisor *s = lamb_supervisor_new(l, log);
+	umask(0); /* the instant inside archive_write_disk_new */
+	char *const argv[] = { "/bin/sh", "-c", "umask", NULL };
+	struct lamb_proc_spec spec = { .path = "/bin/sh", .name = "sh", .argv = argv, .envp = env, .cwd = "/" };
+	struct result r = { 0 };
+	assert_non_null(lamb_supervisor_spawn(s, &spec, on_exit_cb, &r, &err));
+	umask(old);
+	for (int i = 0; i < 100 && !r.done; i++)
+		lamb_loop_run_once(l, 100, NULL);
+	lamb_supervisor_free(s);
+	lamb_loop_free(l);
+	fclose(log);
+	assert_true(r.done);
+	assert_string_equal(text, "0027\n");
+	free(text);
+}
+
 static void test_exec_failure(void **state)
 {
 	(void)state;
@@ -169,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_exit_status_and_output),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_environment_is_exact),
+		cmocka_unit_test(test_umask_is_lambs_own),
 		cmocka_unit_test(test_exec_failure),
 		cmocka_unit_test(test_kill_takes_the_group),
 	};
