@@ -67,6 +67,7 @@ struct lamb_supervisor {
 	 * function's code (archive_write_disk_new), and an instance forked in
 	 * that instant would keep it; each child sets this one back */
 	mode_t umask;
+	char *no_cgroup; /* why there is no cgroup, for the one notice */
 };
 
 static void on_sigchld(void *data);
@@ -113,16 +114,37 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 	s->umask = umask(022); /* read it: there is no call that only reads */
 	umask(s->umask);
 	const char *no = getenv("LAMB_NO_CGROUP");
-	if (!(no && *no)) {
+	if (no && *no) {
+		s->no_cgroup = xstrdup("LAMB_NO_CGROUP is set");
+	} else {
 		sweep_stale_groups();
 		char *dir = xasprintf(CGROUP_ROOT "/lamb-%d", (int)getpid());
-		if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 			s->cgroup = dir;
-		else
+		} else {
+			s->no_cgroup = errno == ENOENT ? xstrdup("no cgroup v1 memory controller at " CGROUP_ROOT)
+						       : xasprintf("cannot create '%s': %s", dir, strerror(errno));
 			free(dir);
+		}
 	}
 	lamb_loop_on_sigchld(loop, on_sigchld, s);
 	return s;
+}
+
+/* Once per lamb run, at the first instance (so that --log-file gets it
+ * and commands that start none say nothing): what running without a
+ * cgroup loses. Never silent, never repeated per instance or reload. */
+static void say_no_cgroup(struct lamb_supervisor *s)
+{
+	static bool said;
+	if (!s->no_cgroup || said)
+		return;
+	said = true;
+	fprintf(s->log, "lamb: note: no memory cgroup (%s): MemorySize is checked by sampling each "
+		"instance's memory every 50 ms, not enforced at allocation, so a burst between two samples "
+		"goes unseen; a process that leaves its instance's process group is not stopped with it\n",
+		s->no_cgroup);
+	lamb_loop_wrote(s->loop, s->log);
 }
 
 void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
@@ -573,6 +595,7 @@ static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err)
 {
+	say_no_cgroup(s);
 	struct lamb_proc *p = xcalloc(1, sizeof(*p));
 	int fds[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* out r/w, err r/w, report r/w, devnull */
 	p->sup = s;
@@ -758,5 +781,6 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		rmdir(s->cgroup);
 		free(s->cgroup);
 	}
+	free(s->no_cgroup);
 	free(s);
 }
