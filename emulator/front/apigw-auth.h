@@ -24,7 +24,7 @@ struct lamb_authorizer {
 	bool token;                         /* REST TOKEN (else REQUEST) */
 	const char *payload_format;         /* "1.0" or "2.0" ("1.0" on REST) */
 	bool simple_responses;              /* HTTP API EnableSimpleResponses */
-	const char *validation_expression;  /* TOKEN: a regular expression, or NULL */
+	const struct lamb_regex *validation; /* TOKEN: the model's compiled expression, or NULL */
 	const struct lamb_auth_source *sources; /* the model's */
 	size_t nsources;
 };

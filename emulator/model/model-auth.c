@@ -3,6 +3,7 @@
  * TOKEN or REQUEST, payload format, simple responses, Identity) into struct
  * lamb_api_authorizer, and which one guards each route, so that start-api
  * looks nothing up in the template per request. */
+#include "base/regex.h"
 #include "base/util.h"
 #include "model/model-build.h"
 
@@ -37,6 +38,28 @@ static void add_source(struct lamb_api_authorizer *a, enum lamb_auth_source_kind
 	a->sources[a->nsources++] = (struct lamb_auth_source){ kind, name };
 }
 
+/* The expression compiled once, here, rather than on every request; one
+ * PCRE2 cannot read is said at its mark, and tokens then go unchecked, as
+ * lamb cannot know what API Gateway's Java reader would make of it. */
+static const struct lamb_regex *compile_validation(struct builder *b, const struct lamb_node *id,
+						   const char *expr)
+{
+	if (!expr || !*expr)
+		return NULL;
+	struct lamb_err err;
+	struct lamb_regex *re = lamb_regex_new(expr, &err);
+	if (!re) {
+		lamb_warning(b->diags, &lamb_node_get(id, "ValidationExpression")->mark,
+			     "ValidationExpression '%s' is not a regular expression lamb can read (%s): "
+			     "tokens are not checked against it", expr, err.msg);
+		return NULL;
+	}
+	struct lamb_model *m = b->m;
+	m->regexes = xgrow(m->regexes, &m->regexes_cap, m->nregexes + 1, sizeof(*m->regexes));
+	m->regexes[m->nregexes++] = re;
+	return re;
+}
+
 /* TOKEN reads one header; REQUEST every source Identity lists, in the
  * order of enum lamb_auth_source_kind. */
 static void read_identity(struct builder *b, struct lamb_api_authorizer *a, const struct lamb_node *def, bool http)
@@ -48,6 +71,7 @@ static void read_identity(struct builder *b, struct lamb_api_authorizer *a, cons
 		a->sources = lamb_arena_alloc(b->a, sizeof(*a->sources));
 		add_source(a, LAMB_AUTH_HEADER, h ? h : "Authorization");
 		a->validation_expression = prop_text(b, id, "ValidationExpression");
+		a->validation = compile_validation(b, id, a->validation_expression);
 		return;
 	}
 	struct lamb_strs lists[] = { prop_strs(b, id, "Headers"), prop_strs(b, id, "QueryStrings"),

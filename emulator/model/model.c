@@ -2,6 +2,7 @@
  * the rest is resolved. Parameters are read in model-params.c, functions,
  * layers and APIs in model-function.c and model-api.c, all with the property
  * readers of model-prop.c. */
+#include "base/regex.h"
 #include "base/util.h"
 #include "model/model-build.h"
 #include "template/globals.h"
@@ -271,8 +272,12 @@ struct lamb_model *lamb_model_load(const char *path, const struct lamb_model_opt
 
 void lamb_model_free(struct lamb_model *m)
 {
-	if (m)
-		lamb_arena_free(m->arena);
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nregexes; i++)
+		lamb_regex_free(m->regexes[i]);
+	free(m->regexes);
+	lamb_arena_free(m->arena);
 }
 
 const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id)

@@ -137,6 +137,8 @@ struct lamb_api_authorizer {
 	bool simple_responses;    /* HTTP API EnableSimpleResponses, with payload 2.0 */
 	const char *validation_expression; /* TOKEN: Identity.ValidationExpression (API
 					    * Gateway's IdentityValidationExpression), or NULL */
+	const struct lamb_regex *validation; /* it compiled once at load; NULL when unset or
+					      * unreadable (warned at load: tokens go unchecked) */
 	long reauthorize_every;   /* Identity.ReauthorizeEvery in seconds, -1 when unset;
 				   * lamb caches no answer, so it is only read */
 	struct lamb_auth_source *sources; /* Identity: what a request must carry, in order */
@@ -186,6 +188,8 @@ struct lamb_param {
 	bool overridden;
 };
 
+struct lamb_regex;
+
 struct lamb_model {
 	const char *path; /* the template file */
 	const char *dir;  /* its directory, absolute */
@@ -203,6 +207,8 @@ struct lamb_model {
 	struct lamb_resource *resources;
 	size_t nresources;
 	struct lamb_arena *arena; /* owns everything above */
+	struct lamb_regex **regexes; /* owns the compiled expressions the above point to */
+	size_t nregexes, regexes_cap;
 };
 
 /* --parameter-overrides collected from the command line; any of the forms

@@ -3,6 +3,8 @@
  * at its line:column then, not when a request comes. */
 #include "unit.h"
 
+#include "base/regex.h"
+
 #include <stdio.h>
 
 /* Whether a diagnostic of severity sev containing text sits at line:col. */
@@ -311,6 +313,36 @@ static void test_authorizer_problems_at_load(void **state)
 	unload(l);
 }
 
+/* A ValidationExpression is compiled once when the template loads: one
+ * lamb can read is ready for every request, one it cannot is said at its
+ * mark (tokens then go unchecked). */
+static void test_validation_expression_compiled_at_load(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Resources:\n"
+				"  Rest:\n"
+				"    Type: AWS::Serverless::Api\n"
+				"    Properties:\n"
+				"      StageName: v1\n"
+				"      Auth:\n"
+				"        Authorizers:\n"
+				"          Good: {FunctionArn: x, Identity: {ValidationExpression: '^\\d{4}$'}}\n"
+				"          Bad: {FunctionArn: x, Identity: {ValidationExpression: '[a-z'}}\n"
+				"          None: {FunctionArn: x}\n");
+	dump_diags(l);
+	const struct lamb_api *a = api(l, "Rest");
+	assert_int_equal(a->nauthorizers, 3);
+	assert_non_null(a->authorizers[0].validation);
+	assert_int_equal(lamb_regex_match(a->authorizers[0].validation, "1234", NULL), 1);
+	assert_int_equal(lamb_regex_match(a->authorizers[0].validation, "12a4", NULL), 0);
+	assert_null(a->authorizers[1].validation);
+	assert_true(diag_at(l, LAMB_WARNING, 10, 66, "ValidationExpression '[a-z' is not a regular expression lamb can read"));
+	assert_null(a->authorizers[2].validation);
+	assert_int_equal(l->m->nregexes, 1);
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_authorizers_read_at_load),
 		cmocka_unit_test(test_routes_know_their_authorizer),
 		cmocka_unit_test(test_authorizer_problems_at_load),
+		cmocka_unit_test(test_validation_expression_compiled_at_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
