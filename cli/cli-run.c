@@ -121,7 +121,7 @@ char *run_read_event(const char *path, size_t *len)
 const struct lamb_function *run_pick_function(const struct lamb_model *m, const char *id)
 {
 	if (id) {
-		const struct lamb_function *fn = lamb_model_function(m, id);
+		const struct lamb_function *fn = lamb_model_find_function(m, id);
 		if (!fn)
 			fail("no function '%s' in '%s'", id, m->path);
 		return fn;

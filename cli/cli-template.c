@@ -1,10 +1,12 @@
-/* Template options and lookup: -t FILE, else template.yaml, template.yml,
+/* Template options and lookup: -t FILE, else $SAM_TEMPLATE_FILE (the
+ * environment default SAM CLI gives -t), else template.yaml, template.yml,
  * template.json in the current directory. */
 #include "base/util.h"
 #include "cli-template.h"
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,6 +65,9 @@ static const char *find_template(void)
 
 struct lamb_model *template_opts_load(struct template_opts *o, struct lamb_diags *diags)
 {
+	const char *env = getenv("SAM_TEMPLATE_FILE");
+	if (!o->path && env && *env)
+		o->path = env;
 	if (!o->path)
 		o->path = find_template();
 	if (!o->path) {
@@ -70,6 +75,6 @@ struct lamb_model *template_opts_load(struct template_opts *o, struct lamb_diags
 				  "name one with -t FILE");
 		return NULL;
 	}
-	struct lamb_model_opts mo = { .overrides = &o->overrides, .region = o->region };
+	struct lamb_model_opts mo = { .overrides = &o->overrides, .region = o->region, .lenient = o->lenient };
 	return lamb_model_load(o->path, &mo, diags);
 }

@@ -9,6 +9,7 @@ struct template_opts {
 	const char *path; /* -t, or the one found in the current directory */
 	struct lamb_overrides overrides;
 	const char *region;
+	bool lenient; /* set by the local commands: lamb_model_opts.lenient */
 };
 
 void template_opts_init(struct template_opts *o);
@@ -16,7 +17,9 @@ void template_opts_release(struct template_opts *o);
 /* Consumes argv[*i] (and its value) when it is a template option: returns 1.
  * Returns 0 when it is not one, -1 (message printed) when it is malformed. */
 int template_opts_parse(struct template_opts *o, const char *cmd, int argc, char **argv, int *i);
-/* Finds the template and loads the model; problems go to diags. */
+/* Finds the template (-t, else $SAM_TEMPLATE_FILE as SAM CLI reads it,
+ * else template.yaml|yml|json here) and loads the model; problems go to
+ * diags. */
 struct lamb_model *template_opts_load(struct template_opts *o, struct lamb_diags *diags);
 
 #endif

@@ -439,6 +439,7 @@ int cmd_local_bench(int argc, char **argv)
 {
 	struct bench_cli c = { .concurrency = 1, .requests_per_month = 1000000 };
 	template_opts_init(&c.topts);
+	c.topts.lenient = true; /* as SAM CLI: what the template lacks fails only what uses it */
 	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {

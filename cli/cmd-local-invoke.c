@@ -155,6 +155,7 @@ int cmd_local_invoke(int argc, char **argv)
 	run_opts_init(&c.run);
 	int status = EXIT_FAIL;
 	template_opts_init(&c.topts);
+	c.topts.lenient = true; /* as SAM CLI: what the template lacks fails only what uses it */
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {
 		run_opts_release(&c.run);

@@ -174,6 +174,7 @@ int cmd_local_start_api(int argc, char **argv)
 	struct start_api c = { 0 };
 	serve_opts_init(&c.srv, 3000);
 	template_opts_init(&c.topts);
+	c.topts.lenient = true; /* as SAM CLI: what the template lacks fails only what uses it */
 	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	if (p <= 0) {

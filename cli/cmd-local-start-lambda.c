@@ -80,7 +80,7 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 			const struct lamb_function *f = &m->functions[i];
 			bool listed = !c->only;
 			for (size_t j = 0; j < c->nonly; j++)
-				listed |= strcmp(c->only[j], f->logical_id) == 0;
+				listed |= lamb_model_find_function(m, c->only[j]) == f;
 			if (listed)
 				fprintf(stderr, "%s (%s)%s%s\n", f->logical_id, f->name,
 					f->local_reason ? ": cannot run locally: " : "",
@@ -105,6 +105,7 @@ int cmd_local_start_lambda(int argc, char **argv)
 	struct start_lambda c = { 0 };
 	serve_opts_init(&c.srv, 3001);
 	template_opts_init(&c.topts);
+	c.topts.lenient = true; /* as SAM CLI: what the template lacks fails only what uses it */
 	run_opts_init(&c.run);
 	int p = parse(&c, argc, argv);
 	int status = p < 0 ? EXIT_USAGE : EXIT_OK;
@@ -123,7 +124,7 @@ int cmd_local_start_lambda(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < c.nonly; i++)
-		if (!lamb_model_function(m, c.only[i])) {
+		if (!lamb_model_find_function(m, c.only[i])) {
 			fail("no function '%s' in '%s'", c.only[i], m->path);
 			goto out;
 		}

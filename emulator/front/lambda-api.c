@@ -87,10 +87,7 @@ const struct lamb_function *lamb_lambda_api_find(const struct lamb_model *m, con
 		if (colon)
 			*colon = '\0';
 	}
-	const struct lamb_function *found = NULL;
-	for (size_t i = 0; i < m->nfunctions && !found; i++)
-		if (strcmp(m->functions[i].logical_id, want) == 0 || strcmp(m->functions[i].name, want) == 0)
-			found = &m->functions[i];
+	const struct lamb_function *found = lamb_model_find_function(m, want);
 	free(copy);
 	return found;
 }
@@ -100,7 +97,7 @@ static bool served(const struct lamb_lambda_api *a, const struct lamb_function *
 	if (!a->opts.only)
 		return true;
 	for (const char *const *p = a->opts.only; *p; p++)
-		if (strcmp(*p, fn->logical_id) == 0)
+		if (lamb_model_find_function(a->m, *p) == fn)
 			return true;
 	return false;
 }

@@ -125,9 +125,27 @@ static const char *upper(struct builder *b, const char *s)
 	return u;
 }
 
+/* Lenient loading: an event whose Path, Method or API stayed unresolved
+ * (warned where it is) gives no route; the others are served. */
+static bool unresolved_event(struct builder *b, const struct lamb_event *ev)
+{
+	static const char *const keys[] = { "Path", "Method", "RestApiId", "ApiId" };
+	for (size_t i = 0; b->r.lenient && i < ARRAY_SIZE(keys); i++) {
+		const struct lamb_node *v = lamb_node_get(ev->properties, keys[i]);
+		if (v && v->unknown) {
+			lamb_warning(b->diags, &v->mark, "event '%s': its %s '%s' is unresolved; lamb does not "
+				     "serve its route", ev->name, keys[i], v->kind == LAMB_SCALAR ? v->str : "...");
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool add_route(struct builder *b, const struct lamb_function *f, const struct lamb_event *ev)
 {
 	bool rest = strcmp(ev->type, "Api") == 0;
+	if (unresolved_event(b, ev))
+		return false;
 	struct lamb_api *api = event_api(b, ev, rest ? "RestApiId" : "ApiId", rest ? LAMB_API_REST : LAMB_API_HTTP);
 	if (!api)
 		return false;

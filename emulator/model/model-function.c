@@ -97,6 +97,52 @@ static void read_lambda_code(struct builder *b, struct lamb_function *f, const s
 	}
 }
 
+/* CDK: Metadata aws:asset:path names the code's directory, relative to the
+ * template's (cdk.out/), whatever Code says (S3 locations built from asset
+ * parameters that have no value locally). */
+static bool read_asset(struct builder *b, struct lamb_function *f, const struct lamb_node *meta)
+{
+	const char *asset = prop_str(b, meta, "aws:asset:path");
+	const char *prop = prop_str(b, meta, "aws:asset:property");
+	if (!asset || !*asset || (prop && strcmp(prop, "Code") != 0 && strcmp(prop, "CodeUri") != 0))
+		return false;
+	set_code_path(b, f, lamb_node_get(meta, "aws:asset:path"), asset);
+	return true;
+}
+
+/* The function's code; true when a CDK asset gave it. */
+static bool read_code(struct builder *b, struct lamb_function *f, const struct lamb_node *props,
+		      const struct lamb_node *meta, bool sam)
+{
+	if (strcmp(f->package_type, "Image") == 0)
+		f->code_kind = LAMB_CODE_IMAGE;
+	else if (read_asset(b, f, meta))
+		return true;
+	else if (sam)
+		read_sam_code(b, f, props);
+	else
+		read_lambda_code(b, f, props);
+	return false;
+}
+
+/* The id SAM CLI also accepts for a resource: Metadata SamResourceId, else
+ * the construct of aws:cdk:path "Stack/Construct/Resource" (the segment
+ * before a trailing "Resource", else the last); NULL without either. */
+static const char *construct_id(struct builder *b, const struct lamb_node *meta)
+{
+	const char *id = prop_str(b, meta, "SamResourceId");
+	const char *path = prop_str(b, meta, "aws:cdk:path");
+	if (id || !path)
+		return id;
+	const char *end = path + strlen(path);
+	if (end - path > 9 && strcmp(end - 9, "/Resource") == 0)
+		end -= 9;
+	const char *start = end;
+	while (start > path && start[-1] != '/')
+		start--;
+	return start < end ? lamb_arena_strndup(b->a, start, (size_t)(end - start)) : NULL;
+}
+
 static void read_runtime(struct builder *b, struct lamb_function *f, const struct lamb_node *props)
 {
 	f->runtime = prop_str(b, props, "Runtime");
@@ -119,7 +165,8 @@ static void read_runtime(struct builder *b, struct lamb_function *f, const struc
 		lamb_warning(b->diags, &at->mark, "Runtime '%s' is deprecated since %s: Lambda no longer "
 			     "patches it and refuses new functions on it (lamb still runs it)", f->runtime,
 			     rt->deprecation);
-	if (rt && !f->handler && lamb_runtime_needs_handler(rt))
+	const struct lamb_node *h = lamb_node_get(props, "Handler");
+	if (rt && !f->handler && lamb_runtime_needs_handler(rt) && !(h && h->unknown && b->r.lenient))
 		lamb_error(b->diags, &f->mark, "function '%s' has no Handler, which runtime '%s' needs",
 			   f->logical_id, f->runtime);
 }
@@ -248,6 +295,25 @@ static const char *local_reason(struct builder *b, const struct lamb_function *f
 	return NULL;
 }
 
+/* Lenient loading: a property the function cannot run without that stayed
+ * unresolved (warned where it is) keeps the function from running. */
+static const char *unresolved(struct builder *b, const struct lamb_node *props, bool asset)
+{
+	static const char *const keys[] = { "Handler", "Runtime", "CodeUri", "InlineCode", "Code" };
+	for (size_t i = 0; b->r.lenient && i < (asset ? 2 : ARRAY_SIZE(keys)); i++) {
+		const struct lamb_node *v = lamb_node_get(props, keys[i]);
+		bool unknown = v && v->unknown;
+		for (size_t j = 0; v && v->kind == LAMB_MAP && j < v->len; j++)
+			unknown |= v->pairs[j].value->unknown;
+		if (unknown) {
+			cleanup_free char *s = xasprintf("its %s '%s' is unresolved", keys[i],
+							 v->kind == LAMB_SCALAR ? v->str : "...");
+			return lamb_arena_strdup(b->a, s);
+		}
+	}
+	return NULL;
+}
+
 static void read_architectures(struct builder *b, struct lamb_function *f, const struct lamb_node *props)
 {
 	f->architectures = prop_strs(b, props, "Architectures");
@@ -280,12 +346,9 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 		lamb_error(b->diags, &lamb_node_get(props, "PackageType")->mark,
 			   "PackageType must be Zip or Image, not '%s'", f->package_type);
 	read_runtime(b, f, props);
-	if (strcmp(f->package_type, "Image") == 0)
-		f->code_kind = LAMB_CODE_IMAGE;
-	else if (sam)
-		read_sam_code(b, f, props);
-	else
-		read_lambda_code(b, f, props);
+	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
+	bool asset = read_code(b, f, props, meta, sam);
+	f->construct_id = construct_id(b, meta);
 	f->memory_mb = prop_long(b, props, "MemorySize", 128, 128, 10240);
 	f->timeout_s = prop_long(b, props, "Timeout", 3, 1, 900);
 	f->reserved_concurrency = prop_long(b, props, "ReservedConcurrentExecutions", -1, 0, 100000);
@@ -295,9 +358,10 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	read_events(b, f, props);
 	f->url_config = prop_kind(b, props, "FunctionUrlConfig", LAMB_MAP);
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
-	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
 	f->build_method = prop_str(b, meta, "BuildMethod");
-	f->local_reason = local_reason(b, f);
+	f->local_reason = unresolved(b, props, asset);
+	if (!f->local_reason)
+		f->local_reason = local_reason(b, f);
 	/* a missing or unknown runtime is already an error of its own */
 	if (f->local_reason && (lamb_runtime_find(f->runtime) || f->code_kind == LAMB_CODE_S3 ||
 				f->code_kind == LAMB_CODE_IMAGE))

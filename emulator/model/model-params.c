@@ -157,6 +157,15 @@ static void build_param(struct builder *b, const struct lamb_pair *p, const stru
 		if (!value)
 			lamb_error(b->diags, &dflt->mark, "parameter '%s': Default must be a string", name);
 	}
+	if (!value && b->r.lenient) {
+		/* as SAM CLI: a local command goes on; what uses it goes without */
+		lamb_warning(b->diags, &p->key->mark, "parameter '%s' has no value (no Default, no "
+			     "--parameter-overrides %s=VALUE): lamb leaves a Ref to it unresolved, as '%s'",
+			     name, name, name);
+		pv->value = lamb_node_scalar(b->a, name, &p->key->mark);
+		pv->value->unknown = true;
+		return;
+	}
 	if (!value) {
 		lamb_error(b->diags, &p->key->mark, "parameter '%s' has no value: give it a Default or pass "
 			   "--parameter-overrides %s=VALUE", name, name);

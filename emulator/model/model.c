@@ -208,6 +208,7 @@ static void setup(struct builder *b, const char *file, const char *dir, const st
 		.stack_name = m->stack_name,
 		.partition = m->partition,
 		.url_suffix = m->url_suffix,
+		.lenient = o && o->lenient,
 	};
 }
 
@@ -286,4 +287,16 @@ const struct lamb_function *lamb_model_function(const struct lamb_model *m, cons
 		if (strcmp(m->functions[i].logical_id, id) == 0)
 			return &m->functions[i];
 	return NULL;
+}
+
+const struct lamb_function *lamb_model_find_function(const struct lamb_model *m, const char *id)
+{
+	const struct lamb_function *f = lamb_model_function(m, id);
+	for (size_t i = 0; !f && i < m->nfunctions; i++)
+		if (str_eq(m->functions[i].construct_id, id))
+			f = &m->functions[i];
+	for (size_t i = 0; !f && i < m->nfunctions; i++)
+		if (strcmp(m->functions[i].name, id) == 0)
+			f = &m->functions[i];
+	return f;
 }

@@ -55,6 +55,8 @@ struct lamb_function {
 	const char *logical_id;
 	const char *type;     /* AWS::Serverless::Function or AWS::Lambda::Function */
 	const char *name;     /* FunctionName, else the logical id */
+	const char *construct_id; /* CDK: the construct of Metadata aws:cdk:path (or
+				   * SamResourceId), which names it too; else NULL */
 	const char *arn;      /* arn:aws:lambda:REGION:ACCOUNT:function:NAME */
 	const char *runtime;  /* NULL when unset (Image) */
 	const char *handler;  /* NULL when unset */
@@ -228,6 +230,9 @@ struct lamb_model_opts {
 	const char *region;     /* NULL: $AWS_REGION, else us-east-1 */
 	const char *account_id; /* NULL: 123456789012 */
 	const char *stack_name; /* NULL: local */
+	bool lenient; /* local commands: a parameter without a value and a dangling
+		       * Ref/GetAtt/Sub are warnings, and only what uses them goes
+		       * without (lamb-template(5)); validate and deploy are strict */
 };
 
 /* Loads, merges Globals, resolves and checks the template at path. Every
@@ -243,5 +248,9 @@ struct lamb_model *lamb_model_parse(const char *file, const char *dir, const cha
 void lamb_model_free(struct lamb_model *m);
 
 const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id);
+/* As SAM CLI finds the function a user names: its logical id (for a nested
+ * stack's, the path "Child/Grandchild/Id"), else its CDK construct id, else
+ * its FunctionName; NULL when none matches. */
+const struct lamb_function *lamb_model_find_function(const struct lamb_model *m, const char *id);
 
 #endif

@@ -17,6 +17,8 @@ struct lamb_res_entry {
 	const struct lamb_node *node; /* the resource's mapping */
 	const char *ref;              /* value of Ref (function name, layer ARN, or the id) */
 	const char *arn;              /* value of GetAtt .Arn, or NULL */
+	const struct lamb_node *outputs; /* a nested stack's resolved Outputs
+					  * (name: value), for GetAtt Id.Outputs.Name */
 };
 
 struct lamb_param_value {
@@ -34,6 +36,9 @@ struct lamb_resolver {
 	struct lamb_res_entry *resources;
 	size_t nresources;
 	const char *region, *account_id, *stack_name, *partition, *url_suffix;
+	bool lenient; /* local commands: a dangling Ref, GetAtt or Sub variable, or an
+		       * Fn::ImportValue, is a warning and its value stays unresolved
+		       * (unknown, its name as text), as SAM CLI serves the rest */
 	/* private */
 	const struct lamb_res_entry **by_id; /* resources sorted by id (lamb_resolve_index) */
 	struct cond_state *conds;

@@ -7,6 +7,7 @@
 #include "template/resolve.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,38 @@ static struct lamb_node *empty(struct lamb_resolver *r, const struct lamb_node *
 static struct lamb_node *scalar_at(struct lamb_resolver *r, const char *s, const struct lamb_node *at)
 {
 	return lamb_node_scalar(r->arena, s, at ? &at->mark : NULL);
+}
+
+/* A name that resolves to nothing. Strict (validate, deploy): an error and
+ * an empty value. Lenient (local commands): a warning at the place, and an
+ * unknown value whose text is the name as written, so that only what reads
+ * it goes without (a route is left out, an environment value keeps the
+ * name), as SAM CLI serves the rest of the template. */
+static struct lamb_node *dangling(struct lamb_resolver *r, const struct lamb_node *at, const char *text,
+				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static struct lamb_node *dangling(struct lamb_resolver *r, const struct lamb_node *at, const char *text,
+				  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (!r->lenient) {
+		lamb_error(r->diags, &at->mark, "%s", msg);
+		return empty(r, at);
+	}
+	lamb_warning(r->diags, &at->mark, "%s; lamb leaves it unresolved ('%s') and runs the rest", msg, text);
+	struct lamb_node *n = lamb_node_scalar(r->arena, text, &at->mark);
+	n->unknown = true;
+	return n;
+}
+
+/* Lenient: an unknown operand makes the result unknown, without the errors
+ * a stand-in value would cause (Fn::Select 1 of a split parameter name). */
+static bool pass_unknown(const struct lamb_resolver *r, const struct lamb_node *n)
+{
+	return r->lenient && n && n->unknown;
 }
 
 /* The argument of an intrinsic: the value under its single key. */
@@ -162,6 +195,7 @@ static struct lamb_node *ref_value(struct lamb_resolver *r, const char *name, co
 			return p->value;
 		struct lamb_node *v = scalar_at(r, p->value->str, at);
 		v->quoted = true;
+		v->unknown = p->value->unknown; /* lenient: a parameter without a value */
 		return v;
 	}
 	if (p)
@@ -179,8 +213,7 @@ static struct lamb_node *ref_value(struct lamb_resolver *r, const char *name, co
 	}
 	if (lamb_resolve_known_id(r, name))
 		return scalar_at(r, name, at);
-	lamb_error(r->diags, &at->mark, "Ref to undefined parameter or resource '%s'", name);
-	return empty(r, at);
+	return dangling(r, at, name, "Ref to undefined parameter or resource '%s'", name);
 }
 
 static struct lamb_node *fn_ref(struct lamb_resolver *r, const struct lamb_node *n)
@@ -197,17 +230,18 @@ static struct lamb_node *getatt(struct lamb_resolver *r, const char *id, const c
 				const struct lamb_node *at)
 {
 	const struct lamb_res_entry *e = lamb_resolve_resource(r, id);
-	if (!e && !lamb_resolve_known_id(r, id)) {
-		lamb_error(r->diags, &at->mark, "GetAtt of undefined resource '%s'", id);
-		return empty(r, at);
-	}
+	cleanup_free char *s = xasprintf("%s.%s", id, attr);
+	if (!e && !lamb_resolve_known_id(r, id))
+		return dangling(r, at, s, "GetAtt of undefined resource '%s'", id);
 	if (e && e->arn && strcmp(attr, "Arn") == 0)
 		return scalar_at(r, e->arn, at);
+	if (e && e->outputs && str_starts(attr, "Outputs.")) {
+		struct lamb_node *v = lamb_node_get(e->outputs, attr + strlen("Outputs."));
+		return v ? v : dangling(r, at, s, "nested stack '%s' has no output '%s'", id,
+					attr + strlen("Outputs."));
+	}
 	/* An attribute only a deployed stack knows: a recognisable stand-in. */
-	char *s = xasprintf("%s.%s", id, attr);
-	struct lamb_node *v = scalar_at(r, s, at);
-	free(s);
-	return v;
+	return scalar_at(r, s, at);
 }
 
 static struct lamb_node *fn_getatt(struct lamb_resolver *r, const struct lamb_node *n)
@@ -234,7 +268,7 @@ static struct lamb_node *fn_getatt(struct lamb_resolver *r, const struct lamb_no
 /* ${Name} inside Fn::Sub: a variable of the list form, a parameter, a pseudo
  * parameter, a resource, or Resource.Attribute. */
 static const char *sub_var(struct lamb_resolver *r, const char *name, const struct lamb_node *vars,
-			   const struct lamb_node *at)
+			   const struct lamb_node *at, bool *unknown)
 {
 	struct lamb_node *v = NULL;
 	const struct lamb_node *given = lamb_node_get(vars, name);
@@ -253,6 +287,7 @@ static const char *sub_var(struct lamb_resolver *r, const char *name, const stru
 			   lamb_node_kind_name(v));
 		return "";
 	}
+	*unknown |= pass_unknown(r, v);
 	return v->str;
 }
 
@@ -260,6 +295,7 @@ static struct lamb_node *sub_string(struct lamb_resolver *r, const char *s, cons
 				    const struct lamb_node *at)
 {
 	struct lamb_buf out;
+	bool unknown = false;
 	lamb_buf_init(&out);
 	lamb_buf_add(&out, "", 0);
 	while (*s) {
@@ -285,12 +321,13 @@ static struct lamb_node *sub_string(struct lamb_resolver *r, const char *s, cons
 				trimmed++;
 			for (char *e = trimmed + strlen(trimmed); e > trimmed && e[-1] == ' ';)
 				*--e = '\0';
-			lamb_buf_addstr(&out, sub_var(r, trimmed, vars, at));
+			lamb_buf_addstr(&out, sub_var(r, trimmed, vars, at, &unknown));
 			free(name);
 		}
 		s = close + 1;
 	}
 	struct lamb_node *v = scalar_at(r, out.data, at);
+	v->unknown = unknown;
 	lamb_buf_release(&out);
 	return v;
 }
@@ -314,6 +351,8 @@ static struct lamb_node *fn_join(struct lamb_resolver *r, const struct lamb_node
 		return empty(r, n);
 	const char *delim = lamb_node_str(a->items[0]);
 	struct lamb_node *list = a->items[1];
+	if (pass_unknown(r, list))
+		return list;
 	if (!delim || !list || list->kind != LAMB_SEQ)
 		return fail_at(r, n, "Fn::Join takes [delimiter, [values...]]");
 	struct lamb_buf out;
@@ -340,6 +379,8 @@ static struct lamb_node *fn_split(struct lamb_resolver *r, const struct lamb_nod
 	if (!a)
 		return empty(r, n);
 	const char *delim = lamb_node_str(a->items[0]), *s = lamb_node_str(a->items[1]);
+	if (pass_unknown(r, a->items[1]))
+		return a->items[1];
 	if (!delim || !*delim || !s)
 		return fail_at(r, n, "Fn::Split takes [delimiter, string]");
 	size_t count = 1, dl = strlen(delim);
@@ -362,6 +403,8 @@ static struct lamb_node *fn_select(struct lamb_resolver *r, const struct lamb_no
 	if (!a)
 		return empty(r, n);
 	long index;
+	if (pass_unknown(r, a->items[1]))
+		return a->items[1];
 	if (!lamb_node_long(a->items[0], &index) || index < 0)
 		return fail_at(r, n, "Fn::Select's index must be a whole number from 0");
 	struct lamb_node *list = a->items[1];
@@ -521,7 +564,9 @@ static struct lamb_node *fn_import(struct lamb_resolver *r, const struct lamb_no
 		return empty(r, n);
 	lamb_warning(r->diags, &n->mark, "Fn::ImportValue '%s' cannot be resolved locally (it needs "
 					 "a deployed stack); lamb uses the export name itself", name);
-	return scalar_at(r, name, n);
+	struct lamb_node *v = scalar_at(r, name, n);
+	v->unknown = r->lenient; /* what reads it goes without, as for a dangling Ref */
+	return v;
 }
 
 static struct lamb_node *fn_length(struct lamb_resolver *r, const struct lamb_node *n)
