@@ -17,6 +17,15 @@ struct builder {
 	const struct lamb_node *root;
 	const struct lamb_node *globals; /* may be NULL */
 	bool *skip; /* per resolver resource: its Condition is false */
+	const struct lamb_model_opts *opts; /* may be NULL */
+	unsigned depth; /* 0 for the template lamb was given, 1 for its nested stacks, ... */
+	struct nested_stack *stacks; /* loaded nested stacks (model-stack.c) */
+	size_t nstacks;
+};
+
+struct nested_stack {
+	const char *id; /* the stack resource's logical id */
+	struct lamb_model *m;
 };
 
 /* Property readers: each reports a value of the wrong kind at its mark and
@@ -47,6 +56,20 @@ void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
+
+/* model.c: the template at path built as a model in arena a (a nested
+ * stack's at depth > 0); NULL when it cannot be read or parsed (reported). */
+struct lamb_model *model_build_file(struct lamb_arena *a, const char *path, const struct lamb_model_opts *o,
+				    unsigned depth, struct lamb_diags *diags);
+/* model-stack.c: nested stacks with a local template are built (after the
+ * resource table, before anything is resolved against it) and, once the
+ * parent is built, their functions, layers, APIs, routes and resources
+ * join the parent's as "Child/Id". */
+void build_stacks(struct builder *b);
+void merge_stacks(struct builder *b);
+/* For a nested stack resource: whether lamb loaded it, and the note of
+ * lamb list resources; false for any other resource. */
+bool stack_note(struct builder *b, const struct lamb_res_entry *e, bool *local, const char **note);
 
 /* model-cors.c: props' Cors (REST) or CorsConfiguration (HTTP API) into api->cors. */
 void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *props);

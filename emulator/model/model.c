@@ -112,6 +112,8 @@ static void build_resource_list(struct builder *b)
 			   strcmp(e->type, "AWS::Serverless::HttpApi") == 0) {
 			r->local = true;
 			r->note = "served by lamb local start-api";
+		} else if (stack_note(b, e, &r->local, &r->note)) {
+			/* a nested stack: noted */
 		} else {
 			r->local = false;
 			r->note = "not emulated; kept as written";
@@ -144,19 +146,25 @@ static void check_sections(struct builder *b)
 			     "no 'Transform: AWS::Serverless-2016-10-31': AWS will not apply SAM's transform");
 }
 
+/* Resolved, for GetAtt Child.Outputs.Name of a parent template. */
 static void resolve_outputs(struct builder *b)
 {
 	const struct lamb_node *outs = lamb_node_get(b->root, "Outputs");
-	for (size_t i = 0; outs && outs->kind == LAMB_MAP && i < outs->len; i++) {
+	size_t n = outs && outs->kind == LAMB_MAP ? outs->len : 0;
+	struct lamb_node *values = lamb_node_map(b->a, n, outs ? &outs->mark : NULL);
+	values->len = 0;
+	for (size_t i = 0; i < n; i++) {
 		const struct lamb_node *o = outs->pairs[i].value;
 		const struct lamb_node *c = lamb_node_get(o, "Condition");
 		if (lamb_node_str(c) && !lamb_resolve_condition(&b->r, c->str, &c->mark))
 			continue;
-		if (!lamb_node_get(o, "Value"))
+		struct lamb_node *v = lamb_node_get(o, "Value") ? lamb_resolve(&b->r, o) : NULL;
+		if (!v)
 			lamb_error(b->diags, &o->mark, "output '%s' has no Value", outs->pairs[i].key->str);
-		else
-			lamb_resolve(&b->r, o);
+		else if (lamb_node_get(v, "Value"))
+			values->pairs[values->len++] = (struct lamb_pair){ outs->pairs[i].key, lamb_node_get(v, "Value") };
 	}
+	b->m->outputs = values;
 }
 
 /* AWS::Partition and AWS::URLSuffix of the region, by its prefix, as AWS
@@ -213,11 +221,12 @@ static void setup(struct builder *b, const char *file, const char *dir, const st
 }
 
 static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *root, const char *file,
-				const char *dir, const struct lamb_model_opts *o, struct lamb_diags *diags)
+				const char *dir, const struct lamb_model_opts *o, unsigned depth,
+				struct lamb_diags *diags)
 {
 	struct lamb_model *m = lamb_arena_alloc(a, sizeof(*m));
 	m->arena = a;
-	struct builder b = { .m = m, .a = a, .diags = diags, .root = root };
+	struct builder b = { .m = m, .a = a, .diags = diags, .root = root, .opts = o, .depth = depth };
 	setup(&b, file, dir, o);
 	if (root->kind != LAMB_MAP) {
 		lamb_error(diags, &root->mark, "a template must be a mapping of sections, not %s",
@@ -227,11 +236,13 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 	check_sections(&b);
 	build_params(&b, o);
 	build_resource_table(&b);
+	build_stacks(&b);
 	build_layers(&b);
 	build_functions(&b);
 	build_apis(&b);
 	build_resource_list(&b);
 	resolve_outputs(&b);
+	merge_stacks(&b);
 	free(b.r.conds);
 	return m;
 }
@@ -245,29 +256,37 @@ struct lamb_model *lamb_model_parse(const char *file, const char *dir, const cha
 		lamb_arena_free(a);
 		return NULL;
 	}
-	return build(a, root, file, dir, opts, diags);
+	return build(a, root, file, dir, opts, 0, diags);
 }
 
-struct lamb_model *lamb_model_load(const char *path, const struct lamb_model_opts *opts,
-				   struct lamb_diags *diags)
+struct lamb_model *model_build_file(struct lamb_arena *a, const char *path, const struct lamb_model_opts *opts,
+				    unsigned depth, struct lamb_diags *diags)
 {
 	size_t len;
-	char *text = lamb_read_file(path, &len);
+	cleanup_free char *text = lamb_read_file(path, &len);
 	if (!text) {
 		struct lamb_mark m = { path, 0, 0 };
 		lamb_error(diags, &m, "cannot read template: %s", strerror(errno));
 		return NULL;
 	}
-	char *copy = xstrdup(path);
+	cleanup_free char *copy = xstrdup(path);
 	char *slash = strrchr(copy, '/');
 	const char *dir = ".";
 	if (slash) {
 		*slash = '\0';
 		dir = slash == copy ? "/" : copy;
 	}
-	struct lamb_model *m = lamb_model_parse(path, dir, text, len, opts, diags);
-	free(copy);
-	free(text);
+	struct lamb_node *root = lamb_template_parse(a, path, text, len, diags);
+	return root ? build(a, root, path, dir, opts, depth, diags) : NULL;
+}
+
+struct lamb_model *lamb_model_load(const char *path, const struct lamb_model_opts *opts,
+				   struct lamb_diags *diags)
+{
+	struct lamb_arena *a = lamb_arena_new();
+	struct lamb_model *m = model_build_file(a, path, opts, 0, diags);
+	if (!m)
+		lamb_arena_free(a);
 	return m;
 }
 

@@ -208,6 +208,7 @@ struct lamb_model {
 	size_t nroutes;
 	struct lamb_resource *resources;
 	size_t nresources;
+	const struct lamb_node *outputs; /* Outputs resolved: a mapping of name to value */
 	struct lamb_arena *arena; /* owns everything above */
 	struct lamb_regex **regexes; /* owns the compiled expressions the above point to */
 	size_t nregexes, regexes_cap;
