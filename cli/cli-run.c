@@ -2,6 +2,7 @@
  * file is read once; each function picks its own variables from it when
  * its bootstrap is built (emulator/engine/env-vars.h), so a server hands the same
  * lamb_env_vars to all of its pools. */
+#include "aws/aws.h"
 #include "base/util.h"
 #include "cli-run.h"
 #include "cli.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void run_opts_init(struct run_opts *o)
 {
@@ -24,6 +26,9 @@ void run_opts_release(struct run_opts *o)
 	}
 	free(o->layer_dirs.v);
 	lamb_env_vars_free(o->env_vars);
+	for (char **e = o->user_env; e && *e; e++)
+		free(*e);
+	free(o->user_env);
 }
 
 static void layer_dir_add(struct lamb_kvs *kv, char *arn, const char *dir)
@@ -45,6 +50,8 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
 	const char *a = argv[*i];
 	if (cli_opt_is(a, short_n ? "-n" : NULL, "--env-vars"))
 		return (o->env_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (cli_opt_is(a, NULL, "--profile"))
+		return (o->profile = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (!cli_opt_is(a, NULL, "--layer-dir"))
 		return 0;
 	const char *v = cli_opt_value(cmd, argc, argv, i);
@@ -55,6 +62,48 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
 		return usage_error(cmd, "--layer-dir needs ARN=DIR, not '%s'", v), -1;
 	layer_dir_add(&o->layer_dirs, xstrndup(v, (size_t)(eq - v)), eq + 1);
 	return 1;
+}
+
+/* environ, with name=value in place of any name= it holds. */
+static void env_put(char ***envp, size_t *n, const char *name, const char *value)
+{
+	size_t len = strlen(name), i = 0;
+	while (i < *n && !(strncmp((*envp)[i], name, len) == 0 && (*envp)[i][len] == '='))
+		i++;
+	if (i == *n) {
+		*envp = xrealloc(*envp, (*n + 2) * sizeof(**envp));
+		(*envp)[++*n] = NULL;
+	} else {
+		free((*envp)[i]);
+	}
+	(*envp)[i] = xasprintf("%s=%s", name, value);
+}
+
+int run_opts_profile(struct run_opts *o, struct template_opts *t)
+{
+	struct lamb_aws_config c;
+	struct lamb_err err;
+	lamb_aws_config_init(&c);
+	if (lamb_aws_config_local(&c, o->profile, t->region, &err) < 0) {
+		lamb_aws_config_release(&c);
+		return fail("%s", err.msg);
+	}
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	o->user_env = xcalloc(n + 1, sizeof(*o->user_env));
+	for (size_t i = 0; i < n; i++)
+		o->user_env[i] = xstrdup(environ[i]);
+	if (c.access_key && c.secret_key) {
+		env_put(&o->user_env, &n, "AWS_ACCESS_KEY_ID", c.access_key);
+		env_put(&o->user_env, &n, "AWS_SECRET_ACCESS_KEY", c.secret_key);
+		if (c.session_token)
+			env_put(&o->user_env, &n, "AWS_SESSION_TOKEN", c.session_token);
+	}
+	if (!t->region && c.region)
+		t->region = t->profile_region = xstrdup(c.region);
+	lamb_aws_config_release(&c);
+	return EXIT_OK;
 }
 
 static void warn_undeclared(const struct lamb_env_vars *ev, const struct lamb_function *fn)

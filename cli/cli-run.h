@@ -4,6 +4,7 @@
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
 
+#include "cli-template.h"
 #include "engine/env-vars.h"
 #include "model/model.h"
 
@@ -14,6 +15,9 @@ struct run_opts {
 	const char *env_path;          /* --env-vars */
 	struct lamb_kvs layer_dirs;    /* --layer-dir ARN=DIR, owned */
 	struct lamb_env_vars *env_vars; /* after run_opts_load; NULL without --env-vars */
+	const char *profile;           /* --profile */
+	char **user_env;               /* after run_opts_profile: the environment with the
+					* profile's credentials, for lamb_bootstrap_opts */
 };
 
 void run_opts_init(struct run_opts *o);
@@ -21,6 +25,12 @@ void run_opts_release(struct run_opts *o);
 /* Consumes argv[*i] (and its value) when it is --env-vars (or -n, when
  * short_n) or --layer-dir: 1; 0 when it is not; -1 after a usage error. */
 int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i);
+/* The credentials and region of --profile (else AWS_PROFILE, else the
+ * default profile), as SAM CLI passes them to a function: credentials into
+ * o->user_env, the region into t->region unless --region or AWS_REGION
+ * says one. Call before loading the template. EXIT_OK, or EXIT_FAIL after
+ * printing why (a profile named but absent). */
+int run_opts_profile(struct run_opts *o, struct template_opts *t);
 /* Loads --env-vars, and warns about variables the template does not
  * declare (for only, or every function) and blocks that name no function.
  * EXIT_OK, or EXIT_FAIL after printing why. */

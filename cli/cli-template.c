@@ -19,6 +19,7 @@ void template_opts_init(struct template_opts *o)
 void template_opts_release(struct template_opts *o)
 {
 	lamb_overrides_release(&o->overrides);
+	free(o->profile_region);
 }
 
 int template_opts_parse(struct template_opts *o, const char *cmd, int argc, char **argv, int *i)

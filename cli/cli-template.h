@@ -10,6 +10,7 @@ struct template_opts {
 	struct lamb_overrides overrides;
 	const char *region;
 	bool lenient; /* set by the local commands: lamb_model_opts.lenient */
+	char *profile_region; /* owned: the region run_opts_profile found */
 };
 
 void template_opts_init(struct template_opts *o);

@@ -61,6 +61,7 @@ struct serve_opts {
 	long max_concurrency;   /* --max-concurrency (10) */
 	long idle_timeout_s;    /* --idle-timeout (600) */
 	bool no_build;          /* --no-build */
+	bool eager;             /* --warm-containers EAGER: an instance of each function at start */
 };
 
 void serve_opts_init(struct serve_opts *o, long default_port);

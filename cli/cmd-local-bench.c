@@ -375,7 +375,8 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = (int)c->concurrency,
-		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
+		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
+			  .layer_dirs = &c->run.layer_dirs },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct stop s = { loop, 0 };
@@ -451,7 +452,8 @@ int cmd_local_bench(int argc, char **argv)
 		c.count = 100;
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
-	struct lamb_model *m = template_opts_load(&c.topts, &diags);
+	struct lamb_model *m = run_opts_profile(&c.run, &c.topts) == EXIT_OK ?
+				      template_opts_load(&c.topts, &diags) : NULL;
 	lamb_diags_sort(&diags);
 	lamb_diags_print(&diags, stderr);
 	const struct lamb_function *fn = m && !diags.errors ? run_pick_function(m, c.id) : NULL;

@@ -26,6 +26,7 @@ struct invoke_cli {
 	int sandbox; /* enum lamb_sandbox_mode */
 	struct run_opts run; /* --env-vars, --layer-dir */
 	bool no_build;
+	bool no_event; /* --no-event: SAM's flag for the {} event, which is lamb's default */
 };
 
 struct run {
@@ -73,6 +74,9 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		} else if (strcmp(a, "--no-build") == 0) {
 			c->no_build = true;
 			continue;
+		} else if (strcmp(a, "--no-event") == 0) {
+			c->no_event = true;
+			continue;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
 		} else if (!c->id) {
@@ -85,6 +89,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		if (!*dst)
 			return -1;
 	}
+	if (c->no_event && c->event_path)
+		return usage_error(cmd, "--no-event and -e cannot be used together; give one"), -1;
 	return 1;
 }
 
@@ -134,7 +140,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	struct lamb_invoke_opts io = {
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
-		.boot = { .region = m->region, .env_vars = c->run.env_vars,
+		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
 			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->sandbox },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
@@ -164,7 +170,8 @@ int cmd_local_invoke(int argc, char **argv)
 	}
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
-	struct lamb_model *m = template_opts_load(&c.topts, &diags);
+	struct lamb_model *m = run_opts_profile(&c.run, &c.topts) == EXIT_OK ?
+				      template_opts_load(&c.topts, &diags) : NULL;
 	lamb_diags_sort(&diags);
 	lamb_diags_print(&diags, stderr);
 	const struct lamb_function *fn = m && !diags.errors ? run_pick_function(m, c.id) : NULL;

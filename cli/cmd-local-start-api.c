@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 struct start_api {
@@ -26,7 +25,6 @@ struct start_api {
 	long integration_timeout_s;
 	bool disable_authorizer;
 	bool no_watch;
-	bool eager;
 };
 
 static const char cmd[] = "local start-api";
@@ -60,13 +58,6 @@ static int parse(struct start_api *c, int argc, char **argv)
 			c->no_watch = true;
 		} else if (strcmp(a, "--debug") == 0) {
 			lamb_global.debug = true;
-		} else if (cli_opt_is(a, NULL, "--warm-containers")) {
-			const char *v = cli_opt_value(cmd, argc, argv, &i);
-			if (!v)
-				return -1;
-			if (strcasecmp(v, "EAGER") != 0 && strcasecmp(v, "LAZY") != 0)
-				return usage_error(cmd, "--warm-containers takes EAGER or LAZY, not '%s'", v), -1;
-			c->eager = strcasecmp(v, "EAGER") == 0;
 		} else {
 			return usage_error(cmd, "unknown argument '%s'", a), -1;
 		}
@@ -135,7 +126,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
-		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
+		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
+			  .layer_dirs = &c->run.layer_dirs },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
@@ -155,8 +147,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		status = fail("%s", err.msg);
 	} else {
 		if (!c->no_watch)
-			reload = cli_reload_new(loop, iv, m, c->eager);
-		if (c->eager)
+			reload = cli_reload_new(loop, iv, m, c->srv.eager);
+		if (c->srv.eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
@@ -188,7 +180,8 @@ int cmd_local_start_api(int argc, char **argv)
 	cli_warn_host(c.srv.host);
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
-	struct lamb_model *m = template_opts_load(&c.topts, &diags);
+	struct lamb_model *m = run_opts_profile(&c.run, &c.topts) == EXIT_OK ?
+				      template_opts_load(&c.topts, &diags) : NULL;
 	lamb_diags_sort(&diags);
 	int status = EXIT_FAIL;
 	FILE *log = NULL;

@@ -66,7 +66,8 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
-		.boot = { .region = m->region, .env_vars = c->run.env_vars, .layer_dirs = &c->run.layer_dirs },
+		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
+			  .layer_dirs = &c->run.layer_dirs },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };
@@ -85,9 +86,11 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 				fprintf(stderr, "%s (%s)%s%s\n", f->logical_id, f->name,
 					f->local_reason ? ": cannot run locally: " : "",
 					f->local_reason ? f->local_reason : "");
+			if (listed && c->srv.eager && !f->local_reason && lamb_invoke_prestart(iv, f, &err) < 0)
+				fprintf(stderr, "lamb: warning: %s\n", err.msg);
 		}
 		if (!c->no_watch)
-			reload = cli_reload_new(loop, iv, m, false);
+			reload = cli_reload_new(loop, iv, m, c->srv.eager);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
 		fflush(stderr);
@@ -117,7 +120,7 @@ int cmd_local_start_lambda(int argc, char **argv)
 		goto out;
 	cli_warn_host(c.srv.host);
 	status = EXIT_FAIL;
-	m = template_opts_load(&c.topts, &diags);
+	m = run_opts_profile(&c.run, &c.topts) == EXIT_OK ? template_opts_load(&c.topts, &diags) : NULL;
 	lamb_diags_sort(&diags);
 	if (diags.errors || !m) {
 		lamb_diags_print(&diags, stderr);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 void serve_opts_init(struct serve_opts *o, long default_port)
@@ -36,6 +37,15 @@ int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **arg
 		return (o->log_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (strcmp(a, "--no-build") == 0) {
 		o->no_build = true;
+		return 1;
+	}
+	if (cli_opt_is(a, NULL, "--warm-containers")) {
+		const char *v = cli_opt_value(cmd, argc, argv, i);
+		if (!v)
+			return -1;
+		if (strcasecmp(v, "EAGER") != 0 && strcasecmp(v, "LAZY") != 0)
+			return usage_error(cmd, "--warm-containers takes EAGER or LAZY, not '%s'", v), -1;
+		o->eager = strcasecmp(v, "EAGER") == 0;
 		return 1;
 	}
 	return 0;

@@ -141,6 +141,8 @@ static int load_credentials(struct lamb_aws_config *c, const struct lamb_aws_opt
 	c->session_token = profile_get(creds, cfg, c->profile, "aws_session_token", &found);
 	if (c->access_key && *c->access_key && c->secret_key && *c->secret_key)
 		return 0;
+	if (o->optional && (found || !(o->profile || env("AWS_PROFILE"))))
+		return 0;
 	if (!found && (o->profile || env("AWS_PROFILE")))
 		return lamb_err_set(err, "AWS profile '%s' not found in '%s' or '%s'", c->profile,
 				    creds->path, cfg->path);
@@ -160,6 +162,8 @@ static int load_settings(struct lamb_aws_config *c, const struct lamb_aws_opts *
 	bool found = false;
 	const char *region = o->region ? o->region : env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
 	c->region = region ? xstrdup(region) : config_get(cfg, c->profile, "region", &found);
+	if ((!c->region || !*c->region) && o->optional)
+		return 0;
 	if (!c->region || !*c->region)
 		return lamb_err_set(err, "no AWS region: give --region or set AWS_REGION");
 	const char *url = o->endpoint_url ? o->endpoint_url : env("AWS_ENDPOINT_URL");
@@ -200,4 +204,11 @@ int lamb_aws_config_load(struct lamb_aws_config *c, const struct lamb_aws_opts *
 	ini_release(&creds);
 	ini_release(&cfg);
 	return r;
+}
+
+int lamb_aws_config_local(struct lamb_aws_config *c, const char *profile, const char *region,
+			  struct lamb_err *err)
+{
+	struct lamb_aws_opts o = { .profile = profile, .region = region, .optional = true };
+	return lamb_aws_config_load(c, &o, err);
 }

@@ -27,6 +27,9 @@ struct lamb_aws_opts {
 	const char *profile;      /* --profile (else AWS_PROFILE, else "default") */
 	const char *region;       /* --region (else AWS_REGION, AWS_DEFAULT_REGION, config) */
 	const char *endpoint_url; /* --endpoint-url (else AWS_ENDPOINT_URL) */
+	bool optional;            /* local commands: no credentials or no region is no
+				   * error (the fields stay NULL); a profile named but
+				   * absent still is */
 };
 
 void lamb_aws_config_init(struct lamb_aws_config *c);
@@ -39,6 +42,14 @@ void lamb_aws_config_release(struct lamb_aws_config *c);
  * credential or region is an error that says how to give it, before
  * anything is sent. */
 int lamb_aws_config_load(struct lamb_aws_config *c, const struct lamb_aws_opts *o, struct lamb_err *err);
+/* For a function run locally, as SAM CLI hands them over: the credentials
+ * and region of profile (NULL: AWS_PROFILE, else "default"), the
+ * environment's first unless a profile is named; region is the given one,
+ * else the environment's, else the profile's. Fills what it finds (fields
+ * NULL otherwise); -1 only for a profile named but absent, or an
+ * unreadable file. */
+int lamb_aws_config_local(struct lamb_aws_config *c, const char *profile, const char *region,
+			  struct lamb_err *err);
 
 /* One request. path is already URI-encoded ("/bucket/key"); query is NULL
  * or a canonical query string ("a=1&b=2", sorted, encoded). The body comes
