@@ -7,6 +7,7 @@
 #include "model/model-build.h"
 #include "template/globals.h"
 #include "template/template.h"
+#include "template/transform.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -35,6 +36,34 @@ static void check_resource_keys(struct builder *b, const struct lamb_node *res)
 			j++;
 		if (j == ARRAY_SIZE(resource_keys))
 			lamb_warning(b->diags, &res->pairs[i].key->mark, "unknown resource attribute '%s'", k);
+	}
+}
+
+static bool has_transform(const struct lamb_node *root, const char *prefix);
+
+/* DeletionPolicy and UpdateReplacePolicy may be intrinsics (a Ref to a
+ * parameter, Fn::If) under AWS::LanguageExtensions: evaluated and checked. */
+static void check_policies(struct builder *b, const struct lamb_node *res)
+{
+	static const char *const keys[] = { "DeletionPolicy", "UpdateReplacePolicy" };
+	static const char *const values[] = { "Delete", "Retain", "RetainExceptOnCreate", "Snapshot" };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct lamb_node *v = lamb_node_get(res, keys[i]);
+		if (!v || !lamb_node_intrinsic(v))
+			continue;
+		if (!has_transform(b->root, "AWS::LanguageExtensions")) {
+			lamb_warning(b->diags, &v->mark, "%s takes an intrinsic function only with "
+				     "'Transform: AWS::LanguageExtensions'", keys[i]);
+			continue;
+		}
+		const struct lamb_node *r = lamb_resolve(&b->r, v);
+		const char *s = lamb_node_str(r);
+		size_t j = 0;
+		while (s && j < ARRAY_SIZE(values) && strcmp(values[j], s) != 0)
+			j++;
+		if (s && !r->unknown && j == ARRAY_SIZE(values))
+			lamb_error(b->diags, &v->mark, "%s must be Delete, Retain, RetainExceptOnCreate or "
+				   "Snapshot, not '%s'", keys[i], s);
 	}
 }
 
@@ -80,6 +109,7 @@ static void build_resource_table(struct builder *b)
 			b->skip[i] = !lamb_resolve_condition(&b->r, c->str, &c->mark);
 		else if (c)
 			lamb_error(b->diags, &c->mark, "a resource's Condition must name a condition");
+		check_policies(b, b->r.resources[i].node);
 	}
 }
 
@@ -121,6 +151,28 @@ static void build_resource_list(struct builder *b)
 	}
 }
 
+/* Whether the template's Transform (one name or a list) names one starting with prefix. */
+static bool has_transform(const struct lamb_node *root, const char *prefix)
+{
+	const struct lamb_node *tr = lamb_node_get(root, "Transform");
+	bool found = lamb_node_str(tr) && str_starts(tr->str, prefix);
+	for (size_t i = 0; tr && tr->kind == LAMB_SEQ && i < tr->len; i++)
+		found |= lamb_node_str(tr->items[i]) && str_starts(tr->items[i]->str, prefix);
+	return found;
+}
+
+/* AWS::LanguageExtensions: Fn::ForEach expanded once parameters are known
+ * (a collection is often a list parameter), before anything else reads
+ * Resources, Conditions or Outputs. */
+static void expand_foreach(struct builder *b)
+{
+	if (!has_transform(b->root, "AWS::LanguageExtensions"))
+		return;
+	b->root = lamb_transform_foreach(&b->r, (struct lamb_node *)b->root);
+	b->r.mappings = lamb_node_get(b->root, "Mappings");
+	b->r.conditions = lamb_node_get(b->root, "Conditions");
+}
+
 static void check_sections(struct builder *b)
 {
 	for (size_t i = 0; i < b->root->len; i++) {
@@ -136,11 +188,7 @@ static void check_sections(struct builder *b)
 	if (b->globals && b->globals->kind != LAMB_MAP)
 		b->globals = NULL;
 	const struct lamb_node *tr = lamb_node_get(b->root, "Transform");
-	bool sam = false;
-	if (lamb_node_str(tr))
-		sam = str_starts(tr->str, "AWS::Serverless");
-	for (size_t i = 0; tr && tr->kind == LAMB_SEQ && i < tr->len; i++)
-		sam |= lamb_node_str(tr->items[i]) && str_starts(tr->items[i]->str, "AWS::Serverless");
+	bool sam = has_transform(b->root, "AWS::Serverless");
 	if (!sam && (b->globals || lamb_node_get(b->root, "Resources")))
 		lamb_warning(b->diags, tr ? &tr->mark : &b->root->mark,
 			     "no 'Transform: AWS::Serverless-2016-10-31': AWS will not apply SAM's transform");
@@ -235,6 +283,7 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 	}
 	check_sections(&b);
 	build_params(&b, o);
+	expand_foreach(&b);
 	build_resource_table(&b);
 	build_stacks(&b);
 	build_layers(&b);
@@ -256,6 +305,8 @@ struct lamb_model *lamb_model_parse(const char *file, const char *dir, const cha
 		lamb_arena_free(a);
 		return NULL;
 	}
+	if (memmem(text, len, "AWS::Include", 12))
+		root = lamb_transform_include(a, root, dir, diags);
 	return build(a, root, file, dir, opts, 0, diags);
 }
 
@@ -277,6 +328,8 @@ struct lamb_model *model_build_file(struct lamb_arena *a, const char *path, cons
 		dir = slash == copy ? "/" : copy;
 	}
 	struct lamb_node *root = lamb_template_parse(a, path, text, len, diags);
+	if (root && memmem(text, len, "AWS::Include", 12))
+		root = lamb_transform_include(a, root, dir, diags);
 	return root ? build(a, root, path, dir, opts, depth, diags) : NULL;
 }
 
