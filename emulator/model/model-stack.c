@@ -75,6 +75,8 @@ static struct lamb_overrides *child_params(struct builder *b, const struct lamb_
 	o->v = lamb_arena_alloc(b->a, (ps ? ps->len : 0) * sizeof(*o->v));
 	for (size_t i = 0; ps && i < ps->len; i++) {
 		const struct lamb_node *v = ps->pairs[i].value;
+		if (v->unknown)
+			continue; /* lenient: the child's parameter goes without a value too */
 		struct lamb_buf joined;
 		lamb_buf_init(&joined);
 		lamb_buf_add(&joined, "", 0);

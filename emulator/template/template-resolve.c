@@ -516,6 +516,10 @@ bool lamb_resolve_condition(struct lamb_resolver *r, const char *name, const str
 		}
 	}
 	const struct lamb_node *def = lamb_node_get(r->conditions, name);
+	if (!def && r->lenient) { /* what it guards is left out; the rest runs */
+		lamb_warning(r->diags, m, "undefined condition '%s'; lamb takes it as false and runs the rest", name);
+		return false;
+	}
 	if (!def) {
 		lamb_error(r->diags, m, "undefined condition '%s'", name);
 		return false;

@@ -276,7 +276,7 @@ class Nested(unittest.TestCase):
         self.assertIn("Serverless Application Repository", r.stderr)  # the remote one: warned, skipped
         by_name = run("local", "invoke", "deep-fn", cwd=self.d.name)
         self.assertEqual(by_name.returncode, 0, by_name.stderr)
-        self.assertEqual(body_of(by_name.stdout)["fn"], "deep-fn")
+        self.assertEqual(body_of(by_name.stdout)["env"]["WORD"], "hello-via-child")
 
     def test_child_outputs_reach_the_parent(self):
         r = run("local", "invoke", "Top", cwd=self.d.name)
@@ -306,7 +306,7 @@ class Nested(unittest.TestCase):
             status, data = get(s.port, "/2015-03-31/functions/ChildApp%2FGrandStack%2FDeep/invocations",
                                "POST", b"{}")
             self.assertEqual(status, 200, s.stderr())
-            self.assertEqual(json.loads(json.loads(data)["body"])["fn"], "deep-fn")
+            self.assertEqual(json.loads(json.loads(data)["body"])["env"]["WORD"], "hello-via-child")
         finally:
             self.assertEqual(s.stop(), 0)
 

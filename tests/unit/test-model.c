@@ -302,6 +302,128 @@ static void test_runtime_deprecation_dates(void **state)
 	unload(l);
 }
 
+static struct loaded *load_lenient(const char *text)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+	struct lamb_model_opts o = { .region = "eu-west-1", .lenient = true };
+	lamb_diags_init(&l->diags);
+	l->m = lamb_model_parse("t.yaml", "/tmp", text, strlen(text), &o, &l->diags);
+	return l;
+}
+
+static const char lenient_template[] = HEADER
+	"Parameters:\n"
+	"  Stage: {Type: String}\n"
+	"  Key: {Type: String}\n"
+	"Resources:\n"
+	"  Good:\n"
+	"    Type: AWS::Serverless::Function\n"
+	"    Properties:\n"
+	"      Handler: a.b\n"
+	"      Runtime: python3.12\n"
+	"      Environment:\n"
+	"        Variables:\n"
+	"          STAGE: !Ref Stage\n"
+	"          OTHER: !GetAtt Missing.Arn\n"
+	"          PART: !Select [1, !Split ['||', !Ref Key]]\n"
+	"      Events:\n"
+	"        Ok: {Type: Api, Properties: {Path: /ok, Method: get}}\n"
+	"        Bad: {Type: Api, Properties: {Path: !Sub '/${Nope}', Method: get}}\n"
+	"  NoCode:\n"
+	"    Type: AWS::Serverless::Function\n"
+	"    Properties: {Handler: a.b, Runtime: python3.12, CodeUri: !Ref Gone}\n";
+
+/* validate's loading: every unresolved name is an error, as before. */
+static void test_strict_loading(void **state)
+{
+	(void)state;
+	struct loaded *l = load(lenient_template);
+	assert_true(has_diag(l, LAMB_ERROR, 3, "parameter 'Stage' has no value"));
+	assert_true(has_diag(l, LAMB_ERROR, 14, "GetAtt of undefined resource 'Missing'"));
+	assert_true(has_diag(l, LAMB_ERROR, 18, "Ref to undefined parameter or resource 'Nope'"));
+	assert_true(has_diag(l, LAMB_ERROR, 21, "Ref to undefined parameter or resource 'Gone'"));
+	unload(l);
+}
+
+/* The local commands': warnings, and only what uses the name goes without. */
+static void test_lenient_loading(void **state)
+{
+	(void)state;
+	struct loaded *l = load_lenient(lenient_template);
+	dump_diags(l);
+	assert_int_equal(l->diags.errors, 0);
+	assert_true(has_diag(l, LAMB_WARNING, 3, "lamb leaves a Ref to it unresolved, as 'Stage'"));
+	assert_true(has_diag(l, LAMB_WARNING, 14, "unresolved ('Missing.Arn')"));
+	assert_true(has_diag(l, LAMB_WARNING, 18, "its Path '/Nope' is unresolved"));
+	assert_string_equal(env_of(l, "Good", "STAGE"), "Stage");
+	assert_string_equal(env_of(l, "Good", "OTHER"), "Missing.Arn");
+	assert_string_equal(env_of(l, "Good", "PART"), "Key");
+	assert_int_equal(l->m->nroutes, 1);
+	assert_string_equal(l->m->routes[0].path, "/ok");
+	assert_null(lamb_model_function(l->m, "Good")->local_reason);
+	assert_non_null(strstr(lamb_model_function(l->m, "NoCode")->local_reason, "CodeUri 'Gone' is unresolved"));
+	unload(l);
+}
+
+static void test_foreach_and_policies(void **state)
+{
+	(void)state;
+	struct loaded *l = load("Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\n"
+				"Parameters:\n"
+				"  Names: {Type: CommaDelimitedList, Default: 'a-1,b'}\n"
+				"Resources:\n"
+				"  Fn::ForEach::Outer:\n"
+				"    - Name\n"
+				"    - !Ref Names\n"
+				"    - Fn::ForEach::Inner:\n"
+				"        - Size\n"
+				"        - [S, L]\n"
+				"        - 'F&{Name}${Size}':\n"
+				"            Type: AWS::Serverless::Function\n"
+				"            DeletionPolicy: !If [Never, Delete, Keep]\n"
+				"            Properties:\n"
+				"              Handler: a.b\n"
+				"              Runtime: python3.12\n"
+				"              Environment: {Variables: {N: !Ref Name, S: !Sub '${Name}-${Size}'}}\n"
+				"Conditions:\n"
+				"  Never: !Equals [a, b]\n");
+	dump_diags(l);
+	assert_int_equal(l->m->nfunctions, 4);
+	assert_string_equal(l->m->functions[0].logical_id, "Fa1S");
+	assert_string_equal(l->m->functions[3].logical_id, "FbL");
+	assert_string_equal(env_of(l, "Fa1L", "N"), "a-1");
+	assert_string_equal(env_of(l, "Fa1L", "S"), "a-1-L");
+	assert_true(has_diag(l, LAMB_ERROR, 13, "DeletionPolicy must be Delete, Retain"));
+	unload(l);
+}
+
+static void test_cdk_function_ids(void **state)
+{
+	(void)state;
+	struct loaded *l = load_lenient("Resources:\n"
+					"  HelloHandler2E4FBA4D:\n"
+					"    Type: AWS::Lambda::Function\n"
+					"    Properties:\n"
+					"      FunctionName: hello-fn\n"
+					"      Handler: app.handler\n"
+					"      Runtime: python3.12\n"
+					"      Code: {S3Bucket: !Ref AssetBucket, S3Key: x.zip}\n"
+					"    Metadata:\n"
+					"      aws:cdk:path: Stack/HelloHandler/Resource\n"
+					"      aws:asset:path: asset.abc\n"
+					"      aws:asset:property: Code\n");
+	assert_int_equal(l->diags.errors, 0);
+	const struct lamb_function *f = lamb_model_find_function(l->m, "HelloHandler");
+	assert_non_null(f);
+	assert_ptr_equal(f, lamb_model_find_function(l->m, "HelloHandler2E4FBA4D"));
+	assert_ptr_equal(f, lamb_model_find_function(l->m, "hello-fn"));
+	assert_null(lamb_model_find_function(l->m, "Stack"));
+	assert_int_equal(f->code_kind, LAMB_CODE_LOCAL);
+	assert_string_equal(f->code, "/tmp/asset.abc");
+	assert_null(f->local_reason);
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +434,10 @@ int main(void)
 		cmocka_unit_test(test_conditions_drop_resources),
 		cmocka_unit_test(test_not_a_template),
 		cmocka_unit_test(test_runtime_deprecation_dates),
+		cmocka_unit_test(test_strict_loading),
+		cmocka_unit_test(test_lenient_loading),
+		cmocka_unit_test(test_foreach_and_policies),
+		cmocka_unit_test(test_cdk_function_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
