@@ -104,7 +104,8 @@ int cli_build_for_run(struct lamb_model *m, const struct lamb_function *only)
 	pr.live = isatty(2) && !getenv("NO_COLOR");
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		struct lamb_function *f = &m->functions[i];
-		if ((only && f != only) || f->local_reason || f->code_kind != LAMB_CODE_LOCAL ||
+		/* a nested stack's function runs from its source (lamb build leaves it out) */
+		if ((only && f != only) || f->local_reason || f->code_kind != LAMB_CODE_LOCAL || f->stack ||
 		    !lamb_build_needed(f))
 			continue;
 		char *dir = NULL;

@@ -81,10 +81,10 @@ static double first_poll(const struct lamb_deploy_wait *w)
 static bool has_local_code(const struct lamb_model *m)
 {
 	for (size_t i = 0; i < m->nfunctions; i++)
-		if (m->functions[i].code_kind == LAMB_CODE_LOCAL)
+		if (!m->functions[i].stack && m->functions[i].code_kind == LAMB_CODE_LOCAL)
 			return true;
 	for (size_t i = 0; i < m->nlayers; i++)
-		if (m->layers[i].code_kind == LAMB_CODE_LOCAL)
+		if (!m->layers[i].stack && m->layers[i].code_kind == LAMB_CODE_LOCAL)
 			return true;
 	return false;
 }

@@ -163,12 +163,13 @@ static int check_code(const struct lamb_model *m, const struct lamb_node *root, 
 {
 	for (size_t i = 0; i < m->nlayers; i++) {
 		const struct lamb_layer *l = &m->layers[i];
-		if (l->code_kind == LAMB_CODE_LOCAL && access(l->content, F_OK) != 0)
+		if (!l->stack && l->code_kind == LAMB_CODE_LOCAL && access(l->content, F_OK) != 0)
 			return missing(root, l->logical_id, l->type, true, l->content, &l->mark, err);
 	}
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const struct lamb_function *f = &m->functions[i];
-		if (f->code_kind == LAMB_CODE_LOCAL && str_eq(f->package_type, "Zip") && access(f->code, F_OK) != 0)
+		if (!f->stack && f->code_kind == LAMB_CODE_LOCAL && str_eq(f->package_type, "Zip") &&
+		    access(f->code, F_OK) != 0)
 			return missing(root, f->logical_id, f->type, false, f->code, &f->mark, err);
 	}
 	return 0;
@@ -198,13 +199,13 @@ static int find_code(struct items *s, const struct lamb_model *m, const char *bu
 {
 	for (size_t i = 0; i < m->nlayers; i++) {
 		const struct lamb_layer *l = &m->layers[i];
-		if (l->code_kind == LAMB_CODE_LOCAL &&
+		if (!l->stack && l->code_kind == LAMB_CODE_LOCAL && /* nested: not packaged */
 		    add_code(s, build_dir, l->logical_id, l->type, true, l->content, &l->mark, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const struct lamb_function *f = &m->functions[i];
-		if (f->code_kind == LAMB_CODE_LOCAL && str_eq(f->package_type, "Zip") &&
+		if (!f->stack && f->code_kind == LAMB_CODE_LOCAL && str_eq(f->package_type, "Zip") &&
 		    add_code(s, build_dir, f->logical_id, f->type, false, f->code, &f->mark, err) < 0)
 			return -1;
 	}

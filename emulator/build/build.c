@@ -108,14 +108,16 @@ static struct lamb_artifact *find(struct plan *p, const char *id)
 	return NULL;
 }
 
+/* A nested stack's functions and layers are left out: their template is
+ * the child's, which lamb build does not rewrite. */
 static void make_plan(struct plan *p, const struct lamb_model *m)
 {
 	p->v = xcalloc(m->nfunctions + m->nlayers + 1, sizeof(*p->v));
 	for (size_t i = 0; i < m->nlayers; i++)
-		if (buildable(m->layers[i].code_kind, m->layers[i].content))
+		if (!m->layers[i].stack && buildable(m->layers[i].code_kind, m->layers[i].content))
 			add_layer(p, &m->layers[i]);
 	for (size_t i = 0; i < m->nfunctions; i++)
-		if (strcmp(m->functions[i].package_type, "Zip") == 0 &&
+		if (!m->functions[i].stack && strcmp(m->functions[i].package_type, "Zip") == 0 &&
 		    buildable(m->functions[i].code_kind, m->functions[i].code))
 			add_function(p, &m->functions[i]);
 }
@@ -494,13 +496,13 @@ static int write_template(struct plan *p, const struct lamb_model *m, struct lam
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const struct lamb_function *f = &m->functions[i];
-		if (f->code_kind == LAMB_CODE_LOCAL && strcmp(f->package_type, "Zip") == 0)
+		if (!f->stack && f->code_kind == LAMB_CODE_LOCAL && strcmp(f->package_type, "Zip") == 0)
 			add_uri(&uris, &n, &cap, f->logical_id, code_key(f->type, false),
 				location(p, f->logical_id, f->code));
 	}
 	for (size_t i = 0; i < m->nlayers; i++) {
 		const struct lamb_layer *l = &m->layers[i];
-		if (l->code_kind == LAMB_CODE_LOCAL)
+		if (!l->stack && l->code_kind == LAMB_CODE_LOCAL)
 			add_uri(&uris, &n, &cap, l->logical_id, code_key(l->type, true),
 				location(p, l->logical_id, l->content));
 	}

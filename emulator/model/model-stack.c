@@ -208,10 +208,16 @@ static void merge_one(struct builder *b, const struct nested_stack *s)
 	m->napis += c->napis;
 	m->nroutes += c->nroutes;
 	m->nresources += c->nresources;
-	for (size_t i = pf; i < m->nfunctions; i++)
-		m->functions[i].logical_id = prefixed(b, s->id, m->functions[i].logical_id);
-	for (size_t i = pl; i < m->nlayers; i++)
-		m->layers[i].logical_id = prefixed(b, s->id, m->layers[i].logical_id);
+	for (size_t i = pf; i < m->nfunctions; i++) {
+		struct lamb_function *f = &m->functions[i];
+		f->logical_id = prefixed(b, s->id, f->logical_id);
+		f->stack = f->stack ? prefixed(b, s->id, f->stack) : s->id;
+	}
+	for (size_t i = pl; i < m->nlayers; i++) {
+		struct lamb_layer *l = &m->layers[i];
+		l->logical_id = prefixed(b, s->id, l->logical_id);
+		l->stack = l->stack ? prefixed(b, s->id, l->stack) : s->id;
+	}
 	for (size_t i = pa; i < m->napis; i++)
 		m->apis[i].logical_id = prefixed(b, s->id, m->apis[i].logical_id);
 	for (size_t i = px; i < m->nresources; i++)

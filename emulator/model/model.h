@@ -78,6 +78,8 @@ struct lamb_function {
 	const struct lamb_node *url_config;     /* FunctionUrlConfig, resolved, or NULL */
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
 	const char *local_reason; /* NULL when it can run here; else why not */
+	const char *stack;    /* the nested stack it comes from ("Child/Grand"), NULL for the
+			       * template's own; lamb build leaves such functions out */
 	struct lamb_mark mark;
 };
 
@@ -91,6 +93,7 @@ struct lamb_layer {
 	const char *built_from; /* as lamb_function.built_from */
 	const char *build_method;
 	struct lamb_strs compatible_runtimes;
+	const char *stack;    /* as lamb_function.stack */
 	struct lamb_mark mark;
 };
 

@@ -289,6 +289,9 @@ class Nested(unittest.TestCase):
         self.assertEqual([f["logicalId"] for f in json.loads(r.stdout)],
                          ["Top", "ChildApp/GrandStack/Deep"])
         self.assertEqual(run("validate", cwd=self.d.name).returncode, 0)
+        built = run("build", cwd=self.d.name)  # the child's functions are left out, not failed
+        self.assertEqual(built.returncode, 0, built.stderr)
+        self.assertIn("1 built", built.stderr)
 
     def test_start_api_serves_the_nested_route(self):
         s = StartApi(NESTED)
