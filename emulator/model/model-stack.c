@@ -8,6 +8,7 @@
 #include "base/util.h"
 #include "model/model-build.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,17 @@ static struct lamb_overrides *child_params(struct builder *b, const struct lamb_
 	return o;
 }
 
+/* path as the user would type it: relative to the current directory when
+ * it is under it, so that a child's diagnostics read like the parent's. */
+static const char *display_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+	if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
 static void load_stack(struct builder *b, struct lamb_res_entry *e)
 {
 	const struct lamb_node *props = resolved_props(b, e, NULL);
@@ -107,7 +119,7 @@ static void load_stack(struct builder *b, struct lamb_res_entry *e)
 	struct lamb_model_opts o = b->opts ? *b->opts : (struct lamb_model_opts){ 0 };
 	o.overrides = child_params(b, props);
 	o.region = b->m->region;
-	struct lamb_model *child = model_build_file(b->a, path, &o, b->depth + 1, b->diags);
+	struct lamb_model *child = model_build_file(b->a, display_path(path), &o, b->depth + 1, b->diags);
 	if (!child)
 		return;
 	e->outputs = child->outputs;
