@@ -112,6 +112,8 @@ static void build_resource_list(struct builder *b)
 			   strcmp(e->type, "AWS::Serverless::HttpApi") == 0) {
 			r->local = true;
 			r->note = "served by lamb local start-api";
+		} else if ((r->note = cfnapi_note(e->type))) {
+			r->local = true;
 		} else {
 			r->local = false;
 			r->note = "not emulated; kept as written";
