@@ -254,7 +254,8 @@ static void v1_multi(struct lamb_buf *b, const char *key, const struct pairs *p)
 
 static struct pairs header_pairs(const struct lamb_http_request *req)
 {
-	struct pairs p = { .v = xmalloc((req->nheaders + 1) * sizeof(*p.v)), .n = req->nheaders };
+	/* room for add_forwarded's two */
+	struct pairs p = { .v = xmalloc((req->nheaders + 2) * sizeof(*p.v)), .n = req->nheaders };
 	for (size_t i = 0; i < p.n; i++)
 		p.v[i] = (struct pair){ req->headers[i].name, req->headers[i].value };
 	return p;
@@ -268,9 +269,32 @@ static struct pairs query_pairs(const struct query_pair *q, size_t n)
 	return p;
 }
 
-static void v1_headers(struct lamb_buf *b, const struct lamb_http_request *req)
+/* The port a client reached: the Host header's, else HTTP's 80. */
+static const char *host_port(const struct lamb_http_request *req)
+{
+	const char *host = header(req, "Host");
+	const char *colon = host ? strrchr(host, ':') : NULL;
+	if (!colon || (strchr(host, ']') && strchr(host, ']') > colon) || !colon[1])
+		return "80";
+	return colon + 1;
+}
+
+/* REST APIs add the X-Forwarded-Proto and X-Forwarded-Port headers of
+ * their front door (https and 443 there; lamb's plain HTTP here) unless
+ * the client sent them. */
+static void add_forwarded(struct pairs *p, const struct lamb_http_request *req)
+{
+	if (!header(req, "X-Forwarded-Proto"))
+		p->v[p->n++] = (struct pair){ "X-Forwarded-Proto", "http" };
+	if (!header(req, "X-Forwarded-Port"))
+		p->v[p->n++] = (struct pair){ "X-Forwarded-Port", host_port(req) };
+}
+
+static void v1_headers(struct lamb_buf *b, const struct lamb_http_request *req, bool rest)
 {
 	struct pairs p = header_pairs(req);
+	if (rest)
+		add_forwarded(&p, req);
 	v1_single(b, "headers", &p);
 	v1_multi(b, "multiValueHeaders", &p);
 	free(p.v);
@@ -359,7 +383,7 @@ static char *event_v1(const struct lamb_model *m, const struct lamb_route_match 
 	j_kstr(&b, "resource", route->path);
 	j_kstr(&b, "path", req->path);
 	j_kstr(&b, "httpMethod", req->method);
-	v1_headers(&b, req);
+	v1_headers(&b, req, route->api->kind == LAMB_API_REST);
 	v1_query(&b, req);
 	path_params(&b, match, false);
 	stage_vars(&b, route->api, false);

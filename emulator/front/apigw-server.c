@@ -28,6 +28,7 @@ struct lamb_apigw_server {
 	struct lamb_http_server *http;
 	struct call *calls; /* invocations in flight */
 	int busy;
+	bool http_only; /* every API is an HTTP API: no route answers 404, not REST's 403 */
 };
 
 struct call {
@@ -178,15 +179,24 @@ static bool serve_static(const struct lamb_apigw_server *s, const char *path, st
 	return true;
 }
 
+/* A preflight (OPTIONS with Access-Control-Request-Method) is answered from
+ * the API's CORS. So is a plain OPTIONS to a path of a REST API with Cors:
+ * there SAM adds an OPTIONS mock method to every path, which answers any
+ * OPTIONS that no OPTIONS method of the user's takes; HTTP APIs pass a plain
+ * OPTIONS to its route. */
 static bool preflight(const struct lamb_apigw_server *s, struct lamb_http_conn *conn, const char *method,
-		      const struct lamb_api *route_api, struct lamb_http_response *r)
+		      enum lamb_route_result found, const struct lamb_route *route, struct lamb_http_response *r)
 {
-	const char *want = lamb_http_header(conn, "Access-Control-Request-Method");
-	if (strcasecmp(method, "OPTIONS") != 0 || !want)
+	if (strcasecmp(method, "OPTIONS") != 0)
 		return false;
-	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route_api);
+	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route ? route->api : NULL);
 	if (!api)
 		return false;
+	if (!lamb_http_header(conn, "Access-Control-Request-Method")) {
+		bool own = route && strcasecmp(route->method, "OPTIONS") == 0;
+		if (api->kind != LAMB_API_REST || found == LAMB_ROUTE_NO_PATH || own || (route && route->is_default))
+			return false;
+	}
 	r->status = api->kind == LAMB_API_HTTP ? 204 : 200;
 	lamb_apigw_cors_headers(api, lamb_http_header(conn, "Origin"), true, r);
 	return true;
@@ -326,7 +336,7 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	lamb_http_response_init(&r);
 	if (lamb_http_too_large(conn)) {
 		lamb_http_response_message(&r, 413, "Request Too Long");
-	} else if (preflight(s, conn, req->method, found == LAMB_ROUTE_FOUND ? match.route->api : NULL, &r)) {
+	} else if (preflight(s, conn, req->method, found, found == LAMB_ROUTE_FOUND ? match.route : NULL, &r)) {
 		/* answered by lamb, as API Gateway does */
 	} else if (catch_all && is_get && serve_static(s, req->path, &r)) {
 		/* a static file wins over no route and over $default only */
@@ -334,6 +344,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 		route = match.route;
 		if (invoke_route(s, conn, &match, request_id, line, &r))
 			goto out; /* answered by on_outcome */
+	} else if (s->http_only) {
+		lamb_http_response_message(&r, 404, "Not Found"); /* an HTTP API's answer */
 	} else {
 		lamb_http_response_message(&r, 403, "Missing Authentication Token");
 	}
@@ -366,6 +378,9 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
 	}
 	lamb_loop_batch_output(loop, logf_(s)); /* a request logs three lines: one write */
 	s->router = lamb_router_new(m);
+	s->http_only = m->napis > 0;
+	for (size_t i = 0; i < m->napis; i++)
+		s->http_only &= m->apis[i].kind == LAMB_API_HTTP;
 	return s;
 }
 
