@@ -185,11 +185,12 @@ static bool serve_static(const struct lamb_apigw_server *s, const char *path, st
  * OPTIONS that no OPTIONS method of the user's takes; HTTP APIs pass a plain
  * OPTIONS to its route. */
 static bool preflight(const struct lamb_apigw_server *s, struct lamb_http_conn *conn, const char *method,
-		      enum lamb_route_result found, const struct lamb_route *route, struct lamb_http_response *r)
+		      enum lamb_route_result found, const struct lamb_route *route, const struct lamb_api *path_api,
+		      struct lamb_http_response *r)
 {
 	if (strcasecmp(method, "OPTIONS") != 0)
 		return false;
-	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route ? route->api : NULL);
+	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route ? route->api : path_api);
 	if (!api)
 		return false;
 	if (!lamb_http_header(conn, "Access-Control-Request-Method")) {
@@ -336,7 +337,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	lamb_http_response_init(&r);
 	if (lamb_http_too_large(conn)) {
 		lamb_http_response_message(&r, 413, "Request Too Long");
-	} else if (preflight(s, conn, req->method, found, found == LAMB_ROUTE_FOUND ? match.route : NULL, &r)) {
+	} else if (preflight(s, conn, req->method, found, found == LAMB_ROUTE_FOUND ? match.route : NULL,
+			     match.path_api, &r)) {
 		/* answered by lamb, as API Gateway does */
 	} else if (catch_all && is_get && serve_static(s, req->path, &r)) {
 		/* a static file wins over no route and over $default only */

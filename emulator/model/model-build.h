@@ -52,6 +52,10 @@ void build_apis(struct builder *b);
 
 /* model-cors.c: props' Cors (REST) or CorsConfiguration (HTTP API) into api->cors. */
 void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *props);
+/* A MOCK OPTIONS Method's integration ResponseParameters (CDK's CORS) into
+ * api->cors (REST), unless it has CORS already; false when they give no
+ * Access-Control-Allow-Origin. */
+bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_node *params);
 /* model-auth.c: props' Auth into api's default authorizer and authorizers
  * (functions must be built); then, once routes are, each route's authorizer. */
 void api_auth(struct builder *b, struct lamb_api *api, const struct lamb_node *props);

@@ -334,6 +334,22 @@ static const char *auth_of(struct builder *b, const struct lamb_node *props)
 	return id_of(b, props, "AuthorizerId");
 }
 
+/* An OPTIONS method with a MOCK integration setting CORS headers (as CDK
+ * writes defaultCorsPreflightOptions): the API's CORS, which lamb answers
+ * OPTIONS from, rather than a route. */
+static bool cors_method(struct builder *b, struct lamb_api *api, const char *method, const struct lamb_node *in)
+{
+	const char *type = lamb_node_str(lamb_node_get(in, "Type"));
+	const struct lamb_node *responses = lamb_node_get(in, "IntegrationResponses");
+	if (strcasecmp(method, "OPTIONS") != 0 || !type || strcasecmp(type, "MOCK") != 0 || !responses ||
+	    responses->kind != LAMB_SEQ)
+		return false;
+	bool found = false;
+	for (size_t i = 0; i < responses->len; i++)
+		found |= api_cors_mock(b, api, lamb_node_get(responses->items[i], "ResponseParameters"));
+	return found;
+}
+
 static void method_route(struct builder *b, size_t i)
 {
 	const char *id = b->r.resources[i].id;
@@ -345,9 +361,11 @@ static void method_route(struct builder *b, size_t i)
 			     "of this template; lamb does not serve the route", id, api ? "HttpMethod" : "RestApiId");
 		return;
 	}
+	const struct lamb_node *in = prop_kind(b, props, "Integration", LAMB_MAP);
+	if (cors_method(b, api, method, in))
+		return;
 	const char *path = resource_path(b, id_of(b, props, "ResourceId"), id);
-	const struct lamb_function *f = proxy_function(b, prop_kind(b, props, "Integration", LAMB_MAP), "Type",
-						       "Uri", id, &b->r.resources[i].node->mark);
+	const struct lamb_function *f = proxy_function(b, in, "Type", "Uri", id, &b->r.resources[i].node->mark);
 	if (path && f)
 		add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
 }

@@ -4,7 +4,8 @@ its Stage and a TOKEN AWS::ApiGateway::Authorizer), an ApiGatewayV2 Api of
 Route and Integration resources (with a REQUEST AWS::ApiGatewayV2::Authorizer),
 a quick-create HTTP API, and a RestApi whose Body carries an
 x-amazon-apigateway-authorizer and a prepended basePath. Beside them, API
-Gateway's own answers: a plain OPTIONS on a REST API with Cors, a payload
+Gateway's own answers: a plain OPTIONS on a REST API with Cors (SAM's, or
+CDK's MOCK OPTIONS method), a payload
 1.0 result without statusCode on an HTTP API, a payload 2.0 JSON string,
 the X-Forwarded-* headers of REST events, and an HTTP API's 404."""
 import json
@@ -67,6 +68,21 @@ Resources:
         Type: AWS_PROXY
         Uri: !Join ['', ['arn:', !Ref AWS::Partition, ':apigateway:', !Ref AWS::Region,
                          ':lambda:path/2015-03-31/functions/', !GetAtt Echo.Arn, /invocations]]
+  ItemsOptions:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Shop
+      ResourceId: !Ref Items
+      HttpMethod: OPTIONS
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{ statusCode: 200 }'}
+        IntegrationResponses:
+          - StatusCode: '204'
+            ResponseParameters:
+              method.response.header.Access-Control-Allow-Origin: "'https://shop.example'"
+              method.response.header.Access-Control-Allow-Methods: "'GET,POST'"
   TokenAuth:
     Type: AWS::ApiGateway::Authorizer
     Properties:
@@ -323,6 +339,12 @@ class CloudFormationApis(unittest.TestCase):
         self.assertEqual(h["access-control-allow-origin"], "https://example.com")
         self.assertEqual(h["access-control-allow-headers"], "X-Custom")
         self.assertIn("GET", h["access-control-allow-methods"])
+        # CDK's CORS: a MOCK OPTIONS method setting the headers
+        for headers in ({}, {"Access-Control-Request-Method": "POST", "Origin": "https://a.example"}):
+            h, data = self.call("OPTIONS", "/items", headers=headers)
+            self.assertEqual(h["access-control-allow-origin"], "https://shop.example")
+            self.assertEqual(h["access-control-allow-methods"], "GET,POST")
+        self.assertNotIn("'ItemsOptions': integration type", self.s.stderr())
         # no such path: still API Gateway's 403
         status, _, _, _ = self.s.request("OPTIONS", "/nowhere")
         self.assertEqual(status, 403)
