@@ -183,6 +183,20 @@ static void test_event_v1(void **state)
 	assert_true(cJSON_IsNull(OBJ(ev, "queryStringParameters")));
 	assert_true(cJSON_IsNull(OBJ(ev, "multiValueQueryStringParameters")));
 	assert_true(cJSON_IsNull(OBJ(ev, "pathParameters")));
+	/* no Host: HTTP's port */
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Port"), "80");
+	cJSON_Delete(ev);
+
+	/* a client's own X-Forwarded-* are kept, once */
+	struct lamb_header fwd[] = { { "X-Forwarded-Proto", "https" }, { "X-Forwarded-Port", "443" },
+				     { "Host", "[::1]:8080" } };
+	ev = event_for("GET", "/", NULL, fwd, 3, NULL, 0);
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Proto"), "https");
+	assert_int_equal(cJSON_GetArraySize(OBJ(OBJ(ev, "multiValueHeaders"), "X-Forwarded-Port")), 1);
+	assert_int_equal(cJSON_GetArraySize(OBJ(ev, "headers")), 3);
+	cJSON_Delete(ev);
+	ev = event_for("GET", "/", NULL, fwd + 2, 1, NULL, 0);
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Port"), "8080");
 	cJSON_Delete(ev);
 }
 
