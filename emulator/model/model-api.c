@@ -72,6 +72,8 @@ static void read_api(struct builder *b, const struct lamb_res_entry *e, struct l
 	read_api_props(b, api, props);
 	api->definition = openapi_definition(b, props, e->id);
 	openapi_authorizers(b, api);
+	if (api->kind == LAMB_API_HTTP)
+		api_cors_openapi(b, api, lamb_node_get(api->definition, "x-amazon-apigateway-cors"));
 }
 
 /* The implicit API takes the Globals block of its kind, like SAM's. */

@@ -56,6 +56,8 @@ void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *p
  * api->cors (REST), unless it has CORS already; false when they give no
  * Access-Control-Allow-Origin. */
 bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_node *params);
+/* An HTTP API definition's x-amazon-apigateway-cors, when api has no CORS yet. */
+void api_cors_openapi(struct builder *b, struct lamb_api *api, const struct lamb_node *x);
 /* model-auth.c: props' Auth into api's default authorizer and authorizers
  * (functions must be built); then, once routes are, each route's authorizer. */
 void api_auth(struct builder *b, struct lamb_api *api, const struct lamb_node *props);

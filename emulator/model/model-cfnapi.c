@@ -222,6 +222,8 @@ static void read_cfn_api(struct builder *b, size_t i, struct lamb_api *api)
 				       "BodyS3Location", e->id);
 	read_base_path(b, api, props);
 	body_media_types(b, api);
+	if (api->kind == LAMB_API_HTTP)
+		api_cors_openapi(b, api, lamb_node_get(api->definition, "x-amazon-apigateway-cors"));
 	read_authorizers(b, api);
 	openapi_authorizers(b, api);
 }

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "model/model-build.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* SAM's own default: every method API Gateway has. */
@@ -127,4 +128,22 @@ bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_no
 		.allow_credentials = credentials && strcmp(credentials, "true") == 0,
 	};
 	return true;
+}
+
+/* An HTTP API definition's x-amazon-apigateway-cors: CorsConfiguration's
+ * keys with a lower-case first letter, read as CorsConfiguration when the
+ * API has none. */
+void api_cors_openapi(struct builder *b, struct lamb_api *api, const struct lamb_node *x)
+{
+	if (api->cors.enabled || !x || x->kind != LAMB_MAP)
+		return;
+	struct lamb_node *map = lamb_node_map(b->a, x->len, &x->mark);
+	for (size_t i = 0; i < x->len; i++) {
+		char *k = lamb_arena_strdup(b->a, x->pairs[i].key->str);
+		k[0] = (char)toupper((unsigned char)k[0]);
+		map->pairs[i].key = lamb_node_scalar(b->a, k, &x->pairs[i].key->mark);
+		map->pairs[i].value = x->pairs[i].value;
+	}
+	api->cors.mark = x->mark;
+	http_cors(b, &api->cors, map);
 }

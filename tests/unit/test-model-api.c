@@ -391,6 +391,11 @@ static void test_cloudformation_apis_at_load(void **state)
 				"  BadKey:\n"
 				"    Type: AWS::ApiGatewayV2::Route\n"
 				"    Properties: {ApiId: !Ref Http, RouteKey: GET, Target: integrations/In}\n"
+				"  Documented:\n"
+				"    Type: AWS::ApiGatewayV2::Api\n"
+				"    Properties:\n"
+				"      Body: {openapi: '3.0.1', paths: {},\n"
+				"             x-amazon-apigateway-cors: {allowOrigins: [https://e.example], maxAge: 600}}\n"
 				"  Socket:\n"
 				"    Type: AWS::ApiGatewayV2::Api\n"
 				"    Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}\n");
@@ -401,8 +406,13 @@ static void test_cloudformation_apis_at_load(void **state)
 	assert_true(has_diag(l, LAMB_ERROR, 18, "its ParentId chain is circular"));
 	assert_true(has_diag(l, LAMB_WARNING, 37, "integration type 'HTTP_PROXY' is not served"));
 	assert_true(has_diag(l, LAMB_ERROR, 43, "RouteKey 'GET' is neither"));
-	assert_true(has_diag(l, LAMB_WARNING, 46, "ProtocolType WEBSOCKET is not served"));
+	assert_true(has_diag(l, LAMB_WARNING, 51, "ProtocolType WEBSOCKET is not served"));
 	assert_int_equal(l->m->nroutes, 1);
+	/* an HTTP API's Body says its CORS */
+	const struct lamb_cors *c = &api(l, "Documented")->cors;
+	assert_true(c->enabled);
+	assert_string_equal(c->allow_origins.v[0], "https://e.example");
+	assert_string_equal(c->max_age, "600");
 	/* a JWT authorizer is kept, without a function: its routes are served open */
 	assert_int_equal(api(l, "Http")->nauthorizers, 1);
 	assert_null(api(l, "Http")->authorizers[0].function_arn);
