@@ -199,8 +199,10 @@ static bool preflight(const struct lamb_apigw_server *s, struct lamb_http_conn *
 	if (!api)
 		return false;
 	if (!lamb_http_header(conn, "Access-Control-Request-Method")) {
-		bool own = route && strcasecmp(route->method, "OPTIONS") == 0;
-		if (api->kind != LAMB_API_REST || found == LAMB_ROUTE_NO_PATH || own || (route && route->is_default))
+		/* only the path's own API has that mock method */
+		const struct lamb_api *owner = route ? route->api : path_api;
+		bool own_options = route && strcasecmp(route->method, "OPTIONS") == 0;
+		if (api != owner || api->kind != LAMB_API_REST || found == LAMB_ROUTE_NO_PATH || own_options)
 			return false;
 	}
 	r->status = api->kind == LAMB_API_HTTP ? 204 : 200;

@@ -345,6 +345,9 @@ class CloudFormationApis(unittest.TestCase):
             self.assertEqual(h["access-control-allow-origin"], "https://shop.example")
             self.assertEqual(h["access-control-allow-methods"], "GET,POST")
         self.assertNotIn("'ItemsOptions': integration type", self.s.stderr())
+        # a path of a REST API without CORS has no mock method: 403
+        status, _, _, _ = self.s.request("OPTIONS", "/v1/doc")
+        self.assertEqual(status, 403)
         # no such path: still API Gateway's 403
         status, _, _, _ = self.s.request("OPTIONS", "/nowhere")
         self.assertEqual(status, 403)
