@@ -3,7 +3,8 @@ real HTTP requests: a RestApi built of Resource and Method resources (with
 its Stage and a TOKEN AWS::ApiGateway::Authorizer), an ApiGatewayV2 Api of
 Route and Integration resources (with a REQUEST AWS::ApiGatewayV2::Authorizer),
 a quick-create HTTP API, and a RestApi whose Body carries an
-x-amazon-apigateway-authorizer and a prepended basePath. Beside them, API
+x-amazon-apigateway-authorizer and a prepended basePath, and an HTTP API
+read from a local BodyS3Location file. Beside them, API
 Gateway's own answers: a plain OPTIONS on a REST API with Cors (SAM's, or
 CDK's MOCK OPTIONS method), a payload
 1.0 result without statusCode on an HTTP API, a payload 2.0 JSON string,
@@ -189,6 +190,11 @@ Resources:
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Echo.Arn}/invocations
 
+  # an HTTP API from a local BodyS3Location file
+  FromFile:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {BodyS3Location: api/openapi.yaml}
+
   # a SAM REST API with Cors, for the plain OPTIONS
   CorsApi:
     Type: AWS::Serverless::Api
@@ -203,6 +209,17 @@ Resources:
       Runtime: python3.11
       Events:
         Get: {Type: Api, Properties: {RestApiId: !Ref CorsApi, Path: /cors, Method: get}}
+"""
+
+OPENAPI_FILE = """\
+openapi: '3.0.1'
+paths:
+  /file/{name}:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        payloadFormatVersion: '2.0'
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Echo/invocations
 """
 
 APP = """\
@@ -247,7 +264,7 @@ Resources:
 class CloudFormationApis(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP})
+        cls.s = Server({"template.yaml": TEMPLATE, "src/app.py": APP, "api/openapi.yaml": OPENAPI_FILE})
 
     @classmethod
     def tearDownClass(cls):
@@ -328,6 +345,11 @@ class CloudFormationApis(unittest.TestCase):
         self.assertEqual(ev["resource"], "/v1/doc")
         self.assertEqual(ev["requestContext"]["stage"], "Prod")
         self.assertEqual(ev["requestContext"]["authorizer"]["via"], "token")
+
+    def test_body_s3_location_file(self):
+        ev = self.event("GET", "/file/readme")
+        self.assertEqual(ev["routeKey"], "GET /file/{name}")
+        self.assertEqual(ev["pathParameters"], {"name": "readme"})
 
     def test_http_payload_1_without_status_code(self):
         status, _, _, data = self.s.request("GET", "/nostatus")
