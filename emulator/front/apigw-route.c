@@ -178,8 +178,10 @@ enum lamb_route_result lamb_router_match(const struct lamb_router *r, const char
 		bool exact;
 		if (!path_matches(&r->routes[i], req, nreq, &rank))
 			continue;
-		if (!r->routes[i].route->is_default)
+		if (!r->routes[i].route->is_default && !path_seen) {
 			path_seen = true;
+			out->path_api = r->routes[i].route->api;
+		}
 		if (!method_matches(r->routes[i].route, method, &exact))
 			continue;
 		int c = rank_cmp(&rank, &best_rank);

@@ -28,6 +28,7 @@ struct lamb_apigw_server {
 	struct lamb_http_server *http;
 	struct call *calls; /* invocations in flight */
 	int busy;
+	bool http_only; /* every API is an HTTP API: no route answers 404, not REST's 403 */
 };
 
 struct call {
@@ -53,11 +54,16 @@ static FILE *logf_(const struct lamb_apigw_server *s)
 static void access_line(const struct lamb_apigw_server *s, const char *line, uint64_t start_ns,
 			const struct lamb_http_response *r, const struct lamb_route *route)
 {
-	char when[64];
+	/* formatted once a second: gmtime_r and strftime cost 1,500 instructions */
+	static _Thread_local time_t last = -1;
+	static _Thread_local char when[64];
 	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		last = t;
+	}
 	double ms = (double)(lamb_loop_now_ns() - start_ns) / 1e6;
 	const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
 	fprintf(logf_(s), "%s \"%s\" %d %s %zu %.2f ms%s%s\n", when, line, r->status, reason ? reason : "",
@@ -178,15 +184,27 @@ static bool serve_static(const struct lamb_apigw_server *s, const char *path, st
 	return true;
 }
 
+/* A preflight (OPTIONS with Access-Control-Request-Method) is answered from
+ * the API's CORS. So is a plain OPTIONS to a path of a REST API with Cors:
+ * there SAM adds an OPTIONS mock method to every path, which answers any
+ * OPTIONS that no OPTIONS method of the user's takes; HTTP APIs pass a plain
+ * OPTIONS to its route. */
 static bool preflight(const struct lamb_apigw_server *s, struct lamb_http_conn *conn, const char *method,
-		      const struct lamb_api *route_api, struct lamb_http_response *r)
+		      enum lamb_route_result found, const struct lamb_route *route, const struct lamb_api *path_api,
+		      struct lamb_http_response *r)
 {
-	const char *want = lamb_http_header(conn, "Access-Control-Request-Method");
-	if (strcasecmp(method, "OPTIONS") != 0 || !want)
+	if (strcasecmp(method, "OPTIONS") != 0)
 		return false;
-	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route_api);
+	const struct lamb_api *api = lamb_apigw_cors_api(s->m, route ? route->api : path_api);
 	if (!api)
 		return false;
+	if (!lamb_http_header(conn, "Access-Control-Request-Method")) {
+		/* only the path's own API has that mock method */
+		const struct lamb_api *owner = route ? route->api : path_api;
+		bool own_options = route && strcasecmp(route->method, "OPTIONS") == 0;
+		if (api != owner || api->kind != LAMB_API_REST || found == LAMB_ROUTE_NO_PATH || own_options)
+			return false;
+	}
 	r->status = api->kind == LAMB_API_HTTP ? 204 : 200;
 	lamb_apigw_cors_headers(api, lamb_http_header(conn, "Origin"), true, r);
 	return true;
@@ -326,7 +344,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	lamb_http_response_init(&r);
 	if (lamb_http_too_large(conn)) {
 		lamb_http_response_message(&r, 413, "Request Too Long");
-	} else if (preflight(s, conn, req->method, found == LAMB_ROUTE_FOUND ? match.route->api : NULL, &r)) {
+	} else if (preflight(s, conn, req->method, found, found == LAMB_ROUTE_FOUND ? match.route : NULL,
+			     match.path_api, &r)) {
 		/* answered by lamb, as API Gateway does */
 	} else if (catch_all && is_get && serve_static(s, req->path, &r)) {
 		/* a static file wins over no route and over $default only */
@@ -334,6 +353,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 		route = match.route;
 		if (invoke_route(s, conn, &match, request_id, line, &r))
 			goto out; /* answered by on_outcome */
+	} else if (s->http_only) {
+		lamb_http_response_message(&r, 404, "Not Found"); /* an HTTP API's answer */
 	} else {
 		lamb_http_response_message(&r, 403, "Missing Authentication Token");
 	}
@@ -366,6 +387,9 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
 	}
 	lamb_loop_batch_output(loop, logf_(s)); /* a request logs three lines: one write */
 	s->router = lamb_router_new(m);
+	s->http_only = m->napis > 0;
+	for (size_t i = 0; i < m->napis; i++)
+		s->http_only &= m->apis[i].kind == LAMB_API_HTTP;
 	return s;
 }
 

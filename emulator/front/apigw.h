@@ -16,6 +16,7 @@ struct lamb_router;
 /* A route chosen for a request, with its path parameters (owned). */
 struct lamb_route_match {
 	const struct lamb_route *route;
+	const struct lamb_api *path_api; /* LAMB_ROUTE_NO_METHOD: the API of a route with the path */
 	struct lamb_header *params; /* name = the template's {name}, value decoded */
 	size_t nparams;
 };

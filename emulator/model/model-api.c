@@ -2,7 +2,8 @@
  * implicit ServerlessRestApi / ServerlessHttpApi that SAM creates for events
  * naming no API, and one route per Api or HttpApi event, then those of the
  * APIs' OpenAPI definitions (model-openapi.c). Each API's CORS and
- * authorizers are read here too (model-cors.c, model-auth.c). */
+ * authorizers are read here too (model-cors.c, model-auth.c). APIs written
+ * as plain CloudFormation join them here (model-cfnapi.c). */
 #include "base/util.h"
 #include "model/model-build.h"
 
@@ -26,7 +27,7 @@ static bool is_api_type(const char *type, enum lamb_api_kind *kind)
 }
 
 /* BinaryMediaTypes are written with '/' as "~1" (and '~' as "~0"). */
-static struct lamb_strs media_types(struct builder *b, const struct lamb_node *props)
+struct lamb_strs api_media_types(struct builder *b, const struct lamb_node *props)
 {
 	struct lamb_strs t = prop_strs(b, props, "BinaryMediaTypes");
 	for (size_t i = 0; i < t.len; i++) {
@@ -50,7 +51,7 @@ static void read_api_props(struct builder *b, struct lamb_api *api, const struct
 {
 	if (api->kind == LAMB_API_REST) {
 		api->stage_variables = prop_kvs(b, props, "Variables");
-		api->binary_media_types = media_types(b, props);
+		api->binary_media_types = api_media_types(b, props);
 	} else {
 		api->stage_variables = prop_kvs(b, props, "StageVariables");
 	}
@@ -70,6 +71,9 @@ static void read_api(struct builder *b, const struct lamb_res_entry *e, struct l
 		api->stage = api->kind == LAMB_API_REST ? "Prod" : "$default";
 	read_api_props(b, api, props);
 	api->definition = openapi_definition(b, props, e->id);
+	openapi_authorizers(b, api);
+	if (api->kind == LAMB_API_HTTP)
+		api_cors_openapi(b, api, lamb_node_get(api->definition, "x-amazon-apigateway-cors"));
 }
 
 /* The implicit API takes the Globals block of its kind, like SAM's. */
@@ -209,7 +213,7 @@ void build_apis(struct builder *b)
 {
 	struct lamb_model *m = b->m;
 	enum lamb_api_kind kind;
-	size_t n = 2, nevents = 0;
+	size_t n = 2 + cfnapi_count(b), nevents = cfnapi_route_count(b);
 	for (size_t i = 0; i < b->r.nresources; i++)
 		n += is_api_type(b->r.resources[i].type, &kind);
 	m->apis = lamb_arena_alloc(b->a, n * sizeof(*m->apis));
@@ -220,6 +224,7 @@ void build_apis(struct builder *b)
 		api->kind = kind;
 		read_api(b, &b->r.resources[i], api);
 	}
+	cfnapi_apis(b);
 	bool rest, http;
 	needs_implicit(m, &rest, &http);
 	if (rest && !find_api(m, IMPLICIT_REST))
@@ -237,6 +242,7 @@ void build_apis(struct builder *b)
 				add_route(b, &m->functions[i], &m->functions[i].events[j]);
 	for (size_t i = 0; i < m->napis; i++)
 		openapi_routes(b, &m->apis[i]);
+	cfnapi_routes(b);
 	for (size_t i = 0; i < m->nroutes; i++)
 		route_auth(b, &m->routes[i]);
 }

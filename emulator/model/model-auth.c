@@ -41,16 +41,14 @@ static void add_source(struct lamb_api_authorizer *a, enum lamb_auth_source_kind
 /* The expression compiled once, here, rather than on every request; one
  * PCRE2 cannot read is said at its mark, and tokens then go unchecked, as
  * lamb cannot know what API Gateway's Java reader would make of it. */
-static const struct lamb_regex *compile_validation(struct builder *b, const struct lamb_node *id,
-						   const char *expr)
+const struct lamb_regex *auth_validation(struct builder *b, const struct lamb_mark *mark, const char *expr)
 {
 	if (!expr || !*expr)
 		return NULL;
 	struct lamb_err err;
 	struct lamb_regex *re = lamb_regex_new(expr, &err);
 	if (!re) {
-		lamb_warning(b->diags, &lamb_node_get(id, "ValidationExpression")->mark,
-			     "ValidationExpression '%s' is not a regular expression lamb can read (%s): "
+		lamb_warning(b->diags, mark, "ValidationExpression '%s' is not a regular expression lamb can read (%s): "
 			     "tokens are not checked against it", expr, err.msg);
 		return NULL;
 	}
@@ -71,7 +69,9 @@ static void read_identity(struct builder *b, struct lamb_api_authorizer *a, cons
 		a->sources = lamb_arena_alloc(b->a, sizeof(*a->sources));
 		add_source(a, LAMB_AUTH_HEADER, h ? h : "Authorization");
 		a->validation_expression = prop_text(b, id, "ValidationExpression");
-		a->validation = compile_validation(b, id, a->validation_expression);
+		if (a->validation_expression && *a->validation_expression)
+			a->validation = auth_validation(b, &lamb_node_get(id, "ValidationExpression")->mark,
+							a->validation_expression);
 		return;
 	}
 	struct lamb_strs lists[] = { prop_strs(b, id, "Headers"), prop_strs(b, id, "QueryStrings"),
@@ -155,13 +155,17 @@ void api_auth(struct builder *b, struct lamb_api *api, const struct lamb_node *p
 	check_name(b, api, auth, "DefaultAuthorizer", api->default_authorizer);
 }
 
+/* A route of a definition or a CloudFormation Method/Route comes with its
+ * auth_name set; an event's is read from its Auth here. */
 void route_auth(struct builder *b, struct lamb_route *r)
 {
-	const struct lamb_node *auth = r->event ? prop_kind(b, r->event->properties, "Auth", LAMB_MAP) : NULL;
-	r->auth_name = prop_text(b, auth, "Authorizer");
-	if (r->auth_name)
-		check_name(b, r->api, auth, "Authorizer", r->auth_name);
-	else
-		r->auth_name = r->api->default_authorizer;
+	if (!r->auth_name) {
+		const struct lamb_node *auth = r->event ? prop_kind(b, r->event->properties, "Auth", LAMB_MAP) : NULL;
+		r->auth_name = prop_text(b, auth, "Authorizer");
+		if (r->auth_name)
+			check_name(b, r->api, auth, "Authorizer", r->auth_name);
+		else
+			r->auth_name = r->api->default_authorizer;
+	}
 	r->authorizer = r->auth_name ? find(r->api, r->auth_name) : NULL;
 }

@@ -21,6 +21,8 @@ struct builder {
 	unsigned depth; /* 0 for the template lamb was given, 1 for its nested stacks, ... */
 	struct nested_stack *stacks; /* loaded nested stacks (model-stack.c) */
 	size_t nstacks;
+	const struct lamb_node **cfn_props; /* model-cfnapi.c: API resources' resolved
+					     * Properties, per resolver resource */
 };
 
 struct nested_stack {
@@ -73,18 +75,64 @@ bool stack_note(struct builder *b, const struct lamb_res_entry *e, bool *local, 
 
 /* model-cors.c: props' Cors (REST) or CorsConfiguration (HTTP API) into api->cors. */
 void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *props);
+/* A MOCK OPTIONS Method's integration ResponseParameters (CDK's CORS) into
+ * api->cors (REST), unless it has CORS already; false when they give no
+ * Access-Control-Allow-Origin. */
+bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_node *params);
+/* An HTTP API definition's x-amazon-apigateway-cors, when api has no CORS yet. */
+void api_cors_openapi(struct builder *b, struct lamb_api *api, const struct lamb_node *x);
 /* model-auth.c: props' Auth into api's default authorizer and authorizers
  * (functions must be built); then, once routes are, each route's authorizer. */
 void api_auth(struct builder *b, struct lamb_api *api, const struct lamb_node *props);
 void route_auth(struct builder *b, struct lamb_route *r);
+/* An IdentityValidationExpression compiled once (its regex kept by the
+ * model); NULL when expr is empty, or after a warning at mark. */
+const struct lamb_regex *auth_validation(struct builder *b, const struct lamb_mark *mark, const char *expr);
+/* model-api.c: props' BinaryMediaTypes, "~1" read as '/'. */
+struct lamb_strs api_media_types(struct builder *b, const struct lamb_node *props);
 
 /* model-openapi.c: an API's DefinitionBody, or its local DefinitionUri
  * file parsed; NULL when it has neither (or after reporting why not). */
 const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id);
+/* The same from a body (resolved) or a location node, uri_key naming the
+ * latter in messages (DefinitionUri, BodyS3Location). */
+const struct lamb_node *openapi_read(struct builder *b, const struct lamb_node *body, const struct lamb_node *uri,
+				     const char *uri_key, const char *api_id);
+/* The function of the template an integration uri (".../functions/ARN/
+ * invocations", or a bare ARN) names, or NULL. */
+const struct lamb_function *uri_function(const struct lamb_model *m, const char *uri);
+/* Appends the definition's x-amazon-apigateway-authorizer security schemes
+ * to api->authorizers (model-cfnauth.c reads each). */
+void openapi_authorizers(struct builder *b, struct lamb_api *api);
 /* Operations in api->definition: at most that many routes. */
 size_t openapi_count(const struct lamb_api *api);
 /* Adds a route (to b->m->routes, sized by openapi_count) per operation
  * whose integration invokes a function of the template. */
 void openapi_routes(struct builder *b, struct lamb_api *api);
+
+/* model-cfnapi.c: APIs written as plain CloudFormation (AWS::ApiGateway::
+ * RestApi, AWS::ApiGatewayV2::Api) and their Resource/Method, Route/
+ * Integration, Stage and Authorizer resources, into the same lamb_api and
+ * lamb_route a SAM API gives. cfnapi_count bounds the APIs cfnapi_apis
+ * adds; cfnapi_route_count the routes cfnapi_routes adds (besides those of
+ * their Body, which openapi_routes reads). */
+size_t cfnapi_count(const struct builder *b);
+void cfnapi_apis(struct builder *b);
+size_t cfnapi_route_count(const struct builder *b);
+void cfnapi_routes(struct builder *b);
+/* What lamb does with a resource of this type, for lamb list resources;
+ * NULL when it is not one of the above. */
+const char *cfnapi_note(const char *type);
+/* The resolved Properties of resolver resource i, resolved once. */
+const struct lamb_node *cfnapi_props(struct builder *b, size_t i);
+
+/* model-cfnauth.c: an authorizer from an AWS::ApiGateway::Authorizer or
+ * AWS::ApiGatewayV2::Authorizer's properties, or from an OpenAPI
+ * x-amazon-apigateway-authorizer (scheme: its security scheme, for the
+ * token header's name). */
+void cfnauth_resource(struct builder *b, const struct lamb_api *api, const char *id,
+		      const struct lamb_node *props, struct lamb_api_authorizer *a);
+void cfnauth_openapi(struct builder *b, const struct lamb_api *api, const char *name,
+		     const struct lamb_node *scheme, struct lamb_api_authorizer *a);
 
 #endif

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "model/model-build.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* SAM's own default: every method API Gateway has. */
@@ -96,4 +97,53 @@ void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *p
 		rest_cors(b, &api->cors, v);
 	else
 		http_cors(b, &api->cors, v);
+}
+
+/* A REST API written as CloudFormation says its CORS the way CDK writes
+ * it: an OPTIONS Method with a MOCK integration whose integration response
+ * sets the Access-Control-* headers ("'*'" quoted as in SAM's Cors). Read
+ * into api->cors, so that lamb answers OPTIONS as that mock would; false
+ * when params set no Access-Control-Allow-Origin. */
+bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_node *params)
+{
+	static const char prefix[] = "method.response.header.Access-Control-";
+	const char *origin = NULL, *methods = NULL, *headers = NULL, *max_age = NULL, *credentials = NULL;
+	const char **slot;
+	for (size_t i = 0; params && params->kind == LAMB_MAP && i < params->len; i++) {
+		const char *k = params->pairs[i].key->str;
+		if (!str_starts(k, prefix))
+			continue;
+		k += strlen(prefix);
+		slot = strcmp(k, "Allow-Origin") == 0 ? &origin : strcmp(k, "Allow-Methods") == 0 ? &methods :
+		       strcmp(k, "Allow-Headers") == 0 ? &headers : strcmp(k, "Max-Age") == 0 ? &max_age :
+		       strcmp(k, "Allow-Credentials") == 0 ? &credentials : NULL;
+		if (slot)
+			*slot = unquote(b, lamb_node_str(params->pairs[i].value));
+	}
+	if (!origin || api->cors.enabled)
+		return origin != NULL;
+	api->cors = (struct lamb_cors){
+		.enabled = true, .allow_origin = origin, .allow_methods = methods ? methods : REST_METHODS,
+		.allow_headers = headers, .max_age = max_age, .mark = params->mark,
+		.allow_credentials = credentials && strcmp(credentials, "true") == 0,
+	};
+	return true;
+}
+
+/* An HTTP API definition's x-amazon-apigateway-cors: CorsConfiguration's
+ * keys with a lower-case first letter, read as CorsConfiguration when the
+ * API has none. */
+void api_cors_openapi(struct builder *b, struct lamb_api *api, const struct lamb_node *x)
+{
+	if (api->cors.enabled || !x || x->kind != LAMB_MAP)
+		return;
+	struct lamb_node *map = lamb_node_map(b->a, x->len, &x->mark);
+	for (size_t i = 0; i < x->len; i++) {
+		char *k = lamb_arena_strdup(b->a, x->pairs[i].key->str);
+		k[0] = (char)toupper((unsigned char)k[0]);
+		map->pairs[i].key = lamb_node_scalar(b->a, k, &x->pairs[i].key->mark);
+		map->pairs[i].value = x->pairs[i].value;
+	}
+	api->cors.mark = x->mark;
+	http_cors(b, &api->cors, map);
 }

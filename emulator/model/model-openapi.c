@@ -4,8 +4,12 @@
  * hold literal ARNs). Each operation whose x-amazon-apigateway-integration
  * is an aws_proxy integration with a uri naming a function of the template
  * becomes a route; other integrations (mock, http, non-proxy aws) are not
- * served, with a warning. Authorizers, request validators, models and
- * basePath in the definition are not read. */
+ * served, with a warning. Lambda authorizers among the security schemes
+ * (x-amazon-apigateway-authorizer) join the API's authorizers, and an
+ * operation's security (or the definition's) picks one. basePath is
+ * prepended only when the API says so (api->base_path, set by
+ * model-cfnapi.c from the import mode), as API Gateway ignores it by
+ * default. Request validators and models are not read. */
 #include "base/util.h"
 #include "model/model-build.h"
 #include "template/template.h"
@@ -17,45 +21,52 @@
 
 #define INTEGRATION "x-amazon-apigateway-integration"
 #define ANY_METHOD "x-amazon-apigateway-any-method"
+#define AUTHORIZER "x-amazon-apigateway-authorizer"
 
 static const char *const methods[] = { "get", "put", "post", "delete", "patch", "head", "options", ANY_METHOD };
 
-static const struct lamb_node *definition_file(struct builder *b, const struct lamb_node *uri, const char *api_id)
+static const struct lamb_node *definition_file(struct builder *b, const struct lamb_node *uri, const char *key,
+					      const char *api_id)
 {
 	const char *s = lamb_node_str(uri);
 	if (!s) {
 		if (!uri->unknown)
-			lamb_warning(b->diags, &uri->mark, "API '%s': DefinitionUri in S3 is not read; lamb serves "
-				     "only the routes of its events", api_id);
+			lamb_warning(b->diags, &uri->mark, "API '%s': %s in S3 is not read; lamb does not serve "
+				     "the routes it defines", api_id, key);
 		return NULL;
 	}
 	if (str_starts(s, "s3://")) {
-		lamb_warning(b->diags, &uri->mark, "API '%s': DefinitionUri '%s' is in S3; lamb serves only the "
-			     "routes of its events", api_id, s);
+		lamb_warning(b->diags, &uri->mark, "API '%s': %s '%s' is in S3; lamb does not serve the "
+			     "routes it defines", api_id, key, s);
 		return NULL;
 	}
 	const char *path = model_path(b, s);
 	size_t len;
 	cleanup_free char *text = lamb_read_file(path, &len);
 	if (!text) {
-		lamb_error(b->diags, &uri->mark, "API '%s': cannot read DefinitionUri '%s': %s", api_id, s,
+		lamb_error(b->diags, &uri->mark, "API '%s': cannot read %s '%s': %s", api_id, key, s,
 			   strerror(errno));
 		return NULL;
 	}
 	return lamb_template_parse(b->a, path, text, len, b->diags);
 }
 
-const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id)
+const struct lamb_node *openapi_read(struct builder *b, const struct lamb_node *body, const struct lamb_node *uri,
+				     const char *uri_key, const char *api_id)
 {
-	const struct lamb_node *body = lamb_node_get(props, "DefinitionBody");
-	const struct lamb_node *uri = lamb_node_get(props, "DefinitionUri");
-	const struct lamb_node *def = body ? body : uri ? definition_file(b, uri, api_id) : NULL;
+	const struct lamb_node *def = body ? body : uri ? definition_file(b, uri, uri_key, api_id) : NULL;
 	if (def && def->kind != LAMB_MAP) {
 		if (!def->unknown)
 			lamb_error(b->diags, &def->mark, "API '%s': the OpenAPI definition must be a mapping", api_id);
 		return NULL;
 	}
 	return def;
+}
+
+const struct lamb_node *openapi_definition(struct builder *b, const struct lamb_node *props, const char *api_id)
+{
+	return openapi_read(b, lamb_node_get(props, "DefinitionBody"), lamb_node_get(props, "DefinitionUri"),
+			    "DefinitionUri", api_id);
 }
 
 static bool is_method(const char *key)
@@ -87,7 +98,7 @@ size_t openapi_count(const struct lamb_api *api)
 /* The function in ".../functions/<ARN>/invocations", or a bare ARN: by
  * the whole ARN, else by the name after ":function:" (a qualifier such
  * as ":live" or ":$LATEST" ignored). */
-static const struct lamb_function *uri_function(const struct lamb_model *m, const char *uri)
+const struct lamb_function *uri_function(const struct lamb_model *m, const char *uri)
 {
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const char *p = m->functions[i].arn ? strstr(uri, m->functions[i].arn) : NULL;
@@ -143,6 +154,38 @@ static const char *payload_format(struct builder *b, const struct lamb_api *api,
 	return pf;
 }
 
+/* base (as "/v1", no trailing slash) before path; "/" alone is base. */
+static const char *prefixed(struct builder *b, const char *base, const char *path)
+{
+	size_t bl = strlen(base), pl = strcmp(path, "/") == 0 ? 0 : strlen(path);
+	char *s = lamb_arena_alloc(b->a, bl + pl + 1);
+	memcpy(s, base, bl);
+	memcpy(s + bl, path, pl);
+	return s;
+}
+
+/* The authorizer an operation's security names (the definition's when it
+ * has none): the first requirement's scheme, when it is one of the API's
+ * authorizers; "NONE" for an empty list; else NULL (the API's default). */
+static const char *security_auth(const struct lamb_api *api, const struct lamb_node *op)
+{
+	const struct lamb_node *sec = lamb_node_get(op, "security");
+	if (!sec)
+		sec = lamb_node_get(api->definition, "security");
+	if (!sec || sec->kind != LAMB_SEQ)
+		return NULL;
+	if (sec->len == 0)
+		return "NONE";
+	const struct lamb_node *req = sec->items[0];
+	if (req->kind != LAMB_MAP || req->len == 0)
+		return NULL;
+	const char *name = req->pairs[0].key->str;
+	for (size_t i = 0; i < api->nauthorizers; i++)
+		if (strcmp(api->authorizers[i].name, name) == 0)
+			return name;
+	return NULL;
+}
+
 static void add_operation(struct builder *b, struct lamb_api *api, const char *path, const struct lamb_pair *op)
 {
 	const char *key = op->key->str;
@@ -156,10 +199,11 @@ static void add_operation(struct builder *b, struct lamb_api *api, const char *p
 	struct lamb_route *r = &b->m->routes[b->m->nroutes++];
 	r->is_default = strcmp(path, "$default") == 0;
 	r->method = r->is_default ? "ANY" : method;
-	r->path = path;
+	r->path = r->is_default || !api->base_path ? path : prefixed(b, api->base_path, path);
 	r->function = f;
 	r->api = api;
 	r->payload_format = payload_format(b, api, op->value);
+	r->auth_name = security_auth(api, op->value);
 }
 
 void openapi_routes(struct builder *b, struct lamb_api *api)
@@ -177,4 +221,31 @@ void openapi_routes(struct builder *b, struct lamb_api *api)
 			if (is_method(item->pairs[j].key->str))
 				add_operation(b, api, path, &item->pairs[j]);
 	}
+}
+
+/* securitySchemes (OpenAPI 3) or securityDefinitions (Swagger 2). */
+static const struct lamb_node *schemes_of(const struct lamb_node *def)
+{
+	const struct lamb_node *s = lamb_node_get(lamb_node_get(def, "components"), "securitySchemes");
+	if (!s)
+		s = lamb_node_get(def, "securityDefinitions");
+	return s && s->kind == LAMB_MAP ? s : NULL;
+}
+
+void openapi_authorizers(struct builder *b, struct lamb_api *api)
+{
+	const struct lamb_node *schemes = schemes_of(api->definition);
+	size_t n = 0;
+	for (size_t i = 0; schemes && i < schemes->len; i++)
+		n += lamb_node_get(schemes->pairs[i].value, AUTHORIZER) != NULL;
+	if (!n)
+		return;
+	struct lamb_api_authorizer *all = lamb_arena_alloc(b->a, (api->nauthorizers + n) * sizeof(*all));
+	if (api->nauthorizers)
+		memcpy(all, api->authorizers, api->nauthorizers * sizeof(*all));
+	api->authorizers = all;
+	for (size_t i = 0; i < schemes->len; i++)
+		if (lamb_node_get(schemes->pairs[i].value, AUTHORIZER))
+			cfnauth_openapi(b, api, schemes->pairs[i].key->str, schemes->pairs[i].value,
+					&api->authorizers[api->nauthorizers++]);
 }

@@ -98,8 +98,8 @@ struct lamb_layer {
 };
 
 enum lamb_api_kind {
-	LAMB_API_REST, /* AWS::Serverless::Api, Api events */
-	LAMB_API_HTTP, /* AWS::Serverless::HttpApi, HttpApi events */
+	LAMB_API_REST, /* AWS::Serverless::Api, Api events, AWS::ApiGateway::RestApi */
+	LAMB_API_HTTP, /* AWS::Serverless::HttpApi, HttpApi events, AWS::ApiGatewayV2::Api */
 };
 
 /* An API's CORS (REST Cors, HTTP API CorsConfiguration), read at load so
@@ -134,7 +134,8 @@ struct lamb_auth_source {
 
 /* One entry of an API's Auth.Authorizers. */
 struct lamb_api_authorizer {
-	const char *name;         /* its key under Auth.Authorizers */
+	const char *name;         /* its key under Auth.Authorizers, its security scheme's name,
+				   * or its AWS::ApiGateway[V2]::Authorizer's logical id */
 	const char *function_arn; /* FunctionArn; NULL for Cognito (UserPoolArn) and JWT ones */
 	const struct lamb_function *function; /* the function FunctionArn names, or NULL */
 	bool token;               /* REST FunctionPayloadType TOKEN (the default), else REQUEST */
@@ -162,7 +163,11 @@ struct lamb_api {
 	const char *default_authorizer;  /* Auth.DefaultAuthorizer, or NULL */
 	struct lamb_api_authorizer *authorizers; /* Auth.Authorizers */
 	size_t nauthorizers;
-	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL */
+	const struct lamb_node *definition; /* DefinitionBody (resolved) or the DefinitionUri file, or NULL;
+					     * a CloudFormation API's Body or BodyS3Location file */
+	const char *base_path; /* "/v1": prepended to the definition's paths (its basePath, when the
+				* API's import mode is prepend or split), or NULL */
+	bool cloudformation;   /* an AWS::ApiGateway::RestApi or AWS::ApiGatewayV2::Api */
 	struct lamb_mark mark;
 };
 
@@ -173,8 +178,10 @@ struct lamb_route {
 	const struct lamb_function *function;
 	const struct lamb_api *api;
 	const char *payload_format; /* "1.0" or "2.0" */
-	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition */
-	const char *auth_name; /* its event's Auth.Authorizer, else the API's DefaultAuthorizer;
+	const struct lamb_event *event; /* NULL for a route of an OpenAPI definition or of
+					 * CloudFormation resources */
+	const char *auth_name; /* its event's Auth.Authorizer, its operation's security, its
+				* Method's or Route's AuthorizerId; else the API's DefaultAuthorizer;
 				* NULL when neither names one ("NONE" and "AWS_IAM" kept as written) */
 	const struct lamb_api_authorizer *authorizer; /* auth_name among the API's Authorizers, or NULL */
 };

@@ -29,6 +29,7 @@ static const char *tmpl =
 	"        Greedy: {Type: Api, Properties: {Path: '/items/{proxy+}', Method: any}}\n"
 	"        Root: {Type: Api, Properties: {Path: /, Method: get}}\n"
 	"        Http: {Type: HttpApi, Properties: {Path: '/h/{name}', Method: post}}\n"
+	"        Http1: {Type: HttpApi, Properties: {Path: /h1, Method: get, PayloadFormatVersion: '1.0'}}\n"
 	"        Default: {Type: HttpApi}\n";
 
 static struct loaded *l;
@@ -145,6 +146,11 @@ static void test_event_v1(void **state)
 	assert_null(OBJ(ev, "version"));
 	assert_string_equal(STR(OBJ(ev, "headers"), "X-Multi"), "b");
 	assert_int_equal(cJSON_GetArraySize(OBJ(OBJ(ev, "multiValueHeaders"), "X-Multi")), 2);
+	/* the headers a REST API's front door adds */
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Proto"), "http");
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Port"), "3000");
+	assert_string_equal(cJSON_GetArrayItem(OBJ(OBJ(ev, "multiValueHeaders"), "X-Forwarded-Port"), 0)->valuestring,
+			    "3000");
 	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "a"), "2");
 	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "b"), "x y");
 	assert_string_equal(STR(OBJ(ev, "queryStringParameters"), "c"), "");
@@ -177,6 +183,20 @@ static void test_event_v1(void **state)
 	assert_true(cJSON_IsNull(OBJ(ev, "queryStringParameters")));
 	assert_true(cJSON_IsNull(OBJ(ev, "multiValueQueryStringParameters")));
 	assert_true(cJSON_IsNull(OBJ(ev, "pathParameters")));
+	/* no Host: HTTP's port */
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Port"), "80");
+	cJSON_Delete(ev);
+
+	/* a client's own X-Forwarded-* are kept, once */
+	struct lamb_header fwd[] = { { "X-Forwarded-Proto", "https" }, { "X-Forwarded-Port", "443" },
+				     { "Host", "[::1]:8080" } };
+	ev = event_for("GET", "/", NULL, fwd, 3, NULL, 0);
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Proto"), "https");
+	assert_int_equal(cJSON_GetArraySize(OBJ(OBJ(ev, "multiValueHeaders"), "X-Forwarded-Port")), 1);
+	assert_int_equal(cJSON_GetArraySize(OBJ(ev, "headers")), 3);
+	cJSON_Delete(ev);
+	ev = event_for("GET", "/", NULL, fwd + 2, 1, NULL, 0);
+	assert_string_equal(STR(OBJ(ev, "headers"), "X-Forwarded-Port"), "8080");
 	cJSON_Delete(ev);
 }
 
@@ -340,8 +360,25 @@ static void test_response_v2(void **state)
 	assert_string_equal(hdr(&r, "Content-Type", 0), "application/json");
 	lamb_http_response_release(&r);
 
-	assert_int_equal(map("Http", "\"just a string\"", &r), 0);
-	assert_string_equal(r.body, "\"just a string\"");
+	/* a JSON string is sent as its text, escaped or not */
+	assert_int_equal(map("Http", " \"just a string\"\n", &r), 0);
+	assert_string_equal(r.body, "just a string");
+	assert_string_equal(hdr(&r, "Content-Type", 0), "application/json");
+	lamb_http_response_release(&r);
+	assert_int_equal(map("Http", "\"say \\\"hi\\\" \\u00e9\"", &r), 0);
+	assert_string_equal(r.body, "say \"hi\" \xc3\xa9");
+	lamb_http_response_release(&r);
+	assert_int_equal(map("Http", "\"\"", &r), 0);
+	assert_int_equal(r.body_len, 0);
+	lamb_http_response_release(&r);
+
+	/* payload 1.0 of an HTTP API has no default statusCode: API Gateway's 500 */
+	assert_int_equal(map("Http1", "{\"body\": \"x\"}", &r), -1);
+	assert_int_equal(r.status, 500);
+	assert_string_equal(r.body, "{\"message\":\"Internal Server Error\"}");
+	lamb_http_response_release(&r);
+	assert_int_equal(map("Http1", "{\"statusCode\": 201}", &r), 0);
+	assert_int_equal(r.status, 201);
 	lamb_http_response_release(&r);
 
 	assert_int_equal(map("Http", "{\"statusCode\": 200, \"cookies\": [\"a=1\\n\"]}", &r), -1);

@@ -343,6 +343,84 @@ static void test_validation_expression_compiled_at_load(void **state)
 	unload(l);
 }
 
+/* APIs written as CloudFormation: the edges model-cfnapi.c decides at load. */
+static void test_cloudformation_apis_at_load(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Resources:\n"
+				"  Fn:\n"
+				"    Type: AWS::Lambda::Function\n"
+				"    Properties: {Code: ., Handler: a.b, Runtime: python3.12}\n"
+				"  Rest:\n"
+				"    Type: AWS::ApiGateway::RestApi\n"
+				"    Properties:\n"
+				"      Parameters: {basepath: split}\n"
+				"      Body:\n"
+				"        openapi: '3.0.1'\n"
+				"        servers: [{url: 'https://x/{basePath}', variables: {basePath: {default: /api/v2}}}]\n"
+				"        paths:\n"
+				"          /doc:\n"
+				"            get:\n"
+				"              x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Fn.Arn}\n"
+				"  Loop1:\n"
+				"    Type: AWS::ApiGateway::Resource\n"
+				"    Properties: {RestApiId: !Ref Rest, ParentId: !Ref Loop2, PathPart: a}\n"
+				"  Loop2:\n"
+				"    Type: AWS::ApiGateway::Resource\n"
+				"    Properties: {RestApiId: !Ref Rest, ParentId: !Ref Loop1, PathPart: b}\n"
+				"  LoopGet:\n"
+				"    Type: AWS::ApiGateway::Method\n"
+				"    Properties:\n"
+				"      RestApiId: Rest\n"
+				"      ResourceId: Loop1\n"
+				"      HttpMethod: GET\n"
+				"      Integration: {Type: AWS_PROXY, Uri: !GetAtt Fn.Arn}\n"
+				"  Http:\n"
+				"    Type: AWS::ApiGatewayV2::Api\n"
+				"    Properties: {ProtocolType: HTTP}\n"
+				"  Jwt:\n"
+				"    Type: AWS::ApiGatewayV2::Authorizer\n"
+				"    Properties: {ApiId: !Ref Http, AuthorizerType: JWT, IdentitySource: [$request.header.Authorization]}\n"
+				"  In:\n"
+				"    Type: AWS::ApiGatewayV2::Integration\n"
+				"    Properties: {ApiId: !Ref Http, IntegrationType: HTTP_PROXY, IntegrationUri: https://x}\n"
+				"  Proxied:\n"
+				"    Type: AWS::ApiGatewayV2::Route\n"
+				"    Properties: {ApiId: !Ref Http, RouteKey: GET /p, Target: integrations/In}\n"
+				"  BadKey:\n"
+				"    Type: AWS::ApiGatewayV2::Route\n"
+				"    Properties: {ApiId: !Ref Http, RouteKey: GET, Target: integrations/In}\n"
+				"  Documented:\n"
+				"    Type: AWS::ApiGatewayV2::Api\n"
+				"    Properties:\n"
+				"      Body: {openapi: '3.0.1', paths: {},\n"
+				"             x-amazon-apigateway-cors: {allowOrigins: [https://e.example], maxAge: 600}}\n"
+				"  Socket:\n"
+				"    Type: AWS::ApiGatewayV2::Api\n"
+				"    Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}\n");
+	/* split: the base path without its first segment */
+	assert_non_null(route(l, "/v2/doc"));
+	assert_string_equal(api(l, "Rest")->base_path, "/v2");
+	assert_true(api(l, "Rest")->cloudformation);
+	assert_true(has_diag(l, LAMB_ERROR, 18, "its ParentId chain is circular"));
+	assert_true(has_diag(l, LAMB_WARNING, 37, "integration type 'HTTP_PROXY' is not served"));
+	assert_true(has_diag(l, LAMB_ERROR, 43, "RouteKey 'GET' is neither"));
+	assert_true(has_diag(l, LAMB_WARNING, 51, "ProtocolType WEBSOCKET is not served"));
+	assert_int_equal(l->m->nroutes, 1);
+	/* an HTTP API's Body says its CORS */
+	const struct lamb_cors *c = &api(l, "Documented")->cors;
+	assert_true(c->enabled);
+	assert_string_equal(c->allow_origins.v[0], "https://e.example");
+	assert_string_equal(c->max_age, "600");
+	/* a JWT authorizer is kept, without a function: its routes are served open */
+	assert_int_equal(api(l, "Http")->nauthorizers, 1);
+	assert_null(api(l, "Http")->authorizers[0].function_arn);
+	for (size_t i = 0; i < l->m->napis; i++)
+		assert_string_not_equal(l->m->apis[i].logical_id, "Socket");
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_routes_know_their_authorizer),
 		cmocka_unit_test(test_authorizer_problems_at_load),
 		cmocka_unit_test(test_validation_expression_compiled_at_load),
+		cmocka_unit_test(test_cloudformation_apis_at_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
