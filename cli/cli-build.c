@@ -33,6 +33,20 @@ void cli_build_print_output(const char *out)
 	}
 }
 
+/* Whether w was said already in this run: every warning is said once,
+ * however many functions and commands meet it. */
+static bool said_before(const char *w)
+{
+	static char *said[64];
+	static size_t n;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(said[i], w) == 0)
+			return true;
+	if (n < ARRAY_SIZE(said))
+		said[n++] = xstrdup(w);
+	return false;
+}
+
 void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 {
 	struct cli_build_progress *pr = data;
@@ -48,7 +62,7 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		}
 		return;
 	}
-	if (r->warning)
+	if (r->warning && !said_before(r->warning))
 		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;
@@ -67,6 +81,22 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		fprintf(stderr, "%-10s %s '%s' (%s) in %.2f s: %s zipped, %s unzipped\n",
 			r->state == LAMB_BUILD_CACHED ? "up to date" : "built", what, r->id, r->method, r->seconds,
 			z, u);
+}
+
+static void on_problem(const char *line, void *data)
+{
+	struct cli_build_progress *pr = data;
+	pr->problems++;
+	fprintf(stderr, "lamb: error: %s\n", line);
+}
+
+void cli_build_doctor_opts(struct lamb_build_opts *o)
+{
+	static char *base_libs; /* one per process; kept to the end */
+	if (!base_libs)
+		base_libs = cli_data_path("data/lambda-base-libs.txt");
+	o->base_libs = base_libs;
+	o->problem = on_problem;
 }
 
 static bool is_dir(const char *p)

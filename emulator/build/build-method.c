@@ -6,6 +6,7 @@
  * not as links back into the source tree. */
 #include "base/hash.h"
 #include "build/build-method.h"
+#include "build/build-pip.h"
 #include "build/build-run.h"
 
 #include <cjson/cJSON.h>
@@ -14,6 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,28 +78,45 @@ static char *python_version(const char *tool)
 	return out;
 }
 
+/* The interpreter lamb invoke would run, as it would choose it: LAMB_PYTHON,
+ * else the runtime's own pythonX.Y, else python3 with a warning. */
+static char *python_for(const struct lamb_build_method *bm, char **version, bool *fell_back)
+{
+	const char *override = getenv("LAMB_PYTHON");
+	*fell_back = false;
+	char *tool = override && *override ? lamb_build_which(override) : lamb_build_which(bm->name);
+	*version = tool ? python_version(tool) : NULL;
+	if (*version || (override && *override))
+		return tool;
+	free(tool);
+	*fell_back = true;
+	tool = lamb_build_which("python3");
+	*version = tool ? python_version(tool) : NULL;
+	return tool;
+}
+
 static int choose_python(struct lamb_build_method *bm, const char *src, struct lamb_err *err)
 {
 	if (!exists_in(src, "requirements.txt"))
 		return 0;
 	bm->manifest_file = "requirements.txt";
-	bm->tool = lamb_build_which(bm->name);
-	cleanup_free char *version = bm->tool ? python_version(bm->tool) : NULL;
-	if (!version) {
-		free(bm->tool);
-		bm->tool = lamb_build_which("python3");
-		version = bm->tool ? python_version(bm->tool) : NULL;
-		if (!version)
-			return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
-					    "requirements.txt", bm->name);
-		bm->warning = xasprintf("'%s' is not in PATH (or does not run); installing requirements.txt "
-					"with '%s', Python %.*s", bm->name, bm->tool, (int)strcspn(version, " \n"),
-					version);
+	bool fell_back;
+	bm->tool = python_for(bm, &bm->version, &fell_back);
+	if (!bm->version) {
+		const char *override = getenv("LAMB_PYTHON");
+		if (override && *override)
+			return lamb_err_set(err, "LAMB_PYTHON '%s' does not run", override);
+		return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
+				    "requirements.txt", bm->name);
 	}
+	if (fell_back) /* the same words for every function: said once per run */
+		bm->warning = xasprintf("'%s' is not in PATH (or does not run): pip of '%s', Python %.*s, "
+					"installs requirements.txt for %s (LAMB_PYTHON chooses)", bm->name, bm->tool,
+					(int)strcspn(bm->version, " \n"), bm->version, bm->name);
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_u64(&h, tool_identity(bm->tool));
-	lamb_hash_str(&h, version);
+	lamb_hash_str(&h, bm->version);
 	bm->tool_id = lamb_hash_final(&h);
 	return 0;
 }
@@ -173,6 +192,7 @@ void lamb_build_method_release(struct lamb_build_method *bm)
 	free(bm->name);
 	free(bm->tool);
 	free(bm->warning);
+	free(bm->version);
 	memset(bm, 0, sizeof(*bm));
 }
 
@@ -269,11 +289,9 @@ static int run_tool(const struct lamb_run *r, const char *what, struct lamb_buf 
 static int run_pip(const struct lamb_build_method *bm, const char *src, const char *dest,
 		   struct lamb_buf *log, struct lamb_err *err)
 {
-	const char *argv[] = { bm->tool, "-m", "pip", "install", "--disable-pip-version-check",
-			       "--no-warn-script-location", "-r", "requirements.txt", "-t", dest, NULL };
-	struct lamb_run r = { .argv = argv, .cwd = src };
-	cleanup_free char *what = xasprintf("pip install -r '%s/requirements.txt'", src);
-	return run_tool(&r, what, log, err);
+	struct lamb_pip p = { .python = bm->tool, .version = bm->version, .target = &bm->target,
+			      .wheelhouse = bm->wheelhouse, .on_host = bm->on_host };
+	return lamb_pip_install(&p, src, dest, log, err);
 }
 
 /* Relative file: specs of package.json made absolute; true when any was. */
@@ -318,6 +336,26 @@ static int rewrite_package(const char *dest, const char *src, bool *changed, str
 	return r;
 }
 
+/* npm's major version, asked once per process: --cpu and --os came with npm 10. */
+static int npm_major(const char *npm)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int major = -1;
+	pthread_mutex_lock(&lock);
+	if (major < 0) {
+		const char *argv[] = { npm, "--version", NULL };
+		struct lamb_run r = { .argv = argv };
+		struct lamb_buf b;
+		lamb_buf_init(&b);
+		int status;
+		major = lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len ? atoi(b.data) : 0;
+		lamb_buf_release(&b);
+	}
+	int m = major;
+	pthread_mutex_unlock(&lock);
+	return m;
+}
+
 static int run_npm(const struct lamb_build_method *bm, const char *src, const char *dest,
 		   struct lamb_buf *log, struct lamb_err *err)
 {
@@ -327,8 +365,11 @@ static int run_npm(const struct lamb_build_method *bm, const char *src, const ch
 	bool lock = exists_in(dest, "package-lock.json") || exists_in(dest, "npm-shrinkwrap.json");
 	/* a lock file records the relative paths that the copy no longer has */
 	bool ci = lock && !changed;
+	/* optional native packages (esbuild, sharp) chosen for Lambda's CPU, not this one's */
+	bool flags = !bm->on_host && npm_major(bm->tool) >= 10;
 	const char *argv[] = { bm->tool, ci ? "ci" : "install", "--omit=dev", "--no-audit", "--no-fund",
-			       "--install-links", "--no-update-notifier", NULL };
+			       "--install-links", "--no-update-notifier",
+			       flags ? "--os=linux" : NULL, bm->target.arm64 ? "--cpu=arm64" : "--cpu=x64", NULL };
 	const char *env[] = { "NODE_ENV=production", NULL };
 	struct lamb_run r = { .argv = argv, .cwd = dest, .setenv = env };
 	cleanup_free char *what = xasprintf("npm %s in a copy of '%s'", argv[1], src);

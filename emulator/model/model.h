@@ -89,6 +89,7 @@ struct lamb_layer {
 	const char *built_from; /* as lamb_function.built_from */
 	const char *build_method;
 	struct lamb_strs compatible_runtimes;
+	struct lamb_strs compatible_architectures; /* empty when unset */
 	struct lamb_mark mark;
 };
 
