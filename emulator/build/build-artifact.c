@@ -174,7 +174,7 @@ static int check(const struct lamb_artifact_ctx *c, struct lamb_artifact *a, str
 		 struct lamb_ignore *ig, struct lamb_err *err)
 {
 	lamb_build_method_release(&a->bm);
-	if (lamb_build_method_choose(&a->bm, a->build_method, a->runtime, a->layer, a->src, err) < 0)
+	if (lamb_build_method_choose(&a->bm, a->build_method, a->runtime, a->layer, a->src, c->build_dir, err) < 0)
 		return -1;
 	a->bm.target = a->target;
 	a->bm.wheelhouse = c->wheelhouse;

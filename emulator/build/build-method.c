@@ -46,10 +46,59 @@ static uint64_t tool_identity(const char *path)
 	return lamb_hash_final(&h);
 }
 
+/* The answer a compiled interpreter (not a script: a pyenv shim's answer
+ * depends on more than the shim) gave before, from <dir>/.interpreters,
+ * whose lines are "IDENTITY VERSION" with the newline as a tab. Starting
+ * an interpreter costs 30-500 ms, the whole of a no-op rebuild's budget. */
+static char *remembered(const char *dir, const char *tool, char id[17])
+{
+	unsigned char magic[4] = { 0 };
+	int fd = open(tool, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, magic, 4) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!elf || !dir)
+		return NULL;
+	lamb_hash_hex(tool_identity(tool), id);
+	cleanup_free char *path = xasprintf("%s/.interpreters", dir);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		if (strncmp(line, id, 16) != 0 || line[16] != ' ')
+			continue;
+		char *v = xstrdup(line + 17);
+		for (char *t = strchr(v, '\t'); t; t = strchr(t, '\t'))
+			*t = '\n';
+		return v;
+	}
+	return NULL;
+}
+
+static void remember(const char *dir, const char id[17], const char *version)
+{
+	if (!dir || !id[0] || strchr(version, '\t'))
+		return;
+	cleanup_free char *line = xasprintf("%s %s", id, version);
+	for (char *t = strchr(line, '\n'); t; t = strchr(t, '\n'))
+		*t = '\t';
+	cleanup_free char *path = xasprintf("%s/.interpreters", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return; /* only a cache */
+	cleanup_free char *out = xasprintf("%s\n", line);
+	ssize_t ignored = write(fd, out, strlen(out)); /* one write: appends do not interleave */
+	(void)ignored;
+	close(fd);
+}
+
 /* sys.version and sys.executable of the interpreter at tool, or NULL when
  * it does not run (a pyenv shim for a version that is not installed).
- * Asked once per process and tool: builds run on several threads. */
-static char *python_version(const char *tool)
+ * Asked once per process and tool (builds run on several threads), and
+ * once per interpreter binary in dir (see remembered()). */
+static char *python_version(const char *tool, const char *dir)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static struct { char *tool, *version; } cache[16];
@@ -62,14 +111,20 @@ static char *python_version(const char *tool)
 			pthread_mutex_unlock(&lock);
 			return out;
 		}
-	const char *argv[] = { tool, "-c", "import sys; print(sys.version); print(sys.executable)", NULL };
-	struct lamb_run r = { .argv = argv };
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	int status;
-	if (lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len)
-		out = lamb_buf_steal(&b);
-	lamb_buf_release(&b);
+	char id[17] = "";
+	out = remembered(dir, tool, id);
+	if (!out) {
+		const char *argv[] = { tool, "-c", "import sys; print(sys.version); print(sys.executable)", NULL };
+		struct lamb_run r = { .argv = argv };
+		struct lamb_buf b;
+		lamb_buf_init(&b);
+		int status;
+		if (lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len)
+			out = lamb_buf_steal(&b);
+		lamb_buf_release(&b);
+		if (out)
+			remember(dir, id, out);
+	}
 	if (ncache < ARRAY_SIZE(cache)) {
 		cache[ncache].tool = xstrdup(tool);
 		cache[ncache++].version = out ? xstrdup(out) : NULL;
@@ -80,28 +135,29 @@ static char *python_version(const char *tool)
 
 /* The interpreter lamb invoke would run, as it would choose it: LAMB_PYTHON,
  * else the runtime's own pythonX.Y, else python3 with a warning. */
-static char *python_for(const struct lamb_build_method *bm, char **version, bool *fell_back)
+static char *python_for(const struct lamb_build_method *bm, const char *dir, char **version, bool *fell_back)
 {
 	const char *override = getenv("LAMB_PYTHON");
 	*fell_back = false;
 	char *tool = override && *override ? lamb_build_which(override) : lamb_build_which(bm->name);
-	*version = tool ? python_version(tool) : NULL;
+	*version = tool ? python_version(tool, dir) : NULL;
 	if (*version || (override && *override))
 		return tool;
 	free(tool);
 	*fell_back = true;
 	tool = lamb_build_which("python3");
-	*version = tool ? python_version(tool) : NULL;
+	*version = tool ? python_version(tool, dir) : NULL;
 	return tool;
 }
 
-static int choose_python(struct lamb_build_method *bm, const char *src, struct lamb_err *err)
+static int choose_python(struct lamb_build_method *bm, const char *src, const char *cache_dir,
+			 struct lamb_err *err)
 {
 	if (!exists_in(src, "requirements.txt"))
 		return 0;
 	bm->manifest_file = "requirements.txt";
 	bool fell_back;
-	bm->tool = python_for(bm, &bm->version, &fell_back);
+	bm->tool = python_for(bm, cache_dir, &bm->version, &fell_back);
 	if (!bm->version) {
 		const char *override = getenv("LAMB_PYTHON");
 		if (override && *override)
@@ -131,7 +187,7 @@ static int choose_tool(struct lamb_build_method *bm, const char *tool, struct la
 }
 
 int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_method, const char *runtime,
-			     bool layer, const char *src, struct lamb_err *err)
+			     bool layer, const char *src, const char *cache_dir, struct lamb_err *err)
 {
 	memset(bm, 0, sizeof(*bm));
 	bm->prefix = "";
@@ -145,7 +201,7 @@ int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_met
 		bm->kind = LAMB_METHOD_PYTHON;
 		bm->name = xstrdup(name);
 		bm->prefix = layer ? "python" : "";
-		return choose_python(bm, src, err);
+		return choose_python(bm, src, cache_dir, err);
 	}
 	if (name && str_starts(name, "nodejs")) {
 		bm->kind = LAMB_METHOD_NODE;

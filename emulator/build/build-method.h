@@ -49,9 +49,10 @@ struct lamb_build_method {
 
 /* Chooses for source directory src. build_method and runtime may be NULL.
  * A Python method runs $LAMB_PYTHON when set (as lamb invoke does), else
- * pythonX.Y from PATH, else python3 with a warning. */
+ * pythonX.Y from PATH, else python3 with a warning. cache_dir (may be
+ * NULL): where what a compiled interpreter says of itself is remembered. */
 int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_method, const char *runtime,
-			     bool layer, const char *src, struct lamb_err *err);
+			     bool layer, const char *src, const char *cache_dir, struct lamb_err *err);
 void lamb_build_method_release(struct lamb_build_method *bm);
 
 /* Whether the method chosen for these would run a tool (pip with a

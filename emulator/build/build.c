@@ -350,9 +350,11 @@ static void forget_removed(struct plan *p)
 		cleanup_free char *dir = xasprintf("%s/%s", p->build_dir, id);
 		cleanup_free char *zip = xasprintf("%s/%s.zip", p->artifacts_dir, id);
 		cleanup_free char *cache = xasprintf("%s/.cache-%s", p->build_dir, id);
+		cleanup_free char *doctor = xasprintf("%s/.doctor-%s", p->build_dir, id);
 		lamb_tree_remove(dir, NULL);
 		unlink(zip);
 		unlink(cache);
+		unlink(doctor);
 		lamb_manifest_remove(&p->manifest, id);
 	}
 }

@@ -253,5 +253,27 @@ class Doctor(unittest.TestCase):
         self.assertEqual(len([a for a in aws.actions("s3") if a == "PutObject"]), 3)
 
 
+class HelloC(unittest.TestCase):
+    """sample-functions/hello-c builds when copied out of the repository: it
+    carries its own copy of runtime/c, which must not drift."""
+
+    def test_copied_out_builds(self):
+        src = os.path.join(lambtest.SOURCE_ROOT, "sample-functions", "hello-c")
+        for f in ("lamb-runtime.c", "lamb-runtime.h"):
+            with open(os.path.join(src, f), "rb") as a, \
+                    open(os.path.join(lambtest.SOURCE_ROOT, "runtime", "c", f), "rb") as b:
+                self.assertEqual(a.read(), b.read(), f"sample-functions/hello-c/{f} differs from runtime/c/{f}")
+        if not (shutil.which("make") and shutil.which("cc")):
+            self.skipTest("make or cc is missing")
+        tmp = tempfile.mkdtemp(prefix="lamb-test-hello-c-")
+        self.addCleanup(shutil.rmtree, tmp)
+        d = os.path.join(tmp, "hello-c")
+        shutil.copytree(src, d, ignore=shutil.ignore_patterns(".lamb"))
+        e = {k: v for k, v in os.environ.items() if k != "RUNTIME"}
+        r = lambtest.run("build", cwd=d, env=e, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(d, ".lamb", "build", "HelloCFunction", "bootstrap")))
+
+
 if __name__ == "__main__":
     unittest.main()
