@@ -1,7 +1,8 @@
 /* Build progress lines, and "build before run": a function whose method
  * runs a tool is built incrementally before lamb runs it, and the model is
  * pointed at the built tree (and its layers' built trees), so a stale build
- * never hides a newer source and an unchanged one costs a manifest check. */
+ * never hides a newer source and an unchanged one costs a manifest check.
+ * Those builds are for this machine (--build-on-host), since they run here. */
 #include "base/util.h"
 #include "cli-build.h"
 #include "cli.h"
@@ -130,7 +131,10 @@ static void point_at_build(struct lamb_model *m, struct lamb_function *f, const 
 int cli_build_for_run(struct lamb_model *m, const struct lamb_function *only)
 {
 	struct cli_build_progress pr = { .quiet_cached = true };
-	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr };
+	/* what runs here is built for here: a python3.12 arm64 function run by
+	 * this machine's Python needs this machine's wheels (lamb build, package
+	 * and deploy build for Lambda, and the doctor checks what they upload) */
+	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr, .on_host = true };
 	pr.live = isatty(2) && !getenv("NO_COLOR");
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		struct lamb_function *f = &m->functions[i];

@@ -1,7 +1,8 @@
-/* lamb build [LOGICAL_ID]: the template's functions and layers built,
- * zipped and pointed at by <build dir>/template.yaml. Progress (one line
- * per artifact) and failures with the tool's output go to stderr; stdout
- * stays empty. */
+/* lamb build [LOGICAL_ID]: the template's functions and layers built for
+ * their targets, zipped and pointed at by <build dir>/template.yaml, then
+ * checked by the native-code doctor; --check runs the doctor alone.
+ * Progress (one line per artifact), failures with the tool's output and the
+ * doctor's findings go to stderr; stdout stays empty. */
 #include "base/util.h"
 #include "build/build.h"
 #include "build/doctor.h"

@@ -6,6 +6,7 @@
 #include "base/hash.h"
 #include "build/build-artifact.h"
 #include "build/build-cache.h"
+#include "build/build-pip.h"
 #include "build/ignore.h"
 #include "build/tree.h"
 #include "build/zip.h"
@@ -79,6 +80,19 @@ static int hash_input(struct lamb_hash *h, const char *path, struct lamb_err *er
 	return r;
 }
 
+/* Whether --build-on-host changes what pip does: not when the interpreter
+ * is the target's anyway, so that lamb local (which builds for this
+ * machine) and lamb build share a tree whenever they can. */
+static bool for_host(const struct lamb_artifact_ctx *c, const struct lamb_artifact *a)
+{
+	if (!c->on_host || !a->bm.tool || a->bm.kind == LAMB_METHOD_MAKE || a->bm.kind == LAMB_METHOD_COPY)
+		return false;
+	if (a->bm.kind == LAMB_METHOD_NODE)
+		return !lamb_build_target_native(&a->target);
+	struct lamb_pip p = { .python = a->bm.tool, .version = a->bm.version, .target = &a->target };
+	return !lamb_pip_host_matches(&p);
+}
+
 /* The names and sizes of the wheels in a wheelhouse: a wheel added or
  * replaced may change what pip picks. */
 static void hash_wheelhouse(struct lamb_hash *h, const char *dir)
@@ -115,7 +129,7 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	/* the target: changing Architectures or the runtime rebuilds */
 	lamb_hash_str(&h, a->target.runtime ? a->target.runtime : "-");
 	lamb_hash_str(&h, lamb_build_target_arch(&a->target));
-	lamb_hash_str(&h, c->on_host ? "on-host" : "for-target");
+	lamb_hash_str(&h, for_host(c, a) ? "on-host" : "for-target");
 	if (a->bm.tool && c->wheelhouse)
 		hash_wheelhouse(&h, c->wheelhouse);
 	cleanup_free char *ignore = xasprintf("%s/.lambignore", a->src);
