@@ -347,6 +347,11 @@ static bool names_a_package(const char *src)
  * when there is nothing local to keep to. */
 static int check_index(struct lamb_pip *p, const char *src, struct lamb_err *err)
 {
+	static const char *const proxies[] = { "PIP_PROXY", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+					       "http_proxy", "ALL_PROXY", "all_proxy" };
+	for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
+		if (set(proxies[i]))
+			return 0; /* the index is reached through the proxy, not directly: pip's timeouts only */
 	if (set("PIP_NO_INDEX"))
 		return 0;
 	cleanup_free char *url = lamb_pip_index_url();

@@ -3,7 +3,8 @@
  * files pip reads, else PyPI) and probed with a TCP connect that gives up
  * after a deadline, so that a build with no network fails in seconds
  * rather than after pip's minutes of retries. Only the primary index is
- * probed: extra indexes and find-links are pip's to try. */
+ * probed: extra indexes and find-links are pip's to try. The caller skips
+ * the probe behind a proxy, where a direct connection says nothing. */
 #ifndef LAMB_PIP_INDEX_H
 #define LAMB_PIP_INDEX_H
 
