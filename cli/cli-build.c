@@ -1,7 +1,8 @@
 /* Build progress lines, and "build before run": a function whose method
  * runs a tool is built incrementally before lamb runs it, and the model is
  * pointed at the built tree (and its layers' built trees), so a stale build
- * never hides a newer source and an unchanged one costs a manifest check. */
+ * never hides a newer source and an unchanged one costs a manifest check.
+ * Those builds are for this machine (--build-on-host), since they run here. */
 #include "base/util.h"
 #include "cli-build.h"
 #include "cli.h"
@@ -33,6 +34,20 @@ void cli_build_print_output(const char *out)
 	}
 }
 
+/* Whether w was said already in this run: every warning is said once,
+ * however many functions and commands meet it. */
+static bool said_before(const char *w)
+{
+	static char *said[64];
+	static size_t n;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(said[i], w) == 0)
+			return true;
+	if (n < ARRAY_SIZE(said))
+		said[n++] = xstrdup(w);
+	return false;
+}
+
 void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 {
 	struct cli_build_progress *pr = data;
@@ -48,7 +63,7 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		}
 		return;
 	}
-	if (r->warning)
+	if (r->warning && !said_before(r->warning))
 		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;
@@ -67,6 +82,22 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		fprintf(stderr, "%-10s %s '%s' (%s) in %.2f s: %s zipped, %s unzipped\n",
 			r->state == LAMB_BUILD_CACHED ? "up to date" : "built", what, r->id, r->method, r->seconds,
 			z, u);
+}
+
+static void on_problem(const char *line, void *data)
+{
+	struct cli_build_progress *pr = data;
+	pr->problems++;
+	fprintf(stderr, "lamb: error: %s\n", line);
+}
+
+void cli_build_doctor_opts(struct lamb_build_opts *o)
+{
+	static char *base_libs; /* one per process; kept to the end */
+	if (!base_libs)
+		base_libs = cli_data_path("data/lambda-base-libs.txt");
+	o->base_libs = base_libs;
+	o->problem = on_problem;
 }
 
 static bool is_dir(const char *p)
@@ -100,7 +131,10 @@ static void point_at_build(struct lamb_model *m, struct lamb_function *f, const 
 int cli_build_for_run(struct lamb_model *m, const struct lamb_function *only)
 {
 	struct cli_build_progress pr = { .quiet_cached = true };
-	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr };
+	/* what runs here is built for here: a python3.12 arm64 function run by
+	 * this machine's Python needs this machine's wheels (lamb build, package
+	 * and deploy build for Lambda, and the doctor checks what they upload) */
+	struct lamb_build_opts o = { .progress = cli_build_on_progress, .data = &pr, .on_host = true };
 	pr.live = isatty(2) && !getenv("NO_COLOR");
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		struct lamb_function *f = &m->functions[i];

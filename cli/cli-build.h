@@ -17,6 +17,7 @@ struct cli_build_progress {
 	bool live;      /* stderr is a terminal: a line that says what is being built */
 	bool line_shown;
 	size_t built, cached, failed;
+	size_t problems; /* the native-code doctor's */
 };
 
 /* A build tool's output on stderr, each line indented; nothing for NULL or "". */
@@ -25,6 +26,11 @@ void cli_build_print_output(const char *out);
 void cli_size_str(char *buf, size_t n, uint64_t v);
 /* A lamb_build_progress_fn: one line per artifact on stderr. */
 void cli_build_on_progress(const struct lamb_build_report *r, void *data);
+
+/* Sets o's doctor fields: the base image list from lamb's data folder, and
+ * each problem printed as an error line (o->data must be a
+ * struct cli_build_progress). */
+void cli_build_doctor_opts(struct lamb_build_opts *o);
 
 /* Builds (incrementally) every function of m that needs a build (pip, npm,
  * make: lamb_build_needed), or only fn when fn is not NULL, and points the

@@ -92,6 +92,8 @@ static int parse_flag(struct deploy_args *a, const char *arg)
 		a->fail_on_empty = false;
 	else if (strcmp(arg, "--force-upload") == 0)
 		a->d.package.force_upload = true;
+	else if (strcmp(arg, "--no-verify") == 0)
+		a->d.package.no_verify = true;
 	else
 		return 0;
 	return 1;
@@ -222,6 +224,7 @@ static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 		struct lamb_err err;
 		a->d.package.build.progress = cli_build_on_progress;
 		a->d.package.build.data = &pr;
+		cli_build_doctor_opts(&a->d.package.build);
 		a->d.package.progress = on_upload;
 		a->d.hooks = cli_aws_hooks(a->d.stack_name, false);
 		a->d.wait = cli_aws_wait(&a->aws);

@@ -44,6 +44,8 @@ static int parse_own(struct package_cli *c, int argc, char **argv, int *i)
 	}
 	if (strcmp(a, "--force-upload") == 0)
 		c->o.force_upload = true;
+	else if (strcmp(a, "--no-verify") == 0)
+		c->o.no_verify = true;
 	else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
 		c->quiet = c->build.quiet = true;
 	else
@@ -174,6 +176,7 @@ int cmd_package(int argc, char **argv)
 	c.build.live = isatty(2) && !getenv("NO_COLOR") && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 	c.o.build.progress = cli_build_on_progress;
 	c.o.build.data = &c.build;
+	cli_build_doctor_opts(&c.o.build);
 	c.o.progress = on_progress;
 	c.o.data = &c;
 	int r = parse(&c, argc, argv);

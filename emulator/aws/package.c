@@ -11,6 +11,7 @@
 #include "aws/aws-s3.h"
 #include "base/util.h"
 #include "build/build-template.h"
+#include "build/doctor.h"
 #include "template/template.h"
 
 #include <errno.h>
@@ -307,6 +308,19 @@ static char *rewrite(const struct lamb_model *m, const char *src, size_t len, co
 	return out;
 }
 
+/* What Lambda could not load is not uploaded: a failure on AWS costs a
+ * deploy and a rollback, and says less than the doctor does. */
+static int verify(const struct lamb_model *m, const struct lamb_package_opts *o, struct lamb_err *err)
+{
+	size_t problems, checked;
+	if (lamb_doctor_check(m, &o->build, &problems, &checked, err) < 0)
+		return -1;
+	if (problems)
+		return lamb_err_set(err, "not uploaded: %zu problem%s in the artifacts would fail on Lambda (fix them, "
+				    "or upload anyway with --no-verify)", problems, problems == 1 ? "" : "s");
+	return 0;
+}
+
 static int package(const struct lamb_model *m, const struct lamb_aws_config *aws, const struct lamb_package_opts *o,
 		   const char *src, size_t len, char **out, struct lamb_err *err)
 {
@@ -319,6 +333,8 @@ static int package(const struct lamb_model *m, const struct lamb_aws_config *aws
 		r = check_code(m, root, err);
 	if (r == 0)
 		r = lamb_build(m, &o->build, err);
+	if (r == 0 && !o->no_verify)
+		r = verify(m, o, err);
 	if (r == 0)
 		r = find_code(&s, m, build_dir, err);
 	for (size_t i = 0; r == 0 && i < s.len; i++)

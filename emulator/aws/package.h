@@ -35,13 +35,16 @@ struct lamb_package_opts {
 	const char *bucket;       /* --s3-bucket (required) */
 	const char *prefix;       /* --s3-prefix, or NULL */
 	bool force_upload;        /* upload even what is already there */
+	bool no_verify;           /* upload what the native-code doctor finds fault with */
 	struct lamb_build_opts build; /* how stale artifacts are built */
 	lamb_package_progress_fn progress; /* may be NULL */
 	void *data;
 };
 
 /* Builds, uploads and rewrites m's template. *out: the packaged template
- * text, allocated, caller frees. Nothing is uploaded when the build fails. */
+ * text, allocated, caller frees. Nothing is uploaded when the build fails,
+ * nor (unless o->no_verify) when the native-code doctor finds a problem in
+ * an artifact: each goes to o->build.problem first. */
 int lamb_package(const struct lamb_model *m, const struct lamb_aws_config *aws,
 		 const struct lamb_package_opts *o, char **out, struct lamb_err *err);
 

@@ -6,6 +6,7 @@
 #include "base/hash.h"
 #include "build/build-artifact.h"
 #include "build/build-cache.h"
+#include "build/build-pip.h"
 #include "build/ignore.h"
 #include "build/tree.h"
 #include "build/zip.h"
@@ -20,7 +21,7 @@
 
 /* Bumped whenever the same inputs would give different output bytes, so
  * that artifacts of an older lamb are rebuilt, not trusted. */
-#define BUILD_FORMAT "lamb-build-3"
+#define BUILD_FORMAT "lamb-build-4"
 
 void lamb_artifact_release(struct lamb_artifact *a)
 {
@@ -79,9 +80,37 @@ static int hash_input(struct lamb_hash *h, const char *path, struct lamb_err *er
 	return r;
 }
 
+/* Whether --build-on-host changes what pip does: not when the interpreter
+ * is the target's anyway, so that lamb local (which builds for this
+ * machine) and lamb build share a tree whenever they can. */
+static bool for_host(const struct lamb_artifact_ctx *c, const struct lamb_artifact *a)
+{
+	if (!c->on_host || !a->bm.tool || a->bm.kind == LAMB_METHOD_MAKE || a->bm.kind == LAMB_METHOD_COPY)
+		return false;
+	if (a->bm.kind == LAMB_METHOD_NODE)
+		return !lamb_build_target_native(&a->target);
+	struct lamb_pip p = { .python = a->bm.tool, .version = a->bm.version, .target = &a->target };
+	return !lamb_pip_host_matches(&p);
+}
+
+/* The names and sizes of the wheels in a wheelhouse: a wheel added or
+ * replaced may change what pip picks. */
+static void hash_wheelhouse(struct lamb_hash *h, const char *dir)
+{
+	struct lamb_tree t;
+	lamb_tree_init(&t);
+	lamb_hash_str(h, dir);
+	if (lamb_tree_scan(&t, dir, NULL, NULL) == 0)
+		for (size_t i = 0; i < t.len; i++) {
+			lamb_hash_str(h, t.v[i].path);
+			lamb_hash_u64(h, t.v[i].size);
+		}
+	lamb_tree_release(&t);
+}
+
 /* Everything the build reads: the filtered source tree (paths, modes,
  * sizes, contents, link targets), local dependencies outside it,
- * .lambignore, the method and its tool,
+ * .lambignore, the method and its tool, the target, the wheelhouse,
  * the zip time. Not the files' times: touching a file changes nothing
  * (file contents come through the hash cache, see build-cache.h). */
 static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *a,
@@ -97,6 +126,12 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	lamb_hash_str(&h, a->bm.prefix);
 	lamb_hash_u64(&h, a->bm.tool_id);
 	lamb_hash_u64(&h, (uint64_t)c->mtime);
+	/* the target: changing Architectures or the runtime rebuilds */
+	lamb_hash_str(&h, a->target.runtime ? a->target.runtime : "-");
+	lamb_hash_str(&h, lamb_build_target_arch(&a->target));
+	lamb_hash_str(&h, for_host(c, a) ? "on-host" : "for-target");
+	if (a->bm.tool && c->wheelhouse)
+		hash_wheelhouse(&h, c->wheelhouse);
 	cleanup_free char *ignore = xasprintf("%s/.lambignore", a->src);
 	if (access(ignore, F_OK) == 0 && hash_file(&h, ignore, err) < 0)
 		return -1;
@@ -153,8 +188,11 @@ static int check(const struct lamb_artifact_ctx *c, struct lamb_artifact *a, str
 		 struct lamb_ignore *ig, struct lamb_err *err)
 {
 	lamb_build_method_release(&a->bm);
-	if (lamb_build_method_choose(&a->bm, a->build_method, a->runtime, a->layer, a->src, err) < 0)
+	if (lamb_build_method_choose(&a->bm, a->build_method, a->runtime, a->layer, a->src, c->build_dir, err) < 0)
 		return -1;
+	a->bm.target = a->target;
+	a->bm.wheelhouse = c->wheelhouse;
+	a->bm.on_host = c->on_host;
 	if (scan_source(c, a, src, ig, err) < 0 || compute_key(c, a, src, err) < 0)
 		return -1;
 	const struct lamb_manifest_entry *e = lamb_manifest_get(c->manifest, a->id);

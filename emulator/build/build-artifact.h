@@ -17,6 +17,7 @@ struct lamb_artifact {
 	const char *build_method; /* Metadata.BuildMethod, or NULL */
 	const char *runtime;      /* NULL for a layer */
 	const struct lamb_function *fn; /* NULL for a layer */
+	struct lamb_build_target target; /* what it is built for */
 	bool selected;            /* to be built in this run */
 	uint64_t layers_unzipped; /* a function: what its layers add (set before building) */
 	/* Built from the same directory the same way as this earlier artifact
@@ -39,6 +40,8 @@ struct lamb_artifact_ctx {
 	const char *artifacts_dir; /* absolute */
 	const struct lamb_manifest *manifest; /* read only while building */
 	bool no_cached;
+	const char *wheelhouse;    /* --wheelhouse, or NULL */
+	bool on_host;              /* --build-on-host */
 	int64_t mtime;             /* for the zips: see zip.h */
 };
 

@@ -6,6 +6,7 @@
  * not as links back into the source tree. */
 #include "base/hash.h"
 #include "build/build-method.h"
+#include "build/build-pip.h"
 #include "build/build-run.h"
 
 #include <cjson/cJSON.h>
@@ -14,6 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,10 +46,59 @@ static uint64_t tool_identity(const char *path)
 	return lamb_hash_final(&h);
 }
 
+/* The answer a compiled interpreter (not a script: a pyenv shim's answer
+ * depends on more than the shim) gave before, from <dir>/.interpreters,
+ * whose lines are "IDENTITY VERSION" with the newline as a tab. Starting
+ * an interpreter costs 30-500 ms, the whole of a no-op rebuild's budget. */
+static char *remembered(const char *dir, const char *tool, char id[17])
+{
+	unsigned char magic[4] = { 0 };
+	int fd = open(tool, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, magic, 4) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!elf || !dir)
+		return NULL;
+	lamb_hash_hex(tool_identity(tool), id);
+	cleanup_free char *path = xasprintf("%s/.interpreters", dir);
+	size_t len;
+	cleanup_free char *text = lamb_read_file(path, &len);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		if (strncmp(line, id, 16) != 0 || line[16] != ' ')
+			continue;
+		char *v = xstrdup(line + 17);
+		for (char *t = strchr(v, '\t'); t; t = strchr(t, '\t'))
+			*t = '\n';
+		return v;
+	}
+	return NULL;
+}
+
+static void remember(const char *dir, const char id[17], const char *version)
+{
+	if (!dir || !id[0] || strchr(version, '\t'))
+		return;
+	cleanup_free char *line = xasprintf("%s %s", id, version);
+	for (char *t = strchr(line, '\n'); t; t = strchr(t, '\n'))
+		*t = '\t';
+	cleanup_free char *path = xasprintf("%s/.interpreters", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return; /* only a cache */
+	cleanup_free char *out = xasprintf("%s\n", line);
+	ssize_t ignored = write(fd, out, strlen(out)); /* one write: appends do not interleave */
+	(void)ignored;
+	close(fd);
+}
+
 /* sys.version and sys.executable of the interpreter at tool, or NULL when
  * it does not run (a pyenv shim for a version that is not installed).
- * Asked once per process and tool: builds run on several threads. */
-static char *python_version(const char *tool)
+ * Asked once per process and tool (builds run on several threads), and
+ * once per interpreter binary in dir (see remembered()). */
+static char *python_version(const char *tool, const char *dir)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static struct { char *tool, *version; } cache[16];
@@ -60,14 +111,20 @@ static char *python_version(const char *tool)
 			pthread_mutex_unlock(&lock);
 			return out;
 		}
-	const char *argv[] = { tool, "-c", "import sys; print(sys.version); print(sys.executable)", NULL };
-	struct lamb_run r = { .argv = argv };
-	struct lamb_buf b;
-	lamb_buf_init(&b);
-	int status;
-	if (lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len)
-		out = lamb_buf_steal(&b);
-	lamb_buf_release(&b);
+	char id[17] = "";
+	out = remembered(dir, tool, id);
+	if (!out) {
+		const char *argv[] = { tool, "-c", "import sys; print(sys.version); print(sys.executable)", NULL };
+		struct lamb_run r = { .argv = argv };
+		struct lamb_buf b;
+		lamb_buf_init(&b);
+		int status;
+		if (lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len)
+			out = lamb_buf_steal(&b);
+		lamb_buf_release(&b);
+		if (out)
+			remember(dir, id, out);
+	}
 	if (ncache < ARRAY_SIZE(cache)) {
 		cache[ncache].tool = xstrdup(tool);
 		cache[ncache++].version = out ? xstrdup(out) : NULL;
@@ -76,28 +133,46 @@ static char *python_version(const char *tool)
 	return out;
 }
 
-static int choose_python(struct lamb_build_method *bm, const char *src, struct lamb_err *err)
+/* The interpreter lamb invoke would run, as it would choose it: LAMB_PYTHON,
+ * else the runtime's own pythonX.Y, else python3 with a warning. */
+static char *python_for(const struct lamb_build_method *bm, const char *dir, char **version, bool *fell_back)
+{
+	const char *override = getenv("LAMB_PYTHON");
+	*fell_back = false;
+	char *tool = override && *override ? lamb_build_which(override) : lamb_build_which(bm->name);
+	*version = tool ? python_version(tool, dir) : NULL;
+	if (*version || (override && *override))
+		return tool;
+	free(tool);
+	*fell_back = true;
+	tool = lamb_build_which("python3");
+	*version = tool ? python_version(tool, dir) : NULL;
+	return tool;
+}
+
+static int choose_python(struct lamb_build_method *bm, const char *src, const char *cache_dir,
+			 struct lamb_err *err)
 {
 	if (!exists_in(src, "requirements.txt"))
 		return 0;
 	bm->manifest_file = "requirements.txt";
-	bm->tool = lamb_build_which(bm->name);
-	cleanup_free char *version = bm->tool ? python_version(bm->tool) : NULL;
-	if (!version) {
-		free(bm->tool);
-		bm->tool = lamb_build_which("python3");
-		version = bm->tool ? python_version(bm->tool) : NULL;
-		if (!version)
-			return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
-					    "requirements.txt", bm->name);
-		bm->warning = xasprintf("'%s' is not in PATH (or does not run); installing requirements.txt "
-					"with '%s', Python %.*s", bm->name, bm->tool, (int)strcspn(version, " \n"),
-					version);
+	bool fell_back;
+	bm->tool = python_for(bm, cache_dir, &bm->version, &fell_back);
+	if (!bm->version) {
+		const char *override = getenv("LAMB_PYTHON");
+		if (override && *override)
+			return lamb_err_set(err, "LAMB_PYTHON '%s' does not run", override);
+		return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
+				    "requirements.txt", bm->name);
 	}
+	if (fell_back) /* the same words for every function: said once per run */
+		bm->warning = xasprintf("'%s' is not in PATH (or does not run): pip of '%s', Python %.*s, "
+					"installs requirements.txt for %s (LAMB_PYTHON chooses)", bm->name, bm->tool,
+					(int)strcspn(bm->version, " \n"), bm->version, bm->name);
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_u64(&h, tool_identity(bm->tool));
-	lamb_hash_str(&h, version);
+	lamb_hash_str(&h, bm->version);
 	bm->tool_id = lamb_hash_final(&h);
 	return 0;
 }
@@ -112,7 +187,7 @@ static int choose_tool(struct lamb_build_method *bm, const char *tool, struct la
 }
 
 int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_method, const char *runtime,
-			     bool layer, const char *src, struct lamb_err *err)
+			     bool layer, const char *src, const char *cache_dir, struct lamb_err *err)
 {
 	memset(bm, 0, sizeof(*bm));
 	bm->prefix = "";
@@ -126,7 +201,7 @@ int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_met
 		bm->kind = LAMB_METHOD_PYTHON;
 		bm->name = xstrdup(name);
 		bm->prefix = layer ? "python" : "";
-		return choose_python(bm, src, err);
+		return choose_python(bm, src, cache_dir, err);
 	}
 	if (name && str_starts(name, "nodejs")) {
 		bm->kind = LAMB_METHOD_NODE;
@@ -173,6 +248,7 @@ void lamb_build_method_release(struct lamb_build_method *bm)
 	free(bm->name);
 	free(bm->tool);
 	free(bm->warning);
+	free(bm->version);
 	memset(bm, 0, sizeof(*bm));
 }
 
@@ -269,11 +345,9 @@ static int run_tool(const struct lamb_run *r, const char *what, struct lamb_buf 
 static int run_pip(const struct lamb_build_method *bm, const char *src, const char *dest,
 		   struct lamb_buf *log, struct lamb_err *err)
 {
-	const char *argv[] = { bm->tool, "-m", "pip", "install", "--disable-pip-version-check",
-			       "--no-warn-script-location", "-r", "requirements.txt", "-t", dest, NULL };
-	struct lamb_run r = { .argv = argv, .cwd = src };
-	cleanup_free char *what = xasprintf("pip install -r '%s/requirements.txt'", src);
-	return run_tool(&r, what, log, err);
+	struct lamb_pip p = { .python = bm->tool, .version = bm->version, .target = &bm->target,
+			      .wheelhouse = bm->wheelhouse, .on_host = bm->on_host };
+	return lamb_pip_install(&p, src, dest, log, err);
 }
 
 /* Relative file: specs of package.json made absolute; true when any was. */
@@ -318,6 +392,26 @@ static int rewrite_package(const char *dest, const char *src, bool *changed, str
 	return r;
 }
 
+/* npm's major version, asked once per process: --cpu and --os came with npm 10. */
+static int npm_major(const char *npm)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int major = -1;
+	pthread_mutex_lock(&lock);
+	if (major < 0) {
+		const char *argv[] = { npm, "--version", NULL };
+		struct lamb_run r = { .argv = argv };
+		struct lamb_buf b;
+		lamb_buf_init(&b);
+		int status;
+		major = lamb_build_run(&r, &b, &status, NULL) == 0 && status == 0 && b.len ? atoi(b.data) : 0;
+		lamb_buf_release(&b);
+	}
+	int m = major;
+	pthread_mutex_unlock(&lock);
+	return m;
+}
+
 static int run_npm(const struct lamb_build_method *bm, const char *src, const char *dest,
 		   struct lamb_buf *log, struct lamb_err *err)
 {
@@ -327,8 +421,11 @@ static int run_npm(const struct lamb_build_method *bm, const char *src, const ch
 	bool lock = exists_in(dest, "package-lock.json") || exists_in(dest, "npm-shrinkwrap.json");
 	/* a lock file records the relative paths that the copy no longer has */
 	bool ci = lock && !changed;
+	/* optional native packages (esbuild, sharp) chosen for Lambda's CPU, not this one's */
+	bool flags = !bm->on_host && npm_major(bm->tool) >= 10;
 	const char *argv[] = { bm->tool, ci ? "ci" : "install", "--omit=dev", "--no-audit", "--no-fund",
-			       "--install-links", "--no-update-notifier", NULL };
+			       "--install-links", "--no-update-notifier",
+			       flags ? "--os=linux" : NULL, bm->target.arm64 ? "--cpu=arm64" : "--cpu=x64", NULL };
 	const char *env[] = { "NODE_ENV=production", NULL };
 	struct lamb_run r = { .argv = argv, .cwd = dest, .setenv = env };
 	cleanup_free char *what = xasprintf("npm %s in a copy of '%s'", argv[1], src);

@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "base/util.h"
+#include "build/build-target.h"
 #include "build/tree.h"
 
 #include <stdbool.h>
@@ -39,11 +40,19 @@ struct lamb_build_method {
 	const char *manifest_file; /* "requirements.txt" or "package.json" that triggered the tool */
 	char *warning;  /* owned; NULL when none */
 	uint64_t tool_id; /* identity of tool (path, size, mtime); 0 when none */
+	char *version;  /* python: the interpreter's sys.version; owned */
+	/* set by the caller after choosing: what pip builds for */
+	struct lamb_build_target target;
+	const char *wheelhouse; /* --wheelhouse, or NULL; borrowed */
+	bool on_host;           /* --build-on-host */
 };
 
-/* Chooses for source directory src. build_method and runtime may be NULL. */
+/* Chooses for source directory src. build_method and runtime may be NULL.
+ * A Python method runs $LAMB_PYTHON when set (as lamb invoke does), else
+ * pythonX.Y from PATH, else python3 with a warning. cache_dir (may be
+ * NULL): where what a compiled interpreter says of itself is remembered. */
 int lamb_build_method_choose(struct lamb_build_method *bm, const char *build_method, const char *runtime,
-			     bool layer, const char *src, struct lamb_err *err);
+			     bool layer, const char *src, const char *cache_dir, struct lamb_err *err);
 void lamb_build_method_release(struct lamb_build_method *bm);
 
 /* Whether the method chosen for these would run a tool (pip with a

@@ -80,10 +80,11 @@ static void add_function(struct plan *p, const struct lamb_function *f)
 	a->build_method = f->build_method;
 	a->runtime = f->runtime;
 	a->fn = f;
+	lamb_build_target_function(&a->target, f);
 	lamb_buf_init(&a->output);
 }
 
-static void add_layer(struct plan *p, const struct lamb_layer *l)
+static void add_layer(struct plan *p, const struct lamb_model *m, const struct lamb_layer *l)
 {
 	struct lamb_artifact *a = &p->v[p->len++];
 	memset(a, 0, sizeof(*a));
@@ -91,6 +92,7 @@ static void add_layer(struct plan *p, const struct lamb_layer *l)
 	a->layer = true;
 	a->src = l->content;
 	a->build_method = l->build_method;
+	lamb_build_target_layer(&a->target, m, l);
 	lamb_buf_init(&a->output);
 }
 
@@ -115,7 +117,7 @@ static void make_plan(struct plan *p, const struct lamb_model *m)
 	p->v = xcalloc(m->nfunctions + m->nlayers + 1, sizeof(*p->v));
 	for (size_t i = 0; i < m->nlayers; i++)
 		if (!m->layers[i].stack && buildable(m->layers[i].code_kind, m->layers[i].content))
-			add_layer(p, &m->layers[i]);
+			add_layer(p, m, &m->layers[i]);
 	for (size_t i = 0; i < m->nfunctions; i++)
 		if (!m->functions[i].stack && strcmp(m->functions[i].package_type, "Zip") == 0 &&
 		    buildable(m->functions[i].code_kind, m->functions[i].code))
@@ -220,7 +222,7 @@ static int open_plan(struct plan *p, const struct lamb_model *m, const struct la
 		return -1;
 	p->ctx = (struct lamb_artifact_ctx){
 		.build_dir = p->build_dir, .artifacts_dir = p->artifacts_dir, .manifest = &p->manifest,
-		.no_cached = o->no_cached, .mtime = lamb_zip_default_mtime(),
+		.no_cached = o->no_cached, .wheelhouse = o->wheelhouse, .on_host = o->on_host, .mtime = lamb_zip_default_mtime(),
 	};
 	make_plan(p, m);
 	if (select_artifacts(p, m, o->only, err) < 0)
@@ -350,9 +352,11 @@ static void forget_removed(struct plan *p)
 		cleanup_free char *dir = xasprintf("%s/%s", p->build_dir, id);
 		cleanup_free char *zip = xasprintf("%s/%s.zip", p->artifacts_dir, id);
 		cleanup_free char *cache = xasprintf("%s/.cache-%s", p->build_dir, id);
+		cleanup_free char *doctor = xasprintf("%s/.doctor-%s", p->build_dir, id);
 		lamb_tree_remove(dir, NULL);
 		unlink(zip);
 		unlink(cache);
+		unlink(doctor);
 		lamb_manifest_remove(&p->manifest, id);
 	}
 }

@@ -39,6 +39,8 @@ struct lamb_build_report {
 };
 
 typedef void (*lamb_build_progress_fn)(const struct lamb_build_report *r, void *data);
+/* One problem the native-code doctor found (doctor.h): a whole line, borrowed. */
+typedef void (*lamb_build_problem_fn)(const char *line, void *data);
 
 struct lamb_build_opts {
 	const char *build_dir; /* NULL: <template dir>/.lamb/build */
@@ -48,6 +50,11 @@ struct lamb_build_opts {
 	int jobs;              /* with parallel; 0: one per CPU */
 	lamb_build_progress_fn progress; /* per artifact: STARTED, then the outcome; may be NULL */
 	void *data;
+	const char *wheelhouse; /* a folder of wheels pip looks in first (--find-links); NULL: none */
+	bool on_host;          /* --build-on-host: pip installs for this machine, not the target */
+	lamb_build_problem_fn problem; /* the doctor's findings, with data; may be NULL */
+	const char *base_libs; /* the doctor's list of Lambda's base-image libraries (a data
+				* file, see doctor.h); NULL: libraries are not checked */
 };
 
 /* Builds and writes the manifest and template.yaml. Returns 0 when every

@@ -431,6 +431,7 @@ static void read_layer(struct builder *b, const struct lamb_res_entry *e, struct
 				   s3_location(b, c, "S3Bucket", "S3Key", key);
 	}
 	l->compatible_runtimes = prop_strs(b, props, "CompatibleRuntimes");
+	l->compatible_architectures = prop_strs(b, props, "CompatibleArchitectures");
 	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
 	l->build_method = prop_str(b, meta, "BuildMethod");
 }

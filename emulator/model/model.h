@@ -94,6 +94,7 @@ struct lamb_layer {
 	const char *build_method;
 	struct lamb_strs compatible_runtimes;
 	const char *stack;    /* as lamb_function.stack */
+	struct lamb_strs compatible_architectures; /* empty when unset */
 	struct lamb_mark mark;
 };
 

@@ -24,19 +24,36 @@ void lamb_diags_release(struct lamb_diags *d)
 	lamb_diags_init(d);
 }
 
+/* Whether d holds a warning with this text at this place already: one
+ * Runtime in Globals read for each of ten functions is one warning. */
+static bool said(const struct lamb_diags *d, const struct lamb_diag *g)
+{
+	for (size_t i = 0; i < d->len; i++) {
+		const struct lamb_diag *o = &d->v[i];
+		if (o->severity == g->severity && o->line == g->line && o->col == g->col &&
+		    strcmp(o->file ? o->file : "", g->file ? g->file : "") == 0 && strcmp(o->msg, g->msg) == 0)
+			return true;
+	}
+	return false;
+}
+
 void lamb_diags_add(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
 		    const char *fmt, ...)
 {
-	d->v = xgrow(d->v, &d->cap, d->len + 1, sizeof(*d->v));
-	struct lamb_diag *g = &d->v[d->len++];
 	va_list ap;
 	va_start(ap, fmt);
-	g->msg = xvasprintf(fmt, ap);
+	struct lamb_diag g = { .severity = sev, .msg = xvasprintf(fmt, ap) };
 	va_end(ap);
-	g->severity = sev;
-	g->file = m && m->file ? xstrdup(m->file) : NULL;
-	g->line = m ? m->line : 0;
-	g->col = m ? m->col : 0;
+	g.file = m && m->file ? xstrdup(m->file) : NULL;
+	g.line = m ? m->line : 0;
+	g.col = m ? m->col : 0;
+	if (sev == LAMB_WARNING && said(d, &g)) {
+		free(g.msg);
+		free(g.file);
+		return;
+	}
+	d->v = xgrow(d->v, &d->cap, d->len + 1, sizeof(*d->v));
+	d->v[d->len++] = g;
 	if (sev == LAMB_ERROR)
 		d->errors++;
 }

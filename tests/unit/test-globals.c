@@ -167,6 +167,24 @@ static void test_disallowed_globals(void **state)
 	unload(bad);
 }
 
+/* A deprecated Runtime in Globals is one warning, not one per function. */
+static void test_globals_warning_said_once(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Globals:\n"
+				"  Function: {Runtime: python3.8, Handler: app.handler}\n"
+				"Resources:\n"
+				"  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: a}}\n"
+				"  B: {Type: AWS::Serverless::Function, Properties: {CodeUri: a}}\n"
+				"  C: {Type: AWS::Serverless::Function, Properties: {CodeUri: a}}\n");
+	size_t n = 0;
+	for (size_t i = 0; i < l->diags.len; i++)
+		n += strstr(l->diags.v[i].msg, "Runtime 'python3.8' is deprecated") != NULL;
+	assert_int_equal(n, 1);
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_lambda_function_takes_no_globals),
 		cmocka_unit_test(test_api_globals_reach_implicit_api),
 		cmocka_unit_test(test_disallowed_globals),
+		cmocka_unit_test(test_globals_warning_said_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
