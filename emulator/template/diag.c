@@ -19,26 +19,44 @@ void lamb_diags_release(struct lamb_diags *d)
 	for (size_t i = 0; i < d->len; i++) {
 		free(d->v[i].file);
 		free(d->v[i].msg);
+		free(d->v[i].suggestion);
 	}
 	free(d->v);
 	lamb_diags_init(d);
 }
 
-void lamb_diags_add(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
-		    const char *fmt, ...)
+static void add_v(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
+		  const char *rule, const char *suggestion, const char *fmt, va_list ap)
 {
 	d->v = xgrow(d->v, &d->cap, d->len + 1, sizeof(*d->v));
 	struct lamb_diag *g = &d->v[d->len++];
-	va_list ap;
-	va_start(ap, fmt);
 	g->msg = xvasprintf(fmt, ap);
-	va_end(ap);
 	g->severity = sev;
 	g->file = m && m->file ? xstrdup(m->file) : NULL;
 	g->line = m ? m->line : 0;
 	g->col = m ? m->col : 0;
+	g->rule = rule;
+	g->suggestion = suggestion ? xstrdup(suggestion) : NULL;
 	if (sev == LAMB_ERROR)
 		d->errors++;
+}
+
+void lamb_diags_add(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(d, sev, m, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void lamb_diags_add_rule(struct lamb_diags *d, enum lamb_severity sev, const struct lamb_mark *m,
+			 const char *rule, const char *suggestion, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_v(d, sev, m, rule, suggestion, fmt, ap);
+	va_end(ap);
 }
 
 static int cmp_pos(const struct lamb_diag *a, const struct lamb_diag *b)
@@ -78,13 +96,19 @@ void lamb_diags_print(const struct lamb_diags *d, FILE *out)
 	for (size_t i = 0; i < d->len; i++) {
 		const struct lamb_diag *g = &d->v[i];
 		if (g->file && g->line)
-			fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->line, g->col,
+			fprintf(out, "%s:%u:%u: %s: %s", g->file, g->line, g->col,
 				sev_name(g->severity), g->msg);
 		else if (g->file)
-			fprintf(out, "%s: %s: %s\n", g->file, sev_name(g->severity), g->msg);
+			fprintf(out, "%s: %s: %s", g->file, sev_name(g->severity), g->msg);
 		else
-			fprintf(out, "lamb: %s: %s\n", sev_name(g->severity), g->msg);
+			fprintf(out, "lamb: %s: %s", sev_name(g->severity), g->msg);
+		fprintf(out, g->rule ? " [%s]\n" : "\n", g->rule);
 	}
+}
+
+static cJSON *str_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
 char *lamb_diags_json(const struct lamb_diags *d)
@@ -93,11 +117,13 @@ char *lamb_diags_json(const struct lamb_diags *d)
 	for (size_t i = 0; i < d->len; i++) {
 		const struct lamb_diag *g = &d->v[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "file", g->file ? cJSON_CreateString(g->file) : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "rule", str_or_null(g->rule));
+		cJSON_AddStringToObject(o, "severity", sev_name(g->severity));
+		cJSON_AddItemToObject(o, "file", str_or_null(g->file));
 		cJSON_AddNumberToObject(o, "line", g->line);
 		cJSON_AddNumberToObject(o, "column", g->col);
-		cJSON_AddStringToObject(o, "severity", sev_name(g->severity));
 		cJSON_AddStringToObject(o, "message", g->msg);
+		cJSON_AddItemToObject(o, "suggestion", str_or_null(g->suggestion));
 		cJSON_AddItemToArray(arr, o);
 	}
 	char *s = cJSON_Print(arr);
