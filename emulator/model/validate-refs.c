@@ -37,13 +37,33 @@ static bool pseudo(const char *name)
 	return false;
 }
 
+/* A resource of the template, one SAM generates from one (MyFunctionRole),
+ * one an embedded connector generates (MyQueueMyConnector), or a SAM
+ * resource reference (MyFunction.Alias, MyApi.Stage). */
+static bool known_id(const struct vctx *c, const char *id)
+{
+	if (lamb_resolve_known_id(&c->r, id))
+		return true;
+	const char *dot = strchr(id, '.');
+	for (size_t i = 0; i < c->r.nresources; i++) {
+		const struct lamb_res_entry *e = &c->r.resources[i];
+		size_t l = strlen(e->id);
+		if (dot && (size_t)(dot - id) == l && strncmp(id, e->id, l) == 0 &&
+		    str_starts(e->type, "AWS::Serverless::"))
+			return true;
+		if (!dot && str_starts(id, e->id) && lamb_node_get(e->node, "Connectors"))
+			return true;
+	}
+	return false;
+}
+
 static void ref_name(struct vctx *c, const char *name, const struct lamb_mark *at, const char *what)
 {
 	if (is_param(c, name)) {
 		v_use(c, 'P', name);
 		return;
 	}
-	if (pseudo(name) || lamb_resolve_known_id(&c->r, name))
+	if (pseudo(name) || known_id(c, name))
 		return;
 	struct v_best best;
 	v_error(c, at, R_REF, near_name(c, name, true, &best), "%s to undefined parameter or resource '%s'",
@@ -67,7 +87,7 @@ static void getatt(struct vctx *c, const char *id, const char *attr, const struc
 {
 	const char *type = v_resource_type(c, id);
 	if (!type) {
-		if (!lamb_resolve_known_id(&c->r, id)) {
+		if (!known_id(c, id)) {
 			struct v_best best;
 			v_error(c, at, R_REF, near_name(c, id, false, &best),
 				"GetAtt of undefined resource '%s'", id);
@@ -215,7 +235,7 @@ static void depends_on(struct vctx *c, const struct lamb_node *d)
 		return;
 	}
 	const char *id = lamb_node_str(d);
-	if (!id || lamb_resolve_known_id(&c->r, id))
+	if (!id || known_id(c, id))
 		return;
 	struct v_best best;
 	v_error(c, &d->mark, R_REF, near_name(c, id, false, &best), "DependsOn undefined resource '%s'", id);
