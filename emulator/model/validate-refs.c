@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "model/validate-int.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static void walk(struct vctx *c, const struct lamb_node *n);
@@ -37,21 +38,24 @@ static bool pseudo(const char *name)
 	return false;
 }
 
-/* A resource of the template, one SAM generates from one (MyFunctionRole),
- * one an embedded connector generates (MyQueueMyConnector), or a SAM
- * resource reference (MyFunction.Alias, MyApi.Stage). */
+/* A resource of the template, one SAM generates from one (MyFunctionRole:
+ * the id, then a capital or a digit), one an embedded connector generates
+ * (MyQueueMyConnector), or a SAM resource reference (MyFunction.Alias). */
 static bool known_id(const struct vctx *c, const char *id)
 {
-	if (lamb_resolve_known_id(&c->r, id))
+	if (lamb_resolve_resource(&c->r, id))
+		return true;
+	if (str_starts(id, "ServerlessRestApi") || str_starts(id, "ServerlessHttpApi"))
 		return true;
 	const char *dot = strchr(id, '.');
 	for (size_t i = 0; i < c->r.nresources; i++) {
 		const struct lamb_res_entry *e = &c->r.resources[i];
 		size_t l = strlen(e->id);
-		if (dot && (size_t)(dot - id) == l && strncmp(id, e->id, l) == 0 &&
-		    str_starts(e->type, "AWS::Serverless::"))
-			return true;
-		if (!dot && str_starts(id, e->id) && lamb_node_get(e->node, "Connectors"))
+		bool sam = str_starts(e->type, "AWS::Serverless::");
+		if (strncmp(id, e->id, l) != 0 || !(sam || lamb_node_get(e->node, "Connectors")))
+			continue;
+		char next = id[l];
+		if ((dot && id + l == dot && sam) || (!dot && (isupper((unsigned char)next) || isdigit((unsigned char)next))))
 			return true;
 	}
 	return false;
