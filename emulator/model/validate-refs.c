@@ -238,6 +238,11 @@ static void depends_on(struct vctx *c, const struct lamb_node *d)
 			depends_on(c, d->items[i]);
 		return;
 	}
+	if (d->kind == LAMB_MAP) {
+		v_error(c, &d->mark, R_KIND, NULL, "DependsOn takes resource names, not %s",
+			lamb_node_intrinsic(d) ? "an intrinsic function" : "a mapping");
+		return;
+	}
 	const char *id = lamb_node_str(d);
 	if (!id || known_id(c, id))
 		return;
@@ -251,6 +256,8 @@ static void walk_section(struct vctx *c, const char *name)
 	bool entries = strcmp(name, "Resources") == 0 || strcmp(name, "Outputs") == 0;
 	for (size_t i = 0; s && s->kind == LAMB_MAP && i < s->len; i++) {
 		const struct lamb_node *v = s->pairs[i].value;
+		if (str_starts(s->pairs[i].key->str, "Fn::ForEach::"))
+			continue; /* AWS::LanguageExtensions: its names are the loop's */
 		if (entries && v->kind == LAMB_MAP && lamb_node_str(lamb_node_get(v, "Condition")))
 			condition_name(c, lamb_node_get(v, "Condition"));
 		walk(c, v);

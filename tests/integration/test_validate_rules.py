@@ -222,6 +222,25 @@ class Rules(unittest.TestCase):
         self.assertEqual(err.count("Runtime 'python3.9' is deprecated"), 1, err)
         self.assertIn("[deprecated-runtime]", err)
 
+    def test_not_emulated_authorizers_and_images(self):
+        lines = HEAD + ["Resources:",
+                        "  Api:", "    Type: AWS::Serverless::HttpApi", "    Properties:",
+                        "      Auth:", "        Authorizers:",
+                        "          Jwt: {JwtConfiguration: {issuer: https://x, audience: [a]},"
+                        " IdentitySource: $request.header.Authorization}",
+                        "  Rest:", "    Type: AWS::Serverless::Api", "    Properties:", "      StageName: prod",
+                        "      Auth: {Authorizers: {Pool: {UserPoolArn: arn:aws:cognito-idp:us-east-1:1:userpool/x}}}",
+                        "  Img:", "    Type: AWS::Serverless::Function", "    Properties:",
+                        "      PackageType: Image", "      ImageUri: 1.dkr.ecr.us-east-1.amazonaws.com/x:latest"]
+        self.assertFinding(lines, "9:11", "a JWT authorizer: deployed as written", "not-emulated", 0)
+        self.assertFinding(lines, "14:28", "a Cognito authorizer: deployed as written", "not-emulated", 0)
+        self.assertFinding(lines, "18:20", "PackageType: Image: deployed as written", "not-emulated", 0)
+
+    def test_dependson_takes_names(self):
+        lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
+        self.assertFinding(lines, "6:16", "DependsOn takes resource names, not an intrinsic function",
+                           "wrong-type")
+
     def test_json_and_quiet(self):
         lines = HEAD + ["Parameters:", "  Unused: {Type: String, Default: x}", "Resources:"] \
             + function(extra=["MemorySise: 512"])
