@@ -12,8 +12,9 @@
 /* ---- rate() and cron() ---- */
 
 /* NULL when rate(...) is well formed (inner: what the parentheses hold);
- * else what is wrong. */
-static const char *rate_problem(const char *inner, char *buf, size_t size)
+ * else what is wrong. EventBridge rules want the singular for 1 and the
+ * plural above; EventBridge Scheduler takes either (scheduler). */
+static const char *rate_problem(const char *inner, bool scheduler, char *buf, size_t size)
 {
 	char *end;
 	long n = strtol(inner, &end, 10);
@@ -26,6 +27,8 @@ static const char *rate_problem(const char *inner, char *buf, size_t size)
 		if (strncmp(unit, units[i], l) != 0 || (unit[l] && strcmp(unit + l, "s") != 0))
 			continue;
 		bool plural = unit[l] == 's';
+		if (scheduler)
+			return NULL;
 		if (n == 1 && plural)
 			snprintf(buf, size, "rate(1 %ss) must be singular: rate(1 %s)", units[i], units[i]);
 		else if (n > 1 && !plural)
@@ -70,6 +73,7 @@ static const char *cron_problem(const char *inner, char *buf, size_t size)
 	return problem;
 }
 
+/* at_ok: EventBridge Scheduler's expression (at() too, rate() lenient). */
 static const char *schedule_problem(const char *s, bool at_ok, char *buf, size_t size)
 {
 	size_t l = strlen(s);
@@ -83,7 +87,7 @@ static const char *schedule_problem(const char *s, bool at_ok, char *buf, size_t
 	char *inner = xstrndup(s, l - 1);
 	const char *p = NULL;
 	if (str_starts(inner, "rate("))
-		p = rate_problem(inner + 5, buf, size);
+		p = rate_problem(inner + 5, at_ok, buf, size);
 	else if (str_starts(inner, "cron("))
 		p = cron_problem(inner + 5, buf, size);
 	free(inner);

@@ -38,8 +38,19 @@ static bool pseudo(const char *name)
 	return false;
 }
 
+/* What ends the ids SAM generates from a resource whose next part may be in
+ * lower case: MyApi + devStage (the stage name as written). */
+static bool sam_suffix(const char *rest)
+{
+	static const char *const suffixes[] = { "Stage", "Deployment", "Permission", "Role", "Alias" };
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (str_ends(rest, suffixes[i]))
+			return true;
+	return false;
+}
+
 /* A resource of the template, one SAM generates from one (MyFunctionRole:
- * the id, then a capital or a digit), one an embedded connector generates
+ * the id, then a capital or a digit, or a SAM suffix), one an embedded connector generates
  * (MyQueueMyConnector), or a SAM resource reference (MyFunction.Alias). */
 static bool known_id(const struct vctx *c, const char *id)
 {
@@ -55,7 +66,8 @@ static bool known_id(const struct vctx *c, const char *id)
 		if (strncmp(id, e->id, l) != 0 || !(sam || lamb_node_get(e->node, "Connectors")))
 			continue;
 		char next = id[l];
-		if ((dot && id + l == dot && sam) || (!dot && (isupper((unsigned char)next) || isdigit((unsigned char)next))))
+		if ((dot && id + l == dot && sam) ||
+		    (!dot && (isupper((unsigned char)next) || isdigit((unsigned char)next) || sam_suffix(id + l))))
 			return true;
 	}
 	return false;

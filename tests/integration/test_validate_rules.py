@@ -171,12 +171,13 @@ class Rules(unittest.TestCase):
             "E: {Type: Schedule, Properties: {Schedule: rate(5 minute)}}",
             "F: {Type: Schedule, Properties: {Schedule: rate(5 minutes)}}",
             "G: {Type: ScheduleV2, Properties: {ScheduleExpression: at(2030-01-01T00:00:00)}}",
+            "I: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(5 minute)}}",
             "H: {Type: Schedule, Properties: {Schedule: every day}}"])
         self.assertFinding(lines, "11:52", "cron() takes six fields", "bad-schedule")
         self.assertFinding(lines, "13:52", "'?' in exactly one of day-of-month and day-of-week", "bad-schedule")
         self.assertFinding(lines, "14:52", "rate(1 minutes) must be singular: rate(1 minute)", "bad-schedule")
         self.assertFinding(lines, "15:52", "rate(5 minute) must be plural: rate(5 minutes)", "bad-schedule")
-        self.assertFinding(lines, "18:52", "is rate(...) or cron(...), not 'every day'", "bad-schedule")
+        self.assertFinding(lines, "19:52", "is rate(...) or cron(...), not 'every day'", "bad-schedule")
         code, err = validate(lines)
         self.assertEqual(err.count("[bad-schedule]"), 5, err)
 
