@@ -351,7 +351,9 @@ static void check_event(struct pctx *p, const struct lamb_pair *ev)
 	v_best_init(&best, ts);
 	for (size_t i = 0; i < p->t->nevents; i++)
 		v_consider(&best, p->t->events[i].type, strlen(p->t->events[i].type));
-	v_error(p->c, &type->mark, R_VALUE, v_best_get(&best), "event '%s' has unknown Type '%s'", ev->key->str, ts);
+	/* at the event, where the loader reports it for a resource it builds */
+	v_error(p->c, &ev->key->mark, R_VALUE, v_best_get(&best), "event '%s' has unknown Type '%s'",
+		ev->key->str, ts);
 }
 
 static void check_events(struct pctx *p, const struct lamb_node *events, const char *name)

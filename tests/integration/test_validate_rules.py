@@ -89,6 +89,13 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "25:65", "unknown property 'Filters' in the Kinesis event 'K'",
                            "unknown-property")
 
+    def test_unknown_event_type(self):
+        lines = HEAD + ["Resources:"] + function(events=["E:", "  Type: Sqs",
+                                                          "  Properties: {Queue: arn:aws:sqs:us-east-1:1:q}"])
+        self.assertFinding(lines, "11:9", "event 'E' has unknown Type 'Sqs'; did you mean `SQS`?", "bad-value")
+        code, err = validate(lines)
+        self.assertEqual(err.count("unknown Type"), 1, err)
+
     def test_wrong_type_and_intrinsics_allowed(self):
         lines = HEAD + ["Parameters:", "  Mem: {Type: Number, Default: 256}", "Resources:"] + function(extra=[
             "MemorySize: lots", "Timeout: !Ref Mem", "Layers: arn:aws:lambda:us-east-1:1:layer:x:1",
