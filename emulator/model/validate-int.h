@@ -41,6 +41,11 @@ struct vctx {
 
 void v_report(struct vctx *c, enum lamb_severity sev, const struct lamb_mark *m, const char *rule,
 	      const char *suggestion, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A loader's error on m's line that quotes value (it reports a list item
+ * at the list) gains the rule and the suggestion: true, and nothing more is
+ * said. */
+bool v_join_value(struct vctx *c, const struct lamb_mark *m, const char *value, const char *rule,
+		  const char *suggestion);
 #define v_error(c, m, rule, sugg, ...) v_report((c), LAMB_ERROR, (m), (rule), (sugg), __VA_ARGS__)
 
 /* The closest candidate seen so far (v_consider), for "did you mean". */

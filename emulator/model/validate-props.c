@@ -142,6 +142,8 @@ static void check_scalar(struct pctx *p, const struct lamb_node *v, const struct
 			want = a;
 	}
 	char buf[512];
+	if (enum_no >= 0 && v_join_value(p->c, &v->mark, v->str, R_VALUE, v_best_get(&best)))
+		return;
 	if (enum_no >= 0)
 		v_error(p->c, &v->mark, R_VALUE, v_best_get(&best), "'%s' is not an allowed value of %s%s",
 			v->str, name, enum_list(p, (unsigned)enum_no, buf, sizeof(buf)));

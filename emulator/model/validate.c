@@ -32,6 +32,19 @@ const char *v_hint(const char *suggestion, char *buf, size_t size)
 	return buf;
 }
 
+/* A loader's report gains the rule and the suggestion. */
+static void adopt(struct lamb_diag *g, const char *rule, const char *suggestion)
+{
+	g->rule = rule;
+	if (suggestion && !g->suggestion) {
+		char hint[300];
+		char *msg = xasprintf("%s%s", g->msg, v_hint(suggestion, hint, sizeof(hint)));
+		free(g->msg);
+		g->msg = msg;
+		g->suggestion = xstrdup(suggestion);
+	}
+}
+
 /* A loader's error at the same place says the same thing in its words: it
  * gains the rule and the suggestion, and is not repeated. One place gets one
  * finding, but for the required properties a mapping may lack. */
@@ -43,17 +56,26 @@ static bool join_existing(struct vctx *c, enum lamb_severity sev, const struct l
 		return false;
 	if (g->rule && strcmp(rule, R_REQUIRED) == 0)
 		return false;
-	if (!g->rule) {
-		g->rule = rule;
-		if (suggestion && !g->suggestion) {
-			char hint[300];
-			char *msg = xasprintf("%s%s", g->msg, v_hint(suggestion, hint, sizeof(hint)));
-			free(g->msg);
-			g->msg = msg;
-			g->suggestion = xstrdup(suggestion);
-		}
-	}
+	if (!g->rule)
+		adopt(g, rule, suggestion);
 	return true;
+}
+
+bool v_join_value(struct vctx *c, const struct lamb_mark *m, const char *value, const char *rule,
+		  const char *suggestion)
+{
+	char *quoted = xasprintf("'%s'", value);
+	struct lamb_diag *found = NULL;
+	for (size_t i = 0; !c->quiet && m && m->line && i < c->diags->len && !found; i++) {
+		struct lamb_diag *g = &c->diags->v[i];
+		if (!g->rule && g->severity == LAMB_ERROR && g->line == m->line && str_eq(g->file, m->file) &&
+		    strstr(g->msg, quoted))
+			found = g;
+	}
+	free(quoted);
+	if (found)
+		adopt(found, rule, suggestion);
+	return found != NULL;
 }
 
 void v_report(struct vctx *c, enum lamb_severity sev, const struct lamb_mark *m, const char *rule,

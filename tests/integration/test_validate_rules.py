@@ -126,12 +126,13 @@ class Rules(unittest.TestCase):
             extra=["Architectures: [x86-64]", "PackageType: zip"],
             events=["Hello:", "  Type: Api", "  Properties: {Path: /, Method: pots}",
                     "Any:", "  Type: HttpApi", "  Properties: {Path: /a, Method: ANY}"])
-        self.assertFinding(lines, "10:23", "'x86-64' is not an allowed value of an item of 'Architectures' "
-                           "(one of x86_64, arm64); did you mean `x86_64`?", "bad-value")
+        self.assertFinding(lines, "10:22", "unknown architecture 'x86-64' (x86_64 or arm64); "
+                           "did you mean `x86_64`?", "bad-value")
         self.assertFinding(lines, "11:20", "did you mean `Zip`?", "bad-value")
         self.assertFinding(lines, "15:41", "Method 'pots' is not an HTTP method", "bad-value")
         code, err = validate(lines)
         self.assertNotIn("ANY", err)
+        self.assertEqual(err.count("x86-64"), 1, err)
 
     def test_runtime_checked_where_condition_is_false(self):
         lines = HEAD + ["Parameters:", "  Stage: {Type: String, Default: dev}",
