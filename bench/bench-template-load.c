@@ -1,8 +1,11 @@
 /* Times lamb_model_load (read, parse, Globals, intrinsics, checks) on each
  * template given, many times over, and prints one line per template:
- * the median, fastest and 90th-percentile load in milliseconds. The
- * bench/template-load script drives it; this program only measures. */
+ * the median, fastest and 90th-percentile load in milliseconds; with -s,
+ * what lamb validate does after the load is timed with it (the schema file
+ * opened, the template checked against it). The bench/template-load script
+ * drives it; this program only measures. */
 #include "model/model.h"
+#include "model/validate.h"
 #include "template/diag.h"
 
 #include <errno.h>
@@ -13,7 +16,7 @@
 #include <time.h>
 
 static const char usage[] =
-	"usage: bench-template-load [-n REPS] [-w WARMUP] [-p NAME=VALUE]... FILE...\n"
+	"usage: bench-template-load [-n REPS] [-w WARMUP] [-p NAME=VALUE]... [-s SCHEMAS] FILE...\n"
 	"prints: FILE BYTES FUNCTIONS ERRORS MEDIAN_MS MIN_MS P90_MS (tab-separated)\n";
 
 static double now_ms(void)
@@ -29,6 +32,20 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static const char *schemas_path; /* -s: validate after each load */
+
+static void validate(const struct lamb_model *m, struct lamb_diags *diags)
+{
+	struct lamb_err err;
+	struct lamb_schemas *s = lamb_schemas_open(schemas_path, &err);
+	if (!s) {
+		fprintf(stderr, "bench-template-load: %s\n", err.msg);
+		exit(1);
+	}
+	lamb_validate(m, s, diags);
+	lamb_schemas_close(s);
+}
+
 /* One load; returns its duration and, through the pointers, what it found. */
 static double load_once(const char *path, const struct lamb_overrides *overrides,
 			size_t *nfunctions, size_t *errors)
@@ -38,6 +55,8 @@ static double load_once(const char *path, const struct lamb_overrides *overrides
 	lamb_diags_init(&diags);
 	double t0 = now_ms();
 	struct lamb_model *m = lamb_model_load(path, &opts, &diags);
+	if (m && schemas_path)
+		validate(m, &diags);
 	double t = now_ms() - t0;
 	*nfunctions = m ? m->nfunctions : 0;
 	*errors = diags.errors;
@@ -89,6 +108,8 @@ int main(int argc, char **argv)
 			reps = number_arg(argv[++i]);
 		} else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc) {
 			warmup = number_arg(argv[++i]);
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+			schemas_path = argv[++i];
 		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) {
 			if (lamb_overrides_add(&overrides, argv[++i], &err) < 0) {
 				fprintf(stderr, "bench-template-load: %s\n", err.msg);

@@ -6,15 +6,17 @@
 
 const struct lamb_command lamb_commands[] = {
 	{ "validate", "check a SAM template and report every problem",
-	  "usage: lamb validate [-t FILE] [--json] [--parameter-overrides ...]\n"
+	  "usage: lamb validate [-t FILE] [--json] [-q] [--parameter-overrides ...]\n"
 	  "\n"
-	  "Checks the template and prints every problem as FILE:LINE:COLUMN: error|warning: ...\n"
-	  "on stderr. Exits 1 when there is an error.\n"
+	  "Checks the template against CloudFormation's and SAM's schemas and prints every\n"
+	  "problem as FILE:LINE:COLUMN: error|warning: ... [rule] on stderr, with the name\n"
+	  "meant for a misspelt one. Exits 1 when there is an error.\n"
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
 	  "      --json                 print the problems as a JSON list on stdout\n"
+	  "  -q, --quiet                errors only\n"
 	  "  -h, --help                 this text\n",
 	  cmd_validate },
 	{ "list", "list functions, endpoints or resources of a template",

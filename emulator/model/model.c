@@ -276,6 +276,7 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 {
 	struct lamb_model *m = lamb_arena_alloc(a, sizeof(*m));
 	m->arena = a;
+	m->root = root;
 	struct builder b = { .m = m, .a = a, .diags = diags, .root = root, .opts = o, .depth = depth };
 	setup(&b, file, dir, o);
 	if (root->kind != LAMB_MAP) {

@@ -220,6 +220,8 @@ struct lamb_model {
 	struct lamb_resource *resources;
 	size_t nresources;
 	const struct lamb_node *outputs; /* Outputs resolved: a mapping of name to value */
+	const struct lamb_node *root; /* the document as loaded, before Globals and
+				       * intrinsics (lamb validate's checks) */
 	struct lamb_arena *arena; /* owns everything above */
 	struct lamb_regex **regexes; /* owns the compiled expressions the above point to */
 	size_t nregexes, regexes_cap;

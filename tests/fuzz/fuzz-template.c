@@ -1,11 +1,13 @@
-/* libFuzzer target for the template loader and resolver: the input is the
- * text of a template, given to lamb_model_parse as a file named fuzz.yaml
- * would be, with --parameter-overrides from its first line when that reads
- * "# overrides: ...". A crash, a sanitizer report, a leak or an input that takes longer
+/* libFuzzer target for the template loader and resolver, and lamb
+ * validate's checks: the input is the text of a template, given to
+ * lamb_model_parse as a file named fuzz.yaml would be, with
+ * --parameter-overrides from its first line when that reads
+ * "# overrides: ...", then checked against data/schemas.txt. A crash, a sanitizer report, a leak or an input that takes longer
  * than libFuzzer's -timeout is a finding; diagnostics about the template are
  * not, they are what bad input should produce. */
 #include "template/diag.h"
 #include "model/model.h"
+#include "model/validate.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +35,20 @@ static void add_overrides(struct lamb_overrides *o, const char *text, size_t siz
 	free(words);
 }
 
+/* The schemas, opened once for every input (NULL when they cannot be: the
+ * checks that need none still run). */
+static struct lamb_schemas *schemas(void)
+{
+	static struct lamb_schemas *s;
+	static int tried;
+	if (!tried) {
+		struct lamb_err err;
+		tried = 1;
+		s = lamb_schemas_open(LAMB_SCHEMAS, &err);
+	}
+	return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy, no terminating NUL: reading past len is a bug
@@ -56,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lamb_diags_init(&diags);
 	struct lamb_model *m = lamb_model_parse("fuzz.yaml", "/nonexistent/lamb-fuzz", text, size,
 						&opts, &diags);
+	lamb_validate(m, schemas(), &diags);
 	lamb_diags_sort(&diags);
 	lamb_model_free(m);
 	lamb_diags_release(&diags);

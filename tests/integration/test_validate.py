@@ -112,7 +112,8 @@ class Validate(unittest.TestCase):
                 "    Default: ABC\n"
                 "    AllowedPattern: '^[a-z]+$'\n"
                 "  Bad: {Type: String, Default: x, AllowedPattern: '(x'}\n"
-                "Resources: {}\n")
+                "Resources: {}\n"
+                "Outputs: {All: {Value: !Sub '${Account}${Env}${Bad}'}}\n")
         with project({"template.yaml": tmpl}) as d:
             r = run("validate", cwd=d, timeout=20)
             self.assertEqual(r.returncode, 1, r.stderr)

@@ -1,0 +1,284 @@
+"""lamb validate's schema and name checks (issue 14): each rule trips on a
+template written for it, at the exact line and column, with its rule id and,
+for a name, the closest valid one; warnings never fail the run; --json and
+-q; the project's own templates and samples give no error."""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lambtest  # noqa: E402
+from lambtest import run, project  # noqa: E402
+
+HEAD = ["AWSTemplateFormatVersion: '2010-09-09'",
+        "Transform: AWS::Serverless-2016-10-31"]
+
+
+def function(name="Fn", extra=(), events=()):
+    lines = [f"  {name}:",
+             "    Type: AWS::Serverless::Function",
+             "    Properties:",
+             "      Runtime: python3.12",
+             "      Handler: app.handler",
+             "      CodeUri: src/"]
+    lines += [f"      {e}" for e in extra]
+    if events:
+        lines.append("      Events:")
+        lines += [f"        {e}" for e in events]
+    return lines
+
+
+def validate(lines, *args):
+    """Runs lamb validate on the template of lines (src/ exists); returns
+    (exit status, stderr)."""
+    files = {"template.yaml": "\n".join(lines) + "\n", "src/app.py": "def handler(e, c):\n    return 1\n"}
+    with project(files) as d:
+        r = run("validate", *args, cwd=d, timeout=20)
+    return r.returncode, r.stderr if "--json" not in args else r.stdout
+
+
+class Rules(unittest.TestCase):
+    def assertFinding(self, lines, where, text, rule, status=1):
+        code, err = validate(lines)
+        self.assertEqual(code, status, err)
+        want = f"template.yaml:{where}: {'error' if status else 'warning'}: "
+        found = [l for l in err.splitlines() if l.startswith(want) and l.endswith(f"[{rule}]")]
+        self.assertTrue(found, f"no {want}... [{rule}] in:\n{err}")
+        self.assertIn(text, found[0])
+        return found[0]
+
+    def test_unknown_resource_type(self):
+        lines = HEAD + ["Resources:", "  Fn:", "    Type: AWS::Serverless::Functon"]
+        self.assertFinding(lines, "5:11", "unknown resource type 'AWS::Serverless::Functon'; "
+                           "did you mean `AWS::Serverless::Function`?", "unknown-type")
+
+    def test_unknown_property_typo_transposition_case(self):
+        lines = HEAD + ["Resources:"] + function(extra=["MemorySise: 512", "Tiemout: 3", "handler: x"])
+        self.assertFinding(lines, "10:7", "unknown property 'MemorySise' in resource 'Fn' "
+                           "(AWS::Serverless::Function); did you mean `MemorySize`?", "unknown-property")
+        self.assertFinding(lines, "11:7", "did you mean `Timeout`?", "unknown-property")
+        self.assertFinding(lines, "12:7", "did you mean `Handler`?", "unknown-property")
+
+    def test_unknown_property_deep_in_cloudformation(self):
+        lines = HEAD + ["Resources:",
+                        "  Q:",
+                        "    Type: AWS::SQS::Queue",
+                        "    Properties:",
+                        "      RedrivePolicy: {deadLetterTargetArn: x, maxReceiveCount: 3}",
+                        "  T:",
+                        "    Type: AWS::DynamoDB::Table",
+                        "    Properties:",
+                        "      KeySchema: [{AttributeName: id, KeyType: HASH}]",
+                        "      AttributeDefinitions:",
+                        "        - AttributeName: id",
+                        "          AttributeTyp: S"]
+        self.assertFinding(lines, "14:11", "unknown property 'AttributeTyp' in an item of "
+                           "'AttributeDefinitions'; did you mean `AttributeType`?", "unknown-property")
+
+    def test_unknown_event_property_per_event_type(self):
+        lines = HEAD + ["Resources:"] + function(events=[
+            "Hello:", "  Type: Api", "  Properties:", "    Paht: /hello", "    Method: get", "    Path: /h",
+            "Q:", "  Type: SQS", "  Properties: {Queue: arn:aws:sqs:us-east-1:1:q, BatchSise: 5}",
+            "S:", "  Type: Schedule", "  Properties: {Schedule: rate(1 day), Enabeld: true}",
+            "K:", "  Type: Kinesis", "  Properties: {Stream: arn:s, StartingPosition: LATEST, Filters: x}"])
+        self.assertFinding(lines, "14:13", "unknown property 'Paht' in the Api event 'Hello'; "
+                           "did you mean `Path`?", "unknown-property")
+        self.assertFinding(lines, "19:58", "did you mean `BatchSize`?", "unknown-property")
+        self.assertFinding(lines, "22:47", "did you mean `Enabled`?", "unknown-property")
+        self.assertFinding(lines, "25:65", "unknown property 'Filters' in the Kinesis event 'K'",
+                           "unknown-property")
+
+    def test_unknown_event_type(self):
+        lines = HEAD + ["Resources:"] + function(events=["E:", "  Type: Sqs",
+                                                          "  Properties: {Queue: arn:aws:sqs:us-east-1:1:q}"])
+        self.assertFinding(lines, "11:9", "event 'E' has unknown Type 'Sqs'; did you mean `SQS`?", "bad-value")
+        code, err = validate(lines)
+        self.assertEqual(err.count("unknown Type"), 1, err)
+
+    def test_wrong_type_and_intrinsics_allowed(self):
+        lines = HEAD + ["Parameters:", "  Mem: {Type: Number, Default: 256}", "Resources:"] + function(extra=[
+            "MemorySize: lots", "Timeout: !Ref Mem", "Layers: arn:aws:lambda:us-east-1:1:layer:x:1",
+            "Environment: {Variables: {A: !Sub '${Mem}'}}"])
+        self.assertFinding(lines, "12:19", "MemorySize must be a whole number, not 'lots'", "wrong-type")
+        self.assertFinding(lines, "14:15", "Layers must be a list, not a string", "wrong-type")
+        code, err = validate(lines)
+        self.assertNotIn("Timeout", err)
+
+    def test_missing_required_and_globals_fill_in(self):
+        lines = HEAD + ["Resources:",
+                        "  Role:",
+                        "    Type: AWS::IAM::Role",
+                        "    Properties:",
+                        "      Path: /"]
+        self.assertFinding(lines, "7:7", "resource 'Role' (AWS::IAM::Role) is missing required property "
+                           "'AssumeRolePolicyDocument'", "missing-property")
+        # an Api event needs Path and Method; Globals may give a required property
+        lines = HEAD + ["Globals:", "  Function: {Runtime: python3.12}", "Resources:",
+                        "  Fn:", "    Type: AWS::Serverless::Function",
+                        "    Properties: {Handler: app.handler, CodeUri: src/}",
+                        "  Ev:", "    Type: AWS::Events::Rule",
+                        "    Properties: {ScheduleExpression: rate(1 day), Targets: [{Arn: x}]}"]
+        self.assertFinding(lines, "11:61", "is missing required property 'Id'", "missing-property")
+
+    def test_value_not_allowed(self):
+        lines = HEAD + ["Resources:"] + function(
+            extra=["Architectures: [x86-64]", "PackageType: zip"],
+            events=["Hello:", "  Type: Api", "  Properties: {Path: /, Method: pots}",
+                    "Any:", "  Type: HttpApi", "  Properties: {Path: /a, Method: ANY}"])
+        self.assertFinding(lines, "10:22", "unknown architecture 'x86-64' (x86_64 or arm64); "
+                           "did you mean `x86_64`?", "bad-value")
+        self.assertFinding(lines, "11:20", "did you mean `Zip`?", "bad-value")
+        self.assertFinding(lines, "15:41", "Method 'pots' is not an HTTP method", "bad-value")
+        code, err = validate(lines)
+        self.assertNotIn("ANY", err)
+        self.assertEqual(err.count("x86-64"), 1, err)
+
+    def test_runtime_checked_where_condition_is_false(self):
+        lines = HEAD + ["Parameters:", "  Stage: {Type: String, Default: dev}",
+                        "Conditions:", "  IsProd: !Equals [!Ref Stage, prod]", "Resources:",
+                        "  Fn:", "    Type: AWS::Serverless::Function", "    Condition: IsProd",
+                        "    Properties:", "      Runtime: python3.99", "      Handler: a.b", "      CodeUri: src/"]
+        self.assertFinding(lines, "12:16", "'python3.99' is not an allowed value of 'Runtime'", "bad-value")
+
+    def test_unknown_getatt_attribute(self):
+        lines = HEAD + ["Resources:"] + function() + ["Outputs:", "  A:", "    Value: !GetAtt Fn.Nope",
+                                                       "  B:", "    Value: !GetAtt Fn.Arn",
+                                                       "  C:", "    Value: !GetAtt Fn.arn"]
+        self.assertFinding(lines, "12:12", "Fn has no attribute 'Nope' (AWS::Serverless::Function)",
+                           "unknown-attribute")
+        self.assertFinding(lines, "16:12", "did you mean `Arn`?", "unknown-attribute")
+
+    def test_ref_sub_dependson_to_nothing(self):
+        lines = HEAD + ["Parameters:", "  Stage: {Type: String, Default: dev}", "Resources:"] + function() + [
+            "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: [Fnn]",
+            "    Properties: {QueueName: !Sub '${Stag}-q', Tags: [{Key: a, Value: !Ref Stge}]}"]
+        self.assertFinding(lines, "14:17", "DependsOn undefined resource 'Fnn'; did you mean `Fn`?",
+                           "unknown-ref")
+        self.assertFinding(lines, "15:29", "'Stag'; did you mean `Stage`?", "unknown-ref")
+        self.assertFinding(lines, "15:70", "'Stge'; did you mean `Stage`?", "unknown-ref")
+
+    def test_unknown_condition_and_mapping(self):
+        lines = HEAD + ["Conditions:", "  IsProd: !Equals [a, b]", "Mappings:", "  Sizes: {a: {b: 1}}",
+                        "Resources:",
+                        "  Q:", "    Type: AWS::SQS::Queue", "    Condition: IsProdd",
+                        "    Properties:",
+                        "      DelaySeconds: !If [IsPord, 1, !FindInMap [Sizs, a, b]]"]
+        self.assertFinding(lines, "10:16", "undefined condition 'IsProdd'; did you mean `IsProd`?",
+                           "unknown-condition")
+        self.assertFinding(lines, "12:26", "did you mean `IsProd`?", "unknown-condition")
+        self.assertFinding(lines, "12:49", "Fn::FindInMap of undefined mapping 'Sizs'; did you mean `Sizes`?",
+                           "unknown-mapping")
+
+    def test_schedule_expressions(self):
+        lines = HEAD + ["Resources:"] + function(events=[
+            "A: {Type: Schedule, Properties: {Schedule: cron(0 12 * * *)}}",
+            "B: {Type: Schedule, Properties: {Schedule: cron(0 12 * * ? *)}}",
+            "C: {Type: Schedule, Properties: {Schedule: cron(0 12 1 * MON *)}}",
+            "D: {Type: Schedule, Properties: {Schedule: rate(1 minutes)}}",
+            "E: {Type: Schedule, Properties: {Schedule: rate(5 minute)}}",
+            "F: {Type: Schedule, Properties: {Schedule: rate(5 minutes)}}",
+            "G: {Type: ScheduleV2, Properties: {ScheduleExpression: at(2030-01-01T00:00:00)}}",
+            "I: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(5 minute)}}",
+            "H: {Type: Schedule, Properties: {Schedule: every day}}"])
+        self.assertFinding(lines, "11:52", "cron() takes six fields", "bad-schedule")
+        self.assertFinding(lines, "13:52", "'?' in exactly one of day-of-month and day-of-week", "bad-schedule")
+        self.assertFinding(lines, "14:52", "rate(1 minutes) must be singular: rate(1 minute)", "bad-schedule")
+        self.assertFinding(lines, "15:52", "rate(5 minute) must be plural: rate(5 minutes)", "bad-schedule")
+        self.assertFinding(lines, "19:52", "is rate(...) or cron(...), not 'every day'", "bad-schedule")
+        code, err = validate(lines)
+        self.assertEqual(err.count("[bad-schedule]"), 5, err)
+
+    def test_openapi_definition_names_missing_function(self):
+        uri = ("arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+               "${Fnn.Arn}/invocations")
+        lines = HEAD + ["Resources:"] + function() + [
+            "  Api:", "    Type: AWS::Serverless::Api", "    Properties:", "      StageName: prod",
+            "      DefinitionBody:", "        openapi: '3.0.1'", "        paths:", "          /hi:",
+            "            get:", "              x-amazon-apigateway-integration:",
+            "                type: aws_proxy", "                httpMethod: POST",
+            f"                uri: !Sub '{uri}'"]
+        self.assertFinding(lines, "22:22", "function 'Fnn'", "openapi-function")
+        code, err = validate(lines)
+        self.assertIn("did you mean `Fn`?", err)
+
+    def test_allowed_pattern_matches_the_whole_value(self):
+        lines = HEAD + ["Parameters:", "  Env: {Type: String, Default: abc1, AllowedPattern: '[a-z]+'}",
+                        "Resources:", "  Q:", "    Type: AWS::SQS::Queue",
+                        "    Properties: {QueueName: !Ref Env}"]
+        code, err = validate(lines)
+        self.assertEqual(code, 1, err)
+        self.assertIn("template.yaml:4:32: error: parameter 'Env': value 'abc1' does not match "
+                      "AllowedPattern '[a-z]+'", err)
+
+    def test_warnings_never_fail(self):
+        lines = HEAD + ["Parameters:", "  Unused: {Type: String, Default: x}",
+                        "Conditions:", "  Never: !Equals [a, b]",
+                        "Mappings:", "  M: {a: {b: c}}",
+                        "Globals:", "  Function: {SnapStart: {ApplyOn: PublishedVersions}}",
+                        "Resources:"] + function("A", extra=["Runtime: python3.9", "FunctionUrlConfig: {AuthType: NONE}"]) \
+            + function("B", extra=["Runtime: python3.9", "FunctionUrlConfig: {AuthType: NONE}"])
+        lines = [l for l in lines if l != "      Runtime: python3.12"]
+        self.assertFinding(lines, "4:3", "parameter 'Unused' is defined but never used", "unused-parameter", 0)
+        self.assertFinding(lines, "6:3", "condition 'Never' is defined but never used", "unused-condition", 0)
+        self.assertFinding(lines, "8:3", "mapping 'M' is defined but never used", "unused-mapping", 0)
+        self.assertFinding(lines, "10:14", "SnapStart: deployed as written; not emulated by lamb local",
+                           "not-emulated", 0)
+        self.assertFinding(lines, "18:7", "FunctionUrlConfig: deployed as written; not emulated by lamb local",
+                           "not-emulated", 0)
+        code, err = validate(lines)
+        self.assertEqual(err.count("FunctionUrlConfig"), 1, err)
+        self.assertEqual(err.count("Runtime 'python3.9' is deprecated"), 1, err)
+        self.assertIn("[deprecated-runtime]", err)
+
+    def test_not_emulated_authorizers_and_images(self):
+        lines = HEAD + ["Resources:",
+                        "  Api:", "    Type: AWS::Serverless::HttpApi", "    Properties:",
+                        "      Auth:", "        Authorizers:",
+                        "          Jwt: {JwtConfiguration: {issuer: https://x, audience: [a]},"
+                        " IdentitySource: $request.header.Authorization}",
+                        "  Rest:", "    Type: AWS::Serverless::Api", "    Properties:", "      StageName: prod",
+                        "      Auth: {Authorizers: {Pool: {UserPoolArn: arn:aws:cognito-idp:us-east-1:1:userpool/x}}}",
+                        "  Img:", "    Type: AWS::Serverless::Function", "    Properties:",
+                        "      PackageType: Image", "      ImageUri: 1.dkr.ecr.us-east-1.amazonaws.com/x:latest"]
+        self.assertFinding(lines, "9:11", "a JWT authorizer: deployed as written", "not-emulated", 0)
+        self.assertFinding(lines, "14:28", "a Cognito authorizer: deployed as written", "not-emulated", 0)
+        self.assertFinding(lines, "18:20", "PackageType: Image: deployed as written", "not-emulated", 0)
+
+    def test_dependson_takes_names(self):
+        lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
+        self.assertFinding(lines, "6:16", "DependsOn takes resource names, not an intrinsic function",
+                           "wrong-type")
+
+    def test_json_and_quiet(self):
+        lines = HEAD + ["Parameters:", "  Unused: {Type: String, Default: x}", "Resources:"] \
+            + function(extra=["MemorySise: 512"])
+        code, out = validate(lines, "--json")
+        self.assertEqual(code, 1)
+        found = {d["rule"]: d for d in json.loads(out)}
+        self.assertEqual(found["unknown-property"], {
+            "rule": "unknown-property", "severity": "error", "file": "template.yaml", "line": 12,
+            "column": 7, "suggestion": "MemorySize",
+            "message": "unknown property 'MemorySise' in resource 'Fn' (AWS::Serverless::Function); "
+                       "did you mean `MemorySize`?"})
+        self.assertEqual(found["unused-parameter"]["severity"], "warning")
+        self.assertIsNone(found["unused-parameter"]["suggestion"])
+        code, err = validate(lines, "-q")
+        self.assertEqual(code, 1)
+        self.assertNotIn("warning", err)
+        self.assertIn("[unknown-property]", err)
+        code, out = validate(lines, "--json", "-q")
+        self.assertEqual([d["severity"] for d in json.loads(out)], ["error"])
+
+    def test_own_templates_and_samples_give_no_error(self):
+        root = lambtest.SOURCE_ROOT
+        samples = os.path.join(root, "sample-functions")
+        for s in sorted(os.listdir(samples)):
+            if os.path.isfile(os.path.join(samples, s, "template.yaml")):
+                with self.subTest(sample=s):
+                    r = run("-C", os.path.join(samples, s), "validate", "-q", timeout=20)
+                    self.assertEqual((r.returncode, r.stderr), (0, ""))
+
+
+if __name__ == "__main__":
+    lambtest.main()
