@@ -130,6 +130,19 @@ class Attack(unittest.TestCase):
 
 
 @unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
+class CrashLine(unittest.TestCase):
+    def test_crash_line_says_how_the_runtime_ended(self):
+        s = Server()
+        try:
+            out, _ = exchange(s.port, b"GET /c HTTP/1.1\r\nHost: x\r\nverb: crash\r\nConnection: close\r\n\r\n", wait=10)
+            self.assertTrue(out.startswith(b"HTTP/1.1 502 "), out)
+            self.assertIn("Echo failed: the runtime exited with signal: segmentation fault", s.stderr())
+        finally:
+            s.stop()
+
+
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through 'meson test'")
 class Slowloris(unittest.TestCase):
     SLOW = 2000
 
