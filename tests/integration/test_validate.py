@@ -159,6 +159,34 @@ class Validate(unittest.TestCase):
                           "at most 500 per stack", r.stderr)
             self.assertEqual(r.stderr.count("error:"), 1, r.stderr[:2000])
 
+    def test_code_outside_the_project(self):
+        """Issue 19: CodeUri /etc or ../../ warns, / is refused (layers too)."""
+        t = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+             "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+             "      Handler: a.b\n      CodeUri: {}\n"
+             "  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: {}\n")
+        with project({"a/b/src/a.py": ""}) as d:
+            sub = os.path.join(d, "a", "b")
+            real = os.path.realpath(sub)
+            for code, layer, rc, said in (
+                    ("/etc", "src", 0, [f"9:16: warning: code of 'F' is outside the project ('{real}'): '/etc'"]),
+                    ("../../", "../x", 0, [f"code of 'F' is outside the project ('{real}'): "
+                                           f"'{os.path.dirname(os.path.dirname(real))}'",
+                                           "13:19: warning: content of layer 'L' is outside the project"]),
+                    ("/", "/", 1, ["9:16: error: code of 'F' is '/', the whole file system: point CodeUri at "
+                                   "its own directory",
+                                   "13:19: error: content of layer 'L' is '/', the whole file system"]),
+                    ("src/", "src", 0, [])):
+                with self.subTest(code=code):
+                    with open(os.path.join(sub, "template.yaml"), "w") as f:
+                        f.write(t.format(code, layer))
+                    r = run("validate", cwd=sub)
+                    self.assertEqual(r.returncode, rc, r.stderr)
+                    for s in said:
+                        self.assertIn(s, r.stderr)
+                    if not said:
+                        self.assertNotIn("outside the project", r.stderr)
+
     def test_usage(self):
         r = run("validate", "--bogus")
         self.assertEqual(r.returncode, 2)
