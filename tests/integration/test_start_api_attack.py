@@ -146,6 +146,30 @@ class CrashLine(unittest.TestCase):
 class Slowloris(unittest.TestCase):
     SLOW = 2000
 
+    def test_late_head_is_dropped(self):
+        """A head still incomplete 10 s after connecting is dropped, however
+        steadily it trickles (the idle timeout alone never fires)."""
+        s = Server()
+        try:
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=1)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.monotonic()
+            closed = None
+            while time.monotonic() - t0 < 14 and closed is None:
+                try:
+                    c.sendall(b"X-Slow: a\r\n")
+                    if c.recv(100) == b"":
+                        closed = time.monotonic() - t0
+                except socket.timeout:
+                    pass
+                except OSError:
+                    closed = time.monotonic() - t0
+            c.close()
+            self.assertIsNotNone(closed, "still open after 14 s")
+            self.assertGreater(closed, 9)
+        finally:
+            s.stop()
+
     def test_slow_clients_do_not_lock_out_others(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         want = self.SLOW + 200
@@ -176,7 +200,7 @@ class Slowloris(unittest.TestCase):
             s.stop()
 
 
-# Holds N connections that trickle a header one byte every half second,
+# Holds N connections that trickle a header one byte a second,
 # reconnecting whichever the server drops; says "holding" once it has N.
 ATTACKER = r"""
 import resource, socket, sys, time
@@ -201,7 +225,7 @@ while True:
         except OSError:
             slow.remove(c)
             c.close()
-    time.sleep(0.5)
+    time.sleep(1)
 """
 
 
