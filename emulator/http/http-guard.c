@@ -81,6 +81,8 @@ static enum MHD_Result check_header(void *cls, enum MHD_ValueKind kind, const ch
 		h->why = "conflicting Content-Length headers";
 	else if (strcasecmp(name, "Content-Length") == 0)
 		h->length = value;
+	else if (strcasecmp(name, "Transfer-Encoding") == 0 && (h->chunked || strcasecmp(value, "chunked") != 0))
+		h->why = "a Transfer-Encoding other than one 'chunked'"; /* libmicrohttpd reads to EOF */
 	else if (strcasecmp(name, "Transfer-Encoding") == 0)
 		h->chunked = true;
 	return h->why ? MHD_NO : MHD_YES;

@@ -95,6 +95,17 @@ class Attack(unittest.TestCase):
         self.refused(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
                      b"0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
 
+    def test_transfer_encoding_other_than_chunked(self):
+        self.refused(b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n")
+        self.refused(b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"0\r\n\r\n")
+
+    def test_chunked_body_still_works(self):
+        out, _ = exchange(self.s.port, b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                          b"Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out)
+        self.assertIn(b'"body":"abc"', out)
+
     def test_obs_fold(self):
         self.refused(b"GET /a HTTP/1.1\r\nHost: x\r\nX-A: foo\r\n bar\r\n\r\n")
         self.refused(b"GET /a HTTP/1.1\r\nHost: x\r\nX-A: foo\r\n\tX-B: bar\r\n\r\n")
