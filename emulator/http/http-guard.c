@@ -7,7 +7,10 @@
  * each waits in an idle list (oldest first) until its request head is in;
  * one past the limit evicts the oldest idle one, and a sweep drops those
  * whose head is late or that idled too long. Eviction is shutdown(): the
- * daemon then sees the end of the stream and closes the connection. */
+ * daemon then sees the end of the stream and closes the connection.
+ * libmicrohttpd answers an unparsable or huge Content-Length itself with
+ * its header block printed twice, before any callback; it logs the error
+ * first, so its logger is where lamb answers instead. */
 #include "base/util.h"
 #include "http/http-guard.h"
 
@@ -15,6 +18,8 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 
 #define HEAD_S 10     /* from connect or request line to the end of the head */
 #define IDLE_S 30     /* a kept-alive connection waiting for its next request */
@@ -23,6 +28,7 @@
 
 struct lamb_http_sock {
 	struct lamb_http_guard *g;
+	struct MHD_Connection *mc;
 	int fd;
 	bool idle;
 	bool evicted;
@@ -162,6 +168,7 @@ static void started(struct lamb_http_guard *g, struct MHD_Connection *mc, void *
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct lamb_http_sock *k = xcalloc(1, sizeof(*k));
 	k->g = g;
+	k->mc = mc;
 	k->fd = ci ? ci->connect_fd : -1;
 	*socket_context = k;
 	if (g->nconns++ == 0)
@@ -206,6 +213,56 @@ void lamb_http_guard_idle(struct MHD_Connection *mc)
 	struct lamb_http_sock *k = sock_of(mc);
 	if (k && !k->idle && !k->evicted && k->fd >= 0)
 		push_idle(k, lamb_loop_now_ns() + IDLE_S * 1000000000ull);
+}
+
+/* The connection whose head libmicrohttpd is parsing now: complete (it
+ * has a header size) yet never handed to lamb and not answered. One at a
+ * time: a head that parses goes on to the handler in the same pass. */
+static struct lamb_http_sock *parsing(struct lamb_http_guard *g)
+{
+	struct lamb_http_sock *found = NULL;
+	for (struct lamb_http_sock *k = g->idle; k; k = k->next) {
+		if (!MHD_get_connection_info(k->mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) ||
+		    MHD_get_connection_info(k->mc, MHD_CONNECTION_INFO_HTTP_STATUS))
+			continue;
+		if (found)
+			return NULL;
+		found = k;
+	}
+	return found;
+}
+
+/* Answers in libmicrohttpd's place, then closes our side for writing:
+ * its own page fails to send (EPIPE) and it closes the connection. */
+static void answer_instead(struct lamb_http_sock *k, int status, const char *message, const char *why)
+{
+	char body[160], head[320], date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+	int blen = snprintf(body, sizeof(body), "{\"message\":\"%s\",\"lambError\":\"%s\"}", message, why);
+	int hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+			    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+			    status, status == 413 ? "Content Too Large" : "Bad Request", date, blen);
+	struct iovec iov[2] = { { head, (size_t)hlen }, { body, (size_t)blen } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	(void)!sendmsg(k->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	unlink_idle(k);
+	k->evicted = true;
+	shutdown(k->fd, SHUT_WR);
+}
+
+void lamb_http_guard_log(void *cls, const char *fmt, va_list ap)
+{
+	struct lamb_http_guard *g = cls;
+	(void)ap;
+	if (!strstr(fmt, "Content-Length"))
+		return;
+	struct lamb_http_sock *k = strstr(fmt, "Too large") || strstr(fmt, "Failed to parse") ? parsing(g) : NULL;
+	if (k && strstr(fmt, "Too large"))
+		answer_instead(k, 413, "Request Too Long", "Content-Length too large");
+	else if (k)
+		answer_instead(k, 400, "Bad Request", "malformed Content-Length");
 }
 
 void lamb_http_guard_init(struct lamb_http_guard *g, struct lamb_loop *loop, size_t limit)

@@ -9,6 +9,7 @@
 #include "base/loop.h"
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct lamb_http_sock;
@@ -33,6 +34,10 @@ void lamb_http_guard_release(struct lamb_http_guard *g);
  * sees the connection that must evict another. */
 unsigned lamb_http_guard_daemon_limit(const struct lamb_http_guard *g);
 
+/* MHD_OPTION_EXTERNAL_LOGGER (with MHD_USE_ERROR_LOG) with the guard as
+ * its closure: answers a malformed Content-Length in libmicrohttpd's
+ * place, whose own page carries its headers twice; prints nothing. */
+void lamb_http_guard_log(void *cls, const char *fmt, va_list ap);
 /* MHD_OPTION_NOTIFY_CONNECTION with the guard as its closure. */
 void lamb_http_guard_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 			    enum MHD_ConnectionNotificationCode toe);

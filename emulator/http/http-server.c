@@ -257,8 +257,10 @@ struct lamb_http_server *lamb_http_server_new(struct lamb_loop *loop, const stru
 	s->opts = *o;
 	s->port = port;
 	lamb_http_guard_init(&s->guard, loop, o->max_conns);
-	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
-				     on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
+				     0, NULL, NULL, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, lamb_http_guard_log, &s->guard, /* first: see its doc */
+				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, s,
