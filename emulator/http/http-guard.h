@@ -10,6 +10,7 @@
 
 #include <microhttpd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct lamb_http_sock;
@@ -22,9 +23,19 @@ struct lamb_http_guard {
 	struct lamb_timer sweep;
 };
 
-/* Why the request head (its raw URI and the headers libmicrohttpd parsed)
- * must be refused with 400, or NULL when it is fine. */
-const char *lamb_http_guard_check_head(struct MHD_Connection *mc, const char *uri);
+/* A request head's check, fed header by header (as libmicrohttpd parsed
+ * them, in order: one pass serves the check and the request's copy). */
+struct lamb_http_head_check {
+	const char *why;    /* set once the head is refused */
+	const char *length; /* Content-Length */
+	bool chunked;       /* Transfer-Encoding: chunked */
+};
+
+/* One header; false once the head is refused. value is never NULL. */
+bool lamb_http_guard_header(struct lamb_http_head_check *h, const char *name, const char *value);
+/* After the last header: why the head (with its raw URI) must be refused
+ * with 400, or NULL when it is fine. */
+const char *lamb_http_guard_head_end(struct lamb_http_head_check *h, const char *uri);
 
 /* limit 0: a default that leaves file descriptors for the instances. */
 void lamb_http_guard_init(struct lamb_http_guard *g, struct lamb_loop *loop, size_t limit);

@@ -43,6 +43,7 @@ struct lamb_http_conn {
 	unsigned status;
 	struct lamb_header *headers;
 	size_t nheaders, cap;
+	struct lamb_http_head_check check;
 	char ip[64];
 	struct lamb_http_request req;
 	uint64_t start_ns;
@@ -95,18 +96,18 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 {
 	struct lamb_http_conn *c = cls;
 	(void)kind;
+	value = value ? value : "";
 	c->headers = xgrow(c->headers, &c->cap, c->nheaders + 1, sizeof(*c->headers));
 	c->headers[c->nheaders].name = (char *)key;
-	c->headers[c->nheaders].value = (char *)(value ? value : "");
+	c->headers[c->nheaders].value = (char *)value;
 	c->nheaders++;
-	return MHD_YES;
+	return lamb_http_guard_header(&c->check, key, value) ? MHD_YES : MHD_NO;
 }
 
 static void fill_request(struct lamb_http_conn *c, const char *method, const char *version)
 {
 	const char *q = strchr(c->uri, '?');
 	c->path = q ? xstrndup(c->uri, (size_t)(q - c->uri)) : xstrdup(c->uri);
-	MHD_get_connection_values(c->conn, MHD_HEADER_KIND, collect_header, c);
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(c->ip, sizeof(c->ip), "127.0.0.1");
 	if (ci && ci->client_addr) {
@@ -152,7 +153,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (!c->conn) { /* first call: the headers are in */
 		c->conn = mc;
 		lamb_http_guard_busy(mc);
-		const char *why = lamb_http_guard_check_head(mc, c->uri);
+		/* headers live as long as the request: collected and checked once */
+		MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_header, c);
+		const char *why = lamb_http_guard_head_end(&c->check, c->uri);
 		return why ? refuse(mc, why) : MHD_YES;
 	}
 	if (*upload_size) {
