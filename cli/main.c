@@ -192,8 +192,9 @@ static int dispatch(int argc, char **argv)
 	const struct lamb_command *c = lamb_command_find(argv[0]);
 	if (c)
 		return c->run(argc, argv);
-	if (group_help(argv[0], argc > 1 ? argv[1] : NULL, stderr))
-		return EXIT_USAGE;
+	bool help = argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+	if (group_help(argv[0], argc > 1 && !help ? argv[1] : NULL, help ? stdout : stderr))
+		return help ? EXIT_OK : EXIT_USAGE;
 	fprintf(stderr, "lamb: unknown command '%s'\n", argv[0]);
 	fputs(main_usage, stderr);
 	return EXIT_USAGE;

@@ -105,7 +105,7 @@ class CommandGroups(unittest.TestCase):
     """'local' names a group, not a command (issue 19)."""
 
     def test_group_lists_its_subcommands(self):
-        for args, rc in ((("local",), 2), (("help", "local"), 0)):
+        for args, rc in ((("local",), 2), (("help", "local"), 0), (("local", "--help"), 0)):
             with self.subTest(args=args):
                 r = run(*args)
                 self.assertEqual(r.returncode, rc, r.stderr)
