@@ -61,6 +61,72 @@ static void print_overview(FILE *out)
 	fputs("\n'lamb help COMMAND' or 'lamb COMMAND --help' for one command; man lamb for all.\n", out);
 }
 
+/* Edit distance between a and b (at most 63 bytes each are compared). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 63), lb = strnlen(b, 63), row[64];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The command of group (a first word such as "local", with its space)
+ * closest to name, if any is close enough to be a typo. */
+static const struct lamb_command *closest(const char *group, const char *name)
+{
+	const struct lamb_command *best = NULL;
+	size_t best_d = 4, n = strlen(group);
+	for (const struct lamb_command *c = lamb_commands; c->name; c++) {
+		if (strncmp(c->name, group, n) != 0)
+			continue;
+		/* a prefix ("start") is as near as one typo */
+		bool prefix = *name && strncmp(c->name + n, name, strlen(name)) == 0;
+		size_t d = prefix ? 1 : distance(c->name + n, name);
+		if (d < best_d) {
+			best = c;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* "local" names a group of commands ("local invoke", ...) but none itself:
+ * lists the group's commands, after "did you mean" for a misspelt one. */
+static bool group_help(const char *group, const char *sub, FILE *out)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "%s ", group);
+	size_t n = strlen(prefix);
+	bool any = false;
+	for (const struct lamb_command *c = lamb_commands; c->name && !any; c++)
+		any = strncmp(c->name, prefix, n) == 0;
+	if (!any)
+		return false;
+	const struct lamb_command *near = sub ? closest(prefix, sub) : NULL;
+	if (sub)
+		fprintf(out, "lamb: unknown command '%s %s'\n", group, sub);
+	if (near)
+		fprintf(out, "did you mean 'lamb %s'?\n", near->name);
+	fprintf(out, "%s'lamb %s' takes a subcommand:\n", sub ? "\n" : "", group);
+	for (const struct lamb_command *c = lamb_commands; c->name; c++)
+		if (strncmp(c->name, prefix, n) == 0)
+			fprintf(out, "  %-22s %s\n", c->name, c->summary);
+	return true;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -72,6 +138,8 @@ static int cmd_help(int argc, char **argv)
 	const struct lamb_command *c = lamb_command_find(name);
 	if (!c)
 		c = lamb_command_find(argv[1]);
+	if (!c && group_help(argv[1], argc > 2 ? argv[2] : NULL, argc > 2 ? stderr : stdout))
+		return argc > 2 ? EXIT_USAGE : EXIT_OK;
 	if (!c)
 		return usage_error("help", "unknown command '%s'", name);
 	print_help(c, stdout);
@@ -124,6 +192,9 @@ static int dispatch(int argc, char **argv)
 	const struct lamb_command *c = lamb_command_find(argv[0]);
 	if (c)
 		return c->run(argc, argv);
+	bool help = argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+	if (group_help(argv[0], argc > 1 && !help ? argv[1] : NULL, help ? stdout : stderr))
+		return help ? EXIT_OK : EXIT_USAGE;
 	fprintf(stderr, "lamb: unknown command '%s'\n", argv[0]);
 	fputs(main_usage, stderr);
 	return EXIT_USAGE;

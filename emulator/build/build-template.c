@@ -14,6 +14,7 @@ struct span {
 	size_t start, end; /* character indexes; start == end: an insertion */
 	const struct lamb_build_uri *uri;
 	bool insert;
+	bool props;     /* the insertion brings its own Properties mapping */
 	bool flow;      /* insertion into a flow mapping */
 	size_t col;     /* insertion into a block mapping: the column of its keys */
 };
@@ -25,6 +26,7 @@ struct walker {
 	struct span *spans;
 	size_t nspans, cap;
 	bool *seen;      /* per uri: its property was found */
+	bool *in_props;  /* per uri: its resource has a Properties mapping */
 	size_t last_end; /* end of the last scalar, alias or flow collection */
 	struct lamb_err *err;
 	const char *file;
@@ -60,6 +62,14 @@ static const struct lamb_build_uri *uri_for(struct walker *w, const char *id, co
 	return NULL;
 }
 
+/* The resource has a Properties key: nothing may add a second one. */
+static void mark_props(struct walker *w, const char *id)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->uris[i].id, id) == 0)
+			w->in_props[i] = true;
+}
+
 /* Walks one node whose first event is ev; returns its start index. */
 static size_t walk(struct walker *w, yaml_event_t *ev, enum role role, const char *id);
 
@@ -80,13 +90,16 @@ static void walk_mapping(struct walker *w, yaml_event_t *start, enum role role, 
 		char *key = k.type == YAML_SCALAR_EVENT ? xstrdup((char *)k.data.scalar.value) : NULL;
 		size_t key_start = k.start_mark.index, key_col = k.start_mark.column;
 		walk(w, &k, OTHER, NULL);
-		if (role == PROPS && first) {
+		if ((role == PROPS || role == RESOURCE) && first) {
 			/* every code property of this resource is inserted here unless
-			 * found later; the spans of found ones win (see below) */
+			 * found later; the spans of found ones win (see below). A
+			 * resource without Properties (all from Globals) gets them. */
 			for (size_t i = 0; i < w->n; i++)
-				if (strcmp(w->uris[i].id, id) == 0)
+				if (strcmp(w->uris[i].id, id) == 0) {
 					add_span(w, (struct span){ .start = key_start, .end = key_start, .uri = &w->uris[i],
-								   .insert = true, .flow = flow, .col = key_col });
+								   .insert = true, .props = role == RESOURCE,
+								   .flow = flow, .col = key_col });
+				}
 		}
 		first = false;
 		yaml_event_t v;
@@ -102,7 +115,7 @@ static void walk_mapping(struct walker *w, yaml_event_t *start, enum role role, 
 		else if (role == RESOURCES && key)
 			child = RESOURCE, child_id = key;
 		else if (role == RESOURCE && key && strcmp(key, "Properties") == 0)
-			child = PROPS;
+			child = PROPS, mark_props(w, id);
 		const struct lamb_build_uri *u = role == PROPS && key ? uri_for(w, id, key, &idx) : NULL;
 		size_t vstart = walk(w, &v, child, child_id);
 		if (u) {
@@ -190,6 +203,21 @@ static void value(struct lamb_buf *b, const struct lamb_build_uri *u)
 		lamb_buf_addquoted(b, u->value);
 }
 
+/* One property of a Properties mapping inserted whole (first and last of
+ * those inserted at the same place open and close it). */
+static void insert_props(struct lamb_buf *b, const struct span *s, bool first, bool last)
+{
+	if (s->flow) {
+		lamb_buf_addf(b, "%s\"%s\": ", first ? "\"Properties\": {" : ", ", s->uri->key);
+		value(b, s->uri);
+		lamb_buf_addstr(b, last ? "}, " : "");
+		return;
+	}
+	lamb_buf_addf(b, "%s%*s%s: ", first ? "Properties:\n" : "", (int)s->col + 2, "", s->uri->key);
+	value(b, s->uri);
+	lamb_buf_addf(b, "\n%*s", last ? (int)s->col : 0, "");
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct span *x = a, *y = b;
@@ -198,11 +226,14 @@ static int by_start(const void *a, const void *b)
 
 static char *apply(struct walker *w, const char *src, size_t len)
 {
-	/* drop the insertions whose property was found after all */
+	/* drop the insertions whose property (or Properties) was found after all */
 	size_t k = 0;
-	for (size_t i = 0; i < w->nspans; i++)
-		if (!w->spans[i].insert || !w->seen[w->spans[i].uri - w->uris])
-			w->spans[k++] = w->spans[i];
+	for (size_t i = 0; i < w->nspans; i++) {
+		const struct span *s = &w->spans[i];
+		size_t u = (size_t)(s->uri - w->uris);
+		if (!s->insert || (!w->seen[u] && !(s->props && w->in_props[u])))
+			w->spans[k++] = *s;
+	}
 	w->nspans = k;
 	if (w->nspans > 1) /* qsort's array may not be NULL, even when empty */
 		qsort(w->spans, w->nspans, sizeof(*w->spans), by_start);
@@ -213,7 +244,11 @@ static char *apply(struct walker *w, const char *src, size_t len)
 		const struct span *s = &w->spans[i];
 		size_t from = byte_at(src, len, s->start), to = byte_at(src, len, s->end);
 		lamb_buf_add(&out, src + pos, from - pos);
-		if (s->insert) {
+		if (s->props) {
+			bool first = i == 0 || !w->spans[i - 1].props || w->spans[i - 1].start != s->start;
+			bool last = i + 1 == w->nspans || !w->spans[i + 1].props || w->spans[i + 1].start != s->start;
+			insert_props(&out, s, first, last);
+		} else if (s->insert) {
 			lamb_buf_addf(&out, s->flow ? "\"%s\": " : "%s: ", s->uri->key);
 			value(&out, s->uri);
 			if (s->flow)
@@ -234,6 +269,7 @@ char *lamb_build_template_rewrite(const char *file, const char *src, size_t len,
 {
 	struct walker w = { .uris = uris, .n = n, .err = err, .file = file };
 	w.seen = xcalloc(n ? n : 1, sizeof(*w.seen));
+	w.in_props = xcalloc(n ? n : 1, sizeof(*w.in_props));
 	yaml_parser_initialize(&w.p);
 	yaml_parser_set_input_string(&w.p, (const unsigned char *)src, len);
 	walk_document(&w);
@@ -242,9 +278,9 @@ char *lamb_build_template_rewrite(const char *file, const char *src, size_t len,
 	for (size_t i = 0; !w.failed && i < n; i++) {
 		bool placed = w.seen[i];
 		for (size_t j = 0; !placed && j < w.nspans; j++)
-			placed = w.spans[j].uri == &uris[i];
+			placed = w.spans[j].uri == &uris[i] && !(w.spans[j].props && w.in_props[i]);
 		if (!placed) {
-			lamb_err_set(err, "%s: cannot set %s of '%s': its Properties are missing or empty", file,
+			lamb_err_set(err, "%s: cannot set %s of '%s': its Properties are empty or not a mapping", file,
 				     uris[i].key, uris[i].id);
 			w.failed = true;
 		}
@@ -253,5 +289,6 @@ char *lamb_build_template_rewrite(const char *file, const char *src, size_t len,
 		out = apply(&w, src, len);
 	free(w.spans);
 	free(w.seen);
+	free(w.in_props);
 	return out;
 }

@@ -413,6 +413,8 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 		if (lamb_proc_oom(proc))
 			snprintf(inv->message, sizeof(inv->message), "the instance went past its memory limit "
 				 "(%ld MB) and was killed", p->fn->memory_mb);
+		else /* the log line says how it ended, not just that it failed */
+			snprintf(inv->message, sizeof(inv->message), "the runtime exited with %s", why);
 	}
 	in->proc = NULL; /* freed by the supervisor after we return */
 	in->inv = NULL;
@@ -487,7 +489,7 @@ static void throttled(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	inv->kind = LAMB_OUTCOME_THROTTLED;
 	inv->end_ns = lamb_loop_now_ns();
-	snprintf(inv->message, sizeof(inv->message), "throttled: %d of %d instances busy",
+	snprintf(inv->message, sizeof(inv->message), "%d of %d instances busy",
 		 p->ninstances, max_instances(p));
 	lamb_buf_addf(&inv->body, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\","
 		      "\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");

@@ -210,11 +210,33 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 	return 0;
 }
 
+/* One JSON value and nothing after it but blanks: Lambda refuses
+ * '{"a":1}garbage', which cJSON alone would take as {"a":1}. */
 static bool valid_json(const char *s, size_t len)
 {
-	cJSON *j = cJSON_ParseWithLength(s, len);
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, false);
 	cJSON_Delete(j);
-	return j != NULL;
+	if (!j)
+		return false;
+	while (end < s + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	return end == s + len;
+}
+
+/* X-Amz-Client-Context, when given, must be base64 of a JSON object. */
+static bool valid_client_context(struct lamb_http_conn *conn)
+{
+	const char *b64 = lamb_http_header(conn, "X-Amz-Client-Context");
+	size_t len;
+	if (!b64)
+		return true;
+	char *json = lamb_base64_decode(b64, strlen(b64), &len);
+	cJSON *j = json ? cJSON_ParseWithLength(json, len) : NULL;
+	bool ok = j && cJSON_IsObject(j) && valid_json(json, len);
+	cJSON_Delete(j);
+	free(json);
+	return ok;
 }
 
 static void on_request(void *data, struct lamb_http_conn *conn)
@@ -240,6 +262,9 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 		api_error(&r, 400, "InvalidParameterValueException", "Unsupported invocation type '%s'", type);
 	} else if (req->body_len && !valid_json(req->body, req->body_len)) {
 		api_error(&r, 400, "InvalidRequestContentException", "Could not parse request body into json");
+	} else if (!valid_client_context(conn)) {
+		api_error(&r, 400, "InvalidRequestContentException",
+			  "Client context must be a valid Base64-encoded JSON object.");
 	} else if (fn->local_reason) {
 		api_error(&r, 400, "InvalidParameterValueException", "function '%s' cannot run locally: %s",
 			  fn->logical_id, fn->local_reason);

@@ -5,6 +5,7 @@
  * suspended connection and schedules a daemon run, because libmicrohttpd
  * only serves a resumed connection on its next MHD_run. */
 #include "base/util.h"
+#include "http/http-guard.h"
 #include "http/http-server.h"
 #include "http/mhd-loop.h"
 
@@ -23,6 +24,7 @@ struct lamb_http_server {
 	struct lamb_http_server_opts opts;
 	struct MHD_Daemon *daemon;
 	struct lamb_mhd mhd;
+	struct lamb_http_guard guard;
 	int port;
 	struct lamb_http_conn *suspended;
 	int pending;
@@ -41,6 +43,7 @@ struct lamb_http_conn {
 	unsigned status;
 	struct lamb_header *headers;
 	size_t nheaders, cap;
+	struct lamb_http_head_check check;
 	char ip[64];
 	struct lamb_http_request req;
 	uint64_t start_ns;
@@ -93,18 +96,18 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 {
 	struct lamb_http_conn *c = cls;
 	(void)kind;
+	value = value ? value : "";
 	c->headers = xgrow(c->headers, &c->cap, c->nheaders + 1, sizeof(*c->headers));
 	c->headers[c->nheaders].name = (char *)key;
-	c->headers[c->nheaders].value = (char *)(value ? value : "");
+	c->headers[c->nheaders].value = (char *)value;
 	c->nheaders++;
-	return MHD_YES;
+	return lamb_http_guard_header(&c->check, key, value) ? MHD_YES : MHD_NO;
 }
 
 static void fill_request(struct lamb_http_conn *c, const char *method, const char *version)
 {
 	const char *q = strchr(c->uri, '?');
 	c->path = q ? xstrndup(c->uri, (size_t)(q - c->uri)) : xstrdup(c->uri);
-	MHD_get_connection_values(c->conn, MHD_HEADER_KIND, collect_header, c);
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(c->ip, sizeof(c->ip), "127.0.0.1");
 	if (ci && ci->client_addr) {
@@ -121,6 +124,24 @@ static void fill_request(struct lamb_http_conn *c, const char *method, const cha
 	};
 }
 
+/* 400 and close: what follows a malformed head cannot be trusted to
+ * start where the next request does. */
+static enum MHD_Result refuse(struct MHD_Connection *mc, const char *why)
+{
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	lamb_http_response_explain(&r, 400, "Bad Request", why);
+	struct MHD_Response *m = MHD_create_response_from_buffer(r.body_len, r.body, MHD_RESPMEM_MUST_COPY);
+	lamb_http_response_release(&r);
+	if (!m)
+		return MHD_NO;
+	MHD_add_response_header(m, "Content-Type", "application/json");
+	MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result rc = MHD_queue_response(mc, MHD_HTTP_BAD_REQUEST, m);
+	MHD_destroy_response(m);
+	return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -131,7 +152,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		return MHD_NO;
 	if (!c->conn) { /* first call: the headers are in */
 		c->conn = mc;
-		return MHD_YES;
+		lamb_http_guard_busy(mc);
+		/* headers live as long as the request: collected and checked once */
+		MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_header, c);
+		const char *why = lamb_http_guard_head_end(&c->check, c->uri);
+		return why ? refuse(mc, why) : MHD_YES;
 	}
 	if (*upload_size) {
 		if (c->body.len + *upload_size > s->opts.max_body)
@@ -164,7 +189,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
 	struct lamb_http_conn *c = xcalloc(1, sizeof(*c));
-	(void)mc;
+	lamb_http_guard_line(mc);
 	c->s = cls;
 	c->uri = xstrdup(uri);
 	c->start_ns = lamb_loop_now_ns();
@@ -176,9 +201,9 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 {
 	struct lamb_http_conn *c = *con_cls;
 	(void)cls;
-	(void)mc;
 	(void)code;
 	*con_cls = NULL;
+	lamb_http_guard_idle(mc);
 	if (c) {
 		unlink_conn(c);
 		conn_free(c);
@@ -234,13 +259,17 @@ struct lamb_http_server *lamb_http_server_new(struct lamb_loop *loop, const stru
 	s->loop = loop;
 	s->opts = *o;
 	s->port = port;
-	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
-				     on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	lamb_http_guard_init(&s->guard, loop, o->max_conns);
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
+				     0, NULL, NULL, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, lamb_http_guard_log, &s->guard, /* first: see its doc */
+				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				     MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, s,
+				     MHD_OPTION_NOTIFY_CONNECTION, lamb_http_guard_notify, &s->guard,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-				     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+				     MHD_OPTION_CONNECTION_LIMIT, lamb_http_guard_daemon_limit(&s->guard), MHD_OPTION_END);
 	if (!s->daemon) {
 		close(fd);
 		free(s);
@@ -270,6 +299,7 @@ void lamb_http_server_free(struct lamb_http_server *s)
 		MHD_stop_daemon(s->daemon);
 	}
 	lamb_mhd_detach(&s->mhd); /* the resumes above armed its timer again */
+	lamb_http_guard_release(&s->guard);
 	free(s);
 }
 

@@ -21,6 +21,8 @@ struct lamb_http_server_opts {
 	const char *host;    /* NULL: 127.0.0.1 */
 	int port;            /* 0: any free port */
 	size_t max_body;     /* larger bodies are dropped and flagged (too_large) */
+	size_t max_conns;    /* 0: 1,000 (fewer when file descriptors are short);
+			      * one more evicts the oldest idle connection */
 	lamb_http_handler handler;
 	void *data;
 };

@@ -39,6 +39,22 @@ static const char *s3_location(struct builder *b, const struct lamb_node *loc, c
 	return out;
 }
 
+/* Code outside the template's directory is zipped, mounted and watched
+ * all the same: say so, since '../../' or '/etc' is rarely meant. The
+ * root itself would put the whole file system in a zip: refused. */
+static void check_code_place(struct builder *b, const struct lamb_mark *at, const char *what, const char *id,
+			     const char *key, const char *path)
+{
+	size_t n = strlen(b->m->dir);
+	if (strcmp(path, "/") == 0)
+		lamb_error(b->diags, at, "%s '%s' is '/', the whole file system: point %s at its own directory",
+			   what, id, key);
+	else if (strcmp(b->m->dir, "/") != 0 &&
+		 (strncmp(path, b->m->dir, n) != 0 || (path[n] != '/' && path[n] != '\0')))
+		lamb_warning(b->diags, at, "%s '%s' is outside the project ('%s'): '%s'", what, id, b->m->dir,
+			     path);
+}
+
 static void set_code_path(struct builder *b, struct lamb_function *f, const struct lamb_node *at,
 			  const char *path)
 {
@@ -49,6 +65,8 @@ static void set_code_path(struct builder *b, struct lamb_function *f, const stru
 	}
 	f->code_kind = LAMB_CODE_LOCAL;
 	f->code = model_path(b, path);
+	check_code_place(b, at ? &at->mark : &f->mark, "code of", f->logical_id,
+			 strcmp(f->type, "AWS::Lambda::Function") == 0 ? "Code" : "CodeUri", f->code);
 	struct stat st;
 	if (stat(f->code, &st) != 0)
 		lamb_warning(b->diags, at ? &at->mark : &f->mark, "code of '%s' does not exist (yet): '%s'",
@@ -418,6 +436,7 @@ static void read_layer(struct builder *b, const struct lamb_res_entry *e, struct
 	} else if (c->kind == LAMB_SCALAR && !str_starts(c->str, "s3://")) {
 		l->code_kind = LAMB_CODE_LOCAL;
 		l->content = model_path(b, c->str);
+		check_code_place(b, &c->mark, "content of layer", e->id, key, l->content);
 		struct stat st;
 		if (stat(l->content, &st) != 0)
 			lamb_warning(b->diags, &c->mark, "content of layer '%s' does not exist (yet): '%s'", e->id,

@@ -175,6 +175,12 @@ static void expand_foreach(struct builder *b)
 	b->r.conditions = lamb_node_get(b->root, "Conditions");
 }
 
+/* CloudFormation's quotas: a template body read from S3 (sam deploy
+ * uploads any above the 51,200 bytes of an inline one), and resources per
+ * stack. A template past them can never be deployed. */
+#define MAX_TEMPLATE_BYTES 1000000
+#define MAX_RESOURCES 500
+
 static void check_sections(struct builder *b)
 {
 	for (size_t i = 0; i < b->root->len; i++) {
@@ -185,6 +191,10 @@ static void check_sections(struct builder *b)
 		if (j == ARRAY_SIZE(sections))
 			lamb_error(b->diags, &b->root->pairs[i].key->mark, "unknown top-level section '%s'", k);
 	}
+	const struct lamb_node *res = lamb_node_get(b->root, "Resources");
+	if (res && res->kind == LAMB_MAP && res->len > MAX_RESOURCES)
+		lamb_error(b->diags, &res->mark, "template declares %zu resources: CloudFormation allows at most "
+			   "%d per stack (and SAM's transform adds more)", res->len, MAX_RESOURCES);
 	b->globals = lamb_node_get(b->root, "Globals");
 	lamb_globals_check(b->globals, b->diags);
 	if (b->globals && b->globals->kind != LAMB_MAP)
@@ -302,6 +312,12 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 struct lamb_model *lamb_model_parse(const char *file, const char *dir, const char *text, size_t len,
 				    const struct lamb_model_opts *opts, struct lamb_diags *diags)
 {
+	if (len > MAX_TEMPLATE_BYTES) { /* before parsing: a 50 MB one would take GBs */
+		struct lamb_mark m = { file, 1, 1 };
+		lamb_error(diags, &m, "template is %zu bytes: CloudFormation takes at most 1,000,000 "
+			   "(uploaded to S3; 51,200 passed inline)", len);
+		return NULL;
+	}
 	struct lamb_arena *a = lamb_arena_new();
 	struct lamb_node *root = lamb_template_parse(a, file, text, len, diags);
 	if (!root) {

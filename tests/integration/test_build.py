@@ -477,6 +477,19 @@ class BuildTest(unittest.TestCase):
             v = run("validate", "-t", os.path.join(d, ".lamb/build/template.yaml"), cwd=d)
             self.assertEqual(v.returncode, 0, v.stderr)
 
+    def test_function_all_from_globals(self):
+        """No Properties block at all (issue 19): the built template gains one."""
+        t = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+             "Globals:\n  Function:\n    CodeUri: src\n    Runtime: python3.11\n    Handler: app.h\n"
+             "Resources:\n  F3:\n    Type: AWS::Serverless::Function\n")
+        with project({"template.yaml": t, "src/app.py": "def h(e, c):\n    return 3\n"}) as d:
+            self.build(d)
+            with open(os.path.join(d, ".lamb/build/template.yaml")) as f:
+                out = f.read()
+            self.assertIn('  F3:\n    Properties:\n      CodeUri: "artifacts/F3.zip"\n    Type: AWS::', out)
+            r = run("local", "invoke", "F3", "--no-build", "-t", ".lamb/build/template.yaml", cwd=d)
+            self.assertEqual((r.returncode, r.stdout.strip()), (0, "3"), r.stderr)
+
     def test_json_template(self):
         t = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {
             "Fn": {"Type": "AWS::Serverless::Function",

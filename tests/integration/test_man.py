@@ -101,5 +101,28 @@ class ManPages(unittest.TestCase):
                                      f"'lamb help {cmd}' shows {opt}; its man page does not")
 
 
+class CommandGroups(unittest.TestCase):
+    """'local' names a group, not a command (issue 19)."""
+
+    def test_group_lists_its_subcommands(self):
+        for args, rc in ((("local",), 2), (("help", "local"), 0), (("local", "--help"), 0)):
+            with self.subTest(args=args):
+                r = run(*args)
+                self.assertEqual(r.returncode, rc, r.stderr)
+                out = r.stdout + r.stderr
+                self.assertNotIn("unknown command", out)
+                for sub in ("local invoke", "local start-api", "local start-lambda", "local generate-event"):
+                    self.assertIn(sub, out)
+
+    def test_misspelt_subcommand_gets_the_closest(self):
+        for args in (("local", "invok"), ("help", "local", "invok")):
+            with self.subTest(args=args):
+                r = run(*args)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn("unknown command 'local invok'", r.stderr)
+                self.assertIn("did you mean 'lamb local invoke'?", r.stderr)
+                self.assertIn("local start-api", r.stderr)
+
+
 if __name__ == "__main__":
     lambtest.main()

@@ -287,6 +287,7 @@ class Lifecycle(unittest.TestCase):
                 t.join()
             self.assertEqual(sorted(results), [200, 500])
             self.assertIn("throttled", s.stderr())
+            self.assertNotIn("throttled: throttled", s.stderr())
         finally:
             s.stop()
 

@@ -263,6 +263,43 @@ class StartLambda(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(data)["custom"], {"k": "v"})
 
+    def test_garbage_after_json_and_bad_client_context(self):
+        """Both refused as Lambda does (issue 19): 400 InvalidRequestContentException."""
+        for payload in (b'{"a": 1}garbage', b'{"a": 1} {"b": 2}', b'[1]]'):
+            with self.subTest(payload=payload):
+                status, h, data = self.s.invoke("Echo", payload)
+                self.assertEqual(status, 400, data)
+                self.assertEqual(h["x-amzn-errortype"], "InvalidRequestContentException")
+                self.assertEqual(json.loads(data)["Type"], "User")
+        self.assertEqual(self.s.invoke("Echo", b'{"a": 1}\n')[0], 200)  # trailing blanks are fine
+        for ctx in ("not base64!", base64.b64encode(b"not json").decode(), base64.b64encode(b"[1]").decode(),
+                    base64.b64encode(b'{"a": 1}x').decode()):
+            with self.subTest(ctx=ctx):
+                status, h, data = self.s.invoke("Echo", b"{}", {"X-Amz-Client-Context": ctx})
+                self.assertEqual(status, 400, data)
+                self.assertEqual(h["x-amzn-errortype"], "InvalidRequestContentException")
+                self.assertEqual(json.loads(data)["message"],
+                                 "Client context must be a valid Base64-encoded JSON object.")
+
+    def test_boto3_sees_invalid_request_content(self):
+        py = boto3_python()
+        if not py:
+            self.skipTest("boto3 is not installed (Debian package python3-boto3)")
+        script = f"""
+import boto3
+c = boto3.client("lambda", endpoint_url="{self.s.url}", region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x")
+for kw in ({{"Payload": b'{{"a": 1}}garbage'}}, {{"ClientContext": "not base64!"}}):
+    try:
+        c.invoke(FunctionName="Echo", **kw)
+        print("accepted")
+    except c.exceptions.InvalidRequestContentException as e:
+        print("InvalidRequestContentException")
+"""
+        r = subprocess.run([py, "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), ["InvalidRequestContentException"] * 2)
+
     def test_aws_cli(self):
         aws = aws_cli()
         if not aws:

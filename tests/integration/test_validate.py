@@ -1,7 +1,9 @@
 """lamb validate: every problem reported as FILE:LINE:COLUMN, exit codes."""
 import json
 import os
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -125,12 +127,82 @@ class Validate(unittest.TestCase):
             r = run("validate", "--parameter-overrides", "Env=abc", cwd=d, timeout=20)
             self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_cloudformation_limits_with_their_figures(self):
+        """Issue 19: a 50 MB template of 243,755 functions is refused at once
+        for its size, in little memory; 501 resources for their count."""
+        head = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+        fn = ("  F{:06d}:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+              "      Handler: app.handler\n      CodeUri: src/\n      Description: {}\n")
+        pad = "x" * 91
+        with project({"src/app.py": ""}) as d:
+            with open(os.path.join(d, "template.yaml"), "w") as f:
+                f.write(head)
+                f.writelines(fn.format(i, pad) for i in range(243755))
+            size = os.path.getsize(os.path.join(d, "template.yaml"))
+            self.assertGreater(size, 50 * 1000 * 1000)
+            t0 = time.monotonic()
+            r = subprocess.run(["/usr/bin/env", "python3", "-c", RSS_OF, lambtest.LAMB, "validate"],
+                               cwd=d, capture_output=True, text=True, timeout=60)
+            took = time.monotonic() - t0
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f"template.yaml:1:1: error: template is {size} bytes: CloudFormation takes at most "
+                          "1,000,000 (uploaded to S3; 51,200 passed inline)", r.stderr)
+            self.assertEqual(r.stderr.count("error:"), 1, r.stderr[:2000])
+            rss = int(r.stdout.split()[-1]) * 1024
+            self.assertLess(rss, 10 * size, f"max RSS {rss} bytes for a {size}-byte template")
+            self.assertLess(took, 5)
+            with open(os.path.join(d, "template.yaml"), "w") as f:
+                f.write(head)
+                f.writelines(fn.format(i, "x") for i in range(501))
+            r = run("validate", cwd=d)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("template.yaml:4:3: error: template declares 501 resources: CloudFormation allows "
+                          "at most 500 per stack", r.stderr)
+            self.assertEqual(r.stderr.count("error:"), 1, r.stderr[:2000])
+
+    def test_code_outside_the_project(self):
+        """Issue 19: CodeUri /etc or ../../ warns, / is refused (layers too)."""
+        t = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+             "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+             "      Handler: a.b\n      CodeUri: {}\n"
+             "  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: {}\n")
+        with project({"a/b/src/a.py": ""}) as d:
+            sub = os.path.join(d, "a", "b")
+            real = os.path.realpath(sub)
+            for code, layer, rc, said in (
+                    ("/etc", "src", 0, [f"9:16: warning: code of 'F' is outside the project ('{real}'): '/etc'"]),
+                    ("../../", "../x", 0, [f"code of 'F' is outside the project ('{real}'): "
+                                           f"'{os.path.dirname(os.path.dirname(real))}'",
+                                           "13:19: warning: content of layer 'L' is outside the project"]),
+                    ("/", "/", 1, ["9:16: error: code of 'F' is '/', the whole file system: point CodeUri at "
+                                   "its own directory",
+                                   "13:19: error: content of layer 'L' is '/', the whole file system"]),
+                    ("src/", "src", 0, [])):
+                with self.subTest(code=code):
+                    with open(os.path.join(sub, "template.yaml"), "w") as f:
+                        f.write(t.format(code, layer))
+                    r = run("validate", cwd=sub)
+                    self.assertEqual(r.returncode, rc, r.stderr)
+                    for s in said:
+                        self.assertIn(s, r.stderr)
+                    if not said:
+                        self.assertNotIn("outside the project", r.stderr)
+
     def test_usage(self):
         r = run("validate", "--bogus")
         self.assertEqual(r.returncode, 2)
         r = run("validate", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn("usage: lamb validate", r.stdout)
+
+
+# Runs argv[1:] and prints its maximum RSS in KiB (its stderr passes through).
+RSS_OF = """
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(r.returncode)
+"""
 
 
 if __name__ == "__main__":

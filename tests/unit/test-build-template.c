@@ -121,9 +121,28 @@ static void test_errors(void **state)
 	const char *bad = "Resources: [\n";
 	assert_null(lamb_build_template_rewrite("t.yaml", bad, strlen(bad), &u, 1, &err));
 	assert_non_null(strstr(err.msg, "t.yaml:"));
-	const char *noprops = "Resources:\n  A:\n    Type: X\n";
-	assert_null(lamb_build_template_rewrite("t.yaml", noprops, strlen(noprops), &u, 1, &err));
+	const char *empty = "Resources:\n  A:\n    Type: X\n    Properties: {}\n";
+	assert_null(lamb_build_template_rewrite("t.yaml", empty, strlen(empty), &u, 1, &err));
 	assert_non_null(strstr(err.msg, "'A'"));
+}
+
+/* A function that takes everything from Globals has no Properties: the
+ * rewrite adds them (issue 19), in block and flow style. */
+static void test_properties_added(void **state)
+{
+	(void)state;
+	struct lamb_build_uri u[] = { { "A", "CodeUri", "a.zip", false }, { "A", "Layers", "x", false } };
+	char *out = rewrite("Resources:\n  A:\n    Type: X\n  B:\n    Type: Y\n", u, 1);
+	assert_string_equal(out, "Resources:\n  A:\n    Properties:\n      CodeUri: \"a.zip\"\n    Type: X\n"
+				 "  B:\n    Type: Y\n");
+	free(out);
+	out = rewrite("Resources:\n  A:\n    Type: X\n", u, 2);
+	assert_string_equal(out, "Resources:\n  A:\n    Properties:\n      CodeUri: \"a.zip\"\n"
+				 "      Layers: \"x\"\n    Type: X\n");
+	free(out);
+	out = rewrite("{\"Resources\": {\"A\": {\"Type\": \"X\"}}}", u, 1);
+	assert_string_equal(out, "{\"Resources\": {\"A\": {\"Properties\": {\"CodeUri\": \"a.zip\"}, \"Type\": \"X\"}}}");
+	free(out);
 }
 
 int main(void)
@@ -137,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_raw_mapping),
 		cmocka_unit_test(test_odd_characters_quoted),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_properties_added),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
