@@ -309,23 +309,33 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 	return m;
 }
 
-struct lamb_model *lamb_model_parse(const char *file, const char *dir, const char *text, size_t len,
-				    const struct lamb_model_opts *opts, struct lamb_diags *diags)
+/* The document of text, AWS::Include expanded; NULL when it is past
+ * CloudFormation's size (checked before parsing: a 50 MB one would take
+ * GBs) or does not parse (reported). */
+static struct lamb_node *parse_root(struct lamb_arena *a, const char *file, const char *dir,
+				    const char *text, size_t len, struct lamb_diags *diags)
 {
-	if (len > MAX_TEMPLATE_BYTES) { /* before parsing: a 50 MB one would take GBs */
+	if (len > MAX_TEMPLATE_BYTES) {
 		struct lamb_mark m = { file, 1, 1 };
 		lamb_error(diags, &m, "template is %zu bytes: CloudFormation takes at most 1,000,000 "
 			   "(uploaded to S3; 51,200 passed inline)", len);
 		return NULL;
 	}
-	struct lamb_arena *a = lamb_arena_new();
 	struct lamb_node *root = lamb_template_parse(a, file, text, len, diags);
+	if (root && memmem(text, len, "AWS::Include", 12))
+		root = lamb_transform_include(a, root, dir, diags);
+	return root;
+}
+
+struct lamb_model *lamb_model_parse(const char *file, const char *dir, const char *text, size_t len,
+				    const struct lamb_model_opts *opts, struct lamb_diags *diags)
+{
+	struct lamb_arena *a = lamb_arena_new();
+	struct lamb_node *root = parse_root(a, file, dir, text, len, diags);
 	if (!root) {
 		lamb_arena_free(a);
 		return NULL;
 	}
-	if (memmem(text, len, "AWS::Include", 12))
-		root = lamb_transform_include(a, root, dir, diags);
 	return build(a, root, file, dir, opts, 0, diags);
 }
 
@@ -346,9 +356,7 @@ struct lamb_model *model_build_file(struct lamb_arena *a, const char *path, cons
 		*slash = '\0';
 		dir = slash == copy ? "/" : copy;
 	}
-	struct lamb_node *root = lamb_template_parse(a, path, text, len, diags);
-	if (root && memmem(text, len, "AWS::Include", 12))
-		root = lamb_transform_include(a, root, dir, diags);
+	struct lamb_node *root = parse_root(a, path, dir, text, len, diags);
 	return root ? build(a, root, path, dir, opts, depth, diags) : NULL;
 }
 
