@@ -74,12 +74,6 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Finds name on the colon-separated search path; caller frees. */
 static char *which(const char *name, const char *path)
 {
@@ -94,16 +88,6 @@ static char *which(const char *name, const char *path)
 		path = *colon ? colon + 1 : colon;
 	}
 	return NULL;
-}
-
-/* Prepends dir to a colon list in *list when dir exists. */
-static void path_prepend(char **list, const char *dir)
-{
-	if (!is_dir(dir))
-		return;
-	char *n = *list && **list ? xasprintf("%s:%s", dir, *list) : xstrdup(dir);
-	free(*list);
-	*list = n;
 }
 
 /* --- interpreters behind version managers' shims ---
@@ -309,10 +293,27 @@ static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *cod
 	return 0;
 }
 
-static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+/* Python: -S (no site: no host site-packages, no user site, no .pth file
+ * run), and the layers after the shim, later ones first: the shim builds
+ * sys.path from them (the sandbox maps each to /opt). Node: the shim. */
+static void interp_argv(struct lamb_bootstrap *b, bool python, const char *interp, const char *shim,
+			const struct lamb_code *code)
+{
+	size_t n = 0;
+	b->argv = xcalloc(code->nlayers + 4, sizeof(char *));
+	b->argv[n++] = xstrdup(interp);
+	if (python)
+		b->argv[n++] = xstrdup("-S");
+	b->argv[n++] = xstrdup(shim);
+	for (size_t i = code->nlayers; python && i-- > 0;)
+		b->argv[n++] = xstrdup(code->layers[i]);
+}
+
+static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			      const char *rtdir, const char *user_path, struct lamb_err *err)
 {
 	bool python = str_starts(fn->runtime, "python");
+	const char *code_dir = code->dir;
 	const char *override = getenv(python ? "LAMB_PYTHON" : "LAMB_NODE");
 	const char *fallback = python ? "python3" : "node";
 	char *shim = xasprintf("%s/%s", rtdir, python ? "python/bootstrap.py" : "node/bootstrap.js");
@@ -359,7 +360,7 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	}
 	b->path = interp;
 	b->name = xstrdup(strrchr(interp, '/') + 1);
-	set_argv(b, interp, shim);
+	interp_argv(b, python, interp, shim, code);
 	free(shim);
 	return 0;
 }
@@ -381,44 +382,64 @@ static void random_hex(char *out, size_t n)
 	out[n] = '\0';
 }
 
-static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
-			 const char *user_path)
+/* dir/sub of every layer, later layers first (they win at /opt), each
+ * after a ':' */
+static void add_layers(struct lamb_buf *l, const struct lamb_code *code, const char *sub)
 {
-	char *path = xstrdup(user_path ? user_path : "/usr/local/bin:/usr/bin:/bin");
-	char *ld = NULL, *py = NULL, *node = NULL;
-	char *codelib = xasprintf("%s/lib", code->dir);
-	path_prepend(&ld, codelib);
-	free(codelib);
-	path_prepend(&node, code->dir);
-	/* later layers win: they go in front */
-	for (size_t i = 0; i < code->nlayers; i++) {
-		const char *l = code->layers[i];
-		char *d;
-		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
-		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
-		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
-		if (fn->runtime && str_starts(fn->runtime, "nodejs")) {
-			/* nodejs20.x also reads /opt/nodejs/node20/node_modules, first */
-			int major = atoi(fn->runtime + strlen("nodejs"));
-			d = xasprintf("%s/nodejs/node%d/node_modules", l, major), path_prepend(&node, d), free(d);
-		}
-		if (fn->runtime && str_starts(fn->runtime, "python")) {
-			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
-			path_prepend(&py, d), free(d);
-		}
-		d = xasprintf("%s/python", l), path_prepend(&py, d), free(d);
+	for (size_t i = code->nlayers; i-- > 0;)
+		lamb_buf_addf(l, ":%s/%s", code->layers[i], sub);
+}
+
+/* Lambda's search paths, with the interpreter's directory for /var/lang/bin,
+ * lamb's runtime dir for /var/runtime, the code for /var/task and the layers
+ * for /opt (the sandbox maps both back): PATH
+ * /var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin; LD_LIBRARY_PATH
+ * /var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib;
+ * NODE_PATH /opt/nodejs/nodeNN/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task;
+ * PYTHONPATH /var/runtime. Nothing of the user's PATH: a function finds
+ * what Lambda's image has, not the host's tools. /opt entries only with
+ * layers: without the sandbox, /opt is the host's. */
+static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			 const char *rtdir)
+{
+	bool python = str_starts(fn->runtime, "python"), node = str_starts(fn->runtime, "nodejs");
+	struct lamb_buf l;
+	lamb_buf_init(&l);
+	if (python || node)
+		lamb_buf_addf(&l, "%.*s:", (int)(strrchr(b->path, '/') - b->path), b->path);
+	lamb_buf_addstr(&l, "/usr/local/bin:/usr/bin/:/bin");
+	add_layers(&l, code, "bin");
+	env_set(b, "PATH", l.data);
+	l.len = 0;
+	char *rt = xasprintf("%s/%s", rtdir, python ? "python" : node ? "node" : "c");
+	lamb_buf_addf(&l, "/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", rt, rt, code->dir, code->dir);
+	add_layers(&l, code, "lib");
+	env_set(b, "LD_LIBRARY_PATH", l.data);
+	l.len = 0;
+	if (node) {
+		char *major = xasprintf("nodejs/node%d/node_modules", atoi(fn->runtime + strlen("nodejs")));
+		add_layers(&l, code, major);
+		add_layers(&l, code, "nodejs/node_modules");
+		lamb_buf_addf(&l, ":%s/node_modules:%s:%s", rt, rt, code->dir);
+		env_set(b, "NODE_PATH", l.data + 1);
+		free(major);
 	}
-	env_set(b, "PATH", path);
-	if (ld)
-		env_set(b, "LD_LIBRARY_PATH", ld);
-	if (py && fn->runtime && str_starts(fn->runtime, "python"))
-		env_set(b, "PYTHONPATH", py);
-	if (node && fn->runtime && str_starts(fn->runtime, "nodejs"))
-		env_set(b, "NODE_PATH", node);
-	free(path);
-	free(ld);
-	free(py);
-	free(node);
+	if (python)
+		env_set(b, "PYTHONPATH", rt);
+	free(rt);
+	lamb_buf_release(&l);
+}
+
+/* The caller's AWS credentials, as SAM CLI passes them: the one place
+ * where credentials enter an instance's environment. */
+static void caller_credentials(struct lamb_bootstrap *b, char *const *uenv)
+{
+	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
+		const char *v = getenv_in(uenv, creds[i]);
+		if (v)
+			env_set(b, creds[i], v);
+	}
 }
 
 static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
@@ -492,7 +513,7 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	if (lamb_bootstrap_check(fn, err) < 0)
 		return -1;
 	int rc = str_starts(fn->runtime, "provided") ? choose_provided(b, code, err) :
-		 choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
+		 choose_interpreted(b, fn, code, rtdir, user_path, err);
 	if (rc < 0) {
 		lamb_bootstrap_release(b);
 		return -1;
@@ -500,13 +521,8 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	char *region = opts && opts->region ? xstrdup(opts->region) : arn_region(fn->arn);
 	lambda_env(b, fn, code->dir, region ? region : "us-east-1", rtdir);
 	free(region);
-	search_paths(b, fn, code, user_path);
-	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
-	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
-		const char *v = getenv_in(uenv, creds[i]);
-		if (v)
-			env_set(b, creds[i], v);
-	}
+	search_paths(b, fn, code, rtdir);
+	caller_credentials(b, uenv);
 	for (size_t i = 0; i < fn->env.len; i++)
 		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
 	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);

@@ -133,7 +133,8 @@ static void test_layer_bootstrap_and_env(void **state)
 	assert_string_equal(get(&b, "AWS_ACCESS_KEY_ID"), "AKID");
 	assert_null(get(&b, "HOME"));
 	assert_null(get(&b, "SECRET"));
-	snprintf(want, sizeof(want), "%s/bin:/usr/bin:/bin", layer);
+	/* Lambda's PATH, the layer's bin last (/opt/bin), none of the user's */
+	snprintf(want, sizeof(want), "/usr/local/bin:/usr/bin/:/bin:%s/bin", layer);
 	assert_string_equal(get(&b, "PATH"), want);
 	lamb_bootstrap_release(&b);
 }
@@ -204,7 +205,8 @@ static void test_python_interpreter_fallback(void **state)
 		skip();
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	assert_string_equal(b.path, "/usr/bin/python3");
-	assert_string_equal(b.argv[1], p);
+	assert_string_equal(b.argv[1], "-S"); /* no host site-packages */
+	assert_string_equal(b.argv[2], p);
 	assert_non_null(b.warning);
 	assert_non_null(strstr(b.warning, "python3.99"));
 	lamb_bootstrap_release(&b);
@@ -280,8 +282,9 @@ static void test_node_layer_paths(void **state)
 	struct lamb_bootstrap b;
 	struct lamb_err err;
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
-	char want[600];
-	snprintf(want, sizeof(want), "%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s", layer, layer, code);
+	char want[1600];
+	snprintf(want, sizeof(want), "%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s/node/node_modules:%s/node:%s",
+		 layer, layer, rt, rt, code);
 	assert_string_equal(get(&b, "NODE_PATH"), want);
 	assert_null(get(&b, "PYTHONPATH"));
 	lamb_bootstrap_release(&b);
