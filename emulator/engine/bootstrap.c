@@ -173,7 +173,8 @@ static char *cache_get(uint64_t key)
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%llx %n", &k, &off) == 1 && k == key) {
 			line[strcspn(line, "\n")] = '\0';
-			if (usable(line + off))
+			/* "-": asked before, and it could not answer; a version; a path still there */
+			if (line[off] != '/' || usable(line + off))
 				found = xstrdup(line + off);
 		}
 	if (f)
@@ -203,7 +204,9 @@ static void cache_put(uint64_t key, const char *real)
 	free(path);
 }
 
-static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+/* What interp prints to stdout running argv in cwd (allocated), or NULL
+ * when it fails. */
+static char *ask(const char *interp, char *const argv[], const char *cwd)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -214,10 +217,8 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	/* a shim that cannot run explains itself at length: not to our user */
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
-	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
 	pid_t pid;
-	int rc = posix_spawn(&pid, interp, &fa, NULL, python ? pyargv : nodeargv, environ);
+	int rc = posix_spawn(&pid, interp, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	char out[4096];
@@ -233,9 +234,46 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (rc == 0 && status == -1 && errno == ECHILD)
-		status = 0;
+		status = len ? 0 : -1;
 	out[len] = '\0';
-	return status == 0 && usable(out) ? xstrdup(out) : NULL;
+	return status == 0 ? xstrdup(out) : NULL;
+}
+
+static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+{
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
+	char *out = ask(interp, python ? pyargv : nodeargv, cwd);
+	if (out && !usable(out)) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* The version of a real interpreter ("3.12.1", "20.11.0"), asked once per
+ * executable (its path, inode and mtime) and remembered in the same cache;
+ * NULL when it does not answer. */
+static char *interp_version(const char *interp, bool python)
+{
+	struct lamb_hash h;
+	lamb_hash_init(&h);
+	lamb_hash_str(&h, "version");
+	hash_stat(&h, interp);
+	uint64_t key = lamb_hash_final(&h);
+	char *v = cache_get(key);
+	if (v)
+		return strcmp(v, "-") == 0 ? (free(v), NULL) : v;
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write('%d.%d.%d' % sys.version_info[:3])",
+				 NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.versions.node)", NULL };
+	v = ask(interp, python ? pyargv : nodeargv, "/");
+	if (v && (!*v || strchr(v, '\n') || strchr(v, ' '))) {
+		free(v);
+		v = NULL;
+	}
+	cache_put(key, v ? v : "-");
+	return v;
 }
 
 /* The real executable behind interp when interp is a script (caller frees),
@@ -251,10 +289,17 @@ static char *resolve_script(const char *interp, bool python, const char *cwd, bo
 	*broken = false;
 	if (n != 2 || head[0] != '#' || head[1] != '!')
 		return NULL;
+	/* a broken shim costs seconds to find out (pyenv tries its versions):
+	 * remember that too, as "-" */
 	uint64_t key = interp_key(interp, cwd);
 	char *real = cache_get(key);
-	if (!real && (real = ask_interpreter(interp, python, cwd)))
-		cache_put(key, real);
+	if (!real) {
+		real = ask_interpreter(interp, python, cwd);
+		cache_put(key, real ? real : "-");
+	} else if (strcmp(real, "-") == 0) {
+		free(real);
+		real = NULL;
+	}
 	*broken = !real;
 	return real;
 }
@@ -309,6 +354,18 @@ static void interp_argv(struct lamb_bootstrap *b, bool python, const char *inter
 		b->argv[n++] = xstrdup(code->layers[i]);
 }
 
+/* nodejsNN.x on a host whose node is another major version: said, as a
+ * missing pythonX.Y is (the pool says it once) */
+static void node_mismatch(struct lamb_bootstrap *b, const char *runtime, const char *interp)
+{
+	char *v = interp_version(interp, false);
+	int want = atoi(runtime + strlen("nodejs"));
+	if (v && want > 0 && atoi(v) != want)
+		b->warning = xasprintf("no Node.js %d here: %s functions run with Node.js %s at %s (LAMB_NODE chooses)",
+				       want, runtime, v, interp);
+	free(v);
+}
+
 static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			      const char *rtdir, const char *user_path, struct lamb_err *err)
 {
@@ -346,6 +403,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		free(interp);
 		interp = real;
 	}
+	if (!python && !(override && *override))
+		node_mismatch(b, fn->runtime, interp);
 	if (fell_back && shim_broken) /* the same words for every function: the pool says them once */
 		b->warning = xasprintf("'%s' on PATH does not run (a pyenv shim for a version not selected?): "
 				       "%s functions run with %s (LAMB_PYTHON chooses)", fn->runtime, fn->runtime, interp);
@@ -527,6 +586,24 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
 	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);
 	return 0;
+}
+
+char *lamb_bootstrap_describe(const char *runtime, const char *cwd)
+{
+	struct lamb_function fn = { .runtime = runtime, .name = "f", .logical_id = "f", .handler = "a.b" };
+	struct lamb_code code = { .dir = (char *)cwd };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	memset(&b, 0, sizeof(b));
+	const char *user_path = getenv("PATH");
+	if (choose_interpreted(&b, &fn, &code, lamb_bootstrap_runtime_dir(), user_path, &err) < 0)
+		return xasprintf("%-12s none: %s", runtime, err.msg);
+	char *v = interp_version(b.path, str_starts(runtime, "python"));
+	char *line = xasprintf("%-12s %s (%s)%s%s", runtime, b.path, v ? v : "version unknown",
+			       b.warning ? ": " : "", b.warning ? b.warning : "");
+	free(v);
+	lamb_bootstrap_release(&b);
+	return line;
 }
 
 void lamb_bootstrap_set_api(struct lamb_bootstrap *b, const char *address)

@@ -48,6 +48,9 @@ Resources:
   NodeStream:
     Type: AWS::Serverless::Function
     Properties: {{Runtime: nodejs20.x, Handler: app.stream}}
+  Node22:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs22.x, Handler: app.handler}}
 """
 
 APP_PY = """\
@@ -307,6 +310,33 @@ class NodeMarshalling(unittest.TestCase):
         self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
         self.assertTrue(got["NODE_PATH"].endswith(":/var/task") or got["NODE_PATH"].endswith("/src"), got)
         self.assertNotIn("/host/node", got["NODE_PATH"])
+
+
+class RuntimeVersions(unittest.TestCase):
+    def test_list_interpreters(self):
+        r = lambtest.run("local", "invoke", "--list-interpreters")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = {l.split()[0]: l for l in r.stdout.splitlines()}
+        for rt in ("python3.12", "python3.13", "nodejs20.x", "nodejs22.x"):
+            self.assertIn(rt, lines)
+        node = shutil.which("node")
+        if node:
+            self.assertIn(os.path.realpath(node), lines["nodejs22.x"])
+
+    @unittest.skipUnless(shutil.which("node"), "no node")
+    def test_node_major_mismatch_warns_once(self):
+        import subprocess
+        major = subprocess.run(["node", "-p", "process.versions.node.split('.')[0]"], capture_output=True,
+                               text=True).stdout.strip()
+        d = lambtest.project(files())
+        r = lambtest.run("local", "invoke", "Node22", "-e", "-", "--repeat", "2", cwd=d.name, input="{}",
+                         env=env_of(), timeout=90)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if major == "22":
+            self.assertNotIn("no Node.js 22 here", r.stderr)
+        else:
+            self.assertEqual(r.stderr.count("no Node.js 22 here: nodejs22.x functions run with Node.js"), 1,
+                             r.stderr)
 
 
 if __name__ == "__main__":
