@@ -478,7 +478,8 @@ def setup_path(task_root, layers):
     PYTHONPATH the template sets takes the runtime directory's place, which is kept after it."""
     here = os.path.dirname(os.path.abspath(__file__))
     given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    stdlib = sys.path[1 + len(given):]  # after the script's directory and PYTHONPATH
+    # what -S leaves after the script's directory and PYTHONPATH: the standard library
+    stdlib = [p for p in sys.path[1:] if p not in given and p != here]
     version = "python%d.%d" % sys.version_info[:2]
     path = [task_root]
     path += [os.path.join(d, "python", "lib", version, "site-packages") for d in layers]
@@ -516,7 +517,8 @@ class RuntimePackages:
         from importlib.machinery import PathFinder
         if self.sites is None:
             import site  # under -S, only its functions: nothing is added to sys.path
-            self.sites = [d for d in site.getsitepackages() if os.path.isdir(d)]
+            dirs = site.getsitepackages() + [site.getusersitepackages()]
+            self.sites = [d for d in dirs if os.path.isdir(d)]
         spec = PathFinder.find_spec(name, self.sites)
         if spec is None and name in ("boto3", "botocore") and not RuntimePackages.said:
             RuntimePackages.said = True
