@@ -494,38 +494,70 @@ class RuntimePackages:
     """The runtime directory's finder: the Python runtimes include boto3 and botocore (and
     what they import), so a function may import them without packaging them. lamb has no copy
     of its own: it finds these, and only these, in the host interpreter's site-packages, as
-    though they were the runtime's. A host without boto3 is said once, at the first import."""
+    though they were the runtime's; and, as a last resort after every other finder, what a
+    module loaded from there imports (a distribution's botocore may need its requests). A host
+    without boto3 is said once, at the first import."""
     NAMES = frozenset(("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3transfer",
                        "six"))
     said = False
+    sites = None
 
     def __init__(self, here):
         self.here = here
-        self.sites = None
 
     @classmethod
     def hook(cls, here):
+        sys.meta_path.append(RuntimeDependencies())
+
         def hook(path):
             if path != here:
                 raise ImportError("not the runtime directory")
             return cls(here)
         return hook
 
+    @classmethod
+    def site_dirs(cls):
+        if cls.sites is None:
+            import site  # under -S, only its functions: nothing is added to sys.path
+            dirs = site.getsitepackages() + [site.getusersitepackages()]
+            cls.sites = [d for d in dirs if os.path.isdir(d)]
+        return cls.sites
+
     def find_spec(self, name, target=None):
         if name not in self.NAMES:
             return None
         from importlib.machinery import PathFinder
-        if self.sites is None:
-            import site  # under -S, only its functions: nothing is added to sys.path
-            dirs = site.getsitepackages() + [site.getusersitepackages()]
-            self.sites = [d for d in dirs if os.path.isdir(d)]
-        spec = PathFinder.find_spec(name, self.sites)
+        spec = PathFinder.find_spec(name, self.site_dirs())
         if spec is None and name in ("boto3", "botocore") and not RuntimePackages.said:
             RuntimePackages.said = True
             sys.stderr.write("lamb: the host's Python (%s) has no %s, which Lambda's Python "
                              "runtimes include: install it for that interpreter to import it "
                              "without packaging it\n" % (sys.executable, name))
         return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+class RuntimeDependencies:
+    """Last on sys.meta_path, so reached only by an import nothing else found: a top-level
+    module imported by code that itself lives in the host's site-packages (the runtime's
+    packages and, in turn, what they brought in) is looked for there too. The function's own
+    code never gets a host package this way."""
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen") or
+                                     frame.f_globals.get("__name__") == "importlib"):
+            frame = frame.f_back
+        importer = frame.f_globals.get("__file__") or "" if frame is not None else ""
+        sites = RuntimePackages.site_dirs()
+        if not importer.startswith(tuple(os.path.join(d, "") for d in sites)):
+            return None
+        from importlib.machinery import PathFinder
+        return PathFinder.find_spec(name, sites)
 
     def invalidate_caches(self):
         pass
