@@ -116,6 +116,7 @@ static void open_v1(struct lamb_cgroup_cpu *c, const char *v1, int pid)
 	char *dir = xasprintf("%s/lamb-%d", v1, pid);
 	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 		c->dir = dir;
+		c->root = xstrdup(v1);
 		return;
 	}
 	c->why = xasprintf("cannot create '%s': %s", dir, strerror(errno));
@@ -159,6 +160,8 @@ static void open_v2(struct lamb_cgroup_cpu *c, const char *mount, const char *se
 		char *dir = xasprintf("%s/lamb-%d", top, pid);
 		enable(c, top, dir);
 		free(dir);
+		if (c->dir)
+			c->root = xstrdup(mount);
 	}
 	free(own);
 	free(top);
@@ -184,10 +187,65 @@ void lamb_cgroup_cpu_open(struct lamb_cgroup_cpu *c, const char *fsroot, const c
 	free(unified);
 }
 
+/* Our own group in the v1 cpu hierarchy, from a "N:cpu,cpuacct:/PATH"
+ * line of self_cgroup; allocated, or NULL. */
+static char *own_v1_path(const char *self_cgroup)
+{
+	size_t len;
+	char *text = lamb_read_file(self_cgroup, &len);
+	char *found = NULL, *save = NULL;
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && !found; l = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(l, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path = '\0';
+		char *save2 = NULL;
+		for (char *w = strtok_r(ctl + 1, ",", &save2); w && !found; w = strtok_r(NULL, ",", &save2))
+			if (strcmp(w, "cpu") == 0)
+				found = xstrdup(path + 1);
+	}
+	free(text);
+	return found;
+}
+
+int lamb_cgroup_cpu_join_self(struct lamb_cgroup_cpu *c, const char *self_cgroup)
+{
+	if (!c->dir || c->home)
+		return -1;
+	char *own = c->v2 ? own_v2_path(self_cgroup) : own_v1_path(self_cgroup);
+	char *self = NULL;
+	int fd = own ? lamb_cgroup_cpu_make(c, "lamb", 0, &self) : -1;
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, "0", 1) == 1 ? 0 : -1;
+		close(fd);
+	}
+	if (rc == 0)
+		c->home = xasprintf("%s%s/%s", c->root, strcmp(own, "/") == 0 ? "" : own,
+				    c->v2 ? "cgroup.procs" : "tasks");
+	else if (self)
+		rmdir(self);
+	free(self);
+	free(own);
+	return rc;
+}
+
 void lamb_cgroup_cpu_close(struct lamb_cgroup_cpu *c)
 {
+	if (c->home) {
+		int fd = open(c->home, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "0", 1) == 1) {
+			char *self = xasprintf("%s/lamb", c->dir);
+			rmdir(self);
+			free(self);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(c->home);
+	}
 	if (c->dir)
 		rmdir(c->dir);
+	free(c->root);
 	free(c->dir);
 	free(c->why);
 	memset(c, 0, sizeof(*c));

@@ -19,6 +19,8 @@ struct lamb_cgroup_cpu {
 	bool v2;        /* cgroup v2: the group also takes memory.max */
 	bool v2_memory; /* the v2 group has the memory controller */
 	char *why;      /* when dir is NULL: why, for the one notice */
+	char *root;     /* the hierarchy's mount, with dir */
+	char *home;     /* after _join_self: the file that moves us back to our own group */
 };
 
 /* Finds a CPU controller under fsroot ("/sys/fs/cgroup"): v1's fsroot/cpu
@@ -27,7 +29,14 @@ struct lamb_cgroup_cpu {
  * that we may write, with cpu (and memory when it can) enabled below it.
  * Makes dir, named lamb-pid. Never fails: c->why says what is missing. */
 void lamb_cgroup_cpu_open(struct lamb_cgroup_cpu *c, const char *fsroot, const char *self_cgroup, int pid);
-/* Removes dir (if empty) and frees. */
+/* Moves the calling thread (v1; the process on v2) into dir/lamb, beside
+ * the instances: a wake-up between lamb and an instance in another group
+ * goes through the scheduler's group entities, and measured twice the warm
+ * invocation's wall time on a loaded machine; siblings cost what the same
+ * group does. Threads made afterwards follow. -1 when it cannot (nothing
+ * changed). */
+int lamb_cgroup_cpu_join_self(struct lamb_cgroup_cpu *c, const char *self_cgroup);
+/* Moves back home (after _join_self), removes dir (if empty) and frees. */
 void lamb_cgroup_cpu_close(struct lamb_cgroup_cpu *c);
 
 /* Makes the instance group c->dir/NAME, its CPU not limited yet (and, on

@@ -95,6 +95,11 @@ static void sweep_stale_groups(const char *root)
 		DIR *sub = opendir(dir);
 		struct dirent *s;
 		while (sub && (s = readdir(sub))) {
+			if (strcmp(s->d_name, "lamb") == 0) { /* where that lamb itself was: empty now */
+				char *g = xasprintf("%s/lamb", dir);
+				rmdir(g);
+				free(g);
+			}
 			if (!isdigit((unsigned char)s->d_name[0]))
 				continue;
 			char *g = xasprintf("%s/%s", dir, s->d_name);
@@ -117,6 +122,7 @@ static void open_cpu(struct lamb_supervisor *s)
 	if (s->cpu_off)
 		return;
 	lamb_cgroup_cpu_open(&s->cpu, "/sys/fs/cgroup", "/proc/self/cgroup", (int)getpid());
+	lamb_cgroup_cpu_join_self(&s->cpu, "/proc/self/cgroup");
 	if (s->cpu.dir) {
 		char *parent = xstrdup(s->cpu.dir);
 		*strrchr(parent, '/') = '\0';

@@ -96,10 +96,23 @@ static void test_v1(void **state)
 	q = get(dir, "cpu.cfs_period_us");
 	assert_string_equal(q, "100000");
 	free(q);
+	/* lamb itself beside its instances, and back home at the end */
+	put(root, "self", "2:cpuacct:/\n1:cpu,cpuacct:/box\n");
+	put(root, "cpu/box/tasks", "");
+	assert_int_equal(lamb_cgroup_cpu_join_self(&c, self), 0);
+	char *home = xasprintf("%s/cpu/box/tasks", root);
+	assert_string_equal(c.home, home);
+	char *t = get(c.dir, "lamb/tasks");
+	assert_string_equal(t, "0");
+	free(t);
+	free(home);
 	free(dir);
 	free(want);
 	free(self);
 	lamb_cgroup_cpu_close(&c);
+	t = get(root, "cpu/box/tasks");
+	assert_string_equal(t, "0");
+	free(t);
 	cleanup(root);
 }
 
