@@ -449,6 +449,16 @@ function makeContext(headers, answer) {
   };
 }
 
+// What to do when the event loop drains during the current invocation, or null: one
+// 'beforeExit' listener for the life of the process (as AWS's client has), not one added and
+// removed per invocation.
+let onBeforeExit = null;
+process.on('beforeExit', () => {
+  const f = onBeforeExit;
+  onBeforeExit = null;
+  if (f) f();
+});
+
 // Runs one invocation; resolves with the next one once its answer has been posted.
 function invoke(handler, inv) {
   return new Promise((resolve) => {
@@ -485,13 +495,11 @@ function invoke(handler, inv) {
     const answer = (error, result, immediately) => {
       if (answered) return;
       answered = true;
-      process.removeListener('beforeExit', onNeverSettled);
       if (immediately || !context.callbackWaitsForEmptyEventLoop) {
-        process.removeListener('beforeExit', onEmpty);
+        onBeforeExit = null;
         send(error, result);
       } else {
-        process.removeListener('beforeExit', onEmpty);
-        process.once('beforeExit', () => send(error, result));
+        onBeforeExit = () => send(error, result);
       }
     };
     // The loop drained and nobody answered: a synchronous handler that returned, which Lambda
@@ -518,7 +526,7 @@ function invoke(handler, inv) {
     if (returned && typeof returned.then === 'function') {
       returned.then((result) => answer(null, result, true), (e) => answer(e === undefined ? new Error('undefined') : e, undefined, true));
     }
-    if (!answered) process.once('beforeExit', isAsync(handler) ? onNeverSettled : onEmpty);
+    if (!answered) onBeforeExit = isAsync(handler) ? onNeverSettled : onEmpty;
   });
 }
 
