@@ -29,33 +29,13 @@ def python_with(*modules):
     return None
 
 
-VENDOR = """
-import sys
-for m in sys.argv[1:]:
-    __import__(m)
-for mod in list(sys.modules.values()):
-    f = getattr(mod, "__file__", None) or ""
-    if "-packages/" in f:
-        print(f)
-"""
-
-
 def vendored(sample, code_dir, py, modules):
-    """A copy of the sample with py's copies of modules (and every package
-    they import from its site-packages) linked into the function's code, as
-    `pip install -t` would put them there: lamb gives a function no host
-    site-packages, as Lambda does not."""
+    """A copy of the sample with py's copies of modules linked into the
+    function's code (lambtest.link_host_packages)."""
     d = tempfile.TemporaryDirectory(prefix="lamb-sample-")
     dest = os.path.join(d.name, sample)
     shutil.copytree(os.path.join(SAMPLES, sample), dest)
-    out = subprocess.run([py, "-c", VENDOR, *modules], capture_output=True, text=True, check=True).stdout
-    code = os.path.join(dest, code_dir)
-    for path in out.split():
-        site = path.split("-packages/")[0] + "-packages"
-        top = path[len(site) + 1:].split("/")[0]
-        link = os.path.join(code, top)
-        if not os.path.lexists(link):
-            os.symlink(os.path.join(site, top), link)
+    lambtest.link_host_packages(py, modules, os.path.join(dest, code_dir))
     return d, dest
 
 
