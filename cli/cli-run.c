@@ -1,4 +1,4 @@
-/* --env-vars and --layer-dir for every command that runs functions. The
+/* --env-vars, --layer-dir and --cpu-scale for every command that runs functions. The
  * file is read once; each function picks its own variables from it when
  * its bootstrap is built (emulator/engine/env-vars.h), so a server hands the same
  * lamb_env_vars to all of its pools. */
@@ -52,6 +52,15 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
 		return (o->env_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (cli_opt_is(a, NULL, "--profile"))
 		return (o->profile = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (cli_opt_is(a, NULL, "--cpu-scale")) {
+		const char *v = cli_opt_value(cmd, argc, argv, i);
+		if (v && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return usage_error(cmd, "--cpu-scale takes on or off, not '%s'", v), -1;
+		/* the supervisor reads it where it makes its groups (LAMB_CPU_SCALE) */
+		if (v)
+			setenv("LAMB_CPU_SCALE", v, 1);
+		return v ? 1 : -1;
+	}
 	if (!cli_opt_is(a, NULL, "--layer-dir"))
 		return 0;
 	const char *v = cli_opt_value(cmd, argc, argv, i);

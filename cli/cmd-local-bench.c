@@ -2,7 +2,8 @@
  * through lamb_invoke with C callers (emulator/front/bench.c), then prints cold
  * starts, latency percentiles, throughput, peak memory and what a month of
  * traffic would cost at Lambda's prices (emulator/front/bench-prices.c), as a
- * table or JSON. The function's own log is discarded unless -l asks. A
+ * table or JSON; with --memory, one row per MemorySize setting, the
+ * cheapest and the fastest near it, and --plot's SVG. The function's own log is discarded unless -l asks. A
  * function that needs pip, npm or make is built first, as local invoke does,
  * so that what is measured is what would be deployed. */
 #include "cli-build.h"
@@ -35,6 +36,9 @@ struct bench_cli {
 	long requests_per_month;
 	bool json;
 	bool no_build;
+	long memory[32];   /* --memory settings, in MB */
+	size_t nmemory;
+	const char *plot_path; /* --plot FILE.svg */
 };
 
 static const char cmd[] = "local bench";
@@ -50,6 +54,27 @@ static int parse_seconds(int argc, char **argv, int *i, double *out)
 	if (errno || end == v || *end || !(d > 0) || d > 86400)
 		return usage_error(cmd, "--duration needs a number of seconds above 0, not '%s'", v), -1;
 	*out = d;
+	return 0;
+}
+
+/* --memory 128,256,...: MemorySize settings Lambda allows. */
+static int parse_memory(struct bench_cli *c, int argc, char **argv, int *i)
+{
+	const char *v = cli_opt_value(cmd, argc, argv, i);
+	if (!v)
+		return -1;
+	for (const char *p = v; *p;) {
+		char *end;
+		errno = 0;
+		long mb = strtol(p, &end, 10);
+		if (errno || end == p || (*end && *end != ',') || mb < 128 || mb > 10240)
+			return usage_error(cmd, "--memory takes MemorySize settings from 128 to 10240 MB, "
+					   "comma-separated, not '%s'", v), -1;
+		if (c->nmemory == ARRAY_SIZE(c->memory))
+			return usage_error(cmd, "--memory takes at most %zu settings", ARRAY_SIZE(c->memory)), -1;
+		c->memory[c->nmemory++] = mb;
+		p = *end ? end + 1 : end;
+	}
 	return 0;
 }
 
@@ -83,6 +108,10 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 			r = parse_seconds(argc, argv, &i, &c->duration_s);
 		} else if (cli_opt_is(a, NULL, "--requests-per-month")) {
 			r = cli_opt_number(cmd, argc, argv, &i, 0, 1000000000000000L, &c->requests_per_month);
+		} else if (cli_opt_is(a, NULL, "--memory")) {
+			r = parse_memory(c, argc, argv, &i);
+		} else if (cli_opt_is(a, NULL, "--plot")) {
+			r = (c->plot_path = cli_opt_value(cmd, argc, argv, &i)) ? 0 : -1;
 		} else if (strcmp(a, "--json") == 0) {
 			c->json = true;
 		} else if (strcmp(a, "--no-build") == 0) {
@@ -97,6 +126,8 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 		if (r < 0)
 			return -1;
 	}
+	if (c->plot_path && !c->nmemory)
+		return usage_error(cmd, "--plot needs --memory"), -1;
 	return 1;
 }
 
@@ -256,8 +287,8 @@ static void print_table(const struct report *rp)
 	print_dist_row("warm", &r->warm);
 	print_dist_row("cold", &r->cold);
 	if (r->duration.n)
-		printf("  duration      p50 %.3f ms, p99 %.3f ms (REPORT, warm); billed %.2f ms on average\n",
-		       r->duration.p50, r->duration.p99, r->billed_ms);
+		printf("  duration      p50 %.3f ms, p99 %.3f ms (REPORT, warm); billed %.2f ms on average%s\n",
+		       r->duration.p50, r->duration.p99, r->billed_ms, r->cpu_unscaled ? " (CPU unscaled)" : "");
 	printf("  throughput    %.0f invocations/s", r->throughput);
 	if (r->warm_throughput > 0)
 		printf(" (%.0f/s once warm)", r->warm_throughput);
@@ -341,6 +372,7 @@ static void print_json(const struct report *rp)
 	cJSON_AddItemToObject(o, "init_duration_ms", dist_json(&r->init));
 	cJSON_AddItemToObject(o, "duration_ms", dist_json(&r->duration));
 	cJSON_AddNumberToObject(o, "billed_duration_ms", r->billed_ms);
+	cJSON_AddBoolToObject(o, "cpu_scaled", !r->cpu_unscaled);
 	cJSON_AddNumberToObject(o, "peak_memory_mb", (double)r->peak_memory_mb);
 	if (rp->prices)
 		cJSON_AddItemToObject(o, "cost", cost_json(rp));
@@ -397,6 +429,124 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 	return status;
 }
 
+/* --- memory tuning --- */
+
+static size_t arch_index(const struct lamb_bench_prices *p, const struct lamb_function *fn)
+{
+	for (size_t i = 0; i < p->narchs; i++)
+		if (strcmp(p->archs[i].name, arch_of(fn)) == 0)
+			return i;
+	return 0;
+}
+
+static void print_tune_table(const struct bench_cli *c, const struct lamb_function *fn,
+			     const struct lamb_bench_setting *v, size_t n, const struct lamb_bench_prices *p,
+			     bool unscaled)
+{
+	size_t cheapest, fastest, a = arch_index(p, fn);
+	printf("%s (%s, %s): %ld invocation%s per MemorySize setting by %ld caller%s\n", fn->logical_id,
+	       fn->runtime ? fn->runtime : "image", arch_of(fn), c->count, c->count == 1 ? "" : "s",
+	       c->concurrency, c->concurrency == 1 ? "" : "s");
+	printf("  %8s %10s %10s %10s %12s", "memory", "p50 ms", "p99 ms", "billed ms", "max mem MB");
+	for (size_t i = 0; i < p->narchs; i++)
+		printf(" %*s", 14, p->archs[i].name);
+	printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("  %5ld MB %10.3f %10.3f %10.2f %12ld", v[i].memory_mb, v[i].p50, v[i].p99, v[i].billed_ms,
+		       v[i].max_memory_mb);
+		for (size_t j = 0; j < p->narchs; j++)
+			printf(" %14.4f", v[i].per_million[j]);
+		printf("%s\n", v[i].errors ? "  (errors)" : "");
+	}
+	printf("  (cost of a million invocations in %s, at Lambda's prices of %s, %s)\n", p->currency, p->date,
+	       p->region);
+	lamb_bench_tune_pick(v, n, a, &cheapest, &fastest);
+	printf("cheapest: %ld MB (%.4f %s per million on %s)\n", v[cheapest].memory_mb, v[cheapest].per_million[a],
+	       p->currency, p->archs[a].name);
+	printf("fastest within 10%% of that cost: %ld MB (p50 %.3f ms, %.4f %s per million)\n",
+	       v[fastest].memory_mb, v[fastest].p50, v[fastest].per_million[a], p->currency);
+	if (unscaled)
+		printf("note: CPU unscaled: every setting ran with the host's whole CPU, not Lambda's share of "
+		       "it, so the durations above do not follow MemorySize as on Lambda\n");
+}
+
+static void print_tune_json(const struct lamb_function *fn, const struct lamb_bench_setting *v, size_t n,
+			    const struct lamb_bench_prices *p, bool unscaled)
+{
+	size_t cheapest, fastest, a = arch_index(p, fn);
+	lamb_bench_tune_pick(v, n, a, &cheapest, &fastest);
+	cJSON *o = cJSON_CreateObject(), *rows = cJSON_CreateArray();
+	cJSON_AddStringToObject(o, "function", fn->logical_id);
+	cJSON_AddStringToObject(o, "architecture", arch_of(fn));
+	cJSON_AddBoolToObject(o, "cpu_scaled", !unscaled);
+	cJSON_AddStringToObject(o, "currency", p->currency);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject(), *cost = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "memory_mb", (double)v[i].memory_mb);
+		cJSON_AddNumberToObject(r, "duration_p50_ms", v[i].p50);
+		cJSON_AddNumberToObject(r, "duration_p99_ms", v[i].p99);
+		cJSON_AddNumberToObject(r, "billed_duration_ms", v[i].billed_ms);
+		cJSON_AddNumberToObject(r, "max_memory_used_mb", (double)v[i].max_memory_mb);
+		cJSON_AddNumberToObject(r, "errors", (double)v[i].errors);
+		for (size_t j = 0; j < p->narchs; j++)
+			cJSON_AddNumberToObject(cost, p->archs[j].name, v[i].per_million[j]);
+		cJSON_AddItemToObject(r, "cost_per_million", cost);
+		cJSON_AddItemToArray(rows, r);
+	}
+	cJSON_AddItemToObject(o, "settings", rows);
+	cJSON_AddNumberToObject(o, "cheapest_mb", (double)v[cheapest].memory_mb);
+	cJSON_AddNumberToObject(o, "fastest_within_10_percent_mb", (double)v[fastest].memory_mb);
+	char *s = cJSON_Print(o);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+static int write_plot(const char *path, const struct lamb_function *fn, const struct lamb_bench_setting *v,
+		      size_t n, const struct lamb_bench_prices *p)
+{
+	size_t a = arch_index(p, fn);
+	char *title = xasprintf("%s: duration and cost against MemorySize", fn->logical_id);
+	char *svg = lamb_bench_tune_svg(v, n, a, p->archs[a].name, title, p->currency);
+	FILE *f = fopen(path, "we");
+	int status = EXIT_OK;
+	if (!f || fputs(svg, f) < 0)
+		status = fail("cannot write '%s': %s", path, strerror(errno));
+	if (f && fclose(f) != 0 && status == EXIT_OK)
+		status = fail("cannot write '%s': %s", path, strerror(errno));
+	free(title);
+	free(svg);
+	return status;
+}
+
+/* Runs the events at each --memory setting, each on fresh instances with
+ * that MemorySize (and its CPU share), then prints one row per setting. */
+static int tune(const struct bench_cli *c, const struct lamb_model *m, const struct lamb_function *fn, FILE *log,
+		const char *event, size_t len, const struct lamb_bench_prices *p)
+{
+	struct lamb_bench_setting v[ARRAY_SIZE(c->memory)];
+	bool unscaled = false;
+	int status = EXIT_OK;
+	size_t n = 0;
+	for (; n < c->nmemory && status == EXIT_OK; n++) {
+		struct lamb_function at = *fn; /* a pool of its own: new instances */
+		struct lamb_bench_result r;
+		at.memory_mb = c->memory[n];
+		if (!c->json)
+			fprintf(stderr, "lamb: benching '%s' at %ld MB\n", fn->logical_id, at.memory_mb);
+		status = run(c, m, &at, log, event, len, &r);
+		lamb_bench_tune_row(&v[n], &r, p);
+		unscaled |= r.cpu_unscaled;
+	}
+	if (status != EXIT_OK)
+		return status;
+	if (c->json)
+		print_tune_json(fn, v, n, p, unscaled);
+	else
+		print_tune_table(c, fn, v, n, p, unscaled);
+	return c->plot_path ? write_plot(c->plot_path, fn, v, n, p) : EXIT_OK;
+}
+
 static int bench(struct bench_cli *c, const struct lamb_model *m, const struct lamb_function *fn)
 {
 	struct lamb_err err;
@@ -414,6 +564,10 @@ static int bench(struct bench_cli *c, const struct lamb_model *m, const struct l
 		goto out;
 	if (!(log = fopen(c->log_path ? c->log_path : "/dev/null", c->log_path ? "ae" : "we"))) {
 		fail("cannot open log file '%s': %s", c->log_path, strerror(errno));
+		goto out;
+	}
+	if (c->nmemory) {
+		status = tune(c, m, fn, log, event, len, &prices);
 		goto out;
 	}
 	if (!c->json)

@@ -27,6 +27,7 @@ struct invoke_cli {
 	struct run_opts run; /* --env-vars, --layer-dir */
 	bool no_build;
 	bool no_event; /* --no-event: SAM's flag for the {} event, which is lamb's default */
+	bool list_interpreters;
 };
 
 struct run {
@@ -76,6 +77,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--no-event") == 0) {
 			c->no_event = true;
+		} else if (strcmp(a, "--list-interpreters") == 0) {
+			c->list_interpreters = true;
 			continue;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a), -1;
@@ -155,6 +158,23 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	return r.status;
 }
 
+/* --list-interpreters: the host interpreter each runtime lamb runs would
+ * use here (the current directory's .python-version and the like apply). */
+static int list_interpreters(void)
+{
+	static const char *const runtimes[] = { "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+						"python3.14", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x" };
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return fail("cannot read the current directory: %s", strerror(errno)), EXIT_FAIL;
+	for (size_t i = 0; i < ARRAY_SIZE(runtimes); i++) {
+		char *line = lamb_bootstrap_describe(runtimes[i], cwd);
+		printf("%s\n", line);
+		free(line);
+	}
+	return cli_flush_stdout() == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
 int cmd_local_invoke(int argc, char **argv)
 {
 	struct invoke_cli c = { .repeat = 1, .sandbox = LAMB_SANDBOX_AUTO };
@@ -167,6 +187,11 @@ int cmd_local_invoke(int argc, char **argv)
 		run_opts_release(&c.run);
 		template_opts_release(&c.topts);
 		return p < 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (c.list_interpreters) {
+		run_opts_release(&c.run);
+		template_opts_release(&c.topts);
+		return list_interpreters();
 	}
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);

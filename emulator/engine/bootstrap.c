@@ -74,12 +74,6 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Finds name on the colon-separated search path; caller frees. */
 static char *which(const char *name, const char *path)
 {
@@ -94,16 +88,6 @@ static char *which(const char *name, const char *path)
 		path = *colon ? colon + 1 : colon;
 	}
 	return NULL;
-}
-
-/* Prepends dir to a colon list in *list when dir exists. */
-static void path_prepend(char **list, const char *dir)
-{
-	if (!is_dir(dir))
-		return;
-	char *n = *list && **list ? xasprintf("%s:%s", dir, *list) : xstrdup(dir);
-	free(*list);
-	*list = n;
 }
 
 /* --- interpreters behind version managers' shims ---
@@ -189,7 +173,8 @@ static char *cache_get(uint64_t key)
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%llx %n", &k, &off) == 1 && k == key) {
 			line[strcspn(line, "\n")] = '\0';
-			if (usable(line + off))
+			/* "-": asked before, and it could not answer; a version; a path still there */
+			if (line[off] != '/' || usable(line + off))
 				found = xstrdup(line + off);
 		}
 	if (f)
@@ -219,7 +204,9 @@ static void cache_put(uint64_t key, const char *real)
 	free(path);
 }
 
-static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+/* What interp prints to stdout running argv in cwd (allocated), or NULL
+ * when it fails. */
+static char *ask(const char *interp, char *const argv[], const char *cwd)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -230,10 +217,8 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	/* a shim that cannot run explains itself at length: not to our user */
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
-	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
 	pid_t pid;
-	int rc = posix_spawn(&pid, interp, &fa, NULL, python ? pyargv : nodeargv, environ);
+	int rc = posix_spawn(&pid, interp, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	char out[4096];
@@ -249,9 +234,46 @@ static char *ask_interpreter(const char *interp, bool python, const char *cwd)
 	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (rc == 0 && status == -1 && errno == ECHILD)
-		status = 0;
+		status = len ? 0 : -1;
 	out[len] = '\0';
-	return status == 0 && usable(out) ? xstrdup(out) : NULL;
+	return status == 0 ? xstrdup(out) : NULL;
+}
+
+static char *ask_interpreter(const char *interp, bool python, const char *cwd)
+{
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write(sys.executable)", NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.execPath)", NULL };
+	char *out = ask(interp, python ? pyargv : nodeargv, cwd);
+	if (out && !usable(out)) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* The version of a real interpreter ("3.12.1", "20.11.0"), asked once per
+ * executable (its path, inode and mtime) and remembered in the same cache;
+ * NULL when it does not answer. */
+static char *interp_version(const char *interp, bool python)
+{
+	struct lamb_hash h;
+	lamb_hash_init(&h);
+	lamb_hash_str(&h, "version");
+	hash_stat(&h, interp);
+	uint64_t key = lamb_hash_final(&h);
+	char *v = cache_get(key);
+	if (v)
+		return strcmp(v, "-") == 0 ? (free(v), NULL) : v;
+	char *const pyargv[] = { (char *)interp, "-c", "import sys; sys.stdout.write('%d.%d.%d' % sys.version_info[:3])",
+				 NULL };
+	char *const nodeargv[] = { (char *)interp, "-e", "process.stdout.write(process.versions.node)", NULL };
+	v = ask(interp, python ? pyargv : nodeargv, "/");
+	if (v && (!*v || strchr(v, '\n') || strchr(v, ' '))) {
+		free(v);
+		v = NULL;
+	}
+	cache_put(key, v ? v : "-");
+	return v;
 }
 
 /* The real executable behind interp when interp is a script (caller frees),
@@ -267,10 +289,17 @@ static char *resolve_script(const char *interp, bool python, const char *cwd, bo
 	*broken = false;
 	if (n != 2 || head[0] != '#' || head[1] != '!')
 		return NULL;
+	/* a broken shim costs seconds to find out (pyenv tries its versions):
+	 * remember that too, as "-" */
 	uint64_t key = interp_key(interp, cwd);
 	char *real = cache_get(key);
-	if (!real && (real = ask_interpreter(interp, python, cwd)))
-		cache_put(key, real);
+	if (!real) {
+		real = ask_interpreter(interp, python, cwd);
+		cache_put(key, real ? real : "-");
+	} else if (strcmp(real, "-") == 0) {
+		free(real);
+		real = NULL;
+	}
 	*broken = !real;
 	return real;
 }
@@ -309,10 +338,39 @@ static int choose_provided(struct lamb_bootstrap *b, const struct lamb_code *cod
 	return 0;
 }
 
-static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
+/* Python: -S (no site: no host site-packages, no user site, no .pth file
+ * run), and the layers after the shim, later ones first: the shim builds
+ * sys.path from them (the sandbox maps each to /opt). Node: the shim. */
+static void interp_argv(struct lamb_bootstrap *b, bool python, const char *interp, const char *shim,
+			const struct lamb_code *code)
+{
+	size_t n = 0;
+	b->argv = xcalloc(code->nlayers + 4, sizeof(char *));
+	b->argv[n++] = xstrdup(interp);
+	if (python)
+		b->argv[n++] = xstrdup("-S");
+	b->argv[n++] = xstrdup(shim);
+	for (size_t i = code->nlayers; python && i-- > 0;)
+		b->argv[n++] = xstrdup(code->layers[i]);
+}
+
+/* nodejsNN.x on a host whose node is another major version: said, as a
+ * missing pythonX.Y is (the pool says it once) */
+static void node_mismatch(struct lamb_bootstrap *b, const char *runtime, const char *interp)
+{
+	char *v = interp_version(interp, false);
+	int want = atoi(runtime + strlen("nodejs"));
+	if (v && want > 0 && atoi(v) != want)
+		b->warning = xasprintf("no Node.js %d here: %s functions run with Node.js %s at %s (LAMB_NODE chooses)",
+				       want, runtime, v, interp);
+	free(v);
+}
+
+static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			      const char *rtdir, const char *user_path, struct lamb_err *err)
 {
 	bool python = str_starts(fn->runtime, "python");
+	const char *code_dir = code->dir;
 	const char *override = getenv(python ? "LAMB_PYTHON" : "LAMB_NODE");
 	const char *fallback = python ? "python3" : "node";
 	char *shim = xasprintf("%s/%s", rtdir, python ? "python/bootstrap.py" : "node/bootstrap.js");
@@ -345,6 +403,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 		free(interp);
 		interp = real;
 	}
+	if (!python && !(override && *override))
+		node_mismatch(b, fn->runtime, interp);
 	if (fell_back && shim_broken) /* the same words for every function: the pool says them once */
 		b->warning = xasprintf("'%s' on PATH does not run (a pyenv shim for a version not selected?): "
 				       "%s functions run with %s (LAMB_PYTHON chooses)", fn->runtime, fn->runtime, interp);
@@ -359,7 +419,7 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	}
 	b->path = interp;
 	b->name = xstrdup(strrchr(interp, '/') + 1);
-	set_argv(b, interp, shim);
+	interp_argv(b, python, interp, shim, code);
 	free(shim);
 	return 0;
 }
@@ -381,44 +441,64 @@ static void random_hex(char *out, size_t n)
 	out[n] = '\0';
 }
 
-static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
-			 const char *user_path)
+/* dir/sub of every layer, later layers first (they win at /opt), each
+ * after a ':' */
+static void add_layers(struct lamb_buf *l, const struct lamb_code *code, const char *sub)
 {
-	char *path = xstrdup(user_path ? user_path : "/usr/local/bin:/usr/bin:/bin");
-	char *ld = NULL, *py = NULL, *node = NULL;
-	char *codelib = xasprintf("%s/lib", code->dir);
-	path_prepend(&ld, codelib);
-	free(codelib);
-	path_prepend(&node, code->dir);
-	/* later layers win: they go in front */
-	for (size_t i = 0; i < code->nlayers; i++) {
-		const char *l = code->layers[i];
-		char *d;
-		d = xasprintf("%s/bin", l), path_prepend(&path, d), free(d);
-		d = xasprintf("%s/lib", l), path_prepend(&ld, d), free(d);
-		d = xasprintf("%s/nodejs/node_modules", l), path_prepend(&node, d), free(d);
-		if (fn->runtime && str_starts(fn->runtime, "nodejs")) {
-			/* nodejs20.x also reads /opt/nodejs/node20/node_modules, first */
-			int major = atoi(fn->runtime + strlen("nodejs"));
-			d = xasprintf("%s/nodejs/node%d/node_modules", l, major), path_prepend(&node, d), free(d);
-		}
-		if (fn->runtime && str_starts(fn->runtime, "python")) {
-			d = xasprintf("%s/python/lib/%s/site-packages", l, fn->runtime);
-			path_prepend(&py, d), free(d);
-		}
-		d = xasprintf("%s/python", l), path_prepend(&py, d), free(d);
+	for (size_t i = code->nlayers; i-- > 0;)
+		lamb_buf_addf(l, ":%s/%s", code->layers[i], sub);
+}
+
+/* Lambda's search paths, with the interpreter's directory for /var/lang/bin,
+ * lamb's runtime dir for /var/runtime, the code for /var/task and the layers
+ * for /opt (the sandbox maps both back): PATH
+ * /var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin; LD_LIBRARY_PATH
+ * /var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib;
+ * NODE_PATH /opt/nodejs/nodeNN/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task;
+ * PYTHONPATH /var/runtime. Nothing of the user's PATH: a function finds
+ * what Lambda's image has, not the host's tools. /opt entries only with
+ * layers: without the sandbox, /opt is the host's. */
+static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
+			 const char *rtdir)
+{
+	bool python = str_starts(fn->runtime, "python"), node = str_starts(fn->runtime, "nodejs");
+	struct lamb_buf l;
+	lamb_buf_init(&l);
+	if (python || node)
+		lamb_buf_addf(&l, "%.*s:", (int)(strrchr(b->path, '/') - b->path), b->path);
+	lamb_buf_addstr(&l, "/usr/local/bin:/usr/bin/:/bin");
+	add_layers(&l, code, "bin");
+	env_set(b, "PATH", l.data);
+	l.len = 0;
+	char *rt = xasprintf("%s/%s", rtdir, python ? "python" : node ? "node" : "c");
+	lamb_buf_addf(&l, "/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", rt, rt, code->dir, code->dir);
+	add_layers(&l, code, "lib");
+	env_set(b, "LD_LIBRARY_PATH", l.data);
+	l.len = 0;
+	if (node) {
+		char *major = xasprintf("nodejs/node%d/node_modules", atoi(fn->runtime + strlen("nodejs")));
+		add_layers(&l, code, major);
+		add_layers(&l, code, "nodejs/node_modules");
+		lamb_buf_addf(&l, ":%s/node_modules:%s:%s", rt, rt, code->dir);
+		env_set(b, "NODE_PATH", l.data + 1);
+		free(major);
 	}
-	env_set(b, "PATH", path);
-	if (ld)
-		env_set(b, "LD_LIBRARY_PATH", ld);
-	if (py && fn->runtime && str_starts(fn->runtime, "python"))
-		env_set(b, "PYTHONPATH", py);
-	if (node && fn->runtime && str_starts(fn->runtime, "nodejs"))
-		env_set(b, "NODE_PATH", node);
-	free(path);
-	free(ld);
-	free(py);
-	free(node);
+	if (python)
+		env_set(b, "PYTHONPATH", rt);
+	free(rt);
+	lamb_buf_release(&l);
+}
+
+/* The caller's AWS credentials, as SAM CLI passes them: the one place
+ * where credentials enter an instance's environment. */
+static void caller_credentials(struct lamb_bootstrap *b, char *const *uenv)
+{
+	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
+		const char *v = getenv_in(uenv, creds[i]);
+		if (v)
+			env_set(b, creds[i], v);
+	}
 }
 
 static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
@@ -492,7 +572,7 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	if (lamb_bootstrap_check(fn, err) < 0)
 		return -1;
 	int rc = str_starts(fn->runtime, "provided") ? choose_provided(b, code, err) :
-		 choose_interpreted(b, fn, code->dir, rtdir, user_path, err);
+		 choose_interpreted(b, fn, code, rtdir, user_path, err);
 	if (rc < 0) {
 		lamb_bootstrap_release(b);
 		return -1;
@@ -500,17 +580,30 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	char *region = opts && opts->region ? xstrdup(opts->region) : arn_region(fn->arn);
 	lambda_env(b, fn, code->dir, region ? region : "us-east-1", rtdir);
 	free(region);
-	search_paths(b, fn, code, user_path);
-	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
-	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
-		const char *v = getenv_in(uenv, creds[i]);
-		if (v)
-			env_set(b, creds[i], v);
-	}
+	search_paths(b, fn, code, rtdir);
+	caller_credentials(b, uenv);
 	for (size_t i = 0; i < fn->env.len; i++)
 		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
 	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);
 	return 0;
+}
+
+char *lamb_bootstrap_describe(const char *runtime, const char *cwd)
+{
+	struct lamb_function fn = { .runtime = runtime, .name = "f", .logical_id = "f", .handler = "a.b" };
+	struct lamb_code code = { .dir = (char *)cwd };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	memset(&b, 0, sizeof(b));
+	const char *user_path = getenv("PATH");
+	if (choose_interpreted(&b, &fn, &code, lamb_bootstrap_runtime_dir(), user_path, &err) < 0)
+		return xasprintf("%-12s none: %s", runtime, err.msg);
+	char *v = interp_version(b.path, str_starts(runtime, "python"));
+	char *line = xasprintf("%-12s %s (%s)%s%s", runtime, b.path, v ? v : "version unknown",
+			       b.warning ? ": " : "", b.warning ? b.warning : "");
+	free(v);
+	lamb_bootstrap_release(&b);
+	return line;
 }
 
 void lamb_bootstrap_set_api(struct lamb_bootstrap *b, const char *address)

@@ -46,6 +46,10 @@ int lamb_bootstrap_check(const struct lamb_function *fn, struct lamb_err *err);
 int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err);
 void lamb_bootstrap_release(struct lamb_bootstrap *b);
+/* Which host interpreter runs functions of runtime (python*, nodejs*)
+ * from cwd, its version, and what lamb says about the choice, on one line
+ * (allocated). Runs the interpreter once per executable (cached). */
+char *lamb_bootstrap_describe(const char *runtime, const char *cwd);
 /* Sets AWS_LAMBDA_RUNTIME_API=address in envp (one instance's value). */
 void lamb_bootstrap_set_api(struct lamb_bootstrap *b, const char *address);
 

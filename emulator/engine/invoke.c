@@ -4,6 +4,7 @@
 #include "base/json.h"
 #include "base/util.h"
 #include "engine/invoke.h"
+#include "engine/supervisor.h"
 
 #include <string.h>
 #include <sys/random.h>
@@ -247,6 +248,9 @@ static void report(struct call *c, const struct lamb_outcome *o)
 			 o->max_memory_used_mb);
 	if (o->init_ms >= 0 && n > 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "\tInit Duration: %.2f ms", o->init_ms);
+	/* without Lambda's CPU share the figures above are the host's */
+	if (!lamb_supervisor_cpu_scaled(c->iv->sup) && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\tCPU: unscaled");
 	if (n > 0 && (size_t)n < sizeof(line) - 1) {
 		line[n++] = '\n';
 		fwrite(line, 1, (size_t)n, log);

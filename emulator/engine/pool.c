@@ -280,6 +280,7 @@ static void on_next(void *owner)
 	struct instance *in = owner;
 	if (in->state == INST_INIT) {
 		in->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
+		lamb_proc_init_done(in->proc);
 		struct lamb_invocation *bound = in->inv;
 		if (bound) {
 			hand_over(in, bound);

@@ -4,8 +4,11 @@
  * Memory: cgroup v1 (lamb-PID/N under /sys/fs/cgroup/memory) when mkdir
  * works there, with an OOM eventfd so that a kill anywhere in the group
  * takes the instance down; otherwise a 50 ms sampling of the group's RSS
- * from /proc. Leaves out: namespaces and the /var/task, /opt sandbox. */
+ * from /proc. CPU: an instance group per instance with MemorySize's share
+ * of CPU (cgroup.c), v1 beside the memory group or, on v2, one group for
+ * both. Leaves out: namespaces and the /var/task, /opt sandbox. */
 #include "base/util.h"
+#include "engine/cgroup.h"
 #include "engine/supervisor.h"
 
 #include <ctype.h>
@@ -41,6 +44,7 @@ struct lamb_proc {
 	void *data;
 	struct out_pipe out[2];
 	char *cgroup;            /* its cgroup directory, or NULL */
+	char *cpu_cgroup;        /* its v1 CPU group, or NULL (on v2, cgroup is both) */
 	int oom_efd;             /* eventfd for cgroup OOM notification */
 	int peak_fd;             /* memory.max_usage_in_bytes, kept open: read per invocation */
 	struct lamb_watch oom_watch;
@@ -68,6 +72,8 @@ struct lamb_supervisor {
 	 * that instant would keep it; each child sets this one back */
 	mode_t umask;
 	char *no_cgroup; /* why there is no cgroup, for the one notice */
+	struct lamb_cgroup_cpu cpu; /* CPU groups (and v2 memory), when cpu.dir */
+	bool cpu_off;               /* LAMB_CPU_SCALE=off (--cpu-scale off) */
 };
 
 static void on_sigchld(void *data);
@@ -77,18 +83,23 @@ static void cgroup_remove(struct lamb_supervisor *s, char *dir);
 /* A lamb killed with SIGKILL cannot clean up: the next one removes the
  * groups of lambs that are gone, killing what is left in them (grandchildren
  * of instances, which the parent-death signal does not reach). */
-static void sweep_stale_groups(void)
+static void sweep_stale_groups(const char *root)
 {
-	DIR *d = opendir(CGROUP_ROOT);
+	DIR *d = opendir(root);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		int pid;
 		if (sscanf(e->d_name, "lamb-%d", &pid) != 1 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
-		char *dir = xasprintf(CGROUP_ROOT "/%s", e->d_name);
+		char *dir = xasprintf("%s/%s", root, e->d_name);
 		DIR *sub = opendir(dir);
 		struct dirent *s;
 		while (sub && (s = readdir(sub))) {
+			if (strcmp(s->d_name, "lamb") == 0) { /* where that lamb itself was: empty now */
+				char *g = xasprintf("%s/lamb", dir);
+				rmdir(g);
+				free(g);
+			}
 			if (!isdigit((unsigned char)s->d_name[0]))
 				continue;
 			char *g = xasprintf("%s/%s", dir, s->d_name);
@@ -106,6 +117,20 @@ static void sweep_stale_groups(void)
 		closedir(d);
 }
 
+static void open_cpu(struct lamb_supervisor *s)
+{
+	if (s->cpu_off)
+		return;
+	lamb_cgroup_cpu_open(&s->cpu, "/sys/fs/cgroup", "/proc/self/cgroup", (int)getpid());
+	lamb_cgroup_cpu_join_self(&s->cpu, "/proc/self/cgroup");
+	if (s->cpu.dir) {
+		char *parent = xstrdup(s->cpu.dir);
+		*strrchr(parent, '/') = '\0';
+		sweep_stale_groups(parent);
+		free(parent);
+	}
+}
+
 struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 {
 	struct lamb_supervisor *s = xcalloc(1, sizeof(*s));
@@ -113,11 +138,14 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 	s->log = log ? log : stderr;
 	s->umask = umask(022); /* read it: there is no call that only reads */
 	umask(s->umask);
-	const char *no = getenv("LAMB_NO_CGROUP");
+	const char *no = getenv("LAMB_NO_CGROUP"), *scale = getenv("LAMB_CPU_SCALE");
+	s->cpu_off = scale && strcmp(scale, "off") == 0;
 	if (no && *no) {
 		s->no_cgroup = xstrdup("LAMB_NO_CGROUP is set");
+		s->cpu.why = xstrdup("LAMB_NO_CGROUP is set");
 	} else {
-		sweep_stale_groups();
+		open_cpu(s);
+		sweep_stale_groups(CGROUP_ROOT);
 		char *dir = xasprintf(CGROUP_ROOT "/lamb-%d", (int)getpid());
 		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 			s->cgroup = dir;
@@ -126,6 +154,10 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 						       : xasprintf("cannot create '%s': %s", dir, strerror(errno));
 			free(dir);
 		}
+	}
+	if (!s->cgroup && s->cpu.v2_memory) { /* v2 memory.max in the CPU group instead */
+		free(s->no_cgroup);
+		s->no_cgroup = NULL;
 	}
 	lamb_loop_on_sigchld(loop, on_sigchld, s);
 	return s;
@@ -147,6 +179,24 @@ static void say_no_cgroup(struct lamb_supervisor *s)
 	lamb_loop_wrote(s->loop, s->log);
 }
 
+/* The same once for CPU: durations measured without Lambda's CPU share. */
+static void say_no_cpu(struct lamb_supervisor *s)
+{
+	static bool said;
+	if (s->cpu_off || s->cpu.dir || said)
+		return;
+	said = true;
+	fprintf(s->log, "lamb: note: no CPU cgroup (%s): every instance gets the host's whole CPU at any "
+		"MemorySize, so durations are not Lambda's (REPORT says 'CPU: unscaled')\n",
+		s->cpu.why ? s->cpu.why : "none found");
+	lamb_loop_wrote(s->loop, s->log);
+}
+
+bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s)
+{
+	return !s->cpu_off && s->cpu.dir;
+}
+
 void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
 {
 	s->log = log ? log : stderr;
@@ -154,7 +204,7 @@ void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
 
 const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s)
 {
-	return s->cgroup ? "cgroup" : "sampling";
+	return s->cgroup || s->cpu.v2_memory ? "cgroup" : "sampling";
 }
 
 /* --- output forwarding --- */
@@ -349,7 +399,7 @@ static void on_oom(void *data, uint32_t events)
  * RCU grace period: cgroup.procs costs 4-20 ms per cold start here (6.18),
  * "tasks" 0.03 ms. A kernel that takes the lock anyway costs what
  * cgroup.procs did. */
-static int cgroup_prepare(struct lamb_proc *p, long memory_mb)
+static int memory_prepare(struct lamb_proc *p, long memory_mb)
 {
 	struct lamb_supervisor *s = p->sup;
 	if (!s->cgroup)
@@ -390,9 +440,36 @@ fail:
 	return -1;
 }
 
+/* The instance's groups: returns the fd of the one that limits memory (v1
+ * memory, or v2's group for both), *cpufd that of a separate v1 CPU group;
+ * either -1. */
+static int cgroup_prepare(struct lamb_proc *p, long memory_mb, int *cpufd)
+{
+	struct lamb_supervisor *s = p->sup;
+	char name[32];
+	*cpufd = -1;
+	if (!s->cgroup && s->cpu.v2_memory) {
+		snprintf(name, sizeof(name), "%u", ++s->serial);
+		int fd = lamb_cgroup_cpu_make(&s->cpu, name, memory_mb, &p->cgroup);
+		if (fd >= 0) {
+			char *peak = xasprintf("%s/memory.peak", p->cgroup);
+			p->peak_fd = open(peak, O_RDONLY | O_CLOEXEC);
+			free(peak);
+		}
+		return fd;
+	}
+	int fd = memory_prepare(p, memory_mb);
+	snprintf(name, sizeof(name), "%u", ++s->serial);
+	*cpufd = lamb_cgroup_cpu_make(&s->cpu, name, memory_mb, &p->cpu_cgroup);
+	return fd;
+}
+
 static void cgroup_kill_all(struct lamb_proc *p)
 {
-	kill_cgroup_procs(p->cgroup);
+	if (p->cgroup)
+		kill_cgroup_procs(p->cgroup);
+	if (p->cpu_cgroup)
+		kill_cgroup_procs(p->cpu_cgroup);
 }
 
 /* Tries the doomed groups once; true when none is left. */
@@ -474,6 +551,17 @@ long lamb_proc_max_memory_mb(struct lamb_proc *p)
 	return (kb + 1023) / 1024;
 }
 
+/* Init runs at the host's whole CPU: Lambda's Init phase is commonly
+ * observed to get more than the memory share, and an interpreter's start
+ * at 1/14 of a CPU would make each local cold start ten times slower. */
+void lamb_proc_init_done(struct lamb_proc *p)
+{
+	struct lamb_supervisor *s = p->sup;
+	const char *dir = p->cpu_cgroup ? p->cpu_cgroup : s->cpu.v2_memory ? p->cgroup : NULL;
+	if (dir && !p->exited)
+		lamb_cgroup_cpu_limit(&s->cpu, dir, p->limit_kb / 1024);
+}
+
 bool lamb_proc_oom(const struct lamb_proc *p)
 {
 	return p->oom;
@@ -496,7 +584,7 @@ struct child_report {
 /* In the child: only async-signal-safe calls from here to exec. */
 static void __attribute__((noreturn))
 child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull, int out, int errfd,
-      int cgfd, int report)
+      int cgfd, int cpufd, int report)
 {
 	struct child_report r = { STAGE_SETUP, 0 };
 	sigset_t none;
@@ -510,6 +598,9 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 		goto fail;
 	if (cgfd >= 0 && write(cgfd, "0", 1) != 1)
 		goto fail;
+	if (cpufd >= 0 && write(cpufd, "0", 1) != 1) {
+		/* CPU unscaled rather than no instance */
+	}
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		goto fail;
 	/* fds lamb inherited from its own parent are not the instance's: all
@@ -579,6 +670,7 @@ static void proc_free(struct lamb_proc *p)
 	if (p->peak_fd >= 0)
 		close(p->peak_fd);
 	free(p->cgroup);
+	free(p->cpu_cgroup);
 	free(p);
 }
 
@@ -589,6 +681,8 @@ static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
 {
 	if (p && p->cgroup)
 		cgroup_remove(s, steal_ptr(p->cgroup));
+	if (p && p->cpu_cgroup)
+		cgroup_remove(s, steal_ptr(p->cpu_cgroup));
 	proc_free(p);
 }
 
@@ -596,6 +690,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err)
 {
 	say_no_cgroup(s);
+	say_no_cpu(s);
 	struct lamb_proc *p = xcalloc(1, sizeof(*p));
 	int fds[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* out r/w, err r/w, report r/w, devnull */
 	p->sup = s;
@@ -614,14 +709,17 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		proc_discard(s, p);
 		return NULL;
 	}
-	int cgfd = cgroup_prepare(p, spec->memory_mb);
+	int cpufd;
+	int cgfd = cgroup_prepare(p, spec->memory_mb, &cpufd);
 	pid_t parent = getpid();
 	p->pid = fork();
 	if (p->pid == 0)
-		child(spec, s->umask, parent, fds[6], fds[1], fds[3], cgfd, fds[5]);
+		child(spec, s->umask, parent, fds[6], fds[1], fds[3], cgfd, cpufd, fds[5]);
 	int fork_errno = errno;
 	if (cgfd >= 0)
 		close(cgfd);
+	if (cpufd >= 0)
+		close(cpufd);
 	close(fds[1]);
 	close(fds[3]);
 	close(fds[5]);
@@ -659,8 +757,7 @@ void lamb_proc_kill(struct lamb_proc *p)
 		return;
 	kill(-p->pid, SIGKILL);
 	kill(p->pid, SIGKILL); /* in case it has not reached setpgid */
-	if (p->cgroup)
-		cgroup_kill_all(p);
+	cgroup_kill_all(p);
 }
 
 void lamb_proc_drain(struct lamb_proc *p)
@@ -723,9 +820,10 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 {
 	/* the instance is its whole group: nothing of it outlives the bootstrap */
 	kill(-p->pid, SIGKILL);
-	if (p->cgroup)
-		cgroup_kill_all(p);
+	cgroup_kill_all(p);
 	p->exited = true;
+	if (p->cgroup && p->sup->cpu.v2_memory && !p->sup->cgroup && lamb_cgroup_oom_killed(p->cgroup))
+		p->oom = true; /* v2: the kernel's OOM kill, counted in memory.events */
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
 			read_pipe(p, &p->out[i]);
@@ -735,6 +833,8 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 		p->fn(p->data, p, status);
 	if (p->cgroup) /* nobody asks for its peak any more */
 		cgroup_remove(s, steal_ptr(p->cgroup));
+	if (p->cpu_cgroup)
+		cgroup_remove(s, steal_ptr(p->cpu_cgroup));
 	lamb_loop_defer(s->loop, deferred_free, p);
 }
 
@@ -782,5 +882,6 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		free(s->cgroup);
 	}
 	free(s->no_cgroup);
+	lamb_cgroup_cpu_close(&s->cpu);
 	free(s);
 }

@@ -2,7 +2,9 @@
  * argv and envp built beforehand, one process group per instance, stdout and
  * stderr forwarded line by line to a log, reaping through the loop's SIGCHLD,
  * memory limits (a cgroup v1 memory group when the machine lets us create
- * one, else sampling of the group's RSS), and killing whole groups. Never
+ * one, cgroup v2's memory.max where v1 has none, else sampling of the
+ * group's RSS), CPU in proportion to MemorySize (engine/cgroup.h), and
+ * killing whole groups. Never
  * RLIMIT_AS: interpreters such as Node reserve huge address ranges. */
 #ifndef LAMB_SUPERVISOR_H
 #define LAMB_SUPERVISOR_H
@@ -46,6 +48,9 @@ void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log);
 
 /* "cgroup" or "sampling": how memory limits are enforced here. */
 const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s);
+/* Whether instances get CPU in proportion to their MemorySize (a CPU
+ * cgroup, and LAMB_CPU_SCALE is not "off"). */
+bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s);
 
 /* Starts a process. On failure (including the exec itself failing, with
  * "cannot exec 'NAME': REASON") returns NULL with err; nothing is left
@@ -65,6 +70,9 @@ void lamb_proc_detach(struct lamb_proc *p);
 pid_t lamb_proc_pid(const struct lamb_proc *p);
 /* The peak resident memory of the instance so far, in MB (rounded up). */
 long lamb_proc_max_memory_mb(struct lamb_proc *p);
+/* The instance finished its init: from now on it gets its MemorySize's
+ * share of CPU (none before: see supervisor.c). */
+void lamb_proc_init_done(struct lamb_proc *p);
 /* True when the memory limit killed it. */
 bool lamb_proc_oom(const struct lamb_proc *p);
 /* Writes "exit status 7" or "signal: killed" for a wait status. */

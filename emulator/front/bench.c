@@ -4,6 +4,7 @@
  * included); Duration and Billed Duration are the REPORT figures. Leaves
  * out: pacing to a request rate (the callers go as fast as answers come). */
 #include "base/util.h"
+#include "engine/supervisor.h"
 #include "front/bench.h"
 
 #include <cjson/cJSON.h>
@@ -199,6 +200,7 @@ int lamb_bench_run(struct lamb_loop *loop, struct lamb_invoker *iv, const struct
 		rc = lamb_err_set(err, "%s", b.err.msg);
 	/* the loop stopped with invocations in flight: stopped from outside */
 	r->interrupted = b.inflight > 0 && !b.failed;
+	r->cpu_unscaled = !lamb_supervisor_cpu_scaled(lamb_invoke_supervisor(iv));
 	summarise(&b);
 	free(b.samples);
 	free(callers);

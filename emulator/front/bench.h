@@ -42,6 +42,7 @@ struct lamb_bench_result {
 	long memory_size_mb;
 	long peak_memory_mb;   /* the largest Max Memory Used of any instance */
 	bool interrupted;      /* the loop was stopped from outside (Ctrl-C) */
+	bool cpu_unscaled;     /* instances had the host's CPU, not MemorySize's share */
 };
 
 /* Runs the loop until the bench is done (or someone stops the loop: r has
@@ -92,5 +93,29 @@ const struct lamb_bench_arch *lamb_bench_prices_arch(const struct lamb_bench_pri
  * memory_mb, on architecture a (tiers applied to the month's GB-seconds). */
 void lamb_bench_prices_cost(const struct lamb_bench_prices *p, const struct lamb_bench_arch *a,
 			    double requests, double billed_ms, long memory_mb, struct lamb_bench_cost *c);
+
+/* --- memory tuning (--memory) --- */
+
+/* One MemorySize setting's figures: REPORT durations of warm invocations
+ * (cold when there were none), and the cost of a million invocations on
+ * each architecture of the price table, in its order. */
+struct lamb_bench_setting {
+	long memory_mb;
+	double p50, p99, billed_ms;
+	long max_memory_mb;
+	long errors;
+	double per_million[LAMB_BENCH_MAX_ARCHS];
+};
+
+void lamb_bench_tune_row(struct lamb_bench_setting *s, const struct lamb_bench_result *r,
+			 const struct lamb_bench_prices *p);
+/* The cheapest setting on architecture arch (an index into the price
+ * table), and the fastest (p50) of those within 10% of its cost. */
+void lamb_bench_tune_pick(const struct lamb_bench_setting *v, size_t n, size_t arch, size_t *cheapest,
+			  size_t *fastest);
+/* Duration p50 and cost per million against MemorySize, for one
+ * architecture, as a self-contained SVG document (allocated). */
+char *lamb_bench_tune_svg(const struct lamb_bench_setting *v, size_t n, size_t arch, const char *arch_name,
+			  const char *title, const char *currency);
 
 #endif

@@ -241,8 +241,10 @@ const minLevel = LEVELS[(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || (json
 function logRecord(level, args, error) {
   if (LEVELS[level] < minLevel) return;
   const timestamp = new Date().toISOString();
+  // One record a line, its own newlines as \r, as AWS's client writes it (LogPatch.js).
   if (!jsonLogs) {
-    process.stdout.write(`${timestamp}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`);
+    const line = `${timestamp}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+    process.stdout.write(line.replace(/\n/g, '\r') + '\n');
     return;
   }
   const record = { timestamp, level, requestId: currentRequestId, message: util.format(...args) };
@@ -252,7 +254,7 @@ function logRecord(level, args, error) {
     record.errorMessage = error.errorMessage;
     record.stackTrace = error.trace;
   }
-  process.stdout.write(safeStringify(record) + '\n');
+  process.stdout.write(safeStringify(record).replace(/\n/g, '\r') + '\n');
 }
 
 function patchConsole() {
@@ -295,6 +297,20 @@ function safeStringify(value) {
   }
 }
 
+class NodeJsExit extends Error {
+  constructor() {
+    super('The Lambda runtime client detected an unexpected Node.js exit code. This is most ' +
+      'commonly caused by a Promise that was never settled. For more information, see ' +
+      'https://nodejs.org/docs/latest/api/process.html#exit-codes');
+    this.name = 'Runtime.NodeJsExit';
+  }
+}
+
+// As AWS's client decides it: an async function, by its constructor's name.
+function isAsync(handler) {
+  return Boolean(handler && handler.constructor && handler.constructor.name === 'AsyncFunction');
+}
+
 class InitError extends Error {
   constructor(type, message) {
     super(message);
@@ -302,10 +318,10 @@ class InitError extends Error {
   }
 }
 
-function postInitError(error) {
+function postInitError(error, code = 1) {
   const body = errorBody(error);
   logError('Init Error', body);
-  const done = () => process.exit(1);
+  const done = () => process.exit(code);
   post('/init/error', JSON.stringify(body), body.errorType).then(done, done);
 }
 
@@ -433,6 +449,16 @@ function makeContext(headers, answer) {
   };
 }
 
+// What to do when the event loop drains during the current invocation, or null: one
+// 'beforeExit' listener for the life of the process (as AWS's client has), not one added and
+// removed per invocation.
+let onBeforeExit = null;
+process.on('beforeExit', () => {
+  const f = onBeforeExit;
+  onBeforeExit = null;
+  if (f) f();
+});
+
 // Runs one invocation; resolves with the next one once its answer has been posted.
 function invoke(handler, inv) {
   return new Promise((resolve) => {
@@ -443,7 +469,10 @@ function invoke(handler, inv) {
       let urlPath;
       let payload;
       let errorType;
-      if (error == null) {
+      if (error == null && Buffer.isBuffer(result) && result.streamed) {
+        payload = result; // a streamed response's bytes, as written
+        urlPath = `/invocation/${id}/response`;
+      } else if (error == null) {
         try {
           payload = JSON.stringify(result === undefined ? null : result);
           if (payload === undefined) payload = 'null'; // a function or a symbol
@@ -467,16 +496,18 @@ function invoke(handler, inv) {
       if (answered) return;
       answered = true;
       if (immediately || !context.callbackWaitsForEmptyEventLoop) {
-        process.removeListener('beforeExit', onEmpty);
+        onBeforeExit = null;
         send(error, result);
       } else {
-        process.removeListener('beforeExit', onEmpty);
-        process.once('beforeExit', () => send(error, result));
+        onBeforeExit = () => send(error, result);
       }
     };
     // The loop drained and nobody answered: a synchronous handler that returned, which Lambda
     // reports as a null response.
     const onEmpty = () => answer(null, null, true);
+    // The loop drained under an async handler whose promise never settled: AWS's client
+    // fails the invocation with Runtime.NodeJsExit (Runtime.js, _setDefaultExitListener).
+    const onNeverSettled = () => answer(new NodeJsExit(), undefined, true);
     context = makeContext(inv.headers, answer);
     let event;
     try {
@@ -485,6 +516,7 @@ function invoke(handler, inv) {
       e.name = 'Runtime.UnmarshalError';
       return answer(e, undefined, true);
     }
+    if (handler[STREAMING] === 'response') return invokeStreaming(handler, event, context, answer);
     let returned;
     try {
       returned = handler(event, context, (error, result) => answer(error, result, false));
@@ -493,10 +525,35 @@ function invoke(handler, inv) {
     }
     if (returned && typeof returned.then === 'function') {
       returned.then((result) => answer(null, result, true), (e) => answer(e === undefined ? new Error('undefined') : e, undefined, true));
-    } else if (!answered) {
-      process.once('beforeExit', onEmpty);
     }
+    if (!answered) onBeforeExit = isAsync(handler) ? onNeverSettled : onEmpty;
   });
+}
+
+// A streamified handler, handler(event, responseStream, context): its stream's bytes (after
+// the HttpResponseStream prelude and its 8 NUL bytes, as on the wire) become one response.
+function invokeStreaming(handler, event, context, answer) {
+  const { Writable } = require('stream');
+  const chunks = [];
+  const stream = new Writable({
+    write(chunk, encoding, done) {
+      if (!chunks.length && stream.prelude) chunks.push(Buffer.from(stream.prelude), Buffer.alloc(8));
+      chunks.push(Buffer.from(chunk, encoding));
+      done();
+    },
+  });
+  stream.setContentType = (type) => { stream.contentType = type; };
+  stream.on('finish', () => {
+    const body = Buffer.concat(chunks);
+    body.streamed = true;
+    answer(null, body, true);
+  });
+  try {
+    const returned = handler(event, stream, context);
+    if (returned && typeof returned.then === 'function') returned.catch((e) => answer(e, undefined, true));
+  } catch (e) {
+    answer(e, undefined, true);
+  }
 }
 
 async function loop(handler) {
@@ -513,33 +570,97 @@ async function loop(handler) {
 
 // An error nobody caught fails the current invocation (or init), then the instance exits,
 // as Lambda's Node runtime does.
-function onUncaught(error) {
-  if (currentRequestId === undefined) return postInitError(error);
+// Exit codes as AWS's client's: 129 after an uncaught exception, 128 after an unhandled
+// rejection (index.mjs, Runtime.js).
+function onUncaught(error, code = 129) {
+  if (currentRequestId === undefined) return postInitError(error, code);
   const body = errorBody(error);
-  logError('Uncaught Exception', body);
-  const die = () => process.exit(129);
+  logError(code === 128 ? 'Unhandled Promise Rejection' : 'Uncaught Exception', body);
+  const die = () => process.exit(code);
   post(`/invocation/${currentRequestId}/error`, JSON.stringify(body), body.errorType).then(die, die);
 }
 
-function defaultNodePath() {
-  // Lambda's default NODE_PATH when lamb (or the user) passes none.
-  if (env.NODE_PATH) return;
+// ---- the function's world ----------------------------------------------------------------
+
+// Module paths as Lambda's: NODE_PATH (lamb sets Lambda's, or its default here) and nothing
+// of the host's global folders ($HOME/.node_modules, <prefix>/lib/node), which Node adds.
+function modulePaths() {
   const major = process.versions.node.split('.')[0];
-  env.NODE_PATH = [`/opt/nodejs/node${major}/node_modules`, '/opt/nodejs/node_modules',
-                   env.LAMBDA_TASK_ROOT || process.cwd()].join(':');
+  if (!env.NODE_PATH) {
+    env.NODE_PATH = [`/opt/nodejs/node${major}/node_modules`, '/opt/nodejs/node_modules',
+                     env.LAMBDA_TASK_ROOT || process.cwd()].join(':');
+  }
   const Module = require('module');
-  if (typeof Module._initPaths === 'function') Module._initPaths();
+  if (typeof Module._initPaths !== 'function') return;
+  const execPath = process.execPath;
+  const home = env.HOME;
+  delete env.HOME;
+  try {
+    // _initPaths derives <prefix>/lib/node from execPath: point it nowhere for the call
+    Object.defineProperty(process, 'execPath', { value: '/nonexistent/bin/node', configurable: true, writable: true });
+    Module._initPaths();
+  } finally {
+    Object.defineProperty(process, 'execPath', { value: execPath, configurable: true, writable: true });
+    if (home !== undefined) env.HOME = home;
+  }
+  const nowhere = Module.globalPaths.indexOf('/nonexistent/lib/node');
+  if (nowhere >= 0) Module.globalPaths.splice(nowhere, 1);
+  sdkFromHost(Module);
+}
+
+// The Node.js runtimes include the AWS SDK v3 (@aws-sdk/*): a require of one that the
+// function and its layers lack is looked up in the host's global node_modules, and nothing
+// else is.
+function sdkFromHost(Module) {
+  const global = path.join(path.dirname(path.dirname(fs.realpathSync(process.execPath))), 'lib', 'node_modules');
+  if (!fs.existsSync(path.join(global, '@aws-sdk'))) return;
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, ...rest) {
+    try {
+      return resolve.call(this, request, parent, ...rest);
+    } catch (e) {
+      if (e.code !== 'MODULE_NOT_FOUND' || !request.startsWith('@aws-sdk/')) throw e;
+      return resolve.call(this, request, parent, false, { paths: [global] });
+    }
+  };
+}
+
+// globalThis.awslambda as AWS's client defines it before loading the handler
+// (UserFunction.js), so that a streaming handler loads. lamb does not stream: a streamified
+// handler gets a stream that collects what it writes, posted as the response when it ends.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+
+class HttpResponseStream {
+  static from(stream, prelude) {
+    stream.setContentType('application/vnd.awslambda.http-integration-response');
+    stream.prelude = JSON.stringify(prelude);
+    return stream;
+  }
+}
+
+function defineAwslambda() {
+  globalThis.awslambda = {
+    streamifyResponse: (handler, options) => {
+      handler[STREAMING] = 'response';
+      if (typeof (options && options.highWaterMark) === 'number') {
+        handler[Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark')] = options.highWaterMark;
+      }
+      return handler;
+    },
+    HttpResponseStream,
+  };
 }
 
 async function main() {
   if (!env.AWS_LAMBDA_RUNTIME_API) fatal('AWS_LAMBDA_RUNTIME_API is not set');
   patchConsole();
-  defaultNodePath();
-  process.on('uncaughtException', onUncaught);
+  modulePaths();
+  defineAwslambda();
+  process.on('uncaughtException', (error) => onUncaught(error, 129));
   process.on('unhandledRejection', (reason) => {
     const error = reason instanceof Error ? reason : new Error(String(reason));
     if (currentRequestId !== undefined) error.name = 'Runtime.UnhandledPromiseRejection';
-    onUncaught(error);
+    onUncaught(error, 128);
   });
   let handler;
   try {

@@ -227,7 +227,8 @@ class LambdaContext:
     """The handler's second argument. The function-wide fields are class attributes, set once."""
     function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
     function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-    memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+    # a string, as AWS's client reads it from the environment
+    memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
     log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
     log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
 
@@ -239,6 +240,7 @@ class LambdaContext:
         self.identity = CognitoIdentity(identity or {})
         client_context = parse_json_header(headers.get("lambda-runtime-client-context"))
         self.client_context = ClientContext(client_context) if client_context else None
+        self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
 
     def get_remaining_time_in_millis(self):
         return max(self._deadline_ms - int(time.time() * 1000), 0)
@@ -246,10 +248,11 @@ class LambdaContext:
     def __repr__(self):
         return ("LambdaContext([aws_request_id=%s,log_group_name=%s,log_stream_name=%s,"
                 "function_name=%s,memory_limit_in_mb=%s,function_version=%s,"
-                "invoked_function_arn=%s])" % (
+                "invoked_function_arn=%s,client_context=%s,identity=%s,tenant_id=%s])" % (
                     self.aws_request_id, self.log_group_name, self.log_stream_name,
                     self.function_name, self.memory_limit_in_mb, self.function_version,
-                    self.invoked_function_arn))
+                    self.invoked_function_arn, self.client_context, self.identity,
+                    self.tenant_id))
 
 
 class InitError(Exception):
@@ -261,10 +264,14 @@ class InitError(Exception):
 
 
 def stack_of(tb):
-    """Lambda's stackTrace: one formatted entry per frame, the runtime's own frames left out."""
+    """Lambda's stackTrace: one traceback.format_list entry per frame, from the first frame
+    that is not the runtime's own (AWS's client drops the leading frames of its bootstrap.py);
+    importlib's frozen frames of a failed import left out too."""
     import traceback  # only reached on an error; imported once
-    frames = [f for f in traceback.extract_tb(tb)
-              if f.filename != __file__ and not f.filename.startswith("<frozen importlib")]
+    frames = traceback.extract_tb(tb)
+    while frames and frames[0].filename == __file__:
+        frames = frames[1:]
+    frames = [f for f in frames if not f.filename.startswith("<frozen importlib")]
     return traceback.format_list(frames)
 
 
@@ -274,18 +281,40 @@ def error_body(error_type, message, stack, request_id):
 
 
 def log_error(error):
+    """As AWS's client logs an error: one record, its lines joined with \\r (so that the log
+    keeps it whole), each line's leading spaces as U+00A0; "[ERROR] Type: message", then the
+    traceback header (even for an empty stack) and the stack's lines."""
+    flush_output()
     if JSON_LOGS:
         entry = {"timestamp": utc_timestamp(time.time()), "log_level": "ERROR"}
         entry.update(error)
-        sys.stdout.write(json.dumps(entry) + "\n")
+        sys.stdout.write(to_json(entry) + "\n")
         sys.stdout.flush()
         return
-    lines = ["[ERROR] %s: %s" % (error["errorType"], error["errorMessage"])]
-    if error["stackTrace"]:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in error["stackTrace"])
-    sys.stdout.write("\n".join(lines) + "\n")
+    head = "[ERROR]"
+    if error["errorType"]:
+        head += " " + error["errorType"]
+    if error["errorMessage"]:
+        head += (":" if error["errorType"] else "") + " " + error["errorMessage"]
+    lines = [head, "Traceback (most recent call last):"]
+    for entry in error["stackTrace"]:
+        if entry == "":
+            lines.append("")
+        for line in entry.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
+
+
+def flush_output():
+    """The function's own last words (a print without a newline, a write to stderr) go to the
+    log before what the runtime reports."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def load_handler(spec):
@@ -324,7 +353,7 @@ def init_handler(client):
     except Exception as e:  # the user's module raised while being imported
         error = error_body(type(e).__name__, str(e), stack_of(e.__traceback__), "")
     log_error(error)
-    client.post("/init/error", json.dumps(error).encode("utf-8"), error["errorType"])
+    client.post("/init/error", to_json(error).encode("utf-8"), error["errorType"])
     sys.exit(1)
 
 
@@ -430,17 +459,115 @@ def setup_stdio():
             pass
 
 
-def setup_path(task_root):
-    """The code dir first (in place of this script's own dir), then the layers' /opt/python."""
-    here = os.path.dirname(os.path.realpath(__file__))
-    if sys.path and os.path.realpath(sys.path[0] or ".") == here:
-        sys.path[0] = task_root
-    else:
-        sys.path.insert(0, task_root)
+def opt_dirs(task_root):
+    """The layers' directories: lamb passes them after this script, later layers first (the
+    sandbox maps each to /opt); without any, /opt where the code is at /var/task as on
+    Lambda, and none elsewhere (the host's /opt is not the function's)."""
+    dirs = []
+    for d in sys.argv[1:] or (["/opt"] if task_root == "/var/task" else []):
+        if d not in dirs:
+            dirs.append(d)
+    del sys.argv[1:]
+    return dirs
+
+
+def setup_path(task_root, layers):
+    """sys.path as Lambda's: /var/task, /opt/python/lib/pythonX.Y/site-packages, /opt/python,
+    the runtime's directory (PYTHONPATH, as Lambda's /var/runtime), the standard library, and
+    nothing else. lamb runs Python with -S: no host site-packages or user site was added. A
+    PYTHONPATH the template sets takes the runtime directory's place, which is kept after it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    # what -S leaves after the script's directory and PYTHONPATH: the standard library
+    stdlib = [p for p in sys.path[1:] if p not in given and p != here]
     version = "python%d.%d" % sys.version_info[:2]
-    for layer_dir in ("/opt/python", "/opt/python/lib/%s/site-packages" % version):
-        if layer_dir not in sys.path and os.path.isdir(layer_dir):
-            sys.path.insert(1, layer_dir)
+    path = [task_root]
+    path += [os.path.join(d, "python", "lib", version, "site-packages") for d in layers]
+    path += [os.path.join(d, "python") for d in layers]
+    path += given + [here] + stdlib
+    sys.path[:] = [p for i, p in enumerate(path) if p not in path[:i]]
+    sys.path_hooks.insert(0, RuntimePackages.hook(here))
+    sys.path_importer_cache.pop(here, None)
+
+
+class RuntimePackages:
+    """The runtime directory's finder: the Python runtimes include boto3 and botocore (and
+    what they import), so a function may import them without packaging them. lamb has no copy
+    of its own: it finds these, and only these, in the host interpreter's site-packages, as
+    though they were the runtime's; and, as a last resort after every other finder, what a
+    module loaded from there imports (a distribution's botocore may need its requests). A host
+    without boto3 is said once, at the first import."""
+    NAMES = frozenset(("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3transfer",
+                       "six"))
+    said = False
+    sites = None
+
+    def __init__(self, here):
+        self.here = here
+
+    @classmethod
+    def hook(cls, here):
+        sys.meta_path.append(RuntimeDependencies())
+
+        def hook(path):
+            if path != here:
+                raise ImportError("not the runtime directory")
+            return cls(here)
+        return hook
+
+    @classmethod
+    def site_dirs(cls):
+        if cls.sites is None:
+            import site  # under -S, only its functions: nothing is added to sys.path
+            dirs = site.getsitepackages() + [site.getusersitepackages()]
+            cls.sites = [d for d in dirs if os.path.isdir(d)]
+        return cls.sites
+
+    def find_spec(self, name, target=None):
+        if name not in self.NAMES:
+            return None
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, self.site_dirs())
+        if spec is None and name in ("boto3", "botocore") and not RuntimePackages.said:
+            RuntimePackages.said = True
+            sys.stderr.write("lamb: the host's Python (%s) has no %s, which Lambda's Python "
+                             "runtimes include: install it for that interpreter to import it "
+                             "without packaging it\n" % (sys.executable, name))
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+class RuntimeDependencies:
+    """Last on sys.meta_path, so reached only by an import nothing else found: a top-level
+    module imported by code that itself lives in the host's site-packages (the runtime's
+    packages and, in turn, what they brought in) is looked for there too. The function's own
+    code never gets a host package this way."""
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None and (frame.f_code.co_filename.startswith("<frozen") or
+                                     frame.f_globals.get("__name__") == "importlib"):
+            frame = frame.f_back
+        importer = frame.f_globals.get("__file__") or "" if frame is not None else ""
+        sites = RuntimePackages.site_dirs()
+        if not importer.startswith(tuple(os.path.join(d, "") for d in sites)):
+            return None
+        from importlib.machinery import PathFinder
+        return PathFinder.find_spec(name, sites)
+
+    def invalidate_caches(self):
+        pass
+
+
+def setup_builtins():
+    """exit(), quit(), help() and copyright, which site adds and -S leaves out."""
+    import site
+    for name in ("setquit", "setcopyright", "sethelper"):
+        getattr(site, name, lambda: None)()
 
 
 def precise_bytecode(roots):
@@ -482,16 +609,49 @@ def precise_bytecode(roots):
         sys.path_importer_cache.pop(r, None)
 
 
-def default_encoder(value):
-    # Lambda's runtime writes Decimals (DynamoDB gives them) as JSON numbers.
+DECIMAL_MARK = "\x00lamb-decimal:"
+
+
+def decimal_default(value):
+    # AWS's client writes a Decimal (DynamoDB gives them) with its own digits (simplejson's
+    # RawJSON of str(value)), a NaN one as NaN; the standard json module has no raw output, so
+    # the digits go out as a marked string that to_json unwraps.
     if type(value).__name__ == "Decimal":
-        return int(value) if value == value.to_integral_value() else float(value)
+        return float("nan") if value.is_nan() else DECIMAL_MARK + str(value)
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+def python_at_least_312():
+    env = os.environ.get("AWS_EXECUTION_ENV", "")
+    try:
+        major, minor = env.rpartition("python")[2].split(".")[:2]
+        return (int(major), int(minor)) >= (3, 12)
+    except ValueError:
+        return False
+
+
+# AWS's client leaves non-ASCII unescaped on python3.12 and later only.
+ENCODE = json.JSONEncoder(default=decimal_default, ensure_ascii=not python_at_least_312()).encode
+MARKED = json.dumps(DECIMAL_MARK)[:-1]  # '"\u0000lamb-decimal:'
+
+
+def to_json(value):
+    text = ENCODE(value)
+    if MARKED not in text:
+        return text
+    import re
+    return re.sub(re.escape(MARKED) + r'([^"]*)"', r"\1", text)
+
+
+def marshal(result):
+    """The response body: bytes as they are (AWS's client posts them raw), else JSON."""
+    if isinstance(result, bytes):
+        return result
+    return to_json(result).encode("utf-8")
 
 
 def invoke_loop(client, handler):
     global current_request_id
-    encode = json.JSONEncoder(default=default_encoder).encode
     loads = json.loads
     environ = os.environ
     status, headers, body = client.request("GET", NEXT_PATH)
@@ -517,17 +677,17 @@ def invoke_loop(client, handler):
                                    request_id)
         if error is None:
             try:
-                payload = encode(result).encode("utf-8")
+                payload = marshal(result)
             except Exception as e:  # TypeError, ValueError (circular), RecursionError
                 error = error_body("Runtime.MarshalError", "Unable to marshal response: %s" % e,
                                    [], request_id)
         if error is not None:
             log_error(error)
             status, headers, body = client.post_next(
-                "/invocation/%s/error" % request_id, json.dumps(error).encode("utf-8"),
+                "/invocation/%s/error" % request_id, to_json(error).encode("utf-8"),
                 error["errorType"])
         else:
-            sys.stdout.flush()  # the function's last words before END, even without a newline
+            flush_output()  # the function's last words before END, even without a newline
             status, headers, body = client.post_next("/invocation/%s/response" % request_id,
                                                      payload)
 
@@ -539,8 +699,11 @@ def main():
         sys.exit(2)
     setup_stdio()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    setup_path(task_root)
-    precise_bytecode([task_root, "/opt"] + os.environ.get("PYTHONPATH", "").split(os.pathsep))
+    layers = opt_dirs(task_root)
+    setup_path(task_root, layers)
+    if sys.flags.no_site:
+        setup_builtins()
+    precise_bytecode([task_root] + layers)
     setup_logging()
     client = RuntimeClient(address)
     handler = init_handler(client)

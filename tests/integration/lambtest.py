@@ -37,6 +37,32 @@ def project(files):
     return d
 
 
+_HOST_MODULES = """
+import sys
+for m in sys.argv[1:]:
+    __import__(m)
+for mod in list(sys.modules.values()):
+    f = getattr(mod, "__file__", None) or ""
+    if "-packages/" in f:
+        print(f)
+"""
+
+
+def link_host_packages(python, modules, dest):
+    """Links python's copies of modules, and of every package they import
+    from its site-packages, into dest, as `pip install -t dest` would put
+    them there: a function sees no host site-packages, as on Lambda."""
+    out = subprocess.run([python, "-c", _HOST_MODULES, *modules], capture_output=True, text=True,
+                         check=True).stdout
+    os.makedirs(dest, exist_ok=True)
+    for path in out.split():
+        site = path.split("-packages/")[0] + "-packages"
+        top = path[len(site) + 1:].split("/")[0]
+        link = os.path.join(dest, top)
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(site, top), link)
+
+
 class LambServer:
     """A lamb server command (local start-api, local start-lambda) running on
     a free port in a temporary project; the port is read from its banner."""

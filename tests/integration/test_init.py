@@ -272,25 +272,28 @@ class DataTemplates(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 
-    def python_template(self, tmpl, modules):
+    def python_template(self, tmpl, modules, code_dir):
         proj = self.make(tmpl)
         py = python_with(*modules)
         if not py:
             self.skipTest(f"{', '.join(modules)} not installed (apt-get install "
-                          + " ".join("python3-" + m for m in modules) + ")")
+                          + " ".join("python3-" + m.split(".")[0] for m in modules) + ")")
         r = subprocess.run([py, "-m", "unittest", "discover", "tests"], cwd=proj, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("skipped", r.stderr)
+        # a function sees no host site-packages, as on Lambda: Debian's
+        # packages go into the code, as pip install -t would put them
+        lambtest.link_host_packages(py, modules, os.path.join(proj, code_dir))
         return proj, py
 
     def test_data_science(self):
-        proj, py = self.python_template("data-science", ["numpy", "scipy"])
+        proj, py = self.python_template("data-science", ["numpy", "scipy.stats"], "regression")
         resp = self.invoke(proj, py)
         self.assertEqual(resp["statusCode"], 200)
         self.assertEqual(set(json.loads(resp["body"])), {"m", "c", "r2", "p", "se"})
 
     def test_scheduled_etl(self):
-        proj, py = self.python_template("scheduled-etl", ["pandas"])
+        proj, py = self.python_template("scheduled-etl", ["pandas"], "etl")
         resp = self.invoke(proj, py)
         self.assertEqual(len(resp["flagged"]), 2)
 

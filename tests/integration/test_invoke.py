@@ -488,7 +488,8 @@ class CodeAndLayers(unittest.TestCase):
         r = invoke(d, '{"verb":"env"}', args=["--sandbox", "off"])
         self.assertEqual(r.returncode, 0, r.stderr)
         e = json.loads(r.stdout)
-        self.assertTrue(e["PATH"].startswith(os.path.join(os.path.realpath(d.name), "layer", "bin") + ":"), e["PATH"])
+        # Lambda's order: /opt/bin (here the layer's bin) last
+        self.assertTrue(e["PATH"].endswith(":" + os.path.join(os.path.realpath(d.name), "layer", "bin")), e["PATH"])
 
     def test_layer_by_arn(self):
         arn = "arn:aws:lambda:us-east-1:123456789012:layer:runtime:3"
@@ -539,7 +540,7 @@ class Sandbox(unittest.TestCase):
         r = invoke(d, '{"verb":"env"}', args=["--sandbox", "on"])
         self.assertEqual(r.returncode, 0, r.stderr)
         e = json.loads(r.stdout)
-        self.assertTrue(e["PATH"].startswith("/opt/bin:"), e["PATH"])
+        self.assertTrue(e["PATH"].startswith("/usr/local/bin:/usr/bin/:/bin:/opt/bin"), e["PATH"])  # Lambda's
         self.assertEqual(e["LAMBDA_TASK_ROOT"], "/var/task")
 
     def test_timeout_kills_inside_the_sandbox(self):

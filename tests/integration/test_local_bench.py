@@ -239,6 +239,43 @@ class Fixture(unittest.TestCase):
         self.assertIn("no function 'Ghost'", r.stderr)
 
 
+@unittest.skipUnless(FIXTURE, "LAMB_FIXTURE is not set: run through meson test")
+class MemorySettings(unittest.TestCase):
+    """--memory: the same events at each MemorySize, a row each, the
+    cheapest and the fastest within 10% of its cost; --plot's SVG."""
+
+    def test_rows_cheapest_and_plot(self):
+        import xml.etree.ElementTree as ET
+        d = fixture_project()
+        plot = os.path.join(d.name, "tune.svg")
+        r, out = bench_json(d.name, "Fixture", "-n", "3", "--memory", "128,1024", "--prices", "prices.json",
+                            "--plot", plot)
+        self.assertEqual([s["memory_mb"] for s in out["settings"]], [128, 1024])
+        for s in out["settings"]:
+            self.assertEqual(s["errors"], 0)
+            self.assertGreater(s["billed_duration_ms"], 0)
+            self.assertEqual(set(s["cost_per_million"]), {"x86_64", "arm64"})
+            self.assertLess(s["cost_per_million"]["arm64"], s["cost_per_million"]["x86_64"])
+        costs = {s["memory_mb"]: s["cost_per_million"]["x86_64"] for s in out["settings"]}
+        self.assertEqual(out["cheapest_mb"], min(costs, key=costs.get))
+        self.assertIn(out["fastest_within_10_percent_mb"], costs)
+        self.assertLessEqual(costs[out["fastest_within_10_percent_mb"]], 1.1 * min(costs.values()))
+        svg = ET.parse(plot).getroot()  # well-formed, readable without lamb
+        self.assertTrue(svg.tag.endswith("svg"))
+        texts = [t.text for t in svg.iter() if t.tag.endswith("text")]
+        self.assertIn("128", texts)
+        self.assertIn("cheapest", texts)
+        r = lambtest.run("local", "bench", "Fixture", "-n", "2", "--memory", "128,256", "--prices", "prices.json",
+                         cwd=d.name, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"\n\s+128 MB\s")
+        self.assertIn("cheapest: ", r.stdout)
+        self.assertIn("fastest within 10% of that cost: ", r.stdout)
+        for args in (["--memory", "64"], ["--memory", "128,x"], ["--plot", "p.svg"]):
+            r = lambtest.run("local", "bench", "Fixture", *args, cwd=d.name)
+            self.assertEqual(r.returncode, 2, args)
+
+
 class PythonHello(unittest.TestCase):
     def test_python_hello_sample(self):
         if not shutil.which("python3"):

@@ -142,7 +142,7 @@ class PythonRuntime(unittest.TestCase):
         got = self.invoke_ok(rt, timeout_s=5)
         self.assertEqual(got["function_name"], "MyFn")
         self.assertEqual(got["function_version"], "$LATEST")
-        self.assertEqual(got["memory_limit_in_mb"], 256)
+        self.assertEqual(got["memory_limit_in_mb"], "256")  # a string, as AWS's client gives it
         self.assertEqual(got["log_group_name"], "/aws/lambda/MyFn")
         self.assertTrue(got["log_stream_name"])
         self.assertEqual(got["invoked_function_arn"], rt.api.arn)

@@ -122,7 +122,7 @@ class Shims(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         got = json.loads(r.stdout)
         self.assertEqual(got["remaining_ok"], True)
-        self.assertEqual(got["memory"], 128)
+        self.assertEqual(got["memory"], "128")  # a string, as AWS's client gives it
         self.assertTrue(got["arn"].startswith("arn:aws:lambda:"), got["arn"])
         self.assertTrue(got["arn"].endswith(":function:Fn"), got["arn"])
         self.assertEqual(got["env"], "bar")

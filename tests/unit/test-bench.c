@@ -120,12 +120,36 @@ static void test_price_errors(void **state)
 	assert_non_null(strstr(err.msg, "cannot read price table '/nonexistent/prices.json'"));
 }
 
+/* The cheapest setting, then the fastest of those within 10% of its cost. */
+static void test_tune_pick_and_svg(void **state)
+{
+	(void)state;
+	struct lamb_bench_setting v[] = {
+		{ .memory_mb = 128, .p50 = 400, .per_million = { 1.00 } },
+		{ .memory_mb = 256, .p50 = 190, .per_million = { 0.95 } }, /* cheapest */
+		{ .memory_mb = 512, .p50 = 90, .per_million = { 1.04 } },  /* within 10%, fastest */
+		{ .memory_mb = 1024, .p50 = 50, .per_million = { 1.20 } }, /* fastest, too dear */
+	};
+	size_t cheapest, fastest;
+	lamb_bench_tune_pick(v, 4, 0, &cheapest, &fastest);
+	assert_int_equal(cheapest, 1);
+	assert_int_equal(fastest, 2);
+	char *svg = lamb_bench_tune_svg(v, 4, 0, "x86_64", "F <&> G", "USD");
+	assert_true(strncmp(svg, "<svg ", 5) == 0);
+	assert_non_null(strstr(svg, "F &lt;&amp;&gt; G"));
+	assert_non_null(strstr(svg, ">1024</text>"));
+	assert_non_null(strstr(svg, ">fastest within 10%</text>"));
+	assert_non_null(strstr(svg, "</svg>\n"));
+	free(svg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dist),
 		cmocka_unit_test(test_prices_and_tiers),
 		cmocka_unit_test(test_price_errors),
+		cmocka_unit_test(test_tune_pick_and_svg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "engine/bootstrap.h"
 
 static char dir[64];
@@ -133,7 +134,8 @@ static void test_layer_bootstrap_and_env(void **state)
 	assert_string_equal(get(&b, "AWS_ACCESS_KEY_ID"), "AKID");
 	assert_null(get(&b, "HOME"));
 	assert_null(get(&b, "SECRET"));
-	snprintf(want, sizeof(want), "%s/bin:/usr/bin:/bin", layer);
+	/* Lambda's PATH, the layer's bin last (/opt/bin), none of the user's */
+	snprintf(want, sizeof(want), "/usr/local/bin:/usr/bin/:/bin:%s/bin", layer);
 	assert_string_equal(get(&b, "PATH"), want);
 	lamb_bootstrap_release(&b);
 }
@@ -204,7 +206,8 @@ static void test_python_interpreter_fallback(void **state)
 		skip();
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
 	assert_string_equal(b.path, "/usr/bin/python3");
-	assert_string_equal(b.argv[1], p);
+	assert_string_equal(b.argv[1], "-S"); /* no host site-packages */
+	assert_string_equal(b.argv[2], p);
 	assert_non_null(b.warning);
 	assert_non_null(strstr(b.warning, "python3.99"));
 	lamb_bootstrap_release(&b);
@@ -250,6 +253,49 @@ static void test_interpreter_shim_resolved_once(void **state)
 	lamb_bootstrap_release(&b);
 }
 
+/* A shim that cannot run (pyenv without that version) is asked once: its
+ * failure is cached too, so a cold start does not pay seconds for it. */
+static void test_broken_shim_asked_once(void **state)
+{
+	(void)state;
+	char bin[256], shim[300], rt[256], p[300], path[300], count[300];
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	snprintf(rt, sizeof(rt), "%s/rt", dir);
+	snprintf(bin, sizeof(bin), "%s/broken", dir);
+	mkdir(rt, 0755);
+	mkdir(bin, 0755);
+	snprintf(p, sizeof(p), "%s/python", rt);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/python/bootstrap.py", rt);
+	touch_exec(p);
+	snprintf(count, sizeof(count), "%s/asked", dir);
+	snprintf(shim, sizeof(shim), "%s/python3.97", bin);
+	FILE *f = fopen(shim, "w");
+	fprintf(f, "#!/bin/sh\necho x >> '%s'\nexit 1\n", count);
+	fclose(f);
+	chmod(shim, 0755);
+	snprintf(path, sizeof(path), "PATH=%s:/usr/bin:/bin", bin);
+	setenv("XDG_CACHE_HOME", dir, 1);
+	char *user[] = { path, NULL };
+	struct lamb_function fn = make_fn();
+	fn.runtime = "python3.97";
+	fn.handler = "app.handler";
+	struct lamb_bootstrap_opts o = { .runtime_dir = rt, .user_env = user };
+	struct lamb_bootstrap b;
+	struct lamb_err err;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
+		assert_true(str_starts_(b.path, "/usr/bin/python3")); /* the fallback */
+		assert_non_null(strstr(b.warning, "does not run"));
+		lamb_bootstrap_release(&b);
+	}
+	size_t len;
+	char *asked = lamb_read_file(count, &len);
+	assert_string_equal(asked, "x\n");
+	free(asked);
+}
+
 static void test_node_layer_paths(void **state)
 {
 	(void)state;
@@ -280,8 +326,9 @@ static void test_node_layer_paths(void **state)
 	struct lamb_bootstrap b;
 	struct lamb_err err;
 	assert_int_equal(boot_init(&b, &fn, &o, &err), 0);
-	char want[600];
-	snprintf(want, sizeof(want), "%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s", layer, layer, code);
+	char want[1600];
+	snprintf(want, sizeof(want), "%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s/node/node_modules:%s/node:%s",
+		 layer, layer, rt, rt, code);
 	assert_string_equal(get(&b, "NODE_PATH"), want);
 	assert_null(get(&b, "PYTHONPATH"));
 	lamb_bootstrap_release(&b);
@@ -295,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_missing_bootstrap),
 		cmocka_unit_test(test_python_interpreter_fallback),
 		cmocka_unit_test(test_interpreter_shim_resolved_once),
+		cmocka_unit_test(test_broken_shim_asked_once),
 		cmocka_unit_test(test_node_layer_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,343 @@
+"""The function's world is Lambda's (issue 13): the whole environment a
+function sees (reserved variables, Lambda's PATH, LD_LIBRARY_PATH and
+PYTHONPATH/NODE_PATH, the caller's credentials, the template's and
+--env-vars' values, nothing else of the host) under invoke and start-api;
+Python's sys.path in Lambda's order with no host site-packages, under
+every command and with the sandbox on and off, boto3 still importable as
+the runtime's; a layer's package imports; marshalling as AWS's runtime
+interface clients do it, for Python and Node."""
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import unittest
+
+import lambtest
+from test_start_api import Server as ApiServer
+from test_start_lambda import Server as LambdaServer
+
+LAYER_ARN = "arn:aws:lambda:us-east-1:123456789012:layer:world:1"
+RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+TEMPLATE = f"""\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: src/
+    Timeout: 10
+    MemorySize: 1024
+Resources:
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: {RUNTIME}
+      Handler: app.handler
+      Layers: [{LAYER_ARN}]
+      Environment:
+        Variables: {{FROM_TEMPLATE: template, PYTHONPATH_NOT: x}}
+      Events:
+        Get: {{Type: HttpApi, Properties: {{Path: /py, Method: post}}}}
+  Py312:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.12, Handler: app.handler}}
+  Node:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs20.x, Handler: app.handler}}
+  NodeStream:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs20.x, Handler: app.stream}}
+  Node22:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs22.x, Handler: app.handler}}
+"""
+
+APP_PY = """\
+import decimal, importlib, json, os, sys
+
+def handler(event, context):
+    if isinstance(event, dict) and "routeKey" in event:  # through start-api
+        event = json.loads(event["body"])
+    what = event.get("what") if isinstance(event, dict) else None
+    if what == "env":
+        return dict(os.environ)
+    if what == "path":
+        return sys.path
+    if what == "import":
+        try:
+            mod = importlib.import_module(event["name"])
+            return {"file": getattr(mod, "__file__", None)}
+        except ImportError as e:
+            return {"error": type(e).__name__, "message": str(e)}
+    if what == "bytes":
+        return b"raw, not JSON"
+    if what == "decimal":
+        return {"d": decimal.Decimal("1.10"), "big": decimal.Decimal("12345678901234567890.5"), "s": "caf\\u00e9"}
+    if what == "context":
+        return {"memory": context.memory_limit_in_mb, "has_tenant": hasattr(context, "tenant_id")}
+    if what == "error":
+        sys.stdout.write("last words")
+        raise ValueError("broken")
+    return event
+"""
+
+APP_JS = """\
+exports.handler = async (event) => {
+  if (event.what === 'never') return new Promise(() => {});
+  if (event.what === 'log') { console.log('one\\ntwo'); return 'logged'; }
+  if (event.what === 'paths') return { NODE_PATH: process.env.NODE_PATH, global: require('module').globalPaths };
+  return event;
+};
+exports.stream = awslambda.streamifyResponse(async (event, responseStream) => {
+  const s = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201 });
+  s.write('streamed ');
+  s.end('body');
+});
+"""
+
+CREDS = {"AWS_ACCESS_KEY_ID": "AKIDWORLD", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"}
+HOST = {"LAMB_WORLD_HOST_ONLY": "leak", "PYTHONPATH": "/host/pythonpath", "NODE_PATH": "/host/node"}
+RESERVED = {"_HANDLER", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+            "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION", "AWS_DEFAULT_REGION",
+            "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH",
+            "_X_AMZN_TRACE_ID"}
+# Set by the process itself, not by lamb: Python's C-locale coercion, bubblewrap's --chdir.
+SELF_SET = {"LC_CTYPE", "PWD"}
+
+
+def files():
+    return {"template.yaml": TEMPLATE, "src/app.py": APP_PY, "src/app.js": APP_JS,
+            "env.json": json.dumps({"Py": {"FROM_ENV_VARS": "env-vars"}}),
+            "layer/python/worldlayer.py": "WORD = 'layer'\n"}
+
+
+def host_only_module():
+    """A module the test's Python can import from its site-packages that is
+    neither the standard library nor one the runtime includes."""
+    for name in ("yaml", "certifi", "idna", "requests", "packaging", "pytest", "moto", "pip"):
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin and ("site-packages" in spec.origin or "dist-packages" in spec.origin):
+            return name
+    return None
+
+
+def env_of(extra=None):
+    return dict(os.environ, LAMB_PYTHON=sys.executable, **CREDS, **HOST, **(extra or {}))
+
+
+def invoke(d, fn, event, *args, env=None):
+    r = lambtest.run("local", "invoke", fn, "-e", "-", "--layer-dir", f"{LAYER_ARN}=layer",
+                     "--env-vars", "env.json", *args, cwd=d.name, input=json.dumps(event),
+                     env=env or env_of(), timeout=90)
+    return r
+
+
+def invoke_bytes(d, fn, event):
+    """(stdout, stderr) as bytes: text mode would turn the \\r of a log
+    record into a line break."""
+    import subprocess
+    r = subprocess.run([lambtest.LAMB, "local", "invoke", fn, "-e", "-", "--layer-dir", f"{LAYER_ARN}=layer"],
+                       cwd=d.name,
+                       input=json.dumps(event).encode(), capture_output=True, env=env_of(), timeout=90)
+    return r.stdout, r.stderr
+
+
+def result(r):
+    if not r.stdout.strip():
+        raise AssertionError(r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+class Environment(unittest.TestCase):
+    def check_env(self, env, sandboxed):
+        self.assertEqual(set(env) - SELF_SET, RESERVED | set(CREDS) | {"FROM_TEMPLATE", "PYTHONPATH_NOT",
+                                                                        "FROM_ENV_VARS"})
+        for k, v in CREDS.items():
+            self.assertEqual(env[k], v)
+        self.assertEqual((env["TZ"], env["LANG"], env["AWS_LAMBDA_INITIALIZATION_TYPE"]),
+                         (":UTC", "en_US.UTF-8", "on-demand"))
+        self.assertEqual(env["AWS_EXECUTION_ENV"], "AWS_Lambda_" + RUNTIME)
+        self.assertEqual((env["FROM_TEMPLATE"], env["FROM_ENV_VARS"]), ("template", "env-vars"))
+        self.assertEqual(env["PATH"].split(":")[1:], ["/usr/local/bin", "/usr/bin/", "/bin", "/opt/bin"]
+                         if sandboxed else env["PATH"].split(":")[1:4] + [env["PATH"].split(":")[-1]])
+        self.assertTrue(env["PATH"].split(":")[-1].endswith("/bin"))
+        self.assertTrue(env["LD_LIBRARY_PATH"].startswith("/lib64:/usr/lib64:"), env["LD_LIBRARY_PATH"])
+        self.assertTrue(env["LD_LIBRARY_PATH"].endswith(":/var/task/lib:/opt/lib") if sandboxed else
+                        env["LD_LIBRARY_PATH"].endswith("/layer/lib"), env["LD_LIBRARY_PATH"])
+        self.assertNotEqual(env["PYTHONPATH"], HOST["PYTHONPATH"])
+        self.assertEqual(env["PYTHONPATH"], os.path.join(env["LAMBDA_RUNTIME_DIR"], "python"))
+        self.assertEqual(env.get("LC_CTYPE", "C.UTF-8"), "C.UTF-8")
+
+    def test_invoke(self):
+        d = lambtest.project(files())
+        r = invoke(d, "Py", {"what": "env"})
+        env = result(r)
+        self.check_env(env, env["LAMBDA_TASK_ROOT"] == "/var/task")
+        r = invoke(d, "Py", {"what": "env"}, "--sandbox", "off")
+        env = result(r)
+        self.assertEqual(env["LAMBDA_TASK_ROOT"], os.path.realpath(os.path.join(d.name, "src")))
+        self.check_env(env, False)
+
+    def test_start_api(self):
+        saved = dict(os.environ)
+        os.environ.update(env_of())
+        try:
+            s = ApiServer(files(), "--env-vars", "env.json", "--layer-dir", f"{LAYER_ARN}=layer")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            status, _, _, data = s.request("POST", "/py", body=json.dumps({"what": "env"}))
+            self.assertEqual(status, 200, data)
+            env = json.loads(data)
+            self.check_env(env, env["LAMBDA_TASK_ROOT"] == "/var/task")
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+class Imports(unittest.TestCase):
+    def test_sys_path(self):
+        d = lambtest.project(files())
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        for sandbox in ("auto", "off"):
+            path = result(invoke(d, "Py", {"what": "path"}, "--sandbox", sandbox))
+            task = path[0]
+            opt = "/opt" if task == "/var/task" else os.path.realpath(os.path.join(d.name, "layer"))
+            rt = os.path.join(lamb_runtime_dir(d), "python")
+            self.assertEqual(path[:4], [task, f"{opt}/python/lib/{version}/site-packages", f"{opt}/python", rt],
+                             sandbox)
+            stdlib = path[4:]
+            self.assertTrue(stdlib, path)
+            for p in stdlib:
+                self.assertNotIn("-packages", p, path)
+
+    def test_host_package_is_not_importable(self):
+        name = host_only_module()
+        if not name:
+            self.skipTest("the test's Python has no third-party package to try")
+        d = lambtest.project(files())
+        for sandbox in ("auto", "off"):
+            got = result(invoke(d, "Py", {"what": "import", "name": name}, "--sandbox", sandbox))
+            self.assertEqual(got.get("error"), "ModuleNotFoundError", (sandbox, got))
+        got = result(invoke(d, "Py", {"what": "import", "name": "worldlayer"}))
+        self.assertIn("worldlayer.py", got.get("file") or "", got)
+        saved = dict(os.environ)
+        os.environ.update(env_of())
+        try:
+            api = ApiServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
+            lam = LambdaServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "import", "name": name}))
+            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
+            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": name}).encode())
+            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
+            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": "worldlayer"}).encode())
+            self.assertIn("worldlayer.py", json.loads(data).get("file") or "", data)
+        finally:
+            api.stop()
+            lam.stop()
+
+    def test_boto3_is_the_runtimes(self):
+        d = lambtest.project(files())
+        got = result(invoke(d, "Py", {"what": "import", "name": "boto3"}))
+        if importlib.util.find_spec("boto3"):
+            self.assertIn("boto3", got.get("file") or "", got)
+        else:
+            self.assertEqual(got.get("error"), "ModuleNotFoundError", got)
+
+
+def lamb_runtime_dir(d):
+    env = result(invoke(d, "Py", {"what": "env"}))
+    return env["LAMBDA_RUNTIME_DIR"]
+
+
+class PythonMarshalling(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = lambtest.project(files())
+
+    def test_bytes_raw(self):
+        r = invoke(self.d, "Py", {"what": "bytes"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "raw, not JSON")
+
+    def test_decimal_digits_and_ascii(self):
+        got = invoke(self.d, "Py", {"what": "decimal"}).stdout.strip().splitlines()[-1]
+        self.assertIn('"d": 1.10', got)
+        self.assertIn('"big": 12345678901234567890.5', got)
+        self.assertIn('"s": "caf\\u00e9"', got)  # escaped before 3.12
+        if True:  # the runtime decides, not the interpreter lamb found for it
+            got = invoke(self.d, "Py312", {"what": "decimal"}).stdout.strip().splitlines()[-1]
+            self.assertIn('"s": "caf\u00e9"', got)  # as AWS's client, from python3.12 on
+
+    def test_context(self):
+        self.assertEqual(result(invoke(self.d, "Py", {"what": "context"})), {"memory": "1024", "has_tenant": True})
+
+    def test_error_log(self):
+        _, err = invoke_bytes(self.d, "Py", {"what": "error"})
+        line = next(l for l in err.decode().split("\n") if "[ERROR] ValueError: broken" in l)
+        self.assertTrue(line.startswith("last words[ERROR] ValueError: broken\rTraceback (most recent call last):\r"),
+                        repr(line))
+        self.assertIn("\r\u00a0\u00a0File ", line)
+
+
+@unittest.skipUnless(shutil.which("node"), "no node")
+class NodeMarshalling(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = lambtest.project(files())
+
+    def test_never_settled(self):
+        r = invoke(self.d, "Node", {"what": "never"})
+        self.assertEqual(result(r)["errorType"], "Runtime.NodeJsExit", r.stderr)
+
+    def test_multi_line_log(self):
+        _, err = invoke_bytes(self.d, "Node", {"what": "log"})
+        self.assertRegex(err.decode(), r"\tINFO\tone\rtwo\n")
+
+    def test_streaming_handler_loads(self):
+        r = invoke(self.d, "NodeStream", {})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("streamed body", r.stdout)
+
+    def test_module_paths(self):
+        got = result(invoke(self.d, "Node", {"what": "paths"}))
+        self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
+        self.assertTrue(got["NODE_PATH"].endswith(":/var/task") or got["NODE_PATH"].endswith("/src"), got)
+        self.assertNotIn("/host/node", got["NODE_PATH"])
+
+
+class RuntimeVersions(unittest.TestCase):
+    def test_list_interpreters(self):
+        r = lambtest.run("local", "invoke", "--list-interpreters")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = {l.split()[0]: l for l in r.stdout.splitlines()}
+        for rt in ("python3.12", "python3.13", "nodejs20.x", "nodejs22.x"):
+            self.assertIn(rt, lines)
+        node = shutil.which("node")
+        if node:
+            self.assertIn(os.path.realpath(node), lines["nodejs22.x"])
+
+    @unittest.skipUnless(shutil.which("node"), "no node")
+    def test_node_major_mismatch_warns_once(self):
+        import subprocess
+        major = subprocess.run(["node", "-p", "process.versions.node.split('.')[0]"], capture_output=True,
+                               text=True).stdout.strip()
+        d = lambtest.project(files())
+        r = lambtest.run("local", "invoke", "Node22", "-e", "-", "--repeat", "2", cwd=d.name, input="{}",
+                         env=env_of(), timeout=90)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if major == "22":
+            self.assertNotIn("no Node.js 22 here", r.stderr)
+        else:
+            self.assertEqual(r.stderr.count("no Node.js 22 here: nodejs22.x functions run with Node.js"), 1,
+                             r.stderr)
+
+
+if __name__ == "__main__":
+    lambtest.main()
