@@ -77,6 +77,7 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--no-event") == 0) {
 			c->no_event = true;
+			continue;
 		} else if (strcmp(a, "--list-interpreters") == 0) {
 			c->list_interpreters = true;
 			continue;
