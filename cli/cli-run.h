@@ -1,6 +1,6 @@
 /* Options every command that runs functions shares (local invoke,
- * start-api, start-lambda, bench): --env-vars FILE and --layer-dir ARN=DIR,
- * and loading the file once for all of the template's functions. */
+ * start-api, start-lambda, bench): --env-vars FILE, --layer-dir ARN=DIR and
+ * --sandbox, and loading the file once for all of the template's functions. */
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
 
@@ -14,12 +14,13 @@ struct run_opts {
 	const char *env_path;          /* --env-vars */
 	struct lamb_kvs layer_dirs;    /* --layer-dir ARN=DIR, owned */
 	struct lamb_env_vars *env_vars; /* after run_opts_load; NULL without --env-vars */
+	int sandbox;                   /* --sandbox: enum lamb_sandbox_mode, AUTO unless said */
 };
 
 void run_opts_init(struct run_opts *o);
 void run_opts_release(struct run_opts *o);
 /* Consumes argv[*i] (and its value) when it is --env-vars (or -n, when
- * short_n) or --layer-dir: 1; 0 when it is not; -1 after a usage error. */
+ * short_n), --layer-dir or --sandbox: 1; 0 when it is not; -1 after a usage error. */
 int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i);
 /* Loads --env-vars, and warns about variables the template does not
  * declare (for only, or every function) and blocks that name no function.

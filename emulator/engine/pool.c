@@ -44,6 +44,7 @@ struct lamb_pool {
 	struct instance *instances;
 	int ninstances;
 	bool sandboxed;
+	bool pidns;                  /* each instance in its own PID namespace */
 	struct lamb_invocation *queue, **queue_tail;
 	bool ready;                  /* code and boot are prepared */
 	struct prep *prep;           /* the preparation under way, or NULL */
@@ -54,11 +55,13 @@ static void on_next(void *owner);
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
 		      const char *error_type);
 static void on_init_error(void *owner, const char *body, size_t len, const char *error_type);
+static bool on_peer(void *owner, int fd);
 
 static const struct lamb_rapi_ops rapi_ops = {
 	.next = on_next,
 	.answer = on_answer,
 	.init_error = on_init_error,
+	.peer = on_peer,
 };
 
 static FILE *logf_(struct lamb_pool *p)
@@ -366,6 +369,14 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 	spawn_for_queue(p);
 }
 
+/* Only the instance's own processes may use its Runtime API (issue 19:
+ * a function could take another's events and answer for it). */
+static bool on_peer(void *owner, int fd)
+{
+	struct instance *in = owner;
+	return in->proc && lamb_proc_owns_peer(in->proc, fd);
+}
+
 static void on_timer(void *data)
 {
 	struct instance *in = data;
@@ -446,6 +457,7 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 			.cwd = p->code.dir,
 			.memory_mb = p->fn->memory_mb,
 			.on_line = on_line,
+			.pid_namespace = p->pidns,
 		};
 		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
 	}
@@ -665,6 +677,7 @@ static void install(struct lamb_pool *p, struct prep *w)
 	p->code = w->code;
 	p->boot = w->boot;
 	p->sandboxed = w->rc > 0;
+	p->pidns = w->rc > 1;
 	p->ready = true;
 	if (p->boot.warning && warn_first(p->boot.warning))
 		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);

@@ -6,6 +6,8 @@
  * takes the instance down; otherwise a 50 ms sampling of the group's RSS
  * from /proc. Leaves out: namespaces and the /var/task, /opt sandbox. */
 #include "base/util.h"
+#include "engine/peer.h"
+#include "engine/proctree.h"
 #include "engine/supervisor.h"
 
 #include <ctype.h>
@@ -49,6 +51,7 @@ struct lamb_proc {
 	long cur_kb;             /* the last sample */
 	bool oom;
 	bool exited;
+	bool pidns;              /* its whole tree dies with it (spec->pid_namespace) */
 };
 
 struct lamb_supervisor {
@@ -127,6 +130,9 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 			free(dir);
 		}
 	}
+	/* orphans of an instance that is gone come to lamb, not to init, where
+	 * kill_orphans finds them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	lamb_loop_on_sigchld(loop, on_sigchld, s);
 	return s;
 }
@@ -255,43 +261,32 @@ static bool sampled(const struct lamb_proc *p)
 	return !p->cgroup && !p->exited;
 }
 
+static bool is_sampled(void *data, pid_t pid)
+{
+	for (struct lamb_proc *p = data; p; p = p->next)
+		if (p->pid == pid && sampled(p))
+			return true;
+	return false;
+}
+
 /* One pass over /proc for every instance that has no cgroup: the RSS of
- * each process is added to the instance whose process group it is in.
- * O(processes on the machine x instances), every SAMPLE_NS, and only when
+ * each process is added to the instance it descends from, whatever process
+ * group or session it moved to (a bootstrap is its tree's subreaper, so
+ * its detached daemons stay below it). Every SAMPLE_NS, and only when
  * cgroups are not available. */
 static void sample_all(struct lamb_supervisor *s)
 {
-	static long page_kb;
-	if (!page_kb)
-		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	struct lamb_proctree t;
 	for (struct lamb_proc *p = s->procs; p; p = p->next)
 		p->cur_kb = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
-		int pgrp = 0;
-		long rss = 0;
-		if (!rp || sscanf(rp + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-					  "%*d %*d %*d %*d %*u %*u %ld", &pgrp, &rss) != 2)
-			continue;
-		for (struct lamb_proc *p = s->procs; p; p = p->next)
-			if (p->pid == pgrp && sampled(p))
-				p->cur_kb += rss * page_kb;
+	lamb_proctree_load(&t);
+	for (size_t i = 0; i < t.len; i++) {
+		pid_t root = lamb_proctree_root(&t, t.v[i].pid, is_sampled, s->procs);
+		for (struct lamb_proc *p = s->procs; root && p; p = p->next)
+			if (p->pid == root)
+				p->cur_kb += t.v[i].rss_kb;
 	}
-	if (d)
-		closedir(d);
+	lamb_proctree_release(&t);
 }
 
 static void on_sample(void *data)
@@ -508,6 +503,9 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
+	/* kept across exec: the instance's orphans (a detached daemon) stay
+	 * below it, where its tree is counted and killed */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cgfd >= 0 && write(cgfd, "0", 1) != 1)
 		goto fail;
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
@@ -606,6 +604,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	p->peak_fd = -1;
 	p->out[0].fd = p->out[1].fd = -1;
 	p->limit_kb = spec->memory_mb * 1024;
+	p->pidns = spec->pid_namespace;
 	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || pipe2(fds + 4, O_CLOEXEC) < 0 ||
 	    (fds[6] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		lamb_err_set(err, "cannot create pipes: %s", strerror(errno));
@@ -653,14 +652,63 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	return p;
 }
 
+/* Without a cgroup or a PID namespace, what left the process group (a
+ * setsid daemon) is found in the tree below the bootstrap, its subreaper. */
+static void kill_tree(struct lamb_proc *p)
+{
+	struct lamb_proctree t;
+	lamb_proctree_load(&t);
+	lamb_proctree_kill_below(&t, p->pid);
+	lamb_proctree_release(&t);
+}
+
 void lamb_proc_kill(struct lamb_proc *p)
 {
 	if (p->exited)
 		return;
+	if (!p->cgroup && !p->pidns)
+		kill_tree(p);
 	kill(-p->pid, SIGKILL);
 	kill(p->pid, SIGKILL); /* in case it has not reached setpgid */
 	if (p->cgroup)
 		cgroup_kill_all(p);
+}
+
+bool lamb_proc_owns_peer(const struct lamb_proc *p, int fd)
+{
+	return !p->exited && lamb_peer_held_by(p->pid, lamb_peer_inode(fd));
+}
+
+static bool is_instance_task(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	size_t len;
+	char *env = lamb_read_file(path, &len);
+	bool found = false;
+	for (size_t i = 0; env && i < len; i += strlen(env + i) + 1)
+		found |= strncmp(env + i, "AWS_LAMBDA_RUNTIME_API=", 23) == 0;
+	free(env);
+	return found;
+}
+
+/* An instance that exited on its own leaves its orphans to lamb (the
+ * subreaper above every bootstrap): those are the children of lamb that
+ * are no instance's bootstrap yet carry an instance's environment. Only
+ * without a cgroup, where nothing else finds them. */
+static void kill_orphans(struct lamb_supervisor *s)
+{
+	struct lamb_proctree t;
+	pid_t self = getpid();
+	lamb_proctree_load(&t);
+	for (size_t i = 0; i < t.len; i++) {
+		bool known = false;
+		for (struct lamb_proc *p = s->procs; p && !known; p = p->next)
+			known = p->pid == t.v[i].pid;
+		if (t.v[i].ppid == self && !known && is_instance_task(t.v[i].pid))
+			kill(t.v[i].pid, SIGKILL);
+	}
+	lamb_proctree_release(&t);
 }
 
 void lamb_proc_drain(struct lamb_proc *p)
@@ -725,6 +773,8 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 	kill(-p->pid, SIGKILL);
 	if (p->cgroup)
 		cgroup_kill_all(p);
+	else if (!p->pidns)
+		kill_orphans(s);
 	p->exited = true;
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
@@ -756,8 +806,11 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 {
 	if (!s)
 		return;
-	for (struct lamb_proc *p = s->procs; p; p = p->next)
+	bool orphans = false;
+	for (struct lamb_proc *p = s->procs; p; p = p->next) {
+		orphans |= !p->cgroup && !p->pidns;
 		lamb_proc_kill(p);
+	}
 	while (s->procs) {
 		struct lamb_proc *p = s->procs;
 		s->procs = p->next;
@@ -766,6 +819,8 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		proc_release(p);
 		proc_discard(s, p);
 	}
+	if (orphans)
+		kill_orphans(s);
 	lamb_loop_on_sigchld(s->loop, NULL, NULL);
 	lamb_loop_timer_cancel(s->loop, &s->sample);
 	lamb_loop_timer_cancel(s->loop, &s->doomed_timer);

@@ -30,6 +30,7 @@ struct lamb_proc_spec {
 	const char *cwd;
 	long memory_mb;            /* 0: no limit */
 	lamb_proc_line_fn on_line; /* optional */
+	bool pid_namespace;        /* it starts a PID namespace's init: all of it dies with it */
 };
 
 /* Called once when the process has exited and been reaped (its group has
@@ -63,6 +64,10 @@ void lamb_proc_drain(struct lamb_proc *p);
 /* Forget the owner: no exit or line callback will be made. */
 void lamb_proc_detach(struct lamb_proc *p);
 pid_t lamb_proc_pid(const struct lamb_proc *p);
+/* Whether the other end of the connection fd (a loopback TCP socket) is
+ * held by the process or one of its descendants (its orphans included: the
+ * process is their subreaper). */
+bool lamb_proc_owns_peer(const struct lamb_proc *p, int fd);
 /* The peak resident memory of the instance so far, in MB (rounded up). */
 long lamb_proc_max_memory_mb(struct lamb_proc *p);
 /* True when the memory limit killed it. */
