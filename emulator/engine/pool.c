@@ -30,6 +30,7 @@ struct instance {
 	struct lamb_invocation *inv; /* bound during INIT, current during BUSY */
 	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
 	uint64_t spawn_ns;
+	uint64_t deadline_ns;        /* of the invocation it runs */
 	double init_ms;              /* reported with the first invocation only */
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 };
@@ -223,7 +224,8 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	lamb_loop_timer_set(p->loop, &in->timer, inv->start_ns + timeout_ms * 1000000ull, on_timer, in);
+	in->deadline_ns = inv->start_ns + timeout_ms * 1000000ull;
+	lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
 	char start[96];
 	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
 	fwrite(start, 1, (size_t)n, logf_(p));
@@ -324,6 +326,12 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	(void)error_type;
 	if (!inv)
 		return;
+	/* an answer read in the same turn of the loop as its deadline passed
+	 * (before the timer's turn came) is late: a timeout, never a success */
+	if (lamb_loop_now_ns() >= in->deadline_ns) {
+		on_timer(in);
+		return;
+	}
 	if (in->proc)
 		lamb_proc_drain(in->proc); /* its output before its END line */
 	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
