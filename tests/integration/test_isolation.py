@@ -6,6 +6,7 @@ start-lambda."""
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -283,6 +284,39 @@ class Daemons(unittest.TestCase):
         d.cleanup()
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("memory limit", r.stderr)
+
+
+DEEP_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Py:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: py, Handler: app.handler, Runtime: python3.11}
+  Js:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: js, Handler: app.handler, Runtime: nodejs20.x}
+"""
+
+
+class BadInput(unittest.TestCase):
+    def invoke(self, fn, event):
+        d = lambtest.project({"template.yaml": DEEP_TEMPLATE, "py/app.py": "def handler(e, c):\n    return 'ok'\n",
+                              "js/app.js": "exports.handler = async (e) => 'ok';\n"})
+        r = lambtest.run("local", "invoke", fn, "--no-build", "-e", "-", input=event, cwd=d.name)
+        d.cleanup()
+        return r
+
+    def test_deeply_nested_event_python(self):
+        r = self.invoke("Py", "[" * 100000 + "]" * 100000)
+        self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.UnmarshalError", r.stdout + r.stderr)
+        self.assertNotIn("Runtime.ExitError", r.stdout)
+
+    @unittest.skipUnless(shutil.which("node"), "no node here")
+    def test_deeply_nested_event_node(self):
+        # V8's JSON.parse does not recurse: the event decodes, as on Lambda, and the shim lives
+        r = self.invoke("Js", "[" * 100000 + "]" * 100000)
+        self.assertEqual(r.stdout, '"ok"\n', r.stdout + r.stderr)
 
 
 class Signals(unittest.TestCase):
