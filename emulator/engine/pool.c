@@ -436,7 +436,9 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 	in->proc = NULL; /* freed by the supervisor after we return */
 	in->inv = NULL;
 	discard(in);
-	if (inv) {
+	if (inv && lamb_proc_start_error(proc)) { /* it never reached exec */
+		start_failed(p, inv, lamb_proc_start_error(proc), "could not start the runtime");
+	} else if (inv) {
 		if (state == INST_INIT)
 			inv->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
 		finish_errorf(p, NULL, inv, state == INST_INIT ? LAMB_OUTCOME_INIT_ERROR : LAMB_OUTCOME_CRASH,

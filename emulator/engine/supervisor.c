@@ -52,6 +52,10 @@ struct lamb_proc {
 	bool oom;
 	bool exited;
 	bool pidns;              /* its whole tree dies with it (spec->pid_namespace) */
+	int report_fd;           /* the child's report pipe, until it execs or says why not */
+	struct lamb_watch report_watch;
+	char *start_err;         /* why it could not exec, once reported */
+	char *name;              /* spec->name, for that message */
 };
 
 struct lamb_supervisor {
@@ -535,30 +539,63 @@ static void close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* Waits for the child to exec (the report pipe closes) or to report why it
- * could not. Returns 0 when it exec'ed. */
-static int wait_exec(struct lamb_proc *p, const struct lamb_proc_spec *spec, int report,
-		     struct lamb_err *err)
+/* What the child could not do, before forking: the usual reasons a
+ * bootstrap cannot start are said by lamb_supervisor_spawn itself, and the
+ * loop never waits for a child to reach exec (under load that wait held
+ * every timer for as long as the child waited for a CPU). */
+static int precheck(const struct lamb_proc_spec *spec, struct lamb_err *err)
+{
+	struct stat st;
+	if (stat(spec->cwd, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) || access(spec->cwd, X_OK) < 0)
+		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(errno));
+	if (stat(spec->path, &st) < 0 || (!S_ISREG(st.st_mode) && (errno = EACCES)) || access(spec->path, X_OK) < 0)
+		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(errno));
+	return 0;
+}
+
+static void report_close(struct lamb_proc *p)
+{
+	if (p->report_fd < 0)
+		return;
+	lamb_loop_del_fd(p->sup->loop, &p->report_watch);
+	close(p->report_fd);
+	p->report_fd = -1;
+}
+
+/* The report pipe: EOF when the child exec'ed, a report when it could not
+ * (it then exits 127, and the exit callback can ask why). */
+static void read_report(struct lamb_proc *p)
 {
 	struct child_report r;
 	ssize_t n;
 	do
-		n = read(report, &r, sizeof(r));
+		n = read(p->report_fd, &r, sizeof(r));
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(r))
-		return 0;
-	waitpid(p->pid, NULL, 0);
-	if (r.stage == STAGE_CHDIR)
-		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(r.err));
-	if (r.stage == STAGE_EXEC)
-		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(r.err));
-	return lamb_err_set(err, "cannot start '%s': %s", spec->name, strerror(r.err));
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n == (ssize_t)sizeof(r) && !p->start_err)
+		p->start_err = r.stage == STAGE_CHDIR ? xasprintf("cannot change to its directory: %s", strerror(r.err))
+			     : xasprintf("cannot %s '%s': %s", r.stage == STAGE_EXEC ? "exec" : "start", p->name,
+					 strerror(r.err));
+	report_close(p);
+}
+
+static void on_report(void *data, uint32_t events)
+{
+	(void)events;
+	read_report(data);
+}
+
+const char *lamb_proc_start_error(const struct lamb_proc *p)
+{
+	return p->start_err;
 }
 
 /* Gives back what the loop knows about: pipes, timer, OOM watch. */
 static void proc_release(struct lamb_proc *p)
 {
 	struct lamb_loop *loop = p->sup->loop;
+	report_close(p);
 	for (int i = 0; i < 2; i++)
 		close_pipe(p, &p->out[i]);
 	if (p->oom_efd >= 0) {
@@ -577,6 +614,8 @@ static void proc_free(struct lamb_proc *p)
 	if (p->peak_fd >= 0)
 		close(p->peak_fd);
 	free(p->cgroup);
+	free(p->start_err);
+	free(p->name);
 	free(p);
 }
 
@@ -605,6 +644,12 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	p->out[0].fd = p->out[1].fd = -1;
 	p->limit_kb = spec->memory_mb * 1024;
 	p->pidns = spec->pid_namespace;
+	p->report_fd = -1;
+	if (precheck(spec, err) < 0) {
+		proc_discard(s, p);
+		return NULL;
+	}
+	p->name = xstrdup(spec->name);
 	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || pipe2(fds + 4, O_CLOEXEC) < 0 ||
 	    (fds[6] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		lamb_err_set(err, "cannot create pipes: %s", strerror(errno));
@@ -625,9 +670,8 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	close(fds[3]);
 	close(fds[5]);
 	close(fds[6]);
-	if (p->pid < 0 || wait_exec(p, spec, fds[4], err) < 0) {
-		if (p->pid < 0)
-			lamb_err_set(err, "cannot fork: %s", strerror(fork_errno));
+	if (p->pid < 0) {
+		lamb_err_set(err, "cannot fork: %s", strerror(fork_errno));
 		close(fds[0]);
 		close(fds[2]);
 		close(fds[4]);
@@ -635,7 +679,12 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		proc_discard(s, p);
 		return NULL;
 	}
-	close(fds[4]);
+	p->report_fd = fds[4];
+	fcntl(p->report_fd, F_SETFL, O_NONBLOCK);
+	if (lamb_loop_add_fd(s->loop, &p->report_watch, p->report_fd, EPOLLIN, on_report, p, NULL) < 0) {
+		close(p->report_fd);
+		p->report_fd = -1;
+	}
 	setpgid(p->pid, p->pid); /* also in the child: whichever runs first */
 	p->out[0].fd = fds[0];
 	p->out[1].fd = fds[2];
@@ -776,6 +825,8 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 	else if (!p->pidns)
 		kill_orphans(s);
 	p->exited = true;
+	if (p->report_fd >= 0)
+		read_report(p); /* it is dead: a report or EOF is there */
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
 			read_pipe(p, &p->out[i]);

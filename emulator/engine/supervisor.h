@@ -48,9 +48,13 @@ void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log);
 /* "cgroup" or "sampling": how memory limits are enforced here. */
 const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s);
 
-/* Starts a process. On failure (including the exec itself failing, with
- * "cannot exec 'NAME': REASON") returns NULL with err; nothing is left
- * running. The proc belongs to the supervisor. */
+/* Starts a process. On failure (a cwd it cannot enter, "cannot change to
+ * 'DIR': REASON"; an executable it cannot run, "cannot exec 'NAME': REASON",
+ * both checked before the fork) returns NULL with err; nothing is left
+ * running. Never waits for the child to reach exec: a failure there (rare:
+ * a race with the checks, a bad executable format) is the exit callback's,
+ * with status 127 and lamb_proc_start_error saying why. The proc belongs to
+ * the supervisor. */
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err);
 
@@ -70,6 +74,8 @@ pid_t lamb_proc_pid(const struct lamb_proc *p);
 bool lamb_proc_owns_peer(const struct lamb_proc *p, int fd);
 /* The peak resident memory of the instance so far, in MB (rounded up). */
 long lamb_proc_max_memory_mb(struct lamb_proc *p);
+/* Why the process could not exec, once it has exited (127); or NULL. */
+const char *lamb_proc_start_error(const struct lamb_proc *p);
 /* True when the memory limit killed it. */
 bool lamb_proc_oom(const struct lamb_proc *p);
 /* Writes "exit status 7" or "signal: killed" for a wait status. */

@@ -286,6 +286,59 @@ class Daemons(unittest.TestCase):
         self.assertIn("memory limit", r.stderr)
 
 
+TIMER_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.11, CodeUri: fn}
+Resources:
+  Late:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.sleep, Timeout: 1}
+  Cold:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.sleep, Timeout: 10}
+"""
+
+
+class Timers(unittest.TestCase):
+    def test_timeouts_on_time_during_32_cold_starts(self):
+        import re
+        import threading
+        load = os.getloadavg()[0] / os.cpu_count()
+        s = Lambda({"template.yaml": TIMER_TEMPLATE,
+                    "fn/app.py": "import time\ndef sleep(e, c):\n    time.sleep(e['s'])\n    return 'slept'\n"},
+                   "--no-build", "--max-concurrency", "40")
+        try:
+            def many(name, event, n):
+                out = []
+                ts = [threading.Thread(target=lambda: out.append(s.invoke(name, event))) for _ in range(n)]
+                for t in ts:
+                    t.start()
+                return ts, out
+            for t in many("Late", {"s": 0}, 8)[0] + many("Cold", {"s": 0}, 1)[0]:
+                t.join()  # 8 warm instances of Late, Cold's code prepared
+            late, answers = many("Late", {"s": 1.5}, 8)
+            time.sleep(0.8)
+            cold, _ = many("Cold", {"s": 1}, 32)  # starting when Late's deadlines pass
+            for t in late + cold:
+                t.join()
+            log = s.stderr()
+        finally:
+            s.stop()
+        # an answer after the deadline is never a success
+        self.assertEqual([a[1].get("errorType") for a in answers], ["Sandbox.Timedout"] * 8)
+        timed_out = set(re.findall(r"(\S+) Task timed out", log))
+        durations = [float(m.group(2)) for m in re.finditer(r"REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms", log)
+                     if m.group(1) in timed_out]
+        self.assertEqual(len(durations), 8, log)
+        # within 50 ms of the deadline; a machine already busier than its cores (other
+        # tests, other work) delays lamb's turn on a CPU by what it adds, said here
+        slack = 50 * max(1.0, load)
+        self.assertLess(max(durations), 1000 + slack, f"timeouts fired late: {sorted(durations)} "
+                        f"(load {load:.1f} per core before the test)")
+
+
 DEEP_TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
