@@ -4,7 +4,10 @@
  * Memory: cgroup v1 (lamb-PID/N under /sys/fs/cgroup/memory) when mkdir
  * works there, with an OOM eventfd so that a kill anywhere in the group
  * takes the instance down; otherwise a 50 ms sampling of the group's RSS
- * from /proc. Leaves out: namespaces and the /var/task, /opt sandbox. */
+ * from /proc. Every instance is its tree's subreaper, and lamb theirs, so
+ * a detached daemon is still found below its instance (or among lamb's
+ * orphans) to be counted and killed. Leaves out: namespaces and the
+ * /var/task, /opt sandbox (bwrap's). */
 #include "base/util.h"
 #include "engine/peer.h"
 #include "engine/proctree.h"
