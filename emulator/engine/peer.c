@@ -1,10 +1,12 @@
 /* The peer of a loopback TCP connection. One sock_diag request names the
  * socket by its four-tuple (an exact lookup, not a dump of every socket);
  * then the fds of the tree below an instance's first process are looked
- * at, found through /proc/PID/task/TID/children, so that the cost grows
- * with the instance's processes, never with the machine's. */
+ * at, found through /proc/PID/task/TID/children (lamb_proctree_below), so
+ * that the cost grows with the instance's processes, never with the
+ * machine's. */
 #include "base/util.h"
 #include "engine/peer.h"
+#include "engine/proctree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,8 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#define MAX_PROCS 4096
 
 /* One netlink socket for the process, opened at first use; the loop's
  * thread is the only user. */
@@ -78,49 +78,16 @@ static bool holds(pid_t pid, const char *want)
 	return found;
 }
 
-/* Appends the children of every thread of pid to the list. */
-static void add_children(pid_t pid, pid_t **v, size_t *len, size_t *cap)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char file[300], buf[4096];
-		snprintf(file, sizeof(file), "%.32s/children", e->d_name);
-		int fd = openat(dirfd(d), file, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		for (char *p = buf, *end; *len < MAX_PROCS; p = end) {
-			long c = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			*v = xgrow(*v, cap, *len + 1, sizeof(**v));
-			(*v)[(*len)++] = (pid_t)c;
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
 bool lamb_peer_held_by(pid_t root, unsigned long inode)
 {
 	char want[48];
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	pid_t *v = xmalloc(sizeof(*v));
-	size_t len = 1, cap = 1;
+	struct lamb_proctree t;
 	bool found = false;
-	v[0] = root;
+	lamb_proctree_below(&t, root);
 	/* breadth first: the runtime that connects is near the top */
-	for (size_t i = 0; i < len && !found && inode; i++) {
-		found = holds(v[i], want);
-		if (!found)
-			add_children(v[i], &v, &len, &cap);
-	}
-	free(v);
+	for (size_t i = 0; i < t.len && !found && inode; i++)
+		found = holds(t.v[i].pid, want);
+	lamb_proctree_release(&t);
 	return found;
 }

@@ -1,6 +1,6 @@
 /* /proc read as a tree. One pass over /proc/<pid>/stat gives each task's
- * parent and RSS; the tree is walked upward only (a depth limit guards
- * against a snapshot whose parents changed mid-read into a cycle). */
+ * parent and RSS; a tree is read downward from its root through each
+ * task's children list. */
 #include "base/util.h"
 #include "engine/proctree.h"
 
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_DEPTH 256
+#define MAX_BELOW 4096
 
 /* Parses /proc/<pid>/stat: false when the process is gone. */
 static bool read_stat(pid_t pid, struct lamb_ptask *t)
@@ -42,12 +42,6 @@ static bool read_stat(pid_t pid, struct lamb_ptask *t)
 	return true;
 }
 
-static int by_pid(const void *a, const void *b)
-{
-	pid_t x = ((const struct lamb_ptask *)a)->pid, y = ((const struct lamb_ptask *)b)->pid;
-	return (x > y) - (x < y);
-}
-
 void lamb_proctree_load(struct lamb_proctree *t)
 {
 	size_t cap = 0;
@@ -64,8 +58,6 @@ void lamb_proctree_load(struct lamb_proctree *t)
 	}
 	if (d)
 		closedir(d);
-	if (t->len)
-		qsort(t->v, t->len, sizeof(*t->v), by_pid);
 }
 
 void lamb_proctree_release(struct lamb_proctree *t)
@@ -75,55 +67,65 @@ void lamb_proctree_release(struct lamb_proctree *t)
 	t->len = 0;
 }
 
-static const struct lamb_ptask *find(const struct lamb_proctree *t, pid_t pid)
+int lamb_proctree_kill_below(pid_t root)
 {
-	struct lamb_ptask key = { .pid = pid };
-	return t->len ? bsearch(&key, t->v, t->len, sizeof(*t->v), by_pid) : NULL;
+	struct lamb_proctree t;
+	lamb_proctree_below(&t, root);
+	for (size_t i = 1; i < t.len; i++)
+		kill(t.v[i].pid, SIGKILL);
+	lamb_proctree_release(&t);
+	return (int)t.len - 1;
 }
 
-pid_t lamb_proctree_root(const struct lamb_proctree *t, pid_t pid, bool (*is_root)(void *, pid_t), void *data)
+/* Appends the children of every thread of pid. */
+static void add_children(struct lamb_proctree *t, size_t *cap, pid_t pid)
 {
-	for (int depth = 0; pid > 1 && depth < MAX_DEPTH; depth++) {
-		if (is_root(data, pid))
-			return pid;
-		const struct lamb_ptask *task = find(t, pid);
-		if (!task)
-			return 0;
-		pid = task->ppid;
-	}
-	return 0;
-}
-
-static bool is_pid(void *data, pid_t pid)
-{
-	return *(pid_t *)data == pid;
-}
-
-int lamb_proctree_kill_below(const struct lamb_proctree *t, pid_t root)
-{
-	int n = 0;
-	for (size_t i = 0; i < t->len; i++) {
-		const struct lamb_ptask *task = &t->v[i];
-		if (task->pid != root && lamb_proctree_root(t, task->ppid, is_pid, &root) == root) {
-			kill(task->pid, SIGKILL);
-			n++;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[300], buf[4096];
+		snprintf(file, sizeof(file), "%.32s/children", e->d_name);
+		int fd = openat(dirfd(d), file, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (char *p = buf, *end; t->len < MAX_BELOW; p = end) {
+			long c = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			t->v = xgrow(t->v, cap, t->len + 1, sizeof(*t->v));
+			t->v[t->len++] = (struct lamb_ptask){ .pid = (pid_t)c, .ppid = pid };
 		}
 	}
-	return n;
+	if (d)
+		closedir(d);
 }
 
-pid_t lamb_proctree_parent(pid_t pid)
+void lamb_proctree_below(struct lamb_proctree *t, pid_t root)
 {
-	struct lamb_ptask t;
-	return read_stat(pid, &t) ? t.ppid : -1;
+	size_t cap = 1;
+	t->v = xmalloc(sizeof(*t->v));
+	t->v[0] = (struct lamb_ptask){ .pid = root };
+	t->len = 1;
+	for (size_t i = 0; i < t->len; i++)
+		add_children(t, &cap, t->v[i].pid);
 }
 
-bool lamb_proctree_descends(pid_t pid, pid_t ancestor)
+long lamb_proctree_rss_kb(pid_t root)
 {
-	for (int depth = 0; pid > 1 && depth < MAX_DEPTH; depth++) {
-		if (pid == ancestor)
-			return true;
-		pid = lamb_proctree_parent(pid);
+	struct lamb_proctree t;
+	long kb = 0;
+	lamb_proctree_below(&t, root);
+	for (size_t i = 0; i < t.len; i++) {
+		struct lamb_ptask task;
+		if (read_stat(t.v[i].pid, &task))
+			kb += task.rss_kb;
 	}
-	return false;
+	lamb_proctree_release(&t);
+	return kb;
 }

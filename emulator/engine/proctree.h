@@ -15,7 +15,8 @@ struct lamb_ptask {
 	long rss_kb;
 };
 
-/* One snapshot, sorted by pid. */
+/* One snapshot: of the machine (lamb_proctree_load), or of
+ * one tree (lamb_proctree_below). */
 struct lamb_proctree {
 	struct lamb_ptask *v;
 	size_t len;
@@ -23,15 +24,13 @@ struct lamb_proctree {
 
 void lamb_proctree_load(struct lamb_proctree *t);
 void lamb_proctree_release(struct lamb_proctree *t);
-/* The first of pid's ancestors (pid itself included) for which is_root
- * says true, or 0. */
-pid_t lamb_proctree_root(const struct lamb_proctree *t, pid_t pid, bool (*is_root)(void *, pid_t), void *data);
+/* root and its descendants, root first, then breadth first, found through
+ * /proc/PID/task/TID/children: a cost that grows with the tree, not with
+ * the machine. Only ppid and pid are filled in. */
+void lamb_proctree_below(struct lamb_proctree *t, pid_t root);
+/* The resident memory of root and its descendants. */
+long lamb_proctree_rss_kb(pid_t root);
 /* SIGKILL to every descendant of root (not root itself); how many. */
-int lamb_proctree_kill_below(const struct lamb_proctree *t, pid_t root);
-/* Whether pid is ancestor or descends from it, reading only the /proc
- * entries on the way up (a few µs each). */
-bool lamb_proctree_descends(pid_t pid, pid_t ancestor);
-/* The parent of pid, or -1 when it is gone. */
-pid_t lamb_proctree_parent(pid_t pid);
+int lamb_proctree_kill_below(pid_t root);
 
 #endif

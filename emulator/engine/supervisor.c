@@ -268,32 +268,16 @@ static bool sampled(const struct lamb_proc *p)
 	return !p->cgroup && !p->exited;
 }
 
-static bool is_sampled(void *data, pid_t pid)
-{
-	for (struct lamb_proc *p = data; p; p = p->next)
-		if (p->pid == pid && sampled(p))
-			return true;
-	return false;
-}
-
-/* One pass over /proc for every instance that has no cgroup: the RSS of
- * each process is added to the instance it descends from, whatever process
- * group or session it moved to (a bootstrap is its tree's subreaper, so
- * its detached daemons stay below it). Every SAMPLE_NS, and only when
- * cgroups are not available. */
+/* The RSS of every instance that has no cgroup, over its whole tree: a
+ * bootstrap is its tree's subreaper, so a daemon that left its process
+ * group and session is still below it. Walking each tree (its processes'
+ * children lists) costs what the instances hold, not a pass over the
+ * machine's /proc. Every SAMPLE_NS, and only when cgroups are not
+ * available. */
 static void sample_all(struct lamb_supervisor *s)
 {
-	struct lamb_proctree t;
 	for (struct lamb_proc *p = s->procs; p; p = p->next)
-		p->cur_kb = 0;
-	lamb_proctree_load(&t);
-	for (size_t i = 0; i < t.len; i++) {
-		pid_t root = lamb_proctree_root(&t, t.v[i].pid, is_sampled, s->procs);
-		for (struct lamb_proc *p = s->procs; root && p; p = p->next)
-			if (p->pid == root)
-				p->cur_kb += t.v[i].rss_kb;
-	}
-	lamb_proctree_release(&t);
+		p->cur_kb = sampled(p) ? lamb_proctree_rss_kb(p->pid) : 0;
 }
 
 static void on_sample(void *data)
@@ -708,10 +692,7 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
  * setsid daemon) is found in the tree below the bootstrap, its subreaper. */
 static void kill_tree(struct lamb_proc *p)
 {
-	struct lamb_proctree t;
-	lamb_proctree_load(&t);
-	lamb_proctree_kill_below(&t, p->pid);
-	lamb_proctree_release(&t);
+	lamb_proctree_kill_below(p->pid);
 }
 
 void lamb_proc_kill(struct lamb_proc *p)
