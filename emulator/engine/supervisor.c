@@ -530,13 +530,25 @@ static void close_fds(int *fds, size_t n)
  * bootstrap cannot start are said by lamb_supervisor_spawn itself, and the
  * loop never waits for a child to reach exec (under load that wait held
  * every timer for as long as the child waited for a CPU). */
-static int precheck(const struct lamb_proc_spec *spec, struct lamb_err *err)
+/* 0, or the errno that a chdir (dir) or an execve (!dir) of path would
+ * most likely fail with. */
+static int usable(const char *path, bool dir)
 {
 	struct stat st;
-	if (stat(spec->cwd, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) || access(spec->cwd, X_OK) < 0)
-		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(errno));
-	if (stat(spec->path, &st) < 0 || (!S_ISREG(st.st_mode) && (errno = EACCES)) || access(spec->path, X_OK) < 0)
-		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(errno));
+	if (stat(path, &st) < 0)
+		return errno;
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return dir ? ENOTDIR : EACCES;
+	return access(path, X_OK) < 0 ? errno : 0;
+}
+
+static int precheck(const struct lamb_proc_spec *spec, struct lamb_err *err)
+{
+	int e = usable(spec->cwd, true);
+	if (e)
+		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(e));
+	if ((e = usable(spec->path, false)))
+		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(e));
 	return 0;
 }
 
