@@ -71,10 +71,11 @@ int lamb_proctree_kill_below(pid_t root)
 {
 	struct lamb_proctree t;
 	lamb_proctree_below(&t, root);
+	int n = (int)t.len - 1;
 	for (size_t i = 1; i < t.len; i++)
 		kill(t.v[i].pid, SIGKILL);
 	lamb_proctree_release(&t);
-	return (int)t.len - 1;
+	return n;
 }
 
 /* Appends the children of every thread of pid. */
