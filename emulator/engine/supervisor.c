@@ -628,6 +628,25 @@ static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
 	proc_free(p);
 }
 
+/* The child's stdout, stderr and report pipe become watches of the loop. */
+static void watch_child(struct lamb_proc *p, int out, int errfd, int report)
+{
+	struct lamb_loop *loop = p->sup->loop;
+	p->report_fd = report;
+	fcntl(report, F_SETFL, O_NONBLOCK);
+	if (lamb_loop_add_fd(loop, &p->report_watch, report, EPOLLIN, on_report, p, NULL) < 0) {
+		close(report);
+		p->report_fd = -1;
+	}
+	p->out[0].fd = out;
+	p->out[1].fd = errfd;
+	for (int i = 0; i < 2; i++) {
+		fcntl(p->out[i].fd, F_SETFL, O_NONBLOCK);
+		lamb_buf_init(&p->out[i].line);
+		lamb_loop_add_fd(loop, &p->out[i].watch, p->out[i].fd, EPOLLIN, i ? on_output1 : on_output0, p, NULL);
+	}
+}
+
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err)
 {
@@ -678,21 +697,8 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		proc_discard(s, p);
 		return NULL;
 	}
-	p->report_fd = fds[4];
-	fcntl(p->report_fd, F_SETFL, O_NONBLOCK);
-	if (lamb_loop_add_fd(s->loop, &p->report_watch, p->report_fd, EPOLLIN, on_report, p, NULL) < 0) {
-		close(p->report_fd);
-		p->report_fd = -1;
-	}
 	setpgid(p->pid, p->pid); /* also in the child: whichever runs first */
-	p->out[0].fd = fds[0];
-	p->out[1].fd = fds[2];
-	for (int i = 0; i < 2; i++) {
-		fcntl(p->out[i].fd, F_SETFL, O_NONBLOCK);
-		lamb_buf_init(&p->out[i].line);
-		lamb_loop_add_fd(s->loop, &p->out[i].watch, p->out[i].fd, EPOLLIN,
-				 i ? on_output1 : on_output0, p, NULL);
-	}
+	watch_child(p, fds[0], fds[2], fds[4]);
 	if (!p->cgroup && !s->sample.armed)
 		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
 	p->next = s->procs;
