@@ -737,8 +737,10 @@ static bool is_instance_task(pid_t pid)
 	size_t len;
 	char *env = lamb_read_file(path, &len);
 	bool found = false;
+	/* lamb's own value, if it runs where one is set, is its builds' too */
+	const char *own = getenv("AWS_LAMBDA_RUNTIME_API");
 	for (size_t i = 0; env && i < len; i += strlen(env + i) + 1)
-		found |= strncmp(env + i, "AWS_LAMBDA_RUNTIME_API=", 23) == 0;
+		found |= strncmp(env + i, "AWS_LAMBDA_RUNTIME_API=", 23) == 0 && !str_eq(env + i + 23, own);
 	free(env);
 	return found;
 }
