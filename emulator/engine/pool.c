@@ -33,6 +33,7 @@ struct instance {
 	uint64_t deadline_ns;        /* of the invocation it runs */
 	double init_ms;              /* reported with the first invocation only */
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
+	bool pending;                /* its process is still to start (start_pending) */
 };
 
 struct lamb_pool {
@@ -50,6 +51,7 @@ struct lamb_pool {
 	bool ready;                  /* code and boot are prepared */
 	struct prep *prep;           /* the preparation under way, or NULL */
 	bool prestart;               /* lamb_pool_prestart came while preparing */
+	struct lamb_timer starter;   /* starts pending instances, one per loop turn */
 };
 
 static void on_next(void *owner);
@@ -447,6 +449,56 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 	spawn_for_queue(p);
 }
 
+/* Forks and execs the instance's bootstrap; false when it cannot (the
+ * instance is then discarded and its invocation told why). */
+static bool start_proc(struct lamb_pool *p, struct instance *in)
+{
+	struct lamb_err err;
+	lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
+	struct lamb_proc_spec spec = {
+		.path = p->boot.path,
+		.name = p->boot.name,
+		.argv = p->boot.argv,
+		.envp = p->boot.envp,
+		.cwd = p->code.dir,
+		.memory_mb = p->fn->memory_mb,
+		.on_line = on_line,
+		.pid_namespace = p->pidns,
+	};
+	in->pending = false;
+	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
+	if (in->proc)
+		return true;
+	struct lamb_invocation *inv = in->inv;
+	in->inv = NULL;
+	discard(in);
+	if (inv)
+		start_failed(p, inv, err.msg, "could not start the runtime");
+	return false;
+}
+
+/* Starts the oldest instance waiting for its process, one per turn of the
+ * loop: the starter is a timer due at once, and a timer set while timers
+ * fire waits for the next turn, after the events and any deadline that is
+ * due by then. A burst of 32 cold starts thus holds a timeout for one fork
+ * at most, not for 32 (issue 19: under load, each fork waits for a CPU). */
+static void start_pending(void *data)
+{
+	struct lamb_pool *p = data;
+	struct instance *oldest = NULL;
+	int left = 0;
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->pending) {
+			oldest = in; /* instances are pushed at the head */
+			left++;
+		}
+	if (oldest)
+		start_proc(p, oldest);
+	if (left > 1)
+		lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
+	spawn_for_queue(p);
+}
+
 static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	struct lamb_err err;
@@ -457,22 +509,7 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	in->inv = inv;
 	in->spawn_ns = lamb_loop_now_ns();
 	in->rapi = lamb_rapi_new(p->loop, &rapi_ops, in, &err);
-	if (in->rapi) {
-		lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
-		struct lamb_proc_spec spec = {
-			.path = p->boot.path,
-			.name = p->boot.name,
-			.argv = p->boot.argv,
-			.envp = p->boot.envp,
-			.cwd = p->code.dir,
-			.memory_mb = p->fn->memory_mb,
-			.on_line = on_line,
-			.pid_namespace = p->pidns,
-		};
-		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
-	}
-	if (!in->proc) {
-		lamb_rapi_free(in->rapi);
+	if (!in->rapi) {
 		free(in);
 		if (inv)
 			start_failed(p, inv, err.msg, "could not start the runtime");
@@ -483,6 +520,9 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	in->next = p->instances;
 	p->instances = in;
 	p->ninstances++;
+	in->pending = true;
+	if (!p->starter.armed)
+		lamb_loop_timer_set(p->loop, &p->starter, in->spawn_ns, start_pending, p);
 	return in;
 }
 
@@ -800,6 +840,7 @@ void lamb_pool_free(struct lamb_pool *p)
 		in->inv = NULL;
 		discard(in);
 	}
+	lamb_loop_timer_cancel(p->loop, &p->starter);
 	lamb_bootstrap_release(&p->boot);
 	lamb_code_release(&p->code);
 	free(p);
