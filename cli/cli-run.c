@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "cli-run.h"
 #include "cli.h"
+#include "engine/sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 void run_opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->sandbox = LAMB_SANDBOX_AUTO; /* every command runs code where Lambda does */
 }
 
 void run_opts_release(struct run_opts *o)
@@ -60,6 +62,14 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
 		if (v)
 			setenv("LAMB_CPU_SCALE", v, 1);
 		return v ? 1 : -1;
+	}
+	if (cli_opt_is(a, NULL, "--sandbox")) {
+		const char *v = cli_opt_value(cmd, argc, argv, i);
+		if (!v)
+			return -1;
+		if ((o->sandbox = lamb_sandbox_parse(v)) < 0)
+			return usage_error(cmd, "--sandbox takes auto, on or off, not '%s'", v), -1;
+		return 1;
 	}
 	if (!cli_opt_is(a, NULL, "--layer-dir"))
 		return 0;

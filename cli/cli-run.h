@@ -1,6 +1,6 @@
 /* Options every command that runs functions shares (local invoke,
  * start-api, start-lambda, bench): --env-vars FILE, --layer-dir ARN=DIR,
- * --cpu-scale on|off (LAMB_CPU_SCALE for the supervisor),
+ * --sandbox, --cpu-scale on|off (LAMB_CPU_SCALE for the supervisor),
  * and loading the file once for all of the template's functions. */
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
@@ -19,12 +19,13 @@ struct run_opts {
 	const char *profile;           /* --profile */
 	char **user_env;               /* after run_opts_profile: the environment with the
 					* profile's credentials, for lamb_bootstrap_opts */
+	int sandbox;                   /* --sandbox: enum lamb_sandbox_mode, AUTO unless said */
 };
 
 void run_opts_init(struct run_opts *o);
 void run_opts_release(struct run_opts *o);
 /* Consumes argv[*i] (and its value) when it is --env-vars (or -n, when
- * short_n), --layer-dir or --cpu-scale: 1; 0 when it is not; -1 after a usage error. */
+ * short_n), --layer-dir, --sandbox or --cpu-scale: 1; 0 when it is not; -1 after a usage error. */
 int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i);
 /* The credentials and region of --profile (else AWS_PROFILE, else the
  * default profile), as SAM CLI passes them to a function: credentials into

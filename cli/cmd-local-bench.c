@@ -408,7 +408,7 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 		.log = log,
 		.max_instances = (int)c->concurrency,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct stop s = { loop, 0 };

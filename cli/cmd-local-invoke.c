@@ -23,7 +23,6 @@ struct invoke_cli {
 	const char *event_path;
 	const char *log_path;
 	long repeat;
-	int sandbox; /* enum lamb_sandbox_mode */
 	struct run_opts run; /* --env-vars, --layer-dir */
 	bool no_build;
 	bool no_event; /* --no-event: SAM's flag for the {} event, which is lamb's default */
@@ -64,13 +63,6 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 		} else if (cli_opt_is(a, NULL, "--repeat")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
 				return -1;
-			continue;
-		} else if (cli_opt_is(a, NULL, "--sandbox")) {
-			const char *v = cli_opt_value(cmd, argc, argv, &i);
-			if (!v)
-				return -1;
-			if ((c->sandbox = lamb_sandbox_parse(v)) < 0)
-				return usage_error(cmd, "--sandbox takes auto, on or off, not '%s'", v), -1;
 			continue;
 		} else if (strcmp(a, "--no-build") == 0) {
 			c->no_build = true;
@@ -145,7 +137,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 		.log = log,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -178,7 +170,7 @@ static int list_interpreters(void)
 
 int cmd_local_invoke(int argc, char **argv)
 {
-	struct invoke_cli c = { .repeat = 1, .sandbox = LAMB_SANDBOX_AUTO };
+	struct invoke_cli c = { .repeat = 1 };
 	run_opts_init(&c.run);
 	int status = EXIT_FAIL;
 	template_opts_init(&c.topts);

@@ -82,8 +82,14 @@ struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
+	/* every signal that would end lamb at once ends it cleanly: a closed
+	 * terminal's SIGHUP, SIGQUIT and SIGUSR1 as SIGINT and SIGTERM do, so
+	 * that no instance or temporary directory is left behind */
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
 	l->deferred_tail = &l->deferred;
 	l->sigfd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);

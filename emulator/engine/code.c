@@ -6,11 +6,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,7 +75,9 @@ const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err)
 	if (c->tmp)
 		return c->tmp;
 	const char *base = getenv("TMPDIR");
-	char *t = xasprintf("%s/lamb-code-XXXXXX", base && *base ? base : "/tmp");
+	/* lamb's pid in the name: a lamb killed by SIGKILL cannot remove its
+	 * directories, and the next one removes those whose owner is gone */
+	char *t = xasprintf("%s/lamb-code-%d-XXXXXX", base && *base ? base : "/tmp", (int)getpid());
 	if (!mkdtemp(t)) {
 		lamb_err_set(err, "cannot create a temporary directory: %s", strerror(errno));
 		free(t);
@@ -81,6 +85,31 @@ const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err)
 	}
 	c->tmp = t;
 	return t;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw);
+
+void lamb_code_sweep_stale(void)
+{
+	const char *base = getenv("TMPDIR");
+	base = base && *base ? base : "/tmp";
+	DIR *d = opendir(base);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid;
+		char rest[32];
+		struct stat st;
+		if (sscanf(e->d_name, "lamb-code-%d-%31s", &pid, rest) != 2 || pid <= 0 || pid == getpid() ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *dir = xasprintf("%s/%s", base, e->d_name);
+		/* only our own: another user's is theirs to remove */
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+			nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* Whether path can be a code directory: a directory, or a zip to extract. */

@@ -34,6 +34,10 @@ void lamb_code_release(struct lamb_code *c);
 /* Extracts the zip at path into the existing directory dir. */
 int lamb_code_unzip(const char *path, const char *dir, struct lamb_err *err);
 
+/* Removes the temporary directories of lambs that are gone (killed by
+ * SIGKILL: any other end removes its own). */
+void lamb_code_sweep_stale(void);
+
 /* The temporary directory of c, made on first use; NULL with err. */
 const char *lamb_code_tmpdir(struct lamb_code *c, struct lamb_err *err);
 /* Merges the layers into one directory under the temporary directory,

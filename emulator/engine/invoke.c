@@ -3,6 +3,7 @@
  * it follows the init logs as in Lambda). */
 #include "base/json.h"
 #include "base/util.h"
+#include "engine/code.h"
 #include "engine/invoke.h"
 #include "engine/supervisor.h"
 
@@ -114,6 +115,7 @@ struct lamb_invoker *lamb_invoke_new(struct lamb_loop *loop, const struct lamb_i
 	if (opts)
 		iv->opts = *opts;
 	iv->sup = lamb_supervisor_new(loop, iv->opts.log);
+	lamb_code_sweep_stale();
 	return iv;
 }
 

@@ -30,8 +30,10 @@ struct instance {
 	struct lamb_invocation *inv; /* bound during INIT, current during BUSY */
 	struct lamb_timer timer;     /* init deadline, invoke deadline, or idle reaping */
 	uint64_t spawn_ns;
+	uint64_t deadline_ns;        /* of the invocation it runs */
 	double init_ms;              /* reported with the first invocation only */
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
+	bool pending;                /* its process is still to start (start_pending) */
 };
 
 struct lamb_pool {
@@ -44,21 +46,25 @@ struct lamb_pool {
 	struct instance *instances;
 	int ninstances;
 	bool sandboxed;
+	bool pidns;                  /* each instance in its own PID namespace */
 	struct lamb_invocation *queue, **queue_tail;
 	bool ready;                  /* code and boot are prepared */
 	struct prep *prep;           /* the preparation under way, or NULL */
 	bool prestart;               /* lamb_pool_prestart came while preparing */
+	struct lamb_timer starter;   /* starts pending instances, one per loop turn */
 };
 
 static void on_next(void *owner);
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
 		      const char *error_type);
 static void on_init_error(void *owner, const char *body, size_t len, const char *error_type);
+static bool on_peer(void *owner, int fd);
 
 static const struct lamb_rapi_ops rapi_ops = {
 	.next = on_next,
 	.answer = on_answer,
 	.init_error = on_init_error,
+	.peer = on_peer,
 };
 
 static FILE *logf_(struct lamb_pool *p)
@@ -220,7 +226,8 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	lamb_loop_timer_set(p->loop, &in->timer, inv->start_ns + timeout_ms * 1000000ull, on_timer, in);
+	in->deadline_ns = inv->start_ns + timeout_ms * 1000000ull;
+	lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
 	char start[96];
 	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
 	fwrite(start, 1, (size_t)n, logf_(p));
@@ -322,6 +329,12 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	(void)error_type;
 	if (!inv)
 		return;
+	/* an answer read in the same turn of the loop as its deadline passed
+	 * (before the timer's turn came) is late: a timeout, never a success */
+	if (lamb_loop_now_ns() >= in->deadline_ns) {
+		on_timer(in);
+		return;
+	}
 	if (in->proc)
 		lamb_proc_drain(in->proc); /* its output before its END line */
 	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
@@ -365,6 +378,14 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 	}
 	lamb_buf_release(&copy);
 	spawn_for_queue(p);
+}
+
+/* Only the instance's own processes may use its Runtime API (issue 19:
+ * a function could take another's events and answer for it). */
+static bool on_peer(void *owner, int fd)
+{
+	struct instance *in = owner;
+	return in->proc && lamb_proc_owns_peer(in->proc, fd);
 }
 
 static void on_timer(void *data)
@@ -420,12 +441,64 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 	in->proc = NULL; /* freed by the supervisor after we return */
 	in->inv = NULL;
 	discard(in);
-	if (inv) {
+	if (inv && lamb_proc_start_error(proc)) { /* it never reached exec */
+		start_failed(p, inv, lamb_proc_start_error(proc), "could not start the runtime");
+	} else if (inv) {
 		if (state == INST_INIT)
 			inv->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
 		finish_errorf(p, NULL, inv, state == INST_INIT ? LAMB_OUTCOME_INIT_ERROR : LAMB_OUTCOME_CRASH,
 			      "Runtime.ExitError", "Runtime exited with error: %s", why);
 	}
+	spawn_for_queue(p);
+}
+
+/* Forks and execs the instance's bootstrap; false when it cannot (the
+ * instance is then discarded and its invocation told why). */
+static bool start_proc(struct lamb_pool *p, struct instance *in)
+{
+	struct lamb_err err;
+	lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
+	struct lamb_proc_spec spec = {
+		.path = p->boot.path,
+		.name = p->boot.name,
+		.argv = p->boot.argv,
+		.envp = p->boot.envp,
+		.cwd = p->code.dir,
+		.memory_mb = p->fn->memory_mb,
+		.on_line = on_line,
+		.pid_namespace = p->pidns,
+	};
+	in->pending = false;
+	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
+	if (in->proc)
+		return true;
+	struct lamb_invocation *inv = in->inv;
+	in->inv = NULL;
+	discard(in);
+	if (inv)
+		start_failed(p, inv, err.msg, "could not start the runtime");
+	return false;
+}
+
+/* Starts the oldest instance waiting for its process, one per turn of the
+ * loop: the starter is a timer due at once, and a timer set while timers
+ * fire waits for the next turn, after the events and any deadline that is
+ * due by then. A burst of 32 cold starts thus holds a timeout for one fork
+ * at most, not for 32 (issue 19: under load, each fork waits for a CPU). */
+static void start_pending(void *data)
+{
+	struct lamb_pool *p = data;
+	struct instance *oldest = NULL;
+	int left = 0;
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->pending) {
+			oldest = in; /* instances are pushed at the head */
+			left++;
+		}
+	if (oldest)
+		start_proc(p, oldest);
+	if (left > 1)
+		lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
 	spawn_for_queue(p);
 }
 
@@ -439,21 +512,7 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	in->inv = inv;
 	in->spawn_ns = lamb_loop_now_ns();
 	in->rapi = lamb_rapi_new(p->loop, &rapi_ops, in, &err);
-	if (in->rapi) {
-		lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
-		struct lamb_proc_spec spec = {
-			.path = p->boot.path,
-			.name = p->boot.name,
-			.argv = p->boot.argv,
-			.envp = p->boot.envp,
-			.cwd = p->code.dir,
-			.memory_mb = p->fn->memory_mb,
-			.on_line = on_line,
-		};
-		in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
-	}
-	if (!in->proc) {
-		lamb_rapi_free(in->rapi);
+	if (!in->rapi) {
 		free(in);
 		if (inv)
 			start_failed(p, inv, err.msg, "could not start the runtime");
@@ -464,6 +523,9 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	in->next = p->instances;
 	p->instances = in;
 	p->ninstances++;
+	in->pending = true;
+	if (!p->starter.armed)
+		lamb_loop_timer_set(p->loop, &p->starter, in->spawn_ns, start_pending, p);
 	return in;
 }
 
@@ -668,6 +730,7 @@ static void install(struct lamb_pool *p, struct prep *w)
 	p->code = w->code;
 	p->boot = w->boot;
 	p->sandboxed = w->rc > 0;
+	p->pidns = w->rc > 1;
 	p->ready = true;
 	if (p->boot.warning && warn_first(p->boot.warning))
 		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
@@ -780,6 +843,7 @@ void lamb_pool_free(struct lamb_pool *p)
 		in->inv = NULL;
 		discard(in);
 	}
+	lamb_loop_timer_cancel(p->loop, &p->starter);
 	lamb_bootstrap_release(&p->boot);
 	lamb_code_release(&p->code);
 	free(p);

@@ -667,6 +667,13 @@ static void on_accept(void *data, uint32_t events)
 				continue;
 			return;
 		}
+		/* another instance's process must not take this one's events
+		 * or answer for it: the owner checks the peer, on a new
+		 * connection only (runtimes keep theirs across invocations) */
+		if (r->ops->peer && !r->ops->peer(r->owner, fd)) {
+			close(fd);
+			continue;
+		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		struct conn *c = xcalloc(1, sizeof(*c));

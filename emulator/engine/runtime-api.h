@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/loop.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,10 @@ struct lamb_rapi_ops {
 		       const char *error_type);
 	/* /init/error before the first /next. */
 	void (*init_error)(void *owner, const char *body, size_t len, const char *error_type);
+	/* Optional: whether the peer of the new connection fd may use this
+	 * Runtime API. A connection it refuses is closed before anything is
+	 * read or sent. */
+	bool (*peer)(void *owner, int fd);
 };
 
 /* What /next hands over. Strings are copied; body must stay valid until the

@@ -2,9 +2,11 @@
  * sees its code read-only at /var/task, its layers (merged, later ones
  * winning) at /opt, a private /tmp and /var/tmp, and the host's other
  * directories read-only, so code that hard-codes Lambda's paths runs
- * unchanged. Only a mount namespace: the network (the Runtime API on
- * 127.0.0.1), the pid space and the process group stay shared, so the
- * supervisor's group kill, cgroup and reaping apply unchanged. */
+ * unchanged. Where the kernel allows, also its own user namespace (uid 993,
+ * no capabilities) and PID namespace with its own /proc. The network (the
+ * Runtime API on 127.0.0.1, guarded by a peer check) stays shared, and bwrap
+ * stays in lamb's process group and cgroup, so the supervisor's kills and
+ * reaping apply unchanged. */
 #ifndef LAMB_SANDBOX_H
 #define LAMB_SANDBOX_H
 
@@ -33,9 +35,11 @@ bool lamb_sandbox_available(char *why, size_t n);
 /* Rewrites b (built with host paths for code) to run inside the sandbox:
  * b->path becomes bwrap, argv gains its options, and paths under the code
  * and layer directories become /var/task and /opt in argv and envp. A merged
- * /opt of several layers is made under code->tmp. Returns 1 when sandboxed,
- * 0 when not (mode off, or auto without bwrap; *note set to a message to
- * show once, or NULL), -1 with err when mode on cannot be honoured. */
+ * /opt of several layers is made under code->tmp. Returns 2 when sandboxed
+ * in its own user and PID namespaces, 1 when sandboxed without them (*note
+ * says so), 0 when not (mode off, or auto without bwrap; *note set to a
+ * message to show once, or NULL), -1 with err when mode on cannot be
+ * honoured. */
 int lamb_sandbox_apply(struct lamb_bootstrap *b, struct lamb_code *code, enum lamb_sandbox_mode mode,
 		       const char **note, struct lamb_err *err);
 

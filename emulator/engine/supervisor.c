@@ -6,9 +6,14 @@
  * takes the instance down; otherwise a 50 ms sampling of the group's RSS
  * from /proc. CPU: an instance group per instance with MemorySize's share
  * of CPU (cgroup.c), v1 beside the memory group or, on v2, one group for
- * both. Leaves out: namespaces and the /var/task, /opt sandbox. */
+ * both. Every instance is its tree's subreaper, and lamb theirs, so a
+ * detached daemon is still found below its instance (or among lamb's
+ * orphans) to be counted and killed. Leaves out: namespaces and the
+ * /var/task, /opt sandbox (bwrap's). */
 #include "base/util.h"
 #include "engine/cgroup.h"
+#include "engine/peer.h"
+#include "engine/proctree.h"
 #include "engine/supervisor.h"
 
 #include <ctype.h>
@@ -53,6 +58,11 @@ struct lamb_proc {
 	long cur_kb;             /* the last sample */
 	bool oom;
 	bool exited;
+	bool pidns;              /* its whole tree dies with it (spec->pid_namespace) */
+	int report_fd;           /* the child's report pipe, until it execs or says why not */
+	struct lamb_watch report_watch;
+	char *start_err;         /* why it could not exec, once reported */
+	char *name;              /* spec->name, for that message */
 };
 
 struct lamb_supervisor {
@@ -159,6 +169,9 @@ struct lamb_supervisor *lamb_supervisor_new(struct lamb_loop *loop, FILE *log)
 		free(s->no_cgroup);
 		s->no_cgroup = NULL;
 	}
+	/* orphans of an instance that is gone come to lamb, not to init, where
+	 * kill_orphans finds them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	lamb_loop_on_sigchld(loop, on_sigchld, s);
 	return s;
 }
@@ -305,43 +318,16 @@ static bool sampled(const struct lamb_proc *p)
 	return !p->cgroup && !p->exited;
 }
 
-/* One pass over /proc for every instance that has no cgroup: the RSS of
- * each process is added to the instance whose process group it is in.
- * O(processes on the machine x instances), every SAMPLE_NS, and only when
- * cgroups are not available. */
+/* The RSS of every instance that has no cgroup, over its whole tree: a
+ * bootstrap is its tree's subreaper, so a daemon that left its process
+ * group and session is still below it. Walking each tree (its processes'
+ * children lists) costs what the instances hold, not a pass over the
+ * machine's /proc. Every SAMPLE_NS, and only when cgroups are not
+ * available. */
 static void sample_all(struct lamb_supervisor *s)
 {
-	static long page_kb;
-	if (!page_kb)
-		page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	for (struct lamb_proc *p = s->procs; p; p = p->next)
-		p->cur_kb = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
-		int pgrp = 0;
-		long rss = 0;
-		if (!rp || sscanf(rp + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-					  "%*d %*d %*d %*d %*u %*u %ld", &pgrp, &rss) != 2)
-			continue;
-		for (struct lamb_proc *p = s->procs; p; p = p->next)
-			if (p->pid == pgrp && sampled(p))
-				p->cur_kb += rss * page_kb;
-	}
-	if (d)
-		closedir(d);
+		p->cur_kb = sampled(p) ? lamb_proctree_rss_kb(p->pid) : 0;
 }
 
 static void on_sample(void *data)
@@ -596,6 +582,9 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
+	/* kept across exec: the instance's orphans (a detached daemon) stay
+	 * below it, where its tree is counted and killed */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (cgfd >= 0 && write(cgfd, "0", 1) != 1)
 		goto fail;
 	if (cpufd >= 0 && write(cpufd, "0", 1) != 1) {
@@ -628,30 +617,75 @@ static void close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* Waits for the child to exec (the report pipe closes) or to report why it
- * could not. Returns 0 when it exec'ed. */
-static int wait_exec(struct lamb_proc *p, const struct lamb_proc_spec *spec, int report,
-		     struct lamb_err *err)
+/* What the child could not do, before forking: the usual reasons a
+ * bootstrap cannot start are said by lamb_supervisor_spawn itself, and the
+ * loop never waits for a child to reach exec (under load that wait held
+ * every timer for as long as the child waited for a CPU). */
+/* 0, or the errno that a chdir (dir) or an execve (!dir) of path would
+ * most likely fail with. */
+static int usable(const char *path, bool dir)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno;
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return dir ? ENOTDIR : EACCES;
+	return access(path, X_OK) < 0 ? errno : 0;
+}
+
+static int precheck(const struct lamb_proc_spec *spec, struct lamb_err *err)
+{
+	int e = usable(spec->cwd, true);
+	if (e)
+		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(e));
+	if ((e = usable(spec->path, false)))
+		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(e));
+	return 0;
+}
+
+static void report_close(struct lamb_proc *p)
+{
+	if (p->report_fd < 0)
+		return;
+	lamb_loop_del_fd(p->sup->loop, &p->report_watch);
+	close(p->report_fd);
+	p->report_fd = -1;
+}
+
+/* The report pipe: EOF when the child exec'ed, a report when it could not
+ * (it then exits 127, and the exit callback can ask why). */
+static void read_report(struct lamb_proc *p)
 {
 	struct child_report r;
 	ssize_t n;
 	do
-		n = read(report, &r, sizeof(r));
+		n = read(p->report_fd, &r, sizeof(r));
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(r))
-		return 0;
-	waitpid(p->pid, NULL, 0);
-	if (r.stage == STAGE_CHDIR)
-		return lamb_err_set(err, "cannot change to '%s': %s", spec->cwd, strerror(r.err));
-	if (r.stage == STAGE_EXEC)
-		return lamb_err_set(err, "cannot exec '%s': %s", spec->name, strerror(r.err));
-	return lamb_err_set(err, "cannot start '%s': %s", spec->name, strerror(r.err));
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n == (ssize_t)sizeof(r) && !p->start_err)
+		p->start_err = r.stage == STAGE_CHDIR ? xasprintf("cannot change to its directory: %s", strerror(r.err))
+			     : xasprintf("cannot %s '%s': %s", r.stage == STAGE_EXEC ? "exec" : "start", p->name,
+					 strerror(r.err));
+	report_close(p);
+}
+
+static void on_report(void *data, uint32_t events)
+{
+	(void)events;
+	read_report(data);
+}
+
+const char *lamb_proc_start_error(const struct lamb_proc *p)
+{
+	return p->start_err;
 }
 
 /* Gives back what the loop knows about: pipes, timer, OOM watch. */
 static void proc_release(struct lamb_proc *p)
 {
 	struct lamb_loop *loop = p->sup->loop;
+	report_close(p);
 	for (int i = 0; i < 2; i++)
 		close_pipe(p, &p->out[i]);
 	if (p->oom_efd >= 0) {
@@ -671,6 +705,8 @@ static void proc_free(struct lamb_proc *p)
 		close(p->peak_fd);
 	free(p->cgroup);
 	free(p->cpu_cgroup);
+	free(p->start_err);
+	free(p->name);
 	free(p);
 }
 
@@ -684,6 +720,25 @@ static void proc_discard(struct lamb_supervisor *s, struct lamb_proc *p)
 	if (p && p->cpu_cgroup)
 		cgroup_remove(s, steal_ptr(p->cpu_cgroup));
 	proc_free(p);
+}
+
+/* The child's stdout, stderr and report pipe become watches of the loop. */
+static void watch_child(struct lamb_proc *p, int out, int errfd, int report)
+{
+	struct lamb_loop *loop = p->sup->loop;
+	p->report_fd = report;
+	fcntl(report, F_SETFL, O_NONBLOCK);
+	if (lamb_loop_add_fd(loop, &p->report_watch, report, EPOLLIN, on_report, p, NULL) < 0) {
+		close(report);
+		p->report_fd = -1;
+	}
+	p->out[0].fd = out;
+	p->out[1].fd = errfd;
+	for (int i = 0; i < 2; i++) {
+		fcntl(p->out[i].fd, F_SETFL, O_NONBLOCK);
+		lamb_buf_init(&p->out[i].line);
+		lamb_loop_add_fd(loop, &p->out[i].watch, p->out[i].fd, EPOLLIN, i ? on_output1 : on_output0, p, NULL);
+	}
 }
 
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
@@ -701,6 +756,13 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	p->peak_fd = -1;
 	p->out[0].fd = p->out[1].fd = -1;
 	p->limit_kb = spec->memory_mb * 1024;
+	p->pidns = spec->pid_namespace;
+	p->report_fd = -1;
+	if (precheck(spec, err) < 0) {
+		proc_discard(s, p);
+		return NULL;
+	}
+	p->name = xstrdup(spec->name);
 	if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || pipe2(fds + 4, O_CLOEXEC) < 0 ||
 	    (fds[6] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		lamb_err_set(err, "cannot create pipes: %s", strerror(errno));
@@ -724,9 +786,8 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	close(fds[3]);
 	close(fds[5]);
 	close(fds[6]);
-	if (p->pid < 0 || wait_exec(p, spec, fds[4], err) < 0) {
-		if (p->pid < 0)
-			lamb_err_set(err, "cannot fork: %s", strerror(fork_errno));
+	if (p->pid < 0) {
+		lamb_err_set(err, "cannot fork: %s", strerror(fork_errno));
 		close(fds[0]);
 		close(fds[2]);
 		close(fds[4]);
@@ -734,16 +795,8 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 		proc_discard(s, p);
 		return NULL;
 	}
-	close(fds[4]);
 	setpgid(p->pid, p->pid); /* also in the child: whichever runs first */
-	p->out[0].fd = fds[0];
-	p->out[1].fd = fds[2];
-	for (int i = 0; i < 2; i++) {
-		fcntl(p->out[i].fd, F_SETFL, O_NONBLOCK);
-		lamb_buf_init(&p->out[i].line);
-		lamb_loop_add_fd(s->loop, &p->out[i].watch, p->out[i].fd, EPOLLIN,
-				 i ? on_output1 : on_output0, p, NULL);
-	}
+	watch_child(p, fds[0], fds[2], fds[4]);
 	if (!p->cgroup && !s->sample.armed)
 		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
 	p->next = s->procs;
@@ -751,13 +804,61 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	return p;
 }
 
+/* Without a cgroup or a PID namespace, what left the process group (a
+ * setsid daemon) is found in the tree below the bootstrap, its subreaper. */
+static void kill_tree(struct lamb_proc *p)
+{
+	lamb_proctree_kill_below(p->pid);
+}
+
 void lamb_proc_kill(struct lamb_proc *p)
 {
 	if (p->exited)
 		return;
+	if (!p->cgroup && !p->pidns)
+		kill_tree(p);
 	kill(-p->pid, SIGKILL);
 	kill(p->pid, SIGKILL); /* in case it has not reached setpgid */
 	cgroup_kill_all(p);
+}
+
+bool lamb_proc_owns_peer(const struct lamb_proc *p, int fd)
+{
+	return !p->exited && lamb_peer_held_by(p->pid, lamb_peer_inode(fd));
+}
+
+static bool is_instance_task(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	size_t len;
+	char *env = lamb_read_file(path, &len);
+	bool found = false;
+	/* lamb's own value, if it runs where one is set, is its builds' too */
+	const char *own = getenv("AWS_LAMBDA_RUNTIME_API");
+	for (size_t i = 0; env && i < len; i += strlen(env + i) + 1)
+		found |= strncmp(env + i, "AWS_LAMBDA_RUNTIME_API=", 23) == 0 && !str_eq(env + i + 23, own);
+	free(env);
+	return found;
+}
+
+/* An instance that exited on its own leaves its orphans to lamb (the
+ * subreaper above every bootstrap): those are the children of lamb that
+ * are no instance's bootstrap yet carry an instance's environment. Only
+ * without a cgroup, where nothing else finds them. */
+static void kill_orphans(struct lamb_supervisor *s)
+{
+	struct lamb_proctree t;
+	pid_t self = getpid();
+	lamb_proctree_load(&t);
+	for (size_t i = 0; i < t.len; i++) {
+		bool known = false;
+		for (struct lamb_proc *p = s->procs; p && !known; p = p->next)
+			known = p->pid == t.v[i].pid;
+		if (t.v[i].ppid == self && !known && is_instance_task(t.v[i].pid))
+			kill(t.v[i].pid, SIGKILL);
+	}
+	lamb_proctree_release(&t);
 }
 
 void lamb_proc_drain(struct lamb_proc *p)
@@ -821,9 +922,13 @@ static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status)
 	/* the instance is its whole group: nothing of it outlives the bootstrap */
 	kill(-p->pid, SIGKILL);
 	cgroup_kill_all(p);
+	if (!p->cgroup && !p->cpu_cgroup && !p->pidns)
+		kill_orphans(s);
 	p->exited = true;
 	if (p->cgroup && p->sup->cpu.v2_memory && !p->sup->cgroup && lamb_cgroup_oom_killed(p->cgroup))
 		p->oom = true; /* v2: the kernel's OOM kill, counted in memory.events */
+	if (p->report_fd >= 0)
+		read_report(p); /* it is dead: a report or EOF is there */
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
 			read_pipe(p, &p->out[i]);
@@ -856,8 +961,11 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 {
 	if (!s)
 		return;
-	for (struct lamb_proc *p = s->procs; p; p = p->next)
+	bool orphans = false;
+	for (struct lamb_proc *p = s->procs; p; p = p->next) {
+		orphans |= !p->cgroup && !p->pidns;
 		lamb_proc_kill(p);
+	}
 	while (s->procs) {
 		struct lamb_proc *p = s->procs;
 		s->procs = p->next;
@@ -866,6 +974,8 @@ void lamb_supervisor_free(struct lamb_supervisor *s)
 		proc_release(p);
 		proc_discard(s, p);
 	}
+	if (orphans)
+		kill_orphans(s);
 	lamb_loop_on_sigchld(s->loop, NULL, NULL);
 	lamb_loop_timer_cancel(s->loop, &s->sample);
 	lamb_loop_timer_cancel(s->loop, &s->doomed_timer);

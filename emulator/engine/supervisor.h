@@ -32,6 +32,7 @@ struct lamb_proc_spec {
 	const char *cwd;
 	long memory_mb;            /* 0: no limit */
 	lamb_proc_line_fn on_line; /* optional */
+	bool pid_namespace;        /* it starts a PID namespace's init: all of it dies with it */
 };
 
 /* Called once when the process has exited and been reaped (its group has
@@ -52,9 +53,13 @@ const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s);
  * cgroup, and LAMB_CPU_SCALE is not "off"). */
 bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s);
 
-/* Starts a process. On failure (including the exec itself failing, with
- * "cannot exec 'NAME': REASON") returns NULL with err; nothing is left
- * running. The proc belongs to the supervisor. */
+/* Starts a process. On failure (a cwd it cannot enter, "cannot change to
+ * 'DIR': REASON"; an executable it cannot run, "cannot exec 'NAME': REASON",
+ * both checked before the fork) returns NULL with err; nothing is left
+ * running. Never waits for the child to reach exec: a failure there (rare:
+ * a race with the checks, a bad executable format) is the exit callback's,
+ * with status 127 and lamb_proc_start_error saying why. The proc belongs to
+ * the supervisor. */
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err);
 
@@ -68,11 +73,17 @@ void lamb_proc_drain(struct lamb_proc *p);
 /* Forget the owner: no exit or line callback will be made. */
 void lamb_proc_detach(struct lamb_proc *p);
 pid_t lamb_proc_pid(const struct lamb_proc *p);
+/* Whether the other end of the connection fd (a loopback TCP socket) is
+ * held by the process or one of its descendants (its orphans included: the
+ * process is their subreaper). */
+bool lamb_proc_owns_peer(const struct lamb_proc *p, int fd);
 /* The peak resident memory of the instance so far, in MB (rounded up). */
 long lamb_proc_max_memory_mb(struct lamb_proc *p);
 /* The instance finished its init: from now on it gets its MemorySize's
  * share of CPU (none before: see supervisor.c). */
 void lamb_proc_init_done(struct lamb_proc *p);
+/* Why the process could not exec, once it has exited (127); or NULL. */
+const char *lamb_proc_start_error(const struct lamb_proc *p);
 /* True when the memory limit killed it. */
 bool lamb_proc_oom(const struct lamb_proc *p);
 /* Writes "exit status 7" or "signal: killed" for a wait status. */

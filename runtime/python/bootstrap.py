@@ -666,7 +666,7 @@ def invoke_loop(client, handler):
         error = None
         try:
             event = loads(body)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:  # a deeply nested event: AWS's client says the same
             error = error_body("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e,
                                [], request_id)
         if error is None:

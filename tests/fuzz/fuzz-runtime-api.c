@@ -88,7 +88,7 @@ static void on_init_error(void *data, const char *body, size_t len, const char *
 	touch(body, len, error_type);
 }
 
-static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error };
+static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error, NULL };
 
 /* A client socket on 127.0.0.1:port (0: any), connected to address; -1
  * when that fails. */

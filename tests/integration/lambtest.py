@@ -26,6 +26,45 @@ def free_port():
         return s.getsockname()[1]
 
 
+# A Python expression naming the process it runs in, unique across
+# instances: "PID@PIDNS". Sandboxed, every instance is pid 2 of its own PID
+# namespace, so the pid alone names nothing; the namespace's inode does.
+INSTANCE_ID = 'str(os.getpid()) + "@" + str(os.stat("/proc/self/ns/pid").st_ino)'
+
+
+def instance_pids(token):
+    """The host pids of the processes of the instance named by token (an
+    INSTANCE_ID): the pid itself when it shares lamb's PID namespace, else
+    every process in its namespace."""
+    pid, ns = (int(x) for x in str(token).split("@"))
+    if ns == os.stat("/proc/self/ns/pid").st_ino:
+        return [pid] if os.path.exists(f"/proc/{pid}") else []
+    found = []
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and os.stat(f"/proc/{p}/ns/pid").st_ino == ns:
+                found.append(int(p))
+        except OSError:
+            pass
+    return found
+
+
+def instance_alive(token):
+    return bool(instance_pids(token))
+
+
+def instance_root(token, lamb_pid):
+    """The child of lamb that the instance named by token descends from."""
+    for pid in instance_pids(token):
+        while pid > 1:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid == lamb_pid:
+                return pid
+            pid = ppid
+    return None
+
+
 def project(files):
     """A temporary directory holding files {relative path: text}."""
     d = tempfile.TemporaryDirectory(prefix="lamb-test-")

@@ -4,6 +4,9 @@ string), N requests from 32 keep-alive connections. Every request must get
 its own answer (a token in its path comes back in the echoed event), and
 once the instances are reaped lamb must be back where it was when idle:
 the same file descriptors, no child process, RSS near its idle level.
+Meanwhile an attacker function (issue 19) keeps calling /next on, and
+posting forged answers to, every other instance's Runtime API: none may
+take an event or have an answer accepted.
 
 LAMB_SOAK_REQUESTS sets N (default 2000, for CI); the full run is 10,000:
     LAMB_SOAK_REQUESTS=10000 meson test -C build test_soak.py -v
@@ -59,7 +62,62 @@ Resources:
       Timeout: 1
       Events:
         Get: {Type: HttpApi, Properties: {Path: "/late/{token}", Method: GET}}
+  Attack:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: attack
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: "/attack", Method: GET}}
 """
+
+# Takes the events of, and answers for, the instances on the ports it is
+# given (the test passes lamb's Runtime API ports: scanning the machine's
+# would hit other programs' servers).
+ATTACK = r"""
+import json, os, socket
+
+def ask(port, request):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+        s.sendall(request)
+        s.settimeout(0.3)
+        data = s.recv(200)
+        s.close()
+        return data
+    except OSError:
+        return b""
+
+def handler(event, context):
+    own = int(os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")[1])
+    ports = [int(p) for p in event["queryStringParameters"]["ports"].split(",") if p and int(p) != own]
+    taken = forged = 0
+    for port in ports:
+        taken += ask(port, b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 200")
+        forged += ask(port, b"POST /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 2\r\n\r\n{}").startswith(b"HTTP/1.1 202")
+    return {"statusCode": 200, "body": json.dumps({"tried": len(ports), "taken": taken, "forged": forged})}
+"""
+
+
+def listening_ports(pid):
+    """The ports of pid's listening TCP sockets on 127.0.0.1."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = []
+    with open(f"/proc/{pid}/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            x = line.split()
+            if x[3] == "0A" and x[9] in inodes and x[1].startswith("0100007F:"):
+                ports.append(int(x[1].split(":")[1], 16))
+    return ports
 
 # one request in 20 crashes, one times out, four are slow, the rest are quick
 QUERY = {"good": "", "slow": "?verb=sleep&n=20", "crash": "?verb=crash", "late": "?verb=sleep&n=1500"}
@@ -140,6 +198,9 @@ class Soak(unittest.TestCase):
         self.addCleanup(self.dir.cleanup)
         os.makedirs(os.path.join(self.dir.name, "fn"))
         shutil.copy(FIXTURE, os.path.join(self.dir.name, "fn", "bootstrap"))
+        os.makedirs(os.path.join(self.dir.name, "attack"))
+        with open(os.path.join(self.dir.name, "attack", "app.py"), "w") as f:
+            f.write(ATTACK)
         self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
         self.addCleanup(self.log.close)
         self.proc = subprocess.Popen([lambtest.LAMB, "local", "start-api", "-p", "0", "--idle-timeout", "1",
@@ -223,13 +284,34 @@ class Soak(unittest.TestCase):
                 peak["children"] = max(peak["children"], len(children(pid)))
                 peak["fds"] = max(peak["fds"], fds(pid))
 
+        attacks = {"runs": 0, "tried": 0, "taken": 0, "forged": 0, "failed": 0}
+
+        def attack():
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            while not done.is_set():
+                ports = [p for p in listening_ports(pid) if p != self.port]
+                conn.request("GET", "/attack?ports=" + ",".join(map(str, ports)))
+                r = conn.getresponse()
+                body = r.read()
+                if r.status != 200:
+                    attacks["failed"] += 1
+                    continue
+                got = json.loads(body)
+                attacks["runs"] += 1
+                for k in ("tried", "taken", "forged"):
+                    attacks[k] += got[k]
+            conn.close()
+
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        attacker = threading.Thread(target=attack, daemon=True)
+        attacker.start()
         t0 = time.perf_counter()
         results = self.run_requests(range(REQUESTS))
         wall = time.perf_counter() - t0
         done.set()
         sampler.join()
+        attacker.join()
         self.assertEqual(len(results), REQUESTS)
         self.assertEqual(sorted(r[0] for r in results), list(range(REQUESTS)))
         self.check(results)
@@ -246,7 +328,11 @@ class Soak(unittest.TestCase):
               f"  lamb RSS: idle {idle_rss} kB, right after {busy_rss} kB (peak {peak_rss} kB), "
               f"after reaping {after_rss} kB\n"
               f"  fds: idle {idle_fds}, at most {peak['fds']}, after {after_fds}; instances: at most "
-              f"{peak['children']}, after reaping {len(left)}", file=sys.stderr)
+              f"{peak['children']}, after reaping {len(left)}\n"
+              f"  attacker: {attacks['runs']} runs on {attacks['tried']} Runtime APIs, {attacks['taken']} events "
+              f"taken, {attacks['forged']} answers forged", file=sys.stderr)
+        self.assertGreater(attacks["tried"], 0, "the attacker found no Runtime API to attack")
+        self.assertEqual((attacks["taken"], attacks["forged"]), (0, 0), "an instance's Runtime API was hijacked")
         self.assertEqual(left, [], "instances left behind")
         self.assertEqual(after_fds, idle_fds, "file descriptors leaked")
         # back near idle: glibc keeps some freed memory in its arenas

@@ -68,7 +68,7 @@ APP = """\
 import base64, json, os, time
 
 def echo(event, context):
-    return {"statusCode": 200, "headers": {"X-Pid": str(os.getpid())},
+    return {"statusCode": 200, "headers": {"X-Pid": """ + lambtest.INSTANCE_ID + """},
             "body": json.dumps(event)}
 
 def shaped(event, context):

@@ -45,6 +45,7 @@ MAIN = """\
 #include "lamb-runtime.h"
 #include "version.h"
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(void)
@@ -55,7 +56,11 @@ int main(void)
 		return 1;
 	while (lamb_runtime_next(&rt, &ev) == 0) {
 		char body[128];
-		int n = snprintf(body, sizeof(body), "{\\"version\\":\\"%s\\",\\"pid\\":%d}", VERSION, (int)getpid());
+		/* the pid and its PID namespace: sandboxed, every instance is pid 2 */
+		struct stat ns;
+		stat("/proc/self/ns/pid", &ns);
+		int n = snprintf(body, sizeof(body), "{\\"version\\":\\"%s\\",\\"pid\\":\\"%d@%lu\\"}", VERSION,
+				 (int)getpid(), (unsigned long)ns.st_ino);
 		lamb_runtime_respond(&rt, ev.request_id, body, (size_t)n);
 	}
 	return 0;

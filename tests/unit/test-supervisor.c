@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/proctree.h"
 #include "engine/supervisor.h"
 
 struct result {
@@ -191,6 +192,32 @@ static void test_kill_takes_the_group(void **state)
 	close(fds[1]);
 }
 
+/* A tree read through children lists holds a setsid'd grandchild, and is
+ * killed whole below its root. */
+static void test_proctree_below(void **state)
+{
+	(void)state;
+	pid_t root = fork();
+	if (root == 0) {
+		execl("/bin/sh", "sh", "-c", "setsid sleep 30 & sleep 30 & wait", (char *)NULL);
+		_exit(127);
+	}
+	struct lamb_proctree t = { 0 };
+	for (int i = 0; i < 200 && t.len < 3; i++) {
+		lamb_proctree_release(&t);
+		usleep(10000);
+		lamb_proctree_below(&t, root);
+	}
+	assert_int_equal(t.len, 3);
+	assert_int_equal(t.v[0].pid, root);
+	lamb_proctree_release(&t);
+	assert_true(lamb_proctree_rss_kb(root) > 0);
+	assert_int_equal(lamb_proctree_kill_below(root), 2);
+	int status;
+	assert_int_equal(waitpid(root, &status, 0), root); /* its wait returns: both are gone */
+	assert_true(WIFEXITED(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_umask_is_lambs_own),
 		cmocka_unit_test(test_exec_failure),
 		cmocka_unit_test(test_kill_takes_the_group),
+		cmocka_unit_test(test_proctree_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
