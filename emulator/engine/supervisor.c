@@ -861,6 +861,16 @@ static void kill_orphans(struct lamb_supervisor *s)
 	lamb_proctree_release(&t);
 }
 
+/* The rest of a line without its newline, ended here: the invocation is
+ * over, and AWS's runtimes end a log record where the invocation ends
+ * rather than carry it into the next one (or lose it at exit). */
+static void end_partial_lines(struct lamb_proc *p)
+{
+	for (int i = 0; i < 2; i++)
+		if (p->out[i].fd >= 0 && p->out[i].line.len)
+			emit_lines(p, &p->out[i], true);
+}
+
 void lamb_proc_drain(struct lamb_proc *p)
 {
 	/* one poll for both pipes: most answers come with no output pending,
@@ -870,13 +880,14 @@ void lamb_proc_drain(struct lamb_proc *p)
 	for (int i = 0; i < 2; i++)
 		if (p->out[i].fd >= 0)
 			pf[n++] = (struct pollfd){ .fd = p->out[i].fd, .events = POLLIN };
-	if (!n || poll(pf, (nfds_t)n, 0) <= 0)
-		return;
-	/* an EOF seen here is left for on_output to close */
-	for (int i = 0; i < 2; i++)
-		for (int j = 0; j < n; j++)
-			if (pf[j].fd == p->out[i].fd && (pf[j].revents & (POLLIN | POLLHUP)))
-				read_pipe(p, &p->out[i]);
+	if (n && poll(pf, (nfds_t)n, 0) > 0) {
+		/* an EOF seen here is left for on_output to close */
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < n; j++)
+				if (pf[j].fd == p->out[i].fd && (pf[j].revents & (POLLIN | POLLHUP)))
+					read_pipe(p, &p->out[i]);
+	}
+	end_partial_lines(p);
 }
 
 void lamb_proc_detach(struct lamb_proc *p)

@@ -66,9 +66,10 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 /* SIGKILL to the whole process group (and the cgroup). The exit callback
  * still follows, from the loop. */
 void lamb_proc_kill(struct lamb_proc *p);
-/* Forwards the complete lines the process has written so far, now, so
- * that they precede what the caller logs next (an answer on the Runtime
- * API can overtake output the runtime wrote before it). */
+/* Forwards what the process has written so far, now, so that it precedes
+ * what the caller logs next (an answer on the Runtime API can overtake
+ * output the runtime wrote before it); a last line without its newline is
+ * ended there, as the invocation's. */
 void lamb_proc_drain(struct lamb_proc *p);
 /* Forget the owner: no exit or line callback will be made. */
 void lamb_proc_detach(struct lamb_proc *p);

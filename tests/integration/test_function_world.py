@@ -76,6 +76,10 @@ def handler(event, context):
         return {"d": decimal.Decimal("1.10"), "big": decimal.Decimal("12345678901234567890.5"), "s": "caf\\u00e9"}
     if what == "context":
         return {"memory": context.memory_limit_in_mb, "has_tenant": hasattr(context, "tenant_id")}
+    if what == "partial":
+        sys.stderr.write("stderr without newline")
+        print("stdout without newline", end="")
+        return "ok"
     if what == "error":
         sys.stdout.write("last words")
         raise ValueError("broken")
@@ -277,6 +281,16 @@ class PythonMarshalling(unittest.TestCase):
 
     def test_context(self):
         self.assertEqual(result(invoke(self.d, "Py", {"what": "context"})), {"memory": "1024", "has_tenant": True})
+
+    def test_partial_lines_end_with_the_invocation(self):
+        """Issue 20: output without a trailing newline is the invocation's,
+        before its END line, not lost or carried to the exit."""
+        r = invoke(self.d, "Py", {"what": "partial"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stderr.splitlines()
+        end = next(i for i, l in enumerate(lines) if l.startswith("END RequestId"))
+        self.assertIn("stderr without newline", lines[:end])
+        self.assertIn("stdout without newline", lines[:end])
 
     def test_error_log(self):
         _, err = invoke_bytes(self.d, "Py", {"what": "error"})
