@@ -317,6 +317,16 @@ void lamb_validate(const struct lamb_model *m, struct lamb_schemas *schemas, str
 {
 	if (!m || !m->root || m->root->kind != LAMB_MAP)
 		return;
+	/* the checks below walk the document without bounds of their own: a
+	 * self-referencing alias would recurse until the stack ends. The
+	 * loader's depth limit (256) and a budget far above any 1 MB template's
+	 * node count keep every real template; the resolver reports the rest */
+	if (!lamb_node_bounded(m->root, 300, 4000000)) {
+		if (!diags->errors)
+			lamb_error(diags, &m->root->mark, "template nested too deeply (a self-referencing alias?): "
+				   "not checked against the schemas");
+		return;
+	}
 	struct vctx c = { .m = m, .root = m->root, .schemas = schemas, .diags = diags };
 	c.r.arena = lamb_arena_new();
 	c.r.diags = diags;

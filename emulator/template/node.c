@@ -196,3 +196,24 @@ const char *lamb_node_kind_name(const struct lamb_node *node)
 	}
 	return "?";
 }
+
+static bool bounded(const struct lamb_node *n, unsigned depth, size_t *budget)
+{
+	if (!n)
+		return true;
+	if (!depth || !*budget)
+		return false;
+	--*budget;
+	for (size_t i = 0; n->kind == LAMB_SEQ && i < n->len; i++)
+		if (!bounded(n->items[i], depth - 1, budget))
+			return false;
+	for (size_t i = 0; n->kind == LAMB_MAP && i < n->len; i++)
+		if (!bounded(n->pairs[i].value, depth - 1, budget))
+			return false;
+	return true;
+}
+
+bool lamb_node_bounded(const struct lamb_node *node, unsigned max_depth, size_t budget)
+{
+	return bounded(node, max_depth + 1, &budget);
+}

@@ -70,5 +70,10 @@ bool lamb_node_bool(const struct lamb_node *node, bool *out);
 bool lamb_node_long(const struct lamb_node *node, long *out);
 bool lamb_node_is_null(const struct lamb_node *node);
 const char *lamb_node_kind_name(const struct lamb_node *node);
+/* Whether walking node visits at most budget nodes, none deeper than
+ * max_depth: false for a self-referencing alias (a cycle, which the
+ * loader keeps shared) or an alias bomb. A walker without bounds of its
+ * own asks this first. */
+bool lamb_node_bounded(const struct lamb_node *node, unsigned max_depth, size_t budget);
 
 #endif
