@@ -282,7 +282,7 @@ static void add_outside(struct lamb_strlist *out, const char *src, const char *p
 	out->v[out->len++] = abs;
 }
 
-static void requirement_inputs(const char *src, struct lamb_strlist *out)
+void lamb_build_requirements_each(const char *src, bool (*fn)(char *line, void *ctx), void *ctx)
 {
 	cleanup_free char *path = xasprintf("%s/requirements.txt", src);
 	size_t len;
@@ -291,19 +291,38 @@ static void requirement_inputs(const char *src, struct lamb_strlist *out)
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = 0;
-		line += strspn(line, " \t");
-		static const char *const opts[] = { "-e", "--editable", "-r", "--requirement", "-c", "--constraint" };
-		for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-			size_t n = strlen(opts[i]);
-			if (strncmp(line, opts[i], n) == 0 && (line[n] == ' ' || line[n] == '=' || line[n] == '\t')) {
-				line += n + 1;
-				line += strspn(line, " \t=");
-				break;
-			}
-		}
-		if (line[0] == '.' || line[0] == '/')
-			add_outside(out, src, line, strcspn(line, " \t;#\r"));
+		if (!fn(line + strspn(line, " \t\r"), ctx))
+			return;
 	}
+}
+
+struct req_inputs {
+	const char *src;
+	struct lamb_strlist *out;
+};
+
+/* A line's local path (after -e, -r or -c), as an input outside src. */
+static bool requirement_input(char *line, void *ctx)
+{
+	struct req_inputs *r = ctx;
+	static const char *const opts[] = { "-e", "--editable", "-r", "--requirement", "-c", "--constraint" };
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		size_t n = strlen(opts[i]);
+		if (strncmp(line, opts[i], n) == 0 && (line[n] == ' ' || line[n] == '=' || line[n] == '\t')) {
+			line += n + 1;
+			line += strspn(line, " \t=");
+			break;
+		}
+	}
+	if (line[0] == '.' || line[0] == '/')
+		add_outside(r->out, r->src, line, strcspn(line, " \t;#\r"));
+	return true;
+}
+
+static void requirement_inputs(const char *src, struct lamb_strlist *out)
+{
+	struct req_inputs r = { src, out };
+	lamb_build_requirements_each(src, requirement_input, &r);
 }
 
 static void package_inputs(const char *src, struct lamb_strlist *out)

@@ -64,6 +64,9 @@ bool lamb_build_method_has_work(const char *build_method, const char *runtime, b
  * method: NULL-terminated. */
 const char *const *lamb_build_method_skip(const struct lamb_build_method *bm);
 
+/* Each line of src/requirements.txt, its leading blanks skipped, given to
+ * fn until fn returns false; nothing when there is no such file. */
+void lamb_build_requirements_each(const char *src, bool (*fn)(char *line, void *ctx), void *ctx);
 /* Paths outside src that the build reads as well, so that they count as
  * inputs: the targets of file: dependencies in package.json, the paths in
  * requirements.txt (./wheels/x.whl, -e ../pkg, -r ../common.txt). Adds

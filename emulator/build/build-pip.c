@@ -324,22 +324,22 @@ static bool set(const char *name)
 	return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0;
 }
 
+/* Stops at a line that names a package to be found (rather than a local
+ * path or an option). */
+static bool is_local_line(char *line, void *found)
+{
+	if (*line && !strchr("#-./", *line) && !str_starts(line, "file:") && !strstr(line, "@ file:"))
+		return !(*(bool *)found = true);
+	return true;
+}
+
 /* Whether src/requirements.txt names a package to be found (rather than
  * only local paths and options). */
 static bool names_a_package(const char *src)
 {
-	cleanup_free char *path = xasprintf("%s/requirements.txt", src);
-	size_t len;
-	cleanup_free char *text = lamb_read_file(path, &len);
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = 0;
-		line += strspn(line, " \t\r");
-		if (*line && !strchr("#-./", *line) && !str_starts(line, "file:") && !strstr(line, "@ file:"))
-			return true;
-	}
-	return false;
+	bool found = false;
+	lamb_build_requirements_each(src, is_local_line, &found);
+	return found;
 }
 
 /* The index probed before pip runs: p->offline set when it does not
