@@ -1,12 +1,14 @@
 /* libyaml's composer builds a node graph (aliases shared); we copy it into
  * lamb's arena tree, keeping marks and normalising CloudFormation tags.
  * Shared nodes stay shared, so an alias costs one pointer; the walkers that
- * follow bound their own work (see template-resolve.c). A self-referencing
- * alias cannot make the copy loop: each libyaml node is converted once. */
+ * follow bound their own work (see template-resolve.c). An alias inside the
+ * node it names is refused here: CloudFormation's JSON model cannot hold a
+ * cycle, and refusing it once keeps every later walk finite. */
 #include "base/hash.h"
 #include "base/util.h"
 #include "template/template.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <yaml.h>
@@ -16,6 +18,7 @@ struct loader {
 	const char *file; /* arena copy */
 	yaml_document_t *doc;
 	struct lamb_node **done; /* per libyaml node index: converted node */
+	bool *open; /* per libyaml node index: still being converted */
 	struct lamb_diags *diags;
 	unsigned depth;
 };
@@ -158,10 +161,16 @@ static struct lamb_node *convert_map(struct loader *l, yaml_node_t *yn, int inde
 
 static struct lamb_node *convert(struct loader *l, int index)
 {
-	if (l->done[index])
-		return l->done[index];
 	yaml_node_t *yn = yaml_document_get_node(l->doc, index);
 	struct lamb_node *n;
+	if (l->open[index]) {
+		struct lamb_mark m = mark_of(l, yn->start_mark);
+		lamb_error(l->diags, &m, "a YAML alias refers to this node from inside it (a cycle "
+			   "CloudFormation cannot hold); copy the values instead of the alias");
+		return lamb_node_scalar(l->arena, "", &m);
+	}
+	if (l->done[index])
+		return l->done[index];
 	if (++l->depth > MAX_DEPTH) {
 		struct lamb_mark m = mark_of(l, yn->start_mark);
 		lamb_error(l->diags, &m, "template nested deeper than %d levels", MAX_DEPTH);
@@ -169,6 +178,7 @@ static struct lamb_node *convert(struct loader *l, int index)
 		l->depth--;
 		return l->done[index] = n;
 	}
+	l->open[index] = true;
 	switch (yn->type) {
 	case YAML_SEQUENCE_NODE:
 		n = convert_seq(l, yn, index);
@@ -181,6 +191,7 @@ static struct lamb_node *convert(struct loader *l, int index)
 		break;
 	}
 	n = apply_tag(l, (const char *)yn->tag, n);
+	l->open[index] = false;
 	l->depth--;
 	return l->done[index] = n;
 }
@@ -225,7 +236,9 @@ struct lamb_node *lamb_template_parse(struct lamb_arena *a, const char *file, co
 		lamb_error(diags, &m, "template is empty");
 	} else {
 		l.done = xcalloc(count + 1, sizeof(*l.done));
+		l.open = xcalloc(count + 1, sizeof(*l.open));
 		root = convert(&l, 1);
+		free(l.open);
 		free(l.done);
 	}
 	yaml_document_delete(&doc);

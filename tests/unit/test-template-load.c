@@ -94,6 +94,11 @@ static void test_aliases(void **state)
 	assert_ptr_equal(lamb_node_get(root, "a"), lamb_node_get(root, "b"));
 	struct lamb_node *c = lamb_node_get(root, "c");
 	assert_int_equal(c->kind, LAMB_SEQ);
+	/* the self-alias is refused, so the tree stays a tree */
+	assert_int_equal(c->items[0]->kind, LAMB_SCALAR);
+	assert_int_equal(f->diags.errors, 1);
+	assert_int_equal(f->diags.v[0].line, 3);
+	assert_non_null(strstr(f->diags.v[0].msg, "cycle"));
 }
 
 static void test_errors(void **state)
