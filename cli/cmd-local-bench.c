@@ -32,6 +32,7 @@ struct bench_cli {
 	const char *prices_path;
 	long count;        /* 0: unset */
 	long concurrency;
+	long tenants;      /* --tenants: a PER_TENANT function's tenants; 0: 1 */
 	double duration_s;
 	long requests_per_month;
 	bool json;
@@ -104,6 +105,8 @@ static int parse(struct bench_cli *c, int argc, char **argv)
 			r = cli_opt_number(cmd, argc, argv, &i, 1, 100000000, &c->count);
 		} else if (cli_opt_is(a, "-c", "--concurrency")) {
 			r = cli_opt_number(cmd, argc, argv, &i, 1, 1000, &c->concurrency);
+		} else if (cli_opt_is(a, NULL, "--tenants")) {
+			r = cli_opt_number(cmd, argc, argv, &i, 1, LAMB_BENCH_MAX_TENANTS, &c->tenants);
 		} else if (cli_opt_is(a, NULL, "--duration")) {
 			r = parse_seconds(argc, argv, &i, &c->duration_s);
 		} else if (cli_opt_is(a, NULL, "--requests-per-month")) {
@@ -271,6 +274,29 @@ static void print_notes(const struct report *rp)
 	cJSON_Delete(notes);
 }
 
+/* A PER_TENANT function: what each tenant got (its instances are its own). */
+static void print_tenants(const struct lamb_bench_result *r)
+{
+	for (int i = 0; i < r->ntenants; i++) {
+		const struct lamb_bench_tenant *t = &r->tenants[i];
+		printf("  %-13s %-10s %ld invocation%s, %ld cold start%s, %ld error%s\n", i ? "" : "per tenant", t->id,
+		       t->invocations, t->invocations == 1 ? "" : "s", t->cold_starts, t->cold_starts == 1 ? "" : "s",
+		       t->errors, t->errors == 1 ? "" : "s");
+	}
+}
+
+static cJSON *tenants_json(const struct lamb_bench_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int i = 0; i < r->ntenants; i++) {
+		cJSON *t = cJSON_AddObjectToObject(o, r->tenants[i].id);
+		cJSON_AddNumberToObject(t, "invocations", (double)r->tenants[i].invocations);
+		cJSON_AddNumberToObject(t, "cold_starts", (double)r->tenants[i].cold_starts);
+		cJSON_AddNumberToObject(t, "errors", (double)r->tenants[i].errors);
+	}
+	return o;
+}
+
 static void print_table(const struct report *rp)
 {
 	const struct lamb_bench_result *r = rp->r;
@@ -298,6 +324,7 @@ static void print_table(const struct report *rp)
 	if (r->errors)
 		printf(" (first: %s)", r->first_error);
 	printf("\n");
+	print_tenants(r);
 	if (rp->prices)
 		print_cost_table(rp);
 	print_notes(rp);
@@ -374,6 +401,8 @@ static void print_json(const struct report *rp)
 	cJSON_AddNumberToObject(o, "billed_duration_ms", r->billed_ms);
 	cJSON_AddBoolToObject(o, "cpu_scaled", !r->cpu_unscaled);
 	cJSON_AddNumberToObject(o, "peak_memory_mb", (double)r->peak_memory_mb);
+	if (r->ntenants)
+		cJSON_AddItemToObject(o, "tenants", tenants_json(r));
 	if (rp->prices)
 		cJSON_AddItemToObject(o, "cost", cost_json(rp));
 	cJSON_AddItemToObject(o, "notes", notes_of(rp));
@@ -415,7 +444,7 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 	lamb_loop_on_terminate(loop, on_terminate, &s);
 	struct lamb_bench_opts bo = {
 		.event = event, .len = len, .count = c->count, .concurrency = (int)c->concurrency,
-		.duration_s = c->duration_s,
+		.duration_s = c->duration_s, .tenants = (int)c->tenants,
 	};
 	int status = EXIT_OK;
 	if (lamb_bench_run(loop, iv, fn, &bo, r, &err) < 0)

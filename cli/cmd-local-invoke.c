@@ -22,6 +22,7 @@ struct invoke_cli {
 	const char *id;
 	const char *event_path;
 	const char *log_path;
+	const char *tenant_id; /* --tenant-id, for a PER_TENANT function */
 	long repeat;
 	struct run_opts run; /* --env-vars, --layer-dir */
 	bool no_build;
@@ -60,6 +61,8 @@ static int parse(struct invoke_cli *c, int argc, char **argv)
 			dst = &c->event_path;
 		} else if (cli_opt_is(a, "-l", "--log-file")) {
 			dst = &c->log_path;
+		} else if (cli_opt_is(a, NULL, "--tenant-id")) {
+			dst = &c->tenant_id;
 		} else if (cli_opt_is(a, NULL, "--repeat")) {
 			if (cli_opt_number(cmd, argc, argv, &i, 1, 1000000, &c->repeat) < 0)
 				return -1;
@@ -143,6 +146,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
 	r.req.event = event;
 	r.req.len = len;
+	r.req.tenant_id = c->tenant_id;
 	start_one(&r);
 	if (!lamb_loop_stopped(r.loop) && lamb_loop_run(r.loop, &err) < 0)
 		r.status = fail("%s", err.msg);

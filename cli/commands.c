@@ -114,7 +114,7 @@ const struct lamb_command lamb_commands[] = {
 	  cmd_generate_event },
 	{ "local invoke", "run a function once with an event",
 	  "usage: lamb local invoke [FUNCTION] [-e FILE|-|--no-event] [-n ENV] [-l LOGFILE] [--repeat N]\n"
-	  "                         [--profile NAME] [--cpu-scale on|off]\n"
+	  "                         [--tenant-id T] [--profile NAME] [--cpu-scale on|off]\n"
 	  "                         [-t FILE] [--parameter-overrides ...]\n"
 	  "       lamb local invoke --list-interpreters\n"
 	  "\n"
@@ -131,6 +131,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -n, --env-vars FILE        {\"Parameters\": {...}, \"LogicalId\": {...}} or a .env file\n"
 	  "  -l, --log-file FILE        function logs and REPORT lines go there instead\n"
 	  "      --repeat N             N invocations on the same warm instance, one response a line\n"
+	  "      --tenant-id T          the tenant, which a function with TenancyConfig requires\n"
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "      --profile NAME         credentials and region for the function (default: AWS_PROFILE)\n"
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
@@ -214,7 +215,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -h, --help                 this text\n",
 	  cmd_local_start_lambda },
 	{ "local bench", "measure a function: cold starts, latency, throughput, memory, monthly cost",
-	  "usage: lamb local bench [LOGICAL_ID] [-e FILE|-] [-n N] [-c C] [--duration S] [--json]\n"
+	  "usage: lamb local bench [LOGICAL_ID] [-e FILE|-] [-n N] [-c C] [--duration S] [--tenants N] [--json]\n"
 	  "                        [--memory MB,MB,... [--plot FILE.svg]] [--cpu-scale on|off]\n"
 	  "                        [--prices FILE] [--requests-per-month N] [-l LOGFILE]\n"
 	  "                        [--env-vars ENV] [--layer-dir ARN=DIR] [--profile NAME] [--no-build]\n"
@@ -234,6 +235,7 @@ const struct lamb_command lamb_commands[] = {
 	  "  -n, --invocations N        how many (default 100; no limit with --duration alone)\n"
 	  "  -c, --concurrency C        callers at once, and instances at most (default 1)\n"
 	  "      --duration S           stop starting invocations after S seconds\n"
+	  "      --tenants N            with TenancyConfig: round-robin over N tenants, counted apart\n"
 	  "      --json                 the figures as JSON on stdout\n"
 	  "      --memory MB,MB,...     bench at each MemorySize (128 to 10240) instead of the template's\n"
 	  "      --plot FILE.svg        with --memory: duration and cost against memory, as an SVG\n"

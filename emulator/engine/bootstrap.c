@@ -501,6 +501,16 @@ static void caller_credentials(struct lamb_bootstrap *b, char *const *uenv)
 	}
 }
 
+/* LoggingConfig as Lambda passes it to the runtime: the format, and with
+ * JSON the application log level the runtime's logger filters by. */
+static void logging_env(struct lamb_bootstrap *b, const struct lamb_logging *l)
+{
+	if (l->set)
+		env_set(b, "AWS_LAMBDA_LOG_FORMAT", l->json ? "JSON" : "Text");
+	if (l->json)
+		env_set(b, "AWS_LAMBDA_LOG_LEVEL", lamb_log_level_name(l->app));
+}
+
 static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *code_dir,
 		       const char *region, const char *rtdir)
 {
@@ -522,9 +532,10 @@ static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn,
 	snprintf(buf, sizeof(buf), "%ld", fn->memory_mb);
 	env_set(b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", buf);
 	char *group = xasprintf("/aws/lambda/%s", fn->name);
-	env_set(b, "AWS_LAMBDA_LOG_GROUP_NAME", group);
+	env_set(b, "AWS_LAMBDA_LOG_GROUP_NAME", fn->logging.log_group ? fn->logging.log_group : group);
 	free(group);
 	env_set(b, "AWS_LAMBDA_LOG_STREAM_NAME", stream);
+	logging_env(b, &fn->logging);
 	env_set(b, "AWS_REGION", region);
 	env_set(b, "AWS_DEFAULT_REGION", region);
 	char *exec = xasprintf("AWS_Lambda_%s", fn->runtime ? fn->runtime : "provided");

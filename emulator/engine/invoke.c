@@ -5,6 +5,7 @@
 #include "base/util.h"
 #include "engine/code.h"
 #include "engine/invoke.h"
+#include "engine/platform-log.h"
 #include "engine/supervisor.h"
 
 #include <string.h>
@@ -13,6 +14,7 @@
 
 struct pool_entry {
 	const struct lamb_function *fn;
+	char *tenant_id;           /* a PER_TENANT function's pool of that tenant; else NULL */
 	struct lamb_pool *pool;
 	struct pool_entry *next;
 };
@@ -40,7 +42,7 @@ struct call {
 	struct lamb_invoker *iv;
 	const struct lamb_function *fn;
 	char *event;
-	char *client_context, *cognito_identity;
+	char *client_context, *cognito_identity, *tenant_id;
 	lamb_invoke_fn cb;
 	void *data;
 	struct call *next, *prev;
@@ -126,6 +128,7 @@ static void call_release(struct call *c)
 	free(c->event);
 	free(c->client_context);
 	free(c->cognito_identity);
+	free(c->tenant_id);
 	free(c);
 }
 
@@ -159,6 +162,7 @@ void lamb_invoke_free(struct lamb_invoker *iv)
 		struct pool_entry *e = iv->pools;
 		iv->pools = e->next;
 		lamb_pool_free(e->pool);
+		free(e->tenant_id);
 		free(e);
 	}
 	/* Invocations the pools dropped without a done call. A throttled one
@@ -185,11 +189,13 @@ struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv)
 	return iv->sup;
 }
 
+/* fn's pool, or (PER_TENANT) fn's pool for tenant: instances are never
+ * shared between tenants because pools are not. */
 static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_function *fn,
-				  struct lamb_err *err)
+				  const char *tenant, struct lamb_err *err)
 {
 	for (struct pool_entry *e = iv->pools; e; e = e->next)
-		if (e->fn == fn)
+		if (e->fn == fn && str_eq(e->tenant_id, tenant))
 			return e->pool;
 	struct lamb_pool_opts po = {
 		.max_instances = fn->reserved_concurrency > 0 ? (int)fn->reserved_concurrency :
@@ -207,6 +213,7 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		return NULL;
 	struct pool_entry *e = xcalloc(1, sizeof(*e));
 	e->fn = fn;
+	e->tenant_id = tenant ? xstrdup(tenant) : NULL;
 	e->pool = p;
 	e->next = iv->pools;
 	iv->pools = e;
@@ -215,7 +222,9 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 
 int lamb_invoke_prestart(struct lamb_invoker *iv, const struct lamb_function *fn, struct lamb_err *err)
 {
-	struct lamb_pool *p = pool_for(iv, fn, err);
+	if (fn->per_tenant) /* its instances are made for a tenant: none ahead of one */
+		return 0;
+	struct lamb_pool *p = pool_for(iv, fn, NULL, err);
 	if (!p)
 		return lamb_err_prefix(err, "function '%s'", fn->logical_id);
 	lamb_pool_prestart(p);
@@ -227,6 +236,41 @@ void lamb_invoke_retire(struct lamb_invoker *iv, const struct lamb_function *fn)
 	for (struct pool_entry *e = iv->pools; e; e = e->next)
 		if (e->fn == fn)
 			lamb_pool_retire(e->pool);
+}
+
+/* platform.report's status and errorType for an outcome */
+static const char *report_status(enum lamb_outcome_kind kind, const char **error_type)
+{
+	*error_type = kind == LAMB_OUTCOME_TIMEOUT ? "Sandbox.Timedout" :
+		      kind == LAMB_OUTCOME_CRASH ? "Runtime.ExitError" :
+		      kind == LAMB_OUTCOME_TOO_LARGE ? "Function.ResponseSizeTooLarge" : NULL;
+	return kind == LAMB_OUTCOME_RESPONSE ? "success" : kind == LAMB_OUTCOME_TIMEOUT ? "timeout" : "error";
+}
+
+/* END and REPORT as LogFormat: JSON writes them (platform-log.h). */
+static void json_report(struct call *c, const struct lamb_outcome *o)
+{
+	FILE *log = c->iv->opts.log ? c->iv->opts.log : stderr;
+	struct lamb_platform_report r = {
+		.request_id = o->request_id,
+		.tenant_id = o->tenant_id,
+		.duration_ms = o->duration_ms,
+		.billed_ms = o->billed_ms,
+		.memory_mb = o->memory_mb,
+		.max_memory_used_mb = o->max_memory_used_mb,
+		.init_ms = o->init_ms,
+		.produced_bytes = o->len,
+	};
+	r.status = report_status(o->kind, &r.error_type);
+	struct lamb_buf rec;
+	lamb_buf_init(&rec);
+	lamb_platform_report(&rec, c->fn, &r);
+	if (rec.len) {
+		fwrite(rec.data, 1, rec.len, log);
+		lamb_pool_tail_add(&c->inv, rec.data, rec.len);
+	}
+	lamb_buf_release(&rec);
+	lamb_loop_wrote(c->iv->loop, log);
 }
 
 static void report(struct call *c, const struct lamb_outcome *o)
@@ -241,6 +285,10 @@ static void report(struct call *c, const struct lamb_outcome *o)
 	if (!c->inv.start_ns) {
 		lamb_loop_wrote(c->iv->loop, log);
 		return; /* never handed over: no START, so no END/REPORT */
+	}
+	if (c->fn->logging.json) {
+		json_report(c, o);
+		return;
 	}
 	/* one write for both lines when the log is unbuffered */
 	char line[512];
@@ -277,6 +325,7 @@ static void done(struct lamb_invocation *inv)
 		.memory_mb = c->fn->memory_mb,
 		.max_memory_used_mb = inv->memory_used_mb,
 		.init_ms = inv->init_ms,
+		.tenant_id = inv->tenant_id,
 	};
 	if (o.billed_ms < 1)
 		o.billed_ms = 1;
@@ -289,13 +338,37 @@ static void done(struct lamb_invocation *inv)
 	call_free(c);
 }
 
+/* As Lambda's Invoke: a tenant id exactly when the function has tenant
+ * isolation, of 1 to 256 printable characters. */
+static int check_tenant(const struct lamb_function *fn, const char *tenant, struct lamb_err *err)
+{
+	if (fn->per_tenant && !tenant)
+		return lamb_err_set(err, "function '%s' has tenant isolation (TenancyConfig PER_TENANT): "
+				    "the invocation needs a tenant id (InvalidParameterValueException)",
+				    fn->logical_id);
+	if (!fn->per_tenant && tenant)
+		return lamb_err_set(err, "function '%s' has no tenant isolation (TenancyConfig): "
+				    "the invocation must not carry a tenant id (InvalidParameterValueException)",
+				    fn->logical_id);
+	size_t n = tenant ? strlen(tenant) : 1;
+	for (size_t i = 0; tenant && i < n; i++)
+		if ((unsigned char)tenant[i] < 0x20 || tenant[i] == 0x7f)
+			n = 0;
+	if (n < 1 || n > 256)
+		return lamb_err_set(err, "tenant id must be 1 to 256 printable characters "
+				    "(InvalidParameterValueException)");
+	return 0;
+}
+
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err)
 {
 	if (req->len > LAMB_INVOKE_MAX_EVENT)
 		return lamb_err_set(err, "event is %zu bytes, above the limit of %d bytes "
 				    "(RequestTooLargeException)", req->len, LAMB_INVOKE_MAX_EVENT);
-	struct lamb_pool *p = pool_for(iv, fn, err);
+	if (check_tenant(fn, req->tenant_id, err) < 0)
+		return -1;
+	struct lamb_pool *p = pool_for(iv, fn, req->tenant_id, err);
 	if (!p)
 		return lamb_err_prefix(err, "function '%s'", fn->logical_id);
 	struct call *c = xcalloc(1, sizeof(*c));
@@ -308,6 +381,7 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->event[req->len] = '\0';
 	c->client_context = req->client_context ? xstrdup(req->client_context) : NULL;
 	c->cognito_identity = req->cognito_identity ? xstrdup(req->cognito_identity) : NULL;
+	c->tenant_id = req->tenant_id ? xstrdup(req->tenant_id) : NULL;
 	lamb_invoke_request_id(c->inv.request_id);
 	if (req->trace_id)
 		snprintf(c->inv.trace_id, sizeof(c->inv.trace_id), "%s", req->trace_id);
@@ -317,6 +391,7 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->inv.len = req->len;
 	c->inv.client_context = c->client_context;
 	c->inv.cognito_identity = c->cognito_identity;
+	c->inv.tenant_id = c->tenant_id;
 	c->inv.want_tail = req->log_tail;
 	c->inv.done = done;
 	c->next = iv->calls;
@@ -396,7 +471,7 @@ void lamb_invoke_resume(struct lamb_invoker *iv, const struct lamb_function *fn,
 		next = c->held_next;
 		c->held_next = NULL;
 		struct lamb_err err;
-		struct lamb_pool *p = error ? NULL : pool_for(iv, fn, &err);
+		struct lamb_pool *p = error ? NULL : pool_for(iv, fn, c->tenant_id, &err);
 		if (p)
 			lamb_pool_submit(p, &c->inv);
 		else

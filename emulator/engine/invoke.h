@@ -42,6 +42,7 @@ struct lamb_outcome {
 	long memory_mb;            /* Memory Size */
 	long max_memory_used_mb;
 	double init_ms;            /* < 0: warm start */
+	const char *tenant_id;     /* the request's, or NULL */
 	/* With req->log_tail: the last LAMB_LOG_TAIL_MAX bytes of the
 	 * invocation's log (START, its output, END, REPORT), else empty. */
 	const char *log_tail;
@@ -54,6 +55,8 @@ struct lamb_invoke_req {
 	const char *client_context;   /* base64 JSON, or NULL */
 	const char *cognito_identity; /* or NULL */
 	const char *trace_id;         /* the caller's X-Amzn-Trace-Id, or NULL: a new one */
+	const char *tenant_id;        /* X-Amz-Tenant-Id: required by a PER_TENANT function,
+				       * refused by any other; copied */
 	bool log_tail;                /* fill lamb_outcome.log_tail (X-Amz-Log-Type: Tail) */
 };
 
@@ -69,7 +72,11 @@ struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv);
 
 /* Starts an invocation; cb is called once from the loop, never from inside
  * this call. -1 with err (and no callback) when the function cannot run
- * here (as lamb_pool_new checks) or the event is too large. */
+ * here (as lamb_pool_new checks), the event is too large, or the tenant id
+ * is missing or not wanted (the message names InvalidParameterValueException,
+ * as Lambda's). A PER_TENANT function has a pool per tenant: an instance
+ * serves one tenant only, and the function's concurrency limit applies to
+ * each tenant's pool. */
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err);
 

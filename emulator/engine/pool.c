@@ -4,6 +4,7 @@
  * list, because it may be discarded from inside one of its own callbacks. */
 #include "base/json.h"
 #include "base/util.h"
+#include "engine/platform-log.h"
 #include "engine/pool.h"
 #include "engine/runtime-api.h"
 #include "engine/sandbox.h"
@@ -217,6 +218,21 @@ static void discard(struct instance *in)
 
 static void on_timer(void *data);
 
+/* START as LogFormat: JSON writes it: platform.start, unless the
+ * function's SystemLogLevel drops it. */
+static void json_start(struct lamb_pool *p, struct lamb_invocation *inv)
+{
+	struct lamb_buf rec;
+	lamb_buf_init(&rec);
+	lamb_platform_start(&rec, p->fn, inv->request_id, inv->tenant_id);
+	if (rec.len) {
+		fwrite(rec.data, 1, rec.len, logf_(p));
+		lamb_loop_wrote(p->loop, logf_(p));
+		lamb_pool_tail_add(inv, rec.data, rec.len);
+	}
+	lamb_buf_release(&rec);
+}
+
 static void hand_over(struct instance *in, struct lamb_invocation *inv)
 {
 	struct lamb_pool *p = in->pool;
@@ -228,11 +244,15 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
 	in->deadline_ns = inv->start_ns + timeout_ms * 1000000ull;
 	lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
-	char start[96];
-	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
-	fwrite(start, 1, (size_t)n, logf_(p));
-	lamb_loop_wrote(p->loop, logf_(p));
-	lamb_pool_tail_add(inv, start, (size_t)n);
+	if (p->fn->logging.json) {
+		json_start(p, inv);
+	} else {
+		char start[96];
+		int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
+		fwrite(start, 1, (size_t)n, logf_(p));
+		lamb_loop_wrote(p->loop, logf_(p));
+		lamb_pool_tail_add(inv, start, (size_t)n);
+	}
 	struct lamb_rapi_event ev = {
 		.request_id = inv->request_id,
 		.deadline_ms = lamb_loop_wall_ms() + timeout_ms,
@@ -240,6 +260,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 		.trace_id = inv->trace_id,
 		.client_context = inv->client_context,
 		.cognito_identity = inv->cognito_identity,
+		.tenant_id = inv->tenant_id,
 		.body = inv->event,
 		.len = inv->len,
 	};

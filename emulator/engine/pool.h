@@ -42,6 +42,7 @@ struct lamb_invocation {
 	size_t len;
 	const char *client_context;
 	const char *cognito_identity;
+	const char *tenant_id; /* TenancyConfig's tenant, or NULL */
 	bool want_tail;        /* keep the end of its log in log_tail */
 	lamb_invocation_fn done;
 	void *data;

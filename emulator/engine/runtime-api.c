@@ -84,7 +84,7 @@ struct lamb_rapi {
 	bool pending;
 	struct lamb_rapi_event ev;
 	char request_id[64], last_id[64], trace_id[256];
-	char *arn, *client_context, *cognito_identity;
+	char *arn, *client_context, *cognito_identity, *tenant_id;
 	bool answered;
 	bool initialized;
 	struct conn *waiting; /* the connection whose /next waits */
@@ -184,6 +184,7 @@ static void put_event(struct lamb_rapi *r, struct conn *c)
 	add_header(&h, "Lambda-Runtime-Trace-Id", r->trace_id);
 	add_header(&h, "Lambda-Runtime-Client-Context", r->client_context);
 	add_header(&h, "Lambda-Runtime-Cognito-Identity", r->cognito_identity);
+	add_header(&h, "Lambda-Runtime-Aws-Tenant-Id", r->tenant_id);
 	put_answer(c, 200, h.data, r->ev.body, r->ev.len);
 	lamb_buf_release(&h);
 	r->pending = false;
@@ -740,6 +741,7 @@ void lamb_rapi_free(struct lamb_rapi *r)
 	free(r->arn);
 	free(r->client_context);
 	free(r->cognito_identity);
+	free(r->tenant_id);
 	free(r);
 }
 
@@ -778,6 +780,7 @@ void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev)
 	set_str(&r->arn, ev->function_arn);
 	set_str(&r->client_context, ev->client_context);
 	set_str(&r->cognito_identity, ev->cognito_identity);
+	set_str(&r->tenant_id, ev->tenant_id);
 	r->ev = *ev;
 	r->answered = false;
 	r->pending = true;

@@ -53,6 +53,7 @@ struct lamb_rapi_event {
 	const char *trace_id;
 	const char *client_context;   /* NULL: no header */
 	const char *cognito_identity; /* NULL: no header */
+	const char *tenant_id;        /* TenancyConfig's tenant; NULL: no header */
 	const char *body;
 	size_t len;
 };

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 struct sample {
@@ -35,6 +36,7 @@ struct bench {
 struct caller {
 	struct bench *b;
 	uint64_t start_ns;
+	int tenant;            /* index into r->tenants of its invocation in flight */
 };
 
 static void on_outcome(void *data, const struct lamb_outcome *o);
@@ -50,6 +52,10 @@ static void start(struct caller *c)
 {
 	struct bench *b = c->b;
 	struct lamb_invoke_req req = { .event = b->o->event, .len = b->o->len };
+	if (b->r->ntenants) { /* round-robin: each tenant gets its own instances */
+		c->tenant = (int)(b->started % b->r->ntenants);
+		req.tenant_id = b->r->tenants[c->tenant].id;
+	}
 	c->start_ns = lamb_loop_now_ns();
 	if (lamb_invoke(b->iv, b->fn, &req, on_outcome, c, &b->err) < 0) {
 		b->failed = true;
@@ -93,9 +99,14 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 	struct lamb_bench_result *r = b->r;
 	if (o->max_memory_used_mb > r->peak_memory_mb)
 		r->peak_memory_mb = o->max_memory_used_mb;
-	if (o->function_error || o->kind != LAMB_OUTCOME_RESPONSE) {
-		if (!r->errors++)
-			describe_error(o, r->first_error, sizeof(r->first_error));
+	bool failed = o->function_error || o->kind != LAMB_OUTCOME_RESPONSE;
+	if (failed && !r->errors++)
+		describe_error(o, r->first_error, sizeof(r->first_error));
+	if (r->ntenants) {
+		struct lamb_bench_tenant *t = &r->tenants[c->tenant];
+		t->invocations++;
+		t->cold_starts += o->init_ms >= 0;
+		t->errors += failed;
 	}
 	if (more(b))
 		start(c);
@@ -178,6 +189,16 @@ static void summarise(struct bench *b)
 	free(dur);
 }
 
+static void name_tenants(const struct lamb_function *fn, const struct lamb_bench_opts *o,
+			 struct lamb_bench_result *r)
+{
+	if (!fn->per_tenant)
+		return;
+	r->ntenants = o->tenants < 1 ? 1 : o->tenants > LAMB_BENCH_MAX_TENANTS ? LAMB_BENCH_MAX_TENANTS : o->tenants;
+	for (int i = 0; i < r->ntenants; i++)
+		snprintf(r->tenants[i].id, sizeof(r->tenants[i].id), "tenant-%d", i + 1);
+}
+
 int lamb_bench_run(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_function *fn,
 		   const struct lamb_bench_opts *o, struct lamb_bench_result *r, struct lamb_err *err)
 {
@@ -186,6 +207,7 @@ int lamb_bench_run(struct lamb_loop *loop, struct lamb_invoker *iv, const struct
 	struct caller *callers = xcalloc((size_t)ncallers, sizeof(*callers));
 	memset(r, 0, sizeof(*r));
 	r->memory_size_mb = fn->memory_mb;
+	name_tenants(fn, o, r);
 	b.t0 = lamb_loop_now_ns();
 	if (o->duration_s > 0)
 		b.deadline_ns = b.t0 + (uint64_t)(o->duration_s * 1e9);

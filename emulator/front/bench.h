@@ -19,6 +19,17 @@ struct lamb_bench_opts {
 	long count;            /* invocations; 0: as many as fit in duration_s */
 	int concurrency;       /* callers, each with one invocation in flight; >= 1 */
 	double duration_s;     /* stop starting invocations after this; 0: none */
+	int tenants;           /* a PER_TENANT function's invocations go round-robin to the
+				* tenants "tenant-1" ... "tenant-N"; 0: 1 */
+};
+
+/* The most tenants a bench spreads over (--tenants). */
+#define LAMB_BENCH_MAX_TENANTS 64
+
+/* One tenant's share of a bench of a PER_TENANT function. */
+struct lamb_bench_tenant {
+	char id[24];           /* "tenant-1" ... */
+	long invocations, cold_starts, errors;
 };
 
 /* A distribution in ms; all 0 when n == 0. Percentiles by nearest rank. */
@@ -43,6 +54,8 @@ struct lamb_bench_result {
 	long peak_memory_mb;   /* the largest Max Memory Used of any instance */
 	bool interrupted;      /* the loop was stopped from outside (Ctrl-C) */
 	bool cpu_unscaled;     /* instances had the host's CPU, not MemorySize's share */
+	struct lamb_bench_tenant tenants[LAMB_BENCH_MAX_TENANTS]; /* PER_TENANT functions only */
+	int ntenants;          /* 0 for a function without tenant isolation */
 };
 
 /* Runs the loop until the bench is done (or someone stops the loop: r has

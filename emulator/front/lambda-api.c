@@ -197,6 +197,7 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 		.len = req->body_len ? req->body_len : 2,
 		.client_context = ctx,
 		.trace_id = lamb_http_header(conn, "X-Amzn-Trace-Id"),
+		.tenant_id = lamb_http_header(conn, "X-Amz-Tenant-Id"),
 		.log_tail = c->tail,
 	};
 	struct lamb_err err;
@@ -239,6 +240,22 @@ static bool valid_client_context(struct lamb_http_conn *conn)
 	return ok;
 }
 
+/* X-Amz-Tenant-Id exactly when fn has tenant isolation (TenancyConfig),
+ * refused as Lambda's Invoke refuses it otherwise. */
+static bool tenant_ok(const struct lamb_function *fn, struct lamb_http_conn *conn, struct lamb_http_response *r)
+{
+	const char *tenant = lamb_http_header(conn, "X-Amz-Tenant-Id");
+	if (fn->per_tenant && (!tenant || !*tenant))
+		api_error(r, 400, "InvalidParameterValueException", "The invoked function is enabled with "
+			  "tenancy configuration. Add a valid tenant ID in your request and try again.");
+	else if (!fn->per_tenant && tenant)
+		api_error(r, 400, "InvalidParameterValueException", "The invoked function is not enabled with "
+			  "tenancy configuration. Remove the tenant ID from your request and try again.");
+	else
+		return true;
+	return false;
+}
+
 static void on_request(void *data, struct lamb_http_conn *conn)
 {
 	struct lamb_lambda_api *a = data;
@@ -268,6 +285,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	} else if (fn->local_reason) {
 		api_error(&r, 400, "InvalidParameterValueException", "function '%s' cannot run locally: %s",
 			  fn->logical_id, fn->local_reason);
+	} else if (!tenant_ok(fn, conn, &r)) {
+		/* answered: 400 as Lambda's */
 	} else if (type && strcmp(type, "DryRun") == 0) {
 		r.status = 204;
 	} else if (type && strcmp(type, "Event") == 0) {

@@ -56,6 +56,9 @@ const struct lamb_node *resolved_props(struct builder *b, const struct lamb_res_
  * the resolver's values; o carries --parameter-overrides. */
 void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
+/* model-logging.c: a function's LoggingConfig and TenancyConfig, checked. */
+void read_logging(struct builder *b, struct lamb_function *f);
+void read_tenancy(struct builder *b, struct lamb_function *f, const struct lamb_node *props);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
 

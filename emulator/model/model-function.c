@@ -376,6 +376,8 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	read_events(b, f, props);
 	f->url_config = prop_kind(b, props, "FunctionUrlConfig", LAMB_MAP);
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
+	read_logging(b, f);
+	read_tenancy(b, f, props);
 	f->build_method = prop_str(b, meta, "BuildMethod");
 	f->local_reason = unresolved(b, props, asset);
 	if (!f->local_reason)

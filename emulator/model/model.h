@@ -44,6 +44,30 @@ struct lamb_layer_ref {
 	const char *arn;                /* the resolved value as written */
 };
 
+/* Log levels of LoggingConfig, most detail first (TRACE is application only,
+ * as are ERROR and FATAL). */
+enum lamb_log_level {
+	LAMB_LOG_TRACE,
+	LAMB_LOG_DEBUG,
+	LAMB_LOG_INFO,
+	LAMB_LOG_WARN,
+	LAMB_LOG_ERROR,
+	LAMB_LOG_FATAL,
+};
+
+/* LoggingConfig, Lambda's advanced logging controls. Without it (or with
+ * LogFormat: Text) the logs are Lambda's plain text ones. */
+struct lamb_logging {
+	bool set;                     /* LogFormat was given */
+	bool json;                    /* LogFormat: JSON */
+	enum lamb_log_level app;      /* ApplicationLogLevel, INFO by default */
+	enum lamb_log_level system;   /* SystemLogLevel (DEBUG, INFO, WARN), INFO by default */
+	const char *log_group;        /* LogGroup, or NULL: /aws/lambda/NAME */
+};
+
+/* A level's name as Lambda spells it ("TRACE" ... "FATAL"). */
+const char *lamb_log_level_name(enum lamb_log_level level);
+
 struct lamb_event {
 	const char *name; /* the key under Events */
 	const char *type; /* Api, HttpApi, S3, SQS, Schedule, ... */
@@ -77,6 +101,8 @@ struct lamb_function {
 	size_t nevents;
 	const struct lamb_node *url_config;     /* FunctionUrlConfig, resolved, or NULL */
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
+	struct lamb_logging logging;            /* LoggingConfig, read */
+	bool per_tenant;      /* TenancyConfig: {TenantIsolationMode: PER_TENANT} */
 	const char *local_reason; /* NULL when it can run here; else why not */
 	const char *stack;    /* the nested stack it comes from ("Child/Grand"), NULL for the
 			       * template's own; lamb build leaves such functions out */
