@@ -230,6 +230,7 @@ function fatal(message) {
 // ---- logging -----------------------------------------------------------------------------
 
 let currentRequestId = undefined;
+let currentTenantId = undefined; // set by makeContext, where the header is read anyway
 
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
 const jsonLogs = (env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
@@ -238,23 +239,47 @@ const minLevel = LEVELS[(env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || (json
 
 // One log record: TIMESTAMP<tab>REQUEST_ID<tab>LEVEL<tab>message as Lambda prints console.*,
 // or one JSON object a line under AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig LogFormat: JSON).
-function logRecord(level, args, error) {
+function logRecord(level, args) {
   if (LEVELS[level] < minLevel) return;
   const timestamp = new Date().toISOString();
   // One record a line, its own newlines as \r, as AWS's client writes it (LogPatch.js).
-  if (!jsonLogs) {
-    const line = `${timestamp}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
-    process.stdout.write(line.replace(/\n/g, '\r') + '\n');
-    return;
+  const line = jsonLogs ? jsonRecord(timestamp, level, args)
+    : `${timestamp}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+  process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+}
+
+// As AWS's client formats JSON (formatter.ts): a lone argument is the message as it is (an
+// object stays an object, an Error becomes its errorType, errorMessage and stackTrace);
+// several are formatted, and the first Error among the others lends its fields to the record.
+function jsonRecord(timestamp, level, args) {
+  const record = { timestamp, level, requestId: currentRequestId };
+  if (currentTenantId) record.tenantId = currentTenantId;
+  if (args.length <= 1) {
+    record.message = args[0];
+    try {
+      return JSON.stringify(record, jsonErrorReplacer);
+    } catch (e) {
+      record.message = util.format(record.message);
+      return JSON.stringify(record);
+    }
   }
-  const record = { timestamp, level, requestId: currentRequestId, message: util.format(...args) };
-  if (!error && args.length === 1 && args[0] instanceof Error) error = errorBody(args[0]);
+  record.message = util.format(...args);
+  const error = args.slice(1).find((a) => a instanceof Error);
   if (error) {
-    record.errorType = error.errorType;
-    record.errorMessage = error.errorMessage;
-    record.stackTrace = error.trace;
+    record.errorType = error?.constructor?.name ?? 'UnknownError';
+    record.errorMessage = error.message;
+    record.stackTrace = typeof error.stack === 'string' ? error.stack.split('\n') : [];
   }
-  process.stdout.write(safeStringify(record).replace(/\n/g, '\r') + '\n');
+  return JSON.stringify(record);
+}
+
+function jsonErrorReplacer(key, value) {
+  if (!(value instanceof Error)) return value;
+  return Object.assign({
+    errorType: value?.constructor?.name ?? 'UnknownError',
+    errorMessage: value.message,
+    stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+  }, value);
 }
 
 function patchConsole() {
@@ -265,7 +290,8 @@ function patchConsole() {
   console.error = write('ERROR');
   console.debug = write('DEBUG');
   console.fatal = write('FATAL');
-  console.trace = (...args) => {
+  // AWS's client logs console.trace's arguments as any other level's (no stack) in JSON
+  console.trace = jsonLogs ? write('TRACE') : (...args) => {
     const e = { name: 'Trace', message: util.format(...args) };
     Error.captureStackTrace(e, console.trace);
     logRecord('TRACE', [e.stack]);
@@ -273,8 +299,12 @@ function patchConsole() {
 }
 
 // An error the runtime reports (init, invoke, uncaught), as Lambda's Node runtime logs it.
+// In JSON, AWS's client logs the error alone (console.error(error)): the message is the
+// error's errorType, errorMessage and stackTrace.
 function logError(what, body) {
-  logRecord('ERROR', jsonLogs ? [what] : [`${what} \t${JSON.stringify(body)}`], body);
+  logRecord('ERROR', jsonLogs ? [{ errorType: body.errorType, errorMessage: body.errorMessage,
+                                   stackTrace: body.trace }]
+    : [`${what} \t${JSON.stringify(body)}`]);
 }
 
 // ---- errors ------------------------------------------------------------------------------
@@ -433,6 +463,7 @@ function parseJSONHeader(value) {
 function makeContext(headers, answer) {
   const deadline = Number(headers['lambda-runtime-deadline-ms']) || 0;
   const cognito = parseJSONHeader(headers['lambda-runtime-cognito-identity']);
+  currentTenantId = headers['lambda-runtime-aws-tenant-id'];
   return {
     callbackWaitsForEmptyEventLoop: true,
     awsRequestId: headers['lambda-runtime-aws-request-id'],
@@ -441,6 +472,7 @@ function makeContext(headers, answer) {
     identity: cognito && { cognitoIdentityId: cognito.cognitoIdentityId,
                            cognitoIdentityPoolId: cognito.cognitoIdentityPoolId },
     clientContext: parseJSONHeader(headers['lambda-runtime-client-context']),
+    tenantId: currentTenantId,
     getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
     // The pre-Node-8 API, still honoured by Lambda.
     succeed: (result) => answer(null, result, true),

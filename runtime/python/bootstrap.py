@@ -25,6 +25,7 @@ except ImportError:  # not CPython
 API_PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = API_PREFIX + "/invocation/next"
 current_request_id = ""
+current_tenant_id = None
 
 
 class RuntimeClient:
@@ -241,6 +242,10 @@ class LambdaContext:
         client_context = parse_json_header(headers.get("lambda-runtime-client-context"))
         self.client_context = ClientContext(client_context) if client_context else None
         self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+        # the JSON log records' tenantId (set here, where the header is read anyway, rather
+        # than in the invoke loop)
+        global current_tenant_id
+        current_tenant_id = self.tenant_id
 
     def get_remaining_time_in_millis(self):
         return max(self._deadline_ms - int(time.time() * 1000), 0)
@@ -285,8 +290,8 @@ def log_error(error):
     keeps it whole), each line's leading spaces as U+00A0; "[ERROR] Type: message", then the
     traceback header (even for an empty stack) and the stack's lines."""
     flush_output()
-    if JSON_LOGS:
-        entry = {"timestamp": utc_timestamp(time.time()), "log_level": "ERROR"}
+    if JSON_LOGS:  # as AWS's client: whole seconds, no zone
+        entry = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()), "level": "ERROR"}
         entry.update(error)
         sys.stdout.write(to_json(entry) + "\n")
         sys.stdout.flush()
@@ -365,16 +370,39 @@ def utc_timestamp(seconds):
                          int(seconds * 1000) % 1000)
 
 
+# LogRecord attributes that are not a record's extra fields (AWS's client's list)
+RECORD_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "tenant_id", "_frame_type"))
+
+
 def json_log_record(record):
-    """A logging record as Lambda's JSON log format writes it (LoggingConfig LogFormat: JSON)."""
+    """A logging record as AWS's client writes it under LogFormat JSON: its level rounded down
+    to a standard one, the exception's stack, type and message and where it was logged, the
+    tenant, then the record's extra fields (logger.info("x", extra={...})); null fields left
+    out."""
+    import traceback
+    record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+    record.levelname = record_level_name(record.levelno)
+    exc = record.exc_info
     entry = {"timestamp": utc_timestamp(record.created), "level": record.levelname,
              "message": record.getMessage(), "logger": record.name,
-             "requestId": current_request_id}
-    if record.exc_info and record.exc_info[0] is not None:
-        entry["errorType"] = record.exc_info[0].__name__
-        entry["errorMessage"] = str(record.exc_info[1])
-        entry["stackTrace"] = stack_of(record.exc_info[2])
-    return json.dumps(entry, default=str)
+             "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+             "errorType": exc[0].__name__ if exc else None,
+             "errorMessage": str(exc[1]) if exc else None,
+             "requestId": getattr(record, "aws_request_id", None),
+             "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+             if exc else None}
+    if getattr(record, "tenant_id", None) is not None:
+        entry["tenantId"] = record.tenant_id
+    entry.update((k, v) for k, v in record.__dict__.items()
+                 if k not in RECORD_FIELDS and k not in entry)
+    return JSON_LOG_ENCODE({k: v for k, v in entry.items() if v is not None})
+
+
+JSON_LOG_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+record_level_name = None  # logging.getLevelName, once logging is configured
 
 
 def configure_logging(logging):
@@ -382,6 +410,8 @@ def configure_logging(logging):
     [LEVEL]<tab>2024-01-31T12:00:00.123Z<tab>REQUEST_ID<tab>message, or one JSON object a line
     when AWS_LAMBDA_LOG_FORMAT=JSON (where the level defaults to INFO, as in Lambda)."""
     if JSON_LOGS:
+        global record_level_name
+        record_level_name = logging.getLevelName
         formatter = logging.Formatter()
         formatter.format = json_log_record
     else:
@@ -406,6 +436,7 @@ def configure_logging(logging):
 
 def add_request_id(record):
     record.aws_request_id = current_request_id
+    record.tenant_id = current_tenant_id
     return True
 
 

@@ -277,9 +277,10 @@ class NodeRuntime(unittest.TestCase):
         rt = self.start("app.fail", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
         self.assertEqual(rt.invoke({"x": 1}).kind, "error")
         record = json.loads(rt.stdout().splitlines()[-1])
-        self.assertEqual((record["level"], record["message"], record["errorType"]),
-                         ("ERROR", "Invoke Error", "TypeError"))
-        self.assertIsInstance(record["stackTrace"], list)
+        # as AWS's client, console.error(error): the error is the message
+        self.assertEqual((record["level"], record["message"]["errorType"]), ("ERROR", "TypeError"))
+        self.assertRegex(record["requestId"], r"^[0-9a-f-]{36}$")
+        self.assertIsInstance(record["message"]["stackTrace"], list)
 
     def test_node_path_layer(self):
         layer = lambtest.project({"nodejs/node_modules/layermod/index.js":

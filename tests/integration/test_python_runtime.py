@@ -332,7 +332,8 @@ class PythonRuntime(unittest.TestCase):
         rt = self.start("app.fail", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
         self.assertEqual(rt.invoke({"x": 1}).kind, "error")
         record = json.loads(rt.stdout().splitlines()[-1])
-        self.assertEqual((record["log_level"], record["errorType"]), ("ERROR", "ValueError"))
+        self.assertEqual((record["level"], record["errorType"]), ("ERROR", "ValueError"))
+        self.assertRegex(record["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")  # AWS's: seconds
 
     def test_oversized_response_then_next_invocation(self):
         # 413 from the Runtime API fails that invocation; the instance carries on.
