@@ -45,9 +45,10 @@ void read_logging(struct builder *b, struct lamb_function *f)
 	l->app = level_of(b, cfg, "ApplicationLogLevel", LAMB_LOG_TRACE, LAMB_LOG_FATAL, LAMB_LOG_INFO);
 	l->system = level_of(b, cfg, "SystemLogLevel", LAMB_LOG_DEBUG, LAMB_LOG_WARN, LAMB_LOG_INFO);
 	l->log_group = prop_str(b, cfg, "LogGroup");
-	/* Lambda's API refuses levels with the Text format */
+	/* Lambda's API refuses levels with the Text format (the default) */
 	const char *levels[] = { "ApplicationLogLevel", "SystemLogLevel" };
-	for (size_t i = 0; i < 2 && !l->json; i++)
+	bool text = !format || strcasecmp(format, "Text") == 0;
+	for (size_t i = 0; i < 2 && text; i++)
 		if (lamb_node_get(cfg, levels[i]))
 			lamb_warning(b->diags, &lamb_node_get(cfg, levels[i])->mark,
 				     "%s needs LogFormat: JSON; Lambda refuses it with Text", levels[i]);

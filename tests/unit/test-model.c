@@ -227,6 +227,45 @@ static void test_every_error_reported(void **state)
 	unload(l);
 }
 
+/* LoggingConfig (Globals merged under the function's) and TenancyConfig,
+ * with the values Lambda's API refuses reported. */
+static void test_logging_and_tenancy(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Globals:\n"
+				"  Function: {Runtime: python3.12, Handler: a.b, LoggingConfig: {LogFormat: JSON}}\n"
+				"Resources:\n"
+				"  Json:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      LoggingConfig: {ApplicationLogLevel: debug, SystemLogLevel: WARN, LogGroup: /g}\n"
+				"      TenancyConfig: {TenantIsolationMode: PER_TENANT}\n"
+				"  Text:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties: {LoggingConfig: {LogFormat: Text, ApplicationLogLevel: INFO}}\n"
+				"  Bad:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      LoggingConfig: {LogFormat: XML, SystemLogLevel: TRACE}\n"
+				"      TenancyConfig: {TenantIsolationMode: SHARED}\n");
+	dump_diags(l);
+	const struct lamb_function *f = lamb_model_function(l->m, "Json");
+	assert_true(f->logging.json && f->per_tenant);
+	assert_int_equal(f->logging.app, LAMB_LOG_DEBUG);
+	assert_int_equal(f->logging.system, LAMB_LOG_WARN);
+	assert_string_equal(f->logging.log_group, "/g");
+	f = lamb_model_function(l->m, "Text");
+	assert_true(f->logging.set && !f->logging.json && !f->per_tenant);
+	assert_true(has_diag(l, LAMB_WARNING, 12, "ApplicationLogLevel needs LogFormat: JSON"));
+	assert_true(has_diag(l, LAMB_ERROR, 16, "LogFormat must be JSON or Text, not 'XML'"));
+	assert_true(has_diag(l, LAMB_ERROR, 16, "SystemLogLevel must be one of DEBUG ... WARN, not 'TRACE'"));
+	assert_true(has_diag(l, LAMB_ERROR, 17, "TenantIsolationMode must be PER_TENANT, not 'SHARED'"));
+	assert_int_equal(l->diags.len, 4); /* no level warning where LogFormat is wrong */
+	assert_string_equal(lamb_log_level_name(LAMB_LOG_FATAL), "FATAL");
+	unload(l);
+}
+
 static void test_conditions_drop_resources(void **state)
 {
 	(void)state;
@@ -431,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_openapi_definition_routes),
 		cmocka_unit_test(test_function_values),
 		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_logging_and_tenancy),
 		cmocka_unit_test(test_conditions_drop_resources),
 		cmocka_unit_test(test_not_a_template),
 		cmocka_unit_test(test_runtime_deprecation_dates),
