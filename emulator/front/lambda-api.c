@@ -251,6 +251,8 @@ static bool tenant_ok(const struct lamb_function *fn, struct lamb_http_conn *con
 	else if (!fn->per_tenant && tenant)
 		api_error(r, 400, "InvalidParameterValueException", "The invoked function is not enabled with "
 			  "tenancy configuration. Remove the tenant ID from your request and try again.");
+	else if (tenant && strlen(tenant) > 256)
+		api_error(r, 400, "InvalidParameterValueException", "tenant ID is longer than 256 characters");
 	else
 		return true;
 	return false;

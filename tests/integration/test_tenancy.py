@@ -131,6 +131,7 @@ class StartLambda(unittest.TestCase):
         status, kind, body = self.s.invoke("Shared", "blue")  # not isolated: a tenant is refused
         self.assertEqual((status, kind), (400, "InvalidParameterValueException"))
         self.assertEqual(self.s.invoke("Shared")[0], 200)
+        self.assertEqual(self.s.invoke("Tenanted", "x" * 257)[:2], (400, "InvalidParameterValueException"))
 
     def test_boto3(self):
         py = boto3_python()
