@@ -252,7 +252,8 @@ const struct lamb_command lamb_commands[] = {
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
 	{ "deploy", "deploy the template to AWS as a CloudFormation stack",
-	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET] [--s3-prefix PREFIX]\n"
+	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET|--resolve-s3] [--s3-prefix PREFIX]\n"
+	  "                   [--guided] [--confirm-changeset]\n"
 	  "                   [--capabilities CAP ...] [--parameter-overrides ...] [--tags K=V ...]\n"
 	  "                   [--no-execute-changeset] [--fail-on-empty-changeset|--no-fail-on-empty-changeset]\n"
 	  "                   [--force-upload] [--no-verify] [-b DIR] [--region R] [--profile P]\n"
@@ -265,8 +266,13 @@ const struct lamb_command lamb_commands[] = {
 	  "shown again), or when there is nothing to deploy unless --no-fail-on-empty-changeset;\n"
 	  "130 when interrupted (the stack operation goes on). Everything prints on stderr.\n"
 	  "\n"
-	  "      --stack-name NAME      the stack to create or update (required)\n"
+	  "      --stack-name NAME      the stack to create or update (required but with --guided)\n"
+	  "  -g, --guided               ask for the stack, region, parameters, capabilities (the known\n"
+	  "                             values as defaults) and save the answers to samconfig.toml\n"
 	  "      --s3-bucket BUCKET     where local code (and a template over 51,200 bytes) goes\n"
+	  "      --resolve-s3           the bucket of the managed stack lamb-managed-default, made once\n"
+	  "      --confirm-changeset    show the change set and ask before executing it\n"
+	  "      --no-confirm-changeset execute it without asking (the default)\n"
 	  "      --s3-prefix PREFIX     key prefix in the bucket\n"
 	  "      --capabilities CAP ... CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"

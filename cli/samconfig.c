@@ -330,3 +330,121 @@ void cli_config_free(char **owned)
 		free(owned[i]);
 	free(owned);
 }
+
+static bool bare_key(const char *k)
+{
+	if (!*k)
+		return false;
+	for (; *k; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-')
+			return false;
+	return true;
+}
+
+static void write_key(struct lamb_buf *b, const char *k)
+{
+	if (bare_key(k))
+		lamb_buf_addstr(b, k);
+	else
+		lamb_buf_addquoted(b, k); /* JSON's escapes are TOML's */
+}
+
+static void write_value(struct lamb_buf *b, const cJSON *v)
+{
+	if (cJSON_IsArray(v)) {
+		lamb_buf_addch(b, '[');
+		for (const cJSON *i = v->child; i; i = i->next) {
+			write_value(b, i);
+			if (i->next)
+				lamb_buf_addstr(b, ", ");
+		}
+		lamb_buf_addch(b, ']');
+	} else if (cJSON_IsBool(v)) {
+		lamb_buf_addstr(b, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsNumber(v)) {
+		char *t = scalar_text(v);
+		lamb_buf_addstr(b, t);
+		free(t);
+	} else {
+		lamb_buf_addquoted(b, cJSON_IsString(v) ? v->valuestring : "");
+	}
+}
+
+/* t's keys under [path], then its tables; a table holding only tables
+ * gets no header of its own (TOML makes it implicitly). */
+static void write_table(struct lamb_buf *b, const cJSON *t, const char *path)
+{
+	bool scalars = !t->child;
+	for (const cJSON *v = t->child; v; v = v->next)
+		scalars |= !cJSON_IsObject(v);
+	if (path && scalars)
+		lamb_buf_addf(b, "\n[%s]\n", path);
+	for (const cJSON *v = t->child; v; v = v->next) {
+		if (cJSON_IsObject(v))
+			continue;
+		write_key(b, v->string);
+		lamb_buf_addstr(b, " = ");
+		write_value(b, v);
+		lamb_buf_addch(b, '\n');
+	}
+	for (const cJSON *v = t->child; v; v = v->next) {
+		if (!cJSON_IsObject(v))
+			continue;
+		struct lamb_buf sub;
+		lamb_buf_init(&sub);
+		lamb_buf_addf(&sub, "%s%s", path ? path : "", path ? "." : "");
+		write_key(&sub, v->string);
+		write_table(b, v, sub.data);
+		lamb_buf_release(&sub);
+	}
+}
+
+static cJSON *child(cJSON *t, const char *key)
+{
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(t, key);
+	if (!cJSON_IsObject(c)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(t, key);
+		c = cJSON_AddObjectToObject(t, key);
+	}
+	return c;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int ok = f && fputs(text, f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (ok && rename(tmp, path) != 0)
+		ok = 0;
+	int r = ok ? EXIT_OK : fail("cannot write config file '%s': %s", path, strerror(errno));
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+int cli_config_save(const char *path, const char *env, const char *section, const cJSON *params)
+{
+	if (str_ends(path, ".yaml") || str_ends(path, ".yml"))
+		return fail("cannot save to '%s': lamb writes TOML configuration files (samconfig.toml)", path);
+	cJSON *tree = access(path, F_OK) == 0 ? cli_config_read(path) : cJSON_CreateObject();
+	if (!tree)
+		return EXIT_FAIL;
+	if (!cJSON_GetObjectItemCaseSensitive(tree, "version"))
+		cJSON_AddNumberToObject(tree, "version", 0.1);
+	cJSON *p = child(child(child(tree, env), section), "parameters");
+	for (const cJSON *v = params->child; v; v = v->next) {
+		cJSON_DeleteItemFromObjectCaseSensitive(p, v->string);
+		cJSON_AddItemToObject(p, v->string, cJSON_Duplicate(v, true));
+	}
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	lamb_buf_addstr(&b, "# Written by lamb deploy --guided, in samconfig's layout (SAM CLI reads it too)\n");
+	write_table(&b, tree, NULL);
+	int r = write_file(path, b.data);
+	lamb_buf_release(&b);
+	cJSON_Delete(tree);
+	return r;
+}

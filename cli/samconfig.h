@@ -38,4 +38,10 @@ int cli_config_apply(const struct lamb_command *c, const struct cli_config_opts 
 		     char ***owned);
 void cli_config_free(char **owned);
 
+/* Sets params' keys in [env.section.parameters] of the TOML file path
+ * (made, with version = 0.1, when missing; its other keys and sections
+ * kept, its comments not) and writes it back whole. EXIT_OK, or EXIT_FAIL
+ * printed. */
+int cli_config_save(const char *path, const char *env, const char *section, const struct cJSON *params);
+
 #endif
