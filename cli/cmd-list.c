@@ -182,6 +182,8 @@ int cmd_list(int argc, char **argv)
 	struct template_opts o;
 	const char *what = NULL;
 	bool json = false;
+	if (list_stack_wanted(argc, argv)) /* what a deployed stack holds: list-stack.c */
+		return cmd_list_stack(argc, argv);
 	template_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
 		int r = template_opts_parse(&o, "list", argc, argv, &i);

@@ -19,12 +19,17 @@ const struct lamb_command lamb_commands[] = {
 	  "  -q, --quiet                errors only\n"
 	  "  -h, --help                 this text\n",
 	  cmd_validate },
-	{ "list", "list functions, endpoints or resources of a template",
+	{ "list", "list functions, endpoints or resources of a template, or a stack's outputs",
 	  "usage: lamb list functions|endpoints|resources [-t FILE] [--json] [--parameter-overrides ...]\n"
+	  "       lamb list stack-outputs|endpoints --stack-name STACK [--json] [--region R] [--profile P]\n"
 	  "\n"
 	  "Prints what the template defines as lamb understands it, after Globals and\n"
-	  "intrinsic functions are applied: a table, or JSON with --json.\n"
+	  "intrinsic functions are applied: a table, or JSON with --json. With --stack-name,\n"
+	  "what the deployed stack holds: its outputs, or the URLs of its APIs.\n"
 	  "\n"
+	  "      --stack-name STACK     a deployed stack (stack-outputs needs one)\n"
+	  "      --profile NAME         profile of ~/.aws/credentials and ~/.aws/config\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
@@ -289,6 +294,23 @@ const struct lamb_command lamb_commands[] = {
 	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_deploy },
+	{ "remote invoke", "invoke a deployed function and print its response and log tail",
+	  "usage: lamb remote invoke [LOGICAL_ID|NAME|ARN] [--stack-name STACK] [-e EVENT|FILE|-]\n"
+	  "                          [--event-file FILE] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Invokes the function in AWS (RequestResponse, LogType Tail): LOGICAL_ID among the\n"
+	  "stack's resources, the stack's only function without one, or a function name or\n"
+	  "ARN without --stack-name. The response goes to stdout, the last 4 KB of the log to\n"
+	  "stderr. Exits 1 when the function fails.\n"
+	  "\n"
+	  "      --stack-name STACK     the stack whose function to invoke\n"
+	  "  -e, --event EVENT         the event: '-' for stdin, a file, else the JSON text itself\n"
+	  "      --event-file FILE      the event from FILE ('-': stdin); default: {}\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_remote_invoke },
 	{ "delete", "delete a CloudFormation stack",
 	  "usage: lamb delete --stack-name NAME [--no-prompts] [--region R] [--profile P] [--endpoint-url URL]\n"
 	  "\n"
