@@ -294,6 +294,30 @@ const struct lamb_command lamb_commands[] = {
 	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_deploy },
+	{ "sync", "send code changes to a deployed stack in seconds; --watch: on every save",
+	  "usage: lamb sync --stack-name STACK [--code] [--watch] [-t FILE] [--s3-bucket BUCKET]\n"
+	  "                 [--parameter-overrides ...] [-b DIR] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Builds what is stale and sends to the stack what differs from what Lambda runs:\n"
+	  "UpdateFunctionCode for a function's zip, PublishLayerVersion then\n"
+	  "UpdateFunctionConfiguration for a layer's. A template changed since the last sync\n"
+	  "(or a stack never synced) is deployed through a change set instead, as lamb deploy\n"
+	  "does, to the managed bucket unless --s3-bucket. A line per update, with its time.\n"
+	  "\n"
+	  "      --stack-name STACK     the deployed stack (required)\n"
+	  "      --code                 code only: never a change set\n"
+	  "      --watch                sync again on every save under the template's folder\n"
+	  "      --no-watch             sync once (the default)\n"
+	  "      --s3-bucket BUCKET     where a template change's artifacts go (default: --resolve-s3's)\n"
+	  "      --resolve-s3           the managed bucket (the default)\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_sync },
 	{ "remote invoke", "invoke a deployed function and print its response and log tail",
 	  "usage: lamb remote invoke [LOGICAL_ID|NAME|ARN] [--stack-name STACK] [-e EVENT|FILE|-]\n"
 	  "                          [--event-file FILE] [--region R] [--profile P] [--endpoint-url URL]\n"

@@ -8,6 +8,8 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <nettle/sha2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +59,8 @@ static char *function_path(const char *name, const char *tail)
 	return p;
 }
 
-int lamb_lambda_layer_location(const struct lamb_aws_config *c, const char *arn, char **url, struct lamb_err *err)
+/* GetLayerVersionByArn, in the ARN's region, into *j. */
+static int get_layer(const struct lamb_aws_config *c, const char *arn, cJSON **j, char **what, struct lamb_err *err)
 {
 	char region[64];
 	struct lamb_aws_config in = *c; /* the layer's region: strings borrowed */
@@ -65,19 +68,61 @@ int lamb_lambda_layer_location(const struct lamb_aws_config *c, const char *arn,
 		in.region = region;
 	char *enc = lamb_url_encode(arn, 0);
 	char *query = xasprintf("Arn=%s&find=LayerVersion", enc);
-	char *what = xasprintf("cannot get layer '%s'", arn);
-	cJSON *j = NULL;
-	int rc = call(&in, "GET", "/2018-10-31/layers", query, NULL, &j, what, err);
-	const char *loc = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Content"), "Location"));
-	if (rc == 0 && !loc)
-		rc = lamb_err_set(err, "%s: the answer has no Content.Location", what);
-	if (rc == 0)
-		*url = xstrdup(loc);
-	cJSON_Delete(j);
-	free(what);
+	*what = xasprintf("cannot get layer '%s'", arn);
+	*j = NULL;
+	int rc = call(&in, "GET", "/2018-10-31/layers", query, NULL, j, *what, err);
 	free(query);
 	free(enc);
 	return rc;
+}
+
+/* Content.FIELD of layer arn: allocated. */
+static int layer_content(const struct lamb_aws_config *c, const char *arn, const char *field, char **out,
+			 struct lamb_err *err)
+{
+	cJSON *j;
+	char *what;
+	int rc = get_layer(c, arn, &j, &what, err);
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Content"), field));
+	if (rc == 0 && !v)
+		rc = lamb_err_set(err, "%s: the answer has no Content.%s", what, field);
+	if (rc == 0)
+		*out = xstrdup(v);
+	cJSON_Delete(j);
+	free(what);
+	return rc;
+}
+
+int lamb_lambda_layer_location(const struct lamb_aws_config *c, const char *arn, char **url, struct lamb_err *err)
+{
+	return layer_content(c, arn, "Location", url, err);
+}
+
+int lamb_lambda_layer_sha(const struct lamb_aws_config *c, const char *arn, char **sha, struct lamb_err *err)
+{
+	return layer_content(c, arn, "CodeSha256", sha, err);
+}
+
+int lamb_lambda_file_sha(const char *path, char out[48], struct lamb_err *err)
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f)
+		return lamb_err_set(err, "cannot read '%s': %s", path, strerror(errno));
+	struct sha256_ctx ctx;
+	uint8_t buf[65536], digest[SHA256_DIGEST_SIZE];
+	size_t n;
+	sha256_init(&ctx);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sha256_update(&ctx, n, buf);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return lamb_err_set(err, "cannot read '%s'", path);
+	sha256_digest(&ctx, sizeof(digest), digest);
+	char *b64 = lamb_base64_encode(digest, sizeof(digest));
+	snprintf(out, 48, "%s", b64);
+	free(b64);
+	return 0;
 }
 
 int lamb_aws_download(const struct lamb_aws_config *c, const char *url, const char *path, struct lamb_err *err)
@@ -204,7 +249,7 @@ int lamb_lambda_publish_layer(const struct lamb_aws_config *c, const char *layer
 	return rc;
 }
 
-int lamb_lambda_function_layers(const struct lamb_aws_config *c, const char *name, char ***layers,
+int lamb_lambda_function_config(const struct lamb_aws_config *c, const char *name, char **sha, char ***layers,
 				struct lamb_err *err)
 {
 	cJSON *j = NULL;
@@ -214,6 +259,8 @@ int lamb_lambda_function_layers(const struct lamb_aws_config *c, const char *nam
 	const cJSON *ls = cJSON_GetObjectItem(j, "Layers");
 	size_t n = 0;
 	if (rc == 0) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(j, "CodeSha256"));
+		*sha = xstrdup(v ? v : "");
 		*layers = xcalloc((size_t)cJSON_GetArraySize(ls) + 1, sizeof(**layers));
 		for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next) {
 			const char *arn = cJSON_IsString(l) ? l->valuestring

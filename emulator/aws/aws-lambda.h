@@ -50,10 +50,17 @@ int lamb_lambda_update_code(const struct lamb_aws_config *c, const char *name, c
 int lamb_lambda_publish_layer(const struct lamb_aws_config *c, const char *layer_name, const char *zip_path,
 			      const char *const *runtimes, char **arn, struct lamb_err *err);
 
-/* The function's Layers (ARNs), as GetFunctionConfiguration tells;
- * NULL-terminated, allocated (free each and the array). */
-int lamb_lambda_function_layers(const struct lamb_aws_config *c, const char *name, char ***layers,
+/* The function's CodeSha256 and Layers (ARNs), as GetFunctionConfiguration
+ * tells; *sha allocated, *layers NULL-terminated and allocated (free each
+ * and the array). */
+int lamb_lambda_function_config(const struct lamb_aws_config *c, const char *name, char **sha, char ***layers,
 				struct lamb_err *err);
+
+/* GetLayerVersionByArn's Content.CodeSha256 of the layer version. Allocated. */
+int lamb_lambda_layer_sha(const struct lamb_aws_config *c, const char *arn, char **sha, struct lamb_err *err);
+
+/* The file's SHA-256 in base64, as Lambda's CodeSha256 says it: into out. */
+int lamb_lambda_file_sha(const char *path, char out[48], struct lamb_err *err);
 
 /* UpdateFunctionConfiguration setting Layers to layers (NULL-terminated). */
 int lamb_lambda_set_layers(const struct lamb_aws_config *c, const char *name, const char *const *layers,

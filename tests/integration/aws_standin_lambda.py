@@ -112,13 +112,21 @@ def function(standin, name):
     return short, fns.get(short)
 
 
+def code_of(standin, name, record):
+    """The function's zip: the last UpdateFunctionCode's, else the S3 object CloudFormation gave it."""
+    if name in standin.function_code:
+        return standin.function_code[name]
+    code = (record.props.get("Code") if record else None) or {}
+    return standin.objects.get((code.get("S3Bucket"), code.get("S3Key")), b"")
+
+
 def config(standin, name, record):
     layers = standin.function_layers.get(name)
     if layers is None:
         layers = list((record.props.get("Layers") if record else None) or [])
     return {"FunctionName": name, "FunctionArn": f"arn:aws:lambda:{standin.region}:{ACCOUNT}:function:{name}",
             "Layers": [{"Arn": a, "CodeSize": 0} for a in layers],
-            "CodeSha256": base64.b64encode(hashlib.sha256(standin.function_code.get(name, b"")).digest()).decode(),
+            "CodeSha256": base64.b64encode(hashlib.sha256(code_of(standin, name, record)).digest()).decode(),
             "LastUpdateStatus": "Successful", "State": "Active"}
 
 
