@@ -193,6 +193,13 @@ int cmd_list(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
+		else if (cli_opt_is(argv[i], NULL, "--stack-name") || cli_opt_is(argv[i], NULL, "--profile") ||
+			 cli_opt_is(argv[i], NULL, "--endpoint-url")) {
+			/* a deployed stack's options, which samconfig's global section
+			 * gives every command: the template's listing has no use for them */
+			if (!cli_opt_value("list", argc, argv, &i))
+				return EXIT_USAGE;
+		}
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			print_help(lamb_command_find("list"), stdout);
 			return EXIT_OK;

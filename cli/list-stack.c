@@ -20,10 +20,15 @@ struct stack_args {
 
 bool list_stack_wanted(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "stack-outputs") == 0 || cli_opt_is(argv[i], NULL, "--stack-name"))
-			return true;
-	return false;
+	bool outputs = false, endpoints = false, stack = false;
+	for (int i = 1; i < argc; i++) {
+		outputs |= strcmp(argv[i], "stack-outputs") == 0;
+		endpoints |= strcmp(argv[i], "endpoints") == 0;
+		stack |= cli_opt_is(argv[i], NULL, "--stack-name");
+	}
+	/* functions and resources are the template's even with a stack name
+	 * (one samconfig's global section gives every command) */
+	return outputs || (endpoints && stack);
 }
 
 static int parse(struct stack_args *a, int argc, char **argv)

@@ -203,10 +203,14 @@ static int config_opt(int argc, char **argv, int *i)
  * the samconfig file in front of them: the one place the file applies. */
 static int run(const struct lamb_command *c, int argc, char **argv)
 {
-	char **owned;
+	char **owned = NULL;
+	bool help = false;
 	if (cli_config_take(c->name, &config_opts, &argc, argv) < 0)
 		return EXIT_USAGE;
-	int r = cli_config_apply(c, &config_opts, &argc, &argv, &owned);
+	for (int i = 1; i < argc; i++)
+		help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+	/* --help needs no file, and should work beside a broken one */
+	int r = help ? EXIT_OK : cli_config_apply(c, &config_opts, &argc, &argv, &owned);
 	if (r == EXIT_OK)
 		r = c->run(argc, argv);
 	cli_config_free(owned);

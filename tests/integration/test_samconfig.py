@@ -103,6 +103,18 @@ class SamConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.region(json.loads(r.stdout)[0]), "ca-central-1")
 
+    def test_global_stack_name_keeps_template_listings(self):
+        # stack_name in [default.global.parameters] (as sam deploy --guided users have it)
+        # reaches lamb list, which takes --stack-name for a deployed stack's endpoints:
+        # functions and resources still list the template
+        with open(os.path.join(self.cwd, "samconfig.toml"), "w") as f:
+            f.write("version = 0.1\n[default.global.parameters]\nstack_name = 'app'\nregion = 'eu-west-1'\n")
+        r = run("list", "resources", "--json", cwd=self.cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)[0]["logicalId"], "Fn")
+        r = run("list", "functions", "--help", cwd=self.cwd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_errors_name_file_and_line(self):
         with open(os.path.join(self.cwd, "samconfig.toml"), "a") as f:
             f.write("[prod.deploy.parameters]\ntags = {team = 'x'}\n")
