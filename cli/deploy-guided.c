@@ -76,7 +76,7 @@ static int ask_params(struct deploy_args *a, struct lamb_buf *words)
 			r = no_answer();
 			break;
 		}
-		char quote = strchr(v, '\'') ? '"' : '\'';
+		char quote = strchr(v, '"') ? '\'' : '"'; /* as SAM writes them: Key="Value" */
 		if (strchr(v, '\'') && strchr(v, '"'))
 			r = fail("deploy --guided: a value with both quotes cannot be passed on: '%s'", v);
 		lamb_buf_addf(words, "%s%s=%c%s%c", words->len ? " " : "", m->params[i].name, quote, v, quote);
@@ -135,7 +135,7 @@ static cJSON *answers_json(const struct deploy_args *a, const char *overrides)
 	} else {
 		cJSON_AddBoolToObject(p, "resolve_s3", a->resolve_s3);
 	}
-	cJSON_AddStringToObject(p, "s3_prefix", a->d.package.prefix ? a->d.package.prefix : a->d.stack_name);
+	cJSON_AddStringToObject(p, "s3_prefix", a->d.package.prefix);
 	cJSON_AddStringToObject(p, "region", a->t.region);
 	cJSON_AddBoolToObject(p, "confirm_changeset", a->confirm);
 	cJSON *caps = cJSON_AddArrayToObject(p, "capabilities");
@@ -219,6 +219,8 @@ int deploy_guided(struct deploy_args *a)
 		r = ask_caps(a);
 	if (r == EXIT_OK && !a->d.package.bucket)
 		a->resolve_s3 = true; /* as SAM's guided deploy: the managed bucket */
+	if (r == EXIT_OK && !a->d.package.prefix)
+		a->d.package.prefix = a->d.stack_name; /* SAM's s3_prefix: the stack's name, saved as used */
 	if (r == EXIT_OK)
 		r = ask_save(a, overrides.data);
 	lamb_buf_release(&overrides);

@@ -102,7 +102,10 @@ class Guided(DeployCase):
         self.assertIn('stack_name = "guided-app"', saved)
         self.assertIn("resolve_s3 = true", saved)
         self.assertIn('capabilities = ["CAPABILITY_IAM"]', saved)
-        self.assertIn("parameter_overrides = \"Stage='prod' Owner='nobody'\"", saved)
+        self.assertIn('parameter_overrides = "Stage=\\"prod\\" Owner=\\"nobody\\""', saved)
+        self.assertIn('s3_prefix = "guided-app"', saved)
+        self.assertTrue(any(b.startswith("lamb-managed-default-") and k.startswith("guided-app/")
+                            for b, k in self.aws.objects), self.aws.objects.keys())
 
         # no flags: everything from samconfig.toml, the managed stack reused
         with open(os.path.join(self.dir, "src", "app.py"), "a") as f:
