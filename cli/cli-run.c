@@ -2,16 +2,21 @@
  * file is read once; each function picks its own variables from it when
  * its bootstrap is built (emulator/engine/env-vars.h), so a server hands the same
  * lamb_env_vars to all of its pools. */
+#include "aws/aws-lambda.h"
 #include "aws/aws.h"
 #include "base/util.h"
 #include "cli-run.h"
 #include "cli.h"
+#include "engine/code.h"
 #include "engine/sandbox.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void run_opts_init(struct run_opts *o)
@@ -135,9 +140,127 @@ static void warn_undeclared(const struct lamb_env_vars *ev, const struct lamb_fu
 	free(names);
 }
 
+/* ~/.cache/lamb/layers/<the ARN, ':' and '/' as '_'>: allocated. */
+static char *cache_path(const char *arn)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *base = xdg && *xdg ? xasprintf("%s/lamb/layers", xdg) : xasprintf("%s/.cache/lamb/layers", home ? home : "/tmp");
+	char *p = xasprintf("%s/%s", base, arn);
+	for (char *c = p + strlen(base) + 1; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(".-_", *c))
+			*c = '_';
+	free(base);
+	return p;
+}
+
+static int mkdir_p(const char *dir, struct lamb_err *err)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = lamb_err_set(err, "cannot create '%s': %s", p, strerror(errno));
+		if (!s || rc)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* GetLayerVersionByArn, the content URL, unzipped beside dir and renamed
+ * into place, so that a half-done download is never taken for the layer. */
+static int download_layer(const struct lamb_aws_config *c, const char *arn, const char *dir, struct lamb_err *err)
+{
+	char *tmp = xasprintf("%s.tmp-%d", dir, (int)getpid()), *zip = xasprintf("%s.zip", tmp), *url = NULL;
+	char *parent = xstrndup(dir, (size_t)(strrchr(dir, '/') - dir));
+	int rc = mkdir_p(parent, err);
+	if (rc == 0)
+		rc = lamb_lambda_layer_location(c, arn, &url, err);
+	if (rc == 0)
+		rc = lamb_aws_download(c, url, zip, err);
+	if (rc == 0 && mkdir(tmp, 0755) < 0)
+		rc = lamb_err_set(err, "cannot create '%s': %s", tmp, strerror(errno));
+	if (rc == 0)
+		rc = lamb_code_unzip(zip, tmp, err);
+	if (rc == 0 && rename(tmp, dir) < 0 && errno != ENOTEMPTY && errno != EEXIST)
+		rc = lamb_err_set(err, "cannot rename '%s': %s", tmp, strerror(errno));
+	nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS); /* what is left when another lamb won */
+	unlink(zip);
+	free(parent);
+	free(url);
+	free(zip);
+	free(tmp);
+	return rc;
+}
+
+/* A layer given by ARN that no --layer-dir maps: from the cache, else
+ * downloaded into it (credentials loaded once, on the first need). */
+static int fetch_layer(struct run_opts *o, const char *arn, struct lamb_aws_config *c, bool *loaded)
+{
+	struct lamb_err err;
+	char *dir = cache_path(arn);
+	struct stat st;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		layer_dir_add(&o->layer_dirs, xstrdup(arn), dir);
+		free(dir);
+		return EXIT_OK;
+	}
+	char region[64];
+	struct lamb_aws_opts ao = { .profile = o->profile, .region = lamb_lambda_arn_region(arn, region, sizeof(region)) };
+	int rc = *loaded ? 0 : lamb_aws_config_load(c, &ao, &err);
+	*loaded = rc == 0;
+	if (rc == 0) {
+		fprintf(stderr, "lamb: downloading layer '%s' into %s\n", arn, dir);
+		rc = download_layer(c, arn, dir, &err);
+	}
+	if (rc == 0)
+		layer_dir_add(&o->layer_dirs, xstrdup(arn), dir);
+	free(dir);
+	if (rc < 0)
+		return fail("layer '%s' is not in the cache and cannot be downloaded: %s; give its content with "
+			    "--layer-dir '%s=DIR' (a directory or a .zip)", arn, err.msg, arn);
+	return EXIT_OK;
+}
+
+static bool layer_mapped(const struct lamb_kvs *kv, const char *arn)
+{
+	for (size_t i = 0; i < kv->len; i++)
+		if (strcmp(kv->v[i].key, arn) == 0)
+			return true;
+	return false;
+}
+
+static int fetch_layers(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only)
+{
+	struct lamb_aws_config c;
+	bool loaded = false;
+	int r = EXIT_OK;
+	lamb_aws_config_init(&c);
+	for (size_t i = 0; i < m->nfunctions && r == EXIT_OK; i++) {
+		const struct lamb_function *f = &m->functions[i];
+		for (size_t j = 0; (!only || f == only) && j < f->nlayers && r == EXIT_OK; j++)
+			if (!f->layers[j].layer && f->layers[j].arn && !layer_mapped(&o->layer_dirs, f->layers[j].arn))
+				r = fetch_layer(o, f->layers[j].arn, &c, &loaded);
+	}
+	lamb_aws_config_release(&c);
+	return r;
+}
+
 int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only)
 {
 	struct lamb_err err;
+	if (fetch_layers(o, m, only) != EXIT_OK)
+		return EXIT_FAIL;
 	if (!o->env_path)
 		return EXIT_OK;
 	if (!(o->env_vars = lamb_env_vars_load(o->env_path, &err)))

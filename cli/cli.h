@@ -100,5 +100,10 @@ int cmd_local_start_lambda(int argc, char **argv);
 int cmd_local_bench(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_remote_invoke(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+/* lamb list stack-outputs, and lamb list endpoints --stack-name (list-stack.c) */
+bool list_stack_wanted(int argc, char **argv);
+int cmd_list_stack(int argc, char **argv);
 
 #endif

@@ -8,22 +8,15 @@
 #include "cli-build.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "cmd-deploy.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-struct deploy_args {
-	struct template_opts t;
-	struct cli_aws_opts aws;
-	struct lamb_deploy_opts d;
-	struct lamb_overrides tags; /* K=V pairs, parsed as overrides are */
-	const char **caps;
-	size_t ncaps, capcap;
-	bool fail_on_empty;
-};
 
 static void args_init(struct deploy_args *a)
 {
@@ -42,6 +35,22 @@ static void args_release(struct deploy_args *a)
 		free((char *)a->caps[i]);
 	free(a->caps);
 	free((void *)a->d.tags);
+	for (size_t i = 0; i < a->nowned; i++)
+		free(a->owned[i]);
+	free(a->owned);
+}
+
+char *deploy_args_keep(struct deploy_args *a, char *s)
+{
+	a->owned = xgrow(a->owned, &a->owncap, a->nowned + 1, sizeof(*a->owned));
+	a->owned[a->nowned++] = s;
+	return s;
+}
+
+void deploy_args_add_cap(struct deploy_args *a, const char *cap)
+{
+	a->caps = xgrow(a->caps, &a->capcap, a->ncaps + 1, sizeof(*a->caps));
+	a->caps[a->ncaps++] = xstrdup(cap);
 }
 
 /* Whether argv[i + 1] continues a list option's values. */
@@ -58,10 +67,8 @@ static int parse_caps(struct deploy_args *a, int argc, char **argv, int *i)
 		return -1;
 	for (; v; v = more(argc, argv, *i) ? argv[++*i] : NULL) {
 		char *copy = xstrdup(v), *save = NULL;
-		for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
-			a->caps = xgrow(a->caps, &a->capcap, a->ncaps + 1, sizeof(*a->caps));
-			a->caps[a->ncaps++] = xstrdup(w);
-		}
+		for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+			deploy_args_add_cap(a, w);
 		free(copy);
 	}
 	return 1;
@@ -94,6 +101,16 @@ static int parse_flag(struct deploy_args *a, const char *arg)
 		a->d.package.force_upload = true;
 	else if (strcmp(arg, "--no-verify") == 0)
 		a->d.package.no_verify = true;
+	else if (strcmp(arg, "--guided") == 0 || strcmp(arg, "-g") == 0)
+		a->guided = true;
+	else if (strcmp(arg, "--resolve-s3") == 0)
+		a->resolve_s3 = true;
+	else if (strcmp(arg, "--no-resolve-s3") == 0)
+		a->resolve_s3 = false;
+	else if (strcmp(arg, "--confirm-changeset") == 0)
+		a->confirm = true;
+	else if (strcmp(arg, "--no-confirm-changeset") == 0)
+		a->confirm = false;
 	else
 		return 0;
 	return 1;
@@ -143,8 +160,8 @@ static int parse(struct deploy_args *a, int argc, char **argv)
 		}
 		return usage_error("deploy", "unknown argument '%s'", arg);
 	}
-	if (!a->d.stack_name || !*a->d.stack_name)
-		return usage_error("deploy", "--stack-name is required");
+	if (!a->guided && (!a->d.stack_name || !*a->d.stack_name))
+		return usage_error("deploy", "--stack-name is required (or answer it with --guided)");
 	return EXIT_OK;
 }
 
@@ -201,6 +218,9 @@ static int report(const struct deploy_args *a, const struct lamb_aws_config *aws
 		return fail("cannot deploy stack '%s': the change set failed: %s", name, r->reason);
 	case LAMB_DEPLOY_INTERRUPTED:
 		return cli_aws_interrupt_exit(name);
+	case LAMB_DEPLOY_DECLINED:
+		fprintf(stderr, "not executed: change set %s waits in CloudFormation\n", r->change_set_id);
+		return EXIT_OK;
 	case LAMB_DEPLOY_STACK_FAILED:
 	case LAMB_DEPLOY_NO_STACK:
 		break;
@@ -210,8 +230,43 @@ static int report(const struct deploy_args *a, const struct lamb_aws_config *aws
 		    r->stack.status ? r->stack.status : "unknown state", r->reason ? ": " : "", r->reason ? r->reason : "");
 }
 
+/* --confirm-changeset, after the change set's table */
+static bool confirm(const struct lamb_cfn_change_set *cs, void *data)
+{
+	(void)cs;
+	(void)data;
+	char line[64];
+	fprintf(stderr, "\nPreviewing CloudFormation changeset before deployment\n"
+			"======================================================\n"
+			"Deploy this changeset? [y/N]: ");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+/* --resolve-s3: the managed stack's bucket as --s3-bucket. */
+static int resolve_s3(struct deploy_args *a, const struct lamb_aws_config *aws)
+{
+	struct lamb_deploy_hooks quiet = cli_aws_hooks(LAMB_MANAGED_STACK, false);
+	struct lamb_err err;
+	char *bucket;
+	quiet.changes = NULL;
+	quiet.event = NULL;
+	if (lamb_deploy_managed_bucket(aws, &a->d.wait, &quiet, &bucket, &err) < 0)
+		return fail("%s", err.msg);
+	a->d.package.bucket = deploy_args_keep(a, bucket);
+	fprintf(stderr, "\n\tManaged S3 bucket: %s\n\tA different default S3 bucket can be set in "
+			"samconfig.toml\n\n", bucket);
+	return EXIT_OK;
+}
+
 static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 {
+	a->d.wait = cli_aws_wait(&a->aws);
+	if (a->resolve_s3 && !a->d.package.bucket && resolve_s3(a, aws) != EXIT_OK)
+		return EXIT_FAIL;
 	struct lamb_diags diags;
 	lamb_diags_init(&diags);
 	struct lamb_model *m = template_opts_load(&a->t, &diags);
@@ -227,7 +282,8 @@ static int deploy(struct deploy_args *a, const struct lamb_aws_config *aws)
 		cli_build_doctor_opts(&a->d.package.build);
 		a->d.package.progress = on_upload;
 		a->d.hooks = cli_aws_hooks(a->d.stack_name, false);
-		a->d.wait = cli_aws_wait(&a->aws);
+		if (a->confirm)
+			a->d.hooks.confirm = confirm;
 		lamb_deploy_result_init(&res);
 		cli_aws_catch_interrupt();
 		if (lamb_deploy(m, aws, &a->d, &res, &err) == 0) {
@@ -249,6 +305,8 @@ int cmd_deploy(int argc, char **argv)
 	struct deploy_args a;
 	args_init(&a);
 	int r = parse(&a, argc, argv);
+	if (r == EXIT_OK && a.guided)
+		r = deploy_guided(&a);
 	if (r == EXIT_OK) {
 		struct lamb_aws_config aws;
 		finish_args(&a);

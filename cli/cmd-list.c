@@ -182,6 +182,8 @@ int cmd_list(int argc, char **argv)
 	struct template_opts o;
 	const char *what = NULL;
 	bool json = false;
+	if (list_stack_wanted(argc, argv)) /* what a deployed stack holds: list-stack.c */
+		return cmd_list_stack(argc, argv);
 	template_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
 		int r = template_opts_parse(&o, "list", argc, argv, &i);
@@ -191,6 +193,13 @@ int cmd_list(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
+		else if (cli_opt_is(argv[i], NULL, "--stack-name") || cli_opt_is(argv[i], NULL, "--profile") ||
+			 cli_opt_is(argv[i], NULL, "--endpoint-url")) {
+			/* a deployed stack's options, which samconfig's global section
+			 * gives every command: the template's listing has no use for them */
+			if (!cli_opt_value("list", argc, argv, &i))
+				return EXIT_USAGE;
+		}
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			print_help(lamb_command_find("list"), stdout);
 			return EXIT_OK;

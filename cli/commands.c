@@ -19,12 +19,17 @@ const struct lamb_command lamb_commands[] = {
 	  "  -q, --quiet                errors only\n"
 	  "  -h, --help                 this text\n",
 	  cmd_validate },
-	{ "list", "list functions, endpoints or resources of a template",
+	{ "list", "list functions, endpoints or resources of a template, or a stack's outputs",
 	  "usage: lamb list functions|endpoints|resources [-t FILE] [--json] [--parameter-overrides ...]\n"
+	  "       lamb list stack-outputs|endpoints --stack-name STACK [--json] [--region R] [--profile P]\n"
 	  "\n"
 	  "Prints what the template defines as lamb understands it, after Globals and\n"
-	  "intrinsic functions are applied: a table, or JSON with --json.\n"
+	  "intrinsic functions are applied: a table, or JSON with --json. With --stack-name,\n"
+	  "what the deployed stack holds: its outputs, or the URLs of its APIs.\n"
 	  "\n"
+	  "      --stack-name STACK     a deployed stack (stack-outputs needs one)\n"
+	  "      --profile NAME         profile of ~/.aws/credentials and ~/.aws/config\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
@@ -254,7 +259,8 @@ const struct lamb_command lamb_commands[] = {
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
 	{ "deploy", "deploy the template to AWS as a CloudFormation stack",
-	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET] [--s3-prefix PREFIX]\n"
+	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET|--resolve-s3] [--s3-prefix PREFIX]\n"
+	  "                   [--guided] [--confirm-changeset]\n"
 	  "                   [--capabilities CAP ...] [--parameter-overrides ...] [--tags K=V ...]\n"
 	  "                   [--no-execute-changeset] [--fail-on-empty-changeset|--no-fail-on-empty-changeset]\n"
 	  "                   [--force-upload] [--no-verify] [-b DIR] [--region R] [--profile P]\n"
@@ -267,8 +273,13 @@ const struct lamb_command lamb_commands[] = {
 	  "shown again), or when there is nothing to deploy unless --no-fail-on-empty-changeset;\n"
 	  "130 when interrupted (the stack operation goes on). Everything prints on stderr.\n"
 	  "\n"
-	  "      --stack-name NAME      the stack to create or update (required)\n"
+	  "      --stack-name NAME      the stack to create or update (required but with --guided)\n"
+	  "  -g, --guided               ask for the stack, region, parameters, capabilities (the known\n"
+	  "                             values as defaults) and save the answers to samconfig.toml\n"
 	  "      --s3-bucket BUCKET     where local code (and a template over 51,200 bytes) goes\n"
+	  "      --resolve-s3           the bucket of the managed stack lamb-managed-default, made once\n"
+	  "      --confirm-changeset    show the change set and ask before executing it\n"
+	  "      --no-confirm-changeset execute it without asking (the default)\n"
 	  "      --s3-prefix PREFIX     key prefix in the bucket\n"
 	  "      --capabilities CAP ... CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
@@ -285,6 +296,47 @@ const struct lamb_command lamb_commands[] = {
 	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_deploy },
+	{ "sync", "send code changes to a deployed stack in seconds; --watch: on every save",
+	  "usage: lamb sync --stack-name STACK [--code] [--watch] [-t FILE] [--s3-bucket BUCKET]\n"
+	  "                 [--parameter-overrides ...] [-b DIR] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Builds what is stale and sends to the stack what differs from what Lambda runs:\n"
+	  "UpdateFunctionCode for a function's zip, PublishLayerVersion then\n"
+	  "UpdateFunctionConfiguration for a layer's. A template changed since the last sync\n"
+	  "(or a stack never synced) is deployed through a change set instead, as lamb deploy\n"
+	  "does, to the managed bucket unless --s3-bucket. A line per update, with its time.\n"
+	  "\n"
+	  "      --stack-name STACK     the deployed stack (required)\n"
+	  "      --code                 code only: never a change set\n"
+	  "      --watch                sync again on every save under the template's folder\n"
+	  "      --no-watch             sync once (the default)\n"
+	  "      --s3-bucket BUCKET     where a template change's artifacts go (default: --resolve-s3's)\n"
+	  "      --resolve-s3           the managed bucket (the default)\n"
+	  "  -b, --build-dir DIR        where to build (default: .lamb/build beside the template)\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_sync },
+	{ "remote invoke", "invoke a deployed function and print its response and log tail",
+	  "usage: lamb remote invoke [LOGICAL_ID|NAME|ARN] [--stack-name STACK] [-e EVENT|FILE|-]\n"
+	  "                          [--event-file FILE] [--region R] [--profile P] [--endpoint-url URL]\n"
+	  "\n"
+	  "Invokes the function in AWS (RequestResponse, LogType Tail): LOGICAL_ID among the\n"
+	  "stack's resources, the stack's only function without one, or a function name or\n"
+	  "ARN without --stack-name. The response goes to stdout, the last 4 KB of the log to\n"
+	  "stderr. Exits 1 when the function fails.\n"
+	  "\n"
+	  "      --stack-name STACK     the stack whose function to invoke\n"
+	  "  -e, --event EVENT         the event: '-' for stdin, a file, else the JSON text itself\n"
+	  "      --event-file FILE      the event from FILE ('-': stdin); default: {}\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)\n"
+	  "      --profile PROFILE      profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint instead of AWS's (default: AWS_ENDPOINT_URL)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_remote_invoke },
 	{ "delete", "delete a CloudFormation stack",
 	  "usage: lamb delete --stack-name NAME [--no-prompts] [--region R] [--profile P] [--endpoint-url URL]\n"
 	  "\n"

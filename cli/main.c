@@ -1,6 +1,7 @@
 /* lamb's entry point: global options, dispatch to a cmd_*() handler, and
  * the final check that stdout really reached its destination. */
 #include "cli.h"
+#include "samconfig.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,9 +12,11 @@
 #include <unistd.h>
 
 struct lamb_global lamb_global;
+/* --config-file and --config-env, given before the command or after it */
+static struct cli_config_opts config_opts;
 
 static const char main_usage[] =
-	"usage: lamb [-C DIR] [--debug] COMMAND [ARGS...]\n"
+	"usage: lamb [-C DIR] [--debug] [--config-file FILE] [--config-env ENV] COMMAND [ARGS...]\n"
 	"       lamb --version\n"
 	"       lamb help [COMMAND]\n";
 
@@ -177,6 +180,43 @@ static int finish_stdout(int status)
 	return status ? status : EXIT_INTERNAL;
 }
 
+/* --config-file F or --config-env E before the command: 1 when argv[*i] is
+ * one (argv[*i] NULL after a usage error), 0 when not. */
+static int config_opt(int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+	const char **slot = cli_opt_is(arg, NULL, "--config-file") ? &config_opts.file
+			    : cli_opt_is(arg, NULL, "--config-env") ? &config_opts.env
+								     : NULL;
+	if (!slot)
+		return 0;
+	const char *eq = strchr(arg, '=');
+	*slot = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+	if (!*slot) {
+		fprintf(stderr, "lamb: option '%s' needs a value\n", arg);
+		argv[*i] = NULL;
+	}
+	return 1;
+}
+
+/* Runs c over its words (argv[0] its last name word), with the options of
+ * the samconfig file in front of them: the one place the file applies. */
+static int run(const struct lamb_command *c, int argc, char **argv)
+{
+	char **owned = NULL;
+	bool help = false;
+	if (cli_config_take(c->name, &config_opts, &argc, argv) < 0)
+		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++)
+		help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+	/* --help needs no file, and should work beside a broken one */
+	int r = help ? EXIT_OK : cli_config_apply(c, &config_opts, &argc, &argv, &owned);
+	if (r == EXIT_OK)
+		r = c->run(argc, argv);
+	cli_config_free(owned);
+	return r;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	if (strcmp(argv[0], "help") == 0)
@@ -187,11 +227,11 @@ static int dispatch(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s %s", argv[0], argv[1]);
 		const struct lamb_command *c = lamb_command_find(name);
 		if (c)
-			return c->run(argc - 1, argv + 1);
+			return run(c, argc - 1, argv + 1);
 	}
 	const struct lamb_command *c = lamb_command_find(argv[0]);
 	if (c)
-		return c->run(argc, argv);
+		return run(c, argc, argv);
 	bool help = argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
 	if (group_help(argv[0], argc > 1 && !help ? argv[1] : NULL, help ? stdout : stderr))
 		return help ? EXIT_OK : EXIT_USAGE;
@@ -218,6 +258,9 @@ int main(int argc, char **argv)
 			return finish_stdout(EXIT_OK);
 		} else if (strcmp(argv[i], "--debug") == 0) {
 			lamb_global.debug = true;
+		} else if (config_opt(argc, argv, &i)) {
+			if (!argv[i])
+				return EXIT_USAGE;
 		} else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc) {
 			if (chdir(argv[++i]) != 0) {
 				fprintf(stderr, "lamb: cannot change to '%s': %s\n", argv[i], strerror(errno));

@@ -515,6 +515,62 @@ int lamb_cfn_describe_stack_events(const struct lamb_aws_config *c, const char *
 	return rc;
 }
 
+void lamb_cfn_resources_free(struct lamb_cfn_resource *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++) {
+		free(r[i].logical_id);
+		free(r[i].physical_id);
+		free(r[i].type);
+		free(r[i].status);
+	}
+	free(r);
+}
+
+static int parse_resources(const struct lamb_aws_response *resp, struct lamb_cfn_resource **out, size_t *n,
+			   size_t *cap, char **next, struct lamb_err *err)
+{
+	struct lamb_xml *x = parse_answer(resp->body, resp->body_len, "ListStackResources", err);
+	if (!x)
+		return -1;
+	const struct lamb_xml *r = lamb_xml_child(x, "ListStackResourcesResult");
+	for (const struct lamb_xml *m = members(r, "StackResourceSummaries"); m; m = lamb_xml_next(m)) {
+		*out = xgrow(*out, cap, *n + 1, sizeof(**out));
+		(*out)[(*n)++] = (struct lamb_cfn_resource){
+			.logical_id = text_dup(m, "LogicalResourceId"), .physical_id = text_dup(m, "PhysicalResourceId"),
+			.type = text_dup(m, "ResourceType"), .status = text_dup(m, "ResourceStatus"),
+		};
+	}
+	*next = text_dup(r, "NextToken");
+	lamb_xml_free(x);
+	return 0;
+}
+
+int lamb_cfn_list_stack_resources(const struct lamb_aws_config *c, const char *stack,
+				  struct lamb_cfn_resource **out, size_t *n, struct lamb_err *err)
+{
+	char *token = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	*out = NULL;
+	*n = 0;
+	for (int pg = 0; rc == 0 && (pg == 0 || token); pg++) {
+		struct lamb_aws_response resp;
+		char *next = NULL;
+		lamb_aws_response_init(&resp);
+		if (pg == MAX_PAGES)
+			rc = lamb_err_set(err, "ListStackResources: more than %d pages of resources", MAX_PAGES);
+		else
+			rc = page(c, "ListStackResources", stack, NULL, token, &resp, err);
+		if (rc == 0)
+			rc = parse_resources(&resp, out, n, &cap, &next, err);
+		lamb_aws_response_release(&resp);
+		free(token);
+		token = next;
+	}
+	free(token);
+	return rc;
+}
+
 static bool digits(const char *s, int n)
 {
 	for (int i = 0; i < n; i++)

@@ -120,6 +120,17 @@ int lamb_cfn_delete_stack(const struct lamb_aws_config *c, const char *stack, st
 int lamb_cfn_describe_stack_events(const struct lamb_aws_config *c, const char *stack, double since,
 				   struct lamb_cfn_events *out, struct lamb_err *err);
 
+/* One resource of a stack, as ListStackResources tells it. */
+struct lamb_cfn_resource {
+	char *logical_id, *physical_id, *type, *status;
+};
+
+/* Every page of the stack's resources; *out allocated (n of them), to
+ * free with lamb_cfn_resources_free. */
+int lamb_cfn_list_stack_resources(const struct lamb_aws_config *c, const char *stack,
+				  struct lamb_cfn_resource **out, size_t *n, struct lamb_err *err);
+void lamb_cfn_resources_free(struct lamb_cfn_resource *r, size_t n);
+
 /* The pieces, public for the unit tests. */
 
 /* A form body: "Action=A&Version=2010-05-15"; then add key=value pairs,

@@ -37,6 +37,9 @@ void lamb_aws_response_release(struct lamb_aws_response *r)
 	free(r->body);
 	free(r->request_id);
 	free(r->etag);
+	free(r->error_type);
+	free(r->function_error);
+	free(r->log_result);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -68,6 +71,9 @@ static void error_fields(const struct lamb_aws_response *r, struct lamb_xml **x,
 		if (!*msg)
 			*msg = cJSON_GetStringValue(cJSON_GetObjectItem(*j, "Message"));
 	}
+	/* Lambda's REST API names the error in a header ("Type": "User" in the body) */
+	if (!*code)
+		*code = r->error_type;
 }
 
 int lamb_aws_error(const struct lamb_aws_response *r, const char *what, struct lamb_err *err)
@@ -151,6 +157,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	keep(&r->request_id, header_value(p, size * n, "x-amzn-RequestId"));
 	keep(&r->request_id, header_value(p, size * n, "x-amz-request-id"));
 	keep(&r->etag, header_value(p, size * n, "ETag"));
+	keep(&r->error_type, header_value(p, size * n, "X-Amzn-ErrorType"));
+	if (r->error_type) /* "Code:http://internal.amazon.com/..." */
+		r->error_type[strcspn(r->error_type, ":")] = '\0';
+	keep(&r->function_error, header_value(p, size * n, "X-Amz-Function-Error"));
+	keep(&r->log_result, header_value(p, size * n, "X-Amz-Log-Result"));
 	return size * n;
 }
 
@@ -211,6 +222,8 @@ static void set_headers(struct attempt *a, const struct lamb_aws_config *cfg, co
 	 * empty and the server would not see them */
 	if (r->content_type)
 		add_header(a, "Content-Type: %s", r->content_type);
+	if (r->presigned)
+		return;
 	if (strcmp(r->service, "s3") == 0)
 		add_header(a, "x-amz-content-sha256: %s", has_body ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256);
 	if (cfg->session_token)
@@ -231,9 +244,11 @@ static int setup(struct attempt *a, const struct lamb_aws_config *cfg, const str
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	/* the path is signed as given: curl must not squash "/../" in a key */
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(c, CURLOPT_USERNAME, cfg->access_key);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->secret_key);
+	if (!r->presigned) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
+		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->access_key);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->secret_key);
+	}
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);

@@ -66,6 +66,8 @@ struct lamb_aws_request {
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
 	const char *endpoint;     /* NULL: lamb_aws_endpoint(c, service); else this base URL
 				   * (S3's virtual-hosted https://bucket.s3.<region>...) */
+	bool presigned;           /* endpoint is a whole presigned URL (path ""): sent
+				   * unsigned, as its query carries the signature */
 };
 
 /* What came back. Embedded: _init/_release; strings owned. */
@@ -75,6 +77,9 @@ struct lamb_aws_response {
 	size_t body_len;
 	char *request_id;  /* x-amzn-RequestId / x-amz-request-id, or NULL */
 	char *etag;        /* ETag header, or NULL */
+	char *error_type;     /* X-Amzn-ErrorType (Lambda's REST errors), or NULL */
+	char *function_error; /* X-Amz-Function-Error (Invoke: Unhandled...), or NULL */
+	char *log_result;     /* X-Amz-Log-Result (Invoke, LogType Tail: base64), or NULL */
 };
 
 void lamb_aws_response_init(struct lamb_aws_response *r);

@@ -190,9 +190,9 @@ static bool stack_has_param(const struct lamb_cfn_stack *s, const char *name)
 static struct lamb_cfn_param *change_set_params(const struct lamb_model *m, const struct lamb_cfn_stack *s,
 						bool update, size_t *n)
 {
-	struct lamb_cfn_param *ps = xcalloc(m->nparams + 1, sizeof(*ps));
+	struct lamb_cfn_param *ps = xcalloc((m ? m->nparams : 0) + 1, sizeof(*ps));
 	*n = 0;
-	for (size_t i = 0; i < m->nparams; i++) {
+	for (size_t i = 0; m && i < m->nparams; i++) {
 		const struct lamb_param *p = &m->params[i];
 		if (p->overridden)
 			ps[(*n)++] = (struct lamb_cfn_param){ .key = p->name, .value = p->value };
@@ -415,6 +415,8 @@ static int deploy_text(const struct lamb_model *m, const struct lamb_aws_config 
 			o->hooks.changes(&cs, o->hooks.data);
 		if (o->no_execute)
 			res->outcome = LAMB_DEPLOY_NOT_EXECUTED;
+		else if (o->hooks.confirm && !o->hooks.confirm(&cs, o->hooks.data))
+			res->outcome = LAMB_DEPLOY_DECLINED;
 		else
 			rc = execute(aws, o, stack_id ? stack_id : cs.stack_id, res, err);
 	}
@@ -453,6 +455,20 @@ int lamb_deploy(const struct lamb_model *m, const struct lamb_aws_config *aws, c
 	free(url);
 	free(text);
 	return rc;
+}
+
+int lamb_deploy_body(const char *body, const struct lamb_aws_config *aws, const struct lamb_deploy_opts *o,
+		     struct lamb_deploy_result *res, struct lamb_err *err)
+{
+	struct lamb_cfn_change_set_input in = {
+		.stack_name = o->stack_name,
+		.capabilities = o->capabilities,
+		.ncapabilities = o->ncapabilities,
+		.tags = o->tags,
+		.ntags = o->ntags,
+		.template_body = body,
+	};
+	return deploy_text(NULL, aws, o, &in, res, err);
 }
 
 int lamb_deploy_delete(const struct lamb_aws_config *aws, const char *stack_name, const struct lamb_deploy_wait *w,

@@ -28,6 +28,7 @@ enum lamb_deploy_outcome {
 	LAMB_DEPLOY_STACK_FAILED,      /* rolled back or *_FAILED; failures, reason */
 	LAMB_DEPLOY_INTERRUPTED,       /* *stop was set while following; the stack goes on */
 	LAMB_DEPLOY_NO_STACK,          /* delete: there is no such stack */
+	LAMB_DEPLOY_DECLINED,          /* hooks.confirm said no: the change set waits, unexecuted */
 };
 
 /* What the flow tells as it goes; any may be NULL; arguments borrowed for
@@ -36,6 +37,8 @@ struct lamb_deploy_hooks {
 	void (*note)(const char *msg, void *data);  /* a step: "waiting for change set ..." */
 	void (*changes)(const struct lamb_cfn_change_set *cs, void *data); /* the change set is ready */
 	void (*event)(const struct lamb_cfn_event *ev, void *data);        /* each new event, oldest first */
+	/* after changes: whether to execute the change set (--confirm-changeset) */
+	bool (*confirm)(const struct lamb_cfn_change_set *cs, void *data);
 	void *data;
 };
 
@@ -81,6 +84,22 @@ void lamb_deploy_result_release(struct lamb_deploy_result *r);
  * ROLLBACK_COMPLETE, packaging failed). */
 int lamb_deploy(const struct lamb_model *m, const struct lamb_aws_config *aws, const struct lamb_deploy_opts *o,
 		struct lamb_deploy_result *res, struct lamb_err *err);
+
+/* The same for a template given as text, without parameters and without
+ * packaging (the managed stack of --resolve-s3). */
+int lamb_deploy_body(const char *body, const struct lamb_aws_config *aws, const struct lamb_deploy_opts *o,
+		     struct lamb_deploy_result *res, struct lamb_err *err);
+
+/* The managed stack of --resolve-s3, named as SAM CLI's is but for its
+ * prefix (aws-sam-cli-managed-default), and its output. */
+#define LAMB_MANAGED_STACK "lamb-managed-default"
+#define LAMB_MANAGED_OUTPUT "SourceBucket"
+
+/* The artifacts bucket of the managed stack: read from the stack's
+ * outputs, the stack created first (a versioned, encrypted, private bucket,
+ * told through hooks) when there is none. *bucket allocated. */
+int lamb_deploy_managed_bucket(const struct lamb_aws_config *aws, const struct lamb_deploy_wait *w,
+			       const struct lamb_deploy_hooks *hooks, char **bucket, struct lamb_err *err);
 
 /* Deletes the stack and follows it until it is gone: outcome DONE,
  * STACK_FAILED (DELETE_FAILED), INTERRUPTED, or NO_STACK when there was none. */

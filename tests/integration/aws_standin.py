@@ -51,7 +51,13 @@ change sets, stacks and events with rollbacks (aws_standin_cfn.py and
 aws_standin_resources.py), templates in YAML or JSON with the SAM transform
 expanded roughly as AWS's translator does (aws_standin_template.py).
 
-Deliberately not covered: presigned URLs, virtual-hosted buckets, multipart
+Lambda (aws_standin_lambda.py): GetLayerVersionByArn with content URLs
+served unsigned, PublishLayerVersion, Invoke, UpdateFunctionCode and
+Get/UpdateFunctionConfiguration; aws.add_layer(name, zip) -> ARN,
+aws.add_function(name), aws.downloads, aws.code_updates, aws.invocations,
+aws.invoke_handler.
+
+Deliberately not covered: presigned S3 URLs, virtual-hosted buckets, multipart
 uploads, versioning, ACLs and policies (every known key may do anything),
 real resources (nothing runs: a Lambda function is a record whose code
 object must exist in this S3), nested stacks, drift, stack sets, and most
@@ -317,6 +323,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         standin = self.server.standin
         request_id = str(uuid.uuid4())
         fault = None
+        if req.raw_path.startswith(aws_standin_lambda.PRESIGNED) and req.method == "GET":
+            status, headers, body = aws_standin_lambda.serve_presigned(standin, req.raw_path)
+            req.service, req.action = "s3", "GetPresigned"
+            standin.record(req, status)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         try:
             standin.sigv4.check(req)
             fault = standin.take_fault(req.service)
@@ -331,6 +348,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, body = aws_standin_s3.handle(standin, req)
             elif req.service == "cloudformation":
                 status, headers, body = aws_standin_cfn.handle(standin, req, request_id)
+            elif req.service == "lambda":
+                status, headers, body = aws_standin_lambda.handle(standin, req, request_id)
             else:
                 raise AwsError(400, "InvalidRequest", f"this stand-in has no service '{req.service}'")
         except AwsError as e:
@@ -358,6 +377,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def error_answer(self, req, e, request_id):
+        if req.service == "lambda":
+            return aws_standin_lambda.error_answer(e, request_id)
         if req.service == "s3":
             if req.method == "HEAD":
                 return e.status, {}, b""
@@ -401,6 +422,16 @@ class AwsStandin:
         self.refuse_empty_updates = False  # True: moto's CreateChangeSet, which refuses an
                                            # update changing nothing instead of a FAILED set
         self.faults = []    # [kind, service or None], one per request to fail
+        # Lambda (aws_standin_lambda.py)
+        self.layers = {}    # layer version ARN -> {"name", "version", "region", "content", ...}
+        self.presigned = {}  # token -> bytes: the content URLs handed out
+        self.downloads = []  # tokens, per content URL fetched
+        self.function_code = {}    # function name -> zip bytes, per UpdateFunctionCode
+        self.code_updates = []     # function names, per UpdateFunctionCode
+        self.function_layers = {}  # function name -> [ARN], per UpdateFunctionConfiguration
+        self.extra_functions = set()  # names add_function made
+        self.invocations = []      # (name, payload bytes), per Invoke
+        self.invoke_handler = aws_standin_lambda.echo
         self.sigv4 = SigV4(self)
         self.closing = threading.Event()
         self.workers = []
@@ -461,6 +492,15 @@ class AwsStandin:
         with self.lock:
             self.create_bucket(bucket)
             aws_standin_s3.store(self, bucket, key, data, "binary/octet-stream", {})
+
+    def add_layer(self, name, zip_bytes, region=None, runtimes=()):
+        """A version of Lambda layer name (GetLayerVersionByArn serves it); returns its ARN."""
+        return aws_standin_lambda.add_layer(self, name, zip_bytes, region, runtimes)
+
+    def add_function(self, name):
+        """A Lambda function outside any stack, for Invoke and the updates."""
+        with self.lock:
+            self.extra_functions.add(name)
 
     def fail_next(self, n=1, kind=503, service=None):
         """The next n requests (for service "s3"/"cloudformation", or any)
@@ -545,6 +585,7 @@ def main(argv):
 
 # The services use the definitions above (imported last: they import this).
 import aws_standin_cfn  # noqa: E402
+import aws_standin_lambda  # noqa: E402
 import aws_standin_s3  # noqa: E402
 
 if __name__ == "__main__":

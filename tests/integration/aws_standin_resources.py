@@ -152,6 +152,12 @@ def provision(standin, stack, lid, rtype, raw, resolver, old):
     physical = physical_id(stack, lid, rtype, props) if replace else old.physical
     if rtype == "AWS::S3::Bucket":
         standin.create_bucket(physical)
+    if rtype == "AWS::Lambda::LayerVersion":  # GetLayerVersionByArn serves it (aws_standin_lambda.py)
+        content = props.get("Content") or {}
+        standin.layers[physical] = {
+            "name": physical.split(":")[6], "version": int(physical.rsplit(":", 1)[1]), "region": stack.region,
+            "content": standin.objects.get((content.get("S3Bucket"), content.get("S3Key")), b""),
+            "runtimes": list(props.get("CompatibleRuntimes") or []), "created": time.time()}
     return Resource(lid, rtype, raw, props, physical, "CREATE_COMPLETE" if old is None else "UPDATE_COMPLETE")
 
 

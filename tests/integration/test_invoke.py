@@ -497,10 +497,14 @@ class CodeAndLayers(unittest.TestCase):
                               "fn/README": "no bootstrap here\n"})
         os.makedirs(os.path.join(d.name, "layer"))
         shutil.copy(FIXTURE, os.path.join(d.name, "layer", "bootstrap"))
-        r = invoke(d, '{"verb":"echo"}')
+        # no credentials to download it with (test_layer_arn.py downloads one)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent",
+                   XDG_CACHE_HOME=os.path.join(d.name, "cache"))
+        r = invoke(d, '{"verb":"echo"}', env=env)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("cannot be fetched offline", r.stderr)
-        self.assertIn("--layer-dir", r.stderr)
+        self.assertIn(f"layer '{arn}' is not in the cache and cannot be downloaded", r.stderr)
+        self.assertIn(f"--layer-dir '{arn}=DIR'", r.stderr)
         r = invoke(d, '{"verb":"echo"}', args=["--layer-dir", f"{arn}=layer"])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, '{"verb":"echo"}\n')
