@@ -51,4 +51,15 @@ uint64_t lamb_http_start_ns(const struct lamb_http_conn *c);
  * any loop callback. Exactly once per request. */
 void lamb_http_reply(struct lamb_http_conn *c, const struct lamb_http_response *r);
 
+/* A streamed answer instead of lamb_http_reply: the head (r's status and
+ * headers; its body is ignored) goes out now, chunked, and the body as
+ * lamb_http_stream_write brings it, each piece sent on the next turn of the
+ * loop. closed(data) is called when the client goes before
+ * lamb_http_stream_end; c is gone then. */
+void lamb_http_stream_start(struct lamb_http_conn *c, const struct lamb_http_response *r,
+			    void (*closed)(void *data), void *data);
+void lamb_http_stream_write(struct lamb_http_conn *c, const void *bytes, size_t len);
+/* The last piece is written: c is the server's again, not to be used. */
+void lamb_http_stream_end(struct lamb_http_conn *c);
+
 #endif
