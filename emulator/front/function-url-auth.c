@@ -163,7 +163,8 @@ static void canonical_query(struct lamb_buf *out, const char *query, struct sig 
 		}
 		n++;
 	}
-	qsort(p, n, sizeof(*p), by_key);
+	if (n)
+		qsort(p, n, sizeof(*p), by_key);
 	for (size_t i = 0; i < n; i++) {
 		lamb_buf_addstr(out, i ? "&" : "");
 		lamb_buf_addstr(out, p[i].k);
