@@ -220,8 +220,7 @@ static void canonical_request(struct lamb_buf *cr, const struct lamb_http_reques
 	lamb_buf_add(cr, "\n", 1);
 	const char *payload = header(req, "X-Amz-Content-Sha256");
 	char h[65];
-	if (!payload && s->query)
-		payload = "UNSIGNED-PAYLOAD";
+	/* a presigned URL too hashes its body (empty): UNSIGNED-PAYLOAD is S3's */
 	if (!payload)
 		sha256_hex(req->body, req->body_len, h);
 	lamb_buf_addstr(cr, payload ? payload : h);

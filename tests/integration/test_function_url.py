@@ -83,7 +83,8 @@ def botocore_python():
 
 
 # For each secret of argv[2:], prints the status and body of a request to argv[1] signed by
-# botocore (service lambda) with it, one line each: one process, as botocore takes seconds to import.
+# botocore (service lambda) with it, one line each, then the status of a GET presigned with the
+# first: one process, as botocore takes seconds to import.
 SIGNED = """\
 import sys, urllib.request
 from botocore.auth import SigV4Auth
@@ -99,7 +100,14 @@ for secret in sys.argv[2:]:
             print(resp.status, resp.read().decode())
     except urllib.error.HTTPError as e:
         print(e.code, e.read().decode())
-""" % KEY
+from botocore.auth import SigV4QueryAuth
+req = AWSRequest(method="GET", url=url)
+SigV4QueryAuth(Credentials("%s", sys.argv[2]), "lambda", "eu-west-1", expires=300).add_auth(req)
+try:
+    print("presigned", urllib.request.urlopen(req.url).status)
+except urllib.error.HTTPError as e:
+    print("presigned", e.code)
+""" % (KEY, KEY)
 
 
 class Server(lambtest.LambServer):
@@ -203,12 +211,13 @@ class FunctionUrls(unittest.TestCase):
         url = f"{self.s.url}/lambda-url/Private/p?q=1"
         r = subprocess.run([py, "-c", SIGNED, url, SECRET, "wrong-secret"], capture_output=True, text=True,
                            timeout=60)
-        good, bad = r.stdout.splitlines()
+        good, bad, presigned = r.stdout.splitlines()
         status, _, body = good.partition(" ")
         self.assertEqual(status, "201", r.stdout + r.stderr)
         iam = json.loads(body)["requestContext"]["authorizer"]["iam"]
         self.assertEqual(iam["accessKey"], KEY)
         self.assertEqual(bad, '403 {"Message":"Forbidden"}', r.stderr)
+        self.assertEqual(presigned, "presigned 201", r.stderr)
 
     def test_list_endpoints(self):
         r = lambtest.run("list", "endpoints", "--json", cwd=self.s.dir.name)
