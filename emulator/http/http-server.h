@@ -1,8 +1,9 @@
 /* A small HTTP/1.1 server on lamb's loop for the front ends (start-api,
  * start-lambda): libmicrohttpd in external epoll mode, requests collected
  * whole (raw URI, headers in order, body up to a limit), handed to one
- * handler, and answered either at once or later from the loop; a request
- * not answered when the handler returns is suspended until it is. */
+ * handler, and answered either at once or later from the loop, whole or
+ * streamed (chunked, piece by piece); a request not answered when the
+ * handler returns is suspended until it is. */
 #ifndef LAMB_HTTP_SERVER_H
 #define LAMB_HTTP_SERVER_H
 
