@@ -62,6 +62,7 @@ struct serve_opts {
 	long idle_timeout_s;    /* --idle-timeout (600) */
 	bool no_build;          /* --no-build */
 	bool eager;             /* --warm-containers EAGER: an instance of each function at start */
+	bool no_stream_limits;  /* --no-stream-limits: streamed responses unbounded and unpaced */
 };
 
 void serve_opts_init(struct serve_opts *o, long default_port);

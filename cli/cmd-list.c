@@ -3,6 +3,7 @@
 #include "base/util.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "front/function-url.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -123,6 +124,31 @@ static cJSON *list_functions(const struct lamb_model *m, struct table *t)
 	return a;
 }
 
+/* A function's URL, as start-api serves it. */
+static void url_endpoint(const struct lamb_function *f, cJSON *a, struct table *t)
+{
+	char host[256], *path = xasprintf("/lambda-url/%s/", f->logical_id);
+	const char *auth = f->url->iam ? "AWS_IAM" : "NONE", *mode = f->url->stream ? "RESPONSE_STREAM" : "BUFFERED";
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "method", "ANY");
+	cJSON_AddStringToObject(o, "path", path);
+	cJSON_AddStringToObject(o, "function", f->logical_id);
+	cJSON_AddNullToObject(o, "api");
+	cJSON_AddStringToObject(o, "type", "FunctionUrl");
+	cJSON_AddStringToObject(o, "payloadFormat", "2.0");
+	cJSON_AddNullToObject(o, "stage");
+	if (lamb_function_url_host(f, host, sizeof(host)))
+		cJSON_AddItemToObject(o, "host", cJSON_CreateString(strcat(host, ".lambda-url.localhost")));
+	cJSON_AddStringToObject(o, "authType", auth);
+	cJSON_AddStringToObject(o, "invokeMode", mode);
+	cJSON_AddItemToArray(a, o);
+	/* table cells point into the JSON, which lives until printing */
+	const char *row[] = { "ANY", cJSON_GetObjectItem(o, "path")->valuestring, f->logical_id, "-", "FunctionUrl",
+			      "2.0", "-" };
+	table_row(t, row);
+	free(path);
+}
+
 static cJSON *list_endpoints(const struct lamb_model *m, struct table *t)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -145,6 +171,9 @@ static cJSON *list_endpoints(const struct lamb_model *m, struct table *t)
 				      r->payload_format, r->api->stage };
 		table_row(t, row);
 	}
+	for (size_t i = 0; i < m->nfunctions; i++)
+		if (m->functions[i].url)
+			url_endpoint(&m->functions[i], a, t);
 	return a;
 }
 

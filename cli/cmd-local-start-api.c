@@ -10,6 +10,7 @@
 #include "engine/invoke.h"
 #include "front/apigw-auth.h"
 #include "front/apigw-server.h"
+#include "front/function-url.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +81,22 @@ static void print_route(const struct lamb_model *m, const struct lamb_route *r, 
 		fprintf(out, "lamb: warning: %s %s is served without authorization: %s\n", r->method, r->path, why);
 }
 
+/* "URL http://127.0.0.1:3000/lambda-url/Echo/ -> Echo (FunctionUrl, NONE, BUFFERED)" */
+static void print_urls(const struct lamb_model *m, const char *host, int port, FILE *out)
+{
+	for (size_t i = 0; i < m->nfunctions; i++) {
+		const struct lamb_function *f = &m->functions[i];
+		char low[256];
+		if (!f->url)
+			continue;
+		fprintf(out, "URL http://%s:%d/lambda-url/%s/ -> %s (FunctionUrl, %s, %s", host, port, f->logical_id,
+			f->logical_id, f->url->iam ? "AWS_IAM" : "NONE", f->url->stream ? "RESPONSE_STREAM" : "BUFFERED");
+		if (lamb_function_url_host(f, low, sizeof(low)))
+			fprintf(out, "; Host: %s.lambda-url.localhost", low);
+		fprintf(out, ")\n");
+	}
+}
+
 static void print_routes(const struct lamb_model *m, bool no_auth, FILE *out)
 {
 	for (size_t i = 0; i < m->nroutes; i++)
@@ -101,9 +118,13 @@ static void on_trace(void *data, const struct lamb_function *fn, const char *wha
 	fflush(log);
 }
 
-/* EAGER: one instance of every function a route or an authorizer uses. */
+/* EAGER: one instance of every function a route or an authorizer uses, or
+ * that has a URL. */
 static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool no_auth)
 {
+	for (size_t i = 0; i < m->nfunctions; i++)
+		if (m->functions[i].url && !m->functions[i].local_reason)
+			lamb_invoke_prestart(iv, &m->functions[i], NULL);
 	for (size_t i = 0; i < m->nroutes; i++) {
 		const struct lamb_route *r = &m->routes[i];
 		struct lamb_authorizer a;
@@ -113,6 +134,23 @@ static void prestart(struct lamb_invoker *iv, const struct lamb_model *m, bool n
 		if (!no_auth && lamb_auth_for_route(m, r, &a, NULL) == LAMB_AUTH_LAMBDA && !a.function->local_reason)
 			lamb_invoke_prestart(iv, a.function, NULL);
 	}
+}
+
+static const char *env_of(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static bool any_url(const struct lamb_model *m)
+{
+	for (size_t i = 0; i < m->nfunctions; i++)
+		if (m->functions[i].url)
+			return true;
+	return false;
 }
 
 static int serve(const struct start_api *c, const struct lamb_model *m, FILE *log)
@@ -126,13 +164,19 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
+		.no_stream_limits = c->srv.no_stream_limits,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
 			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
+	/* AWS_IAM URLs check signatures against the credentials a function gets */
+	struct lamb_function_url_opts uo = { .log = log, .access_key = env_of(c->run.user_env, "AWS_ACCESS_KEY_ID"),
+					     .secret_key = env_of(c->run.user_env, "AWS_SECRET_ACCESS_KEY") };
+	struct lamb_function_urls *urls = lamb_function_urls_new(loop, iv, m, &uo);
 	struct lamb_apigw_server_opts so = {
+		.urls = urls,
 		.host = c->srv.host,
 		.port = (int)c->srv.port,
 		.static_dir = c->static_dir,
@@ -151,11 +195,13 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		if (c->srv.eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
+		print_urls(m, c->srv.host, lamb_apigw_server_port(s), stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
+	lamb_function_urls_free(urls);
 	lamb_apigw_server_free(s);
 	lamb_loop_free(loop);
 	return status;
@@ -188,8 +234,8 @@ int cmd_local_start_api(int argc, char **argv)
 	lamb_diags_print(&diags, stderr); /* warnings too: a route lamb does not serve says why */
 	if (diags.errors || !m) {
 		/* printed */
-	} else if (m->nroutes == 0) {
-		fail("'%s' has no Api or HttpApi events: nothing to serve", m->path);
+	} else if (m->nroutes == 0 && !any_url(m)) {
+		fail("'%s' has no Api or HttpApi events and no FunctionUrlConfig: nothing to serve", m->path);
 	} else if (run_opts_load(&c.run, m, NULL) != EXIT_OK) {
 		/* printed */
 	} else if (c.srv.log_path && !(log = fopen(c.srv.log_path, "ae"))) {

@@ -66,6 +66,7 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
+		.no_stream_limits = c->srv.no_stream_limits,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
 			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
 	};

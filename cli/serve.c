@@ -39,6 +39,10 @@ int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **arg
 		o->no_build = true;
 		return 1;
 	}
+	if (strcmp(a, "--no-stream-limits") == 0) {
+		o->no_stream_limits = true;
+		return 1;
+	}
 	if (cli_opt_is(a, NULL, "--warm-containers")) {
 		const char *v = cli_opt_value(cmd, argc, argv, i);
 		if (!v)

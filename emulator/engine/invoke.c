@@ -44,6 +44,7 @@ struct call {
 	char *event;
 	char *client_context, *cognito_identity, *tenant_id;
 	lamb_invoke_fn cb;
+	void (*chunk)(void *data, const char *content_type, const char *bytes, size_t len);
 	void *data;
 	struct call *next, *prev;
 	struct call *held_next;
@@ -203,6 +204,7 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		.throttle = iv->opts.throttle || fn->reserved_concurrency == 0,
 		.idle_ms = iv->opts.idle_ms,
 		.init_timeout_ms = iv->opts.init_timeout_ms,
+		.no_stream_limits = iv->opts.no_stream_limits,
 		.log = iv->opts.log,
 		.boot = &iv->opts.boot,
 		.trace = iv->opts.trace,
@@ -309,6 +311,12 @@ static void report(struct call *c, const struct lamb_outcome *o)
 	lamb_loop_wrote(c->iv->loop, log);
 }
 
+static void chunk(struct lamb_invocation *inv, const char *data, size_t len)
+{
+	struct call *c = (struct call *)inv;
+	c->chunk(c->data, inv->content_type, data, len);
+}
+
 static void done(struct lamb_invocation *inv)
 {
 	struct call *c = (struct call *)inv;
@@ -319,6 +327,8 @@ static void done(struct lamb_invocation *inv)
 		.body = inv->body.data ? inv->body.data : "",
 		.len = inv->body.len,
 		.function_error = inv->kind != LAMB_OUTCOME_RESPONSE,
+		.streamed = inv->streamed,
+		.content_type = inv->content_type,
 		.message = inv->message[0] ? inv->message : NULL,
 		.duration_ms = ms,
 		.billed_ms = (long)ms + ((double)(long)ms < ms ? 1 : 0),
@@ -394,6 +404,8 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->inv.tenant_id = c->tenant_id;
 	c->inv.want_tail = req->log_tail;
 	c->inv.done = done;
+	c->chunk = req->chunk;
+	c->inv.chunk = req->chunk ? chunk : NULL;
 	c->next = iv->calls;
 	if (iv->calls)
 		iv->calls->prev = c;

@@ -24,6 +24,7 @@ struct lamb_invoke_opts {
 	bool throttle;             /* beyond the limit: LAMB_OUTCOME_THROTTLED; else queue */
 	uint64_t idle_ms;          /* idle reaping; 0: never */
 	uint64_t init_timeout_ms;  /* 0: 10 s */
+	bool no_stream_limits;     /* streamed responses unbounded and unpaced */
 	struct lamb_bootstrap_opts boot;
 	lamb_pool_trace_fn trace;  /* Runtime API traffic (--debug); may be NULL */
 	void *trace_data;
@@ -33,7 +34,10 @@ struct lamb_invoke_opts {
 struct lamb_outcome {
 	enum lamb_outcome_kind kind;
 	const char *request_id;
-	const char *body;          /* response bytes or the error document */
+	const char *body;          /* response bytes or the error document; a
+				    * response that went to lamb_invoke_req.chunk is not here */
+	bool streamed;             /* the runtime streamed its response */
+	const char *content_type;  /* a streamed response's Content-Type, or "" */
 	size_t len;
 	bool function_error;       /* X-Amz-Function-Error: Unhandled */
 	const char *message;       /* lamb's explanation for the user, or NULL */
@@ -58,6 +62,12 @@ struct lamb_invoke_req {
 	const char *tenant_id;        /* X-Amz-Tenant-Id: required by a PER_TENANT function,
 				       * refused by any other; copied */
 	bool log_tail;                /* fill lamb_outcome.log_tail (X-Amz-Log-Type: Tail) */
+	/* With chunk, a response the runtime streams goes to it as it is read:
+	 * a call with len 0 when the stream begins, then one per piece, then
+	 * the outcome (whose body is then empty, or the error document of a
+	 * stream that failed). Without it the stream is collected, 6 MiB at
+	 * most, and comes whole in the outcome. */
+	void (*chunk)(void *data, const char *content_type, const char *bytes, size_t len);
 };
 
 typedef void (*lamb_invoke_fn)(void *data, const struct lamb_outcome *o);

@@ -60,10 +60,14 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 		      const char *error_type);
 static void on_init_error(void *owner, const char *body, size_t len, const char *error_type);
 static bool on_peer(void *owner, int fd);
+static void on_stream_begin(void *owner, const char *content_type);
+static void on_stream_data(void *owner, const char *data, size_t len);
 
 static const struct lamb_rapi_ops rapi_ops = {
 	.next = on_next,
 	.answer = on_answer,
+	.stream_begin = on_stream_begin,
+	.stream_data = on_stream_data,
 	.init_error = on_init_error,
 	.peer = on_peer,
 };
@@ -119,18 +123,24 @@ static void call_done(void *data)
 	inv->done(inv);
 }
 
-static void finish(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
-		   enum lamb_outcome_kind kind, const char *body, size_t len)
+/* Ends inv with the body it holds. */
+static void finish_kept(struct instance *in, struct lamb_invocation *inv, enum lamb_outcome_kind kind)
 {
 	inv->kind = kind;
 	inv->end_ns = lamb_loop_now_ns();
+	if (in && in->proc)
+		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	inv->done(inv);
+}
+
+static void finish(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
+		   enum lamb_outcome_kind kind, const char *body, size_t len)
+{
 	lamb_buf_release(&inv->body);
 	lamb_buf_init(&inv->body);
 	lamb_buf_add(&inv->body, body, len);
-	if (in && in->proc)
-		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
 	(void)p;
-	inv->done(inv);
+	finish_kept(in, inv, kind);
 }
 
 static void finish_errorf(struct lamb_pool *p, struct instance *in, struct lamb_invocation *inv,
@@ -342,6 +352,62 @@ static void on_return_late(void *data)
 	spawn_for_queue(p);
 }
 
+/* --- streamed responses --- */
+
+static void on_stream_begin(void *owner, const char *content_type)
+{
+	struct instance *in = owner;
+	struct lamb_invocation *inv = in->inv;
+	if (!inv)
+		return;
+	inv->streamed = true;
+	snprintf(inv->content_type, sizeof(inv->content_type), "%s", content_type ? content_type : "");
+	trace(in->pool, "response (stream)", inv->request_id, 0);
+	if (inv->chunk)
+		inv->chunk(inv, "", 0);
+}
+
+static void on_stream_data(void *owner, const char *data, size_t len)
+{
+	struct instance *in = owner;
+	struct lamb_invocation *inv = in->inv;
+	if (!inv || lamb_loop_now_ns() >= in->deadline_ns)
+		return; /* the timer's turn ends it */
+	inv->streamed_len += len;
+	if (inv->streamed_len > LAMB_RAPI_MAX_STREAM && !in->pool->opts.no_stream_limits) {
+		/* Lambda cuts the stream: the instance goes, as after a timeout */
+		in->inv = NULL;
+		finish_errorf(in->pool, in, inv, LAMB_OUTCOME_TOO_LARGE, "Function.ResponseSizeTooLarge",
+			      "Response payload size exceeded maximum allowed payload size (%d bytes).",
+			      LAMB_RAPI_MAX_STREAM);
+		discard(in);
+		spawn_for_queue(in->pool);
+		return;
+	}
+	if (inv->chunk)
+		inv->chunk(inv, data, len);
+	else if (inv->streamed_len <= LAMB_RAPI_MAX_RESPONSE)
+		lamb_buf_add(&inv->body, data, len);
+}
+
+/* The end of a streamed response: an error in its trailers, or success. */
+static void stream_end(struct instance *in, struct lamb_invocation *inv, const char *body, size_t len,
+		       const char *error_type)
+{
+	if (error_type || len) {
+		if (len)
+			finish(in->pool, in, inv, LAMB_OUTCOME_FUNCTION_ERROR, body, len);
+		else
+			finish_errorf(in->pool, in, inv, LAMB_OUTCOME_FUNCTION_ERROR, error_type, "stream failed");
+	} else if (!inv->chunk && inv->streamed_len > LAMB_RAPI_MAX_RESPONSE) {
+		static const char big[] = "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
+					  "payload size (6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}";
+		finish(in->pool, in, inv, LAMB_OUTCOME_TOO_LARGE, big, sizeof(big) - 1);
+	} else {
+		finish_kept(in, inv, LAMB_OUTCOME_RESPONSE);
+	}
+}
+
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
 		      const char *error_type)
 {
@@ -358,12 +424,15 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	}
 	if (in->proc)
 		lamb_proc_drain(in->proc); /* its output before its END line */
-	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error" : "response (too large)",
+	trace(in->pool, kind == LAMB_RAPI_RESPONSE ? "response" : kind == LAMB_RAPI_ERROR ? "error"
+	      : kind == LAMB_RAPI_STREAMED ? "response (end of stream)" : "response (too large)",
 	      inv->request_id, len);
 	in->inv = NULL;
 	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
 			    on_return_late, in);
-	if (kind == LAMB_RAPI_TOO_LARGE) {
+	if (kind == LAMB_RAPI_STREAMED) {
+		stream_end(in, inv, body, len, error_type);
+	} else if (kind == LAMB_RAPI_TOO_LARGE) {
 		static const char big[] = "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
 					  "payload size (6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}";
 		finish(in->pool, in, inv, LAMB_OUTCOME_TOO_LARGE, big, sizeof(big) - 1);
@@ -533,6 +602,8 @@ static struct instance *spawn(struct lamb_pool *p, struct lamb_invocation *inv)
 	in->inv = inv;
 	in->spawn_ns = lamb_loop_now_ns();
 	in->rapi = lamb_rapi_new(p->loop, &rapi_ops, in, &err);
+	if (in->rapi && p->opts.no_stream_limits)
+		lamb_rapi_unshaped(in->rapi);
 	if (!in->rapi) {
 		free(in);
 		if (inv)

@@ -44,10 +44,18 @@ struct lamb_invocation {
 	const char *cognito_identity;
 	const char *tenant_id; /* TenancyConfig's tenant, or NULL */
 	bool want_tail;        /* keep the end of its log in log_tail */
+	/* A streamed response (the runtime's streaming mode) goes to chunk as
+	 * it is read: a first call with len 0 when it begins (content_type
+	 * set), then its bytes, then done. Without chunk it is collected into
+	 * body, 6 MiB at most, as a buffered invoke gets it. */
+	void (*chunk)(struct lamb_invocation *inv, const char *data, size_t len);
 	lamb_invocation_fn done;
 	void *data;
 	/* result */
 	enum lamb_outcome_kind kind;
+	bool streamed;         /* the runtime streamed its response */
+	size_t streamed_len;
+	char content_type[128]; /* a streamed response's, or empty */
 	struct lamb_buf body;  /* response or error document */
 	char message[1024];    /* lamb's own explanation, for the log; may be empty */
 	uint64_t start_ns, end_ns; /* hand-over to answer; 0 when never handed over */
@@ -70,6 +78,7 @@ struct lamb_pool_opts {
 	bool throttle;              /* beyond the limit: THROTTLED, as Lambda; else queue */
 	uint64_t idle_ms;           /* idle instances are reaped after this; 0: never */
 	uint64_t init_timeout_ms;   /* 0: 10000 */
+	bool no_stream_limits;      /* streams unpaced and unbounded (else 200 MiB, 2 MiB/s past 6 MiB) */
 	FILE *log;                  /* START lines and lamb's notes; NULL: stderr */
 	const struct lamb_bootstrap_opts *boot;
 	lamb_pool_trace_fn trace;   /* may be NULL */

@@ -10,7 +10,11 @@
  * its connection simply left readable: nothing to suspend. Answers made
  * while a pipelined /next waits behind them (the 202 of the /response
  * before it) are sent with that /next's event, in one write. Bodies over
- * the 6 MiB limit are read and dropped, then answered 413, as Lambda does. */
+ * the 6 MiB limit are read and dropped, then answered 413, as Lambda does.
+ * A /response in streaming mode is not collected: its chunks are decoded
+ * and handed on as each read brings them (stream_data), its trailers carry
+ * a mid-stream error, and past the first 6 MiB its reads are paced to
+ * Lambda's 2 MiB/s by taking the socket off the loop for a while. */
 #include "base/util.h"
 #include "engine/runtime-api.h"
 
@@ -47,6 +51,26 @@ struct req {
 	bool chunked;
 	bool expect_continue;
 	bool close;           /* the client wants the connection closed after this */
+	bool streaming;       /* Lambda-Runtime-Function-Response-Mode: streaming */
+	char content_type[128];
+	bool has_content_type;
+};
+
+enum stream_state { S_SIZE, S_DATA, S_DATA_END, S_TRAILER };
+
+/* A streamed /response being read. */
+struct stream {
+	bool on;
+	bool chunked;
+	enum stream_state state;
+	size_t left;            /* of the current chunk, or of a Content-Length body */
+	char error_type[128];   /* trailer Lambda-Runtime-Function-Error-Type */
+	struct lamb_buf error;  /* trailer Lambda-Runtime-Function-Error-Body, base64 */
+	size_t trailer_bytes;
+	size_t total;
+	uint64_t burst_end_ns;  /* when the first LAMB_RAPI_STREAM_BURST bytes were read */
+	bool paused;            /* the socket is off the loop for pacing */
+	struct lamb_timer pace;
 };
 
 struct conn {
@@ -66,6 +90,7 @@ struct conn {
 	bool continued;     /* 100 Continue sent for the request at in_off */
 	bool waiting;       /* a /next waits for an event */
 	bool close_after;   /* close once out is sent */
+	struct stream st;
 	bool eof;
 	bool processing;
 	bool writing;       /* EPOLLOUT armed */
@@ -87,6 +112,7 @@ struct lamb_rapi {
 	char *arn, *client_context, *cognito_identity, *tenant_id;
 	bool answered;
 	bool initialized;
+	bool unshaped;        /* --no-stream-limits */
 	struct conn *waiting; /* the connection whose /next waits */
 };
 
@@ -195,6 +221,7 @@ static void put_event(struct lamb_rapi *r, struct conn *c)
 static void conn_free(void *data)
 {
 	struct conn *c = data;
+	lamb_buf_release(&c->st.error);
 	lamb_buf_release(&c->in);
 	lamb_buf_release(&c->out);
 	free(c);
@@ -208,6 +235,7 @@ static void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	lamb_loop_timer_cancel(r->loop, &c->st.pace);
 	lamb_loop_del_fd(r->loop, &c->watch);
 	close(c->fd);
 	if (r->waiting == c)
@@ -252,7 +280,7 @@ static void flush(struct conn *c)
 		lamb_buf_release(&c->out);
 	if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
 		c->writing = false;
-	if (c->close_after || (c->eof && c->in_off == c->in.len))
+	if ((c->close_after && !c->st.on) || (c->eof && c->in_off == c->in.len))
 		conn_close(c);
 }
 
@@ -329,6 +357,11 @@ static int parse_header(struct req *q, char *line)
 	} else if (strcasecmp(line, "Lambda-Runtime-Function-Error-Type") == 0) {
 		snprintf(q->error_type, sizeof(q->error_type), "%s", v);
 		q->has_error_type = true;
+	} else if (strcasecmp(line, "Lambda-Runtime-Function-Response-Mode") == 0) {
+		q->streaming = strcasecmp(v, "streaming") == 0;
+	} else if (strcasecmp(line, "Content-Type") == 0) {
+		snprintf(q->content_type, sizeof(q->content_type), "%s", v);
+		q->has_content_type = true;
 	}
 	return 0;
 }
@@ -528,6 +561,193 @@ static void want_body(struct conn *c, const struct req *q)
 	}
 }
 
+/* --- streamed responses --- */
+
+#define MAX_TRAILERS (64 * 1024)
+
+static void resume_stream(void *data);
+
+/* The stream ended: the runtime gets its 202, the owner the error trailers. */
+static void stream_end(struct conn *c)
+{
+	struct lamb_rapi *r = c->r;
+	struct stream *st = &c->st;
+	size_t len = 0;
+	char *body = st->error.len ? lamb_base64_decode(st->error.data, st->error.len, &len) : NULL;
+	if (!body && st->error.len) { /* not base64: taken as sent */
+		body = xstrndup(st->error.data, st->error.len);
+		len = st->error.len;
+	}
+	st->on = false;
+	if (st->paused) {
+		lamb_loop_timer_cancel(r->loop, &st->pace);
+		resume_stream(c);
+	}
+	put_fixed(c, R202);
+	if (r->ops->answer)
+		r->ops->answer(r->owner, LAMB_RAPI_STREAMED, body ? body : "", len,
+			       st->error_type[0] ? st->error_type : NULL);
+	free(body);
+	lamb_buf_release(&st->error);
+}
+
+static void trailer(struct stream *st, char *line)
+{
+	char *colon = strchr(line, ':');
+	if (!colon)
+		return;
+	*colon = '\0';
+	char *v = colon + 1 + strspn(colon + 1, " \t");
+	if (strcasecmp(line, "Lambda-Runtime-Function-Error-Type") == 0)
+		snprintf(st->error_type, sizeof(st->error_type), "%s", v);
+	else if (strcasecmp(line, "Lambda-Runtime-Function-Error-Body") == 0)
+		lamb_buf_addstr(&st->error, v);
+}
+
+/* Past the burst, reads keep to the rate: the socket leaves the loop until
+ * the bytes read so far are due, so the runtime's writes block as on Lambda. */
+static void pace(struct conn *c)
+{
+	struct stream *st = &c->st;
+	if (c->r->unshaped || st->total <= LAMB_RAPI_STREAM_BURST)
+		return;
+	uint64_t now = lamb_loop_now_ns();
+	if (!st->burst_end_ns)
+		st->burst_end_ns = now;
+	uint64_t due = st->burst_end_ns +
+		       (uint64_t)((double)(st->total - LAMB_RAPI_STREAM_BURST) * 1e9 / LAMB_RAPI_STREAM_RATE);
+	if (due <= now + 1000000 || st->paused)
+		return;
+	if (lamb_loop_mod_fd(c->r->loop, &c->watch, c->writing ? EPOLLOUT : 0) < 0)
+		return;
+	st->paused = true;
+	lamb_loop_timer_set(c->r->loop, &st->pace, due, resume_stream, c);
+}
+
+/* Hands on len body bytes at in_off. */
+static void stream_take(struct conn *c, size_t len)
+{
+	struct lamb_rapi *r = c->r;
+	c->st.total += len;
+	if (r->ops->stream_data && len)
+		r->ops->stream_data(r->owner, c->in.data + c->in_off, len);
+	c->in_off += len;
+	c->st.left -= len;
+}
+
+/* The line at in_off without its CRLF (NUL-terminated in place), or NULL
+ * when it is not all there. */
+static char *take_line(struct conn *c)
+{
+	char *p = c->in.data + c->in_off;
+	char *eol = memmem(p, c->in.len - c->in_off, "\r\n", 2);
+	if (!eol)
+		return NULL;
+	*eol = '\0';
+	c->in_off += (size_t)(eol - p) + 2;
+	return p;
+}
+
+/* One step of the streamed body at in_off: 1 when it moved on, 0 when
+ * more bytes are needed, -1 when the connection is to close. */
+static int stream_step(struct conn *c)
+{
+	struct stream *st = &c->st;
+	size_t avail = c->in.len - c->in_off;
+	char *line;
+	switch (st->state) {
+	case S_DATA:
+		stream_take(c, avail < st->left ? avail : st->left);
+		if (!st->left)
+			st->state = st->chunked ? S_DATA_END : S_TRAILER;
+		if (!st->left && !st->chunked)
+			stream_end(c);
+		return st->left ? 0 : 1;
+	case S_DATA_END:
+		if (avail < 2)
+			return 0;
+		if (memcmp(c->in.data + c->in_off, "\r\n", 2) != 0)
+			return -1;
+		c->in_off += 2;
+		st->state = S_SIZE;
+		return 1;
+	case S_SIZE: {
+		if (!(line = take_line(c)))
+			return avail > 1024 ? -1 : 0;
+		size_t j = 0, n = 0;
+		line[strlen(line)] = '\r'; /* chunk_size stops at CR or ';' */
+		int bad = chunk_size(line, &j, &n);
+		if (bad < 0)
+			return -1;
+		st->left = n;
+		st->state = n ? S_DATA : S_TRAILER;
+		return 1;
+	}
+	case S_TRAILER:
+		if (!(line = take_line(c)))
+			return avail > MAX_TRAILERS ? -1 : 0;
+		if (!*line) {
+			stream_end(c);
+			return 1;
+		}
+		st->trailer_bytes += strlen(line);
+		if (st->trailer_bytes > MAX_TRAILERS)
+			return -1;
+		trailer(st, line);
+		return 1;
+	}
+	return -1;
+}
+
+/* Feeds the streamed body: 1 when it ended, 0 when more is to come, -1
+ * when the connection is to close. */
+static int stream_feed(struct conn *c)
+{
+	int rc = 1;
+	while (c->st.on && !c->dead && (rc = stream_step(c)) > 0)
+		;
+	if (rc < 0) {
+		c->st.on = false;
+		put_fatal(c, 400);
+		return -1;
+	}
+	if (c->st.on)
+		pace(c);
+	return c->st.on ? 0 : 1;
+}
+
+static void resume_stream(void *data)
+{
+	struct conn *c = data;
+	c->st.paused = false;
+	if (c->dead)
+		return;
+	lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN | (c->writing ? EPOLLOUT : 0));
+}
+
+/* A valid streamed /response: read from here on by stream_feed. */
+static void stream_begin(struct conn *c, const struct req *q)
+{
+	struct lamb_rapi *r = c->r;
+	struct stream *st = &c->st;
+	r->answered = true;
+	lamb_buf_release(&st->error);
+	*st = (struct stream){ .on = true, .chunked = q->chunked, .left = q->length,
+			       .state = q->chunked ? S_SIZE : S_DATA, .pace = st->pace };
+	want_body(c, q);
+	c->in_off += c->head_len;
+	c->has_head = c->continued = false;
+	if (q->close)
+		c->close_after = true;
+	r->ops->stream_begin(r->owner, q->has_content_type ? q->content_type : NULL);
+	if (!q->chunked && !q->length) {
+		st->on = false;
+		put_fixed(c, R202);
+		if (r->ops->answer)
+			r->ops->answer(r->owner, LAMB_RAPI_STREAMED, "", 0, NULL);
+	}
+}
+
 /* Handles one request at in_off if it is all there: 1 when it did, 0 when
  * more bytes are needed, -1 when the connection is to close. */
 static int handle_one(struct conn *c)
@@ -536,6 +756,10 @@ static int handle_one(struct conn *c)
 	if (rc <= 0)
 		return rc;
 	struct req q = c->cur;
+	if (q.kind == REQ_RESPONSE && q.streaming && c->r->ops->stream_begin && !check_id(c->r, q.id)) {
+		stream_begin(c, &q);
+		return 1;
+	}
 	char *body_start = c->in.data + c->in_off + c->head_len;
 	size_t body_avail = c->in.len - c->in_off - c->head_len;
 	if (!q.chunked && q.length > LAMB_RAPI_MAX_RESPONSE) {
@@ -579,8 +803,8 @@ static int handle_one(struct conn *c)
 static void process(struct conn *c)
 {
 	c->processing = true;
-	while (!c->dead && !c->waiting && !c->drop && !c->close_after && c->in_off < c->in.len) {
-		int rc = handle_one(c);
+	while (!c->dead && !c->waiting && !c->drop && (!c->close_after || c->st.on) && c->in_off < c->in.len) {
+		int rc = c->st.on ? stream_feed(c) : handle_one(c);
 		if (rc <= 0)
 			break;
 	}
@@ -617,8 +841,8 @@ static bool read_in(struct conn *c)
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			c->in.data[c->in.len] = '\0';
-			if ((size_t)n < room || (c->drop && c->in.len - c->in_off >= c->drop))
-				return true;
+			if ((size_t)n < room || (c->drop && c->in.len - c->in_off >= c->drop) || c->st.on)
+				return true; /* a stream's bytes go on as they come */
 			if (c->drop) { /* do not pile up a body that is dropped anyway */
 				drop_body(c);
 				process(c);
@@ -748,6 +972,11 @@ void lamb_rapi_free(struct lamb_rapi *r)
 const char *lamb_rapi_address(const struct lamb_rapi *r)
 {
 	return r->address;
+}
+
+void lamb_rapi_unshaped(struct lamb_rapi *r)
+{
+	r->unshaped = true;
 }
 
 int lamb_rapi_initialized(const struct lamb_rapi *r)

@@ -24,6 +24,8 @@ enum lamb_rapi_answer {
 	LAMB_RAPI_RESPONSE,  /* /response: body is the result */
 	LAMB_RAPI_ERROR,     /* /error: body is the error document */
 	LAMB_RAPI_TOO_LARGE, /* /response or /error above the limit: 413 was sent */
+	LAMB_RAPI_STREAMED,  /* a streamed /response ended: its bytes went to stream_data;
+			      * body and error_type are the error trailers, when it failed */
 };
 
 struct lamb_rapi_ops {
@@ -41,6 +43,13 @@ struct lamb_rapi_ops {
 	 * Runtime API. A connection it refuses is closed before anything is
 	 * read or sent. */
 	bool (*peer)(void *owner, int fd);
+	/* A /response in streaming mode (Lambda-Runtime-Function-Response-Mode:
+	 * streaming) began: content_type is its Content-Type, or NULL. Its body
+	 * then comes to stream_data piece by piece as it is read, and its end
+	 * to answer (LAMB_RAPI_STREAMED). Without stream_begin, streamed
+	 * responses are read whole like any other. */
+	void (*stream_begin)(void *owner, const char *content_type);
+	void (*stream_data)(void *owner, const char *data, size_t len);
 };
 
 /* What /next hands over. Strings are copied; body must stay valid until the
@@ -58,6 +67,13 @@ struct lamb_rapi_event {
 	size_t len;
 };
 
+/* Largest streamed response: 200 MiB; the stream is cut there. */
+#define LAMB_RAPI_MAX_STREAM (200 * 1024 * 1024)
+/* Streamed bytes read at full speed; past them, at most LAMB_RAPI_STREAM_RATE
+ * bytes a second (Lambda's 2 MiB/s), unless lamb_rapi_unshaped. */
+#define LAMB_RAPI_STREAM_BURST (6 * 1024 * 1024)
+#define LAMB_RAPI_STREAM_RATE (2 * 1024 * 1024)
+
 /* Listens on 127.0.0.1 on a free port. NULL with err on failure. */
 struct lamb_rapi *lamb_rapi_new(struct lamb_loop *loop, const struct lamb_rapi_ops *ops, void *owner,
 				struct lamb_err *err);
@@ -69,6 +85,8 @@ const char *lamb_rapi_address(const struct lamb_rapi *r);
 
 /* Makes ev the current event: answers a waiting /next now, or the next one. */
 void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev);
+/* Streams are read at full speed to the end (--no-stream-limits). */
+void lamb_rapi_unshaped(struct lamb_rapi *r);
 /* True after the first /next. */
 int lamb_rapi_initialized(const struct lamb_rapi *r);
 

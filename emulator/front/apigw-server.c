@@ -331,6 +331,8 @@ static bool invoke_route(struct lamb_apigw_server *s, struct lamb_http_conn *con
 static void on_request(void *data, struct lamb_http_conn *conn)
 {
 	struct lamb_apigw_server *s = data;
+	if (s->opts.urls && lamb_function_urls_serve(s->opts.urls, conn))
+		return; /* a Function URL's */
 	const struct lamb_http_request *req = lamb_http_request(conn);
 	char request_id[40];
 	lamb_invoke_request_id(request_id);

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/loop.h"
 #include "engine/invoke.h"
+#include "front/function-url.h"
 #include "model/model.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ struct lamb_apigw_server_opts {
 	uint64_t integration_timeout_ms; /* 0: 29000, API Gateway's limit */
 	FILE *log;                 /* one access line per request; NULL: stderr */
 	bool disable_authorizers;  /* serve routes as if they had no Lambda authorizer */
+	struct lamb_function_urls *urls; /* Function URLs served beside the routes, or NULL */
 };
 
 struct lamb_apigw_server;

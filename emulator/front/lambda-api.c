@@ -2,9 +2,13 @@
  * (a function error is still a 200, marked X-Amz-Function-Error: Unhandled);
  * Event answers 202 at once and lets the function run; DryRun checks and
  * answers 204. Errors of the API itself carry x-amzn-ErrorType, which the
- * SDKs turn into exceptions (ResourceNotFoundException, ...). */
+ * SDKs turn into exceptions (ResourceNotFoundException, ...).
+ * InvokeWithResponseStream answers in event-stream messages: its head as
+ * soon as the function's stream begins, a PayloadChunk for each piece the
+ * runtime sends, then InvokeComplete with the error, if any, and the log. */
 #include "base/url.h"
 #include "base/util.h"
+#include "front/event-stream.h"
 #include "front/lambda-api.h"
 #include "http/http-server.h"
 
@@ -17,6 +21,8 @@
 
 #define PREFIX "/2015-03-31/functions/"
 #define SUFFIX "/invocations"
+#define STREAM_PREFIX "/2021-11-15/functions/"
+#define STREAM_SUFFIX "/response-streaming-invocations"
 /* The Invoke API takes 6 MB of payload (a little more than the runtime's
  * 6 MiB event limit would say; the event limit decides). */
 #define MAX_PAYLOAD (6 * 1024 * 1024)
@@ -37,6 +43,8 @@ struct call {
 	char *line;
 	uint64_t start_ns;
 	bool tail;                   /* X-Amz-Log-Type: Tail */
+	bool stream;                 /* InvokeWithResponseStream */
+	bool started;                /* its head is sent */
 	struct call *next, *prev;
 };
 
@@ -115,10 +123,104 @@ static void call_free(struct call *c)
 	free(c);
 }
 
+/* --- InvokeWithResponseStream --- */
+
+static void stream_closed(void *data)
+{
+	struct call *c = data;
+	c->conn = NULL; /* the function runs on; its outcome goes nowhere */
+}
+
+static void stream_head(struct call *c, const char *content_type, const char *request_id)
+{
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	r.status = 200;
+	/* the function's own content type: the SDKs give it as ResponseStreamContentType */
+	lamb_http_response_add_header(&r, "Content-Type", content_type);
+	lamb_http_response_add_header(&r, "X-Amz-Executed-Version", "$LATEST");
+	if (request_id)
+		lamb_http_response_add_header(&r, "x-amzn-RequestId", request_id);
+	lamb_http_stream_start(c->conn, &r, stream_closed, c);
+	lamb_http_response_release(&r);
+	c->started = true;
+}
+
+static void send_event(struct call *c, const char *type, const char *content_type, const char *p, size_t len)
+{
+	struct lamb_buf b;
+	lamb_buf_init(&b);
+	lamb_event_stream_add(&b, type, content_type, p, len);
+	lamb_http_stream_write(c->conn, b.data, b.len);
+	lamb_buf_release(&b);
+}
+
+static void on_chunk(void *data, const char *content_type, const char *bytes, size_t len)
+{
+	struct call *c = data;
+	if (!c->conn)
+		return;
+	if (!c->started)
+		stream_head(c, content_type && *content_type ? content_type : "application/octet-stream", NULL);
+	if (len)
+		send_event(c, "PayloadChunk", "application/octet-stream", bytes, len);
+}
+
+/* InvokeComplete: ErrorCode and ErrorDetails from the error document. */
+static void complete(struct call *c, const struct lamb_outcome *o)
+{
+	cJSON *done = cJSON_CreateObject();
+	if (o->function_error) {
+		cJSON *doc = cJSON_ParseWithLength(o->body, o->len);
+		cJSON *type = cJSON_GetObjectItemCaseSensitive(doc, "errorType");
+		cJSON *msg = cJSON_GetObjectItemCaseSensitive(doc, "errorMessage");
+		cJSON_AddStringToObject(done, "ErrorCode", cJSON_IsString(type) ? type->valuestring : "Unhandled");
+		if (cJSON_IsString(msg))
+			cJSON_AddStringToObject(done, "ErrorDetails", msg->valuestring);
+		else
+			cJSON_AddItemToObject(done, "ErrorDetails", cJSON_CreateString(o->message ? o->message : ""));
+		cJSON_Delete(doc);
+	}
+	if (c->tail) {
+		char *b64 = lamb_base64_encode(o->log_tail, o->log_tail_len);
+		cJSON_AddStringToObject(done, "LogResult", b64);
+		free(b64);
+	}
+	char *json = cJSON_PrintUnformatted(done);
+	send_event(c, "InvokeComplete", "application/json", json, strlen(json));
+	free(json);
+	cJSON_Delete(done);
+}
+
+static void stream_outcome(struct call *c, const struct lamb_outcome *o)
+{
+	if (!c->started && o->kind == LAMB_OUTCOME_THROTTLED) {
+		struct lamb_http_response r;
+		lamb_http_response_init(&r);
+		api_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
+		log_line(c->a, c->line, r.status, c->start_ns, c->fn->logical_id);
+		lamb_http_reply(c->conn, &r);
+		lamb_http_response_release(&r);
+		return;
+	}
+	if (!c->started)
+		stream_head(c, o->streamed && *o->content_type ? o->content_type : "application/json", o->request_id);
+	if (!o->function_error && o->len) /* a buffered answer (the runtime did not stream) */
+		send_event(c, "PayloadChunk", "application/octet-stream", o->body, o->len);
+	complete(c, o);
+	log_line(c->a, c->line, 200, c->start_ns, c->fn->logical_id);
+	lamb_http_stream_end(c->conn);
+}
+
 static void on_outcome(void *data, const struct lamb_outcome *o)
 {
 	struct call *c = data;
-	if (!c->conn) { /* an Event invocation: nobody waits */
+	if (!c->conn) { /* an Event invocation (or a stream's client gone): nobody waits */
+		call_free(c);
+		return;
+	}
+	if (c->stream) {
+		stream_outcome(c, o);
 		call_free(c);
 		return;
 	}
@@ -162,12 +264,12 @@ static char *client_context(struct lamb_http_conn *conn)
 	return s;
 }
 
-/* The name in /2015-03-31/functions/NAME/invocations, decoded; or NULL. */
-static char *function_name(const char *path)
+/* The name in PREFIX NAME SUFFIX, decoded; or NULL. */
+static char *function_name(const char *path, const char *prefix, const char *suffix)
 {
-	if (!str_starts(path, PREFIX) || !str_ends(path, SUFFIX))
+	if (!str_starts(path, prefix) || !str_ends(path, suffix))
 		return NULL;
-	size_t start = strlen(PREFIX), end = strlen(path) - strlen(SUFFIX);
+	size_t start = strlen(prefix), end = strlen(path) - strlen(suffix);
 	if (end <= start)
 		return NULL;
 	return lamb_url_decode(path + start, end - start, false);
@@ -176,7 +278,7 @@ static char *function_name(const char *path)
 /* 0 when the function was started (wait: the answer comes from
  * on_outcome), -1 with r filled when it could not be. */
 static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const struct lamb_function *fn,
-		 bool wait, const char *line, struct lamb_http_response *r)
+		 bool wait, bool stream, const char *line, struct lamb_http_response *r)
 {
 	const struct lamb_http_request *req = lamb_http_request(conn);
 	struct call *c = xcalloc(1, sizeof(*c));
@@ -187,6 +289,7 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 	c->start_ns = lamb_http_start_ns(conn);
 	const char *log_type = lamb_http_header(conn, "X-Amz-Log-Type");
 	c->tail = wait && log_type && strcasecmp(log_type, "Tail") == 0;
+	c->stream = stream;
 	c->next = a->calls;
 	if (a->calls)
 		a->calls->prev = c;
@@ -199,6 +302,7 @@ static int start(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const s
 		.trace_id = lamb_http_header(conn, "X-Amzn-Trace-Id"),
 		.tenant_id = lamb_http_header(conn, "X-Amz-Tenant-Id"),
 		.log_tail = c->tail,
+		.chunk = stream ? on_chunk : NULL,
 	};
 	struct lamb_err err;
 	int rc = lamb_invoke(a->iv, fn, &ir, on_outcome, c, &err);
@@ -263,7 +367,10 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	struct lamb_lambda_api *a = data;
 	const struct lamb_http_request *req = lamb_http_request(conn);
 	char *line = xasprintf("%s %s", req->method, lamb_http_uri(conn));
-	char *name = function_name(req->path);
+	char *name = function_name(req->path, PREFIX, SUFFIX);
+	bool stream = false;
+	if (!name && (name = function_name(req->path, STREAM_PREFIX, STREAM_SUFFIX)))
+		stream = true;
 	const struct lamb_function *fn = name ? lamb_lambda_api_find(a->m, name) : NULL;
 	const char *type = lamb_http_header(conn, "X-Amz-Invocation-Type");
 	struct lamb_http_response r;
@@ -276,7 +383,7 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	} else if (lamb_http_too_large(conn) || req->body_len > MAX_PAYLOAD) {
 		api_error(&r, 413, "RequestEntityTooLargeException",
 			  "Request must be smaller than %d bytes for the InvokeFunction operation", MAX_PAYLOAD);
-	} else if (type && strcmp(type, "RequestResponse") != 0 && strcmp(type, "Event") != 0 &&
+	} else if (type && strcmp(type, "RequestResponse") != 0 && (stream || strcmp(type, "Event") != 0) &&
 		   strcmp(type, "DryRun") != 0) {
 		api_error(&r, 400, "InvalidParameterValueException", "Unsupported invocation type '%s'", type);
 	} else if (req->body_len && !valid_json(req->body, req->body_len)) {
@@ -292,9 +399,9 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	} else if (type && strcmp(type, "DryRun") == 0) {
 		r.status = 204;
 	} else if (type && strcmp(type, "Event") == 0) {
-		if (start(a, conn, fn, false, line, &r) == 0)
+		if (start(a, conn, fn, false, false, line, &r) == 0)
 			r.status = 202; /* the function runs on in the background */
-	} else if (start(a, conn, fn, true, line, &r) == 0) {
+	} else if (start(a, conn, fn, true, stream, line, &r) == 0) {
 		goto out; /* answered by on_outcome */
 	}
 	log_line(a, line, r.status, lamb_http_start_ns(conn), fn ? fn->logical_id : NULL);
@@ -332,8 +439,11 @@ void lamb_lambda_api_free(struct lamb_lambda_api *a)
 {
 	if (!a)
 		return;
-	while (a->calls)
+	while (a->calls) {
+		if (a->calls->conn && a->calls->started)
+			lamb_http_stream_end(a->calls->conn); /* its closed call would find the call gone */
 		call_free(a->calls);
+	}
 	lamb_http_server_free(a->http);
 	free(a);
 }

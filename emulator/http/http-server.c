@@ -3,7 +3,9 @@
  * us the path unescaped and the query parsed); the body is collected up to
  * the limit; the handler runs once; an answer given later resumes the
  * suspended connection and schedules a daemon run, because libmicrohttpd
- * only serves a resumed connection on its next MHD_run. */
+ * only serves a resumed connection on its next MHD_run. A streamed answer
+ * is a callback response whose reader suspends the connection when it has
+ * nothing to send, and each write resumes it. */
 #include "base/util.h"
 #include "http/http-guard.h"
 #include "http/http-server.h"
@@ -48,6 +50,12 @@ struct lamb_http_conn {
 	struct lamb_http_request req;
 	uint64_t start_ns;
 	struct lamb_http_conn *next, *prev;
+	/* a streamed answer */
+	struct lamb_buf out;
+	size_t out_off;
+	bool streaming, ended, starved;
+	void (*closed)(void *data);
+	void *closed_data;
 };
 
 static void unlink_conn(struct lamb_http_conn *c)
@@ -71,6 +79,7 @@ static void conn_free(struct lamb_http_conn *c)
 	if (c->answer)
 		MHD_destroy_response(c->answer);
 	lamb_buf_release(&c->body);
+	lamb_buf_release(&c->out);
 	free(c->headers);
 	free(c->uri);
 	free(c->path);
@@ -90,6 +99,69 @@ void lamb_http_reply(struct lamb_http_conn *c, const struct lamb_http_response *
 		MHD_resume_connection(c->conn);
 		lamb_mhd_run_soon(&s->mhd);
 	}
+}
+
+/* --- streamed answers --- */
+
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct lamb_http_conn *c = cls;
+	(void)pos;
+	size_t n = c->out.len - c->out_off;
+	if (n) {
+		n = n < max ? n : max;
+		memcpy(buf, c->out.data + c->out_off, n);
+		c->out_off += n;
+		if (c->out_off == c->out.len)
+			c->out.len = c->out_off = 0;
+		return (ssize_t)n;
+	}
+	if (c->ended)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* nothing to send: off the loop until the next write */
+	c->starved = true;
+	MHD_suspend_connection(c->conn);
+	return 0;
+}
+
+static void wake(struct lamb_http_conn *c)
+{
+	if (!c->starved)
+		return;
+	c->starved = false;
+	MHD_resume_connection(c->conn);
+	lamb_mhd_run_soon(&c->s->mhd);
+}
+
+void lamb_http_stream_start(struct lamb_http_conn *c, const struct lamb_http_response *r,
+			    void (*closed)(void *data), void *data)
+{
+	struct MHD_Response *m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_stream, c, NULL);
+	for (size_t i = 0; m && i < r->nheaders; i++)
+		MHD_add_response_header(m, r->headers[i].name, r->headers[i].value);
+	c->streaming = true;
+	c->closed = closed;
+	c->closed_data = data;
+	c->answer = m;
+	c->status = (unsigned)r->status;
+	if (c->suspended) {
+		unlink_conn(c);
+		MHD_resume_connection(c->conn);
+		lamb_mhd_run_soon(&c->s->mhd);
+	}
+}
+
+void lamb_http_stream_write(struct lamb_http_conn *c, const void *bytes, size_t len)
+{
+	lamb_buf_add(&c->out, bytes, len);
+	wake(c);
+}
+
+void lamb_http_stream_end(struct lamb_http_conn *c)
+{
+	c->ended = true;
+	c->closed = NULL;
+	wake(c);
 }
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -206,6 +278,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	lamb_http_guard_idle(mc);
 	if (c) {
 		unlink_conn(c);
+		if (c->closed)
+			c->closed(c->closed_data); /* the client went mid-stream */
 		conn_free(c);
 	}
 }

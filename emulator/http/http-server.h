@@ -1,8 +1,9 @@
 /* A small HTTP/1.1 server on lamb's loop for the front ends (start-api,
  * start-lambda): libmicrohttpd in external epoll mode, requests collected
  * whole (raw URI, headers in order, body up to a limit), handed to one
- * handler, and answered either at once or later from the loop; a request
- * not answered when the handler returns is suspended until it is. */
+ * handler, and answered either at once or later from the loop, whole or
+ * streamed (chunked, piece by piece); a request not answered when the
+ * handler returns is suspended until it is. */
 #ifndef LAMB_HTTP_SERVER_H
 #define LAMB_HTTP_SERVER_H
 
@@ -50,5 +51,16 @@ uint64_t lamb_http_start_ns(const struct lamb_http_conn *c);
 /* Sends r (copied) and ends the request; from the handler or, later, from
  * any loop callback. Exactly once per request. */
 void lamb_http_reply(struct lamb_http_conn *c, const struct lamb_http_response *r);
+
+/* A streamed answer instead of lamb_http_reply: the head (r's status and
+ * headers; its body is ignored) goes out now, chunked, and the body as
+ * lamb_http_stream_write brings it, each piece sent on the next turn of the
+ * loop. closed(data) is called when the client goes before
+ * lamb_http_stream_end; c is gone then. */
+void lamb_http_stream_start(struct lamb_http_conn *c, const struct lamb_http_response *r,
+			    void (*closed)(void *data), void *data);
+void lamb_http_stream_write(struct lamb_http_conn *c, const void *bytes, size_t len);
+/* The last piece is written: c is the server's again, not to be used. */
+void lamb_http_stream_end(struct lamb_http_conn *c);
 
 #endif

@@ -17,6 +17,9 @@
 	  (r, h, v)) \
 	F(struct MHD_Response *, MHD_create_response_from_buffer, \
 	  (size_t size, void *buffer, enum MHD_ResponseMemoryMode mode), (size, buffer, mode)) \
+	F(struct MHD_Response *, MHD_create_response_from_callback, \
+	  (uint64_t size, size_t block_size, MHD_ContentReaderCallback crc, void *crc_cls, \
+	   MHD_ContentReaderFreeCallback crfc), (size, block_size, crc, crc_cls, crfc)) \
 	V(MHD_destroy_response, (struct MHD_Response *r), (r)) \
 	F(const union MHD_ConnectionInfo *, MHD_get_connection_info, \
 	  (struct MHD_Connection *c, enum MHD_ConnectionInfoType t, ...), (c, t)) \

@@ -82,6 +82,8 @@ void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *p
  * api->cors (REST), unless it has CORS already; false when they give no
  * Access-Control-Allow-Origin. */
 bool api_cors_mock(struct builder *b, struct lamb_api *api, const struct lamb_node *params);
+/* A Function URL's Cors (the shape of an HTTP API's CorsConfiguration) into c. */
+void url_cors(struct builder *b, struct lamb_cors *c, const struct lamb_node *v);
 /* An HTTP API definition's x-amazon-apigateway-cors, when api has no CORS yet. */
 void api_cors_openapi(struct builder *b, struct lamb_api *api, const struct lamb_node *x);
 /* model-auth.c: props' Auth into api's default authorizer and authorizers

@@ -86,6 +86,11 @@ static void http_cors(struct builder *b, struct lamb_cors *c, const struct lamb_
 		prop_long(b, v, "MaxAge", 0, -1, 86400);
 }
 
+void url_cors(struct builder *b, struct lamb_cors *c, const struct lamb_node *v)
+{
+	http_cors(b, c, v);
+}
+
 void api_cors(struct builder *b, struct lamb_api *api, const struct lamb_node *props)
 {
 	bool rest = api->kind == LAMB_API_REST;

@@ -348,6 +348,29 @@ static void read_architectures(struct builder *b, struct lamb_function *f, const
 	}
 }
 
+/* FunctionUrlConfig: AuthType (required), InvokeMode, Cors. */
+static const struct lamb_function_url *read_url(struct builder *b, const struct lamb_node *v)
+{
+	struct lamb_function_url *u = lamb_arena_alloc(b->a, sizeof(*u));
+	memset(u, 0, sizeof(*u));
+	const char *auth = prop_str(b, v, "AuthType");
+	const char *mode = prop_str(b, v, "InvokeMode");
+	if (!auth)
+		lamb_error(b->diags, &v->mark, "FunctionUrlConfig needs AuthType (AWS_IAM or NONE)");
+	else if (strcmp(auth, "AWS_IAM") != 0 && strcmp(auth, "NONE") != 0)
+		lamb_error(b->diags, &lamb_node_get(v, "AuthType")->mark,
+			   "AuthType must be AWS_IAM or NONE, not '%s'", auth);
+	if (mode && strcmp(mode, "BUFFERED") != 0 && strcmp(mode, "RESPONSE_STREAM") != 0)
+		lamb_error(b->diags, &lamb_node_get(v, "InvokeMode")->mark,
+			   "InvokeMode must be BUFFERED or RESPONSE_STREAM, not '%s'", mode);
+	u->iam = auth && strcmp(auth, "AWS_IAM") == 0;
+	u->stream = mode && strcmp(mode, "RESPONSE_STREAM") == 0;
+	const struct lamb_node *cors = prop_kind(b, v, "Cors", LAMB_MAP);
+	if (cors)
+		url_cors(b, &u->cors, cors);
+	return u;
+}
+
 static void read_function(struct builder *b, const struct lamb_res_entry *e, struct lamb_function *f)
 {
 	bool sam = is_type(e, "AWS::Serverless::Function");
@@ -375,6 +398,8 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	read_architectures(b, f, props);
 	read_events(b, f, props);
 	f->url_config = prop_kind(b, props, "FunctionUrlConfig", LAMB_MAP);
+	if (f->url_config)
+		f->url = read_url(b, f->url_config);
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
 	read_logging(b, f);
 	read_tenancy(b, f, props);

@@ -100,6 +100,7 @@ struct lamb_function {
 	struct lamb_event *events;
 	size_t nevents;
 	const struct lamb_node *url_config;     /* FunctionUrlConfig, resolved, or NULL */
+	const struct lamb_function_url *url;    /* FunctionUrlConfig read, or NULL */
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
 	struct lamb_logging logging;            /* LoggingConfig, read */
 	bool per_tenant;      /* TenancyConfig: {TenantIsolationMode: PER_TENANT} */
@@ -144,6 +145,13 @@ struct lamb_cors {
 	const char *max_age;
 	bool allow_credentials;
 	struct lamb_mark mark;
+};
+
+/* A function's FunctionUrlConfig: what start-api serves at its URL. */
+struct lamb_function_url {
+	bool iam;              /* AuthType AWS_IAM: SigV4-signed requests only; else NONE */
+	bool stream;           /* InvokeMode RESPONSE_STREAM; else BUFFERED */
+	struct lamb_cors cors; /* Cors, read as an HTTP API's CorsConfiguration */
 };
 
 enum lamb_auth_source_kind {

@@ -237,7 +237,7 @@ static void collapse_deprecated(struct lamb_diags *d, size_t from)
 	d->len = out;
 }
 
-enum { NE_URL, NE_SNAPSTART, NE_DURABLE, NE_IMAGE, NE_COGNITO, NE_JWT, NE_COUNT };
+enum { NE_SNAPSTART, NE_DURABLE, NE_IMAGE, NE_COGNITO, NE_JWT, NE_COUNT };
 
 static void not_emulated(struct vctx *c, bool *said, int what, const struct lamb_mark *m, const char *name)
 {
@@ -251,7 +251,7 @@ static void not_emulated(struct vctx *c, bool *said, int what, const struct lamb
 static void function_props_emulated(struct vctx *c, const struct lamb_node *props, bool *said)
 {
 	static const struct { const char *key; int what; } keys[] = {
-		{ "FunctionUrlConfig", NE_URL }, { "SnapStart", NE_SNAPSTART },
+		{ "SnapStart", NE_SNAPSTART },
 		{ "DurableConfig", NE_DURABLE },
 	};
 	for (size_t i = 0; props && props->kind == LAMB_MAP && i < props->len; i++) {

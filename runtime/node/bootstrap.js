@@ -8,7 +8,9 @@
 // a setsockopt per request, ClientRequest and IncomingMessage objects) measured 250 us median
 // and 2 ms p90 per warm invocation here, against 70 us and 150 us for the small HTTP/1.1
 // client below on a net.Socket.
-// Not done here: response streaming.
+// A streamified handler's response goes out in the Runtime API's streaming mode, on a connection
+// of its own: each write is a chunk as it is written, an error after the first write goes in the
+// trailers.
 
 const net = require('net');
 const fs = require('fs');
@@ -437,7 +439,7 @@ async function loadHandler(root, spec) {
   if (typeof value !== 'function') {
     throw new InitError('Runtime.HandlerNotFound', `${spec} is not a function`);
   }
-  if (value.length >= 3) checkCallbackHandler();
+  if (value.length >= 3 && !value[STREAMING]) checkCallbackHandler(); // (event, stream, context)
   return value;
 }
 
@@ -501,10 +503,7 @@ function invoke(handler, inv) {
       let urlPath;
       let payload;
       let errorType;
-      if (error == null && Buffer.isBuffer(result) && result.streamed) {
-        payload = result; // a streamed response's bytes, as written
-        urlPath = `/invocation/${id}/response`;
-      } else if (error == null) {
+      if (error == null) {
         try {
           payload = JSON.stringify(result === undefined ? null : result);
           if (payload === undefined) payload = 'null'; // a function or a symbol
@@ -548,7 +547,11 @@ function invoke(handler, inv) {
       e.name = 'Runtime.UnmarshalError';
       return answer(e, undefined, true);
     }
-    if (handler[STREAMING] === 'response') return invokeStreaming(handler, event, context, answer);
+    if (handler[STREAMING] === 'response') {
+      answered = true; // the stream answers; answer() only for an error before its first byte
+      const early = (error) => { answered = false; answer(error, undefined, true); };
+      return invokeStreaming(handler, event, context, early, resolve);
+    }
     let returned;
     try {
       returned = handler(event, context, (error, result) => answer(error, result, false));
@@ -562,29 +565,76 @@ function invoke(handler, inv) {
   });
 }
 
-// A streamified handler, handler(event, responseStream, context): its stream's bytes (after
-// the HttpResponseStream prelude and its 8 NUL bytes, as on the wire) become one response.
-function invokeStreaming(handler, event, context, answer) {
+// A streamified handler, handler(event, responseStream, context): its response is POSTed in
+// streaming mode (Lambda-Runtime-Function-Response-Mode: streaming, chunked), each write a chunk
+// sent as it is written, on a connection of its own (Connection: close) so that the keep-alive
+// one stays free for /next. The head goes with the first write, once setContentType has had its
+// chance; HttpResponseStream's prelude and its 8 NUL bytes come before the first byte. An error
+// before that is an ordinary /error; after it, the error trailers end the stream (as AWS's
+// client's ResponseStream.js does). Socket writes wait for the socket, so Lambda's pacing past
+// 6 MB holds the handler's writes back.
+function invokeStreaming(handler, event, context, answer, settled) {
   const { Writable } = require('stream');
-  const chunks = [];
+  const id = context.awsRequestId;
+  let sock = null;
+  let closed = null;
+  let ended = false;
+  const open = () => {
+    if (sock) return;
+    const target = parseAddress(env.AWS_LAMBDA_RUNTIME_API);
+    sock = net.connect({ host: target.host, port: target.port, noDelay: true });
+    sock.on('error', () => {});
+    closed = new Promise((resolve) => sock.on('close', resolve));
+    sock.resume(); // the 202 is not looked at
+    sock.write(`POST ${PREFIX}/invocation/${id}/response HTTP/1.1\r\nHost: ${env.AWS_LAMBDA_RUNTIME_API}\r\n` +
+      `Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n` +
+      `Content-Type: ${stream.contentType || 'application/octet-stream'}\r\n` +
+      'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n' +
+      'Connection: close\r\n\r\n', 'latin1');
+    if (stream.prelude !== undefined) chunk(Buffer.concat([Buffer.from(stream.prelude), Buffer.alloc(8)]));
+  };
+  const chunk = (buf, done) => {
+    if (!buf.length) return done && done();
+    sock.write(`${buf.length.toString(16)}\r\n`, 'latin1');
+    sock.write(buf);
+    sock.write('\r\n', 'latin1', done);
+  };
+  const end = (trailers) => {
+    if (ended) return;
+    ended = true;
+    sock.end(`0\r\n${trailers}\r\n`, 'latin1');
+    closed.then(() => settled(client.request('GET', PREFIX + '/invocation/next')));
+  };
+  const fail = (error) => {
+    if (ended) return;
+    if (!sock) { ended = true; return answer(error, undefined, true); } // nothing sent: an /error
+    const body = errorBody(error);
+    logError('Invoke Error', body);
+    end(`Lambda-Runtime-Function-Error-Type: ${body.errorType}\r\n` +
+        `Lambda-Runtime-Function-Error-Body: ${Buffer.from(JSON.stringify(body)).toString('base64')}\r\n`);
+  };
+  const hwm = handler[Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark')];
   const stream = new Writable({
-    write(chunk, encoding, done) {
-      if (!chunks.length && stream.prelude) chunks.push(Buffer.from(stream.prelude), Buffer.alloc(8));
-      chunks.push(Buffer.from(chunk, encoding));
+    ...(typeof hwm === 'number' ? { highWaterMark: hwm } : {}),
+    write(data, encoding, done) {
+      open();
+      chunk(Buffer.isBuffer(data) ? data : Buffer.from(data, encoding), done);
+    },
+    final(done) {
+      open();
+      end('');
       done();
     },
   });
   stream.setContentType = (type) => { stream.contentType = type; };
-  stream.on('finish', () => {
-    const body = Buffer.concat(chunks);
-    body.streamed = true;
-    answer(null, body, true);
-  });
+  stream.on('error', fail);
   try {
     const returned = handler(event, stream, context);
-    if (returned && typeof returned.then === 'function') returned.catch((e) => answer(e, undefined, true));
+    // a handler that returns without ending its stream has ended it, as far as Lambda cares
+    const settle = () => { if (!stream.writableEnded && !ended) stream.end(); };
+    if (returned && typeof returned.then === 'function') returned.then(settle, fail);
   } catch (e) {
-    answer(e, undefined, true);
+    fail(e);
   }
 }
 
@@ -658,8 +708,7 @@ function sdkFromHost(Module) {
 }
 
 // globalThis.awslambda as AWS's client defines it before loading the handler
-// (UserFunction.js), so that a streaming handler loads. lamb does not stream: a streamified
-// handler gets a stream that collects what it writes, posted as the response when it ends.
+// (UserFunction.js): streamifyResponse marks a handler for invokeStreaming.
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
 class HttpResponseStream {

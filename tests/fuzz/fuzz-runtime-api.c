@@ -88,7 +88,20 @@ static void on_init_error(void *data, const char *body, size_t len, const char *
 	touch(body, len, error_type);
 }
 
-static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error, NULL };
+static void on_stream_begin(void *data, const char *content_type)
+{
+	(void)data;
+	touch("", 0, content_type);
+}
+
+static void on_stream_data(void *data, const char *bytes, size_t len)
+{
+	(void)data;
+	touch(bytes, len, NULL);
+}
+
+/* streaming mode on: inputs with Lambda-Runtime-Function-Response-Mode reach its reader */
+static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error, NULL, on_stream_begin, on_stream_data };
 
 /* A client socket on 127.0.0.1:port (0: any), connected to address; -1
  * when that fails. */

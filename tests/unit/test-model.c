@@ -266,6 +266,52 @@ static void test_logging_and_tenancy(void **state)
 	unload(l);
 }
 
+/* FunctionUrlConfig read once into fn->url, from Globals too. */
+static void test_function_url_config(void **state)
+{
+	(void)state;
+	struct loaded *l = load(HEADER
+				"Globals:\n"
+				"  Function: {Runtime: python3.12, Handler: a.b}\n"
+				"Resources:\n"
+				"  Open:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      FunctionUrlConfig:\n"
+				"        AuthType: NONE\n"
+				"        Cors: {AllowOrigins: ['*'], AllowMethods: [GET, POST], MaxAge: 60}\n"
+				"  Private:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      FunctionUrlConfig: {AuthType: AWS_IAM, InvokeMode: RESPONSE_STREAM}\n"
+				"  Plain:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"  Bad:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      FunctionUrlConfig: {AuthType: OPEN, InvokeMode: FAST}\n"
+				"  Missing:\n"
+				"    Type: AWS::Serverless::Function\n"
+				"    Properties:\n"
+				"      FunctionUrlConfig: {InvokeMode: BUFFERED}\n");
+	dump_diags(l);
+	const struct lamb_function *open = lamb_model_find_function(l->m, "Open");
+	const struct lamb_function *priv = lamb_model_find_function(l->m, "Private");
+	assert_non_null(open->url);
+	assert_false(open->url->iam);
+	assert_false(open->url->stream);
+	assert_true(open->url->cors.enabled && open->url->cors.any_origin);
+	assert_string_equal(open->url->cors.allow_methods, "GET,POST");
+	assert_string_equal(open->url->cors.max_age, "60");
+	assert_true(priv->url->iam && priv->url->stream);
+	assert_false(priv->url->cors.enabled);
+	assert_null(lamb_model_find_function(l->m, "Plain")->url);
+	assert_true(has_diag(l, LAMB_ERROR, 20, "AuthType must be AWS_IAM or NONE, not 'OPEN'"));
+	assert_true(has_diag(l, LAMB_ERROR, 20, "InvokeMode must be BUFFERED or RESPONSE_STREAM, not 'FAST'"));
+	assert_true(has_diag(l, LAMB_ERROR, 24, "FunctionUrlConfig needs AuthType"));
+	unload(l);
+}
+
 static void test_conditions_drop_resources(void **state)
 {
 	(void)state;
@@ -471,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_function_values),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_logging_and_tenancy),
+		cmocka_unit_test(test_function_url_config),
 		cmocka_unit_test(test_conditions_drop_resources),
 		cmocka_unit_test(test_not_a_template),
 		cmocka_unit_test(test_runtime_deprecation_dates),
