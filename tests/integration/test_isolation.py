@@ -107,7 +107,8 @@ def probe(event, context):
         r = subprocess.run(["mount", "-o", "remount,bind,rw", "/var/task"], capture_output=True, text=True)
         return {"uid": os.getuid(), "gid": os.getgid(), "cap_eff": status("CapEff"), "mount": r.returncode,
                 "task": try_write("/var/task/written"), "opt": try_write("/opt/written"),
-                "tmp": try_write("/tmp/written")}
+                "tmp": try_write("/tmp/written"), "var_tmp": try_write("/var/tmp/written"),
+                "var": sorted(os.listdir("/var"))}
     if verb == "peek":
         open("/tmp/secret-" + event["me"], "w").write("secret")
         pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
@@ -244,6 +245,9 @@ class Attacks(unittest.TestCase):
         self.assertEqual(got["task"], "Read-only file system")
         self.assertEqual(got["opt"], "Read-only file system")  # without layers too
         self.assertEqual(got["tmp"], "written")
+        self.assertEqual(got["var_tmp"], "written")
+        # Lambda's /var, none of the host's (/var/lib, /var/log...)
+        self.assertEqual(got["var"], ["lock", "run", "task", "tmp"])
 
     def test_proc_shows_nothing_of_lamb_or_other_instances(self):
         isolation(self)
