@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,6 +214,9 @@ static void build_argv(struct args *a, const struct lamb_bootstrap *b, const str
 	add3(a, "--ro-bind", "/", "/");
 	add3(a, "--dev", "/dev", NULL);
 	add3(a, "--proc", "/proc", NULL);
+	/* the function is lamb's user outside, for whom /proc/sys is writable
+	 * (the host's hostname, its caches...): read-only, as sandbox-ns.c's */
+	add3(a, "--ro-bind", "/proc/sys", "/proc/sys");
 	add3(a, "--perms", "1777", NULL); /* writable by the function's uid */
 	add3(a, "--tmpfs", "/tmp", NULL);
 	for (size_t i = 0; i < extra->len; i++)
@@ -253,12 +258,94 @@ static const char *half_note(const char *why)
 	return msg;
 }
 
+static void free_args(struct args *a)
+{
+	for (size_t i = 0; i < a->len; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static void map_env(struct lamb_bootstrap *b, const struct lamb_code *code)
+{
+	for (size_t i = 0; i < b->nenv; i++) {
+		char *eq = strchr(b->envp[i], '=');
+		char *m = map_paths(eq + 1, code);
+		char *kv = xasprintf("%.*s=%s", (int)(eq - b->envp[i]), b->envp[i], m);
+		free(m);
+		free(b->envp[i]);
+		b->envp[i] = kv;
+	}
+}
+
+/* lamb's own sandbox needs the new mount API (Linux 5.12): ENOSYS says it
+ * is missing, any other error that it is there. LAMB_SANDBOX_BWRAP=1 keeps
+ * bwrap (to compare, or to work around a kernel that refuses lamb's). */
+static bool native_ok(void)
+{
+	const char *force = getenv("LAMB_SANDBOX_BWRAP");
+	if (force && *force && !str_eq(force, "0"))
+		return false;
+	return mount_setattr(-1, "", 0, NULL, 0) < 0 && errno != ENOSYS;
+}
+
+void lamb_sandbox_plan_free(struct lamb_sandbox_plan *pl)
+{
+	if (!pl)
+		return;
+	free(pl->task);
+	free(pl->opt);
+	for (size_t i = 0; i < pl->nextra; i++)
+		free(pl->extra[i]);
+	free(pl->exec_path);
+	free(pl);
+}
+
+/* extra holds reachable()'s "--ro-bind DIR DIR" triples. */
+static bool use_native(struct lamb_bootstrap *b, const struct lamb_code *code, const char *opt,
+		       const struct args *extra)
+{
+	if (extra->len / 3 > LAMB_SANDBOX_MAX_EXTRA)
+		return false;
+	struct lamb_sandbox_plan *pl = xcalloc(1, sizeof(*pl));
+	snprintf(pl->uid_map, sizeof(pl->uid_map), "993 %u 1", (unsigned)geteuid());
+	snprintf(pl->gid_map, sizeof(pl->gid_map), "990 %u 1", (unsigned)getegid());
+	pl->task = xstrdup(code->dir);
+	pl->opt = opt ? xstrdup(opt) : NULL;
+	for (size_t i = 1; i < extra->len; i += 3)
+		pl->extra[pl->nextra++] = xstrdup(extra->v[i]);
+	pl->exec_path = map_paths(b->path, code);
+	for (char **p = b->argv; *p; p++) {
+		char *m = map_paths(*p, code);
+		free(*p);
+		*p = m;
+	}
+	/* bwrap's --chdir sets PWD: the same here */
+	b->envp = xgrow(b->envp, &b->capenv, b->nenv + 2, sizeof(char *));
+	b->envp[b->nenv++] = xstrdup("PWD=/var/task");
+	b->envp[b->nenv] = NULL;
+	b->sandbox = pl;
+	return true;
+}
+
+static void use_bwrap(struct lamb_bootstrap *b, const struct lamb_code *code, const char *opt,
+		      const struct args *extra, int level)
+{
+	struct args a = { 0 };
+	build_argv(&a, b, code, opt, extra, level == 2);
+	for (char **p = b->argv; *p; p++)
+		free(*p);
+	free(b->argv);
+	b->argv = a.v;
+	free(b->path);
+	b->path = xstrdup(bwrap_path());
+}
+
 int lamb_sandbox_apply(struct lamb_bootstrap *b, struct lamb_code *code, enum lamb_sandbox_mode mode,
 		       const char **note, struct lamb_err *err)
 {
 	char why[256];
 	const char *bad = NULL, *reason;
-	struct args extra = { 0 }, a = { 0 };
+	struct args extra = { 0 };
 	*note = NULL;
 	if (mode == LAMB_SANDBOX_OFF)
 		return 0;
@@ -272,33 +359,19 @@ int lamb_sandbox_apply(struct lamb_bootstrap *b, struct lamb_code *code, enum la
 		return lamb_err_set(err, "cannot exec '%s': %s", b->name, strerror(errno));
 	if (!reachable(b->argv, code, &extra, &bad)) {
 		snprintf(why, sizeof(why), "'%s' would be hidden by the sandbox's /var or /opt", bad);
-		for (size_t i = 0; i < extra.len; i++)
-			free(extra.v[i]);
-		free(extra.v);
+		free_args(&extra);
 		return unavailable(mode, why, note, err);
 	}
 	const char *opt = code->nlayers == 1 ? code->layers[0] : NULL;
-	if (code->nlayers > 1 && !(opt = lamb_code_merge_layers(code, err)))
+	if (code->nlayers > 1 && !(opt = lamb_code_merge_layers(code, err))) {
+		free_args(&extra);
 		return -1;
-	build_argv(&a, b, code, opt, &extra, level == 2);
+	}
+	map_env(b, code);
+	if (level < 2 || !native_ok() || !use_native(b, code, opt, &extra))
+		use_bwrap(b, code, opt, &extra, level);
 	if (level < 2)
 		*note = half_note(reason);
-	for (size_t i = 0; i < extra.len; i++)
-		free(extra.v[i]);
-	free(extra.v);
-	for (size_t i = 0; i < b->nenv; i++) {
-		char *eq = strchr(b->envp[i], '=');
-		char *m = map_paths(eq + 1, code);
-		char *kv = xasprintf("%.*s=%s", (int)(eq - b->envp[i]), b->envp[i], m);
-		free(m);
-		free(b->envp[i]);
-		b->envp[i] = kv;
-	}
-	for (char **p = b->argv; *p; p++)
-		free(*p);
-	free(b->argv);
-	b->argv = a.v;
-	free(b->path);
-	b->path = xstrdup(bwrap_path());
+	free_args(&extra);
 	return level;
 }

@@ -75,6 +75,15 @@ def try_write(path):
     except OSError as e:
         return e.strerror
 
+def try_sysctl(path):
+    """Writes a host setting's own value back: harmless if it gets through."""
+    try:
+        value = open(path).read()
+        open(path, "w").write(value)
+        return "written"
+    except OSError as e:
+        return e.strerror
+
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key + ":"):
@@ -108,7 +117,7 @@ def probe(event, context):
         return {"uid": os.getuid(), "gid": os.getgid(), "cap_eff": status("CapEff"), "mount": r.returncode,
                 "task": try_write("/var/task/written"), "opt": try_write("/opt/written"),
                 "tmp": try_write("/tmp/written"), "var_tmp": try_write("/var/tmp/written"),
-                "var": sorted(os.listdir("/var"))}
+                "var": sorted(os.listdir("/var")), "sysctl": try_sysctl("/proc/sys/kernel/hostname")}
     if verb == "peek":
         open("/tmp/secret-" + event["me"], "w").write("secret")
         pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
@@ -248,6 +257,8 @@ class Attacks(unittest.TestCase):
         self.assertEqual(got["var_tmp"], "written")
         # Lambda's /var, none of the host's (/var/lib, /var/log...)
         self.assertEqual(got["var"], ["lock", "run", "task", "tmp"])
+        # the function is lamb's user outside: /proc/sys would take its writes
+        self.assertEqual(got["sysctl"], "Read-only file system")
 
     def test_proc_shows_nothing_of_lamb_or_other_instances(self):
         isolation(self)
@@ -256,7 +267,7 @@ class Attacks(unittest.TestCase):
         self.assertEqual(status, 200, self.s.stderr())
         status, got = self.s.invoke("Attacker", {"verb": "peek", "me": "attacker", "lamb": lamb})
         self.assertEqual(got["secrets"], ["secret-attacker"])  # its own /tmp only
-        self.assertLessEqual(len(got["pids"]), 4, got["pids"])  # bwrap's init, the runtime, its own children
+        self.assertLessEqual(len(got["pids"]), 4, got["pids"])  # the namespace's init, the runtime, its own children
         self.assertNotIn(lamb, got["pids"])
         self.assertTrue(got["lamb_environ"].startswith("<"), got["lamb_environ"])
 
