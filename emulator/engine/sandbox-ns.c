@@ -219,9 +219,21 @@ static void __attribute__((noreturn)) follow(pid_t pid)
 	_exit(code);
 }
 
+/* All but 0-2 and the report pipe, closed now: the monitor and the init
+ * never exec, and a copy of lamb's sockets held there would keep every
+ * connection lamb closes open (its clients would wait for an end that
+ * never comes) and fill the instance's fd table that the Runtime API's
+ * peer check reads. */
+static int close_inherited(int report_fd)
+{
+	if (report_fd > 3 && close_range(3, (unsigned)report_fd - 1, 0) < 0)
+		return -1;
+	return close_range((unsigned)report_fd + 1, ~0U, 0);
+}
+
 int lamb_sandbox_enter(const struct lamb_sandbox_plan *pl, int report_fd)
 {
-	if (enter_namespaces(pl) < 0 || make_view(pl) < 0)
+	if (close_inherited(report_fd) < 0 || enter_namespaces(pl) < 0 || make_view(pl) < 0)
 		return -1;
 	pid_t init = fork(); /* the first process of the new PID namespace */
 	if (init < 0)

@@ -44,7 +44,7 @@ void lamb_sandbox_plan_free(struct lamb_sandbox_plan *pl);
  * with no capability to gain), -1 with errno; the two processes above it
  * (a monitor, and the PID namespace's init) never return: they leave with
  * the bootstrap's exit status, or 128+N for signal N, as bwrap does.
- * report_fd is closed in them. */
+ * Every fd but 0-2 and report_fd is closed at once, report_fd in those two. */
 int lamb_sandbox_enter(const struct lamb_sandbox_plan *pl, int report_fd);
 
 /* Parses "auto", "on", "off"; -1 for anything else. */

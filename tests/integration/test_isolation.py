@@ -260,6 +260,29 @@ class Attacks(unittest.TestCase):
         # the function is lamb's user outside: /proc/sys would take its writes
         self.assertEqual(got["sysctl"], "Read-only file system")
 
+    def test_instance_processes_hold_none_of_lambs_sockets(self):
+        # lamb's own sandbox forks a monitor and an init that never exec: a copy
+        # of lamb's sockets kept there held open every connection lamb closed
+        isolation(self)
+        self.assertEqual(self.s.invoke("Victim", {"verb": "echo"})[0], 200, self.s.stderr())
+        lamb = self.s.proc.pid
+        below = [int(c) for t in os.listdir(f"/proc/{lamb}/task")
+                 for c in open(f"/proc/{lamb}/task/{t}/children").read().split()]
+        seen = 0
+        while below:
+            pid = below.pop()
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+                below += [int(c) for t in os.listdir(f"/proc/{pid}/task")
+                          for c in open(f"/proc/{pid}/task/{t}/children").read().split()]
+            except OSError:
+                continue
+            seen += 1
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds if int(fd) > 2]
+            # the runtime's own connection to its Runtime API, at most; no listener
+            self.assertLessEqual(len([l for l in links if l.startswith("socket:")]), 1, (pid, links))
+        self.assertGreaterEqual(seen, 2)
+
     def test_proc_shows_nothing_of_lamb_or_other_instances(self):
         isolation(self)
         lamb = self.s.proc.pid
