@@ -4,6 +4,7 @@
 #include "base/hash.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
+#include "engine/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -636,5 +637,6 @@ void lamb_bootstrap_release(struct lamb_bootstrap *b)
 	free(b->path);
 	free(b->name);
 	free(b->warning);
+	lamb_sandbox_plan_free(b->sandbox);
 	memset(b, 0, sizeof(*b));
 }

@@ -25,12 +25,15 @@ struct lamb_bootstrap_opts {
 };
 
 /* Everything owned by the struct; _init/_release. */
+struct lamb_sandbox_plan;
+
 struct lamb_bootstrap {
 	char *path;     /* absolute path of the executable */
 	char *name;     /* for messages: "bootstrap", "python3.12" */
 	char **argv;
 	char **envp;    /* holds an AWS_LAMBDA_RUNTIME_API slot, see _set_api */
 	char *warning;  /* a note for the user (interpreter fallback), or NULL */
+	struct lamb_sandbox_plan *sandbox; /* lamb_sandbox_apply's, or NULL */
 	size_t api_slot;
 	size_t nenv, capenv;
 };

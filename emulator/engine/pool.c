@@ -557,6 +557,7 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 		.memory_mb = p->fn->memory_mb,
 		.on_line = on_line,
 		.pid_namespace = p->pidns,
+		.sandbox = p->boot.sandbox,
 	};
 	in->pending = false;
 	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);

@@ -12,6 +12,7 @@
 
 struct lamb_ptask {
 	pid_t pid, ppid;
+	int threads;
 	long rss_kb;
 };
 

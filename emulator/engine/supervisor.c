@@ -14,6 +14,7 @@
 #include "engine/cgroup.h"
 #include "engine/peer.h"
 #include "engine/proctree.h"
+#include "engine/sandbox.h"
 #include "engine/supervisor.h"
 
 #include <ctype.h>
@@ -560,7 +561,7 @@ pid_t lamb_proc_pid(const struct lamb_proc *p)
 
 /* --- spawning --- */
 
-enum { STAGE_CHDIR = 1, STAGE_EXEC, STAGE_SETUP };
+enum { STAGE_CHDIR = 1, STAGE_EXEC, STAGE_SETUP, STAGE_SANDBOX };
 
 struct child_report {
 	int stage;
@@ -597,11 +598,11 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 4096; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	r.stage = STAGE_CHDIR;
-	if (chdir(spec->cwd) < 0)
+	r.stage = spec->sandbox ? STAGE_SANDBOX : STAGE_CHDIR;
+	if (spec->sandbox ? lamb_sandbox_enter(spec->sandbox, report) < 0 : chdir(spec->cwd) < 0)
 		goto fail;
 	r.stage = STAGE_EXEC;
-	execve(spec->path, spec->argv, spec->envp);
+	execve(spec->sandbox ? spec->sandbox->exec_path : spec->path, spec->argv, spec->envp);
 fail:
 	r.err = errno;
 	if (write(report, &r, sizeof(r)) < 0) {
@@ -665,6 +666,8 @@ static void read_report(struct lamb_proc *p)
 		return;
 	if (n == (ssize_t)sizeof(r) && !p->start_err)
 		p->start_err = r.stage == STAGE_CHDIR ? xasprintf("cannot change to its directory: %s", strerror(r.err))
+			     : r.stage == STAGE_SANDBOX ? xasprintf("cannot set up the sandbox of '%s': %s", p->name,
+								   strerror(r.err))
 			     : xasprintf("cannot %s '%s': %s", r.stage == STAGE_EXEC ? "exec" : "start", p->name,
 					 strerror(r.err));
 	report_close(p);

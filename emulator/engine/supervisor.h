@@ -18,6 +18,7 @@
 
 struct lamb_supervisor;
 struct lamb_proc;
+struct lamb_sandbox_plan;
 
 /* Called with each line of the process's output as it is forwarded to the
  * log (len bytes, no newline; data is the spawn's data). Never after
@@ -33,6 +34,10 @@ struct lamb_proc_spec {
 	long memory_mb;            /* 0: no limit */
 	lamb_proc_line_fn on_line; /* optional */
 	bool pid_namespace;        /* it starts a PID namespace's init: all of it dies with it */
+	/* lamb's own sandbox to enter between fork and exec (sandbox.h), or
+	 * NULL; then path stays the host's (checked before the fork), the
+	 * plan's exec_path is exec'ed, and cwd is /var/task */
+	const struct lamb_sandbox_plan *sandbox;
 };
 
 /* Called once when the process has exited and been reaped (its group has

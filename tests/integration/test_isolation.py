@@ -75,6 +75,15 @@ def try_write(path):
     except OSError as e:
         return e.strerror
 
+def try_sysctl(path):
+    """Writes a host setting's own value back: harmless if it gets through."""
+    try:
+        value = open(path).read()
+        open(path, "w").write(value)
+        return "written"
+    except OSError as e:
+        return e.strerror
+
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key + ":"):
@@ -107,7 +116,8 @@ def probe(event, context):
         r = subprocess.run(["mount", "-o", "remount,bind,rw", "/var/task"], capture_output=True, text=True)
         return {"uid": os.getuid(), "gid": os.getgid(), "cap_eff": status("CapEff"), "mount": r.returncode,
                 "task": try_write("/var/task/written"), "opt": try_write("/opt/written"),
-                "tmp": try_write("/tmp/written")}
+                "tmp": try_write("/tmp/written"), "var_tmp": try_write("/var/tmp/written"),
+                "var": sorted(os.listdir("/var")), "sysctl": try_sysctl("/proc/sys/kernel/hostname")}
     if verb == "peek":
         open("/tmp/secret-" + event["me"], "w").write("secret")
         pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
@@ -244,6 +254,34 @@ class Attacks(unittest.TestCase):
         self.assertEqual(got["task"], "Read-only file system")
         self.assertEqual(got["opt"], "Read-only file system")  # without layers too
         self.assertEqual(got["tmp"], "written")
+        self.assertEqual(got["var_tmp"], "written")
+        # Lambda's /var, none of the host's (/var/lib, /var/log...)
+        self.assertEqual(got["var"], ["lock", "run", "task", "tmp"])
+        # the function is lamb's user outside: /proc/sys would take its writes
+        self.assertEqual(got["sysctl"], "Read-only file system")
+
+    def test_instance_processes_hold_none_of_lambs_sockets(self):
+        # lamb's own sandbox forks a monitor and an init that never exec: a copy
+        # of lamb's sockets kept there held open every connection lamb closed
+        isolation(self)
+        self.assertEqual(self.s.invoke("Victim", {"verb": "echo"})[0], 200, self.s.stderr())
+        lamb = self.s.proc.pid
+        below = [int(c) for t in os.listdir(f"/proc/{lamb}/task")
+                 for c in open(f"/proc/{lamb}/task/{t}/children").read().split()]
+        seen = 0
+        while below:
+            pid = below.pop()
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+                below += [int(c) for t in os.listdir(f"/proc/{pid}/task")
+                          for c in open(f"/proc/{pid}/task/{t}/children").read().split()]
+            except OSError:
+                continue
+            seen += 1
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds if int(fd) > 2]
+            # the runtime's own connection to its Runtime API, at most; no listener
+            self.assertLessEqual(len([l for l in links if l.startswith("socket:")]), 1, (pid, links))
+        self.assertGreaterEqual(seen, 2)
 
     def test_proc_shows_nothing_of_lamb_or_other_instances(self):
         isolation(self)
@@ -252,7 +290,7 @@ class Attacks(unittest.TestCase):
         self.assertEqual(status, 200, self.s.stderr())
         status, got = self.s.invoke("Attacker", {"verb": "peek", "me": "attacker", "lamb": lamb})
         self.assertEqual(got["secrets"], ["secret-attacker"])  # its own /tmp only
-        self.assertLessEqual(len(got["pids"]), 4, got["pids"])  # bwrap's init, the runtime, its own children
+        self.assertLessEqual(len(got["pids"]), 4, got["pids"])  # the namespace's init, the runtime, its own children
         self.assertNotIn(lamb, got["pids"])
         self.assertTrue(got["lamb_environ"].startswith("<"), got["lamb_environ"])
 
@@ -314,8 +352,14 @@ class Timers(unittest.TestCase):
     def test_timeouts_on_time_during_32_cold_starts(self):
         # One more run when the first is late: in CI's LAMB_NO_CGROUP pass, about one
         # run in seven had all 8 timeouts about 57 ms late together (the loop held up
-        # once near the deadline; cause not found yet, see the issue's note). Each run
-        # must meet the bound on its own; a second late run fails.
+        # once near the deadline). Measured since: without cgroups lamb's loop spends
+        # ~250 ms of CPU in this test against ~85 ms with them, ~150 ms of it in the
+        # 50 ms RSS sampling of the 40 instance trees (one burst of /proc reads each
+        # time), and the instances compete with lamb as equals instead of from a CPU
+        # group of their own; a burst preempted past its slice waits a round of the
+        # 32 starting interpreters. Not proven to be the 57 ms (this machine was at
+        # load 10-20 when measured), so the retry stays. Each run must meet the bound
+        # on its own; a second late run fails.
         try:
             self.run_once()
         except AssertionError as e:

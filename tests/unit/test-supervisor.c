@@ -210,8 +210,11 @@ static void test_proctree_below(void **state)
 	}
 	assert_int_equal(t.len, 3);
 	assert_int_equal(t.v[0].pid, root);
+	/* the whole tree is counted: the root's RSS and both children's */
+	long children = lamb_proctree_rss_kb(t.v[1].pid) + lamb_proctree_rss_kb(t.v[2].pid);
+	assert_true(children > 0);
+	assert_true(lamb_proctree_rss_kb(root) > children);
 	lamb_proctree_release(&t);
-	assert_true(lamb_proctree_rss_kb(root) > 0);
 	assert_int_equal(lamb_proctree_kill_below(root), 2);
 	int status;
 	assert_int_equal(waitpid(root, &status, 0), root); /* its wait returns: both are gone */
