@@ -130,7 +130,10 @@ void lamb_buf_addstr(struct lamb_buf *b, const char *s)
 
 void lamb_buf_addch(struct lamb_buf *b, char c)
 {
-	lamb_buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		b->data = xgrow(b->data, &b->cap, b->len + 2, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
 }
 
 void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...)
@@ -177,12 +180,12 @@ void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n)
 	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6];
-		size_t len = escape(c, esc);
-		if (!len) {
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) { /* escape()'s test, inline */
 			*o++ = (char)c;
 			continue;
 		}
+		char esc[6];
+		size_t len = escape(c, esc);
 		b->len = (size_t)(o - b->data);
 		b->data = xgrow(b->data, &b->cap, b->len + len + (n - i - 1) + 3, 1);
 		o = b->data + b->len;
