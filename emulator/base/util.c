@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,26 @@ static size_t escape(unsigned char c, char esc[6])
 	return 6;
 }
 
+/* The exact "any byte" tests of Bit Twiddling Hacks on a word; the lowest
+ * flag is exact (a borrow only runs upwards), the ones above it may not be. */
+size_t lamb_json_plain8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t v, q, b, d;
+	memcpy(&v, p, 8);
+	q = v ^ (ones * '"');
+	b = v ^ (ones * '\\');
+	d = v ^ (ones * 0x7f);
+	uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((v - ones * 0x20) & ~v)) & highs;
+	if (!m)
+		return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	return (size_t)__builtin_clzll(m) / 8;
+#endif
+}
+
 /* Room for the plain case is made once and bytes are stored one by one:
  * this writes every string of every API Gateway event, mostly short ones,
  * for which a call per run (to grow and copy) cost three times as much. */
@@ -179,6 +200,14 @@ void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n)
 	char *o = b->data + b->len;
 	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		while (n - i >= 8 && (k = lamb_json_plain8(s + i)) > 0) { /* a word's plain bytes */
+			memcpy(o, s + i, 8); /* the room is there: n - i >= 8 */
+			o += k;
+			i += k;
+		}
+		if (i == n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) { /* escape()'s test, inline */
 			*o++ = (char)c;

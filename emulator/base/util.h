@@ -41,6 +41,10 @@ void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...) __attribute__((form
  * characters and DEL as \u00XX. The one JSON string escaper: cJSON's
  * printer escapes the same bytes (but DEL). */
 void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n);
+/* Bytes a JSON string cannot hold as they are, among the 8 at p: a quote, a
+ * backslash, a control character or DEL. Returns the offset of the first
+ * (0-7), or 8 when there is none: strings go a word a step. */
+size_t lamb_json_plain8(const char *p);
 void lamb_buf_addquoted(struct lamb_buf *b, const char *s);
 /* Hands the contents to the caller (free() it) and leaves b empty. */
 char *lamb_buf_steal(struct lamb_buf *b);
