@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,26 +168,6 @@ static size_t escape(unsigned char c, char esc[6])
 	esc[4] = hex[c >> 4];
 	esc[5] = hex[c & 15];
 	return 6;
-}
-
-/* The exact "any byte" tests of Bit Twiddling Hacks on a word; the lowest
- * flag is exact (a borrow only runs upwards), the ones above it may not be. */
-size_t lamb_json_plain8(const char *p)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t v, q, b, d;
-	memcpy(&v, p, 8);
-	q = v ^ (ones * '"');
-	b = v ^ (ones * '\\');
-	d = v ^ (ones * 0x7f);
-	uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((v - ones * 0x20) & ~v)) & highs;
-	if (!m)
-		return 8;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (size_t)__builtin_ctzll(m) / 8;
-#else
-	return (size_t)__builtin_clzll(m) / 8;
-#endif
 }
 
 /* Room for the plain case is made once and bytes are stored one by one:
