@@ -137,8 +137,14 @@ void lamb_loop_batch_output(struct lamb_loop *l, FILE *f)
 			return;
 	if (l->nbatched == MAX_BATCHED)
 		return;
+	/* Given the buffer: without one glibc keeps a stream's 1-byte buffer
+	 * once it has been written to (stderr, when anything was logged before
+	 * the server started), and every line went out as two writes, its
+	 * first byte and the rest. lamb_loop_free makes stderr unbuffered
+	 * again, which lets go of this one. */
+	static char stderr_buf[64 * 1024];
 	fflush(f);
-	setvbuf(f, NULL, _IOFBF, 64 * 1024);
+	setvbuf(f, f == stderr ? stderr_buf : NULL, _IOFBF, sizeof(stderr_buf));
 	l->batched[l->nbatched++] = f;
 }
 

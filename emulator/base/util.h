@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -41,6 +43,29 @@ void lamb_buf_addf(struct lamb_buf *b, const char *fmt, ...) __attribute__((form
  * characters and DEL as \u00XX. The one JSON string escaper: cJSON's
  * printer escapes the same bytes (but DEL). */
 void lamb_buf_addquotedn(struct lamb_buf *b, const char *s, size_t n);
+/* Bytes a JSON string cannot hold as they are, among the 8 at p: a quote, a
+ * backslash, a control character or DEL. Returns the offset of the first
+ * (0-7), or 8 when there is none: strings go a word a step. The exact "any
+ * byte" tests of Bit Twiddling Hacks; the lowest flag is exact (a borrow
+ * only runs upwards). Inline: the event writer and the result scanner call
+ * it per word, from two layers. */
+static inline size_t lamb_json_plain8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t v, q, b, d, m;
+	memcpy(&v, p, 8);
+	q = v ^ (ones * '"');
+	b = v ^ (ones * '\\');
+	d = v ^ (ones * 0x7f);
+	m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((v - ones * 0x20) & ~v)) & highs;
+	if (!m)
+		return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	return (size_t)__builtin_clzll(m) / 8;
+#endif
+}
 void lamb_buf_addquoted(struct lamb_buf *b, const char *s);
 /* Hands the contents to the caller (free() it) and leaves b empty. */
 char *lamb_buf_steal(struct lamb_buf *b);

@@ -152,14 +152,36 @@ static const char *http_date(void)
 	return buf;
 }
 
-/* Appends a whole answer to c->out. extra: more header lines, each ending in CRLF. */
+static char *put_text(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+static char *put_number(char *o, unsigned long long v)
+{
+	char num[24], *p = num + sizeof(num);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	memcpy(o, p, (size_t)(num + sizeof(num) - p));
+	return o + (num + sizeof(num) - p);
+}
+
+/* Appends a whole answer to c->out. extra: more header lines, each ending
+ * in CRLF. The head is put together by hand: snprintf cost 1,900
+ * instructions an answer, two answers an invocation. */
 static void put_answer(struct conn *c, int status, const char *extra, const char *body, size_t len)
 {
-	char head[512];
-	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\n%s", status, reason(status), http_date(), len,
-			 c->close_after ? "Connection: close\r\n" : "");
-	lamb_buf_add(&c->out, head, (size_t)n);
+	char head[256], *o = head; /* the reasons and the date are short */
+	o = put_number(put_text(o, "HTTP/1.1 "), (unsigned long long)status);
+	o = put_text(put_text(put_text(o, " "), reason(status)), "\r\nDate: ");
+	o = put_text(put_text(o, http_date()), "\r\nContent-Type: application/json\r\nContent-Length: ");
+	o = put_text(put_number(o, len), "\r\n");
+	if (c->close_after)
+		o = put_text(o, "Connection: close\r\n");
+	lamb_buf_add(&c->out, head, (size_t)(o - head));
 	if (extra)
 		lamb_buf_addstr(&c->out, extra);
 	lamb_buf_add(&c->out, "\r\n", 2);
@@ -203,7 +225,7 @@ static void put_event(struct lamb_rapi *r, struct conn *c)
 	struct lamb_buf h;
 	char deadline[32];
 	lamb_buf_init(&h);
-	snprintf(deadline, sizeof(deadline), "%llu", (unsigned long long)r->ev.deadline_ms);
+	*put_number(deadline, (unsigned long long)r->ev.deadline_ms) = '\0';
 	add_header(&h, "Lambda-Runtime-Aws-Request-Id", r->request_id);
 	add_header(&h, "Lambda-Runtime-Deadline-Ms", deadline);
 	add_header(&h, "Lambda-Runtime-Invoked-Function-Arn", r->arn ? r->arn : "");

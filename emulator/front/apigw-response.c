@@ -199,10 +199,23 @@ static void scan_ws(struct scan *s)
 		s->p++;
 }
 
+/* Plain bytes go a word a step (lamb_json_plain8 also stops at DEL, which
+ * the byte loop then takes): the byte loop alone cost 12 instructions a
+ * byte, a third of mapping a result. */
+static void skip_plain(struct scan *s)
+{
+	size_t k = 8;
+	while (k == 8 && s->end - s->p >= 8) {
+		k = lamb_json_plain8(s->p);
+		s->p += k;
+	}
+}
+
 static bool scan_string(struct scan *s, bool *is_status)
 {
 	const char *start = ++s->p;
 	bool escaped = false;
+	skip_plain(s);
 	for (; s->p < s->end && *s->p != '"'; s->p++) {
 		unsigned char c = (unsigned char)*s->p;
 		if (c < 0x20)

@@ -51,6 +51,50 @@ static FILE *logf_(const struct lamb_apigw_server *s)
 	return s->opts.log ? s->opts.log : stderr;
 }
 
+static char *put_dec(char *o, uint64_t v)
+{
+	char num[24], *p = num + sizeof(num);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	memcpy(o, p, (size_t)(num + sizeof(num) - p));
+	return o + (num + sizeof(num) - p);
+}
+
+static char *put_str(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* The line fprintf would write, composed by hand (fprintf with its %.2f
+ * cost 3,600 instructions a request). The milliseconds are rounded from
+ * the integer nanoseconds, which matches %.2f of ns / 1e6 but at an exact
+ * tie (ns ending in 5000) or past 2^50 ns, where the double's own error
+ * decides: those and a line too long for the stack go through fprintf. */
+static bool access_fast(FILE *f, const char *when, const char *line, const struct lamb_http_response *r,
+			const char *reason, uint64_t ns, const char *arrow, const char *fn)
+{
+	char buf[512], *o = buf;
+	if (ns % 10000 == 5000 || ns >= 1ull << 50 || r->status < 0 ||
+	    strlen(when) + strlen(line) + strlen(reason) + strlen(arrow) + strlen(fn) + 96 > sizeof(buf))
+		return false;
+	uint64_t hundredths = (ns + 5000) / 10000;
+	o = put_str(put_str(o, when), " \"");
+	o = put_str(put_str(o, line), "\" ");
+	o = put_str(put_str(put_dec(o, (uint64_t)r->status), " "), reason);
+	o = put_str(put_dec(put_str(o, " "), r->body_len), " ");
+	o = put_dec(o, hundredths / 100);
+	*o++ = '.';
+	*o++ = (char)('0' + hundredths / 10 % 10);
+	*o++ = (char)('0' + hundredths % 10);
+	o = put_str(put_str(put_str(o, " ms"), arrow), fn);
+	*o++ = '\n';
+	fwrite(buf, 1, (size_t)(o - buf), f);
+	return true;
+}
+
 static void access_line(const struct lamb_apigw_server *s, const char *line, uint64_t start_ns,
 			const struct lamb_http_response *r, const struct lamb_route *route)
 {
@@ -64,10 +108,13 @@ static void access_line(const struct lamb_apigw_server *s, const char *line, uin
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 		last = t;
 	}
-	double ms = (double)(lamb_loop_now_ns() - start_ns) / 1e6;
+	uint64_t ns = lamb_loop_now_ns() - start_ns;
 	const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
-	fprintf(logf_(s), "%s \"%s\" %d %s %zu %.2f ms%s%s\n", when, line, r->status, reason ? reason : "",
-		r->body_len, ms, route ? " -> " : "", route ? route->function->logical_id : "");
+	reason = reason ? reason : "";
+	const char *arrow = route ? " -> " : "", *fn = route ? route->function->logical_id : "";
+	if (!access_fast(logf_(s), when, line, r, reason, ns, arrow, fn))
+		fprintf(logf_(s), "%s \"%s\" %d %s %zu %.2f ms%s%s\n", when, line, r->status, reason, r->body_len,
+			(double)ns / 1e6, arrow, fn);
 	lamb_loop_wrote(s->loop, logf_(s));
 }
 
@@ -222,7 +269,9 @@ static struct call *call_new(struct lamb_apigw_server *s, struct lamb_http_conn 
 	c->origin = lamb_http_header(conn, "Origin") ? xstrdup(lamb_http_header(conn, "Origin")) : NULL;
 	c->line = xstrdup(line);
 	c->start_ns = lamb_http_start_ns(conn);
-	snprintf(c->request_id, sizeof(c->request_id), "%s", request_id);
+	size_t idlen = strnlen(request_id, sizeof(c->request_id) - 1); /* not snprintf: 570 instructions */
+	memcpy(c->request_id, request_id, idlen);
+	c->request_id[idlen] = '\0';
 	c->next = s->calls;
 	if (s->calls)
 		s->calls->prev = c;
@@ -328,6 +377,17 @@ static bool invoke_route(struct lamb_apigw_server *s, struct lamb_http_conn *con
 	return started;
 }
 
+/* "METHOD URI" for the access line; not xasprintf (1,000 instructions). */
+static char *request_line(const char *method, const char *uri)
+{
+	size_t ml = strlen(method), ul = strlen(uri);
+	char *line = xmalloc(ml + 1 + ul + 1);
+	memcpy(line, method, ml);
+	line[ml] = ' ';
+	memcpy(line + ml + 1, uri, ul + 1);
+	return line;
+}
+
 static void on_request(void *data, struct lamb_http_conn *conn)
 {
 	struct lamb_apigw_server *s = data;
@@ -336,7 +396,7 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	const struct lamb_http_request *req = lamb_http_request(conn);
 	char request_id[40];
 	lamb_invoke_request_id(request_id);
-	char *line = xasprintf("%s %s", req->method, lamb_http_uri(conn));
+	char *line = request_line(req->method, lamb_http_uri(conn));
 	struct lamb_route_match match;
 	enum lamb_route_result found = lamb_router_match(s->router, req->method, req->path, &match);
 	bool is_get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;

@@ -389,6 +389,8 @@ static void test_response_v2(void **state)
 		"[1, -0.5e+3, true, false, null, {\"a\": [{}, []]}]", "{\"nested\": {\"statusCode\": 500}}",
 		"{\"status\\u0043ode\": 1}", " 42 ", "{\"s\": \"tab\\t \\\"q\\\" \\u00e9\"}",
 		"1234567890123456789012345678901234567890123456789012345678901234567890",
+		/* strings longer than a word, escapes after the first word */
+		"{\"a key longer than a word\": \"0123456\\\"89abcdef\\\\ghij\", \"statusCodeX\": \"12345678\"}",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
 		assert_int_equal(map("Http", plain[i], &r), i == 2 ? -1 : 0);
@@ -397,7 +399,9 @@ static void test_response_v2(void **state)
 		lamb_http_response_release(&r);
 	}
 	/* and what is no JSON at all is the 502, quick scan or not */
-	static const char *const broken[] = { "{\"a\": 1,}", "[1 2]", "{\"a\" 1}", "-", "tru", "\"open", "" };
+	static const char *const broken[] = { "{\"a\": 1,}", "[1 2]", "{\"a\" 1}", "-", "tru", "\"open", "",
+					      "\"0123456789abcdefghij",
+					      "{\"0123456789\\x\": 1}" };
 	for (size_t i = 0; i < ARRAY_SIZE(broken); i++) {
 		assert_int_equal(map("Http", broken[i], &r), -1);
 		assert_int_equal(r.status, 502);
