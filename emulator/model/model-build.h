@@ -58,6 +58,8 @@ void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
+/* model-sources.c: the resources lamb local start runs as event sources. */
+void build_sources(struct builder *b);
 
 /* model.c: the template at path built as a model in arena a (a nested
  * stack's at depth > 0); NULL when it cannot be read or parsed (reported). */

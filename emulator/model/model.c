@@ -302,6 +302,7 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 	build_layers(&b);
 	build_functions(&b);
 	build_apis(&b);
+	build_sources(&b);
 	build_resource_list(&b);
 	resolve_outputs(&b);
 	merge_stacks(&b);

@@ -1,0 +1,176 @@
+/* The services port of lamb local start. Today it holds the clock: its
+ * time, and advancing it (manual clock), which answers once everything
+ * that fell due has fired and finished, listing time, source, function and
+ * outcome of each, so that a test or `lamb local clock advance` sees what
+ * its step of time did. */
+#include "front/local-services.h"
+
+#include "base/url.h"
+#include "base/util.h"
+#include "front/sched-expr.h"
+#include "front/sched.h"
+#include "http/http-server.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lamb_local_services {
+	struct lamb_http_server *http;
+	struct lamb_scheduler *sched;
+	struct lamb_http_conn *advancing; /* the request an advance answers */
+};
+
+int64_t lamb_duration_ms(const char *s)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 } };
+	int64_t total = 0;
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		long long n = strtoll(s, &end, 10);
+		size_t i = 0, len = strspn(end, "abcdefghijklmnopqrstuvwxyz");
+		while (i < ARRAY_SIZE(units) && (len != strlen(units[i].unit) || strncmp(end, units[i].unit, len) != 0))
+			i++;
+		if (len == 0 && !*end && total == 0)
+			return n * 1000;
+		if (i == ARRAY_SIZE(units) || n > INT64_MAX / units[i].ms / 2)
+			return -1;
+		total += n * units[i].ms;
+		s = end + len;
+	}
+	return total;
+}
+
+static void reply_json(struct lamb_http_conn *c, int status, cJSON *body)
+{
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	r.status = status;
+	r.body = cJSON_PrintUnformatted(body);
+	r.body_len = strlen(r.body);
+	lamb_http_response_add_header(&r, "Content-Type", "application/json");
+	lamb_http_reply(c, &r);
+	lamb_http_response_release(&r);
+	cJSON_Delete(body);
+}
+
+static cJSON *clock_json(const struct lamb_local_services *s, int64_t now)
+{
+	char when[32];
+	lamb_sched_iso(now, when);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "mode", lamb_scheduler_manual(s->sched) ? "manual" : "real");
+	cJSON_AddStringToObject(o, "now", when);
+	cJSON_AddNumberToObject(o, "nowMs", (double)now);
+	return o;
+}
+
+static void on_advanced(void *data, const struct lamb_fired *fired, size_t n, int64_t now)
+{
+	struct lamb_local_services *s = data;
+	cJSON *o = clock_json(s, now), *list = cJSON_AddArrayToObject(o, "fired");
+	for (size_t i = 0; i < n; i++) {
+		char when[32];
+		lamb_sched_iso(fired[i].time_ms, when);
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "time", when);
+		cJSON_AddStringToObject(f, "source", fired[i].source);
+		cJSON_AddStringToObject(f, "function", fired[i].function);
+		cJSON_AddStringToObject(f, "outcome", fired[i].outcome);
+		cJSON_AddItemToArray(list, f);
+	}
+	struct lamb_http_conn *c = s->advancing;
+	s->advancing = NULL;
+	reply_json(c, 200, o);
+}
+
+static void error_reply(struct lamb_http_conn *c, int status, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "message", msg);
+	reply_json(c, status, o);
+}
+
+/* The decoded value of name in a query string, or NULL. */
+static char *query_get(const char *q, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = q; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+			return lamb_url_decode(p + n + 1, strcspn(p + n + 1, "&"), true);
+	return NULL;
+}
+
+/* ?by=1h, or the body "1h". */
+static int64_t advance_by(const struct lamb_http_request *req)
+{
+	char *v = req->query ? query_get(req->query, "by") : NULL;
+	if (!v && req->body_len)
+		v = xstrndup(req->body, req->body_len);
+	int64_t ms = lamb_duration_ms(v);
+	free(v);
+	return ms;
+}
+
+static void on_request(void *data, struct lamb_http_conn *c)
+{
+	struct lamb_local_services *s = data;
+	const struct lamb_http_request *req = lamb_http_request(c);
+	struct lamb_err err;
+	if (strcmp(req->path, "/_lamb/clock") == 0 && strcmp(req->method, "GET") == 0) {
+		reply_json(c, 200, clock_json(s, lamb_scheduler_now(s->sched)));
+	} else if (strcmp(req->path, "/_lamb/clock/advance") == 0 && strcmp(req->method, "POST") == 0) {
+		int64_t by = advance_by(req);
+		if (by < 0)
+			return error_reply(c, 400, "advance takes a duration: ?by=90s, 15m, 1h30m or 1d");
+		s->advancing = c;
+		if (lamb_scheduler_advance(s->sched, by, on_advanced, s, &err) < 0) {
+			s->advancing = NULL;
+			error_reply(c, 409, err.msg);
+		}
+	} else {
+		error_reply(c, 404, "no such local service");
+	}
+}
+
+struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, struct lamb_invoker *iv,
+						    const struct lamb_model *m,
+						    const struct lamb_local_services_opts *o, struct lamb_err *err)
+{
+	struct lamb_local_services *s = xcalloc(1, sizeof(*s));
+	struct lamb_http_server_opts ho = { .host = o->host, .port = o->port, .max_body = 1 << 20,
+					    .handler = on_request, .data = s };
+	if (!(s->http = lamb_http_server_new(loop, &ho, err))) {
+		free(s);
+		return NULL;
+	}
+	s->sched = lamb_scheduler_new(loop, iv, m, o->manual_clock, o->log);
+	return s;
+}
+
+void lamb_local_services_free(struct lamb_local_services *s)
+{
+	if (!s)
+		return;
+	lamb_http_server_free(s->http);
+	lamb_scheduler_free(s->sched);
+	free(s);
+}
+
+int lamb_local_services_port(const struct lamb_local_services *s)
+{
+	return lamb_http_server_port(s->http);
+}
+
+void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out)
+{
+	lamb_scheduler_describe(s->sched, out);
+}

@@ -1,0 +1,53 @@
+/* lamb local start's schedules: Schedule and ScheduleV2 events,
+ * AWS::Events::Rule with a ScheduleExpression and AWS::Scheduler::Schedule,
+ * fired at their times with the scheduled-event payload (or their Input,
+ * InputPath, InputTransformer). The clock is real (a loop timer) or manual:
+ * time moves only when advanced, which fires what fell due in order. */
+#ifndef LAMB_SCHED_H
+#define LAMB_SCHED_H
+
+#include "base/err.h"
+#include "base/loop.h"
+#include "engine/invoke.h"
+#include "model/model.h"
+
+#include <stdio.h>
+
+struct lamb_scheduler;
+
+/* One firing, as advance reports it. */
+struct lamb_fired {
+	int64_t time_ms;
+	const char *source;   /* "schedule Etl/Nightly" */
+	const char *function; /* logical id */
+	const char *outcome;  /* "ok", "function error", "timeout", ... */
+};
+
+typedef void (*lamb_advance_fn)(void *data, const struct lamb_fired *fired, size_t n, int64_t now_ms);
+
+/* Reads every schedule of m; one it cannot run is warned about on log and
+ * left out. manual: the clock starts at the wall clock's time and moves
+ * only by lamb_scheduler_advance. */
+struct lamb_scheduler *lamb_scheduler_new(struct lamb_loop *loop, struct lamb_invoker *iv,
+					  const struct lamb_model *m, bool manual, FILE *log);
+/* Pending invocations must be gone: call after lamb_invoke_free. NULL ok. */
+void lamb_scheduler_free(struct lamb_scheduler *s);
+/* One line per schedule: name, function, expression, next fire time. */
+void lamb_scheduler_describe(const struct lamb_scheduler *s, FILE *out);
+int64_t lamb_scheduler_now(const struct lamb_scheduler *s);
+bool lamb_scheduler_manual(const struct lamb_scheduler *s);
+/* Manual clock: moves it by by_ms, firing what falls due in time order,
+ * each instant's invocations finished before the clock moves on; done is
+ * called from the loop once the clock is there. -1 with err under the real
+ * clock or while another advance runs. */
+int lamb_scheduler_advance(struct lamb_scheduler *s, int64_t by_ms, lamb_advance_fn done, void *data,
+			   struct lamb_err *err);
+
+/* sched-input.c: the event a target gets. event: the scheduled event
+ * (JSON); input, input_path, transformer as the target has them (NULL when
+ * unset). Caller frees; NULL with err when a path or template is wrong. */
+char *lamb_sched_target_input(const char *event, const char *input, const char *input_path,
+			      const struct lamb_node *transformer, const char *rule_arn, const char *rule_name,
+			      struct lamb_err *err);
+
+#endif
