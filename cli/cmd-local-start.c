@@ -129,7 +129,8 @@ static int open_api(const struct local_start *c, const struct lamb_model *m, FIL
 static int open_lambda(const struct local_start *c, const struct lamb_model *m, FILE *log, struct servers *s)
 {
 	struct lamb_err err;
-	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->lambda_port, .log = log };
+	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->lambda_port, .log = log,
+					   .on_event = lamb_local_services_event, .event_data = s->services };
 	if (!(s->lambda = lamb_lambda_api_new(s->loop, s->iv, m, &ao, &err)))
 		return fail("%s", err.msg), -1;
 	fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d\n", c->srv.host,
@@ -194,7 +195,7 @@ static int serve(const struct local_start *c, const struct lamb_model *m, FILE *
 		if (m->functions[i].local_reason)
 			fprintf(stderr, "lamb: warning: %s cannot run locally: %s\n", m->functions[i].logical_id,
 				m->functions[i].local_reason);
-	if (open_api(c, m, log, &s) == 0 && open_lambda(c, m, log, &s) == 0 && open_services(c, m, log, &s) == 0) {
+	if (open_services(c, m, log, &s) == 0 && open_api(c, m, log, &s) == 0 && open_lambda(c, m, log, &s) == 0) {
 		if (!c->no_watch)
 			s.reload = cli_reload_new(s.loop, s.iv, m, c->srv.eager);
 		if (c->srv.eager)

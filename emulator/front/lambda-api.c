@@ -239,6 +239,19 @@ static bool valid_client_context(struct lamb_http_conn *conn)
 	return ok;
 }
 
+/* Event through the caller's queue (on_event): 202, or 413 above its limit. */
+static void queue_event(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const struct lamb_function *fn,
+			struct lamb_http_response *r)
+{
+	const struct lamb_http_request *req = lamb_http_request(conn);
+	struct lamb_err err;
+	if (a->opts.on_event(a->opts.event_data, fn, req->body_len ? req->body : "{}", req->body_len ? req->body_len : 2,
+			     &err) < 0)
+		api_error(r, 413, "RequestEntityTooLargeException", "%s", err.msg);
+	else
+		r->status = 202;
+}
+
 static void on_request(void *data, struct lamb_http_conn *conn)
 {
 	struct lamb_lambda_api *a = data;
@@ -270,6 +283,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 			  fn->logical_id, fn->local_reason);
 	} else if (type && strcmp(type, "DryRun") == 0) {
 		r.status = 204;
+	} else if (type && strcmp(type, "Event") == 0 && a->opts.on_event) {
+		queue_event(a, conn, fn, &r);
 	} else if (type && strcmp(type, "Event") == 0) {
 		if (start(a, conn, fn, false, line, &r) == 0)
 			r.status = 202; /* the function runs on in the background */

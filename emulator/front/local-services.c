@@ -7,6 +7,7 @@
 
 #include "base/url.h"
 #include "base/util.h"
+#include "front/async.h"
 #include "front/sched-expr.h"
 #include "front/sched.h"
 #include "http/http-server.h"
@@ -19,6 +20,7 @@
 struct lamb_local_services {
 	struct lamb_http_server *http;
 	struct lamb_scheduler *sched;
+	struct lamb_async *async;
 	struct lamb_http_conn *advancing; /* the request an advance answers */
 };
 
@@ -153,6 +155,7 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 		return NULL;
 	}
 	s->sched = lamb_scheduler_new(loop, iv, m, o->manual_clock, o->log);
+	s->async = lamb_async_new(loop, iv, m, s->sched, o->log);
 	return s;
 }
 
@@ -161,6 +164,7 @@ void lamb_local_services_free(struct lamb_local_services *s)
 	if (!s)
 		return;
 	lamb_http_server_free(s->http);
+	lamb_async_free(s->async);
 	lamb_scheduler_free(s->sched);
 	free(s);
 }
@@ -173,4 +177,11 @@ int lamb_local_services_port(const struct lamb_local_services *s)
 void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out)
 {
 	lamb_scheduler_describe(s->sched, out);
+}
+
+int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,
+			      struct lamb_err *err)
+{
+	struct lamb_local_services *s = services;
+	return lamb_async_submit(s->async, fn, event, len, "invoke", err);
 }

@@ -1,6 +1,7 @@
 /* lamb local start's own port: the clock (GET /_lamb/clock, POST
  * /_lamb/clock/advance?by=1h under the manual clock) over the schedules
- * that fire functions by themselves. */
+ * that fire functions by themselves, and the asynchronous queue they and
+ * the Invoke API's Event invocations go through. */
 #ifndef LAMB_LOCAL_SERVICES_H
 #define LAMB_LOCAL_SERVICES_H
 
@@ -28,6 +29,11 @@ void lamb_local_services_free(struct lamb_local_services *s);
 int lamb_local_services_port(const struct lamb_local_services *s);
 /* What runs by itself: one line per schedule with its next fire time. */
 void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out);
+
+/* Queues an asynchronous invocation (the Invoke API's InvocationType
+ * Event, as lamb_lambda_api_opts.on_event): -1 with err above 1 MB. */
+int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,
+			      struct lamb_err *err);
 
 /* "90s", "15m", "1h30m", "1d", "500ms", a bare number of seconds: ms, or -1. */
 int64_t lamb_duration_ms(const char *s);

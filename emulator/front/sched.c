@@ -6,6 +6,7 @@
 #include "front/sched.h"
 
 #include "base/util.h"
+#include "front/async.h"
 #include "front/lambda-api.h"
 #include "front/sched-expr.h"
 
@@ -30,7 +31,8 @@ struct schedule {
 struct fire {
 	struct lamb_scheduler *s;
 	struct schedule *sc;
-	size_t rec; /* its entry of fired, or SIZE_MAX */
+	size_t rec; /* its token of lamb_scheduler_begin */
+	int64_t at;
 	struct fire *next, *prev;
 };
 
@@ -52,6 +54,8 @@ struct lamb_scheduler {
 	size_t nfired, fired_cap;
 	lamb_advance_fn done;
 	void *done_data;
+	struct lamb_clocked clocked;
+	struct lamb_async *async;
 };
 
 int64_t lamb_scheduler_now(const struct lamb_scheduler *s)
@@ -199,7 +203,7 @@ static void read_schedules(struct lamb_scheduler *s)
 
 /* --- firing --- */
 
-static const char *outcome_name(enum lamb_outcome_kind k)
+const char *lamb_outcome_name(enum lamb_outcome_kind k)
 {
 	switch (k) {
 	case LAMB_OUTCOME_RESPONSE: return "ok";
@@ -216,31 +220,56 @@ static const char *outcome_name(enum lamb_outcome_kind k)
 
 static void step(struct lamb_scheduler *s);
 
-static void finished(struct lamb_scheduler *s, struct schedule *sc, size_t rec, int64_t at, const char *outcome)
+size_t lamb_scheduler_begin(struct lamb_scheduler *s, int64_t at, const char *source, const char *function)
+{
+	s->inflight++;
+	if (!s->advancing)
+		return SIZE_MAX;
+	s->fired = xgrow(s->fired, &s->fired_cap, s->nfired + 1, sizeof(*s->fired));
+	s->fired[s->nfired] = (struct lamb_fired){ at, xstrdup(source), function, "pending" };
+	return s->nfired++;
+}
+
+void lamb_scheduler_end(struct lamb_scheduler *s, size_t token, const char *outcome)
+{
+	if (token != SIZE_MAX && token < s->nfired)
+		s->fired[token].outcome = outcome;
+	if (--s->inflight == 0 && s->advancing)
+		step(s);
+}
+
+void lamb_scheduler_add_clocked(struct lamb_scheduler *s, const struct lamb_clocked *c)
+{
+	s->clocked = *c;
+}
+
+void lamb_scheduler_use_async(struct lamb_scheduler *s, struct lamb_async *a)
+{
+	s->async = a;
+}
+
+static void finished(struct lamb_scheduler *s, const struct fire *f, const char *outcome)
 {
 	char when[32];
-	lamb_sched_iso(at, when);
-	fprintf(s->log, "lamb: %s %s -> %s: %s\n", when, sc->source, sc->fn->logical_id, outcome);
+	lamb_sched_iso(f->at, when);
+	fprintf(s->log, "lamb: %s %s -> %s: %s\n", when, f->sc->source, f->sc->fn->logical_id, outcome);
 	lamb_loop_wrote(s->loop, s->log);
-	if (rec != SIZE_MAX)
-		s->fired[rec].outcome = outcome;
 }
 
 static void on_outcome(void *data, const struct lamb_outcome *o)
 {
 	struct fire *f = data;
 	struct lamb_scheduler *s = f->s;
-	int64_t at = f->rec != SIZE_MAX ? s->fired[f->rec].time_ms : lamb_scheduler_now(s);
-	finished(s, f->sc, f->rec, at, outcome_name(o->kind));
+	finished(s, f, lamb_outcome_name(o->kind));
 	if (f->prev)
 		f->prev->next = f->next;
 	else
 		s->fires = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
+	size_t rec = f->rec;
 	free(f);
-	if (--s->inflight == 0 && s->advancing)
-		step(s);
+	lamb_scheduler_end(s, rec, lamb_outcome_name(o->kind));
 }
 
 static char *scheduled_event(const struct lamb_scheduler *s, const struct schedule *sc, int64_t at)
@@ -254,38 +283,44 @@ static char *scheduled_event(const struct lamb_scheduler *s, const struct schedu
 			 sc->arn);
 }
 
+/* Without an asynchronous queue: invoked at once, its outcome logged. */
+static void invoke_now(struct lamb_scheduler *s, struct schedule *sc, int64_t at, const char *input)
+{
+	struct lamb_err err;
+	struct fire *f = xcalloc(1, sizeof(*f));
+	*f = (struct fire){ s, sc, lamb_scheduler_begin(s, at, sc->source, sc->fn->logical_id), at, s->fires, NULL };
+	struct lamb_invoke_req req = { .event = input, .len = strlen(input) };
+	if (lamb_invoke(s->iv, sc->fn, &req, on_outcome, f, &err) < 0) {
+		fprintf(s->log, "lamb: %s: %s\n", sc->source, err.msg);
+		size_t rec = f->rec;
+		free(f);
+		lamb_scheduler_end(s, rec, "not invoked");
+		return;
+	}
+	if (s->fires)
+		s->fires->prev = f;
+	s->fires = f;
+}
+
 static void fire(struct lamb_scheduler *s, struct schedule *sc, int64_t at)
 {
 	struct lamb_err err;
-	size_t rec = SIZE_MAX;
-	if (s->advancing) {
-		s->fired = xgrow(s->fired, &s->fired_cap, s->nfired + 1, sizeof(*s->fired));
-		rec = s->nfired++;
-		s->fired[rec] = (struct lamb_fired){ at, sc->source, sc->fn->logical_id, "pending" };
-	}
 	char *event = scheduled_event(s, sc, at);
 	char *input = lamb_sched_target_input(event, sc->input, sc->input_path, sc->transformer, sc->arn, sc->name,
 					      &err);
 	free(event);
-	struct fire *f = xcalloc(1, sizeof(*f));
-	*f = (struct fire){ s, sc, rec, s->fires, NULL };
-	struct lamb_invoke_req req = { .event = input, .len = input ? strlen(input) : 0 };
-	if (!input || lamb_invoke(s->iv, sc->fn, &req, on_outcome, f, &err) < 0) {
-		finished(s, sc, rec, at, "not invoked");
-		fprintf(s->log, "lamb: %s\n", err.msg);
-		free(f);
-	} else {
-		if (s->fires)
-			s->fires->prev = f;
-		s->fires = f;
-		s->inflight++;
-	}
+	if (!input)
+		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
+	else if (!s->async)
+		invoke_now(s, sc, at, input);
+	else if (lamb_async_submit(s->async, sc->fn, input, strlen(input), sc->source, &err) < 0)
+		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
 	free(input);
 }
 
 static int64_t earliest(const struct lamb_scheduler *s)
 {
-	int64_t min = -1;
+	int64_t min = s->clocked.next ? s->clocked.next(s->clocked.data) : -1;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].next_ms >= 0 && (min < 0 || s->v[i].next_ms < min))
 			min = s->v[i].next_ms;
@@ -298,9 +333,12 @@ static void fire_due(struct lamb_scheduler *s, int64_t now)
 		struct schedule *sc = &s->v[i];
 		if (sc->next_ms < 0 || sc->next_ms > now)
 			continue;
-		fire(s, sc, s->manual ? sc->next_ms : now);
-		sc->next_ms = next_after(s, sc, s->manual ? sc->next_ms : now);
+		int64_t at = s->manual ? sc->next_ms : now;
+		sc->next_ms = next_after(s, sc, at);
+		fire(s, sc, at);
 	}
+	if (s->clocked.run_due)
+		s->clocked.run_due(s->clocked.data, now);
 }
 
 /* The manual clock's walk: the next due instant, once the last one's
@@ -313,11 +351,14 @@ static void step(struct lamb_scheduler *s)
 			s->now_ms = s->target_ms;
 			s->advancing = false;
 			s->done(s->done_data, s->fired, s->nfired, s->now_ms);
+			for (size_t i = 0; i < s->nfired; i++)
+				free((char *)s->fired[i].source);
 			s->nfired = 0;
 			return;
 		}
-		s->now_ms = next;
-		fire_due(s, next);
+		if (next > s->now_ms)
+			s->now_ms = next;
+		fire_due(s, s->now_ms);
 	}
 }
 
@@ -345,6 +386,12 @@ static void on_timer(void *data)
 	struct lamb_scheduler *s = data;
 	fire_due(s, (int64_t)lamb_loop_wall_ms());
 	arm(s);
+}
+
+void lamb_scheduler_poke(struct lamb_scheduler *s)
+{
+	if (!s->manual)
+		arm(s);
 }
 
 static void arm(struct lamb_scheduler *s)
@@ -398,6 +445,8 @@ void lamb_scheduler_free(struct lamb_scheduler *s)
 		free(s->v[i].arn);
 	}
 	free(s->v);
+	for (size_t i = 0; i < s->nfired; i++)
+		free((char *)s->fired[i].source);
 	free(s->fired);
 	free(s);
 }

@@ -43,6 +43,29 @@ bool lamb_scheduler_manual(const struct lamb_scheduler *s);
 int lamb_scheduler_advance(struct lamb_scheduler *s, int64_t by_ms, lamb_advance_fn done, void *data,
 			   struct lamb_err *err);
 
+/* Timed work of another part on the same clock (the asynchronous
+ * queue): its next due time (-1: none), and running what is due. */
+struct lamb_clocked {
+	int64_t (*next)(void *data);
+	void (*run_due)(void *data, int64_t now);
+	void *data;
+};
+
+/* One such part; it must outlive the scheduler's loop. */
+void lamb_scheduler_add_clocked(struct lamb_scheduler *s, const struct lamb_clocked *c);
+/* Work started for the clock at at: during an advance it is listed and the
+ * clock waits for its lamb_scheduler_end (with the same token). */
+size_t lamb_scheduler_begin(struct lamb_scheduler *s, int64_t at, const char *source, const char *function);
+void lamb_scheduler_end(struct lamb_scheduler *s, size_t token, const char *outcome);
+/* New timed work was queued: the real clock's timer is re-armed. */
+void lamb_scheduler_poke(struct lamb_scheduler *s);
+struct lamb_async;
+/* Schedules deliver through a (asynchronous invocation, as Lambda runs
+ * them) rather than invoking directly. */
+void lamb_scheduler_use_async(struct lamb_scheduler *s, struct lamb_async *a);
+/* The name of an outcome in listings: "ok", "function error", ... */
+const char *lamb_outcome_name(enum lamb_outcome_kind k);
+
 /* sched-input.c: the event a target gets. event: the scheduled event
  * (JSON); input, input_path, transformer as the target has them (NULL when
  * unset). Caller frees; NULL with err when a path or template is wrong. */

@@ -376,6 +376,10 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	read_events(b, f, props);
 	f->url_config = prop_kind(b, props, "FunctionUrlConfig", LAMB_MAP);
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
+	f->invoke_config = prop_kind(b, props, "EventInvokeConfig", LAMB_MAP);
+	f->dead_letter = prop_kind(b, props, "DeadLetterQueue", LAMB_MAP); /* SAM's */
+	if (!f->dead_letter)
+		f->dead_letter = prop_kind(b, props, "DeadLetterConfig", LAMB_MAP); /* CloudFormation's */
 	f->build_method = prop_str(b, meta, "BuildMethod");
 	f->local_reason = unresolved(b, props, asset);
 	if (!f->local_reason)

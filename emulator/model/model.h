@@ -77,6 +77,8 @@ struct lamb_function {
 	size_t nevents;
 	const struct lamb_node *url_config;     /* FunctionUrlConfig, resolved, or NULL */
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
+	const struct lamb_node *invoke_config;  /* SAM's EventInvokeConfig, resolved, or NULL */
+	const struct lamb_node *dead_letter;    /* DeadLetterQueue (SAM) or DeadLetterConfig, or NULL */
 	const char *local_reason; /* NULL when it can run here; else why not */
 	const char *stack;    /* the nested stack it comes from ("Child/Grand"), NULL for the
 			       * template's own; lamb build leaves such functions out */

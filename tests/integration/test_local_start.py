@@ -54,6 +54,25 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: app.fails
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: {Type: Lambda, Destination: !GetAtt Catcher.Arn}
+  FailsOnce:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fails
+  FailsOnceConfig:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref FailsOnce
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 0
+      DestinationConfig:
+        OnFailure: {Destination: !GetAtt Catcher.Arn}
+  Catcher:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.catcher
   Every6h:
     Type: AWS::Events::Rule
     Properties:
@@ -82,6 +101,9 @@ def hello(event, context):
 
 def fails(event, context):
     raise RuntimeError("scheduled failure")
+
+def catcher(event, context):
+    print("CAUGHT " + json.dumps(event, sort_keys=True), flush=True)
 """
 
 
@@ -108,9 +130,9 @@ class LocalStart:
         with open(self.log.name) as f:
             return f.read()
 
-    def request(self, port, method, path, body=None):
+    def request(self, port, method, path, body=None, headers=None):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        c.request(method, path, body=body)
+        c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
         data = r.read()
         c.close()
@@ -147,6 +169,32 @@ class ManualClock(unittest.TestCase):
         status, body = self.s.request(self.s.lambda_, "POST", "/2015-03-31/functions/Etl/invocations", b"{}")
         self.assertEqual((status, body), (200, b'"done"'))
 
+    @staticmethod
+    def plus(iso, minutes):
+        import datetime
+        t = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(minutes=minutes)
+        return t.strftime("%M:%S")
+
+    def test_event_invocations_go_through_the_async_queue(self):
+        status, _ = self.s.request(self.s.lambda_, "POST", "/2015-03-31/functions/FailsOnce/invocations",
+                                   b'{"tag": "once"}', {"X-Amz-Invocation-Type": "Event"})
+        self.assertEqual(status, 202)
+        deadline = time.time() + 20
+        while '"tag": "once"' not in self.s.stderr() and time.time() < deadline:
+            time.sleep(0.05)
+        caught = [l for l in self.s.stderr().splitlines() if l.startswith("CAUGHT ") and '"tag": "once"' in l]
+        self.assertEqual(len(caught), 1, self.s.stderr())
+        rec = json.loads(caught[0].split("CAUGHT ", 1)[1])
+        self.assertEqual(rec["requestContext"]["approximateInvokeCount"], 1)  # MaximumRetryAttempts 0
+        big = b'{"a": "' + b"x" * (1024 * 1024) + b'"}'
+        status, body = self.s.request(self.s.lambda_, "POST", "/2015-03-31/functions/Hello/invocations", big,
+                                      {"X-Amz-Invocation-Type": "Event"})
+        self.assertEqual(status, 413, body)
+        self.assertIn(b"asynchronous", body)
+        # the synchronous limit stays 6 MB
+        status, _ = self.s.request(self.s.lambda_, "POST", "/2015-03-31/functions/Hello/invocations", big)
+        self.assertEqual(status, 200)
+
     def test_schedules_listed_with_their_next_time(self):
         text = self.s.stderr()
         self.assertRegex(text, r"schedule Etl/Nightly -> Etl: cron\(0 2 \* \* \? \*\), next \d{4}-\d\d-\d\dT02:00:00Z")
@@ -164,6 +212,7 @@ class ManualClock(unittest.TestCase):
         time.sleep(1.2)
         self.assertIn(f"now {start} ", self.s.clock().stdout, "the manual clock moved by itself")
         before = self.s.stderr().count("ETL ")
+        fails = hellos = 0
         for day in range(3):
             r = self.s.clock("advance", "1d")
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # Fails failed
@@ -171,10 +220,19 @@ class ManualClock(unittest.TestCase):
             nightly = [l for l in lines if "schedule Etl/Nightly" in l]
             self.assertEqual(len(nightly), 1, r.stdout)
             self.assertRegex(nightly[0], r"T02:00:00Z  schedule Etl/Nightly  Etl  ok$")
-            self.assertEqual(len([l for l in lines if "rule Every6h  Fails  function error" in l]), 4, r.stdout)
             self.assertEqual(len([l for l in lines if "rule Every6h  Hello  ok" in l]), 4, r.stdout)
+            fails += len([l for l in lines if "rule Every6h  Fails  function error" in l])
+            hellos += 4
             times = [l.split()[0] for l in lines[:-1]]
             self.assertEqual(times, sorted(times), "fired out of order")
+            if day == 0:
+                # an async failure is retried twice, one then two minutes later
+                # on the clock, then its record goes to OnFailure
+                f = [l.split()[0] for l in lines if "rule Every6h  Fails" in l][:3]
+                self.assertEqual([t[14:19] for t in f], [f[0][14:19], self.plus(f[0], 1), self.plus(f[0], 3)], r.stdout)
+                self.assertIn(f"{f[2]}  OnFailure of Fails  Catcher  ok", r.stdout)
+        # the last firing of each day falls on its end: its retries come the next day
+        self.assertEqual(fails, 3 * hellos - 2)
         weekly = self.s.clock("advance", "7d").stdout
         self.assertEqual(len(re.findall(r"T0[78]:00:00Z  schedule Etl/Weekly  Etl  ok", weekly)), 1, weekly)
         self.assertNotIn("Etl/Off", weekly)
@@ -192,6 +250,15 @@ class ManualClock(unittest.TestCase):
         self.assertTrue(hello)
         self.assertEqual(hello[0]["rule"], "Every6h")
         self.assertRegex(hello[0]["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        caught = [json.loads(l.split("CAUGHT ", 1)[1]) for l in log.splitlines() if l.startswith("CAUGHT ")]
+        rec = caught[0]
+        self.assertEqual(rec["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(rec["requestContext"]["approximateInvokeCount"], 3)
+        self.assertTrue(rec["requestContext"]["functionArn"].endswith(":function:Fails:$LATEST"))
+        self.assertEqual(rec["requestPayload"]["detail-type"], "Scheduled Event")
+        self.assertEqual(rec["responseContext"]["functionError"], "Unhandled")
+        self.assertEqual(rec["responsePayload"]["errorMessage"], "scheduled failure")
+        self.assertIn("lamb: rule Every6h -> Fails: dropped after 3 attempts (RetriesExhausted)", log)
         bad = self.s.clock("advance", "soon")
         self.assertEqual(bad.returncode, 1)
         self.assertIn("advance takes a duration", bad.stderr)
