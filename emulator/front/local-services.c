@@ -10,6 +10,7 @@
 #include "front/async.h"
 #include "front/sched-expr.h"
 #include "front/sched.h"
+#include "front/sqs-api.h"
 #include "http/http-server.h"
 
 #include <cjson/cJSON.h>
@@ -21,6 +22,7 @@ struct lamb_local_services {
 	struct lamb_http_server *http;
 	struct lamb_scheduler *sched;
 	struct lamb_async *async;
+	struct lamb_sqs *sqs;
 	struct lamb_http_conn *advancing; /* the request an advance answers */
 };
 
@@ -139,7 +141,13 @@ static void on_request(void *data, struct lamb_http_conn *c)
 			error_reply(c, 409, err.msg);
 		}
 	} else {
-		error_reply(c, 404, "no such local service");
+		struct lamb_http_response r;
+		lamb_http_response_init(&r);
+		if (lamb_sqs_api_handle(s->sqs, req, lamb_http_header(c, "X-Amz-Target"), &r))
+			lamb_http_reply(c, &r);
+		else
+			error_reply(c, 404, "no such local service");
+		lamb_http_response_release(&r);
 	}
 }
 
@@ -148,7 +156,7 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 						    const struct lamb_local_services_opts *o, struct lamb_err *err)
 {
 	struct lamb_local_services *s = xcalloc(1, sizeof(*s));
-	struct lamb_http_server_opts ho = { .host = o->host, .port = o->port, .max_body = 1 << 20,
+	struct lamb_http_server_opts ho = { .host = o->host, .port = o->port, .max_body = 3 << 20,
 					    .handler = on_request, .data = s };
 	if (!(s->http = lamb_http_server_new(loop, &ho, err))) {
 		free(s);
@@ -156,6 +164,9 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 	}
 	s->sched = lamb_scheduler_new(loop, iv, m, o->manual_clock, o->log);
 	s->async = lamb_async_new(loop, iv, m, s->sched, o->log);
+	char *base = xasprintf("http://%s:%d", o->host ? o->host : "127.0.0.1", lamb_http_server_port(s->http));
+	s->sqs = lamb_sqs_new(loop, iv, m, s->sched, base, o->log);
+	free(base);
 	return s;
 }
 
@@ -164,6 +175,7 @@ void lamb_local_services_free(struct lamb_local_services *s)
 	if (!s)
 		return;
 	lamb_http_server_free(s->http);
+	lamb_sqs_free(s->sqs);
 	lamb_async_free(s->async);
 	lamb_scheduler_free(s->sched);
 	free(s);
@@ -177,6 +189,7 @@ int lamb_local_services_port(const struct lamb_local_services *s)
 void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out)
 {
 	lamb_scheduler_describe(s->sched, out);
+	lamb_sqs_describe(s->sqs, out);
 }
 
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,

@@ -54,7 +54,8 @@ struct lamb_scheduler {
 	size_t nfired, fired_cap;
 	lamb_advance_fn done;
 	void *done_data;
-	struct lamb_clocked clocked;
+	struct lamb_clocked clocked[4]; /* the async queue, SQS */
+	size_t nclocked;
 	struct lamb_async *async;
 };
 
@@ -240,7 +241,8 @@ void lamb_scheduler_end(struct lamb_scheduler *s, size_t token, const char *outc
 
 void lamb_scheduler_add_clocked(struct lamb_scheduler *s, const struct lamb_clocked *c)
 {
-	s->clocked = *c;
+	if (s->nclocked < ARRAY_SIZE(s->clocked))
+		s->clocked[s->nclocked++] = *c;
 }
 
 void lamb_scheduler_use_async(struct lamb_scheduler *s, struct lamb_async *a)
@@ -320,7 +322,12 @@ static void fire(struct lamb_scheduler *s, struct schedule *sc, int64_t at)
 
 static int64_t earliest(const struct lamb_scheduler *s)
 {
-	int64_t min = s->clocked.next ? s->clocked.next(s->clocked.data) : -1;
+	int64_t min = -1;
+	for (size_t i = 0; i < s->nclocked; i++) {
+		int64_t n = s->clocked[i].next(s->clocked[i].data);
+		if (n >= 0 && (min < 0 || n < min))
+			min = n;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].next_ms >= 0 && (min < 0 || s->v[i].next_ms < min))
 			min = s->v[i].next_ms;
@@ -337,8 +344,8 @@ static void fire_due(struct lamb_scheduler *s, int64_t now)
 		sc->next_ms = next_after(s, sc, at);
 		fire(s, sc, at);
 	}
-	if (s->clocked.run_due)
-		s->clocked.run_due(s->clocked.data, now);
+	for (size_t i = 0; i < s->nclocked; i++)
+		s->clocked[i].run_due(s->clocked[i].data, now);
 }
 
 /* The manual clock's walk: the next due instant, once the last one's

@@ -51,7 +51,7 @@ struct lamb_clocked {
 	void *data;
 };
 
-/* One such part; it must outlive the scheduler's loop. */
+/* One such part (up to four); it must outlive the scheduler's loop. */
 void lamb_scheduler_add_clocked(struct lamb_scheduler *s, const struct lamb_clocked *c);
 /* Work started for the clock at at: during an advance it is listed and the
  * clock waits for its lamb_scheduler_end (with the same token). */

@@ -1,0 +1,233 @@
+"""lamb local start's SQS through real clients: boto3 (JSON protocol), the
+AWS CLI, and the query protocol's form and XML as older SDKs send it; the
+event source mapping's partial batch failures and redrive to a dead-letter
+queue on the manual clock; FIFO groups."""
+import json
+import os
+import shutil
+import subprocess
+import time
+import unittest
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+import lambtest
+from test_local_start import LocalStart
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Timeout: 5
+Resources:
+  Dead:
+    Type: AWS::SQS::Queue
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: work
+      VisibilityTimeout: 20
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 2}
+  Plain:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: plain}
+  Ordered:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: ordered.fifo, FifoQueue: true}
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.consume
+      Events:
+        Q:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Work.Arn
+            BatchSize: 10
+            MaximumBatchingWindowInSeconds: 5
+            FunctionResponseTypes: [ReportBatchItemFailures]
+"""
+
+APP = """\
+def consume(event, context):
+    failed = []
+    for r in event["Records"]:
+        print("GOT %s %s %s" % (r["body"], r["attributes"]["ApproximateReceiveCount"], r["eventSourceARN"]),
+              flush=True)
+        if r["body"].startswith("bad"):
+            failed.append({"itemIdentifier": r["messageId"]})
+    return {"batchItemFailures": failed}
+"""
+
+ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+           AWS_REGION="us-east-1")
+
+
+def setUpModule():
+    global boto3
+    try:
+        import boto3
+    except ImportError:
+        raise unittest.SkipTest("boto3 is not installed")
+
+
+class Sqs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = LocalStart("--clock", "manual", files={"template.yaml": TEMPLATE, "src/app.py": APP})
+        cls.url = f"http://127.0.0.1:{cls.s.services}"
+        cls.sqs = boto3.client("sqs", endpoint_url=cls.url, region_name="us-east-1", aws_access_key_id="test",
+                               aws_secret_access_key="test")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.s.stop()
+        if rc != 0:
+            raise AssertionError(f"local start exited {rc}")
+
+    def got(self):
+        return [l.split()[1:3] for l in self.s.stderr().splitlines() if l.startswith("GOT ")]
+
+    def wait_got(self, bodies, n):
+        """The deliveries of bodies once there are n of them (a send returns
+        before the function it triggers has run)."""
+        deadline = time.time() + 30
+        while True:
+            got = [g for g in self.got() if g[0] in bodies]
+            if len(got) >= n or time.time() > deadline:
+                return got
+            time.sleep(0.05)
+
+    def test_partial_batch_failure_and_redrive(self):
+        work = self.sqs.get_queue_url(QueueName="work")["QueueUrl"]
+        entries = [{"Id": str(i), "MessageBody": ("bad" if i % 3 == 0 else "good") + str(i)} for i in range(10)]
+        r = self.sqs.send_message_batch(QueueUrl=work, Entries=entries)
+        self.assertEqual(len(r["Successful"]), 10)
+        self.assertEqual(r.get("Failed", []), [])
+        mine = {e["MessageBody"] for e in entries}
+        # ten messages fill the batch: delivered at once, in one invocation
+        self.assertEqual(len(self.wait_got(mine, 10)), 10)
+        deadline = time.time() + 20  # the function has printed; its answer comes next
+        while time.time() < deadline:
+            attrs = self.sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["All"])["Attributes"]
+            counts = (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"])
+            if counts != ("0", "10"):
+                break
+            time.sleep(0.05)
+        self.assertEqual(counts, ("0", "4"))  # only the failed items went back
+        out = self.s.clock("advance", "26s").stdout  # visibility timeout, then the 5 s window: the 4 again
+        self.assertIn("sqs Consumer/Q  Consumer  ok", out)
+        self.s.clock("advance", "26s")  # received twice already: to the dead-letter queue
+        got = [g for g in self.got() if g[0] in mine]
+        bad = sorted(b for b, n in got if b.startswith("bad"))
+        self.assertEqual(bad, sorted(["bad0", "bad3", "bad6", "bad9"] * 2))
+        self.assertEqual(sorted(b for b, n in got if b.startswith("good")), sorted(f"good{i}" for i in range(10) if i % 3))
+        self.assertTrue(all(g[0].startswith("good") and g[1] == "1" for g in got if g[0].startswith("good")))
+        dead = self.sqs.get_queue_url(QueueName="Dead")["QueueUrl"]
+        msgs = self.sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(sorted(m["Body"] for m in msgs), ["bad0", "bad3", "bad6", "bad9"])
+        attrs = self.sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
+        self.assertIn("moved from work to Dead after 2 receives", self.s.stderr())
+
+    def test_batching_window(self):
+        work = self.sqs.get_queue_url(QueueName="work")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=work, MessageBody="good-window")
+        time.sleep(0.5)
+        self.assertEqual(self.wait_got({"good-window"}, 0), [], "a lone message did not wait for the window")
+        out = self.s.clock("advance", "6s").stdout
+        self.assertIn("sqs Consumer/Q  Consumer  ok", out)
+        self.assertIn(["good-window", "1"], self.got())
+
+    def test_boto3_operations(self):
+        url = self.sqs.create_queue(QueueName="made", Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
+        self.assertEqual(url, f"{self.url}/123456789012/made")
+        self.assertIn(url, self.sqs.list_queues(QueueNamePrefix="ma")["QueueUrls"])
+        self.sqs.send_message(QueueUrl=url, MessageBody="one")
+        self.sqs.send_message(QueueUrl=url, MessageBody="two", DelaySeconds=30)
+        m = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in m], ["one"])  # two is delayed
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))  # one is in flight
+        self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m[0]["ReceiptHandle"], VisibilityTimeout=0)
+        again = self.sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertEqual((again["Body"], again["Attributes"]["ApproximateReceiveCount"]), ("one", "2"))
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
+        self.s.clock("advance", "31s")
+        m = self.sqs.receive_message(QueueUrl=url)["Messages"]
+        self.assertEqual(m[0]["Body"], "two")
+        r = self.sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "a", "ReceiptHandle": m[0]["ReceiptHandle"]}])
+        self.assertEqual([x["Id"] for x in r["Successful"]], ["a"])
+        self.sqs.send_message(QueueUrl=url, MessageBody="three")
+        self.sqs.purge_queue(QueueUrl=url)
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
+        with self.assertRaises(self.sqs.exceptions.QueueDoesNotExist):
+            self.sqs.get_queue_url(QueueName="nope")
+
+    def test_fifo_groups_keep_their_order(self):
+        url = self.sqs.get_queue_url(QueueName="ordered.fifo")["QueueUrl"]
+        for body, group in (("a1", "A"), ("a2", "A"), ("b1", "B")):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=body)
+        dup = self.sqs.send_message(QueueUrl=url, MessageBody="a1", MessageGroupId="A", MessageDeduplicationId="a1")
+        m = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+        self.assertEqual(m[0]["Body"], "a1")
+        self.assertEqual(m[0]["MessageId"], dup["MessageId"])
+        m2 = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in m2], ["b1"])  # a2 waits behind a1 in flight
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m[0]["ReceiptHandle"])
+        m3 = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in m3], ["a2"])
+
+    def test_query_protocol(self):
+        def call(**form):
+            data = urllib.parse.urlencode(form).encode()
+            req = urllib.request.Request(self.url + "/", data=data, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, ET.fromstring(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, ET.fromstring(e.read())
+        ns = {"q": "http://queue.amazonaws.com/doc/2012-11-05/"}
+        status, x = call(Action="CreateQueue", QueueName="legacy", **{"Attribute.1.Name": "VisibilityTimeout",
+                                                                       "Attribute.1.Value": "7"})
+        self.assertEqual(status, 200)
+        url = x.find(".//q:QueueUrl", ns).text
+        status, x = call(Action="SendMessage", QueueUrl=url, MessageBody="hi & <there>")
+        import hashlib
+        self.assertEqual(x.find(".//q:MD5OfMessageBody", ns).text, hashlib.md5(b"hi & <there>").hexdigest())
+        status, x = call(Action="ReceiveMessage", QueueUrl=url, MaxNumberOfMessages="5", **{"AttributeName.1": "All"})
+        msg = x.find(".//q:Message", ns)
+        self.assertEqual(msg.find("q:Body", ns).text, "hi & <there>")
+        names = {a.find("q:Name", ns).text: a.find("q:Value", ns).text for a in msg.findall("q:Attribute", ns)}
+        self.assertEqual(names["ApproximateReceiveCount"], "1")
+        status, x = call(Action="GetQueueAttributes", QueueUrl=url, **{"AttributeName.1": "All"})
+        attrs = {a.find("q:Name", ns).text: a.find("q:Value", ns).text for a in x.findall(".//q:Attribute", ns)}
+        self.assertEqual((attrs["VisibilityTimeout"], attrs["ApproximateNumberOfMessagesNotVisible"]), ("7", "1"))
+        status, x = call(Action="DeleteMessageBatch", QueueUrl=url,
+                         **{"DeleteMessageBatchRequestEntry.1.Id": "d1",
+                            "DeleteMessageBatchRequestEntry.1.ReceiptHandle": msg.find("q:ReceiptHandle", ns).text})
+        self.assertEqual(x.find(".//q:DeleteMessageBatchResultEntry/q:Id", ns).text, "d1")
+        status, x = call(Action="GetQueueUrl", QueueName="missing")
+        self.assertEqual(status, 400)
+        self.assertEqual(x.find(".//q:Code", ns).text, "AWS.SimpleQueueService.NonExistentQueue")
+
+    def test_aws_cli(self):
+        if not shutil.which("aws"):
+            self.skipTest("the AWS CLI is not installed")
+        def aws(*args):
+            r = subprocess.run(["aws", "sqs", *args, "--endpoint-url", self.url, "--output", "json"],
+                               capture_output=True, text=True, env=ENV, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout) if r.stdout.strip() else None
+        # each run of the CLI takes seconds to start: two calls, the rest is boto3's
+        url = f"{self.url}/123456789012/plain"
+        sent = aws("send-message", "--queue-url", url, "--message-body", "from the cli")
+        got = aws("receive-message", "--queue-url", url)["Messages"][0]
+        self.assertEqual((got["MessageId"], got["Body"]), (sent["MessageId"], "from the cli"))
+
+
+if __name__ == "__main__":
+    lambtest.main()
