@@ -8,6 +8,7 @@
 #include "cli-run.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "engine/env-vars.h"
 #include "engine/invoke.h"
 #include "front/apigw-server.h"
 #include "front/lambda-api.h"
@@ -155,6 +156,25 @@ static int open_services(const struct local_start *c, const struct lamb_model *m
 	return 0;
 }
 
+/* AWS_ENDPOINT_URL_SQS, _EVENTBRIDGE and _LAMBDA, which current SDKs
+ * honour, so that a function reaches the local services: first among
+ * --env-vars' global variables, so that the file may still override them. */
+static void endpoint_env(struct lamb_env_vars *ev, const char *host, int services, int lambda)
+{
+	const char *names[] = { "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_LAMBDA" };
+	size_t n = ARRAY_SIZE(names);
+	struct lamb_kv *v = xcalloc(n + ev->global.len, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i].key = xstrdup(names[i]);
+		v[i].value = xasprintf("http://%s:%d", host, i + 1 == n ? lambda : services);
+	}
+	if (ev->global.len)
+		memcpy(v + n, ev->global.v, ev->global.len * sizeof(*v));
+	free(ev->global.v);
+	ev->global.v = v;
+	ev->global.len += n;
+}
+
 static void prestart(const struct lamb_model *m, struct lamb_invoker *iv)
 {
 	for (size_t i = 0; i < m->nfunctions; i++) {
@@ -175,10 +195,14 @@ static void close_servers(struct servers *s)
 	lamb_loop_free(s->loop);
 }
 
-static int serve(const struct local_start *c, const struct lamb_model *m, FILE *log)
+static int serve(struct local_start *c, const struct lamb_model *m, FILE *log)
 {
 	struct lamb_err err;
 	struct servers s = { 0 };
+	if (!c->run.env_vars) { /* read by each instance as it starts: filled once the ports are known */
+		c->run.env_vars = xcalloc(1, sizeof(*c->run.env_vars));
+		c->run.env_vars->path = xstrdup("lamb local start");
+	}
 	if (!(s.loop = lamb_loop_new(&err)))
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_invoke_opts io = {
@@ -196,6 +220,8 @@ static int serve(const struct local_start *c, const struct lamb_model *m, FILE *
 			fprintf(stderr, "lamb: warning: %s cannot run locally: %s\n", m->functions[i].logical_id,
 				m->functions[i].local_reason);
 	if (open_services(c, m, log, &s) == 0 && open_api(c, m, log, &s) == 0 && open_lambda(c, m, log, &s) == 0) {
+		endpoint_env(c->run.env_vars, c->srv.host, lamb_local_services_port(s.services),
+			     lamb_lambda_api_port(s.lambda));
 		if (!c->no_watch)
 			s.reload = cli_reload_new(s.loop, s.iv, m, c->srv.eager);
 		if (c->srv.eager)

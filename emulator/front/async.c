@@ -4,8 +4,9 @@
  * a doubling wait from one second to five minutes, not counted as an
  * attempt. An event older than MaximumEventAgeInSeconds is dropped. What
  * happens last goes to the OnSuccess or OnFailure destination (a function
- * of the template gets the invocation record, asynchronously) or, on
- * failure without one, to the dead-letter queue. */
+ * of the template gets the invocation record, asynchronously; a queue or
+ * bus gets it through the sink) or, on failure without one, to the
+ * dead-letter queue. */
 #include "front/async.h"
 
 #include "base/util.h"
@@ -38,7 +39,15 @@ struct lamb_async {
 	struct lamb_scheduler *clock;
 	FILE *log;
 	struct event *events;
+	lamb_async_sink sink;
+	void *sink_data;
 };
+
+void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
+{
+	a->sink = sink;
+	a->sink_data = data;
+}
 
 struct config {
 	long max_retries, max_age_s;
@@ -153,9 +162,11 @@ static void deliver(struct lamb_async *a, const struct event *e, const char *wha
 	struct lamb_err err;
 	char *rec = record(a, e, condition, o);
 	char *source = xasprintf("%s of %s", what, e->fn->logical_id);
-	if (!to)
-		fprintf(a->log, "lamb: %s (%s) is not delivered: lamb runs no queue, topic or bus locally yet\n", source,
-			arn);
+	if (!to && a->sink && a->sink(a->sink_data, arn, rec, condition))
+		fprintf(a->log, "lamb: %s delivered to %s\n", source, arn);
+	else if (!to)
+		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue or bus of the template\n",
+			source, arn);
 	else if (lamb_async_submit(a, to, rec, strlen(rec), source, &err) < 0)
 		fprintf(a->log, "lamb: %s is not delivered: %s\n", source, err.msg);
 	free(source);

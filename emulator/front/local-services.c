@@ -8,6 +8,7 @@
 #include "base/url.h"
 #include "base/util.h"
 #include "front/async.h"
+#include "front/eventbridge.h"
 #include "front/sched-expr.h"
 #include "front/sched.h"
 #include "front/sqs-api.h"
@@ -23,6 +24,7 @@ struct lamb_local_services {
 	struct lamb_scheduler *sched;
 	struct lamb_async *async;
 	struct lamb_sqs *sqs;
+	struct lamb_eventbridge *eb;
 	struct lamb_http_conn *advancing; /* the request an advance answers */
 };
 
@@ -143,12 +145,38 @@ static void on_request(void *data, struct lamb_http_conn *c)
 	} else {
 		struct lamb_http_response r;
 		lamb_http_response_init(&r);
-		if (lamb_sqs_api_handle(s->sqs, req, lamb_http_header(c, "X-Amz-Target"), &r))
+		const char *target = lamb_http_header(c, "X-Amz-Target");
+		if (lamb_eventbridge_handle(s->eb, req, target, &r) || lamb_sqs_api_handle(s->sqs, req, target, &r))
 			lamb_http_reply(c, &r);
 		else
 			error_reply(c, 404, "no such local service");
 		lamb_http_response_release(&r);
 	}
+}
+
+/* A destination that is a queue or a bus of the template. */
+static bool sink(void *data, const char *arn, const char *record, const char *condition)
+{
+	struct lamb_local_services *s = data;
+	if (strstr(arn, ":events:") || str_starts(arn, "default") || strstr(arn, "event-bus")) {
+		char id[40], when[32];
+		lamb_invoke_request_id(id);
+		lamb_sched_iso(lamb_scheduler_now(s->sched), when);
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "version", "0");
+		cJSON_AddStringToObject(e, "id", id);
+		cJSON_AddStringToObject(e, "detail-type", strcmp(condition, "Success") == 0 ?
+							  "Lambda Function Invocation Result - Success" :
+							  "Lambda Function Invocation Result - Failure");
+		cJSON_AddStringToObject(e, "source", "lambda");
+		cJSON_AddStringToObject(e, "time", when);
+		cJSON_AddItemToObject(e, "detail", cJSON_Parse(record));
+		const char *slash = strrchr(arn, '/');
+		lamb_eventbridge_put(s->eb, slash ? slash + 1 : "default", e);
+		cJSON_Delete(e);
+		return true;
+	}
+	return lamb_sqs_send(s->sqs, arn, record);
 }
 
 struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, struct lamb_invoker *iv,
@@ -167,6 +195,8 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 	char *base = xasprintf("http://%s:%d", o->host ? o->host : "127.0.0.1", lamb_http_server_port(s->http));
 	s->sqs = lamb_sqs_new(loop, iv, m, s->sched, base, o->log);
 	free(base);
+	s->eb = lamb_eventbridge_new(m, s->async, o->log);
+	lamb_async_set_sink(s->async, sink, s);
 	return s;
 }
 
@@ -175,6 +205,7 @@ void lamb_local_services_free(struct lamb_local_services *s)
 	if (!s)
 		return;
 	lamb_http_server_free(s->http);
+	lamb_eventbridge_free(s->eb);
 	lamb_sqs_free(s->sqs);
 	lamb_async_free(s->async);
 	lamb_scheduler_free(s->sched);
@@ -190,6 +221,7 @@ void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out
 {
 	lamb_scheduler_describe(s->sched, out);
 	lamb_sqs_describe(s->sqs, out);
+	lamb_eventbridge_describe(s->eb, out);
 }
 
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,

@@ -53,6 +53,8 @@ long sqs_long(const cJSON *p, const char *key, long def);
 struct sqs_queue *sqs_add_queue(struct lamb_sqs *q, const char *name, const char *logical_id);
 struct sqs_queue *sqs_find(const struct lamb_sqs *q, const char *ref);
 void sqs_template_queues(struct lamb_sqs *q);
+/* Queues a message; the caller polls the queue (sqs_poll_queue) once done
+ * with the returned message, which a poll may consume. */
 struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p, struct lamb_sqs_error *e);
 size_t sqs_receive(struct lamb_sqs *q, struct sqs_queue *x, size_t max, long vis_s, struct sqs_msg **out);
 struct sqs_msg *sqs_by_receipt(const struct sqs_queue *x, const char *receipt);

@@ -41,7 +41,9 @@ static cJSON *sent(const struct sqs_msg *m, bool fifo)
 static cJSON *send_message(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p, struct lamb_sqs_error *e)
 {
 	struct sqs_msg *m = sqs_send(q, x, p, e);
-	return m ? sent(m, x->fifo) : NULL;
+	cJSON *r = m ? sent(m, x->fifo) : NULL;
+	sqs_poll_queue(q, x);
+	return r;
 }
 
 static cJSON *batch_error(const char *id, const char *code, const char *msg)
@@ -73,6 +75,7 @@ static cJSON *send_batch(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 		cJSON_AddStringToObject(s, "Id", sqs_str(en, "Id") ? sqs_str(en, "Id") : "");
 		cJSON_AddItemToArray(ok, s);
 	}
+	sqs_poll_queue(q, x);
 	return r;
 }
 
@@ -256,4 +259,19 @@ cJSON *lamb_sqs_call(struct lamb_sqs *q, const char *op, const cJSON *params, st
 		return r;
 	}
 	return sqs_fail(e, 400, "InvalidAction", "InvalidAction", "The action %s is not valid for this endpoint.", op);
+}
+
+bool lamb_sqs_send(struct lamb_sqs *q, const char *ref, const char *body)
+{
+	struct sqs_queue *x = sqs_find(q, ref);
+	struct lamb_sqs_error e;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "MessageBody", body);
+	if (x && x->fifo)
+		cJSON_AddStringToObject(p, "MessageGroupId", "lamb");
+	bool ok = x && sqs_send(q, x, p, &e);
+	cJSON_Delete(p);
+	if (ok)
+		sqs_poll_queue(q, x);
+	return ok;
 }

@@ -8,6 +8,8 @@
 #include "front/sqs-int.h"
 
 #include "base/util.h"
+#include "front/event-pattern.h"
+#include "front/eventbridge.h"
 #include "front/lambda-api.h"
 #include "front/sched-expr.h"
 
@@ -25,6 +27,7 @@ struct sqs_mapping {
 	bool report_failures;
 	int inflight;
 	int64_t wake_ms; /* the batching window's end, or -1 */
+	cJSON *filters;  /* FilterCriteria's patterns, or NULL */
 };
 
 struct batch {
@@ -54,9 +57,6 @@ static void add_mapping(struct lamb_sqs *q, const struct lamb_function *fn, cons
 			x ? "it is disabled" : "its queue is not one of the template's");
 		return;
 	}
-	if (lamb_node_get(p, "FilterCriteria"))
-		fprintf(q->log, "lamb: warning: %s: FilterCriteria is not applied locally yet: every message is delivered\n",
-			source);
 	long v;
 	struct sqs_mapping mp = { .q = q, .fn = fn, .queue = x, .source = xstrdup(source), .batch_size = 10,
 				  .max_concurrency = 5, .wake_ms = -1,
@@ -67,6 +67,18 @@ static void add_mapping(struct lamb_sqs *q, const struct lamb_function *fn, cons
 		mp.window_s = v;
 	if (lamb_node_long(lamb_node_get(lamb_node_get(p, "ScalingConfig"), "MaximumConcurrency"), &v) && v >= 2)
 		mp.max_concurrency = v;
+	const struct lamb_node *filters = lamb_node_get(lamb_node_get(p, "FilterCriteria"), "Filters");
+	for (size_t i = 0; filters && filters->kind == LAMB_SEQ && i < filters->len; i++) {
+		const struct lamb_node *pat = lamb_node_get(filters->items[i], "Pattern");
+		cJSON *j = lamb_node_str(pat) ? cJSON_Parse(lamb_node_str(pat)) : pat ? lamb_node_to_json(pat) : NULL;
+		if (!j) {
+			fprintf(q->log, "lamb: warning: %s: a FilterCriteria pattern is not JSON; it is left out\n", source);
+			continue;
+		}
+		if (!mp.filters)
+			mp.filters = cJSON_CreateArray();
+		cJSON_AddItemToArray(mp.filters, j);
+	}
 	q->mappings = xrealloc(q->mappings, (q->nmappings + 1) * sizeof(*q->mappings));
 	q->mappings[q->nmappings++] = mp;
 }
@@ -99,41 +111,64 @@ void sqs_read_mappings(struct lamb_sqs *q)
 
 void sqs_free_mappings(struct lamb_sqs *q)
 {
-	for (size_t i = 0; i < q->nmappings; i++)
+	for (size_t i = 0; i < q->nmappings; i++) {
 		free(q->mappings[i].source);
+		cJSON_Delete(q->mappings[i].filters);
+	}
 	free(q->mappings);
+}
+
+static cJSON *record_of(const struct sqs_mapping *mp, const struct sqs_msg *m)
+{
+	char buf[32];
+	cJSON *r = cJSON_CreateObject(), *a;
+	cJSON_AddStringToObject(r, "messageId", m->id);
+	cJSON_AddStringToObject(r, "receiptHandle", m->receipt);
+	cJSON_AddStringToObject(r, "body", m->body);
+	a = cJSON_AddObjectToObject(r, "attributes");
+	snprintf(buf, sizeof(buf), "%d", m->receive_count);
+	cJSON_AddStringToObject(a, "ApproximateReceiveCount", buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)m->sent_ms);
+	cJSON_AddStringToObject(a, "SentTimestamp", buf);
+	cJSON_AddStringToObject(a, "SenderId", "AIDAIENQZJOLO23YVJ4VO");
+	snprintf(buf, sizeof(buf), "%lld", (long long)m->first_receive_ms);
+	cJSON_AddStringToObject(a, "ApproximateFirstReceiveTimestamp", buf);
+	if (m->group) {
+		cJSON_AddStringToObject(a, "MessageGroupId", m->group);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)m->seq);
+		cJSON_AddStringToObject(a, "SequenceNumber", buf);
+	}
+	cJSON_AddObjectToObject(r, "messageAttributes");
+	cJSON_AddStringToObject(r, "md5OfBody", m->md5);
+	cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
+	cJSON_AddStringToObject(r, "eventSourceARN", mp->queue->arn);
+	cJSON_AddStringToObject(r, "awsRegion", mp->q->m->region);
+	return r;
+}
+
+/* FilterCriteria: a record passes when any filter matches it, its body
+ * read as JSON when it is a JSON object (as Lambda filters). */
+static bool passes(const struct sqs_mapping *mp, const struct sqs_msg *m)
+{
+	if (!mp->filters)
+		return true;
+	cJSON *r = record_of(mp, m), *body = cJSON_Parse(m->body), *f;
+	if (cJSON_IsObject(body))
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "body", body);
+	else
+		cJSON_Delete(body);
+	bool ok = false;
+	cJSON_ArrayForEach(f, mp->filters)
+		ok = ok || lamb_pattern_match(f, r);
+	cJSON_Delete(r);
+	return ok;
 }
 
 static char *event_of(const struct sqs_mapping *mp, struct sqs_msg **msgs, size_t n)
 {
 	cJSON *root = cJSON_CreateObject(), *records = cJSON_AddArrayToObject(root, "Records");
-	char buf[32];
-	for (size_t i = 0; i < n; i++) {
-		const struct sqs_msg *m = msgs[i];
-		cJSON *r = cJSON_CreateObject(), *a;
-		cJSON_AddStringToObject(r, "messageId", m->id);
-		cJSON_AddStringToObject(r, "receiptHandle", m->receipt);
-		cJSON_AddStringToObject(r, "body", m->body);
-		a = cJSON_AddObjectToObject(r, "attributes");
-		snprintf(buf, sizeof(buf), "%d", m->receive_count);
-		cJSON_AddStringToObject(a, "ApproximateReceiveCount", buf);
-		snprintf(buf, sizeof(buf), "%lld", (long long)m->sent_ms);
-		cJSON_AddStringToObject(a, "SentTimestamp", buf);
-		cJSON_AddStringToObject(a, "SenderId", "AIDAIENQZJOLO23YVJ4VO");
-		snprintf(buf, sizeof(buf), "%lld", (long long)m->first_receive_ms);
-		cJSON_AddStringToObject(a, "ApproximateFirstReceiveTimestamp", buf);
-		if (m->group) {
-			cJSON_AddStringToObject(a, "MessageGroupId", m->group);
-			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)m->seq);
-			cJSON_AddStringToObject(a, "SequenceNumber", buf);
-		}
-		cJSON_AddObjectToObject(r, "messageAttributes");
-		cJSON_AddStringToObject(r, "md5OfBody", m->md5);
-		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
-		cJSON_AddStringToObject(r, "eventSourceARN", mp->queue->arn);
-		cJSON_AddStringToObject(r, "awsRegion", mp->q->m->region);
-		cJSON_AddItemToArray(records, r);
-	}
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(records, record_of(mp, msgs[i]));
 	char *s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return s;
@@ -219,10 +254,16 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 	size_t max = (size_t)mp->batch_size;
 	struct sqs_msg **msgs = xcalloc(max, sizeof(*msgs));
 	long vis = mp->queue->visibility_s;
-	size_t n = sqs_receive(mp->q, mp->queue, max, vis, msgs);
+	size_t got = sqs_receive(mp->q, mp->queue, max, vis, msgs), n = 0;
+	for (size_t i = 0; i < got; i++) {
+		if (passes(mp, msgs[i]))
+			msgs[n++] = msgs[i];
+		else
+			sqs_remove(mp->queue, msgs[i]); /* Lambda deletes what its filters drop */
+	}
 	if (!n) {
 		free(msgs);
-		return false;
+		return got > 0; /* all filtered out: more may be visible */
 	}
 	struct batch *b = xcalloc(1, sizeof(*b));
 	b->mp = mp;

@@ -183,8 +183,7 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 	struct sqs_msg *m = push(q, x, body, lamb_scheduler_now(q->clock) + delay * 1000);
 	m->group = group ? xstrdup(group) : NULL;
 	m->dedup = dedup ? xstrdup(dedup) : NULL;
-	sqs_poll_queue(q, x);
-	return m;
+	return m; /* the caller polls once it is done with m: a poll may delete it */
 }
 
 /* Moves m to its queue's dead-letter queue; false when it has none. */

@@ -25,6 +25,10 @@ void lamb_sqs_free(struct lamb_sqs *q);
 /* One line per queue and per mapping. */
 void lamb_sqs_describe(const struct lamb_sqs *q, FILE *out);
 
+/* Sends body to the queue ref names (URL, name, ARN, "Id.Arn"); false
+ * when there is no such queue. */
+bool lamb_sqs_send(struct lamb_sqs *q, const char *ref, const char *body);
+
 /* The error an operation answers: its HTTP status, SQS's code
  * ("QueueDoesNotExist") and the query protocol's
  * ("AWS.SimpleQueueService.NonExistentQueue"). */

@@ -1,7 +1,10 @@
-"""lamb local start's SQS through real clients: boto3 (JSON protocol), the
-AWS CLI, and the query protocol's form and XML as older SDKs send it; the
-event source mapping's partial batch failures and redrive to a dead-letter
-queue on the manual clock; FIFO groups."""
+"""lamb local start's SQS and EventBridge through real clients: boto3 (JSON
+protocol), the AWS CLI, and the query protocol's form and XML as older SDKs
+send it; the event source mapping's partial batch failures, redrive to a
+dead-letter queue on the manual clock, batching window and FilterCriteria;
+FIFO groups; PutEvents matched against rules; an async OnFailure record
+landing in a queue; a function reaching the queue through
+AWS_ENDPOINT_URL_SQS."""
 import json
 import os
 import shutil
@@ -38,6 +41,59 @@ Resources:
   Ordered:
     Type: AWS::SQS::Queue
     Properties: {QueueName: ordered.fifo, FifoQueue: true}
+  Filtered:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: filtered}
+  Failures:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: failures}
+  Keeper:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.consume
+      Events:
+        Q:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Filtered.Arn
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"body": {"kind": ["keep"]}}'
+  Flaky:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.flaky
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        DestinationConfig:
+          OnFailure: {Type: SQS, Destination: !GetAtt Failures.Arn}
+  Relay:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.relay
+  Router:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.route
+      Events:
+        Big:
+          Type: EventBridgeRule
+          Properties:
+            Pattern:
+              source: [shop]
+              detail:
+                total: [{numeric: ['>', 100]}]
+  GoldRule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern:
+        detail-type: [{prefix: Order}]
+        detail:
+          tier: [{equals-ignore-case: gold}]
+      Targets:
+        - Arn: !GetAtt Router.Arn
+          Id: router
+          InputPath: $.detail
   Consumer:
     Type: AWS::Serverless::Function
     Properties:
@@ -53,6 +109,23 @@ Resources:
 """
 
 APP = """\
+import json, os, urllib.request
+
+def flaky(event, context):
+    raise ValueError("flaky " + event.get("tag", ""))
+
+def route(event, context):
+    print("ROUTED " + json.dumps(event, sort_keys=True), flush=True)
+
+def relay(event, context):
+    # what an SDK does with AWS_ENDPOINT_URL_SQS: lamb's own endpoint
+    url = os.environ["AWS_ENDPOINT_URL_SQS"]
+    body = json.dumps({"QueueUrl": url + "/123456789012/plain", "MessageBody": event["say"]}).encode()
+    req = urllib.request.Request(url + "/", data=body, headers={
+        "X-Amz-Target": "AmazonSQS.SendMessage", "Content-Type": "application/x-amz-json-1.0"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return {"sent": json.loads(r.read())["MessageId"], "lambda": os.environ["AWS_ENDPOINT_URL_LAMBDA"]}
+
 def consume(event, context):
     failed = []
     for r in event["Records"]:
@@ -213,6 +286,72 @@ class Sqs(unittest.TestCase):
         status, x = call(Action="GetQueueUrl", QueueName="missing")
         self.assertEqual(status, 400)
         self.assertEqual(x.find(".//q:Code", ns).text, "AWS.SimpleQueueService.NonExistentQueue")
+
+    def wait_lines(self, prefix, n):
+        deadline = time.time() + 30
+        while True:
+            lines = [l[len(prefix):] for l in self.s.stderr().splitlines() if l.startswith(prefix)]
+            if len(lines) >= n or time.time() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def test_eventbridge_put_events(self):
+        events = boto3.client("events", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                              aws_secret_access_key="test")
+        entries = [
+            {"Source": "shop", "DetailType": "Order Placed", "Detail": json.dumps({"total": 150, "n": 1})},
+            {"Source": "shop", "DetailType": "Order Placed", "Detail": json.dumps({"total": 50, "n": 2})},
+            {"Source": "other", "DetailType": "Order Placed", "Detail": json.dumps({"total": 500, "tier": "Gold", "n": 3})},
+            {"Source": "shop", "DetailType": "Refund", "Detail": json.dumps({"total": 5, "tier": "GOLD", "n": 4})},
+        ]
+        r = events.put_events(Entries=entries)
+        self.assertEqual(r["FailedEntryCount"], 0)
+        self.assertEqual(len(r["Entries"]), 4)
+        self.wait_lines("ROUTED ", 2)
+        time.sleep(0.5)  # nothing else comes
+        routed = [json.loads(l) for l in self.wait_lines("ROUTED ", 2)]
+        whole = [e for e in routed if "detail" in e]
+        self.assertEqual([e["detail"]["n"] for e in whole], [1])  # Big: source shop and total > 100
+        self.assertEqual(whole[0]["source"], "shop")
+        self.assertEqual(whole[0]["detail-type"], "Order Placed")
+        self.assertEqual(whole[0]["id"], r["Entries"][0]["EventId"])
+        # GoldRule: detail-type prefix Order, tier gold in any case; InputPath $.detail
+        self.assertEqual([e["n"] for e in routed if "detail" not in e], [3])
+
+    def test_filter_criteria(self):
+        url = self.sqs.get_queue_url(QueueName="filtered")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": "drop"}))
+        self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": "keep"}))
+        self.sqs.send_message(QueueUrl=url, MessageBody="not json")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            bodies = [l.split(" ", 1)[1] for l in self.s.stderr().splitlines() if l.startswith("GOT {")]
+            if bodies:
+                break
+            time.sleep(0.05)
+        self.assertTrue(all('"keep"' in b for b in bodies), bodies)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")  # filtered out: deleted
+
+    def test_on_failure_to_a_queue_and_endpoints_for_functions(self):
+        lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{self.s.lambda_}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        r = lam.invoke(FunctionName="Flaky", InvocationType="Event", Payload=b'{"tag": "t1"}')
+        self.assertEqual(r["StatusCode"], 202)
+        url = self.sqs.get_queue_url(QueueName="failures")["QueueUrl"]
+        deadline, msgs = time.time() + 30, []
+        while not msgs and time.time() < deadline:
+            msgs = self.sqs.receive_message(QueueUrl=url).get("Messages", [])
+            time.sleep(0.05)
+        rec = json.loads(msgs[0]["Body"])
+        self.assertEqual(rec["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(rec["requestPayload"], {"tag": "t1"})
+        self.assertEqual(rec["responsePayload"]["errorMessage"], "flaky t1")
+        out = json.loads(lam.invoke(FunctionName="Relay", Payload=b'{"say": "relayed"}')["Payload"].read())
+        self.assertEqual(out["lambda"], f"http://127.0.0.1:{self.s.lambda_}")
+        plain = self.sqs.get_queue_url(QueueName="plain")["QueueUrl"]
+        m = self.sqs.receive_message(QueueUrl=plain, MaxNumberOfMessages=10)["Messages"]
+        self.assertIn(("relayed", out["sent"]), [(x["Body"], x["MessageId"]) for x in m])
 
     def test_aws_cli(self):
         if not shutil.which("aws"):
