@@ -23,6 +23,7 @@ struct event {
 	char *payload;
 	size_t len;
 	char *source;
+	char *trace; /* the sender's, or NULL */
 	char id[40];
 	int attempts;  /* invocations that ran (not throttled) */
 	int throttles;
@@ -101,13 +102,15 @@ static void unlink_event(struct lamb_async *a, struct event *e)
 		*p = e->next;
 	free(e->payload);
 	free(e->source);
+	free(e->trace);
 	free(e);
 }
 
 static struct event *queue(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-			   const char *source)
+			   const char *source, const char *trace)
 {
 	struct event *e = xcalloc(1, sizeof(*e));
+	e->trace = trace ? xstrdup(trace) : NULL;
 	e->a = a;
 	e->fn = fn;
 	e->payload = xstrndup(event, len);
@@ -161,13 +164,14 @@ static void deliver(struct lamb_async *a, const struct event *e, const char *wha
 	const struct lamb_function *to = lamb_lambda_api_find(a->m, arn);
 	struct lamb_err err;
 	char *rec = record(a, e, condition, o);
-	char *source = xasprintf("%s of %s", what, e->fn->logical_id);
+	char *source = xasprintf("%s of %s", what, e->fn->logical_id), trace[96];
+	lamb_lineage_trace(trace, lamb_lineage_hops(e->trace) + 1); /* the destination is the next hop */
 	if (!to && a->sink && a->sink(a->sink_data, arn, rec, condition))
 		fprintf(a->log, "lamb: %s delivered to %s\n", source, arn);
 	else if (!to)
 		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue or bus of the template\n",
 			source, arn);
-	else if (lamb_async_submit(a, to, rec, strlen(rec), source, &err) < 0)
+	else if (lamb_async_submit(a, to, rec, strlen(rec), source, trace, &err) < 0)
 		fprintf(a->log, "lamb: %s is not delivered: %s\n", source, err.msg);
 	free(source);
 	free(rec);
@@ -225,7 +229,14 @@ static void run(struct lamb_async *a, struct event *e, int64_t now)
 		return;
 	}
 	struct lamb_err err;
-	struct lamb_invoke_req req = { .event = e->payload, .len = e->len };
+	char trace[96];
+	int hops = lamb_lineage_hops(e->trace) + 1;
+	if (!lamb_lineage_allowed(e->fn, hops, e->source, a->log)) {
+		unlink_event(a, e);
+		return;
+	}
+	lamb_lineage_trace(trace, hops);
+	struct lamb_invoke_req req = { .event = e->payload, .len = e->len, .trace_id = trace };
 	e->running = true;
 	e->token = lamb_scheduler_begin(a->clock, now, e->source, e->fn->logical_id);
 	if (lamb_invoke(a->iv, e->fn, &req, on_outcome, e, &err) < 0) {
@@ -257,12 +268,12 @@ static void run_due(void *data, int64_t now)
 }
 
 int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-		      const char *source, struct lamb_err *err)
+		      const char *source, const char *trace, struct lamb_err *err)
 {
 	if (len > LAMB_ASYNC_MAX_EVENT)
 		return lamb_err_set(err, "event of %zu bytes is above the %d bytes of an asynchronous invocation", len,
 				    LAMB_ASYNC_MAX_EVENT);
-	struct event *e = queue(a, fn, event, len, source);
+	struct event *e = queue(a, fn, event, len, source, trace);
 	run(a, e, lamb_scheduler_now(a->clock)); /* due now, whatever the clock */
 	return 0;
 }

@@ -30,8 +30,10 @@ void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
 /* Call after lamb_invoke_free. NULL ok. */
 void lamb_async_free(struct lamb_async *a);
 /* Queues event (copied) for fn; source names who sent it in the log and
- * the clock's listing. -1 with err when it is above LAMB_ASYNC_MAX_EVENT. */
+ * the clock's listing; trace is the sender's trace header (its Lineage
+ * counts the chain's hops), or NULL. -1 with err when it is above
+ * LAMB_ASYNC_MAX_EVENT. */
 int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-		      const char *source, struct lamb_err *err);
+		      const char *source, const char *trace, struct lamb_err *err);
 
 #endif

@@ -158,7 +158,7 @@ void lamb_eventbridge_describe(const struct lamb_eventbridge *eb, FILE *out)
 			eb->rules[i].bus);
 }
 
-int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJSON *event)
+int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJSON *event, const char *trace)
 {
 	int n = 0;
 	char *text = NULL;
@@ -170,7 +170,7 @@ int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJS
 		if (!text)
 			text = cJSON_PrintUnformatted(event);
 		char *input = lamb_sched_target_input(text, r->input, r->input_path, r->transformer, r->arn, r->name, &err);
-		if (!input || lamb_async_submit(eb->async, r->fn, input, strlen(input), r->source, &err) < 0)
+		if (!input || lamb_async_submit(eb->async, r->fn, input, strlen(input), r->source, trace, &err) < 0)
 			fprintf(eb->log, "lamb: %s is not delivered: %s\n", r->source, err.msg);
 		else
 			n++;
@@ -201,7 +201,7 @@ static cJSON *envelope(const struct lamb_eventbridge *eb, const cJSON *en, const
 	return e;
 }
 
-static cJSON *put_events(struct lamb_eventbridge *eb, const cJSON *body)
+static cJSON *put_events(struct lamb_eventbridge *eb, const cJSON *body, const char *trace)
 {
 	cJSON *r = cJSON_CreateObject(), *out = cJSON_CreateArray();
 	const cJSON *en;
@@ -219,7 +219,7 @@ static cJSON *put_events(struct lamb_eventbridge *eb, const cJSON *body)
 			lamb_invoke_request_id(id);
 			const char *bus = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(en, "EventBusName"));
 			cJSON *e = envelope(eb, en, id);
-			lamb_eventbridge_put(eb, bus ? (strrchr(bus, '/') ? strrchr(bus, '/') + 1 : bus) : "default", e);
+			lamb_eventbridge_put(eb, bus ? (strrchr(bus, '/') ? strrchr(bus, '/') + 1 : bus) : "default", e, trace);
 			cJSON_Delete(e);
 			cJSON_AddStringToObject(o, "EventId", id);
 		}
@@ -231,14 +231,14 @@ static cJSON *put_events(struct lamb_eventbridge *eb, const cJSON *body)
 	return r;
 }
 
-bool lamb_eventbridge_handle(struct lamb_eventbridge *eb, const struct lamb_http_request *req, const char *target,
-			     struct lamb_http_response *r)
+bool lamb_eventbridge_handle_traced(struct lamb_eventbridge *eb, const struct lamb_http_request *req,
+				    const char *target, const char *trace, struct lamb_http_response *r)
 {
 	if (!target || !str_starts(target, "AWSEvents."))
 		return false;
 	cJSON *body = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len), *out;
 	if (strcmp(target, "AWSEvents.PutEvents") == 0 && body) {
-		out = put_events(eb, body);
+		out = put_events(eb, body, trace);
 		r->status = 200;
 	} else {
 		out = cJSON_CreateObject();

@@ -18,12 +18,14 @@ struct lamb_eventbridge;
 struct lamb_eventbridge *lamb_eventbridge_new(const struct lamb_model *m, struct lamb_async *async, FILE *log);
 void lamb_eventbridge_free(struct lamb_eventbridge *eb);
 void lamb_eventbridge_describe(const struct lamb_eventbridge *eb, FILE *out);
-/* Answers req into r when target is AWSEvents.*; false otherwise. */
-bool lamb_eventbridge_handle(struct lamb_eventbridge *eb, const struct lamb_http_request *req, const char *target,
-			     struct lamb_http_response *r);
 /* Delivers one event (the envelope, parsed) on bus to every rule it
- * matches; the number of targets it went to. */
-int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJSON *event);
+ * matches (trace: the sender's trace header, or NULL); the number of
+ * targets it went to. */
+int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJSON *event, const char *trace);
+/* Answers req into r when target is AWSEvents.*; false otherwise. trace:
+ * its X-Amzn-Trace-Id, or NULL. */
+bool lamb_eventbridge_handle_traced(struct lamb_eventbridge *eb, const struct lamb_http_request *req,
+				    const char *target, const char *trace, struct lamb_http_response *r);
 /* A template value (a resolved node) as JSON: unquoted scalars that read as
  * numbers, booleans or null become those. Caller deletes. */
 cJSON *lamb_node_to_json(const struct lamb_node *n);

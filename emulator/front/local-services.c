@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "front/async.h"
 #include "front/eventbridge.h"
+#include "front/sns.h"
 #include "front/sched-expr.h"
 #include "front/sched.h"
 #include "front/sqs-api.h"
@@ -25,6 +26,7 @@ struct lamb_local_services {
 	struct lamb_async *async;
 	struct lamb_sqs *sqs;
 	struct lamb_eventbridge *eb;
+	struct lamb_sns *sns;
 	struct lamb_http_conn *advancing; /* the request an advance answers */
 };
 
@@ -146,7 +148,9 @@ static void on_request(void *data, struct lamb_http_conn *c)
 		struct lamb_http_response r;
 		lamb_http_response_init(&r);
 		const char *target = lamb_http_header(c, "X-Amz-Target");
-		if (lamb_eventbridge_handle(s->eb, req, target, &r) || lamb_sqs_api_handle(s->sqs, req, target, &r))
+		const char *trace = lamb_http_header(c, "X-Amzn-Trace-Id");
+		if (lamb_eventbridge_handle_traced(s->eb, req, target, trace, &r) || lamb_sns_handle(s->sns, req, trace, &r) ||
+		    lamb_sqs_api_handle(s->sqs, req, target, trace, &r))
 			lamb_http_reply(c, &r);
 		else
 			error_reply(c, 404, "no such local service");
@@ -172,7 +176,7 @@ static bool sink(void *data, const char *arn, const char *record, const char *co
 		cJSON_AddStringToObject(e, "time", when);
 		cJSON_AddItemToObject(e, "detail", cJSON_Parse(record));
 		const char *slash = strrchr(arn, '/');
-		lamb_eventbridge_put(s->eb, slash ? slash + 1 : "default", e);
+		lamb_eventbridge_put(s->eb, slash ? slash + 1 : "default", e, NULL);
 		cJSON_Delete(e);
 		return true;
 	}
@@ -196,6 +200,7 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 	s->sqs = lamb_sqs_new(loop, iv, m, s->sched, base, o->log);
 	free(base);
 	s->eb = lamb_eventbridge_new(m, s->async, o->log);
+	s->sns = lamb_sns_new(m, s->async, s->sqs, s->sched, o->log);
 	lamb_async_set_sink(s->async, sink, s);
 	return s;
 }
@@ -205,6 +210,7 @@ void lamb_local_services_free(struct lamb_local_services *s)
 	if (!s)
 		return;
 	lamb_http_server_free(s->http);
+	lamb_sns_free(s->sns);
 	lamb_eventbridge_free(s->eb);
 	lamb_sqs_free(s->sqs);
 	lamb_async_free(s->async);
@@ -222,11 +228,12 @@ void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out
 	lamb_scheduler_describe(s->sched, out);
 	lamb_sqs_describe(s->sqs, out);
 	lamb_eventbridge_describe(s->eb, out);
+	lamb_sns_describe(s->sns, out);
 }
 
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,
-			      struct lamb_err *err)
+			      const char *trace, struct lamb_err *err)
 {
 	struct lamb_local_services *s = services;
-	return lamb_async_submit(s->async, fn, event, len, "invoke", err);
+	return lamb_async_submit(s->async, fn, event, len, "invoke", trace, err);
 }

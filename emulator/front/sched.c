@@ -315,7 +315,7 @@ static void fire(struct lamb_scheduler *s, struct schedule *sc, int64_t at)
 		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
 	else if (!s->async)
 		invoke_now(s, sc, at, input);
-	else if (lamb_async_submit(s->async, sc->fn, input, strlen(input), sc->source, &err) < 0)
+	else if (lamb_async_submit(s->async, sc->fn, input, strlen(input), sc->source, NULL, &err) < 0)
 		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
 	free(input);
 }
@@ -456,4 +456,39 @@ void lamb_scheduler_free(struct lamb_scheduler *s)
 		free((char *)s->fired[i].source);
 	free(s->fired);
 	free(s);
+}
+
+/* --- recursive loops --- */
+
+int lamb_lineage_hops(const char *trace)
+{
+	const char *l = trace ? strstr(trace, "Lineage=") : NULL;
+	if (!l)
+		return 0;
+	size_t n = strcspn(l, ";");
+	const char *colon = memchr(l, ':', n);
+	return colon ? atoi(colon + 1) : 0;
+}
+
+void lamb_lineage_trace(char *buf, int hops)
+{
+	char id[40];
+	lamb_invoke_request_id(id); /* 32 random hex digits once the dashes go */
+	char hexs[33];
+	size_t k = 0;
+	for (const char *p = id; *p && k < 32; p++)
+		if (*p != '-')
+			hexs[k++] = *p;
+	hexs[k] = '\0';
+	snprintf(buf, 96, "Root=1-%.8s-%.24s;Sampled=0;Lineage=6c616d62:%d", hexs, hexs + 8, hops);
+}
+
+bool lamb_lineage_allowed(const struct lamb_function *fn, int hops, const char *source, FILE *log)
+{
+	if (hops <= LAMB_MAX_HOPS || fn->recursive_loop_allowed)
+		return true;
+	fprintf(log, "lamb: recursive loop detected: %s -> %s would be invocation %d of one chain; stopped after %d "
+		     "(set RecursiveLoop: Allow on %s to let it run)\n", source, fn->logical_id, hops, LAMB_MAX_HOPS,
+		fn->logical_id);
+	return false;
 }

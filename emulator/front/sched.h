@@ -66,6 +66,18 @@ void lamb_scheduler_use_async(struct lamb_scheduler *s, struct lamb_async *a);
 /* The name of an outcome in listings: "ok", "function error", ... */
 const char *lamb_outcome_name(enum lamb_outcome_kind k);
 
+/* Recursive loop detection, as Lambda does it through the trace header: a
+ * chain of invocations (through SQS, EventBridge, asynchronous invocation)
+ * counts its hops in the header's Lineage; past LAMB_MAX_HOPS the next is
+ * stopped unless the function sets RecursiveLoop: Allow. */
+#define LAMB_MAX_HOPS 16
+/* The hops a trace header (X-Amzn-Trace-Id) carries; 0 for NULL or none. */
+int lamb_lineage_hops(const char *trace);
+/* A new trace header carrying hops, into buf (at least 96 bytes). */
+void lamb_lineage_trace(char *buf, int hops);
+/* Whether fn may run as hop hops of a chain; false after logging why. */
+bool lamb_lineage_allowed(const struct lamb_function *fn, int hops, const char *source, FILE *log);
+
 /* sched-input.c: the event a target gets. event: the scheduled event
  * (JSON); input, input_path, transformer as the target has them (NULL when
  * unset). Caller frees; NULL with err when a path or template is wrong. */

@@ -13,6 +13,9 @@
 
 #define XMLNS "http://queue.amazonaws.com/doc/2012-11-05/"
 
+static bool handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
+		   struct lamb_http_response *r);
+
 static cJSON *entry(cJSON *o, const char *list, long n)
 {
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
@@ -192,7 +195,16 @@ static void reply_json(struct lamb_http_response *r, const cJSON *result, const 
 }
 
 bool lamb_sqs_api_handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
-			 struct lamb_http_response *r)
+			 const char *trace, struct lamb_http_response *r)
+{
+	q->trace = trace;
+	bool handled = handle(q, req, target, r);
+	q->trace = NULL;
+	return handled;
+}
+
+static bool handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
+		   struct lamb_http_response *r)
 {
 	struct lamb_sqs_error e = { 0 };
 	if (target && str_starts(target, "AmazonSQS.")) {

@@ -13,6 +13,7 @@ struct sqs_msg {
 	int receive_count;
 	char receipt[40]; /* of the last receive; "" before */
 	char *group, *dedup;
+	char *trace; /* the sender's X-Amzn-Trace-Id (its Lineage), or NULL */
 	uint64_t seq;
 	bool taken; /* during one receive: taken by it, so that later messages of its
 		     * group may follow in the same receive, in order */
@@ -44,6 +45,7 @@ struct lamb_sqs {
 	uint64_t seq;
 	struct sqs_mapping *mappings;
 	size_t nmappings;
+	const char *trace; /* the X-Amzn-Trace-Id of the request being answered, or NULL */
 };
 
 cJSON *sqs_fail(struct lamb_sqs_error *e, int status, const char *code, const char *query_code, const char *fmt, ...)
@@ -59,6 +61,8 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 size_t sqs_receive(struct lamb_sqs *q, struct sqs_queue *x, size_t max, long vis_s, struct sqs_msg **out);
 struct sqs_msg *sqs_by_receipt(const struct sqs_queue *x, const char *receipt);
 void sqs_remove(struct sqs_queue *x, struct sqs_msg *m);
+/* Moves m to x's dead-letter queue; false when x has none. */
+bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m);
 void sqs_msg_free(struct sqs_msg *m);
 cJSON *sqs_create_queue(struct lamb_sqs *q, const cJSON *p, struct lamb_sqs_error *e);
 void sqs_free_queues(struct lamb_sqs *q);

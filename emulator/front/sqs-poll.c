@@ -274,9 +274,24 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 		memcpy(b->ids[i], msgs[i]->id, sizeof(b->ids[i]));
 		memcpy(b->receipts[i], msgs[i]->receipt, sizeof(b->receipts[i]));
 	}
-	char *event = event_of(mp, msgs, n);
+	int hops = 0;
+	for (size_t i = 0; i < n; i++)
+		if (lamb_lineage_hops(msgs[i]->trace) > hops)
+			hops = lamb_lineage_hops(msgs[i]->trace);
+	if (!lamb_lineage_allowed(mp->fn, ++hops, mp->source, mp->q->log)) {
+		for (size_t i = 0; i < n; i++) /* as Lambda: to the dead-letter queue, else dropped */
+			if (!sqs_redrive(mp->q, mp->queue, msgs[i]))
+				sqs_remove(mp->queue, msgs[i]);
+		free(msgs);
+		free(b->ids);
+		free(b->receipts);
+		free(b);
+		return true;
+	}
+	char *event = event_of(mp, msgs, n), trace[96];
 	free(msgs);
-	struct lamb_invoke_req req = { .event = event, .len = strlen(event) };
+	lamb_lineage_trace(trace, hops);
+	struct lamb_invoke_req req = { .event = event, .len = strlen(event), .trace_id = trace };
 	struct lamb_err err;
 	mp->inflight++;
 	b->token = lamb_scheduler_begin(mp->q->clock, now, mp->source, mp->fn->logical_id);

@@ -149,6 +149,7 @@ void sqs_msg_free(struct sqs_msg *m)
 	free(m->body);
 	free(m->group);
 	free(m->dedup);
+	free(m->trace);
 	free(m);
 }
 
@@ -183,11 +184,12 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 	struct sqs_msg *m = push(q, x, body, lamb_scheduler_now(q->clock) + delay * 1000);
 	m->group = group ? xstrdup(group) : NULL;
 	m->dedup = dedup ? xstrdup(dedup) : NULL;
+	m->trace = q->trace ? xstrdup(q->trace) : NULL;
 	return m; /* the caller polls once it is done with m: a poll may delete it */
 }
 
 /* Moves m to its queue's dead-letter queue; false when it has none. */
-static bool redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
+bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
 {
 	struct sqs_queue *dlq = x->max_receive > 0 ? sqs_find(q, x->dlq) : NULL;
 	if (!dlq)
@@ -195,6 +197,7 @@ static bool redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
 	struct sqs_msg *moved = push(q, dlq, m->body, lamb_scheduler_now(q->clock));
 	memcpy(moved->id, m->id, sizeof(moved->id));
 	moved->group = m->group ? xstrdup(m->group) : NULL;
+	moved->trace = m->trace ? xstrdup(m->trace) : NULL;
 	fprintf(q->log, "lamb: sqs: message %s moved from %s to %s after %d receives\n", m->id, x->name, dlq->name,
 		m->receive_count);
 	lamb_loop_wrote(q->loop, q->log);
@@ -219,7 +222,7 @@ size_t sqs_receive(struct lamb_sqs *q, struct sqs_queue *x, size_t max, long vis
 		next = m->next;
 		if (m->visible_ms > now || (x->fifo && group_busy(x, m, now)))
 			continue;
-		if (x->max_receive > 0 && m->receive_count >= x->max_receive && redrive(q, x, m))
+		if (x->max_receive > 0 && m->receive_count >= x->max_receive && sqs_redrive(q, x, m))
 			continue;
 		m->receive_count++;
 		if (!m->first_receive_ms)

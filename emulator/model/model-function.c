@@ -377,6 +377,7 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	f->url_config = prop_kind(b, props, "FunctionUrlConfig", LAMB_MAP);
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
 	f->invoke_config = prop_kind(b, props, "EventInvokeConfig", LAMB_MAP);
+	f->recursive_loop_allowed = str_eq(prop_str(b, props, "RecursiveLoop"), "Allow");
 	f->dead_letter = prop_kind(b, props, "DeadLetterQueue", LAMB_MAP); /* SAM's */
 	if (!f->dead_letter)
 		f->dead_letter = prop_kind(b, props, "DeadLetterConfig", LAMB_MAP); /* CloudFormation's */

@@ -10,6 +10,7 @@
 static const char *const source_types[] = {
 	"AWS::Events::Rule", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::S3::Bucket",
 	"AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig", "AWS::Scheduler::Schedule",
+	"AWS::SNS::Subscription",
 };
 
 static bool is_source(const char *type)

@@ -79,6 +79,7 @@ struct lamb_function {
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
 	const struct lamb_node *invoke_config;  /* SAM's EventInvokeConfig, resolved, or NULL */
 	const struct lamb_node *dead_letter;    /* DeadLetterQueue (SAM) or DeadLetterConfig, or NULL */
+	bool recursive_loop_allowed; /* RecursiveLoop: Allow (Terminate by default) */
 	const char *local_reason; /* NULL when it can run here; else why not */
 	const char *stack;    /* the nested stack it comes from ("Child/Grand"), NULL for the
 			       * template's own; lamb build leaves such functions out */
@@ -198,8 +199,9 @@ struct lamb_resource {
 
 /* A resource that feeds or receives events locally (lamb local start):
  * AWS::Events::Rule, AWS::SQS::Queue, AWS::SNS::Topic, AWS::S3::Bucket,
- * AWS::Lambda::EventSourceMapping, AWS::Lambda::EventInvokeConfig and
- * AWS::Scheduler::Schedule, with its properties resolved. */
+ * AWS::SNS::Subscription, AWS::Lambda::EventSourceMapping,
+ * AWS::Lambda::EventInvokeConfig and AWS::Scheduler::Schedule, with its
+ * properties resolved. */
 struct lamb_source {
 	const char *logical_id;
 	const char *type;

@@ -1,10 +1,11 @@
-"""lamb local start's SQS and EventBridge through real clients: boto3 (JSON
+"""lamb local start's SQS, SNS and EventBridge through real clients: boto3 (JSON
 protocol), the AWS CLI, and the query protocol's form and XML as older SDKs
 send it; the event source mapping's partial batch failures, redrive to a
 dead-letter queue on the manual clock, batching window and FilterCriteria;
 FIFO groups; PutEvents matched against rules; an async OnFailure record
 landing in a queue; a function reaching the queue through
-AWS_ENDPOINT_URL_SQS."""
+AWS_ENDPOINT_URL_SQS; SNS fan-out with a FilterPolicy; an SQS -> function ->
+SQS loop stopped at 16 invocations."""
 import json
 import os
 import shutil
@@ -47,6 +48,41 @@ Resources:
   Failures:
     Type: AWS::SQS::Queue
     Properties: {QueueName: failures}
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: alerts}
+  AlertCopies:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: alert-copies}
+  CopySubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      Protocol: sqs
+      Endpoint: !GetAtt AlertCopies.Arn
+      TopicArn: !Ref Alerts
+  Pager:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.page
+      Events:
+        Urgent:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            FilterPolicy:
+              severity: [high]
+              score: [{numeric: ['>=', 7]}]
+  Loop:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: loop}
+  Looper:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.loop
+      Events:
+        Q:
+          Type: SQS
+          Properties: {Queue: !GetAtt Loop.Arn}
   Keeper:
     Type: AWS::Serverless::Function
     Properties:
@@ -126,6 +162,27 @@ def relay(event, context):
     with urllib.request.urlopen(req, timeout=10) as r:
         return {"sent": json.loads(r.read())["MessageId"], "lambda": os.environ["AWS_ENDPOINT_URL_LAMBDA"]}
 
+def send(queue, body):
+    # as botocore does inside Lambda: the trace header goes with the request
+    url = os.environ["AWS_ENDPOINT_URL_SQS"]
+    data = json.dumps({"QueueUrl": url + "/123456789012/" + queue, "MessageBody": body}).encode()
+    req = urllib.request.Request(url + "/", data=data, headers={
+        "X-Amz-Target": "AmazonSQS.SendMessage", "Content-Type": "application/x-amz-json-1.0",
+        "X-Amzn-Trace-Id": os.environ.get("_X_AMZN_TRACE_ID", "")})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+def page(event, context):
+    sns = event["Records"][0]["Sns"]
+    print("PAGED " + json.dumps({"message": sns["Message"], "subject": sns["Subject"],
+                                 "source": event["Records"][0]["EventSource"],
+                                 "severity": sns["MessageAttributes"]["severity"]["Value"]}), flush=True)
+
+def loop(event, context):
+    for r in event["Records"]:
+        print("LOOP " + r["body"], flush=True)
+        send("loop", str(int(r["body"]) + 1))
+
 def consume(event, context):
     failed = []
     for r in event["Records"]:
@@ -148,7 +205,7 @@ def setUpModule():
         raise unittest.SkipTest("boto3 is not installed")
 
 
-class Sqs(unittest.TestCase):
+class Services(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.s = LocalStart("--clock", "manual", files={"template.yaml": TEMPLATE, "src/app.py": APP})
@@ -352,6 +409,43 @@ class Sqs(unittest.TestCase):
         plain = self.sqs.get_queue_url(QueueName="plain")["QueueUrl"]
         m = self.sqs.receive_message(QueueUrl=plain, MaxNumberOfMessages=10)["Messages"]
         self.assertIn(("relayed", out["sent"]), [(x["Body"], x["MessageId"]) for x in m])
+
+    def test_sns_publish_fans_out(self):
+        sns = boto3.client("sns", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test")
+        arn = sns.create_topic(Name="alerts")["TopicArn"]
+        self.assertEqual(arn, "arn:aws:sns:us-east-1:123456789012:alerts")
+        self.assertIn(arn, [t["TopicArn"] for t in sns.list_topics()["Topics"]])
+        def attrs(sev, score):
+            return {"severity": {"DataType": "String", "StringValue": sev},
+                    "score": {"DataType": "Number", "StringValue": str(score)}}
+        ids = [sns.publish(TopicArn=arn, Message=f"m{i}", Subject="s", MessageAttributes=attrs(sev, score))["MessageId"]
+               for i, (sev, score) in enumerate((("high", 9), ("low", 9), ("high", 3)))]
+        paged = [json.loads(l) for l in self.wait_lines("PAGED ", 1)]
+        time.sleep(0.5)
+        paged = [json.loads(l) for l in self.wait_lines("PAGED ", 1)]
+        self.assertEqual(paged, [{"message": "m0", "subject": "s", "source": "aws:sns", "severity": "high"}])
+        copies = self.sqs.get_queue_url(QueueName="alert-copies")["QueueUrl"]
+        got = self.sqs.receive_message(QueueUrl=copies, MaxNumberOfMessages=10)["Messages"]
+        notes = sorted((json.loads(m["Body"]) for m in got), key=lambda n: n["Message"])
+        self.assertEqual([n["Message"] for n in notes], ["m0", "m1", "m2"])  # no filter on the queue
+        self.assertEqual([n["MessageId"] for n in notes], ids)
+        self.assertEqual(notes[0]["Type"], "Notification")
+        self.assertEqual(notes[0]["TopicArn"], arn)
+
+    def test_recursive_loop_stopped_at_16(self):
+        loop = self.sqs.get_queue_url(QueueName="loop")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=loop, MessageBody="1")
+        deadline = time.time() + 60
+        while "recursive loop detected" not in self.s.stderr() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.wait_lines("LOOP ", 16), [str(i) for i in range(1, 17)])
+        self.assertIn("lamb: recursive loop detected: sqs Looper/Q -> Looper would be invocation 17 of one chain; "
+                      "stopped after 16 (set RecursiveLoop: Allow on Looper to let it run)", self.s.stderr())
+        time.sleep(0.3)
+        self.assertEqual(len(self.wait_lines("LOOP ", 16)), 16)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=loop, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")  # the 17th message was dropped
 
     def test_aws_cli(self):
         if not shutil.which("aws"):
