@@ -156,13 +156,13 @@ static int open_services(const struct local_start *c, const struct lamb_model *m
 	return 0;
 }
 
-/* AWS_ENDPOINT_URL_SQS, _SNS, _EVENTBRIDGE and _LAMBDA, which current SDKs
+/* AWS_ENDPOINT_URL_SQS, _SNS, _EVENTBRIDGE, _S3 and _LAMBDA, which current SDKs
  * honour, so that a function reaches the local services: first among
  * --env-vars' global variables, so that the file may still override them. */
 static void endpoint_env(struct lamb_env_vars *ev, const char *host, int services, int lambda)
 {
 	const char *names[] = { "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL_EVENTBRIDGE",
-				"AWS_ENDPOINT_URL_LAMBDA" };
+				"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA" };
 	size_t n = ARRAY_SIZE(names);
 	struct lamb_kv *v = xcalloc(n + ev->global.len, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {

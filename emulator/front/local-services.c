@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "front/async.h"
 #include "front/eventbridge.h"
+#include "front/s3.h"
 #include "front/sns.h"
 #include "front/sched-expr.h"
 #include "front/sched.h"
@@ -27,6 +28,7 @@ struct lamb_local_services {
 	struct lamb_sqs *sqs;
 	struct lamb_eventbridge *eb;
 	struct lamb_sns *sns;
+	struct lamb_s3 *s3;
 	struct lamb_http_conn *advancing; /* the request an advance answers */
 };
 
@@ -150,6 +152,7 @@ static void on_request(void *data, struct lamb_http_conn *c)
 		const char *target = lamb_http_header(c, "X-Amz-Target");
 		const char *trace = lamb_http_header(c, "X-Amzn-Trace-Id");
 		if (lamb_eventbridge_handle_traced(s->eb, req, target, trace, &r) || lamb_sns_handle(s->sns, req, trace, &r) ||
+		    lamb_s3_handle(s->s3, req, lamb_http_header(c, "x-amz-copy-source"), trace, &r) ||
 		    lamb_sqs_api_handle(s->sqs, req, target, trace, &r))
 			lamb_http_reply(c, &r);
 		else
@@ -188,7 +191,7 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 						    const struct lamb_local_services_opts *o, struct lamb_err *err)
 {
 	struct lamb_local_services *s = xcalloc(1, sizeof(*s));
-	struct lamb_http_server_opts ho = { .host = o->host, .port = o->port, .max_body = 3 << 20,
+	struct lamb_http_server_opts ho = { .host = o->host, .port = o->port, .max_body = 64 << 20,
 					    .handler = on_request, .data = s };
 	if (!(s->http = lamb_http_server_new(loop, &ho, err))) {
 		free(s);
@@ -201,6 +204,7 @@ struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, stru
 	free(base);
 	s->eb = lamb_eventbridge_new(m, s->async, o->log);
 	s->sns = lamb_sns_new(m, s->async, s->sqs, s->sched, o->log);
+	s->s3 = lamb_s3_new(loop, m, s->async, s->sched, o->log);
 	lamb_async_set_sink(s->async, sink, s);
 	return s;
 }
@@ -210,6 +214,7 @@ void lamb_local_services_free(struct lamb_local_services *s)
 	if (!s)
 		return;
 	lamb_http_server_free(s->http);
+	lamb_s3_free(s->s3);
 	lamb_sns_free(s->sns);
 	lamb_eventbridge_free(s->eb);
 	lamb_sqs_free(s->sqs);
@@ -229,6 +234,7 @@ void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out
 	lamb_sqs_describe(s->sqs, out);
 	lamb_eventbridge_describe(s->eb, out);
 	lamb_sns_describe(s->sns, out);
+	lamb_s3_describe(s->s3, out);
 }
 
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,

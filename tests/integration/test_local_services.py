@@ -1,11 +1,12 @@
-"""lamb local start's SQS, SNS and EventBridge through real clients: boto3 (JSON
+"""lamb local start's SQS, SNS, S3 and EventBridge through real clients: boto3 (JSON
 protocol), the AWS CLI, and the query protocol's form and XML as older SDKs
 send it; the event source mapping's partial batch failures, redrive to a
 dead-letter queue on the manual clock, batching window and FilterCriteria;
 FIFO groups; PutEvents matched against rules; an async OnFailure record
 landing in a queue; a function reaching the queue through
 AWS_ENDPOINT_URL_SQS; SNS fan-out with a FilterPolicy; an SQS -> function ->
-SQS loop stopped at 16 invocations."""
+SQS loop stopped at 16 invocations; an S3 bucket as a directory, a file
+dropped in firing the function with the right key."""
 import json
 import os
 import shutil
@@ -48,6 +49,29 @@ Resources:
   Failures:
     Type: AWS::SQS::Queue
     Properties: {QueueName: failures}
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: uploads}
+  Ingest:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.ingest
+      Events:
+        Csv:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+            Filter:
+              S3Key:
+                Rules:
+                  - {Name: prefix, Value: in/}
+                  - {Name: suffix, Value: .csv}
+        Gone:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: [s3:ObjectRemoved:*]
   Alerts:
     Type: AWS::SNS::Topic
     Properties: {TopicName: alerts}
@@ -171,6 +195,11 @@ def send(queue, body):
         "X-Amzn-Trace-Id": os.environ.get("_X_AMZN_TRACE_ID", "")})
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
+
+def ingest(event, context):
+    r = event["Records"][0]
+    print("S3 %s %s %s %d" % (r["eventName"], r["s3"]["bucket"]["name"], r["s3"]["object"]["key"],
+                              r["s3"]["object"]["size"]), flush=True)
 
 def page(event, context):
     sns = event["Records"][0]["Sns"]
@@ -409,6 +438,37 @@ class Services(unittest.TestCase):
         plain = self.sqs.get_queue_url(QueueName="plain")["QueueUrl"]
         m = self.sqs.receive_message(QueueUrl=plain, MaxNumberOfMessages=10)["Messages"]
         self.assertIn(("relayed", out["sent"]), [(x["Body"], x["MessageId"]) for x in m])
+
+    def test_s3_buckets_are_directories(self):
+        from botocore.config import Config
+        s3 = boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+        root = os.path.join(self.s.dir.name, ".lamb", "s3", "uploads")
+        self.assertTrue(os.path.isdir(root))
+        # a file dropped into the directory fires, with the right key; one the filter leaves out does not
+        os.makedirs(os.path.join(root, "in"), exist_ok=True)
+        with open(os.path.join(root, "in", "skip.txt"), "w") as f:
+            f.write("no")
+        with open(os.path.join(root, "in", "dropped.csv"), "w") as f:
+            f.write("a,b\n1,2\n")
+        self.assertEqual(self.wait_lines("S3 ", 1), ["ObjectCreated:Put uploads in/dropped.csv 8"])
+        # through the endpoint: fires once (the watcher does not fire it again)
+        s3.put_object(Bucket="uploads", Key="in/b c.csv", Body=b"x,y\n")
+        self.assertEqual(self.wait_lines("S3 ", 2)[1], "ObjectCreated:Put uploads in/b+c.csv 4")
+        self.assertEqual(s3.get_object(Bucket="uploads", Key="in/b c.csv")["Body"].read(), b"x,y\n")
+        self.assertEqual(s3.head_object(Bucket="uploads", Key="in/b c.csv")["ContentLength"], 4)
+        with open(os.path.join(root, "in", "b c.csv"), "rb") as f:
+            self.assertEqual(f.read(), b"x,y\n")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="uploads", Prefix="in/")["Contents"]]
+        self.assertEqual(sorted(keys), ["in/b c.csv", "in/dropped.csv", "in/skip.txt"])
+        s3.copy_object(Bucket="uploads", Key="in/copy.csv", CopySource={"Bucket": "uploads", "Key": "in/b c.csv"})
+        self.assertEqual(self.wait_lines("S3 ", 3)[2], "ObjectCreated:Copy uploads in/copy.csv 4")
+        s3.delete_object(Bucket="uploads", Key="in/skip.txt")
+        self.assertEqual(self.wait_lines("S3 ", 4)[3], "ObjectRemoved:Delete uploads in/skip.txt 0")
+        with self.assertRaises(s3.exceptions.NoSuchKey):
+            s3.get_object(Bucket="uploads", Key="in/skip.txt")
+        time.sleep(0.5)  # the watcher's rescan fires nothing more
+        self.assertEqual(len(self.wait_lines("S3 ", 4)), 4)
 
     def test_sns_publish_fans_out(self):
         sns = boto3.client("sns", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
