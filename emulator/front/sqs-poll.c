@@ -210,6 +210,13 @@ static void settle(struct batch *b, const struct lamb_outcome *o)
 	cJSON_Delete(report);
 }
 
+static void batch_free(struct batch *b)
+{
+	free(b->ids);
+	free(b->receipts);
+	free(b);
+}
+
 static void on_outcome(void *data, const struct lamb_outcome *o)
 {
 	struct batch *b = data;
@@ -217,9 +224,7 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 	settle(b, o);
 	mp->inflight--;
 	size_t token = b->token;
-	free(b->ids);
-	free(b->receipts);
-	free(b);
+	batch_free(b);
 	sqs_poll_queue(mp->q, mp->queue);
 	lamb_scheduler_poke(mp->q->clock);
 	lamb_scheduler_end(mp->q->clock, token, lamb_outcome_name(o->kind));
@@ -240,7 +245,9 @@ static int64_t visible_since(const struct sqs_queue *x, int64_t now, size_t *cou
 }
 
 /* One batch for mp when there is one to take now; false when not. */
-static bool start_batch(struct sqs_mapping *mp, int64_t now)
+/* Whether a batch is due now: visible messages, and a full batch or the
+ * batching window passed (else the window's end is when to look again). */
+static bool due(struct sqs_mapping *mp, int64_t now)
 {
 	size_t count;
 	int64_t oldest = visible_since(mp->queue, now, &count);
@@ -251,20 +258,42 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 		return false;
 	}
 	mp->wake_ms = -1;
-	size_t max = (size_t)mp->batch_size;
-	struct sqs_msg **msgs = xcalloc(max, sizeof(*msgs));
-	long vis = mp->queue->visibility_s;
-	size_t got = sqs_receive(mp->q, mp->queue, max, vis, msgs), n = 0;
-	for (size_t i = 0; i < got; i++) {
+	return true;
+}
+
+/* Receives up to BatchSize messages into msgs and keeps those the filters
+ * pass; *got: how many were received. */
+static size_t take(struct sqs_mapping *mp, struct sqs_msg **msgs, size_t *got)
+{
+	size_t n = 0;
+	*got = sqs_receive(mp->q, mp->queue, (size_t)mp->batch_size, mp->queue->visibility_s, msgs);
+	for (size_t i = 0; i < *got; i++) {
 		if (passes(mp, msgs[i]))
 			msgs[n++] = msgs[i];
 		else
 			sqs_remove(mp->queue, msgs[i]); /* Lambda deletes what its filters drop */
 	}
-	if (!n) {
-		free(msgs);
-		return got > 0; /* all filtered out: more may be visible */
-	}
+	return n;
+}
+
+/* The chain's hop this batch would be; past the limit the batch goes to
+ * the dead-letter queue, else is dropped (as Lambda does): 0 then. */
+static int hop_of(struct sqs_mapping *mp, struct sqs_msg **msgs, size_t n)
+{
+	int hops = 0;
+	for (size_t i = 0; i < n; i++)
+		if (lamb_lineage_hops(msgs[i]->trace) > hops)
+			hops = lamb_lineage_hops(msgs[i]->trace);
+	if (lamb_lineage_allowed(mp->fn, ++hops, mp->source, mp->q->log))
+		return hops;
+	for (size_t i = 0; i < n; i++)
+		if (!sqs_redrive(mp->q, mp->queue, msgs[i]))
+			sqs_remove(mp->queue, msgs[i]);
+	return 0;
+}
+
+static struct batch *batch_new(struct sqs_mapping *mp, struct sqs_msg **msgs, size_t n)
+{
 	struct batch *b = xcalloc(1, sizeof(*b));
 	b->mp = mp;
 	b->n = n;
@@ -274,20 +303,22 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 		memcpy(b->ids[i], msgs[i]->id, sizeof(b->ids[i]));
 		memcpy(b->receipts[i], msgs[i]->receipt, sizeof(b->receipts[i]));
 	}
-	int hops = 0;
-	for (size_t i = 0; i < n; i++)
-		if (lamb_lineage_hops(msgs[i]->trace) > hops)
-			hops = lamb_lineage_hops(msgs[i]->trace);
-	if (!lamb_lineage_allowed(mp->fn, ++hops, mp->source, mp->q->log)) {
-		for (size_t i = 0; i < n; i++) /* as Lambda: to the dead-letter queue, else dropped */
-			if (!sqs_redrive(mp->q, mp->queue, msgs[i]))
-				sqs_remove(mp->queue, msgs[i]);
+	return b;
+}
+
+/* One batch for mp when there is one to take now; false when not. */
+static bool start_batch(struct sqs_mapping *mp, int64_t now)
+{
+	if (!due(mp, now))
+		return false;
+	struct sqs_msg **msgs = xcalloc((size_t)mp->batch_size, sizeof(*msgs));
+	size_t got, n = take(mp, msgs, &got);
+	int hops = n ? hop_of(mp, msgs, n) : 0;
+	if (!hops) {
 		free(msgs);
-		free(b->ids);
-		free(b->receipts);
-		free(b);
-		return true;
+		return got > 0; /* all filtered out or stopped: more may be visible */
 	}
+	struct batch *b = batch_new(mp, msgs, n);
 	char *event = event_of(mp, msgs, n), trace[96];
 	free(msgs);
 	lamb_lineage_trace(trace, hops);
@@ -295,17 +326,15 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 	struct lamb_err err;
 	mp->inflight++;
 	b->token = lamb_scheduler_begin(mp->q->clock, now, mp->source, mp->fn->logical_id);
-	if (lamb_invoke(mp->q->iv, mp->fn, &req, on_outcome, b, &err) < 0) {
+	int rc = lamb_invoke(mp->q->iv, mp->fn, &req, on_outcome, b, &err);
+	free(event);
+	if (rc < 0) {
 		fprintf(mp->q->log, "lamb: %s -> %s: %s\n", mp->source, mp->fn->logical_id, err.msg);
 		mp->inflight--;
 		lamb_scheduler_end(mp->q->clock, b->token, "not invoked");
-		free(b->ids);
-		free(b->receipts);
-		free(b);
-		free(event);
+		batch_free(b);
 		return false;
 	}
-	free(event);
 	return true;
 }
 

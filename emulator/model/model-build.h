@@ -58,8 +58,10 @@ void build_params(struct builder *b, const struct lamb_model_opts *o);
 void build_functions(struct builder *b);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
-/* model-sources.c: the resources lamb local start runs as event sources. */
+/* model-sources.c: the resources lamb local start runs as event sources,
+ * and what lamb list resources says of one (NULL for another type). */
 void build_sources(struct builder *b);
+const char *source_note(const char *type);
 
 /* model.c: the template at path built as a model in arena a (a nested
  * stack's at depth > 0); NULL when it cannot be read or parsed (reported). */

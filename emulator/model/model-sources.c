@@ -7,18 +7,30 @@
 
 #include <string.h>
 
-static const char *const source_types[] = {
-	"AWS::Events::Rule", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::S3::Bucket",
-	"AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig", "AWS::Scheduler::Schedule",
-	"AWS::SNS::Subscription",
+static const struct {
+	const char *type, *note;
+} source_types[] = {
+	{ "AWS::Events::Rule", "fired by lamb local start (schedules, event patterns)" },
+	{ "AWS::SQS::Queue", "a queue of lamb local start's SQS" },
+	{ "AWS::SNS::Topic", "a topic of lamb local start's SNS" },
+	{ "AWS::SNS::Subscription", "delivered by lamb local start (lambda, sqs)" },
+	{ "AWS::S3::Bucket", "a directory under .lamb/s3/ with lamb local start" },
+	{ "AWS::Lambda::EventSourceMapping", "polled by lamb local start (SQS)" },
+	{ "AWS::Lambda::EventInvokeConfig", "applied by lamb local start" },
+	{ "AWS::Scheduler::Schedule", "fired by lamb local start" },
 };
+
+const char *source_note(const char *type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(source_types); i++)
+		if (strcmp(source_types[i].type, type) == 0)
+			return source_types[i].note;
+	return NULL;
+}
 
 static bool is_source(const char *type)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(source_types); i++)
-		if (strcmp(source_types[i], type) == 0)
-			return true;
-	return false;
+	return source_note(type) != NULL;
 }
 
 void build_sources(struct builder *b)

@@ -144,7 +144,7 @@ static void build_resource_list(struct builder *b)
 			r->note = "served by lamb local start-api";
 		} else if (stack_note(b, e, &r->local, &r->note)) {
 			/* a nested stack: noted */
-		} else if ((r->note = cfnapi_note(e->type))) {
+		} else if ((r->note = cfnapi_note(e->type)) || (r->note = source_note(e->type))) {
 			r->local = true;
 		} else {
 			r->local = false;
