@@ -97,6 +97,7 @@ int cmd_init(int argc, char **argv);
 int cmd_local_invoke(int argc, char **argv);
 int cmd_local_start(int argc, char **argv);
 int cmd_local_clock(int argc, char **argv);
+int cmd_local_reset(int argc, char **argv);
 int cmd_local_start_api(int argc, char **argv);
 int cmd_local_start_lambda(int argc, char **argv);
 int cmd_local_bench(int argc, char **argv);

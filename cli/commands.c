@@ -200,6 +200,17 @@ const struct lamb_command lamb_commands[] = {
 	  "      --endpoint URL         the services port (default http://127.0.0.1:3002)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_clock },
+	{ "local reset", "empty the queues and buckets lamb local start keeps under .lamb/",
+	  "usage: lamb local reset [-t FILE]\n"
+	  "\n"
+	  "Removes .lamb/sqs/ (the queues' journals) and .lamb/s3/ (the buckets) beside the\n"
+	  "template; the build cache stays. Run it while lamb local start is stopped.\n"
+	  "\n"
+	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
+	  "      --parameter-overrides  K=V ... (accepted, as the other commands take them)\n"
+	  "      --region REGION        accepted, as the other commands take it\n"
+	  "  -h, --help                 this text\n",
+	  cmd_local_reset },
 	{ "local start-api", "serve the template's API Gateway routes over warm functions",
 	  "usage: lamb local start-api [-p PORT] [--host HOST] [-s DIR] [-l LOGFILE]\n"
 	  "                            [--max-concurrency N] [--idle-timeout S] [--integration-timeout S]\n"

@@ -29,6 +29,7 @@ struct sqs_queue {
 	long max_receive;     /* RedrivePolicy.maxReceiveCount, 0: none */
 	int64_t created_ms;
 	struct sqs_msg *head, *tail;
+	FILE *journal; /* sqs-store.c; NULL: in memory only */
 };
 
 struct sqs_mapping;
@@ -66,6 +67,17 @@ bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m);
 void sqs_msg_free(struct sqs_msg *m);
 cJSON *sqs_create_queue(struct lamb_sqs *q, const cJSON *p, struct lamb_sqs_error *e);
 void sqs_free_queues(struct lamb_sqs *q);
+
+/* A new message at the queue's end (no journal line: the caller writes it
+ * once the message is whole), and one taken out without a journal line. */
+struct sqs_msg *sqs_push(struct lamb_sqs *q, struct sqs_queue *x, const char *body, int64_t visible_ms);
+void sqs_unlink(struct sqs_queue *x, struct sqs_msg *m);
+
+/* sqs-store.c: the journals under .lamb/sqs/. */
+void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x);
+void sqs_store_queues(struct lamb_sqs *q);
+void sqs_store_sent(struct sqs_queue *x, const struct sqs_msg *m);
+void sqs_store_deleted(struct sqs_queue *x, const struct sqs_msg *m);
 
 /* sqs-poll.c */
 void sqs_read_mappings(struct lamb_sqs *q);

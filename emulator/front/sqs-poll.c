@@ -380,6 +380,9 @@ struct lamb_sqs *lamb_sqs_new(struct lamb_loop *loop, struct lamb_invoker *iv, c
 	*q = (struct lamb_sqs){ .loop = loop, .iv = iv, .m = m, .clock = clock, .log = log ? log : stderr,
 				.base_url = xstrdup(base_url) };
 	sqs_template_queues(q);
+	sqs_store_queues(q);
+	for (size_t i = 0; i < q->n; i++)
+		sqs_store_open(q, q->queues[i]);
 	sqs_read_mappings(q);
 	struct lamb_clocked c = { next_due, run_due, q };
 	lamb_scheduler_add_clocked(clock, &c);

@@ -127,7 +127,7 @@ void sqs_template_queues(struct lamb_sqs *q)
 	}
 }
 
-static struct sqs_msg *push(struct lamb_sqs *q, struct sqs_queue *x, const char *body, int64_t visible_ms)
+struct sqs_msg *sqs_push(struct lamb_sqs *q, struct sqs_queue *x, const char *body, int64_t visible_ms)
 {
 	struct sqs_msg *msg = xcalloc(1, sizeof(*msg));
 	lamb_invoke_request_id(msg->id);
@@ -155,6 +155,12 @@ void sqs_msg_free(struct sqs_msg *m)
 
 void sqs_remove(struct sqs_queue *x, struct sqs_msg *m)
 {
+	sqs_store_deleted(x, m);
+	sqs_unlink(x, m);
+}
+
+void sqs_unlink(struct sqs_queue *x, struct sqs_msg *m)
+{
 	struct sqs_msg **p = &x->head, *prev = NULL;
 	while (*p && *p != m)
 		prev = *p, p = &(*p)->next;
@@ -181,10 +187,11 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 		if (m->dedup && strcmp(m->dedup, dedup) == 0)
 			return m; /* deduplicated: the same message id again */
 	long delay = sqs_long(p, "DelaySeconds", x->delay_s);
-	struct sqs_msg *m = push(q, x, body, lamb_scheduler_now(q->clock) + delay * 1000);
+	struct sqs_msg *m = sqs_push(q, x, body, lamb_scheduler_now(q->clock) + delay * 1000);
 	m->group = group ? xstrdup(group) : NULL;
 	m->dedup = dedup ? xstrdup(dedup) : NULL;
 	m->trace = q->trace ? xstrdup(q->trace) : NULL;
+	sqs_store_sent(x, m);
 	return m; /* the caller polls once it is done with m: a poll may delete it */
 }
 
@@ -194,10 +201,11 @@ bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
 	struct sqs_queue *dlq = x->max_receive > 0 ? sqs_find(q, x->dlq) : NULL;
 	if (!dlq)
 		return false;
-	struct sqs_msg *moved = push(q, dlq, m->body, lamb_scheduler_now(q->clock));
+	struct sqs_msg *moved = sqs_push(q, dlq, m->body, lamb_scheduler_now(q->clock));
 	memcpy(moved->id, m->id, sizeof(moved->id));
 	moved->group = m->group ? xstrdup(m->group) : NULL;
 	moved->trace = m->trace ? xstrdup(m->trace) : NULL;
+	sqs_store_sent(dlq, moved);
 	fprintf(q->log, "lamb: sqs: message %s moved from %s to %s after %d receives\n", m->id, x->name, dlq->name,
 		m->receive_count);
 	lamb_loop_wrote(q->loop, q->log);
@@ -254,6 +262,7 @@ cJSON *sqs_create_queue(struct lamb_sqs *q, const cJSON *p, struct lamb_sqs_erro
 	if (!x) {
 		x = sqs_add_queue(q, name, NULL);
 		set_attributes(x, cJSON_GetObjectItemCaseSensitive(p, "Attributes"));
+		sqs_store_open(q, x);
 	}
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "QueueUrl", x->url);
@@ -265,7 +274,9 @@ void sqs_free_queues(struct lamb_sqs *q)
 	for (size_t i = 0; i < q->n; i++) {
 		struct sqs_queue *x = q->queues[i];
 		while (x->head)
-			sqs_remove(x, x->head);
+			sqs_unlink(x, x->head); /* stays in the journal for the next run */
+		if (x->journal)
+			fclose(x->journal);
 		free(x->name);
 		free(x->url);
 		free(x->arn);

@@ -522,5 +522,53 @@ class Services(unittest.TestCase):
         self.assertEqual((got["MessageId"], got["Body"]), (sent["MessageId"], "from the cli"))
 
 
+STATE_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Kept:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: kept}
+  Box:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: box}
+"""
+
+
+class State(unittest.TestCase):
+    def test_queues_survive_a_crash_and_reset_empties_them(self):
+        s = LocalStart("--clock", "manual", files={"template.yaml": STATE_TEMPLATE})
+        try:
+            def client():
+                return boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{s.services}", region_name="us-east-1",
+                                    aws_access_key_id="test", aws_secret_access_key="test")
+            sqs = client()
+            url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
+            ids = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(3)]
+            made = sqs.create_queue(QueueName="made-at-runtime")["QueueUrl"]
+            sqs.send_message(QueueUrl=made, MessageBody="runtime")
+            got = sqs.receive_message(QueueUrl=url)["Messages"][0]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+            s.restart("--clock", "manual", kill=True)  # SIGKILL: nothing flushed on the way out
+            sqs = client()
+            url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
+            left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            self.assertEqual(sorted(m["MessageId"] for m in left), sorted(i for i in ids if i != got["MessageId"]))
+            made = sqs.get_queue_url(QueueName="made-at-runtime")["QueueUrl"]
+            self.assertEqual(sqs.receive_message(QueueUrl=made)["Messages"][0]["Body"], "runtime")
+            s.proc.terminate()
+            s.proc.wait(timeout=15)
+            r = lambtest.run("local", "reset", cwd=s.dir.name)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(".lamb/sqs", r.stdout)
+            self.assertFalse(os.path.exists(os.path.join(s.dir.name, ".lamb", "sqs")))
+            s.log.close()
+            s.launch("--clock", "manual")
+            sqs = client()
+            url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
+            self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
 if __name__ == "__main__":
     lambtest.main()

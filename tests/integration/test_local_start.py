@@ -110,6 +110,9 @@ def catcher(event, context):
 class LocalStart:
     def __init__(self, *args, files=None):
         self.dir = lambtest.project(files or {"template.yaml": TEMPLATE, "src/app.py": APP})
+        self.launch(*args)
+
+    def launch(self, *args):
         self.log = open(os.path.join(self.dir.name, "stderr.log"), "w+")
         self.proc = subprocess.Popen(
             [lambtest.LAMB, "local", "start", "-p", "0", "--lambda-port", "0", "--services-port", "0", *args],
@@ -125,6 +128,13 @@ class LocalStart:
         port = lambda what: int(re.search(what + r" on http://127\.0\.0\.1:(\d+)", text).group(1))
         self.lambda_, self.services = port("Invoke API"), port(r"clock \(\w+\)")
         self.api = port("the APIs") if "the APIs on" in text else None
+
+    def restart(self, *args, kill=False):
+        """Stops the server (SIGKILL: as a crash) and starts it again in the same project."""
+        self.proc.kill() if kill else self.proc.terminate()
+        self.proc.wait(timeout=15)
+        self.log.close()
+        self.launch(*args)
 
     def stderr(self):
         self.log.flush()
