@@ -373,6 +373,12 @@ static void run_due(void *data, int64_t now)
 	sqs_poll_queue(data, NULL);
 }
 
+/* Messages kept from an earlier run are polled once the loop runs. */
+static void poll_all(void *data)
+{
+	sqs_poll_queue(data, NULL);
+}
+
 struct lamb_sqs *lamb_sqs_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
 			      struct lamb_scheduler *clock, const char *base_url, FILE *log)
 {
@@ -386,6 +392,7 @@ struct lamb_sqs *lamb_sqs_new(struct lamb_loop *loop, struct lamb_invoker *iv, c
 	sqs_read_mappings(q);
 	struct lamb_clocked c = { next_due, run_due, q };
 	lamb_scheduler_add_clocked(clock, &c);
+	lamb_loop_defer(loop, poll_all, q);
 	return q;
 }
 
