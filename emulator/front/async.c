@@ -169,7 +169,7 @@ static void deliver(struct lamb_async *a, const struct event *e, const char *wha
 	if (!to && a->sink && a->sink(a->sink_data, arn, rec, condition))
 		fprintf(a->log, "lamb: %s delivered to %s\n", source, arn);
 	else if (!to)
-		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue or bus of the template\n",
+		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue, topic or bus of the template\n",
 			source, arn);
 	else if (lamb_async_submit(a, to, rec, strlen(rec), source, trace, &err) < 0)
 		fprintf(a->log, "lamb: %s is not delivered: %s\n", source, err.msg);

@@ -23,7 +23,7 @@ struct lamb_async;
 struct lamb_async *lamb_async_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
 				  struct lamb_scheduler *clock, FILE *log);
 /* Delivers a destination record to arn when it is not a function: a local
- * queue or bus; false when arn is none of those. condition: "Success",
+ * queue, topic or bus; false when arn is none of those. condition: "Success",
  * "RetriesExhausted", "EventAgeExceeded". */
 typedef bool (*lamb_async_sink)(void *data, const char *arn, const char *record, const char *condition);
 void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data);

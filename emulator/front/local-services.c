@@ -183,7 +183,8 @@ static bool sink(void *data, const char *arn, const char *record, const char *co
 		cJSON_Delete(e);
 		return true;
 	}
-	return lamb_sqs_send(s->sqs, arn, record);
+	/* a topic or a queue by ARN, or by the template's Ref (its logical id) */
+	return lamb_sns_publish(s->sns, arn, record, NULL) || lamb_sqs_send(s->sqs, arn, record);
 }
 
 struct lamb_local_services *lamb_local_services_new(struct lamb_loop *loop, struct lamb_invoker *iv,

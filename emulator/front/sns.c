@@ -286,6 +286,27 @@ static void reply(struct lamb_http_response *r, int status, const char *op, cons
 	lamb_http_response_add_header(r, "Content-Type", "text/xml");
 }
 
+static void fan_out(struct lamb_sns *s, struct message *msg, const struct topic *t, const char *trace)
+{
+	msg->topic_arn = t->arn;
+	lamb_invoke_request_id(msg->id);
+	lamb_sched_iso(lamb_scheduler_now(s->clock), msg->when);
+	for (size_t i = 0; i < s->nsubs; i++)
+		if (strcmp(s->subs[i].topic_arn, t->arn) == 0 && passes(&s->subs[i], msg))
+			deliver(s, &s->subs[i], msg, trace);
+}
+
+bool lamb_sns_publish(struct lamb_sns *s, const char *ref, const char *message, const char *trace)
+{
+	struct topic *t = find_topic(s, ref);
+	cJSON *attrs = cJSON_CreateObject();
+	struct message msg = { .body = message, .attributes = attrs };
+	if (t)
+		fan_out(s, &msg, t, trace);
+	cJSON_Delete(attrs);
+	return t != NULL;
+}
+
 static void publish(struct lamb_sns *s, const cJSON *p, const char *trace, struct lamb_http_response *r)
 {
 	const char *arn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "TopicArn"));
@@ -297,12 +318,7 @@ static void publish(struct lamb_sns *s, const cJSON *p, const char *trace, struc
 		return reply(r, 404, "Publish", "<Code>NotFound</Code><Message>Topic does not exist</Message>");
 	if (!msg.body)
 		return reply(r, 400, "Publish", "<Code>InvalidParameter</Code><Message>Message is required</Message>");
-	msg.topic_arn = t->arn;
-	lamb_invoke_request_id(msg.id);
-	lamb_sched_iso(lamb_scheduler_now(s->clock), msg.when);
-	for (size_t i = 0; i < s->nsubs; i++)
-		if (strcmp(s->subs[i].topic_arn, t->arn) == 0 && passes(&s->subs[i], &msg))
-			deliver(s, &s->subs[i], &msg, trace);
+	fan_out(s, &msg, t, trace);
 	char *inner = xasprintf("<MessageId>%s</MessageId>", msg.id);
 	reply(r, 200, "Publish", inner);
 	free(inner);

@@ -24,4 +24,8 @@ void lamb_sns_describe(const struct lamb_sns *s, FILE *out);
 bool lamb_sns_handle(struct lamb_sns *s, const struct lamb_http_request *req, const char *trace,
 		     struct lamb_http_response *r);
 
+/* Publishes message to the topic ref names (ARN, name, logical id), as
+ * Publish does; false when there is no such topic. */
+bool lamb_sns_publish(struct lamb_sns *s, const char *ref, const char *message, const char *trace);
+
 #endif
