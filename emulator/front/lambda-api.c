@@ -362,6 +362,19 @@ static bool tenant_ok(const struct lamb_function *fn, struct lamb_http_conn *con
 	return false;
 }
 
+/* Event through the caller's queue (on_event): 202, or 413 above its limit. */
+static void queue_event(struct lamb_lambda_api *a, struct lamb_http_conn *conn, const struct lamb_function *fn,
+			struct lamb_http_response *r)
+{
+	const struct lamb_http_request *req = lamb_http_request(conn);
+	struct lamb_err err;
+	if (a->opts.on_event(a->opts.event_data, fn, req->body_len ? req->body : "{}", req->body_len ? req->body_len : 2,
+			     lamb_http_header(conn, "X-Amzn-Trace-Id"), &err) < 0)
+		api_error(r, 413, "RequestEntityTooLargeException", "%s", err.msg);
+	else
+		r->status = 202;
+}
+
 static void on_request(void *data, struct lamb_http_conn *conn)
 {
 	struct lamb_lambda_api *a = data;
@@ -398,6 +411,8 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 		/* answered: 400 as Lambda's */
 	} else if (type && strcmp(type, "DryRun") == 0) {
 		r.status = 204;
+	} else if (type && strcmp(type, "Event") == 0 && a->opts.on_event) {
+		queue_event(a, conn, fn, &r);
 	} else if (type && strcmp(type, "Event") == 0) {
 		if (start(a, conn, fn, false, false, line, &r) == 0)
 			r.status = 202; /* the function runs on in the background */

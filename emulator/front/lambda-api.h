@@ -16,6 +16,12 @@ struct lamb_lambda_api_opts {
 	int port;         /* 0: any free port */
 	const char *const *only; /* logical ids served (NULL-terminated), NULL: all */
 	FILE *log;        /* one access line per call; NULL: stderr */
+	/* InvocationType Event goes here instead of straight to lamb_invoke
+	 * (lamb local start's asynchronous queue): 0 for 202, -1 with err
+	 * for 413 (above the asynchronous limit). NULL: invoked at once. */
+	int (*on_event)(void *data, const struct lamb_function *fn, const char *event, size_t len,
+			const char *trace, struct lamb_err *err); /* trace: X-Amzn-Trace-Id or NULL */
+	void *event_data;
 };
 
 struct lamb_lambda_api;

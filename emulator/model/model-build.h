@@ -61,6 +61,10 @@ void read_logging(struct builder *b, struct lamb_function *f);
 void read_tenancy(struct builder *b, struct lamb_function *f, const struct lamb_node *props);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
+/* model-sources.c: the resources lamb local start runs as event sources,
+ * and what lamb list resources says of one (NULL for another type). */
+void build_sources(struct builder *b);
+const char *source_note(const char *type);
 
 /* model.c: the template at path built as a model in arena a (a nested
  * stack's at depth > 0); NULL when it cannot be read or parsed (reported). */

@@ -144,7 +144,7 @@ static void build_resource_list(struct builder *b)
 			r->note = "served by lamb local start-api";
 		} else if (stack_note(b, e, &r->local, &r->note)) {
 			/* a nested stack: noted */
-		} else if ((r->note = cfnapi_note(e->type))) {
+		} else if ((r->note = cfnapi_note(e->type)) || (r->note = source_note(e->type))) {
 			r->local = true;
 		} else {
 			r->local = false;
@@ -302,6 +302,7 @@ static struct lamb_model *build(struct lamb_arena *a, const struct lamb_node *ro
 	build_layers(&b);
 	build_functions(&b);
 	build_apis(&b);
+	build_sources(&b);
 	build_resource_list(&b);
 	resolve_outputs(&b);
 	merge_stacks(&b);

@@ -104,6 +104,9 @@ struct lamb_function {
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
 	struct lamb_logging logging;            /* LoggingConfig, read */
 	bool per_tenant;      /* TenancyConfig: {TenantIsolationMode: PER_TENANT} */
+	const struct lamb_node *invoke_config;  /* SAM's EventInvokeConfig, resolved, or NULL */
+	const struct lamb_node *dead_letter;    /* DeadLetterQueue (SAM) or DeadLetterConfig, or NULL */
+	bool recursive_loop_allowed; /* RecursiveLoop: Allow (Terminate by default) */
 	const char *local_reason; /* NULL when it can run here; else why not */
 	const char *stack;    /* the nested stack it comes from ("Child/Grand"), NULL for the
 			       * template's own; lamb build leaves such functions out */
@@ -228,6 +231,20 @@ struct lamb_resource {
 	const char *note;       /* what lamb does with it, or why not */
 };
 
+/* A resource that feeds or receives events locally (lamb local start):
+ * AWS::Events::Rule, AWS::SQS::Queue, AWS::SNS::Topic, AWS::S3::Bucket,
+ * AWS::SNS::Subscription, AWS::Lambda::EventSourceMapping,
+ * AWS::Lambda::EventInvokeConfig and AWS::Scheduler::Schedule, with its
+ * properties resolved. */
+struct lamb_source {
+	const char *logical_id;
+	const char *type;
+	const char *ref;  /* the value of its Ref */
+	const char *arn;  /* the value of its GetAtt .Arn, or NULL */
+	const struct lamb_node *properties; /* resolved; never NULL */
+	struct lamb_mark mark;
+};
+
 struct lamb_param {
 	const char *name;
 	const char *type;
@@ -253,6 +270,8 @@ struct lamb_model {
 	size_t nroutes;
 	struct lamb_resource *resources;
 	size_t nresources;
+	struct lamb_source *sources; /* the template's own, not its nested stacks' */
+	size_t nsources;
 	const struct lamb_node *outputs; /* Outputs resolved: a mapping of name to value */
 	const struct lamb_node *root; /* the document as loaded, before Globals and
 				       * intrinsics (lamb validate's checks) */

@@ -45,8 +45,8 @@ Resources:
           Properties: {Path: "/items/{id}", Method: get}
         Catch:
           Type: HttpApi
-  Bucket:
-    Type: AWS::S3::Bucket
+  Bucket: {Type: AWS::S3::Bucket}
+  Table: {Type: AWS::DynamoDB::Table}
 """
 
 
@@ -114,8 +114,12 @@ class List(unittest.TestCase):
         res = {r["logicalId"]: r for r in self.list_json("resources")}
         self.assertTrue(res["Items"]["local"])
         self.assertTrue(res["Deps"]["local"])
-        self.assertFalse(res["Bucket"]["local"])
+        self.assertFalse(res["Table"]["local"])
+        self.assertEqual(res["Table"]["type"], "AWS::DynamoDB::Table")
+        # lamb local start serves buckets (a directory under .lamb/s3/)
+        self.assertTrue(res["Bucket"]["local"])
         self.assertEqual(res["Bucket"]["type"], "AWS::S3::Bucket")
+        self.assertIn(".lamb/s3/", res["Bucket"]["note"])
 
     def test_table(self):
         r = run("list", "endpoints", cwd=self.cwd)

@@ -1,0 +1,299 @@
+/* The asynchronous queue. An event waits in a list until due, runs, and on
+ * a function error, timeout or crash is retried after one minute, then two
+ * (Lambda's waits), up to MaximumRetryAttempts; a throttle is retried with
+ * a doubling wait from one second to five minutes, not counted as an
+ * attempt. An event older than MaximumEventAgeInSeconds is dropped. What
+ * happens last goes to the OnSuccess or OnFailure destination (a function
+ * of the template gets the invocation record, asynchronously; a queue or
+ * bus gets it through the sink) or, on failure without one, to the
+ * dead-letter queue. */
+#include "front/async.h"
+
+#include "base/util.h"
+#include "front/lambda-api.h"
+#include "front/sched-expr.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct event {
+	struct lamb_async *a;
+	const struct lamb_function *fn;
+	char *payload;
+	size_t len;
+	char *source;
+	char *trace; /* the sender's, or NULL */
+	char id[40];
+	int attempts;  /* invocations that ran (not throttled) */
+	int throttles;
+	int64_t enqueued_ms, due_ms;
+	bool running;
+	size_t token;
+	struct event *next;
+};
+
+struct lamb_async {
+	struct lamb_loop *loop;
+	struct lamb_invoker *iv;
+	const struct lamb_model *m;
+	struct lamb_scheduler *clock;
+	FILE *log;
+	struct event *events;
+	lamb_async_sink sink;
+	void *sink_data;
+};
+
+void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
+{
+	a->sink = sink;
+	a->sink_data = data;
+}
+
+struct config {
+	long max_retries, max_age_s;
+	const char *on_success, *on_failure, *dlq; /* ARNs or NULL */
+};
+
+static const char *destination(const struct lamb_node *dc, const char *which)
+{
+	return lamb_node_str(lamb_node_get(lamb_node_get(dc, which), "Destination"));
+}
+
+static void read_config_node(const struct lamb_node *n, struct config *c)
+{
+	long v;
+	if (lamb_node_long(lamb_node_get(n, "MaximumRetryAttempts"), &v) && v >= 0 && v <= 2)
+		c->max_retries = v;
+	if (lamb_node_long(lamb_node_get(n, "MaximumEventAgeInSeconds"), &v) && v >= 60 && v <= 21600)
+		c->max_age_s = v;
+	const struct lamb_node *dc = lamb_node_get(n, "DestinationConfig");
+	if (destination(dc, "OnSuccess"))
+		c->on_success = destination(dc, "OnSuccess");
+	if (destination(dc, "OnFailure"))
+		c->on_failure = destination(dc, "OnFailure");
+}
+
+/* The function's EventInvokeConfig (SAM's property, or an
+ * AWS::Lambda::EventInvokeConfig naming it) and dead-letter queue. */
+static struct config config_of(const struct lamb_async *a, const struct lamb_function *fn)
+{
+	struct config c = { .max_retries = 2, .max_age_s = 21600 };
+	read_config_node(fn->invoke_config, &c);
+	for (size_t i = 0; i < a->m->nsources; i++) {
+		const struct lamb_source *s = &a->m->sources[i];
+		const char *name = lamb_node_str(lamb_node_get(s->properties, "FunctionName"));
+		if (strcmp(s->type, "AWS::Lambda::EventInvokeConfig") == 0 && name &&
+		    lamb_lambda_api_find(a->m, name) == fn)
+			read_config_node(s->properties, &c);
+	}
+	c.dlq = lamb_node_str(lamb_node_get(fn->dead_letter, "TargetArn"));
+	return c;
+}
+
+static void run(struct lamb_async *a, struct event *e, int64_t now);
+
+static void unlink_event(struct lamb_async *a, struct event *e)
+{
+	struct event **p = &a->events;
+	while (*p && *p != e)
+		p = &(*p)->next;
+	if (*p)
+		*p = e->next;
+	free(e->payload);
+	free(e->source);
+	free(e->trace);
+	free(e);
+}
+
+static struct event *queue(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
+			   const char *source, const char *trace)
+{
+	struct event *e = xcalloc(1, sizeof(*e));
+	e->trace = trace ? xstrdup(trace) : NULL;
+	e->a = a;
+	e->fn = fn;
+	e->payload = xstrndup(event, len);
+	e->len = len;
+	e->source = xstrdup(source);
+	lamb_invoke_request_id(e->id);
+	e->enqueued_ms = e->due_ms = lamb_scheduler_now(a->clock);
+	struct event **p = &a->events; /* at the end: first come, first run */
+	while (*p)
+		p = &(*p)->next;
+	*p = e;
+	return e;
+}
+
+/* The record a destination gets, as Lambda writes it. */
+static char *record(const struct lamb_async *a, const struct event *e, const char *condition,
+		    const struct lamb_outcome *o)
+{
+	char when[32];
+	lamb_sched_iso(lamb_scheduler_now(a->clock), when);
+	cJSON *r = cJSON_CreateObject(), *ctx = cJSON_AddObjectToObject(r, "requestContext");
+	cJSON_AddStringToObject(r, "version", "1.0");
+	cJSON_AddStringToObject(r, "timestamp", when);
+	cJSON_AddStringToObject(ctx, "requestId", e->id);
+	char *arn = xasprintf("%s:$LATEST", e->fn->arn);
+	cJSON_AddStringToObject(ctx, "functionArn", arn);
+	free(arn);
+	cJSON_AddStringToObject(ctx, "condition", condition);
+	cJSON_AddNumberToObject(ctx, "approximateInvokeCount", e->attempts);
+	cJSON *payload = cJSON_Parse(e->payload);
+	cJSON_AddItemToObject(r, "requestPayload", payload ? payload : cJSON_CreateString(e->payload));
+	if (o) {
+		cJSON *rc = cJSON_AddObjectToObject(r, "responseContext");
+		cJSON_AddNumberToObject(rc, "statusCode", 200);
+		cJSON_AddStringToObject(rc, "executedVersion", "$LATEST");
+		if (o->kind != LAMB_OUTCOME_RESPONSE)
+			cJSON_AddStringToObject(rc, "functionError", "Unhandled");
+		cJSON *resp = o->len ? cJSON_ParseWithLength(o->body, o->len) : NULL;
+		cJSON_AddItemToObject(r, "responsePayload", resp ? resp : cJSON_CreateNull());
+	}
+	char *s = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return s;
+}
+
+/* The record to arn: a function of the template gets it asynchronously;
+ * queues, topics and buses are not run locally yet, which the log says. */
+static void deliver(struct lamb_async *a, const struct event *e, const char *what, const char *arn,
+		    const char *condition, const struct lamb_outcome *o)
+{
+	const struct lamb_function *to = lamb_lambda_api_find(a->m, arn);
+	struct lamb_err err;
+	char *rec = record(a, e, condition, o);
+	char *source = xasprintf("%s of %s", what, e->fn->logical_id), trace[96];
+	lamb_lineage_trace(trace, lamb_lineage_hops(e->trace) + 1); /* the destination is the next hop */
+	if (!to && a->sink && a->sink(a->sink_data, arn, rec, condition))
+		fprintf(a->log, "lamb: %s delivered to %s\n", source, arn);
+	else if (!to)
+		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue, topic or bus of the template\n",
+			source, arn);
+	else if (lamb_async_submit(a, to, rec, strlen(rec), source, trace, &err) < 0)
+		fprintf(a->log, "lamb: %s is not delivered: %s\n", source, err.msg);
+	free(source);
+	free(rec);
+}
+
+static void failed_for_good(struct lamb_async *a, struct event *e, const char *condition,
+			    const struct lamb_outcome *o)
+{
+	struct config c = config_of(a, e->fn);
+	fprintf(a->log, "lamb: %s -> %s: dropped after %d attempt%s (%s)\n", e->source, e->fn->logical_id,
+		e->attempts, e->attempts == 1 ? "" : "s", condition);
+	if (c.on_failure)
+		deliver(a, e, "OnFailure", c.on_failure, condition, o);
+	else if (c.dlq)
+		deliver(a, e, "DeadLetterQueue", c.dlq, condition, o);
+}
+
+static void on_outcome(void *data, const struct lamb_outcome *o)
+{
+	struct event *e = data;
+	struct lamb_async *a = e->a;
+	int64_t now = lamb_scheduler_now(a->clock);
+	struct config c = config_of(a, e->fn);
+	e->running = false;
+	size_t token = e->token;
+	if (o->kind == LAMB_OUTCOME_THROTTLED) {
+		int64_t wait = (int64_t)1000 << (e->throttles < 9 ? e->throttles : 9);
+		e->throttles++;
+		e->due_ms = now + (wait < 300000 ? wait : 300000);
+	} else {
+		e->attempts++;
+		if (o->kind == LAMB_OUTCOME_RESPONSE) {
+			if (c.on_success)
+				deliver(a, e, "OnSuccess", c.on_success, "Success", o);
+			e->due_ms = -1;
+		} else if (e->attempts > c.max_retries) {
+			failed_for_good(a, e, "RetriesExhausted", o);
+			e->due_ms = -1;
+		} else {
+			e->due_ms = now + (e->attempts == 1 ? 60000 : 120000);
+		}
+	}
+	if (e->due_ms < 0)
+		unlink_event(a, e);
+	lamb_scheduler_poke(a->clock);
+	lamb_scheduler_end(a->clock, token, lamb_outcome_name(o->kind));
+}
+
+static void run(struct lamb_async *a, struct event *e, int64_t now)
+{
+	struct config c = config_of(a, e->fn);
+	if (now - e->enqueued_ms > c.max_age_s * 1000) {
+		failed_for_good(a, e, "EventAgeExceeded", NULL);
+		unlink_event(a, e);
+		return;
+	}
+	struct lamb_err err;
+	char trace[96];
+	int hops = lamb_lineage_hops(e->trace) + 1;
+	if (!lamb_lineage_allowed(e->fn, hops, e->source, a->log)) {
+		unlink_event(a, e);
+		return;
+	}
+	lamb_lineage_trace(trace, hops);
+	struct lamb_invoke_req req = { .event = e->payload, .len = e->len, .trace_id = trace };
+	e->running = true;
+	e->token = lamb_scheduler_begin(a->clock, now, e->source, e->fn->logical_id);
+	if (lamb_invoke(a->iv, e->fn, &req, on_outcome, e, &err) < 0) {
+		fprintf(a->log, "lamb: %s -> %s: %s\n", e->source, e->fn->logical_id, err.msg);
+		size_t token = e->token;
+		unlink_event(a, e);
+		lamb_scheduler_end(a->clock, token, "not invoked");
+	}
+}
+
+static int64_t next_due(void *data)
+{
+	struct lamb_async *a = data;
+	int64_t min = -1;
+	for (struct event *e = a->events; e; e = e->next)
+		if (!e->running && (min < 0 || e->due_ms < min))
+			min = e->due_ms;
+	return min;
+}
+
+static void run_due(void *data, int64_t now)
+{
+	struct lamb_async *a = data;
+	for (struct event *e = a->events, *next; e; e = next) {
+		next = e->next;
+		if (!e->running && e->due_ms <= now)
+			run(a, e, now);
+	}
+}
+
+int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
+		      const char *source, const char *trace, struct lamb_err *err)
+{
+	if (len > LAMB_ASYNC_MAX_EVENT)
+		return lamb_err_set(err, "event of %zu bytes is above the %d bytes of an asynchronous invocation", len,
+				    LAMB_ASYNC_MAX_EVENT);
+	struct event *e = queue(a, fn, event, len, source, trace);
+	run(a, e, lamb_scheduler_now(a->clock)); /* due now, whatever the clock */
+	return 0;
+}
+
+struct lamb_async *lamb_async_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
+				  struct lamb_scheduler *clock, FILE *log)
+{
+	struct lamb_async *a = xcalloc(1, sizeof(*a));
+	*a = (struct lamb_async){ .loop = loop, .iv = iv, .m = m, .clock = clock, .log = log ? log : stderr };
+	struct lamb_clocked c = { next_due, run_due, a };
+	lamb_scheduler_add_clocked(clock, &c);
+	lamb_scheduler_use_async(clock, a);
+	return a;
+}
+
+void lamb_async_free(struct lamb_async *a)
+{
+	if (!a)
+		return;
+	while (a->events)
+		unlink_event(a, a->events);
+	free(a);
+}
