@@ -100,5 +100,6 @@ int cmd_local_start_lambda(int argc, char **argv);
 int cmd_local_bench(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 #endif

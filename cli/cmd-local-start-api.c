@@ -121,8 +121,10 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	struct lamb_loop *loop = lamb_loop_new(&err);
 	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_logstore *logs = run_logs_open(&c->run, loop, m);
 	struct lamb_invoke_opts io = {
 		.log = log,
+		.logs = logs,
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
@@ -157,6 +159,7 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	cli_reload_free(reload);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
+	lamb_logstore_free(logs);
 	lamb_loop_free(loop);
 	return status;
 }

@@ -134,6 +134,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --layer-dir ARN=DIR    local content (directory or .zip) for a layer given by ARN\n"
 	  "      --profile NAME         credentials and region for the function (default: AWS_PROFILE)\n"
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
+	  "      --log-retention SIZE   rotate each function's .lamb/logs file at SIZE (default 10M)\n"
 	  "      --cpu-scale on|off     CPU in proportion to MemorySize, as Lambda (default on)\n"
 	  "      --list-interpreters    which host interpreter each runtime runs with, and stop\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
@@ -174,6 +175,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --profile NAME         credentials and region for the function (default: AWS_PROFILE)\n"
 	  "      --cpu-scale on|off     CPU in proportion to MemorySize, as Lambda (default on)\n"
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
+	  "      --log-retention SIZE   rotate each function's .lamb/logs file at SIZE (default 10M)\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
@@ -207,6 +209,7 @@ const struct lamb_command lamb_commands[] = {
 	  "      --profile NAME         credentials and region for the function (default: AWS_PROFILE)\n"
 	  "      --cpu-scale on|off     CPU in proportion to MemorySize, as Lambda (default on)\n"
 	  "      --sandbox auto|on|off  code at /var/task and layers at /opt through bubblewrap\n"
+	  "      --log-retention SIZE   rotate each function's .lamb/logs file at SIZE (default 10M)\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... | ParameterKey=K,ParameterValue=V ... | file://F.json\n"
 	  "      --region REGION        AWS::Region, its partition and ARNs (default: AWS_REGION, us-east-1)\n"
@@ -251,6 +254,26 @@ const struct lamb_command lamb_commands[] = {
 	  "      --no-build             bench the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
+	{ "logs", "show the logs of local invocations",
+	  "usage: lamb logs [-n FUNCTION] [--tail] [--filter PATTERN] [-s START] [-e END] [--json]\n"
+	  "                 [-t FILE]\n"
+	  "\n"
+	  "Prints what local invocations logged (lamb local invoke, start-api, start-lambda\n"
+	  "keep every START, END and REPORT line, every line a function wrote and lamb's\n"
+	  "platform events under .lamb/logs/ beside the template), oldest first: one\n"
+	  "function's with -n, else every function's interleaved in time, each line\n"
+	  "prefixed with its function.\n"
+	  "\n"
+	  "  -n, --name FUNCTION        the function's logical id\n"
+	  "      --tail                 keep printing new records as they are written\n"
+	  "      --filter PATTERN       CloudWatch Logs filter pattern: terms, \"a phrase\", ?either ?or,\n"
+	  "                             NOT with a leading minus, or JSON: '{ $.level = \"ERROR\" }'\n"
+	  "  -s, --start-time TIME      from TIME: '5mins ago', '2026-12-01 10:00' (local), ISO 8601\n"
+	  "  -e, --end-time TIME        until TIME, as -s\n"
+	  "      --json                 one JSON object a record\n"
+	  "  -t, --template FILE        the template whose .lamb/logs to read (default: here)\n"
+	  "  -h, --help                 this text\n",
+	  cmd_logs },
 	{ "deploy", "deploy the template to AWS as a CloudFormation stack",
 	  "usage: lamb deploy --stack-name NAME [-t FILE] [--s3-bucket BUCKET] [--s3-prefix PREFIX]\n"
 	  "                   [--capabilities CAP ...] [--parameter-overrides ...] [--tags K=V ...]\n"

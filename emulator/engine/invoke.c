@@ -201,6 +201,7 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		.boot = &iv->opts.boot,
 		.trace = iv->opts.trace,
 		.trace_data = iv->opts.trace_data,
+		.logs = iv->opts.logs,
 	};
 	struct lamb_pool *p = lamb_pool_new(iv->loop, iv->sup, fn, &po, err);
 	if (!p)

@@ -27,6 +27,7 @@ struct lamb_invoke_opts {
 	struct lamb_bootstrap_opts boot;
 	lamb_pool_trace_fn trace;  /* Runtime API traffic (--debug); may be NULL */
 	void *trace_data;
+	struct lamb_logstore *logs; /* the local log store (lamb logs); may be NULL */
 };
 
 /* What the caller gets: valid during the callback only. */

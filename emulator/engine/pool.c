@@ -74,7 +74,7 @@ static FILE *logf_(struct lamb_pool *p)
 
 /* --- log tails --- */
 
-void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+static void tail_keep(struct lamb_invocation *inv, const char *s, size_t n)
 {
 	struct lamb_buf *t = &inv->log_tail;
 	if (!inv->want_tail)
@@ -93,14 +93,24 @@ void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
 	lamb_buf_add(t, s, n);
 }
 
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+{
+	lamb_logstore_add(inv->logs, inv->logs_fn, inv->request_id, s, n);
+	tail_keep(inv, s, n);
+}
+
 /* A line of the instance's output: part of the log of the invocation it
  * is running or initialising for. */
 static void on_line(void *data, const char *line, size_t len)
 {
 	struct instance *in = data;
-	if (in->inv && in->inv->want_tail) {
-		lamb_pool_tail_add(in->inv, line, len);
-		lamb_pool_tail_add(in->inv, "\n", 1);
+	struct lamb_invocation *inv = in->inv;
+	/* one record per line; the init phase's, as Lambda's, without request id */
+	lamb_logstore_add(in->pool->opts.logs, in->pool->fn->logical_id,
+			  inv && in->state != INST_INIT ? inv->request_id : NULL, line, len);
+	if (inv && inv->want_tail) {
+		tail_keep(inv, line, len);
+		tail_keep(inv, "\n", 1);
 	}
 }
 
@@ -470,8 +480,13 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	};
 	in->pending = false;
 	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
-	if (in->proc)
+	if (in->proc) {
+		/* the platform event CloudWatch has at each cold start */
+		char ev[128];
+		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime ? p->fn->runtime : "image");
+		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
 		return true;
+	}
 	struct lamb_invocation *inv = in->inv;
 	in->inv = NULL;
 	discard(in);
@@ -600,6 +615,8 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	lamb_buf_init(&inv->body);
 	lamb_buf_init(&inv->log_tail);
+	inv->logs = p->opts.logs;
+	inv->logs_fn = p->fn->logical_id;
 	inv->message[0] = '\0';
 	inv->start_ns = inv->end_ns = 0;
 	inv->init_ms = -1;

@@ -11,6 +11,7 @@
 #include "base/loop.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
+#include "engine/logstore.h"
 #include "engine/supervisor.h"
 #include "model/model.h"
 
@@ -43,6 +44,8 @@ struct lamb_invocation {
 	const char *client_context;
 	const char *cognito_identity;
 	bool want_tail;        /* keep the end of its log in log_tail */
+	struct lamb_logstore *logs; /* set by lamb_pool_submit: where its records are kept */
+	const char *logs_fn;
 	lamb_invocation_fn done;
 	void *data;
 	/* result */
@@ -73,13 +76,15 @@ struct lamb_pool_opts {
 	const struct lamb_bootstrap_opts *boot;
 	lamb_pool_trace_fn trace;   /* may be NULL */
 	void *trace_data;
+	struct lamb_logstore *logs; /* every record also kept here (lamb logs); may be NULL */
 };
 
 /* What X-Amz-Log-Type: Tail returns: the last 4 KB of an invocation's log. */
 #define LAMB_LOG_TAIL_MAX 4096
 
-/* Appends to inv's log tail (when it wants one), dropping what is older
- * than the last LAMB_LOG_TAIL_MAX bytes now and then. */
+/* Records s in the log store (inv->logs) and appends it to inv's log tail
+ * (when it wants one), dropping what is older than the last
+ * LAMB_LOG_TAIL_MAX bytes now and then. */
 void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n);
 
 struct lamb_pool;
