@@ -47,9 +47,32 @@ static void layer_dir_add(struct lamb_kvs *kv, char *arn, const char *dir)
 	kv->v[kv->len++].value = xstrdup(dir);
 }
 
+/* SAM's debugging flags; the debugged instance is the pool's business
+ * (engine/pool.c), its argv the bootstrap's. */
+static int debug_parse(struct run_opts *o, const char *cmd, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char **slot = cli_opt_is(a, NULL, "--debug-function") ? &o->debug.function :
+			    cli_opt_is(a, NULL, "--debugger-path")  ? &o->debug.debugger_path :
+			    cli_opt_is(a, NULL, "--debug-args")     ? &o->debug.debug_args :
+								      NULL;
+	if (slot)
+		return (*slot = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (!cli_opt_is(a, "-d", "--debug-port"))
+		return 0;
+	long port;
+	if (cli_opt_number(cmd, argc, argv, i, 1, 65535, &port) < 0)
+		return -1;
+	o->debug.port = (int)port;
+	return 1;
+}
+
 int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
+	int d = strcmp(cmd, "local bench") != 0 ? debug_parse(o, cmd, argc, argv, i) : 0;
+	if (d)
+		return d;
 	if (cli_opt_is(a, short_n ? "-n" : NULL, "--env-vars"))
 		return (o->env_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (cli_opt_is(a, NULL, "--profile"))

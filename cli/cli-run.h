@@ -1,12 +1,14 @@
 /* Options every command that runs functions shares (local invoke,
  * start-api, start-lambda, bench): --env-vars FILE, --layer-dir ARN=DIR,
  * --sandbox, --cpu-scale on|off (LAMB_CPU_SCALE for the supervisor),
- * --log-retention SIZE (the local log store's rotation),
+ * --log-retention SIZE (the local log store's rotation), -d PORT and the
+ * other debugging options (not for bench),
  * and loading the file once for all of the template's functions. */
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
 
 #include "cli-template.h"
+#include "engine/bootstrap.h"
 #include "engine/env-vars.h"
 #include "engine/logstore.h"
 #include "model/model.h"
@@ -24,6 +26,7 @@ struct run_opts {
 					* profile's credentials, for lamb_bootstrap_opts */
 	int sandbox;                   /* --sandbox: enum lamb_sandbox_mode, AUTO unless said */
 	uint64_t log_retention;        /* --log-retention SIZE: bytes per function's log; 0 default */
+	struct lamb_debug_opts debug;  /* -d PORT, --debug-function, --debugger-path, --debug-args */
 };
 
 void run_opts_init(struct run_opts *o);

@@ -139,7 +139,8 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 		.logs = logs,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);

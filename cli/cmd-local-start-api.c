@@ -129,7 +129,8 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};

@@ -69,7 +69,8 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };

@@ -34,6 +34,7 @@ struct instance {
 	double init_ms;              /* reported with the first invocation only */
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 	bool pending;                /* its process is still to start (start_pending) */
+	bool debug;                  /* started under the debugger (-d): no timeouts, kept warm */
 };
 
 struct lamb_pool {
@@ -236,8 +237,10 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	in->deadline_ns = inv->start_ns + timeout_ms * 1000000ull;
-	lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
+	/* a debugger may hold it at a breakpoint for as long as it likes */
+	in->deadline_ns = in->debug ? UINT64_MAX : inv->start_ns + timeout_ms * 1000000ull;
+	if (!in->debug)
+		lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
 	char start[96];
 	int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
 	fwrite(start, 1, (size_t)n, logf_(p));
@@ -285,7 +288,7 @@ static void become_idle(struct instance *in)
 		hand_over(in, inv);
 		return;
 	}
-	if (p->opts.idle_ms)
+	if (p->opts.idle_ms && !in->debug) /* the debugger's stays warm, attached */
 		lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + p->opts.idle_ms * 1000000ull,
 				    on_timer, in);
 	else
@@ -327,7 +330,8 @@ static void on_return_late(void *data)
 	struct instance *in = data;
 	struct lamb_pool *p = in->pool;
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
+	if (!in->debug) /* a debugger may hold it on its way back to /next too */
+		lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
 	spawn_for_queue(p);
 }
 
@@ -464,14 +468,27 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 
 /* Forks and execs the instance's bootstrap; false when it cannot (the
  * instance is then discarded and its invocation told why). */
+/* Whether an instance started under the debugger is alive: one at a time
+ * can listen on its port. */
+static bool debug_held(const struct lamb_pool *p)
+{
+	for (const struct instance *in = p->instances; in; in = in->next)
+		if (in->debug && in->state != INST_DEAD)
+			return true;
+	return false;
+}
+
 static bool start_proc(struct lamb_pool *p, struct instance *in)
 {
 	struct lamb_err err;
 	lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
+	in->debug = p->boot.debug_argv && !debug_held(p);
+	if (in->debug) /* its init waits for the debugger to attach */
+		lamb_loop_timer_cancel(p->loop, &in->timer);
 	struct lamb_proc_spec spec = {
-		.path = p->boot.path,
+		.path = in->debug ? p->boot.debug_path : p->boot.path,
 		.name = p->boot.name,
-		.argv = p->boot.argv,
+		.argv = in->debug ? p->boot.debug_argv : p->boot.argv,
 		.envp = p->boot.envp,
 		.cwd = p->code.dir,
 		.memory_mb = p->fn->memory_mb,
@@ -586,6 +603,12 @@ static void prep_start(struct lamb_pool *p);
 /* Takes inv to an instance, a new one, the queue, or throttles it. */
 static void route(struct lamb_pool *p, struct lamb_invocation *inv)
 {
+	/* the debugger's instance first: the next request stops at its breakpoints */
+	for (struct instance *in = p->instances; in; in = in->next)
+		if (in->state == INST_IDLE && in->debug) {
+			hand_over(in, inv);
+			return;
+		}
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (in->state == INST_IDLE) {
 			hand_over(in, inv);
@@ -678,8 +701,9 @@ static int apply_sandbox(struct prep *w)
 {
 	const char *note = NULL;
 	pthread_mutex_lock(&sandbox_lock);
-	int rc = lamb_sandbox_apply(&w->boot, &w->code, w->opts ? w->opts->sandbox : LAMB_SANDBOX_OFF, &note,
-				    &w->err);
+	/* a debugged function runs on the host: the debugger's argv is not bwrap's */
+	int mode = w->opts && !w->boot.debug_argv ? w->opts->sandbox : LAMB_SANDBOX_OFF;
+	int rc = lamb_sandbox_apply(&w->boot, &w->code, mode, &note, &w->err);
 	w->note = note ? xstrdup(note) : NULL;
 	pthread_mutex_unlock(&sandbox_lock);
 	return rc;
