@@ -7,6 +7,7 @@
 #include "cli-run.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "front/dashboard.h"
 #include "engine/invoke.h"
 #include "front/apigw-auth.h"
 #include "front/apigw-server.h"
@@ -122,7 +123,10 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_logstore *logs = run_logs_open(&c->run, loop, m);
+	struct lamb_dashboard *dash = NULL;
 	struct lamb_invoke_opts io = {
+		.observe = lamb_dashboard_observe,
+		.observe_data = &dash,
 		.log = log,
 		.logs = logs,
 		.max_instances = (int)c->srv.max_concurrency,
@@ -154,10 +158,15 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		if (c->srv.eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
+		char *url = xasprintf("http://%s:%d", c->srv.host, lamb_apigw_server_port(s));
+		cli_dashboard_new(&c->srv, loop, iv, m, url, &dash);
+		free(url);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);
+	lamb_dashboard_free(dash);
+	dash = NULL;
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_apigw_server_free(s);
 	lamb_logstore_free(logs);

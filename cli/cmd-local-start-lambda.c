@@ -6,6 +6,7 @@
 #include "cli-run.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "front/dashboard.h"
 #include "engine/invoke.h"
 #include "front/lambda-api.h"
 
@@ -62,7 +63,10 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
 	struct lamb_logstore *logs = run_logs_open(&c->run, loop, m);
+	struct lamb_dashboard *dash = NULL;
 	struct lamb_invoke_opts io = {
+		.observe = lamb_dashboard_observe,
+		.observe_data = &dash,
 		.log = log,
 		.logs = logs,
 		.max_instances = (int)c->srv.max_concurrency,
@@ -94,12 +98,15 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		}
 		if (!c->no_watch)
 			reload = cli_reload_new(loop, iv, m, c->srv.eager);
+		cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
 		fflush(stderr);
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);
+	lamb_dashboard_free(dash);
+	dash = NULL;
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_lambda_api_free(a);
 	lamb_logstore_free(logs);

@@ -35,6 +35,7 @@ struct instance {
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 	bool pending;                /* its process is still to start (start_pending) */
 	bool debug;                  /* started under the debugger (-d): no timeouts, kept warm */
+	long served;                 /* invocations handed over */
 };
 
 struct lamb_pool {
@@ -233,6 +234,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	struct lamb_pool *p = in->pool;
 	in->state = INST_BUSY;
 	in->inv = inv;
+	in->served++;
 	inv->init_ms = in->init_ms;
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
@@ -925,4 +927,23 @@ void lamb_pool_retire(struct lamb_pool *p)
 int lamb_pool_instances(const struct lamb_pool *p)
 {
 	return p->ninstances;
+}
+
+void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *data)
+{
+	static const char *const names[] = { "initialising", "idle", "busy", "reaped" };
+	uint64_t now = lamb_loop_now_ns();
+	for (struct instance *in = p->instances; in; in = in->next) {
+		if (in->state == INST_DEAD)
+			continue;
+		struct lamb_instance_info i = {
+			.state = names[in->state],
+			.pid = in->proc ? (int)lamb_proc_pid(in->proc) : 0,
+			.age_s = (double)(now - in->spawn_ns) / 1e9,
+			.invocations = in->served,
+			.max_memory_mb = in->proc ? lamb_proc_max_memory_mb(in->proc) : 0,
+			.debug = in->debug,
+		};
+		cb(data, p->fn, &i);
+	}
 }

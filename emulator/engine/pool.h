@@ -117,4 +117,17 @@ void lamb_pool_retire(struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */
 int lamb_pool_instances(const struct lamb_pool *p);
 
+/* One live instance as the dashboard shows it. */
+struct lamb_instance_info {
+	const char *state;      /* "initialising", "idle", "busy" */
+	int pid;
+	double age_s;
+	long invocations;       /* served so far */
+	long max_memory_mb;     /* peak resident memory so far */
+	bool debug;             /* started under the debugger (-d) */
+};
+typedef void (*lamb_instance_fn)(void *data, const struct lamb_function *fn, const struct lamb_instance_info *i);
+/* Calls cb for each live instance of p. */
+void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *data);
+
 #endif
