@@ -1,8 +1,10 @@
 /* lamb logs: the records of local invocations (engine/logstore.h) read back
  * as `sam logs` prints a deployed function's, with its -n, -s, -e, --filter,
  * --tail and --json; --tail follows the files through inotify. */
+#include "cli-aws.h"
 #include "cli.h"
 
+#include "aws/aws-logs.h"
 #include "base/util.h"
 #include "engine/log-filter.h"
 #include "engine/logstore.h"
@@ -26,6 +28,8 @@ struct logs_cli {
 	const char *template;  /* -t: the logs are beside it */
 	const char *stack;     /* --stack-name: CloudWatch Logs */
 	bool tail, json;
+	struct cli_aws_opts aws; /* --profile, --endpoint-url; --region below */
+	const char *region;
 	/* resolved */
 	struct lamb_log_filter *f;
 	uint64_t from_ms, to_ms;
@@ -41,10 +45,17 @@ static int parse(struct logs_cli *c, int argc, char **argv)
 				    cli_opt_is(a, "-s", "--start-time")	 ? &c->start :
 				    cli_opt_is(a, "-e", "--end-time")		 ? &c->end :
 				    cli_opt_is(a, "-t", "--template")		 ? &c->template :
+				    cli_opt_is(a, NULL, "--stack-name")	 ? &c->stack :
+				    cli_opt_is(a, NULL, "--region")		 ? &c->region :
 										   NULL;
+		int r = slot ? 0 : cli_aws_opts_parse(&c->aws, "logs", argc, argv, &i);
+		if (r < 0)
+			return EXIT_USAGE;
 		if (slot) {
 			if (!(*slot = cli_opt_value("logs", argc, argv, &i)))
 				return EXIT_USAGE;
+		} else if (r > 0) {
+			continue;
 		} else if (strcmp(a, "--tail") == 0) {
 			c->tail = true;
 		} else if (strcmp(a, "--json") == 0 || strcmp(a, "--output=json") == 0) {
@@ -81,11 +92,8 @@ static void print_json(const struct lamb_log_record *r)
 	cJSON_Delete(o);
 }
 
-static void on_record(void *data, const struct lamb_log_record *r)
+static void print_record(const struct logs_cli *c, const struct lamb_log_record *r)
 {
-	const struct logs_cli *c = data;
-	if (r->ms < c->from_ms || (c->to_ms && r->ms > c->to_ms) || (c->f && !lamb_log_filter_match(c->f, r->message)))
-		return;
 	if (c->json)
 		return print_json(r);
 	char t[40];
@@ -93,6 +101,90 @@ static void on_record(void *data, const struct lamb_log_record *r)
 	if (c->any_fn)
 		printf("%s ", r->function);
 	printf("%s %s\n", t, r->message);
+}
+
+static void on_record(void *data, const struct lamb_log_record *r)
+{
+	const struct logs_cli *c = data;
+	if (r->ms < c->from_ms || (c->to_ms && r->ms > c->to_ms) || (c->f && !lamb_log_filter_match(c->f, r->message)))
+		return;
+	print_record(c, r);
+}
+
+/* --- a deployed function's CloudWatch Logs --- */
+
+struct remote {
+	const struct logs_cli *c;
+	uint64_t last_ms;   /* the newest event's time: where --tail asks from */
+	char **ids;         /* the events seen at last_ms, not to print twice */
+	size_t nids;
+};
+
+static void forget(struct remote *r)
+{
+	for (size_t i = 0; i < r->nids; i++)
+		free(r->ids[i]);
+	free(r->ids);
+	r->ids = NULL;
+	r->nids = 0;
+}
+
+static bool seen(struct remote *r, const struct lamb_logs_event *e)
+{
+	if (e->timestamp < r->last_ms)
+		return true;
+	if (e->timestamp > r->last_ms) {
+		forget(r);
+		r->last_ms = e->timestamp;
+	}
+	for (size_t i = 0; e->event_id && i < r->nids; i++)
+		if (strcmp(r->ids[i], e->event_id) == 0)
+			return true;
+	if (e->event_id) {
+		r->ids = xrealloc(r->ids, (r->nids + 1) * sizeof(*r->ids));
+		r->ids[r->nids++] = xstrdup(e->event_id);
+	}
+	return false;
+}
+
+static void on_event(void *data, const struct lamb_logs_event *e)
+{
+	struct remote *r = data;
+	if (seen(r, e))
+		return;
+	/* the server filtered by pattern and time already */
+	struct lamb_log_record rec = { .ms = e->timestamp, .function = r->c->fn, .request_id = "",
+				       .message = e->message };
+	print_record(r->c, &rec);
+}
+
+static int remote_logs(struct logs_cli *c)
+{
+	struct lamb_aws_config cfg;
+	struct lamb_err err;
+	struct remote r = { .c = c };
+	lamb_aws_config_init(&cfg);
+	c->aws.aws.region = c->region;
+	int status = cli_aws_config_load(&cfg, &c->aws);
+	char *phys = status == EXIT_OK ? lamb_logs_physical_id(&cfg, c->stack, c->fn, &err) : NULL;
+	if (status == EXIT_OK && !phys)
+		status = fail("%s", err.msg);
+	cleanup_free char *group = phys ? xasprintf("/aws/lambda/%s", phys) : NULL;
+	uint64_t from = c->from_ms;
+	/* --tail polls as sam logs does, from the newest event seen */
+	for (bool first = true; status == EXIT_OK && (first || c->tail); first = false) {
+		if (!first)
+			usleep((useconds_t)((c->aws.max_poll_s > 0 ? c->aws.max_poll_s : 1.0) * 1e6));
+		if (lamb_logs_filter(&cfg, group, r.last_ms ? r.last_ms : from, c->tail ? 0 : c->to_ms, c->filter,
+				     on_event, &r, &err) < 0)
+			status = fail("%s", err.msg);
+		else if (cli_flush_stdout() < 0)
+			status = EXIT_FAIL;
+	}
+	forget(&r);
+	free(phys);
+	lamb_aws_config_release(&cfg);
+	return status;
 }
 
 /* The logs directory: beside -t's template, else here. */
@@ -170,13 +262,14 @@ static int resolve(struct logs_cli *c)
 int cmd_logs(int argc, char **argv)
 {
 	struct logs_cli c = { 0 };
+	cli_aws_opts_init(&c.aws);
 	int status = parse(&c, argc, argv);
 	if (status < 0)
 		return EXIT_OK;
 	if (status == EXIT_OK)
 		status = resolve(&c);
 	if (status == EXIT_OK && c.stack)
-		status = fail("--stack-name: not yet");
+		status = remote_logs(&c);
 	else if (status == EXIT_OK)
 		status = local_logs(&c);
 	lamb_log_filter_free(c.f);

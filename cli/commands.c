@@ -276,15 +276,16 @@ const struct lamb_command lamb_commands[] = {
 	  "      --no-build             bench the sources as they are (default: build what needs pip/npm/make)\n"
 	  "  -h, --help                 this text\n",
 	  cmd_local_bench },
-	{ "logs", "show the logs of local invocations",
+	{ "logs", "show the logs of local invocations, or of a deployed function",
 	  "usage: lamb logs [-n FUNCTION] [--tail] [--filter PATTERN] [-s START] [-e END] [--json]\n"
-	  "                 [-t FILE]\n"
+	  "                 [-t FILE] [--stack-name STACK [--region R] [--profile P] [--endpoint-url URL]]\n"
 	  "\n"
 	  "Prints what local invocations logged (lamb local invoke, start-api, start-lambda\n"
 	  "keep every START, END and REPORT line, every line a function wrote and lamb's\n"
 	  "platform events under .lamb/logs/ beside the template), oldest first: one\n"
 	  "function's with -n, else every function's interleaved in time, each line\n"
-	  "prefixed with its function.\n"
+	  "prefixed with its function. With --stack-name, the deployed function's CloudWatch\n"
+	  "Logs instead (FilterLogEvents; --tail polls).\n"
 	  "\n"
 	  "  -n, --name FUNCTION        the function's logical id\n"
 	  "      --tail                 keep printing new records as they are written\n"
@@ -294,6 +295,10 @@ const struct lamb_command lamb_commands[] = {
 	  "  -e, --end-time TIME        until TIME, as -s\n"
 	  "      --json                 one JSON object a record\n"
 	  "  -t, --template FILE        the template whose .lamb/logs to read (default: here)\n"
+	  "      --stack-name STACK     read -n's CloudWatch Logs in this deployed stack\n"
+	  "      --region REGION        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, config)\n"
+	  "      --profile NAME         profile of ~/.aws/credentials and ~/.aws/config\n"
+	  "      --endpoint-url URL     an AWS-compatible endpoint\n"
 	  "  -h, --help                 this text\n",
 	  cmd_logs },
 	{ "deploy", "deploy the template to AWS as a CloudFormation stack",

@@ -243,5 +243,75 @@ class StartApiAndTail(unittest.TestCase):
                 return when
 
 
+class CloudWatch(unittest.TestCase):
+    """--stack-name: the deployed function's CloudWatch Logs, through the
+    stand-in (ListStackResources for its physical name, FilterLogEvents)."""
+
+    def setUp(self):
+        import types
+        from aws_standin import AwsStandin
+        import aws_standin_cfn
+        self.aws = AwsStandin().start()
+        self.aws.page_size = 2  # the events come in several pages
+        stack = aws_standin_cfn.Stack(self.aws, "app", self.aws.region)
+        stack.status = "CREATE_COMPLETE"
+        for lid, physical in (("Other", "app-Other-XYZ"), ("Hello", "app-Hello-ABC123")):
+            stack.resources[lid] = types.SimpleNamespace(lid=lid, physical=physical, type="AWS::Lambda::Function",
+                                                         updated=time.time(), status="CREATE_COMPLETE")
+        self.aws.stacks.append(stack)
+        now = int(time.time() * 1000)
+        self.now = now
+        g = "/aws/lambda/app-Hello-ABC123"
+        for i, m in enumerate(["START RequestId: r1 Version: $LATEST", "hello from alice\n",
+                               "[ERROR] something broke", "END RequestId: r1", "hello from bob"]):
+            self.aws.put_log_event(g, m, timestamp=now - 60000 + i * 1000)
+        self.aws.put_log_event(g, "an old one", timestamp=now - 3600 * 1000)
+        self.env = dict(os.environ, **self.aws.env(), LAMB_POLL_DELAY="0.2")
+
+    def tearDown(self):
+        self.aws.stop()
+
+    def logs(self, *args):
+        r = run("logs", "--stack-name", "app", "-n", "Hello", *args, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [l.split(" ", 1)[1] for l in r.stdout.splitlines()]
+
+    def test_events_filters_and_times(self):
+        got = self.logs("-s", "10mins ago")
+        self.assertEqual(got, ["START RequestId: r1 Version: $LATEST", "hello from alice",
+                               "[ERROR] something broke", "END RequestId: r1", "hello from bob"])
+        self.assertEqual(len(self.logs()), 6)
+        self.assertEqual(self.logs("-s", "10mins ago", "--filter", "?ERROR ?bob"),
+                         ["[ERROR] something broke", "hello from bob"])
+        self.assertEqual(self.logs("-s", "10mins ago", "--filter", 'hello -bob'), ["hello from alice"])
+        self.assertEqual(self.logs("-e", "30mins ago"), ["an old one"])
+        pages = [c for c in self.aws.calls if c[0] == "logs"]
+        self.assertTrue(pages and all(c[1] == "FilterLogEvents" for c in pages), self.aws.calls)
+
+    def test_json_and_unknown_function(self):
+        r = run("logs", "--stack-name", "app", "-n", "Hello", "--json", "-s", "10mins ago", env=self.env)
+        recs = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual(recs[1]["message"], "hello from alice")
+        self.assertEqual(recs[1]["timestamp"], self.now - 59000)
+        r = run("logs", "--stack-name", "app", "-n", "Nope", env=self.env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("stack 'app' has no resource 'Nope'", r.stderr)
+
+    def test_tail_polls(self):
+        p = subprocess.Popen([LAMB, "logs", "--stack-name", "app", "-n", "Hello", "--tail", "-s", "10mins ago"],
+                             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            lines = [p.stdout.readline() for _ in range(5)]
+            self.assertIn("hello from bob", lines[-1])
+            self.aws.put_log_event("/aws/lambda/app-Hello-ABC123", "a new one")
+            t0 = time.monotonic()
+            line = p.stdout.readline()
+            self.assertIn("a new one", line)
+            self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            p.kill()
+            p.wait()
+
+
 if __name__ == "__main__":
     lambtest.main()
