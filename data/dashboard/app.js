@@ -58,7 +58,7 @@ function drawChart() {
   const ns = 'http://www.w3.org/2000/svg';
   svg.textContent = '';
   const max = Math.max(1, ...points.map(p => p.duration));
-  const x = i => points.length < 2 ? 300 : i * 600 / (points.length - 1);
+  const x = i => points.length < 2 ? 300 : 6 + i * 588 / (points.length - 1);
   const y = d => 115 - d / max * 105;
   const line = document.createElementNS(ns, 'polyline');
   line.setAttribute('points', points.map((p, i) => x(i) + ',' + y(p.duration)).join(' '));

@@ -1,5 +1,6 @@
 """A minimal client of Node's Inspector protocol (Chrome DevTools Protocol
-over a WebSocket, as node --inspect-brk serves it), for test_debug: the
+over a WebSocket, as node --inspect-brk and Chromium serve it), for
+test_debug and test_dashboard: the
 WebSocket handshake and frames by hand, commands and their results,
 events."""
 import base64
@@ -12,13 +13,17 @@ import urllib.request
 
 
 class Inspector:
-    def __init__(self, port, timeout=30):
+    def __init__(self, port, timeout=30, kind=None):
+        """kind: the target's type to attach to (Chromium's "page"); None: the first."""
         deadline = time.time() + timeout
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
-                    target = json.loads(r.read())[0]
-                break
+                    targets = [t for t in json.loads(r.read()) if kind is None or t.get("type") == kind]
+                if targets:
+                    target = targets[0]
+                    break
+                time.sleep(0.1)
             except OSError:
                 if time.time() > deadline:
                     raise
