@@ -158,10 +158,11 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		if (c->srv.eager)
 			prestart(iv, m, c->disable_authorizer);
 		print_routes(m, c->disable_authorizer, stderr);
+		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
+		/* after the API's address, which scripts take as the first one said */
 		char *url = xasprintf("http://%s:%d", c->srv.host, lamb_apigw_server_port(s));
 		cli_dashboard_new(&c->srv, loop, iv, m, url, &dash);
 		free(url);
-		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);

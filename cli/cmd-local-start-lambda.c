@@ -98,9 +98,10 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		}
 		if (!c->no_watch)
 			reload = cli_reload_new(loop, iv, m, c->srv.eager);
-		cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
+		/* after the API's address, which scripts take as the first one said */
+		cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash);
 		fflush(stderr);
 		status = cli_serve(loop);
 	}

@@ -47,7 +47,7 @@ class Server:
         while time.time() < deadline:
             said = self.stderr()
             m = re.search(r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", said)
-            if m:
+            if m and ("--no-dashboard" in args or "dashboard on" in said):
                 self.url = f"http://127.0.0.1:{m.group(1)}"
                 d = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/_lamb/", said)
                 self.dash = d.group(1) if d else None
