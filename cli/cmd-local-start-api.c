@@ -161,7 +161,11 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
 		/* after the API's address, which scripts take as the first one said */
 		char *url = xasprintf("http://%s:%d", c->srv.host, lamb_apigw_server_port(s));
-		cli_dashboard_new(&c->srv, loop, iv, m, url, &dash);
+		if (cli_dashboard_new(&c->srv, loop, iv, m, url, &dash)) {
+			free(url);
+			url = xasprintf("http://%s:%d", c->srv.host, lamb_dashboard_port(dash));
+			lamb_apigw_server_set_dashboard(s, url); /* PORT/_lamb/ leads there too */
+		}
 		free(url);
 		status = cli_serve(loop);
 	}

@@ -110,6 +110,8 @@ class Dashboard(unittest.TestCase):
             try:
                 self.assertIsNotNone(srv.dash, srv.stderr())
                 status, ctype, html = get(srv.dash + "/_lamb/")
+                # the API's own port leads there too
+                self.assertEqual(get(srv.url + "/_lamb/")[2], html)
                 self.assertEqual(status, 200)
                 self.assertIn("text/html", ctype)
                 self.assertIn('<script src="app.js">', html)
