@@ -606,7 +606,7 @@ static void prep_start(struct lamb_pool *p);
 static void route(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	/* the debugger's instance first: the next request stops at its breakpoints */
-	for (struct instance *in = p->instances; in; in = in->next)
+	for (struct instance *in = p->boot.debug_argv ? p->instances : NULL; in; in = in->next)
 		if (in->state == INST_IDLE && in->debug) {
 			hand_over(in, inv);
 			return;
