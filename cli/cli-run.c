@@ -52,9 +52,32 @@ static void layer_dir_add(struct lamb_kvs *kv, char *arn, const char *dir)
 	kv->v[kv->len++].value = xstrdup(dir);
 }
 
+/* SAM's debugging flags; the debugged instance is the pool's business
+ * (engine/pool.c), its argv the bootstrap's. */
+static int debug_parse(struct run_opts *o, const char *cmd, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char **slot = cli_opt_is(a, NULL, "--debug-function") ? &o->debug.function :
+			    cli_opt_is(a, NULL, "--debugger-path")  ? &o->debug.debugger_path :
+			    cli_opt_is(a, NULL, "--debug-args")     ? &o->debug.debug_args :
+								      NULL;
+	if (slot)
+		return (*slot = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (!cli_opt_is(a, "-d", "--debug-port"))
+		return 0;
+	long port;
+	if (cli_opt_number(cmd, argc, argv, i, 1, 65535, &port) < 0)
+		return -1;
+	o->debug.port = (int)port;
+	return 1;
+}
+
 int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
+	int d = strcmp(cmd, "local bench") != 0 ? debug_parse(o, cmd, argc, argv, i) : 0;
+	if (d)
+		return d;
 	if (cli_opt_is(a, short_n ? "-n" : NULL, "--env-vars"))
 		return (o->env_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (cli_opt_is(a, NULL, "--profile"))
@@ -66,6 +89,12 @@ int run_opts_parse(struct run_opts *o, const char *cmd, bool short_n, int argc, 
 		/* the supervisor reads it where it makes its groups (LAMB_CPU_SCALE) */
 		if (v)
 			setenv("LAMB_CPU_SCALE", v, 1);
+		return v ? 1 : -1;
+	}
+	if (cli_opt_is(a, NULL, "--log-retention")) {
+		const char *v = cli_opt_value(cmd, argc, argv, i);
+		if (v && (run_parse_size(v, &o->log_retention) < 0 || !o->log_retention))
+			return usage_error(cmd, "--log-retention takes a size such as 10M, not '%s'", v), -1;
 		return v ? 1 : -1;
 	}
 	if (cli_opt_is(a, NULL, "--sandbox")) {
@@ -273,6 +302,28 @@ int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct l
 		if (!only || &m->functions[i] == only)
 			warn_undeclared(o->env_vars, &m->functions[i]);
 	return EXIT_OK;
+}
+
+int run_parse_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	int shift = !*end ? 0 : strchr("kK", *end) ? 10 : strchr("mM", *end) ? 20 : strchr("gG", *end) ? 30 : -1;
+	if (end == s || errno || shift < 0 || (*end && end[1] && strcmp(end + 1, "B") != 0 && strcmp(end + 1, "iB") != 0))
+		return -1;
+	*bytes = (uint64_t)n << shift;
+	return 0;
+}
+
+struct lamb_logstore *run_logs_open(const struct run_opts *o, struct lamb_loop *loop, const struct lamb_model *m)
+{
+	struct lamb_err err;
+	cleanup_free char *dir = xasprintf("%s/.lamb/logs", m->dir ? m->dir : ".");
+	struct lamb_logstore *s = lamb_logstore_new(loop, dir, o->log_retention, &err);
+	if (!s)
+		fprintf(stderr, "lamb: warning: %s; invocations are not kept for lamb logs\n", err.msg);
+	return s;
 }
 
 static char *read_stream(FILE *f, size_t *len)

@@ -1,16 +1,21 @@
 /* Options every command that runs functions shares (local invoke,
  * start-api, start-lambda, bench): --env-vars FILE, --layer-dir ARN=DIR,
  * --sandbox, --cpu-scale on|off (LAMB_CPU_SCALE for the supervisor),
+ * --log-retention SIZE (the local log store's rotation), -d PORT and the
+ * other debugging options (not for bench),
  * and loading the file once for all of the template's functions. */
 #ifndef LAMB_CLI_RUN_H
 #define LAMB_CLI_RUN_H
 
 #include "cli-template.h"
+#include "engine/bootstrap.h"
 #include "engine/env-vars.h"
+#include "engine/logstore.h"
 #include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct run_opts {
 	const char *env_path;          /* --env-vars */
@@ -20,6 +25,8 @@ struct run_opts {
 	char **user_env;               /* after run_opts_profile: the environment with the
 					* profile's credentials, for lamb_bootstrap_opts */
 	int sandbox;                   /* --sandbox: enum lamb_sandbox_mode, AUTO unless said */
+	uint64_t log_retention;        /* --log-retention SIZE: bytes per function's log; 0 default */
+	struct lamb_debug_opts debug;  /* -d PORT, --debug-function, --debugger-path, --debug-args */
 };
 
 void run_opts_init(struct run_opts *o);
@@ -37,6 +44,12 @@ int run_opts_profile(struct run_opts *o, struct template_opts *t);
  * declare (for only, or every function) and blocks that name no function.
  * EXIT_OK, or EXIT_FAIL after printing why. */
 int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only);
+/* The local log store of m (<template dir>/.lamb/logs), for
+ * lamb_invoke_opts.logs; NULL after a warning when it cannot be made (the
+ * command runs on without). Free it before the loop (lamb_logstore_free). */
+struct lamb_logstore *run_logs_open(const struct run_opts *o, struct lamb_loop *loop, const struct lamb_model *m);
+/* "10M", "512K", "1G" or bytes; -1 when s is none of those. */
+int run_parse_size(const char *s, uint64_t *bytes);
 /* The event of -e PATH: the file, standard input for "-", "{}" without
  * one. Allocated, *len its size; NULL after printing why. */
 char *run_read_event(const char *path, size_t *len);

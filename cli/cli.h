@@ -63,6 +63,8 @@ struct serve_opts {
 	bool no_build;          /* --no-build */
 	bool eager;             /* --warm-containers EAGER: an instance of each function at start */
 	bool no_stream_limits;  /* --no-stream-limits: streamed responses unbounded and unpaced */
+	long dashboard_port;    /* --dashboard-port (0: any free port) */
+	bool no_dashboard;      /* --no-dashboard */
 };
 
 void serve_opts_init(struct serve_opts *o, long default_port);
@@ -85,6 +87,15 @@ struct cli_reload;
 struct cli_reload *cli_reload_new(struct lamb_loop *loop, struct lamb_invoker *iv, const struct lamb_model *m,
 				  bool eager);
 void cli_reload_free(struct cli_reload *r);
+struct lamb_dashboard;
+/* The dashboard (front/dashboard.h) on --dashboard-port, said on stderr,
+ * its invocations fed through *slot (lamb_invoke_opts.observe_data); NULL
+ * with --no-dashboard or after a warning. api_url: where routes are served,
+ * or NULL. */
+struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb_loop *loop,
+					 struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
+					 struct lamb_dashboard **slot);
+
 /* Runs loop until SIGINT or SIGTERM; EXIT_OK, or EXIT_FAIL when the loop
  * failed (printed). */
 int cli_serve(struct lamb_loop *loop);
@@ -109,5 +120,6 @@ int cmd_sync(int argc, char **argv);
 /* lamb list stack-outputs, and lamb list endpoints --stack-name (list-stack.c) */
 bool list_stack_wanted(int argc, char **argv);
 int cmd_list_stack(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 #endif

@@ -136,11 +136,14 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	r.loop = lamb_loop_new(&err);
 	if (!r.loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_logstore *logs = run_logs_open(&c->run, r.loop, m);
 	struct lamb_invoke_opts io = {
 		.log = log,
+		.logs = logs,
 		.max_instances = 1, /* --repeat reuses the one warm instance */
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 	};
 	r.iv = lamb_invoke_new(r.loop, &io);
 	lamb_loop_on_terminate(r.loop, on_terminate, &r);
@@ -151,6 +154,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	if (!lamb_loop_stopped(r.loop) && lamb_loop_run(r.loop, &err) < 0)
 		r.status = fail("%s", err.msg);
 	lamb_invoke_free(r.iv); /* kills and reaps every instance */
+	lamb_logstore_free(logs);
 	lamb_loop_free(r.loop);
 	return r.status;
 }

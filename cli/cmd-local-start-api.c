@@ -7,6 +7,7 @@
 #include "cli-run.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "front/dashboard.h"
 #include "engine/invoke.h"
 #include "front/apigw-auth.h"
 #include "front/apigw-server.h"
@@ -159,14 +160,20 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 	struct lamb_loop *loop = lamb_loop_new(&err);
 	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_logstore *logs = run_logs_open(&c->run, loop, m);
+	struct lamb_dashboard *dash = NULL;
 	struct lamb_invoke_opts io = {
+		.observe = lamb_dashboard_observe,
+		.observe_data = &dash,
 		.log = log,
+		.logs = logs,
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.no_stream_limits = c->srv.no_stream_limits,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 		.trace = lamb_global.debug ? on_trace : NULL,
 		.trace_data = log,
 	};
@@ -197,12 +204,23 @@ static int serve(const struct start_api *c, const struct lamb_model *m, FILE *lo
 		print_routes(m, c->disable_authorizer, stderr);
 		print_urls(m, c->srv.host, lamb_apigw_server_port(s), stderr);
 		fprintf(stderr, "lamb: serving http://%s:%d (Ctrl-C to stop)\n", c->srv.host, lamb_apigw_server_port(s));
+		/* after the API's address, which scripts take as the first one said */
+		char *url = xasprintf("http://%s:%d", c->srv.host, lamb_apigw_server_port(s));
+		if (cli_dashboard_new(&c->srv, loop, iv, m, url, &dash)) {
+			free(url);
+			url = xasprintf("http://%s:%d", c->srv.host, lamb_dashboard_port(dash));
+			lamb_apigw_server_set_dashboard(s, url); /* PORT/_lamb/ leads there too */
+		}
+		free(url);
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);
+	lamb_dashboard_free(dash);
+	dash = NULL;
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_function_urls_free(urls);
 	lamb_apigw_server_free(s);
+	lamb_logstore_free(logs);
 	lamb_loop_free(loop);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include "cli-run.h"
 #include "cli-template.h"
 #include "cli.h"
+#include "front/dashboard.h"
 #include "engine/invoke.h"
 #include "front/lambda-api.h"
 
@@ -61,14 +62,20 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 	struct lamb_loop *loop = lamb_loop_new(&err);
 	if (!loop)
 		return fail("%s", err.msg), EXIT_INTERNAL;
+	struct lamb_logstore *logs = run_logs_open(&c->run, loop, m);
+	struct lamb_dashboard *dash = NULL;
 	struct lamb_invoke_opts io = {
+		.observe = lamb_dashboard_observe,
+		.observe_data = &dash,
 		.log = log,
+		.logs = logs,
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.no_stream_limits = c->srv.no_stream_limits,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 	};
 	struct lamb_invoker *iv = lamb_invoke_new(loop, &io);
 	struct lamb_lambda_api_opts ao = { .host = c->srv.host, .port = (int)c->srv.port, .only = c->only, .log = log };
@@ -94,12 +101,17 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 			reload = cli_reload_new(loop, iv, m, c->srv.eager);
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
+		/* after the API's address, which scripts take as the first one said */
+		cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash);
 		fflush(stderr);
 		status = cli_serve(loop);
 	}
 	cli_reload_free(reload);
+	lamb_dashboard_free(dash);
+	dash = NULL;
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_lambda_api_free(a);
+	lamb_logstore_free(logs);
 	lamb_loop_free(loop);
 	return status;
 }

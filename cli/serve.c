@@ -8,6 +8,7 @@
 #include "cli-build.h"
 #include "cli.h"
 #include "engine/invoke.h"
+#include "front/dashboard.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -35,6 +36,12 @@ int serve_opts_parse(struct serve_opts *o, const char *cmd, int argc, char **arg
 		return (o->host = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
 	if (cli_opt_is(a, "-l", "--log-file"))
 		return (o->log_path = cli_opt_value(cmd, argc, argv, i)) ? 1 : -1;
+	if (cli_opt_is(a, NULL, "--dashboard-port"))
+		return cli_opt_number(cmd, argc, argv, i, 0, 65535, &o->dashboard_port) < 0 ? -1 : 1;
+	if (strcmp(a, "--no-dashboard") == 0) {
+		o->no_dashboard = true;
+		return 1;
+	}
 	if (strcmp(a, "--no-build") == 0) {
 		o->no_build = true;
 		return 1;
@@ -193,4 +200,23 @@ void cli_reload_free(struct cli_reload *r)
 	lamb_rebuild_free(r->rebuilder);
 	free(r->fns);
 	free(r);
+}
+
+struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb_loop *loop,
+					 struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
+					 struct lamb_dashboard **slot)
+{
+	struct lamb_err err;
+	if (o->no_dashboard)
+		return NULL;
+	cleanup_free char *files = cli_data_path("data/dashboard");
+	cleanup_free char *logs = xasprintf("%s/.lamb/logs", m->dir ? m->dir : ".");
+	struct lamb_dashboard_opts d = { .host = o->host, .port = (int)o->dashboard_port, .files_dir = files,
+					 .logs_dir = logs, .api_url = api_url };
+	*slot = lamb_dashboard_new(loop, iv, m, &d, &err);
+	if (!*slot)
+		fprintf(stderr, "lamb: warning: %s; no dashboard\n", err.msg);
+	else
+		fprintf(stderr, "lamb: dashboard on http://%s:%d/_lamb/\n", o->host, lamb_dashboard_port(*slot));
+	return *slot;
 }

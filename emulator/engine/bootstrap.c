@@ -574,6 +574,67 @@ int lamb_bootstrap_check(const struct lamb_function *fn, struct lamb_err *err)
 	return 0;
 }
 
+/* Where Debian's python3-debugpy (or $LAMB_DEBUGPY's) debugpy package is. */
+static char *debugpy_dir(void)
+{
+	const char *env = getenv("LAMB_DEBUGPY");
+	static const char *const dirs[] = { "/usr/lib/python3/dist-packages", "/usr/local/lib/python3/dist-packages" };
+	if (env && *env)
+		return xstrdup(env);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		cleanup_free char *init = xasprintf("%s/debugpy/__init__.py", dirs[i]);
+		if (is_file(init))
+			return xstrdup(dirs[i]);
+	}
+	return NULL;
+}
+
+static char **argv_new(size_t n)
+{
+	return xcalloc(n + 1, sizeof(char *));
+}
+
+/* The argv of the debugged instance: the normal one, wrapped. */
+static int debug_argv(struct lamb_bootstrap *b, const struct lamb_function *fn, const char *rtdir,
+		      const struct lamb_debug_opts *d, struct lamb_err *err)
+{
+	size_t n = 0, k = 0, len = 0;
+	while (b->argv[len])
+		len++;
+	if (str_starts(fn->runtime, "python")) {
+		cleanup_free char *dir = debugpy_dir();
+		if (!dir)
+			return lamb_err_set(err, "cannot debug '%s': no debugpy (apt-get install python3-debugpy, "
+					    "or set LAMB_DEBUGPY to the folder holding debugpy/)", fn->logical_id);
+		b->debug_argv = argv_new(len + 5);
+		b->debug_argv[n++] = xstrdup(b->argv[k++]);
+		b->debug_argv[n++] = xstrdup(b->argv[k++]); /* -S */
+		b->debug_argv[n++] = xstrdup("-Xfrozen_modules=off"); /* else pydevd may miss breakpoints */
+		b->debug_argv[n++] = xasprintf("%s/python/debug.py", rtdir);
+		b->debug_argv[n++] = xstrdup(dir);
+		b->debug_argv[n++] = xasprintf("%d", d->port);
+	} else if (str_starts(fn->runtime, "nodejs")) {
+		b->debug_argv = argv_new(len + 1);
+		b->debug_argv[n++] = xstrdup(b->argv[k++]);
+		b->debug_argv[n++] = xasprintf("--inspect-brk=127.0.0.1:%d", d->port);
+	} else if (d->debugger_path) {
+		cleanup_free char *args = xstrdup(d->debug_args ? d->debug_args : "");
+		b->debug_argv = argv_new(len + 1 + strlen(args) / 2 + 1);
+		b->debug_argv[n++] = xstrdup(d->debugger_path);
+		for (char *save, *t = strtok_r(args, " ", &save); t; t = strtok_r(NULL, " ", &save))
+			b->debug_argv[n++] = xstrdup(t);
+	} else {
+		return lamb_err_set(err, "cannot debug '%s': a %s function needs --debugger-path", fn->logical_id,
+				    fn->runtime);
+	}
+	while (k < len)
+		b->debug_argv[n++] = xstrdup(b->argv[k++]);
+	if (b->debug_argv[0][0] != '/')
+		return lamb_err_set(err, "--debugger-path '%s' is not an absolute path", b->debug_argv[0]);
+	b->debug_path = xstrdup(b->debug_argv[0]);
+	return 0;
+}
+
 int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn, const struct lamb_code *code,
 			const struct lamb_bootstrap_opts *opts, struct lamb_err *err)
 {
@@ -597,6 +658,12 @@ int lamb_bootstrap_init(struct lamb_bootstrap *b, const struct lamb_function *fn
 	for (size_t i = 0; i < fn->env.len; i++)
 		env_set(b, fn->env.v[i].key, fn->env.v[i].value);
 	lamb_env_vars_each(opts ? opts->env_vars : NULL, fn, set_var, b);
+	const struct lamb_debug_opts *d = opts ? opts->debug : NULL;
+	if (d && d->port && (!d->function || strcmp(d->function, fn->logical_id) == 0) &&
+	    debug_argv(b, fn, rtdir, d, err) < 0) {
+		lamb_bootstrap_release(b);
+		return -1;
+	}
 	return 0;
 }
 
@@ -633,6 +700,10 @@ void lamb_bootstrap_release(struct lamb_bootstrap *b)
 	for (size_t i = 0; i < b->nenv; i++)
 		free(b->envp[i]);
 	free(b->argv);
+	for (char **a = b->debug_argv; a && *a; a++)
+		free(*a);
+	free(b->debug_argv);
+	free(b->debug_path);
 	free(b->envp);
 	free(b->path);
 	free(b->name);

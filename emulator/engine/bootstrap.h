@@ -15,6 +15,14 @@
 
 #include <stddef.h>
 
+/* -d PORT: which functions start under a debugger, and how. */
+struct lamb_debug_opts {
+	int port;                  /* 127.0.0.1:port; 0: no debugging */
+	const char *function;      /* --debug-function: only this logical id; NULL: every function */
+	const char *debugger_path; /* provided runtimes: the debugger that wraps the bootstrap */
+	const char *debug_args;    /* its arguments, split at spaces, before the bootstrap */
+};
+
 struct lamb_bootstrap_opts {
 	const char *runtime_dir;        /* lamb's runtime/ folder; NULL: lamb_bootstrap_runtime_dir() */
 	const char *region;             /* NULL: from the function's ARN, else us-east-1 */
@@ -22,6 +30,7 @@ struct lamb_bootstrap_opts {
 	char *const *user_env;          /* for PATH, credentials; NULL: environ */
 	const struct lamb_kvs *layer_dirs; /* ARN=DIR for layers given by ARN */
 	int sandbox;                    /* enum lamb_sandbox_mode (sandbox.h); 0: off */
+	const struct lamb_debug_opts *debug; /* may be NULL */
 };
 
 /* Everything owned by the struct; _init/_release. */
@@ -34,6 +43,11 @@ struct lamb_bootstrap {
 	char **envp;    /* holds an AWS_LAMBDA_RUNTIME_API slot, see _set_api */
 	char *warning;  /* a note for the user (interpreter fallback), or NULL */
 	struct lamb_sandbox_plan *sandbox; /* lamb_sandbox_apply's, or NULL */
+	/* Under a debugger (-d PORT), for the one instance a debugger holds:
+	 * Python under debugpy, Node with --inspect-brk, provided through
+	 * --debugger-path; NULL when this function is not debugged. */
+	char *debug_path;
+	char **debug_argv;
 	size_t api_slot;
 	size_t nenv, capenv;
 };

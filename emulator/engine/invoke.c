@@ -209,6 +209,7 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 		.boot = &iv->opts.boot,
 		.trace = iv->opts.trace,
 		.trace_data = iv->opts.trace_data,
+		.logs = iv->opts.logs,
 	};
 	struct lamb_pool *p = lamb_pool_new(iv->loop, iv->sup, fn, &po, err);
 	if (!p)
@@ -220,6 +221,12 @@ static struct lamb_pool *pool_for(struct lamb_invoker *iv, const struct lamb_fun
 	e->next = iv->pools;
 	iv->pools = e;
 	return p;
+}
+
+void lamb_invoke_each_instance(struct lamb_invoker *iv, lamb_instance_fn cb, void *data)
+{
+	for (struct pool_entry *e = iv->pools; e; e = e->next)
+		lamb_pool_each_instance(e->pool, cb, data);
 }
 
 int lamb_invoke_prestart(struct lamb_invoker *iv, const struct lamb_function *fn, struct lamb_err *err)
@@ -340,6 +347,8 @@ static void done(struct lamb_invocation *inv)
 	if (o.billed_ms < 1)
 		o.billed_ms = 1;
 	report(c, &o);
+	if (c->iv->opts.observe)
+		c->iv->opts.observe(c->iv->opts.observe_data, c->fn, &o);
 	const struct lamb_buf *t = &inv->log_tail;
 	size_t tail = t->len < LAMB_LOG_TAIL_MAX ? t->len : LAMB_LOG_TAIL_MAX;
 	o.log_tail = t->data ? t->data + t->len - tail : "";

@@ -18,6 +18,8 @@
 /* Largest event accepted: 6 MiB (RequestTooLargeException above). */
 #define LAMB_INVOKE_MAX_EVENT (6 * 1024 * 1024)
 
+struct lamb_outcome;
+
 struct lamb_invoke_opts {
 	FILE *log;                 /* function output and START/END/REPORT; NULL: stderr */
 	int max_instances;         /* per function unless it has ReservedConcurrentExecutions; 0: 10 */
@@ -28,6 +30,10 @@ struct lamb_invoke_opts {
 	struct lamb_bootstrap_opts boot;
 	lamb_pool_trace_fn trace;  /* Runtime API traffic (--debug); may be NULL */
 	void *trace_data;
+	struct lamb_logstore *logs; /* the local log store (lamb logs); may be NULL */
+	/* Told of every outcome after its REPORT (the dashboard); may be NULL. */
+	void (*observe)(void *data, const struct lamb_function *fn, const struct lamb_outcome *o);
+	void *observe_data;
 };
 
 /* What the caller gets: valid during the callback only. */
@@ -107,6 +113,9 @@ void lamb_invoke_hold(struct lamb_invoker *iv, const struct lamb_function *fn);
  * LAMB_OUTCOME_START_FAILED with error as their message and a
  * Lamb.BuildFailed error document. */
 void lamb_invoke_resume(struct lamb_invoker *iv, const struct lamb_function *fn, const char *error);
+
+/* Calls cb for every live instance of every function. */
+void lamb_invoke_each_instance(struct lamb_invoker *iv, lamb_instance_fn cb, void *data);
 
 /* A random v4 UUID into buf (at least 37 bytes). */
 void lamb_invoke_request_id(char *buf);

@@ -35,6 +35,8 @@ struct instance {
 	double init_ms;              /* reported with the first invocation only */
 	bool retire;                 /* discard instead of going idle (lamb_pool_retire) */
 	bool pending;                /* its process is still to start (start_pending) */
+	bool debug;                  /* started under the debugger (-d): no timeouts, kept warm */
+	long served;                 /* invocations handed over */
 };
 
 struct lamb_pool {
@@ -79,7 +81,7 @@ static FILE *logf_(struct lamb_pool *p)
 
 /* --- log tails --- */
 
-void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+static void tail_keep(struct lamb_invocation *inv, const char *s, size_t n)
 {
 	struct lamb_buf *t = &inv->log_tail;
 	if (!inv->want_tail)
@@ -98,14 +100,24 @@ void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
 	lamb_buf_add(t, s, n);
 }
 
+void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n)
+{
+	lamb_logstore_add(inv->logs, inv->logs_fn, inv->request_id, s, n);
+	tail_keep(inv, s, n);
+}
+
 /* A line of the instance's output: part of the log of the invocation it
  * is running or initialising for. */
 static void on_line(void *data, const char *line, size_t len)
 {
 	struct instance *in = data;
-	if (in->inv && in->inv->want_tail) {
-		lamb_pool_tail_add(in->inv, line, len);
-		lamb_pool_tail_add(in->inv, "\n", 1);
+	struct lamb_invocation *inv = in->inv;
+	/* one record per line; the init phase's, as Lambda's, without request id */
+	lamb_logstore_add(in->pool->opts.logs, in->pool->fn->logical_id,
+			  inv && in->state != INST_INIT ? inv->request_id : NULL, line, len);
+	if (inv && inv->want_tail) {
+		tail_keep(inv, line, len);
+		tail_keep(inv, "\n", 1);
 	}
 }
 
@@ -248,12 +260,15 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	struct lamb_pool *p = in->pool;
 	in->state = INST_BUSY;
 	in->inv = inv;
+	in->served++;
 	inv->init_ms = in->init_ms;
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	in->deadline_ns = inv->start_ns + timeout_ms * 1000000ull;
-	lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
+	/* a debugger may hold it at a breakpoint for as long as it likes */
+	in->deadline_ns = in->debug ? UINT64_MAX : inv->start_ns + timeout_ms * 1000000ull;
+	if (!in->debug)
+		lamb_loop_timer_set(p->loop, &in->timer, in->deadline_ns, on_timer, in);
 	if (p->fn->logging.json) {
 		json_start(p, inv);
 	} else {
@@ -306,7 +321,7 @@ static void become_idle(struct instance *in)
 		hand_over(in, inv);
 		return;
 	}
-	if (p->opts.idle_ms)
+	if (p->opts.idle_ms && !in->debug) /* the debugger's stays warm, attached */
 		lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + p->opts.idle_ms * 1000000ull,
 				    on_timer, in);
 	else
@@ -348,7 +363,8 @@ static void on_return_late(void *data)
 	struct instance *in = data;
 	struct lamb_pool *p = in->pool;
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
-	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
+	if (!in->debug) /* a debugger may hold it on its way back to /next too */
+		lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + timeout_ms * 1000000ull, on_timer, in);
 	spawn_for_queue(p);
 }
 
@@ -544,14 +560,27 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 
 /* Forks and execs the instance's bootstrap; false when it cannot (the
  * instance is then discarded and its invocation told why). */
+/* Whether an instance started under the debugger is alive: one at a time
+ * can listen on its port. */
+static bool debug_held(const struct lamb_pool *p)
+{
+	for (const struct instance *in = p->instances; in; in = in->next)
+		if (in->debug && in->state != INST_DEAD)
+			return true;
+	return false;
+}
+
 static bool start_proc(struct lamb_pool *p, struct instance *in)
 {
 	struct lamb_err err;
 	lamb_bootstrap_set_api(&p->boot, lamb_rapi_address(in->rapi));
+	in->debug = p->boot.debug_argv && !debug_held(p);
+	if (in->debug) /* its init waits for the debugger to attach */
+		lamb_loop_timer_cancel(p->loop, &in->timer);
 	struct lamb_proc_spec spec = {
-		.path = p->boot.path,
+		.path = in->debug ? p->boot.debug_path : p->boot.path,
 		.name = p->boot.name,
-		.argv = p->boot.argv,
+		.argv = in->debug ? p->boot.debug_argv : p->boot.argv,
 		.envp = p->boot.envp,
 		.cwd = p->code.dir,
 		.memory_mb = p->fn->memory_mb,
@@ -561,8 +590,13 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	};
 	in->pending = false;
 	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
-	if (in->proc)
+	if (in->proc) {
+		/* the platform event CloudWatch has at each cold start */
+		char ev[128];
+		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime ? p->fn->runtime : "image");
+		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
 		return true;
+	}
 	struct lamb_invocation *inv = in->inv;
 	in->inv = NULL;
 	discard(in);
@@ -664,6 +698,12 @@ static void prep_start(struct lamb_pool *p);
 /* Takes inv to an instance, a new one, the queue, or throttles it. */
 static void route(struct lamb_pool *p, struct lamb_invocation *inv)
 {
+	/* the debugger's instance first: the next request stops at its breakpoints */
+	for (struct instance *in = p->boot.debug_argv ? p->instances : NULL; in; in = in->next)
+		if (in->state == INST_IDLE && in->debug) {
+			hand_over(in, inv);
+			return;
+		}
 	for (struct instance *in = p->instances; in; in = in->next)
 		if (in->state == INST_IDLE) {
 			hand_over(in, inv);
@@ -693,6 +733,8 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 {
 	lamb_buf_init(&inv->body);
 	lamb_buf_init(&inv->log_tail);
+	inv->logs = p->opts.logs;
+	inv->logs_fn = p->fn->logical_id;
 	inv->message[0] = '\0';
 	inv->start_ns = inv->end_ns = 0;
 	inv->init_ms = -1;
@@ -754,8 +796,9 @@ static int apply_sandbox(struct prep *w)
 {
 	const char *note = NULL;
 	pthread_mutex_lock(&sandbox_lock);
-	int rc = lamb_sandbox_apply(&w->boot, &w->code, w->opts ? w->opts->sandbox : LAMB_SANDBOX_OFF, &note,
-				    &w->err);
+	/* a debugged function runs on the host: the debugger's argv is not bwrap's */
+	int mode = w->opts && !w->boot.debug_argv ? w->opts->sandbox : LAMB_SANDBOX_OFF;
+	int rc = lamb_sandbox_apply(&w->boot, &w->code, mode, &note, &w->err);
 	w->note = note ? xstrdup(note) : NULL;
 	pthread_mutex_unlock(&sandbox_lock);
 	return rc;
@@ -977,4 +1020,23 @@ void lamb_pool_retire(struct lamb_pool *p)
 int lamb_pool_instances(const struct lamb_pool *p)
 {
 	return p->ninstances;
+}
+
+void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *data)
+{
+	static const char *const names[] = { "initialising", "idle", "busy", "reaped" };
+	uint64_t now = lamb_loop_now_ns();
+	for (struct instance *in = p->instances; in; in = in->next) {
+		if (in->state == INST_DEAD)
+			continue;
+		struct lamb_instance_info i = {
+			.state = names[in->state],
+			.pid = in->proc ? (int)lamb_proc_pid(in->proc) : 0,
+			.age_s = (double)(now - in->spawn_ns) / 1e9,
+			.invocations = in->served,
+			.max_memory_mb = in->proc ? lamb_proc_max_memory_mb(in->proc) : 0,
+			.debug = in->debug,
+		};
+		cb(data, p->fn, &i);
+	}
 }

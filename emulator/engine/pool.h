@@ -11,6 +11,7 @@
 #include "base/loop.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
+#include "engine/logstore.h"
 #include "engine/supervisor.h"
 #include "model/model.h"
 
@@ -49,6 +50,8 @@ struct lamb_invocation {
 	 * set), then its bytes, then done. Without chunk it is collected into
 	 * body, 6 MiB at most, as a buffered invoke gets it. */
 	void (*chunk)(struct lamb_invocation *inv, const char *data, size_t len);
+	struct lamb_logstore *logs; /* set by lamb_pool_submit: where its records are kept */
+	const char *logs_fn;
 	lamb_invocation_fn done;
 	void *data;
 	/* result */
@@ -83,13 +86,15 @@ struct lamb_pool_opts {
 	const struct lamb_bootstrap_opts *boot;
 	lamb_pool_trace_fn trace;   /* may be NULL */
 	void *trace_data;
+	struct lamb_logstore *logs; /* every record also kept here (lamb logs); may be NULL */
 };
 
 /* What X-Amz-Log-Type: Tail returns: the last 4 KB of an invocation's log. */
 #define LAMB_LOG_TAIL_MAX 4096
 
-/* Appends to inv's log tail (when it wants one), dropping what is older
- * than the last LAMB_LOG_TAIL_MAX bytes now and then. */
+/* Records s in the log store (inv->logs) and appends it to inv's log tail
+ * (when it wants one), dropping what is older than the last
+ * LAMB_LOG_TAIL_MAX bytes now and then. */
 void lamb_pool_tail_add(struct lamb_invocation *inv, const char *s, size_t n);
 
 struct lamb_pool;
@@ -121,5 +126,18 @@ void lamb_pool_prestart(struct lamb_pool *p);
 void lamb_pool_retire(struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */
 int lamb_pool_instances(const struct lamb_pool *p);
+
+/* One live instance as the dashboard shows it. */
+struct lamb_instance_info {
+	const char *state;      /* "initialising", "idle", "busy" */
+	int pid;
+	double age_s;
+	long invocations;       /* served so far */
+	long max_memory_mb;     /* peak resident memory so far */
+	bool debug;             /* started under the debugger (-d) */
+};
+typedef void (*lamb_instance_fn)(void *data, const struct lamb_function *fn, const struct lamb_instance_info *i);
+/* Calls cb for each live instance of p. */
+void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *data);
 
 #endif

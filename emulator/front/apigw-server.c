@@ -29,6 +29,7 @@ struct lamb_apigw_server {
 	struct call *calls; /* invocations in flight */
 	int busy;
 	bool http_only; /* every API is an HTTP API: no route answers 404, not REST's 403 */
+	char *dashboard; /* where GET /_lamb/... goes when no route has it, or NULL */
 };
 
 struct call {
@@ -409,6 +410,11 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	} else if (preflight(s, conn, req->method, found, found == LAMB_ROUTE_FOUND ? match.route : NULL,
 			     match.path_api, &r)) {
 		/* answered by lamb, as API Gateway does */
+	} else if (catch_all && is_get && s->dashboard && strncmp(req->path, "/_lamb", 6) == 0) {
+		char *to = xasprintf("%s%s", s->dashboard, req->path); /* the dashboard's own port */
+		lamb_http_response_message(&r, 302, "Found");
+		lamb_http_response_add_header(&r, "Location", to);
+		free(to);
 	} else if (catch_all && is_get && serve_static(s, req->path, &r)) {
 		/* a static file wins over no route and over $default only */
 	} else if (found == LAMB_ROUTE_FOUND) {
@@ -444,7 +450,8 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
 	};
 	s->http = lamb_http_server_new(loop, &ho, err);
 	if (!s->http) {
-		free(s);
+		free(s->dashboard);
+	free(s);
 		return NULL;
 	}
 	lamb_loop_batch_output(loop, logf_(s)); /* a request logs three lines: one write */
@@ -465,6 +472,12 @@ void lamb_apigw_server_free(struct lamb_apigw_server *s)
 	lamb_http_server_free(s->http); /* answers what is still waiting with 502 */
 	lamb_router_free(s->router);
 	free(s);
+}
+
+void lamb_apigw_server_set_dashboard(struct lamb_apigw_server *s, const char *base)
+{
+	free(s->dashboard);
+	s->dashboard = base ? xstrdup(base) : NULL;
 }
 
 int lamb_apigw_server_port(const struct lamb_apigw_server *s)

@@ -35,6 +35,9 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
  * NULL. */
 void lamb_apigw_server_free(struct lamb_apigw_server *s);
 int lamb_apigw_server_port(const struct lamb_apigw_server *s);
+/* GET /_lamb/... that no route takes is redirected to base (copied;
+ * "http://127.0.0.1:PORT", the dashboard's server); NULL: no more. */
+void lamb_apigw_server_set_dashboard(struct lamb_apigw_server *s, const char *base);
 /* Requests in flight (waiting for their function). */
 int lamb_apigw_server_busy(const struct lamb_apigw_server *s);
 

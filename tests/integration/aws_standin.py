@@ -48,7 +48,8 @@ Covered: SigV4 header signing checked strictly (canonical request, scope,
 as AWS does, aws-chunked uploads with chunk signatures), path-style S3
 buckets and objects (aws_standin_s3.py), the CloudFormation Query API for
 change sets, stacks and events with rollbacks (aws_standin_cfn.py and
-aws_standin_resources.py), templates in YAML or JSON with the SAM transform
+aws_standin_resources.py), CloudWatch Logs' FilterLogEvents over events a
+test puts (aws_standin_logs.py), templates in YAML or JSON with the SAM transform
 expanded roughly as AWS's translator does (aws_standin_template.py).
 
 Lambda (aws_standin_lambda.py): GetLayerVersionByArn with content URLs
@@ -63,6 +64,7 @@ real resources (nothing runs: a Lambda function is a record whose code
 object must exist in this S3), nested stacks, drift, stack sets, and most
 SAM features beyond functions, layers, APIs and their events."""
 import base64
+import json
 import calendar
 import hashlib
 import hmac
@@ -350,6 +352,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, body = aws_standin_cfn.handle(standin, req, request_id)
             elif req.service == "lambda":
                 status, headers, body = aws_standin_lambda.handle(standin, req, request_id)
+            elif req.service == "logs":
+                status, headers, body = aws_standin_logs.handle(standin, req, request_id)
             else:
                 raise AwsError(400, "InvalidRequest", f"this stand-in has no service '{req.service}'")
         except AwsError as e:
@@ -379,6 +383,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def error_answer(self, req, e, request_id):
         if req.service == "lambda":
             return aws_standin_lambda.error_answer(e, request_id)
+        if req.service == "logs":  # JSON 1.1, as CloudWatch Logs answers
+            body = json.dumps({"__type": e.code, "message": e.message}).encode()
+            return e.status, {"Content-Type": "application/x-amz-json-1.1"}, body
         if req.service == "s3":
             if req.method == "HEAD":
                 return e.status, {}, b""
@@ -416,6 +423,7 @@ class AwsStandin:
         self.objects = {}   # (bucket, key) -> bytes
         self.object_meta = {}  # (bucket, key) -> {"etag", "content_type", "mtime", "metadata"}
         self.stacks = []    # aws_standin_cfn.Stack, every one ever created (deleted ones too)
+        self.log_events = {}  # CloudWatch Logs: group -> [event dicts] (aws_standin_logs.py)
         self.page_size = 100  # DescribeStackEvents / DescribeChangeSet / DescribeStacks pages
         self.clock_offset = 0  # seconds added to the clock requests are checked against
         self.delay = 1.0    # scales the asynchronous steps' sleeps (0 = as fast as possible)
@@ -482,6 +490,14 @@ class AwsStandin:
         return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
                 "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region,
                 "AWS_ENDPOINT_URL": self.url, **extra}
+
+    def put_log_event(self, group, message, timestamp=None, stream="2026/12/01/[$LATEST]0123456789abcdef"):
+        """An event in a CloudWatch Logs group (made when new)."""
+        with self.lock:
+            events = self.log_events.setdefault(group, [])
+            ts = int(time.time() * 1000) if timestamp is None else timestamp
+            events.append({"logStreamName": stream, "timestamp": ts, "message": message,
+                           "ingestionTime": ts, "eventId": f"{ts:020d}{len(events):08d}"})
 
     def create_bucket(self, name):
         with self.lock:
@@ -587,6 +603,7 @@ def main(argv):
 import aws_standin_cfn  # noqa: E402
 import aws_standin_lambda  # noqa: E402
 import aws_standin_s3  # noqa: E402
+import aws_standin_logs  # noqa: E402
 
 if __name__ == "__main__":
     # through the module, so that the services see the same classes

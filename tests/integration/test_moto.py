@@ -357,6 +357,34 @@ class Deploy(MotoCase):
         self.ok(self.lamb("delete", "--stack-name", "hello", "--no-prompts", cwd=dst))
 
 
+class Logs(MotoCase):
+    """lamb logs --stack-name: the function's physical name from moto's
+    ListStackResources, its events from moto's FilterLogEvents. (The
+    resource is a LogGroup named like a function: its physical id is the
+    name, and moto needs no code for it.)"""
+
+    def test_filtered_events_of_a_stack_resource(self):
+        import json as json_
+        self.cfn.create_stack(StackName="logs-app", TemplateBody=json_.dumps({"Resources": {"Hello": {
+            "Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "logs-app-Hello-ABC"}}}}))
+        logs = MOTO.client("logs")
+        group = "/aws/lambda/logs-app-Hello-ABC"
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="s1")
+        now = int(time.time() * 1000)
+        logs.put_log_events(logGroupName=group, logStreamName="s1", logEvents=[
+            {"timestamp": now - 3000 + i, "message": m} for i, m in
+            enumerate(["START RequestId: r1", "hello from alice", "[ERROR] broke", "END RequestId: r1"])])
+        with tempfile.TemporaryDirectory() as d:
+            r = self.lamb("logs", "--stack-name", "logs-app", "-n", "Hello", "-s", "5mins ago", cwd=d)
+            self.ok(r)
+            self.assertEqual([l.split(" ", 1)[1] for l in r.stdout.splitlines()],
+                             ["START RequestId: r1", "hello from alice", "[ERROR] broke", "END RequestId: r1"])
+            r = self.lamb("logs", "--stack-name", "logs-app", "-n", "Hello", "--filter", "ERROR", cwd=d)
+            self.ok(r)
+            self.assertEqual([l.split(" ", 1)[1] for l in r.stdout.splitlines()], ["[ERROR] broke"])
+
+
 if __name__ == "__main__":
     if MISSING:
         print(f"skipped: {MISSING}", file=sys.stderr)
