@@ -233,8 +233,10 @@ static int download_layer(const struct lamb_aws_config *c, const char *arn, cons
 }
 
 /* A layer given by ARN that no --layer-dir maps: from the cache, else
- * downloaded into it (credentials loaded once, on the first need). */
-static int fetch_layer(struct run_opts *o, const char *arn, struct lamb_aws_config *c, bool *loaded)
+ * downloaded into it (credentials loaded once, on the first need). A
+ * server (must false) only warns: the functions that do not use the layer
+ * still run, and one that does fails when invoked, saying the same fix. */
+static int fetch_layer(struct run_opts *o, const char *arn, struct lamb_aws_config *c, bool *loaded, bool must)
 {
 	struct lamb_err err;
 	char *dir = cache_path(arn);
@@ -255,6 +257,11 @@ static int fetch_layer(struct run_opts *o, const char *arn, struct lamb_aws_conf
 	if (rc == 0)
 		layer_dir_add(&o->layer_dirs, xstrdup(arn), dir);
 	free(dir);
+	if (rc < 0 && !must) {
+		fprintf(stderr, "lamb: warning: layer '%s' is not in the cache and cannot be downloaded: %s; "
+			"give its content with --layer-dir '%s=DIR' (a directory or a .zip)\n", arn, err.msg, arn);
+		return EXIT_OK;
+	}
 	if (rc < 0)
 		return fail("layer '%s' is not in the cache and cannot be downloaded: %s; give its content with "
 			    "--layer-dir '%s=DIR' (a directory or a .zip)", arn, err.msg, arn);
@@ -279,7 +286,7 @@ static int fetch_layers(struct run_opts *o, const struct lamb_model *m, const st
 		const struct lamb_function *f = &m->functions[i];
 		for (size_t j = 0; (!only || f == only) && j < f->nlayers && r == EXIT_OK; j++)
 			if (!f->layers[j].layer && f->layers[j].arn && !layer_mapped(&o->layer_dirs, f->layers[j].arn))
-				r = fetch_layer(o, f->layers[j].arn, &c, &loaded);
+				r = fetch_layer(o, f->layers[j].arn, &c, &loaded, only != NULL);
 	}
 	lamb_aws_config_release(&c);
 	return r;

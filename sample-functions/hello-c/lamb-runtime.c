@@ -268,3 +268,63 @@ int lamb_runtime_init_error(struct lamb_runtime *rt, const char *type, const cha
 {
 	return post_error(rt, BASE "init/error", type, message);
 }
+
+/* --- streaming mode --- */
+
+int lamb_runtime_stream_begin(struct lamb_runtime *rt, const char *request_id, const char *content_type)
+{
+	char head[1024];
+	if (rt->fd < 0 && connect_api(rt) < 0)
+		return -1;
+	int n = snprintf(head, sizeof(head), "POST " BASE "invocation/%s/response HTTP/1.1\r\nHost: %s:%s\r\n"
+			 "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+			 "Content-Type: %s\r\n"
+			 "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n",
+			 request_id, rt->host, rt->port, content_type ? content_type : "application/octet-stream");
+	struct iovec iov = { head, (size_t)n };
+	return send_all(rt->fd, &iov, 1);
+}
+
+int lamb_runtime_stream_write(struct lamb_runtime *rt, const void *data, size_t len)
+{
+	char size[24];
+	if (!len)
+		return 0; /* a chunk of 0 would end the body */
+	int n = snprintf(size, sizeof(size), "%zx\r\n", len);
+	struct iovec iov[3] = { { size, (size_t)n }, { (void *)data, len }, { "\r\n", 2 } };
+	return send_all(rt->fd, iov, 3);
+}
+
+static size_t base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int lamb_runtime_stream_end(struct lamb_runtime *rt, const char *type, const char *message)
+{
+	char doc[2048], b64[2800], tail[3200];
+	int n = snprintf(tail, sizeof(tail), "0\r\n\r\n");
+	if (type) {
+		int dl = snprintf(doc, sizeof(doc), "{\"errorMessage\":\"%s\",\"errorType\":\"%s\",\"stackTrace\":[]}",
+				  message ? message : "", type);
+		base64((const unsigned char *)doc, (size_t)dl < sizeof(doc) ? (size_t)dl : sizeof(doc) - 1, b64);
+		n = snprintf(tail, sizeof(tail), "0\r\nLambda-Runtime-Function-Error-Type: %s\r\n"
+			     "Lambda-Runtime-Function-Error-Body: %s\r\n\r\n", type, b64);
+	}
+	struct iovec iov = { tail, (size_t)n };
+	size_t off, len;
+	if (send_all(rt->fd, &iov, 1) < 0)
+		return -1;
+	return read_answer(rt, false, &off, &len);
+}

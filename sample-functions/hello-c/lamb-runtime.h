@@ -46,4 +46,15 @@ int lamb_runtime_respond_next(struct lamb_runtime *rt, const char *request_id, c
 int lamb_runtime_error(struct lamb_runtime *rt, const char *request_id, const char *type, const char *message);
 int lamb_runtime_init_error(struct lamb_runtime *rt, const char *type, const char *message);
 
+/* A response in the Runtime API's streaming mode (what InvokeWithResponseStream
+ * and Function URLs pass on as it is written): begin sends the head
+ * (content_type NULL: application/octet-stream), each write one chunk at
+ * once, end the last chunk. With type, end reports an error after what was
+ * written, in the error trailers (message is a plain string). The
+ * connection is the stream's until end. begin and write return 0 or -1,
+ * end the status of the answer (202) or -1. */
+int lamb_runtime_stream_begin(struct lamb_runtime *rt, const char *request_id, const char *content_type);
+int lamb_runtime_stream_write(struct lamb_runtime *rt, const void *data, size_t len);
+int lamb_runtime_stream_end(struct lamb_runtime *rt, const char *type, const char *message);
+
 #endif

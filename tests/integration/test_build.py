@@ -557,7 +557,9 @@ class BuildBeforeRun(unittest.TestCase):
             r = run("local", "invoke", "--no-build", cwd=d, env=offline_env(), timeout=120)
             self.assertEqual(r.returncode, 1)
             self.assertEqual(json.loads(r.stdout)["errorType"], "Runtime.ImportModuleError")
-            self.assertFalse(os.path.exists(os.path.join(d, ".lamb")))
+            # nothing built; the only thing kept is the invocation's log (lamb logs)
+            self.assertFalse(os.path.exists(os.path.join(d, ".lamb", "build")))
+            self.assertEqual(os.listdir(os.path.join(d, ".lamb")), ["logs"])
 
     def test_failing_build_stops_the_run_and_says_so(self):
         with project({"template.yaml": HEADER + fn("Fn"), "src/app.py": APP_USING_WHEEL,
