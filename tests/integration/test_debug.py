@@ -2,7 +2,8 @@
 driven by a real DAP client (dapclient.py): a breakpoint set, hit, a local
 variable read, execution continued, a second request stopped at the same
 breakpoint on the same instance without reattaching; meanwhile another
-request is served by another instance. Node with --inspect-brk driven by
+request is served by another instance, or, with --debug-function, waits
+for the held one and stops there after the first continues. Node with --inspect-brk driven by
 an Inspector-protocol client over its WebSocket."""
 import os
 import re
@@ -117,9 +118,37 @@ class PythonUnderDebugpy(unittest.TestCase):
             finally:
                 srv.stop()
 
-    def _session(self, d, srv, port):
-        results = {}
-        first = srv.get_async("ann", results)  # the instance waits for the debugger
+    def test_debug_function_makes_the_others_wait(self):
+        port = lambtest.free_port()
+        with lambtest.project({"template.yaml": TEMPLATE.format(runtime="python3.11"),
+                               "src/app.py": PY_APP}) as d:
+            srv = Server(d, "-d", str(port), "--debug-function", "Hello")
+            try:
+                results = {}
+                first = srv.get_async("ann", results)
+                dap = self._attach(d, port)
+                tid, _, local = locals_at_stop(dap)
+                self.assertEqual(local["who"], "'ann'")
+                second = srv.get_async("bob", results)
+                time.sleep(1)  # no other instance: it waits for the one held
+                self.assertNotIn("bob", results)
+                dap.request("continue", threadId=tid)
+                first.join(30)
+                tid, _, local = locals_at_stop(dap)  # then runs there, at the same breakpoint
+                self.assertEqual(local["who"], "'bob'")
+                dap.request("continue", threadId=tid)
+                second.join(30)
+                pid = results["ann"].rsplit(" ", 1)[1]
+                self.assertEqual(results["bob"], f"hi bob from {pid}")
+                dap.send("disconnect")
+            except BaseException:
+                print(srv.stderr())
+                raise
+            finally:
+                srv.stop()
+
+    def _attach(self, d, port):
+        """Attaches, sets the breakpoint at PY_LINE and lets the instance run."""
         dap = Dap(port)
         dap.request("initialize", adapterID="lamb-test", clientID="lamb-test", linesStartAt1=True,
                     columnsStartAt1=True, pathFormat="path")
@@ -130,6 +159,12 @@ class PythonUnderDebugpy(unittest.TestCase):
         self.assertTrue(bp["body"]["breakpoints"][0]["verified"], bp)
         dap.request("configurationDone")
         dap.response(attach)
+        return dap
+
+    def _session(self, d, srv, port):
+        results = {}
+        first = srv.get_async("ann", results)  # the instance waits for the debugger
+        dap = self._attach(d, port)
         tid, frame, local = locals_at_stop(dap)
         self.assertEqual(frame["line"], PY_LINE)
         self.assertEqual(local["who"], "'ann'")
