@@ -3,7 +3,8 @@ driven by a real DAP client (dapclient.py): a breakpoint set, hit, a local
 variable read, execution continued, a second request stopped at the same
 breakpoint on the same instance without reattaching; meanwhile another
 request is served by another instance, or, with --debug-function, waits
-for the held one and stops there after the first continues. Node with --inspect-brk driven by
+for the held one and stops there after the first continues; a paused
+handler's remaining time does not run out. Node with --inspect-brk driven by
 an Inspector-protocol client over its WebSocket."""
 import os
 import re
@@ -127,11 +128,15 @@ class PythonUnderDebugpy(unittest.TestCase):
                 results = {}
                 first = srv.get_async("ann", results)
                 dap = self._attach(d, port)
-                tid, _, local = locals_at_stop(dap)
+                tid, frame, local = locals_at_stop(dap)
                 self.assertEqual(local["who"], "'ann'")
                 second = srv.get_async("bob", results)
                 time.sleep(1)  # no other instance: it waits for the one held
                 self.assertNotIn("bob", results)
+                # past the Timeout of 1 s at the breakpoint: the remaining time stands still
+                left = dap.request("evaluate", expression="context.get_remaining_time_in_millis()",
+                                   frameId=frame["id"], context="repl")["body"]["result"]
+                self.assertGreater(int(left), 500)
                 dap.request("continue", threadId=tid)
                 first.join(30)
                 tid, _, local = locals_at_stop(dap)  # then runs there, at the same breakpoint
