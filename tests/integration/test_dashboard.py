@@ -190,6 +190,9 @@ class Dashboard(unittest.TestCase):
                 self.assertEqual(get(srv.url + "/hello?who=ann")[2], "hi ann")
                 inv = ev.until("invocation")
                 self.assertEqual((inv["function"], inv["cold"]), ("Hello", True))
+                time.sleep(0.1)  # kept for lamb logs too, which the link reads
+                lines = get(f"{srv.dash}/_lamb/logs?function=Hello&request={inv['requestId']}")[2]
+                self.assertIn("serving ann", lines)
             finally:
                 srv.stop()
 
