@@ -3,7 +3,8 @@ driven by a real DAP client (dapclient.py): a breakpoint set, hit, a local
 variable read, execution continued, a second request stopped at the same
 breakpoint on the same instance without reattaching; meanwhile another
 request is served by another instance, or, with --debug-function, waits
-for the held one and stops there after the first continues; a paused
+for the held one and stops there after the first continues (under lamb
+local start, whose -d is the same); a paused
 handler's remaining time does not run out. Node with --inspect-brk driven by
 an Inspector-protocol client over its WebSocket."""
 import os
@@ -56,13 +57,13 @@ NODE_LINE = 3  # the return, 0-based as the Inspector counts
 
 
 class Server:
-    def __init__(self, d, *args):
+    def __init__(self, d, *args, command=("local", "start-api"), ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C"):
         self.err = open(os.path.join(d, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([LAMB, "local", "start-api", "-p", "0", *args], cwd=d,
+        self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d,
                                      stdout=subprocess.DEVNULL, stderr=self.err)
         deadline = time.time() + 30
         while time.time() < deadline:
-            m = re.search(r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", self.stderr())
+            m = re.search(ready, self.stderr())
             if m:
                 self.url = f"http://127.0.0.1:{m.group(1)}"
                 return
@@ -123,7 +124,10 @@ class PythonUnderDebugpy(unittest.TestCase):
         port = lambtest.free_port()
         with lambtest.project({"template.yaml": TEMPLATE.format(runtime="python3.11"),
                                "src/app.py": PY_APP}) as d:
-            srv = Server(d, "-d", str(port), "--debug-function", "Hello")
+            # under local start: -d there too (it serves the same API)
+            srv = Server(d, "-d", str(port), "--debug-function", "Hello", "--lambda-port", "0",
+                         "--services-port", "0", command=("local", "start"),
+                         ready=r"the APIs on http://127\.0\.0\.1:(\d+)\n")
             try:
                 results = {}
                 first = srv.get_async("ann", results)
