@@ -4,9 +4,9 @@ variable read, execution continued, a second request stopped at the same
 breakpoint on the same instance without reattaching; meanwhile another
 request is served by another instance, or, with --debug-function, waits
 for the held one and stops there after the first continues (under lamb
-local start, whose -d is the same); a paused
-handler's remaining time does not run out. Node with --inspect-brk driven by
-an Inspector-protocol client over its WebSocket."""
+local start, whose -d is the same); a paused handler's remaining time does
+not run out. Node with --inspect-brk driven by an Inspector-protocol client
+over its WebSocket."""
 import os
 import re
 import subprocess
