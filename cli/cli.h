@@ -95,6 +95,12 @@ struct lamb_dashboard;
 struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb_loop *loop,
 					 struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
 					 struct lamb_dashboard **slot);
+/* The same, with lamb local start's queues, buckets and schedules
+ * (lamb_dashboard_opts.describe). */
+struct lamb_dashboard *cli_dashboard_with(const struct serve_opts *o, struct lamb_loop *loop,
+					  struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
+					  void (*describe)(void *data, FILE *out), void *describe_data,
+					  struct lamb_dashboard **slot);
 
 /* Runs loop until SIGINT or SIGTERM; EXIT_OK, or EXIT_FAIL when the loop
  * failed (printed). */

@@ -102,7 +102,11 @@ static int serve(const struct start_lambda *c, const struct lamb_model *m, FILE 
 		fprintf(stderr, "lamb: serving the Lambda Invoke API on http://%s:%d (Ctrl-C to stop)\n",
 			c->srv.host, lamb_lambda_api_port(a));
 		/* after the API's address, which scripts take as the first one said */
-		cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash);
+		if (cli_dashboard_new(&c->srv, loop, iv, m, NULL, &dash)) {
+			char *url = xasprintf("http://%s:%d", c->srv.host, lamb_dashboard_port(dash));
+			lamb_lambda_api_set_dashboard(a, url); /* PORT/_lamb/ leads there too */
+			free(url);
+		}
 		fflush(stderr);
 		status = cli_serve(loop);
 	}

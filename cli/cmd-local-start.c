@@ -1,7 +1,8 @@
 /* lamb local start: the whole template on one loop and one set of pools:
  * its APIs (as start-api), the Invoke API (as start-lambda) and the local
  * services that fire functions by themselves (schedules on a clock that
- * tests can drive), one port each, printed at start. */
+ * tests can drive), one port each, printed at start; the dashboard on a
+ * port of its own, which /_lamb/ on the other two leads to. */
 #include "base/loop.h"
 #include "base/util.h"
 #include "cli-build.h"
@@ -10,7 +11,9 @@
 #include "cli.h"
 #include "engine/env-vars.h"
 #include "engine/invoke.h"
+#include "engine/logstore.h"
 #include "front/apigw-server.h"
+#include "front/dashboard.h"
 #include "front/lambda-api.h"
 #include "front/local-services.h"
 
@@ -100,6 +103,8 @@ struct servers {
 	struct lamb_lambda_api *lambda;
 	struct lamb_local_services *services;
 	struct cli_reload *reload;
+	struct lamb_logstore *logs;
+	struct lamb_dashboard *dash; /* the invoker's observe_data points here */
 };
 
 static int open_api(const struct local_start *c, const struct lamb_model *m, FILE *log, struct servers *s)
@@ -186,13 +191,36 @@ static void prestart(const struct lamb_model *m, struct lamb_invoker *iv)
 	}
 }
 
+static void describe(void *data, FILE *out)
+{
+	lamb_local_services_describe(data, out);
+}
+
+/* After the ports, which scripts take in the order said; the APIs' and the
+ * Invoke API's /_lamb/ lead there too. */
+static void open_dashboard(const struct local_start *c, const struct lamb_model *m, struct servers *s)
+{
+	char *api = s->api ? xasprintf("http://%s:%d", c->srv.host, lamb_apigw_server_port(s->api)) : NULL;
+	if (cli_dashboard_with(&c->srv, s->loop, s->iv, m, api, describe, s->services, &s->dash)) {
+		char *url = xasprintf("http://%s:%d", c->srv.host, lamb_dashboard_port(s->dash));
+		if (s->api)
+			lamb_apigw_server_set_dashboard(s->api, url);
+		lamb_lambda_api_set_dashboard(s->lambda, url);
+		free(url);
+	}
+	free(api);
+}
+
 static void close_servers(struct servers *s)
 {
 	cli_reload_free(s->reload);
+	lamb_dashboard_free(s->dash);
+	s->dash = NULL;
 	lamb_invoke_free(s->iv); /* kills and reaps every instance; no callback comes after */
 	lamb_local_services_free(s->services);
 	lamb_apigw_server_free(s->api);
 	lamb_lambda_api_free(s->lambda);
+	lamb_logstore_free(s->logs);
 	lamb_loop_free(s->loop);
 }
 
@@ -206,13 +234,18 @@ static int serve(struct local_start *c, const struct lamb_model *m, FILE *log)
 	}
 	if (!(s.loop = lamb_loop_new(&err)))
 		return fail("%s", err.msg), EXIT_INTERNAL;
+	s.logs = run_logs_open(&c->run, s.loop, m);
 	struct lamb_invoke_opts io = {
+		.observe = lamb_dashboard_observe,
+		.observe_data = &s.dash,
 		.log = log,
+		.logs = s.logs,
 		.max_instances = (int)c->srv.max_concurrency,
 		.throttle = true,
 		.idle_ms = (uint64_t)c->srv.idle_timeout_s * 1000,
 		.boot = { .region = m->region, .user_env = c->run.user_env, .env_vars = c->run.env_vars,
-			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox },
+			  .layer_dirs = &c->run.layer_dirs, .sandbox = c->run.sandbox,
+			  .debug = &c->run.debug },
 	};
 	s.iv = lamb_invoke_new(s.loop, &io);
 	int status = EXIT_FAIL;
@@ -227,6 +260,7 @@ static int serve(struct local_start *c, const struct lamb_model *m, FILE *log)
 			s.reload = cli_reload_new(s.loop, s.iv, m, c->srv.eager);
 		if (c->srv.eager)
 			prestart(m, s.iv);
+		open_dashboard(c, m, &s);
 		fprintf(stderr, "lamb: ready (Ctrl-C to stop)\n");
 		fflush(stderr);
 		status = cli_serve(s.loop);

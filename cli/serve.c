@@ -202,9 +202,10 @@ void cli_reload_free(struct cli_reload *r)
 	free(r);
 }
 
-struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb_loop *loop,
-					 struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
-					 struct lamb_dashboard **slot)
+struct lamb_dashboard *cli_dashboard_with(const struct serve_opts *o, struct lamb_loop *loop,
+					  struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
+					  void (*describe)(void *data, FILE *out), void *describe_data,
+					  struct lamb_dashboard **slot)
 {
 	struct lamb_err err;
 	if (o->no_dashboard)
@@ -212,11 +213,19 @@ struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb
 	cleanup_free char *files = cli_data_path("data/dashboard");
 	cleanup_free char *logs = xasprintf("%s/.lamb/logs", m->dir ? m->dir : ".");
 	struct lamb_dashboard_opts d = { .host = o->host, .port = (int)o->dashboard_port, .files_dir = files,
-					 .logs_dir = logs, .api_url = api_url };
+					 .logs_dir = logs, .api_url = api_url, .describe = describe,
+					 .describe_data = describe_data };
 	*slot = lamb_dashboard_new(loop, iv, m, &d, &err);
 	if (!*slot)
 		fprintf(stderr, "lamb: warning: %s; no dashboard\n", err.msg);
 	else
 		fprintf(stderr, "lamb: dashboard on http://%s:%d/_lamb/\n", o->host, lamb_dashboard_port(*slot));
 	return *slot;
+}
+
+struct lamb_dashboard *cli_dashboard_new(const struct serve_opts *o, struct lamb_loop *loop,
+					 struct lamb_invoker *iv, const struct lamb_model *m, const char *api_url,
+					 struct lamb_dashboard **slot)
+{
+	return cli_dashboard_with(o, loop, iv, m, api_url, NULL, NULL, slot);
 }

@@ -1,6 +1,7 @@
 // lamb's dashboard, kept live by /_lamb/events: "hello" (functions and
 // routes, once), "invocation" (one per invocation, the last ones first on
-// connecting) and "instances" (a snapshot each second).
+// connecting), "instances" (a snapshot each second) and, under lamb local
+// start, "services" (its queues, buckets and schedules, as lines, with it).
 'use strict';
 const MAX_ROWS = 100;
 const points = [];
@@ -81,6 +82,14 @@ function onInstances(list) {
   if (!list.length) body.appendChild(row([['no instance running']]));
 }
 
+function onServices(lines) {
+  document.getElementById('services-section').hidden = false;
+  const ul = document.getElementById('services');
+  ul.textContent = '';
+  for (const l of lines) ul.appendChild(el('li', l, 'service'));
+  if (!lines.length) ul.appendChild(el('li', 'none in the template'));
+}
+
 const es = new EventSource('events');
 const status = document.getElementById('status');
 es.onopen = () => { status.textContent = 'live'; };
@@ -88,3 +97,4 @@ es.onerror = () => { status.textContent = 'disconnected, retrying…'; };
 es.addEventListener('hello', e => onHello(JSON.parse(e.data)));
 es.addEventListener('invocation', e => onInvocation(JSON.parse(e.data)));
 es.addEventListener('instances', e => onInstances(JSON.parse(e.data)));
+es.addEventListener('services', e => onServices(JSON.parse(e.data)));

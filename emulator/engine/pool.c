@@ -558,8 +558,6 @@ static void on_exit_(void *data, struct lamb_proc *proc, int status)
 	spawn_for_queue(p);
 }
 
-/* Forks and execs the instance's bootstrap; false when it cannot (the
- * instance is then discarded and its invocation told why). */
 /* Whether an instance started under the debugger is alive: one at a time
  * can listen on its port. */
 static bool debug_held(const struct lamb_pool *p)
@@ -570,6 +568,22 @@ static bool debug_held(const struct lamb_pool *p)
 	return false;
 }
 
+/* --debug-function names this function: its one instance (alive, or
+ * still to start) is the debugger's, and the requests it is not free for
+ * wait for it. */
+static bool debug_one(const struct lamb_pool *p)
+{
+	const struct lamb_debug_opts *d = p->opts.boot ? p->opts.boot->debug : NULL;
+	if (!p->boot.debug_argv || !d || !d->function)
+		return false;
+	for (const struct instance *in = p->instances; in; in = in->next)
+		if (in->state != INST_DEAD)
+			return true;
+	return false;
+}
+
+/* Forks and execs the instance's bootstrap; false when it cannot (the
+ * instance is then discarded and its invocation told why). */
 static bool start_proc(struct lamb_pool *p, struct instance *in)
 {
 	struct lamb_err err;
@@ -689,7 +703,7 @@ static void throttled(struct lamb_pool *p, struct lamb_invocation *inv)
 
 static void spawn_for_queue(struct lamb_pool *p)
 {
-	while (p->queue && p->ninstances < max_instances(p))
+	while (p->queue && p->ninstances < max_instances(p) && !debug_one(p))
 		spawn(p, dequeue(p));
 }
 
@@ -715,6 +729,11 @@ static void route(struct lamb_pool *p, struct lamb_invocation *inv)
 			in->inv = inv;
 			return;
 		}
+	if (debug_one(p)) { /* not throttled: a debugger holds it for as long as it likes */
+		*p->queue_tail = inv;
+		p->queue_tail = &inv->next;
+		return;
+	}
 	/* An instance that has just answered is back in /next within
 	 * microseconds: waiting for it beats a cold start. */
 	if (returning(p) <= 0 && p->ninstances < max_instances(p)) {

@@ -450,8 +450,7 @@ struct lamb_apigw_server *lamb_apigw_server_new(struct lamb_loop *loop, struct l
 	};
 	s->http = lamb_http_server_new(loop, &ho, err);
 	if (!s->http) {
-		free(s->dashboard);
-	free(s);
+		free(s);
 		return NULL;
 	}
 	lamb_loop_batch_output(loop, logf_(s)); /* a request logs three lines: one write */
@@ -471,6 +470,7 @@ void lamb_apigw_server_free(struct lamb_apigw_server *s)
 		call_free(s->calls);
 	lamb_http_server_free(s->http); /* answers what is still waiting with 502 */
 	lamb_router_free(s->router);
+	free(s->dashboard);
 	free(s);
 }
 

@@ -45,6 +45,8 @@ struct lamb_dashboard {
 	struct lamb_invoker *iv;
 	const struct lamb_model *m;
 	char *files, *logs, *api_url;
+	void (*describe)(void *data, FILE *out);
+	void *describe_data;
 	int lfd, port;
 	struct lamb_watch lwatch;
 	struct client *clients;
@@ -164,16 +166,36 @@ static void add_instance(void *data, const struct lamb_function *fn, const struc
 	cJSON_AddItemToArray(data, o);
 }
 
+/* The describe callback's lines (queues, buckets, schedules), or NULL. */
+static cJSON *services_json(const struct lamb_dashboard *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = d->describe ? open_memstream(&text, &len) : NULL;
+	if (!f)
+		return NULL;
+	d->describe(d->describe_data, f);
+	fclose(f);
+	cJSON *a = cJSON_CreateArray();
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		cJSON_AddItemToArray(a, cJSON_CreateString(line));
+	free(text);
+	return a;
+}
+
 static void send_instances(struct lamb_dashboard *d, struct client *only)
 {
-	cJSON *a = cJSON_CreateArray();
+	cJSON *a = cJSON_CreateArray(), *sv = services_json(d);
 	lamb_invoke_each_instance(d->iv, add_instance, a);
 	for (struct client *c = d->clients; c; c = c->next)
 		if (c->sse && !c->dropped && (!only || c == only)) {
 			send_event(c, "instances", a);
+			if (sv)
+				send_event(c, "services", sv);
 			flush_out(c);
 		}
 	cJSON_Delete(a);
+	cJSON_Delete(sv);
 }
 
 static void on_tick(void *data)
@@ -380,6 +402,8 @@ struct lamb_dashboard *lamb_dashboard_new(struct lamb_loop *loop, struct lamb_in
 	d->files = xstrdup(o->files_dir);
 	d->logs = o->logs_dir ? xstrdup(o->logs_dir) : NULL;
 	d->api_url = o->api_url ? xstrdup(o->api_url) : NULL;
+	d->describe = o->describe;
+	d->describe_data = o->describe_data;
 	if (listen_on(d, o->host ? o->host : "127.0.0.1", o->port, err) < 0) {
 		lamb_dashboard_free(d);
 		return NULL;

@@ -2,7 +2,7 @@
  * /_lamb/ on a small HTTP server of its own, live through server-sent
  * events: functions and their instances, the last invocations (cold or
  * warm, durations, memory, outcome, a link to their log lines), routes,
- * and a latency chart. Plain files from data/dashboard/. Costs a copy of a
+ * the local services (lamb local start) and a latency chart. Plain files from data/dashboard/. Costs a copy of a
  * small record per invocation when no browser is connected. */
 #ifndef LAMB_DASHBOARD_H
 #define LAMB_DASHBOARD_H
@@ -12,12 +12,18 @@
 #include "engine/invoke.h"
 #include "model/model.h"
 
+#include <stdio.h>
+
 struct lamb_dashboard_opts {
 	const char *host;       /* NULL: 127.0.0.1 */
 	int port;               /* 0: any free port */
 	const char *files_dir;  /* data/dashboard */
 	const char *logs_dir;   /* .lamb/logs, for an invocation's log lines */
 	const char *api_url;    /* where the routes are served, or NULL (start-lambda) */
+	/* lamb local start's queues, buckets and schedules with their next
+	 * fire times, as lines: asked each second while a browser listens. */
+	void (*describe)(void *data, FILE *out);
+	void *describe_data;
 };
 
 struct lamb_dashboard;

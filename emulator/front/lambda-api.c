@@ -34,6 +34,7 @@ struct lamb_lambda_api {
 	struct lamb_lambda_api_opts opts;
 	struct lamb_http_server *http;
 	struct call *calls;
+	char *dashboard; /* where GET /_lamb/... goes, or NULL */
 };
 
 struct call {
@@ -388,7 +389,12 @@ static void on_request(void *data, struct lamb_http_conn *conn)
 	const char *type = lamb_http_header(conn, "X-Amz-Invocation-Type");
 	struct lamb_http_response r;
 	lamb_http_response_init(&r);
-	if (!name || strcmp(req->method, "POST") != 0) {
+	if (!name && a->dashboard && strcmp(req->method, "GET") == 0 && strncmp(req->path, "/_lamb", 6) == 0) {
+		char *to = xasprintf("%s%s", a->dashboard, req->path); /* the dashboard's own port */
+		lamb_http_response_message(&r, 302, "Found");
+		lamb_http_response_add_header(&r, "Location", to);
+		free(to);
+	} else if (!name || strcmp(req->method, "POST") != 0) {
 		api_error(&r, 404, "UnknownOperationException", "Unknown operation %s", line);
 	} else if (!fn || !served(a, fn)) {
 		api_error(&r, 404, "ResourceNotFoundException", "Function not found: arn:aws:lambda:%s:%s:function:%s",
@@ -460,10 +466,17 @@ void lamb_lambda_api_free(struct lamb_lambda_api *a)
 		call_free(a->calls);
 	}
 	lamb_http_server_free(a->http);
+	free(a->dashboard);
 	free(a);
 }
 
 int lamb_lambda_api_port(const struct lamb_lambda_api *a)
 {
 	return lamb_http_server_port(a->http);
+}
+
+void lamb_lambda_api_set_dashboard(struct lamb_lambda_api *a, const char *base)
+{
+	free(a->dashboard);
+	a->dashboard = base ? xstrdup(base) : NULL;
 }

@@ -32,6 +32,9 @@ struct lamb_lambda_api *lamb_lambda_api_new(struct lamb_loop *loop, struct lamb_
 /* Call after lamb_invoke_free, as for the API Gateway server. Accepts NULL. */
 void lamb_lambda_api_free(struct lamb_lambda_api *a);
 int lamb_lambda_api_port(const struct lamb_lambda_api *a);
+/* GET /_lamb/... redirects to base (the dashboard's server,
+ * "http://127.0.0.1:PORT"); NULL: no more. */
+void lamb_lambda_api_set_dashboard(struct lamb_lambda_api *a, const char *base);
 
 /* The function a name of the Invoke API means: a logical id, a
  * FunctionName, or an ARN (with or without a qualifier). NULL when none. */

@@ -23,6 +23,10 @@ except ImportError:  # not CPython
     import socket
 
 API_PREFIX = "/2018-06-01/runtime"
+# under lamb's debugger (debug.py imports debugpy before running this shim)
+# the invocation's timeout is suspended: its remaining time stays what it
+# was when the event came, not a count down to 0 at a breakpoint
+UNDER_DEBUGGER = "debugpy" in sys.modules
 NEXT_PATH = API_PREFIX + "/invocation/next"
 current_request_id = ""
 current_tenant_id = None
@@ -262,6 +266,7 @@ class LambdaContext:
         self.aws_request_id = request_id
         self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
         self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        self._frozen_ms = max(self._deadline_ms - int(time.time() * 1000), 0) if UNDER_DEBUGGER else None
         identity = parse_json_header(headers.get("lambda-runtime-cognito-identity"))
         self.identity = CognitoIdentity(identity or {})
         client_context = parse_json_header(headers.get("lambda-runtime-client-context"))
@@ -273,6 +278,8 @@ class LambdaContext:
         current_tenant_id = self.tenant_id
 
     def get_remaining_time_in_millis(self):
+        if self._frozen_ms is not None:
+            return self._frozen_ms
         return max(self._deadline_ms - int(time.time() * 1000), 0)
 
     def __repr__(self):

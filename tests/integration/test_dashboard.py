@@ -1,8 +1,9 @@
-"""The dashboard of start-api and start-lambda: its files under /_lamb/,
+"""The dashboard of start-api, start-lambda and local start: its files under /_lamb/,
 the event stream receiving the functions and routes, each invocation
 (cold, then warm) and the instances, the link to an invocation's log
 lines, --no-dashboard; and, where Chromium is installed, the page loaded
-in a headless browser while requests are served (skipped otherwise)."""
+in a headless browser while requests are served (skipped otherwise).
+Under local start, its schedules with their next fire time too."""
 import json
 import os
 import re
@@ -39,14 +40,14 @@ FILES = {"template.yaml": TEMPLATE, "src/app.py": APP}
 
 
 class Server:
-    def __init__(self, d, *args, command=("local", "start-api")):
+    def __init__(self, d, *args, command=("local", "start-api"), ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C"):
         self.err = open(os.path.join(d, "stderr.log"), "w+")
         self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d, stdout=subprocess.DEVNULL,
                                      stderr=self.err)
         deadline = time.time() + 30
         while time.time() < deadline:
             said = self.stderr()
-            m = re.search(r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", said)
+            m = re.search(ready, said)
             if m and ("--no-dashboard" in args or "dashboard on" in said):
                 self.url = f"http://127.0.0.1:{m.group(1)}"
                 d = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/_lamb/", said)
@@ -163,6 +164,35 @@ class Dashboard(unittest.TestCase):
                 self.assertIsNotNone(srv.dash)
                 ev = Events(srv.dash)
                 self.assertEqual(ev.until("hello")["routes"], [])
+                # the Invoke API's own port leads there too
+                self.assertEqual(get(srv.url + "/_lamb/")[2], get(srv.dash + "/_lamb/")[2])
+            finally:
+                srv.stop()
+
+    def test_local_start_has_one_with_its_schedules(self):
+        files = dict(FILES, **{"template.yaml": TEMPLATE + "        Hourly: {Type: Schedule, Properties: "
+                                                          "{Schedule: rate(1 hour)}}\n"})
+        with lambtest.project(files) as d:
+            srv = Server(d, "--lambda-port", "0", "--services-port", "0", "--clock", "manual",
+                         command=("local", "start"), ready=r"the APIs on http://127\.0\.0\.1:(\d+)\n")
+            try:
+                self.assertIsNotNone(srv.dash, srv.stderr())
+                html = get(srv.dash + "/_lamb/")[2]
+                self.assertIn('id="services"', html)
+                invoke = re.search(r"Invoke API on (http://127\.0\.0\.1:\d+)", srv.stderr()).group(1)
+                for port in (srv.url, invoke):  # the APIs' and the Invoke API's /_lamb/ lead there
+                    self.assertEqual(get(port + "/_lamb/")[2], html)
+                ev = Events(srv.dash)
+                self.assertEqual(ev.until("hello")["routes"][0]["url"], srv.url + "/hello")
+                services = ev.until("services")
+                self.assertTrue(any(re.search(r"Hello/Hourly -> Hello: rate\(1 hour\), next \d{4}-", l)
+                                    for l in services), services)
+                self.assertEqual(get(srv.url + "/hello?who=ann")[2], "hi ann")
+                inv = ev.until("invocation")
+                self.assertEqual((inv["function"], inv["cold"]), ("Hello", True))
+                time.sleep(0.1)  # kept for lamb logs too, which the link reads
+                lines = get(f"{srv.dash}/_lamb/logs?function=Hello&request={inv['requestId']}")[2]
+                self.assertIn("serving ann", lines)
             finally:
                 srv.stop()
 

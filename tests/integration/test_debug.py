@@ -2,8 +2,11 @@
 driven by a real DAP client (dapclient.py): a breakpoint set, hit, a local
 variable read, execution continued, a second request stopped at the same
 breakpoint on the same instance without reattaching; meanwhile another
-request is served by another instance. Node with --inspect-brk driven by
-an Inspector-protocol client over its WebSocket."""
+request is served by another instance, or, with --debug-function, waits
+for the held one and stops there after the first continues (under lamb
+local start, whose -d is the same); a paused handler's remaining time does
+not run out. Node with --inspect-brk driven by an Inspector-protocol client
+over its WebSocket."""
 import os
 import re
 import subprocess
@@ -54,13 +57,13 @@ NODE_LINE = 3  # the return, 0-based as the Inspector counts
 
 
 class Server:
-    def __init__(self, d, *args):
+    def __init__(self, d, *args, command=("local", "start-api"), ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C"):
         self.err = open(os.path.join(d, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([LAMB, "local", "start-api", "-p", "0", *args], cwd=d,
+        self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d,
                                      stdout=subprocess.DEVNULL, stderr=self.err)
         deadline = time.time() + 30
         while time.time() < deadline:
-            m = re.search(r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", self.stderr())
+            m = re.search(ready, self.stderr())
             if m:
                 self.url = f"http://127.0.0.1:{m.group(1)}"
                 return
@@ -117,9 +120,44 @@ class PythonUnderDebugpy(unittest.TestCase):
             finally:
                 srv.stop()
 
-    def _session(self, d, srv, port):
-        results = {}
-        first = srv.get_async("ann", results)  # the instance waits for the debugger
+    def test_debug_function_makes_the_others_wait(self):
+        port = lambtest.free_port()
+        with lambtest.project({"template.yaml": TEMPLATE.format(runtime="python3.11"),
+                               "src/app.py": PY_APP}) as d:
+            # under local start: -d there too (it serves the same API)
+            srv = Server(d, "-d", str(port), "--debug-function", "Hello", "--lambda-port", "0",
+                         "--services-port", "0", command=("local", "start"),
+                         ready=r"the APIs on http://127\.0\.0\.1:(\d+)\n")
+            try:
+                results = {}
+                first = srv.get_async("ann", results)
+                dap = self._attach(d, port)
+                tid, frame, local = locals_at_stop(dap)
+                self.assertEqual(local["who"], "'ann'")
+                second = srv.get_async("bob", results)
+                time.sleep(1)  # no other instance: it waits for the one held
+                self.assertNotIn("bob", results)
+                # past the Timeout of 1 s at the breakpoint: the remaining time stands still
+                left = dap.request("evaluate", expression="context.get_remaining_time_in_millis()",
+                                   frameId=frame["id"], context="repl")["body"]["result"]
+                self.assertGreater(int(left), 500)
+                dap.request("continue", threadId=tid)
+                first.join(30)
+                tid, _, local = locals_at_stop(dap)  # then runs there, at the same breakpoint
+                self.assertEqual(local["who"], "'bob'")
+                dap.request("continue", threadId=tid)
+                second.join(30)
+                pid = results["ann"].rsplit(" ", 1)[1]
+                self.assertEqual(results["bob"], f"hi bob from {pid}")
+                dap.send("disconnect")
+            except BaseException:
+                print(srv.stderr())
+                raise
+            finally:
+                srv.stop()
+
+    def _attach(self, d, port):
+        """Attaches, sets the breakpoint at PY_LINE and lets the instance run."""
         dap = Dap(port)
         dap.request("initialize", adapterID="lamb-test", clientID="lamb-test", linesStartAt1=True,
                     columnsStartAt1=True, pathFormat="path")
@@ -130,6 +168,12 @@ class PythonUnderDebugpy(unittest.TestCase):
         self.assertTrue(bp["body"]["breakpoints"][0]["verified"], bp)
         dap.request("configurationDone")
         dap.response(attach)
+        return dap
+
+    def _session(self, d, srv, port):
+        results = {}
+        first = srv.get_async("ann", results)  # the instance waits for the debugger
+        dap = self._attach(d, port)
         tid, frame, local = locals_at_stop(dap)
         self.assertEqual(frame["line"], PY_LINE)
         self.assertEqual(local["who"], "'ann'")
