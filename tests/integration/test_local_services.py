@@ -7,7 +7,7 @@ landing in a queue; a function reaching the queue through
 AWS_ENDPOINT_URL_SQS; SNS fan-out with a FilterPolicy; an SQS -> function ->
 SQS loop stopped at 16 invocations; an S3 bucket as a directory, a file
 dropped in firing the function with the right key; queues surviving a
-SIGKILL and lamb local reset; a soak of 10,000 messages under the real
+SIGKILL and lamb local reset, and so do pending async retries; a soak of 10,000 messages under the real
 clock with partial failures."""
 import json
 import os
@@ -590,6 +590,84 @@ class State(unittest.TestCase):
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
             self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+ASYNC_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.12, CodeUri: src/, Timeout: 5}
+Resources:
+  Fails:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fails
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: {Type: Lambda, Destination: !GetAtt Catcher.Arn}
+  Catcher:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.catcher}
+"""
+
+ASYNC_APP = """\
+import json
+
+def fails(event, context):
+    print("TRIED " + json.dumps(event), flush=True)
+    raise RuntimeError("async failure")
+
+def catcher(event, context):
+    print("CAUGHT " + json.dumps(event, sort_keys=True), flush=True)
+"""
+
+
+def lambtest_read(path):
+    with open(path) as f:
+        return f.read()
+
+
+class PendingRetries(unittest.TestCase):
+    def test_a_retry_survives_a_crash_and_reaches_on_failure(self):
+        s = LocalStart("--clock", "manual", files={"template.yaml": ASYNC_TEMPLATE, "src/app.py": ASYNC_APP})
+        journal = os.path.join(s.dir.name, ".lamb", "async", "events.jsonl")
+        try:
+            lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{s.lambda_}", region_name="us-east-1",
+                               aws_access_key_id="test", aws_secret_access_key="test")
+            r = lam.invoke(FunctionName="Fails", InvocationType="Event", Payload=b'{"n": 1}')
+            self.assertEqual(r["StatusCode"], 202)
+            deadline = time.time() + 30
+            while '"attempts":1' not in lambtest_read(journal) and time.time() < deadline:
+                time.sleep(0.05)  # the first attempt failed: its retry waits a minute on the clock
+            s.restart("--clock", "manual", kill=True)  # SIGKILL before the retry
+            self.assertIn("lamb: 1 pending asynchronous event reloaded", s.stderr())
+            self.assertNotIn("TRIED", s.stderr(), "the retry ran before its time")
+            r = s.clock("advance", "5m")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            tries = [l for l in r.stdout.splitlines() if "invoke  Fails  function error" in l]
+            self.assertEqual(len(tries), 2, r.stdout)  # attempts 2 and 3, one then two minutes apart
+            self.assertIn("OnFailure of Fails  Catcher  ok", r.stdout)
+            caught = [json.loads(l.split("CAUGHT ", 1)[1]) for l in s.stderr().splitlines() if l.startswith("CAUGHT ")]
+            self.assertEqual(len(caught), 1)
+            self.assertEqual(caught[0]["requestContext"]["approximateInvokeCount"], 3)
+            self.assertEqual(caught[0]["requestContext"]["condition"], "RetriesExhausted")
+            self.assertEqual(caught[0]["requestPayload"], {"n": 1})
+            s.restart("--clock", "manual")
+            self.assertNotIn("pending asynchronous", s.stderr(), "a finished event came back")
+            lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{s.lambda_}", region_name="us-east-1",
+                               aws_access_key_id="test", aws_secret_access_key="test")
+            lam.invoke(FunctionName="Fails", InvocationType="Event", Payload=b'{"n": 2}')
+            s.proc.terminate()
+            s.proc.wait(timeout=15)
+            r = lambtest.run("local", "reset", cwd=s.dir.name)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(".lamb/async", r.stdout)
+            self.assertFalse(os.path.exists(journal))
+            s.log.close()
+            s.launch("--clock", "manual")
+            self.assertNotIn("pending asynchronous", s.stderr())
         finally:
             self.assertEqual(s.stop(), 0)
 
