@@ -23,7 +23,7 @@ struct sqs_msg {
 struct sqs_queue {
 	char *name, *url, *arn;
 	const char *logical_id; /* of the template's resource, or NULL */
-	long visibility_s, delay_s;
+	long visibility_s, delay_s, wait_s; /* wait_s: ReceiveMessageWaitTimeSeconds */
 	bool fifo;
 	char *dlq;            /* RedrivePolicy.deadLetterTargetArn, or NULL */
 	long max_receive;     /* RedrivePolicy.maxReceiveCount, 0: none */
@@ -47,6 +47,9 @@ struct lamb_sqs {
 	struct sqs_mapping *mappings;
 	size_t nmappings;
 	const char *trace; /* the X-Amzn-Trace-Id of the request being answered, or NULL */
+	struct sqs_waiter *waiters; /* long-polling receives (sqs-api.c) */
+	bool waiting_clocked;
+	struct lamb_timer wake;
 };
 
 cJSON *sqs_fail(struct lamb_sqs_error *e, int status, const char *code, const char *query_code, const char *fmt, ...)
@@ -78,6 +81,11 @@ void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x);
 void sqs_store_queues(struct lamb_sqs *q);
 void sqs_store_sent(struct sqs_queue *x, const struct sqs_msg *m);
 void sqs_store_deleted(struct sqs_queue *x, const struct sqs_msg *m);
+
+/* sqs-api.c: answers the receives long-polling x that can take a message
+ * now (x NULL: every queue), and those whose wait is over. */
+void sqs_wake_waiters(struct lamb_sqs *q, struct sqs_queue *x);
+void sqs_free_waiters(struct lamb_sqs *q);
 
 /* sqs-poll.c */
 void sqs_read_mappings(struct lamb_sqs *q);

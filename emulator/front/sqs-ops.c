@@ -195,6 +195,7 @@ static cJSON *attributes(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 		{ "ApproximateNumberOfMessages", visible }, { "ApproximateNumberOfMessagesNotVisible", hidden },
 		{ "ApproximateNumberOfMessagesDelayed", delayed }, { "VisibilityTimeout", x->visibility_s },
 		{ "DelaySeconds", x->delay_s }, { "CreatedTimestamp", x->created_ms / 1000 },
+		{ "ReceiveMessageWaitTimeSeconds", x->wait_s },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
 		if (wanted(names, nums[i].name))

@@ -91,6 +91,7 @@ static void set_attributes(struct sqs_queue *x, const cJSON *attrs)
 {
 	x->visibility_s = sqs_long(attrs, "VisibilityTimeout", x->visibility_s);
 	x->delay_s = sqs_long(attrs, "DelaySeconds", x->delay_s);
+	x->wait_s = sqs_long(attrs, "ReceiveMessageWaitTimeSeconds", x->wait_s);
 	const char *rp = sqs_str(attrs, "RedrivePolicy");
 	cJSON *policy = rp ? cJSON_Parse(rp) : NULL;
 	if (policy) {
@@ -120,6 +121,8 @@ void sqs_template_queues(struct lamb_sqs *q)
 			x->visibility_s = v;
 		if (lamb_node_long(lamb_node_get(p, "DelaySeconds"), &v))
 			x->delay_s = v;
+		if (lamb_node_long(lamb_node_get(p, "ReceiveMessageWaitTimeSeconds"), &v))
+			x->wait_s = v;
 		const char *dlq = lamb_node_str(lamb_node_get(rp, "deadLetterTargetArn"));
 		x->dlq = dlq ? xstrdup(dlq) : NULL;
 		if (lamb_node_long(lamb_node_get(rp, "maxReceiveCount"), &v))

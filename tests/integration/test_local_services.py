@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 import urllib.parse
@@ -335,6 +336,47 @@ class Services(unittest.TestCase):
         self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
         with self.assertRaises(self.sqs.exceptions.QueueDoesNotExist):
             self.sqs.get_queue_url(QueueName="nope")
+
+    def test_long_polling(self):
+        url = self.sqs.create_queue(QueueName="waits", Attributes={"ReceiveMessageWaitTimeSeconds": "20"})["QueueUrl"]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ReceiveMessageWaitTimeSeconds"])
+        self.assertEqual(attrs["Attributes"], {"ReceiveMessageWaitTimeSeconds": "20"})
+        got = {}
+        # a client of its own, made here (boto3 makes clients unsafely across threads)
+        waiting = boto3.client("sqs", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                               aws_secret_access_key="test")
+
+        def receive(key, **kw):
+            got[key] = waiting.receive_message(QueueUrl=url, **kw)
+
+        # the queue's wait: the receive answers when a message arrives
+        t = threading.Thread(target=receive, args=("queue's",))
+        t.start()
+        time.sleep(0.3)
+        self.assertTrue(t.is_alive(), got)
+        self.sqs.send_message(QueueUrl=url, MessageBody="late")  # the loop serves others meanwhile
+        t.join(10)
+        self.assertEqual(got["queue's"]["Messages"][0]["Body"], "late")
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=got["queue's"]["Messages"][0]["ReceiptHandle"])
+        # WaitTimeSeconds: with nothing sent, the wait ends on the (manual) clock
+        t = threading.Thread(target=receive, args=("empty",), kwargs={"WaitTimeSeconds": 4})
+        t.start()
+        time.sleep(0.3)
+        self.s.clock("advance", "2s")
+        self.assertTrue(t.is_alive(), "a receive answered before its wait ended")
+        self.s.clock("advance", "2s")
+        t.join(10)
+        self.assertNotIn("Messages", got["empty"])
+        # a delayed message wakes a receive once it turns visible
+        self.sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=3)
+        t = threading.Thread(target=receive, args=("delayed",), kwargs={"WaitTimeSeconds": 10})
+        t.start()
+        time.sleep(0.3)
+        self.s.clock("advance", "3s")
+        t.join(10)
+        self.assertEqual(got["delayed"]["Messages"][0]["Body"], "delayed")
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=21)
 
     def test_fifo_groups_keep_their_order(self):
         url = self.sqs.get_queue_url(QueueName="ordered.fifo")["QueueUrl"]
