@@ -51,16 +51,42 @@ static void form_pair(cJSON *o, cJSON *attrs, const char *key, const char *value
 	long n = strtol(dot + 1, &end, 10);
 	if (n < 1 || n > 100)
 		return;
-	if (str_starts(key, "AttributeName.") || str_starts(key, "MessageSystemAttributeName.")) {
-		cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "AttributeNames");
+	bool msg_names = str_starts(key, "MessageAttributeName.");
+	if (msg_names || str_starts(key, "AttributeName.") || str_starts(key, "MessageSystemAttributeName.")) {
+		const char *list = msg_names ? "MessageAttributeNames" : "AttributeNames";
+		cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
 		if (!arr)
-			arr = cJSON_AddArrayToObject(o, "AttributeNames");
+			arr = cJSON_AddArrayToObject(o, list);
 		cJSON_AddItemToArray(arr, cJSON_CreateString(value));
+	} else if (str_starts(key, "MessageAttribute.") && *end == '.') {
+		/* N.Name, N.Value.DataType, N.Value.StringValue: gathered, mapped by form_attrs */
+		const char *field = str_starts(end + 1, "Value.") ? end + 1 + strlen("Value.") : end + 1;
+		cJSON_AddStringToObject(entry(o, "MessageAttribute", n), field, value);
+	} else if (strstr(key, "BatchRequestEntry.") && *end == '.' && str_starts(end + 1, "MessageAttribute")) {
+		form_pair(entry(o, "Entries", n), attrs, end + 1, value);
 	} else if (str_starts(key, "Attribute.") && *end == '.') {
 		cJSON_AddStringToObject(entry(attrs, "v", n), end + 1, value);
 	} else if (strstr(key, "BatchRequestEntry.") && *end == '.' && !strchr(end + 1, '.')) {
 		cJSON_AddStringToObject(entry(o, "Entries", n), end + 1, value);
 	}
+}
+
+/* The gathered MessageAttribute.N entries of o as the JSON protocol's
+ * MessageAttributes map. */
+static void form_attrs(cJSON *o)
+{
+	cJSON *list = cJSON_DetachItemFromObjectCaseSensitive(o, "MessageAttribute"), *a;
+	if (!list)
+		return;
+	cJSON *map = cJSON_AddObjectToObject(o, "MessageAttributes");
+	cJSON_ArrayForEach(a, list) {
+		char *name = sqs_str_of(a, "Name") ? xstrdup(sqs_str_of(a, "Name")) : NULL;
+		cJSON_DeleteItemFromObjectCaseSensitive(a, "Name");
+		if (name)
+			cJSON_AddItemToObject(map, name, cJSON_Duplicate(a, 1));
+		free(name);
+	}
+	cJSON_Delete(list);
 }
 
 static cJSON *form_params(const char *form, size_t len, char **action)
@@ -80,6 +106,9 @@ static cJSON *form_params(const char *form, size_t len, char **action)
 		free(v);
 	}
 	free(copy);
+	form_attrs(o);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(o, "Entries"))
+		form_attrs(a);
 	cJSON *map = cJSON_AddObjectToObject(o, "Attributes");
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(attrs, "v"))
 		if (sqs_str_of(a, "Name") && sqs_str_of(a, "Value"))
@@ -122,6 +151,15 @@ static void xml_object(struct lamb_buf *b, const cJSON *o, const char *op)
 				lamb_buf_addstr(b, "</Name><Value>");
 				xml_text(b, cJSON_IsString(a) ? a->valuestring : "");
 				lamb_buf_addstr(b, "</Value></Attribute>");
+			}
+		} else if (strcmp(k, "MessageAttributes") == 0 && cJSON_IsObject(v)) {
+			const cJSON *a;
+			cJSON_ArrayForEach(a, v) {
+				lamb_buf_addstr(b, "<MessageAttribute><Name>");
+				xml_text(b, a->string);
+				lamb_buf_addstr(b, "</Name>");
+				xml_value(b, "Value", a, op);
+				lamb_buf_addstr(b, "</MessageAttribute>");
 			}
 		} else if (cJSON_IsArray(v)) {
 			char *item = strcmp(k, "Messages") == 0	 ? xstrdup("Message")

@@ -138,7 +138,7 @@ static cJSON *record_of(const struct sqs_mapping *mp, const struct sqs_msg *m)
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)m->seq);
 		cJSON_AddStringToObject(a, "SequenceNumber", buf);
 	}
-	cJSON_AddObjectToObject(r, "messageAttributes");
+	cJSON_AddItemToObject(r, "messageAttributes", sqs_attrs_event(m->attrs));
 	cJSON_AddStringToObject(r, "md5OfBody", m->md5);
 	cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
 	cJSON_AddStringToObject(r, "eventSourceARN", mp->queue->arn);

@@ -228,10 +228,35 @@ def consume(event, context):
     for r in event["Records"]:
         print("GOT %s %s %s" % (r["body"], r["attributes"]["ApproximateReceiveCount"], r["eventSourceARN"]),
               flush=True)
+        if r["messageAttributes"]:
+            print("MATTRS %s %s" % (r["body"], json.dumps(r["messageAttributes"], sort_keys=True)), flush=True)
         if r["body"].startswith("bad"):
             failed.append({"itemIdentifier": r["messageId"]})
     return {"batchItemFailures": failed}
 """
+
+
+def md5_of_attributes(attrs):
+    """MD5OfMessageAttributes as SQS documents it: names sorted, each name,
+    type and value length-prefixed (4 bytes, big-endian), a transport byte
+    (1 string, 2 binary) before the value."""
+    import hashlib
+    import struct
+    h = hashlib.md5()
+
+    def field(b):
+        h.update(struct.pack(">I", len(b)) + b)
+    for name in sorted(attrs):
+        a = attrs[name]
+        field(name.encode())
+        field(a["DataType"].encode())
+        if "BinaryValue" in a:
+            h.update(b"\x02")
+            field(a["BinaryValue"])
+        else:
+            h.update(b"\x01")
+            field(a["StringValue"].encode())
+    return h.hexdigest()
 
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
            AWS_REGION="us-east-1")
@@ -378,6 +403,40 @@ class Services(unittest.TestCase):
         with self.assertRaises(self.sqs.exceptions.ClientError):
             self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=21)
 
+    def test_message_attributes(self):
+        url = self.sqs.create_queue(QueueName="attrs")["QueueUrl"]
+        attrs = {"colour": {"DataType": "String", "StringValue": "blue"},
+                 "size": {"DataType": "Number", "StringValue": "12"},
+                 "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01bin"}}
+        r = self.sqs.send_message(QueueUrl=url, MessageBody="with", MessageAttributes=attrs)
+        self.assertEqual(r["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        red = {"colour": {"DataType": "String.tag", "StringValue": "red"}}
+        r = self.sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "batched", "MessageAttributes": red}])
+        self.assertEqual(r["Successful"][0]["MD5OfMessageAttributes"], md5_of_attributes(red))
+        self.assertNotIn("MD5OfMessageAttributes", self.sqs.send_message(QueueUrl=url, MessageBody="without"))
+        m = {x["Body"]: x for x in self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                            MessageAttributeNames=["All"])["Messages"]}
+        self.assertEqual(m["with"]["MessageAttributes"], attrs)
+        self.assertEqual(m["with"]["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        self.assertEqual(m["batched"]["MessageAttributes"], red)
+        self.assertNotIn("MessageAttributes", m["without"])
+        for x in m.values():
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=x["ReceiptHandle"], VisibilityTimeout=0)
+        m = {x["Body"]: x for x in self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                            MessageAttributeNames=["size"])["Messages"]}
+        self.assertEqual(m["with"]["MessageAttributes"], {"size": attrs["size"]})  # only those asked for
+        self.assertEqual(m["with"]["MD5OfMessageAttributes"], md5_of_attributes({"size": attrs["size"]}))
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={"a": {"DataType": "String"}})
+        # the SQS event's messageAttributes, as Lambda passes them
+        work = self.sqs.get_queue_url(QueueName="work")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=work, MessageBody="good-attrs", MessageAttributes={
+            "colour": {"DataType": "String", "StringValue": "blue"}})
+        self.s.clock("advance", "6s")  # the batching window
+        lines = self.wait_lines("MATTRS good-attrs ", 1)
+        self.assertEqual(json.loads(lines[0]), {"colour": {"stringValue": "blue", "stringListValues": [],
+                                                           "binaryListValues": [], "dataType": "String"}})
+
     def test_fifo_groups_keep_their_order(self):
         url = self.sqs.get_queue_url(QueueName="ordered.fifo")["QueueUrl"]
         for body, group in (("a1", "A"), ("a2", "A"), ("b1", "B")):
@@ -424,6 +483,27 @@ class Services(unittest.TestCase):
         status, x = call(Action="GetQueueUrl", QueueName="missing")
         self.assertEqual(status, 400)
         self.assertEqual(x.find(".//q:Code", ns).text, "AWS.SimpleQueueService.NonExistentQueue")
+        # message attributes, in the form's numbered keys
+        green = {"colour": {"DataType": "String", "StringValue": "green"}, "n": {"DataType": "Number", "StringValue": "3"}}
+        status, x = call(Action="SendMessage", QueueUrl=url, MessageBody="attributed", **{
+            "MessageAttribute.1.Name": "colour", "MessageAttribute.1.Value.DataType": "String",
+            "MessageAttribute.1.Value.StringValue": "green", "MessageAttribute.2.Name": "n",
+            "MessageAttribute.2.Value.DataType": "Number", "MessageAttribute.2.Value.StringValue": "3"})
+        self.assertEqual(x.find(".//q:MD5OfMessageAttributes", ns).text, md5_of_attributes(green))
+        status, x = call(Action="SendMessageBatch", QueueUrl=url, **{
+            "SendMessageBatchRequestEntry.1.Id": "b1", "SendMessageBatchRequestEntry.1.MessageBody": "b",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Name": "n",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType": "Number",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue": "3"})
+        self.assertEqual(x.find(".//q:SendMessageBatchResultEntry/q:MD5OfMessageAttributes", ns).text,
+                         md5_of_attributes({"n": green["n"]}))
+        status, x = call(Action="ReceiveMessage", QueueUrl=url, MaxNumberOfMessages="10", **{"MessageAttributeName.1": "All"})
+        msg = [m for m in x.findall(".//q:Message", ns) if m.find("q:Body", ns).text == "attributed"][0]
+        got = {a.find("q:Name", ns).text: {"DataType": a.find("q:Value/q:DataType", ns).text,
+                                           "StringValue": a.find("q:Value/q:StringValue", ns).text}
+               for a in msg.findall("q:MessageAttribute", ns)}
+        self.assertEqual(got, green)
+        self.assertEqual(msg.find("q:MD5OfMessageAttributes", ns).text, md5_of_attributes(green))
 
     def wait_lines(self, prefix, n):
         deadline = time.time() + 30
