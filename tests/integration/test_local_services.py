@@ -2,13 +2,14 @@
 protocol), the AWS CLI, and the query protocol's form and XML as older SDKs
 send it; the event source mapping's partial batch failures, redrive to a
 dead-letter queue on the manual clock, batching window and FilterCriteria;
-FIFO groups; PutEvents matched against rules; an async OnFailure record
-landing in a queue; a function reaching the queue through
-AWS_ENDPOINT_URL_SQS; SNS fan-out with a FilterPolicy; an SQS -> function ->
-SQS loop stopped at 16 invocations; an S3 bucket as a directory, a file
-dropped in firing the function with the right key; queues surviving a
-SIGKILL and lamb local reset, and so do pending async retries; a soak of 10,000 messages under the real
-clock with partial failures."""
+FIFO groups; long polling on the clock; message attributes and their MD5;
+PutEvents matched against rules; an async OnFailure record landing in a
+queue; a function reaching the queue through AWS_ENDPOINT_URL_SQS; SNS
+fan-out with a FilterPolicy; an SQS -> function -> SQS loop stopped at 16
+invocations; an S3 bucket as a directory, a file dropped in firing the
+function with the right key; queues (attributes included) and pending async
+retries surviving a SIGKILL, and lamb local reset; a soak of 10,000 messages
+under the real clock with partial failures."""
 import json
 import os
 import shutil
@@ -689,7 +690,8 @@ class State(unittest.TestCase):
                                     aws_access_key_id="test", aws_secret_access_key="test")
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
-            ids = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(3)]
+            ids = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageAttributes={
+                "i": {"DataType": "Number", "StringValue": str(i)}})["MessageId"] for i in range(3)]
             made = sqs.create_queue(QueueName="made-at-runtime")["QueueUrl"]
             sqs.send_message(QueueUrl=made, MessageBody="runtime")
             got = sqs.receive_message(QueueUrl=url)["Messages"][0]
@@ -697,8 +699,10 @@ class State(unittest.TestCase):
             s.restart("--clock", "manual", kill=True)  # SIGKILL: nothing flushed on the way out
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
-            left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
             self.assertEqual(sorted(m["MessageId"] for m in left), sorted(i for i in ids if i != got["MessageId"]))
+            self.assertEqual({m["Body"]: m["MessageAttributes"]["i"]["StringValue"] for m in left},
+                             {m["Body"]: m["Body"][1:] for m in left})  # the attributes came back too
             made = sqs.get_queue_url(QueueName="made-at-runtime")["QueueUrl"]
             self.assertEqual(sqs.receive_message(QueueUrl=made)["Messages"][0]["Body"], "runtime")
             s.proc.terminate()
