@@ -222,6 +222,7 @@ bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
 	moved->trace = m->trace ? xstrdup(m->trace) : NULL;
 	sqs_msg_set_attrs(moved, m->attrs);
 	sqs_store_sent(dlq, moved);
+	sqs_wake_waiters(q, dlq); /* a receive long-polling the dead-letter queue */
 	fprintf(q->log, "lamb: sqs: message %s moved from %s to %s after %d receives\n", m->id, x->name, dlq->name,
 		m->receive_count);
 	lamb_loop_wrote(q->loop, q->log);
