@@ -1,5 +1,5 @@
 /* lamb local reset: empties what lamb local start keeps beside the template
- * (.lamb/sqs/ queues, .lamb/s3/ buckets), leaving the build cache alone.
+ * (.lamb/sqs/ queues, .lamb/s3/ buckets, .lamb/async/ pending retries), leaving the build cache alone.
  * Run it while lamb local start is stopped. */
 #include "base/util.h"
 #include "cli-template.h"
@@ -59,9 +59,11 @@ int cmd_local_reset(int argc, char **argv)
 		lamb_diags_print(&diags, stderr);
 	} else {
 		char *sqs = xasprintf("%s/.lamb/sqs", m->dir), *s3 = xasprintf("%s/.lamb/s3", m->dir);
-		status = remove_tree(sqs) == 0 && remove_tree(s3) == 0 ? EXIT_OK : EXIT_FAIL;
+		char *async = xasprintf("%s/.lamb/async", m->dir);
+		status = remove_tree(sqs) == 0 && remove_tree(s3) == 0 && remove_tree(async) == 0 ? EXIT_OK : EXIT_FAIL;
 		free(sqs);
 		free(s3);
+		free(async);
 	}
 	lamb_model_free(m);
 	lamb_diags_release(&diags);

@@ -227,8 +227,8 @@ const struct lamb_command lamb_commands[] = {
 	{ "local reset", "empty the queues and buckets lamb local start keeps under .lamb/",
 	  "usage: lamb local reset [-t FILE]\n"
 	  "\n"
-	  "Removes .lamb/sqs/ (the queues' journals) and .lamb/s3/ (the buckets) beside the\n"
-	  "template; the build cache stays. Run it while lamb local start is stopped.\n"
+	  "Removes .lamb/sqs/ (the queues' journals), .lamb/s3/ (the buckets) and .lamb/async/\n"
+	  "(pending asynchronous retries) beside the template; the build cache stays. Run it while lamb local start is stopped.\n"
 	  "\n"
 	  "  -t, --template FILE        template (default: template.yaml, .yml or .json here)\n"
 	  "      --parameter-overrides  K=V ... (accepted, as the other commands take them)\n"

@@ -6,7 +6,10 @@
  * happens last goes to the OnSuccess or OnFailure destination (a function
  * of the template gets the invocation record, asynchronously; a queue or
  * bus gets it through the sink) or, on failure without one, to the
- * dead-letter queue. */
+ * dead-letter queue. Pending events live in a journal,
+ * .lamb/async/events.jsonl beside the template (a line per event state,
+ * written before the event is accepted or its retry waits, and one when it
+ * is done), so that a restart or a crash of lamb loses no retry. */
 #include "front/async.h"
 
 #include "base/util.h"
@@ -16,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct event {
 	struct lamb_async *a;
@@ -42,6 +46,7 @@ struct lamb_async {
 	struct event *events;
 	lamb_async_sink sink;
 	void *sink_data;
+	FILE *journal; /* NULL: in memory only */
 };
 
 void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
@@ -93,7 +98,10 @@ static struct config config_of(const struct lamb_async *a, const struct lamb_fun
 
 static void run(struct lamb_async *a, struct event *e, int64_t now);
 
-static void unlink_event(struct lamb_async *a, struct event *e)
+static void journal_state(struct lamb_async *a, const struct event *e);
+static void journal_done(struct lamb_async *a, const struct event *e);
+
+static void free_event(struct lamb_async *a, struct event *e)
 {
 	struct event **p = &a->events;
 	while (*p && *p != e)
@@ -104,6 +112,13 @@ static void unlink_event(struct lamb_async *a, struct event *e)
 	free(e->source);
 	free(e->trace);
 	free(e);
+}
+
+/* e is done with: out of the journal too. */
+static void unlink_event(struct lamb_async *a, struct event *e)
+{
+	journal_done(a, e);
+	free_event(a, e);
 }
 
 static struct event *queue(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
@@ -216,6 +231,8 @@ static void on_outcome(void *data, const struct lamb_outcome *o)
 	}
 	if (e->due_ms < 0)
 		unlink_event(a, e);
+	else
+		journal_state(a, e); /* the retry's due time, kept across a restart */
 	lamb_scheduler_poke(a->clock);
 	lamb_scheduler_end(a->clock, token, lamb_outcome_name(o->kind));
 }
@@ -267,6 +284,132 @@ static void run_due(void *data, int64_t now)
 	}
 }
 
+/* The journal: one line per event state, {"done": id} once it is over. */
+static void journal_line(struct lamb_async *a, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	if (a->journal) {
+		fprintf(a->journal, "%s\n", s);
+		fflush(a->journal); /* in the kernel before the answer: a crash of lamb loses nothing */
+	}
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void journal_state(struct lamb_async *a, const struct event *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", e->id);
+	cJSON_AddStringToObject(o, "function", e->fn->logical_id);
+	cJSON_AddStringToObject(o, "source", e->source);
+	if (e->trace)
+		cJSON_AddStringToObject(o, "trace", e->trace);
+	cJSON_AddStringToObject(o, "payload", e->payload);
+	cJSON_AddNumberToObject(o, "attempts", e->attempts);
+	cJSON_AddNumberToObject(o, "throttles", e->throttles);
+	cJSON_AddNumberToObject(o, "enqueued", (double)e->enqueued_ms);
+	cJSON_AddNumberToObject(o, "due", (double)e->due_ms);
+	journal_line(a, o);
+}
+
+static void journal_done(struct lamb_async *a, const struct event *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "done", e->id);
+	journal_line(a, o);
+}
+
+static struct event *find_id(struct lamb_async *a, const char *id)
+{
+	for (struct event *e = a->events; e; e = e->next)
+		if (strcmp(e->id, id) == 0)
+			return e;
+	return NULL;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* One line of an earlier run: a state replaces the event's last one. */
+static void replay(struct lamb_async *a, const cJSON *o)
+{
+	const char *done = str(o, "done"), *id = str(o, "id"), *fname = str(o, "function");
+	const char *payload = str(o, "payload"), *source = str(o, "source");
+	struct event *old = find_id(a, done ? done : id ? id : "");
+	if (old)
+		free_event(a, old);
+	if (done || !id || !fname || !payload || !source)
+		return;
+	const struct lamb_function *fn = lamb_lambda_api_find(a->m, fname);
+	if (!fn) {
+		fprintf(a->log, "lamb: warning: pending event %s of '%s' is dropped: the template has no such function\n",
+			id, fname);
+		return;
+	}
+	struct event *e = queue(a, fn, payload, strlen(payload), source, str(o, "trace"));
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->attempts = (int)num(o, "attempts");
+	e->throttles = (int)num(o, "throttles");
+	e->enqueued_ms = (int64_t)num(o, "enqueued");
+	e->due_ms = (int64_t)num(o, "due");
+}
+
+static void read_journal(struct lamb_async *a, const char *path)
+{
+	FILE *in = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	while (in && getline(&line, &cap, in) > 0) {
+		cJSON *o = cJSON_Parse(line);
+		replay(a, o);
+		cJSON_Delete(o);
+	}
+	free(line);
+	if (in)
+		fclose(in);
+}
+
+static int count(const struct lamb_async *a)
+{
+	int n = 0;
+	for (const struct event *e = a->events; e; e = e->next)
+		n++;
+	return n;
+}
+
+/* Reloads the events an earlier run left pending, with their due times
+ * (an event that was running when lamb stopped runs again: Lambda's
+ * at-least-once), then rewrites the journal with them and keeps it open. */
+static void load(struct lamb_async *a)
+{
+	char *dir = xasprintf("%s/.lamb", a->m->dir), *sub = xasprintf("%s/async", dir);
+	char *path = xasprintf("%s/events.jsonl", sub), *tmp = xasprintf("%s.tmp", path);
+	mkdir(dir, 0755);
+	mkdir(sub, 0755);
+	read_journal(a, path);
+	a->journal = fopen(tmp, "we");
+	for (struct event *e = a->events; a->journal && e; e = e->next)
+		journal_state(a, e);
+	if (a->journal && rename(tmp, path) != 0)
+		fclose(a->journal), a->journal = NULL;
+	if (!a->journal)
+		fprintf(a->log, "lamb: warning: cannot keep pending events in '%s': they live in memory only\n", path);
+	else if (a->events)
+		fprintf(a->log, "lamb: %d pending asynchronous event%s reloaded\n", count(a), count(a) == 1 ? "" : "s");
+	free(path);
+	free(tmp);
+	free(sub);
+	free(dir);
+}
+
 int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
 		      const char *source, const char *trace, struct lamb_err *err)
 {
@@ -274,6 +417,7 @@ int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, cons
 		return lamb_err_set(err, "event of %zu bytes is above the %d bytes of an asynchronous invocation", len,
 				    LAMB_ASYNC_MAX_EVENT);
 	struct event *e = queue(a, fn, event, len, source, trace);
+	journal_state(a, e); /* on disk before the caller answers */
 	run(a, e, lamb_scheduler_now(a->clock)); /* due now, whatever the clock */
 	return 0;
 }
@@ -286,6 +430,8 @@ struct lamb_async *lamb_async_new(struct lamb_loop *loop, struct lamb_invoker *i
 	struct lamb_clocked c = { next_due, run_due, a };
 	lamb_scheduler_add_clocked(clock, &c);
 	lamb_scheduler_use_async(clock, a);
+	load(a);
+	lamb_scheduler_poke(clock);
 	return a;
 }
 
@@ -294,6 +440,8 @@ void lamb_async_free(struct lamb_async *a)
 	if (!a)
 		return;
 	while (a->events)
-		unlink_event(a, a->events);
+		free_event(a, a->events); /* still pending: they stay in the journal */
+	if (a->journal)
+		fclose(a->journal);
 	free(a);
 }

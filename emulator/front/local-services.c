@@ -152,10 +152,9 @@ static void on_request(void *data, struct lamb_http_conn *c)
 		const char *target = lamb_http_header(c, "X-Amz-Target");
 		const char *trace = lamb_http_header(c, "X-Amzn-Trace-Id");
 		if (lamb_eventbridge_handle_traced(s->eb, req, target, trace, &r) || lamb_sns_handle(s->sns, req, trace, &r) ||
-		    lamb_s3_handle(s->s3, req, lamb_http_header(c, "x-amz-copy-source"), trace, &r) ||
-		    lamb_sqs_api_handle(s->sqs, req, target, trace, &r))
+		    lamb_s3_handle(s->s3, req, lamb_http_header(c, "x-amz-copy-source"), trace, &r))
 			lamb_http_reply(c, &r);
-		else
+		else if (!lamb_sqs_api_handle(s->sqs, c, target, trace))
 			error_reply(c, 404, "no such local service");
 		lamb_http_response_release(&r);
 	}

@@ -2,7 +2,11 @@
  * current SDKs (X-Amz-Target: AmazonSQS.SendMessage, a JSON body) and the
  * query protocol of older ones (Action=SendMessage&... as a form, answered
  * in XML). The form's numbered keys (SendMessageBatchRequestEntry.1.Id,
- * Attribute.1.Name, AttributeName.1) become the JSON shape first. */
+ * Attribute.1.Name, AttributeName.1) become the JSON shape first. A
+ * ReceiveMessage with WaitTimeSeconds (or on a queue with
+ * ReceiveMessageWaitTimeSeconds) that finds nothing long-polls: its request
+ * waits, off the loop, until a message can be taken or the wait ends on the
+ * scheduler's clock. */
 #include "front/sqs-api.h"
 
 #include "base/url.h"
@@ -13,8 +17,17 @@
 
 #define XMLNS "http://queue.amazonaws.com/doc/2012-11-05/"
 
-static bool handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
-		   struct lamb_http_response *r);
+static bool handle(struct lamb_sqs *q, struct lamb_http_conn *c, const char *target);
+
+struct sqs_waiter {
+	struct lamb_http_conn *c;
+	struct sqs_queue *x;
+	cJSON *params;
+	char *op; /* NULL: the JSON protocol; else the query protocol's action */
+	int64_t until_ms;
+	bool woken;
+	struct sqs_waiter *next;
+};
 
 static cJSON *entry(cJSON *o, const char *list, long n)
 {
@@ -38,16 +51,42 @@ static void form_pair(cJSON *o, cJSON *attrs, const char *key, const char *value
 	long n = strtol(dot + 1, &end, 10);
 	if (n < 1 || n > 100)
 		return;
-	if (str_starts(key, "AttributeName.") || str_starts(key, "MessageSystemAttributeName.")) {
-		cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "AttributeNames");
+	bool msg_names = str_starts(key, "MessageAttributeName.");
+	if (msg_names || str_starts(key, "AttributeName.") || str_starts(key, "MessageSystemAttributeName.")) {
+		const char *list = msg_names ? "MessageAttributeNames" : "AttributeNames";
+		cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, list);
 		if (!arr)
-			arr = cJSON_AddArrayToObject(o, "AttributeNames");
+			arr = cJSON_AddArrayToObject(o, list);
 		cJSON_AddItemToArray(arr, cJSON_CreateString(value));
+	} else if (str_starts(key, "MessageAttribute.") && *end == '.') {
+		/* N.Name, N.Value.DataType, N.Value.StringValue: gathered, mapped by form_attrs */
+		const char *field = str_starts(end + 1, "Value.") ? end + 1 + strlen("Value.") : end + 1;
+		cJSON_AddStringToObject(entry(o, "MessageAttribute", n), field, value);
+	} else if (strstr(key, "BatchRequestEntry.") && *end == '.' && str_starts(end + 1, "MessageAttribute")) {
+		form_pair(entry(o, "Entries", n), attrs, end + 1, value);
 	} else if (str_starts(key, "Attribute.") && *end == '.') {
 		cJSON_AddStringToObject(entry(attrs, "v", n), end + 1, value);
 	} else if (strstr(key, "BatchRequestEntry.") && *end == '.' && !strchr(end + 1, '.')) {
 		cJSON_AddStringToObject(entry(o, "Entries", n), end + 1, value);
 	}
+}
+
+/* The gathered MessageAttribute.N entries of o as the JSON protocol's
+ * MessageAttributes map. */
+static void form_attrs(cJSON *o)
+{
+	cJSON *list = cJSON_DetachItemFromObjectCaseSensitive(o, "MessageAttribute"), *a;
+	if (!list)
+		return;
+	cJSON *map = cJSON_AddObjectToObject(o, "MessageAttributes");
+	cJSON_ArrayForEach(a, list) {
+		char *name = sqs_str_of(a, "Name") ? xstrdup(sqs_str_of(a, "Name")) : NULL;
+		cJSON_DeleteItemFromObjectCaseSensitive(a, "Name");
+		if (name)
+			cJSON_AddItemToObject(map, name, cJSON_Duplicate(a, 1));
+		free(name);
+	}
+	cJSON_Delete(list);
 }
 
 static cJSON *form_params(const char *form, size_t len, char **action)
@@ -67,6 +106,9 @@ static cJSON *form_params(const char *form, size_t len, char **action)
 		free(v);
 	}
 	free(copy);
+	form_attrs(o);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(o, "Entries"))
+		form_attrs(a);
 	cJSON *map = cJSON_AddObjectToObject(o, "Attributes");
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(attrs, "v"))
 		if (sqs_str_of(a, "Name") && sqs_str_of(a, "Value"))
@@ -109,6 +151,15 @@ static void xml_object(struct lamb_buf *b, const cJSON *o, const char *op)
 				lamb_buf_addstr(b, "</Name><Value>");
 				xml_text(b, cJSON_IsString(a) ? a->valuestring : "");
 				lamb_buf_addstr(b, "</Value></Attribute>");
+			}
+		} else if (strcmp(k, "MessageAttributes") == 0 && cJSON_IsObject(v)) {
+			const cJSON *a;
+			cJSON_ArrayForEach(a, v) {
+				lamb_buf_addstr(b, "<MessageAttribute><Name>");
+				xml_text(b, a->string);
+				lamb_buf_addstr(b, "</Name>");
+				xml_value(b, "Value", a, op);
+				lamb_buf_addstr(b, "</MessageAttribute>");
 			}
 		} else if (cJSON_IsArray(v)) {
 			char *item = strcmp(k, "Messages") == 0	 ? xstrdup("Message")
@@ -194,26 +245,161 @@ static void reply_json(struct lamb_http_response *r, const cJSON *result, const 
 	cJSON_Delete(err);
 }
 
-bool lamb_sqs_api_handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
-			 const char *trace, struct lamb_http_response *r)
+/* The answer to c in the protocol it spoke: op NULL for JSON. */
+static void answer(struct lamb_http_conn *c, const char *op, const cJSON *result, const struct lamb_sqs_error *e)
+{
+	struct lamb_http_response r;
+	lamb_http_response_init(&r);
+	if (!op)
+		reply_json(&r, result, e);
+	else if (result)
+		reply_xml(&r, op, result);
+	else
+		error_xml(&r, e);
+	lamb_http_reply(c, &r);
+	lamb_http_response_release(&r);
+}
+
+static void waiter_free(struct lamb_sqs *q, struct sqs_waiter *w)
+{
+	struct sqs_waiter **p = &q->waiters;
+	while (*p != w)
+		p = &(*p)->next;
+	*p = w->next;
+	cJSON_Delete(w->params);
+	free(w->op);
+	free(w);
+}
+
+/* Receives for w; answers and frees it when that took a message or its
+ * wait is over. */
+static void try_waiter(struct lamb_sqs *q, struct sqs_waiter *w, int64_t now)
+{
+	struct lamb_sqs_error e = { 0 };
+	cJSON *result = lamb_sqs_call(q, "ReceiveMessage", w->params, &e);
+	if (!result || cJSON_GetObjectItemCaseSensitive(result, "Messages") || now >= w->until_ms) {
+		answer(w->c, w->op, result, &e);
+		waiter_free(q, w);
+	}
+	cJSON_Delete(result);
+}
+
+static void wake_now(void *data)
+{
+	struct lamb_sqs *q = data;
+	int64_t now = lamb_scheduler_now(q->clock);
+	for (struct sqs_waiter *w = q->waiters, *next; w; w = next) {
+		next = w->next;
+		if (w->woken)
+			try_waiter(q, w, now);
+	}
+	for (struct sqs_waiter *w = q->waiters; w; w = w->next)
+		w->woken = false;
+	lamb_scheduler_poke(q->clock); /* the real clock's timer, for those still waiting */
+}
+
+/* The waiters are tried on the loop's next turn, out of the request or
+ * the clock's step that woke them: resuming a request from inside
+ * another's handler can leave it unanswered in libmicrohttpd. */
+void sqs_wake_waiters(struct lamb_sqs *q, struct sqs_queue *x)
+{
+	bool any = false;
+	for (struct sqs_waiter *w = q->waiters; w; w = w->next)
+		if (!x || w->x == x)
+			any = w->woken = true;
+	if (any)
+		lamb_loop_timer_set(q->loop, &q->wake, lamb_loop_now_ns(), wake_now, q);
+}
+
+void sqs_free_waiters(struct lamb_sqs *q)
+{
+	lamb_loop_timer_cancel(q->loop, &q->wake);
+	while (q->waiters) /* the HTTP server, freed first, answered their requests */
+		waiter_free(q, q->waiters);
+}
+
+/* The clock wakes a waiter at the end of its wait or when a message of its
+ * queue turns visible. */
+static int64_t waiters_due(void *data)
+{
+	struct lamb_sqs *q = data;
+	int64_t now = lamb_scheduler_now(q->clock), min = -1;
+	for (const struct sqs_waiter *w = q->waiters; w; w = w->next) {
+		if (w->woken)
+			continue; /* tried on the loop's next turn */
+		if (min < 0 || w->until_ms < min)
+			min = w->until_ms;
+		for (const struct sqs_msg *m = w->x->head; m; m = m->next)
+			if (m->visible_ms > now && m->visible_ms < min)
+				min = m->visible_ms;
+	}
+	return min;
+}
+
+static void waiters_run(void *data, int64_t now)
+{
+	(void)now;
+	sqs_wake_waiters(data, NULL);
+}
+
+/* The receive's wait in seconds: WaitTimeSeconds, else the queue's
+ * ReceiveMessageWaitTimeSeconds; -1 with e when out of 0..20. */
+static long wait_of(struct lamb_sqs *q, const cJSON *p, struct lamb_sqs_error *e, struct sqs_queue **x)
+{
+	const char *url = sqs_str_of(p, "QueueUrl");
+	*x = sqs_find(q, url ? url : sqs_str_of(p, "QueueName"));
+	long wait = sqs_long(p, "WaitTimeSeconds", *x ? (*x)->wait_s : 0);
+	if (wait < 0 || wait > 20)
+		return sqs_fail(e, 400, "InvalidParameterValue", "InvalidParameterValue",
+				"Value %ld for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.",
+				wait), -1;
+	return *x ? wait : 0;
+}
+
+/* Runs op; a receive that found nothing and may wait is parked (p is
+ * then the waiter's) instead of answered. */
+static void serve(struct lamb_sqs *q, struct lamb_http_conn *c, const char *op, const char *action, cJSON **p)
+{
+	struct lamb_sqs_error e = { 0 };
+	struct sqs_queue *x = NULL;
+	long wait = strcmp(op, "ReceiveMessage") == 0 ? wait_of(q, *p, &e, &x) : 0;
+	cJSON *result = wait < 0 ? NULL : lamb_sqs_call(q, op, *p, &e);
+	if (result && wait > 0 && !cJSON_GetObjectItemCaseSensitive(result, "Messages")) {
+		struct sqs_waiter *w = xcalloc(1, sizeof(*w));
+		*w = (struct sqs_waiter){ .c = c, .x = x, .params = *p, .op = action ? xstrdup(action) : NULL,
+					  .until_ms = lamb_scheduler_now(q->clock) + wait * 1000, .next = q->waiters };
+		q->waiters = w;
+		*p = NULL;
+		if (!q->waiting_clocked) {
+			struct lamb_clocked ck = { waiters_due, waiters_run, q };
+			lamb_scheduler_add_clocked(q->clock, &ck);
+			q->waiting_clocked = true;
+		}
+		lamb_scheduler_poke(q->clock);
+	} else {
+		answer(c, action, result, &e);
+	}
+	cJSON_Delete(result);
+}
+
+bool lamb_sqs_api_handle(struct lamb_sqs *q, struct lamb_http_conn *c, const char *target, const char *trace)
 {
 	q->trace = trace;
-	bool handled = handle(q, req, target, r);
+	bool handled = handle(q, c, target);
 	q->trace = NULL;
 	return handled;
 }
 
-static bool handle(struct lamb_sqs *q, const struct lamb_http_request *req, const char *target,
-		   struct lamb_http_response *r)
+static bool handle(struct lamb_sqs *q, struct lamb_http_conn *c, const char *target)
 {
-	struct lamb_sqs_error e = { 0 };
+	const struct lamb_http_request *req = lamb_http_request(c);
 	if (target && str_starts(target, "AmazonSQS.")) {
 		cJSON *p = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : cJSON_CreateObject();
-		cJSON *result = p ? lamb_sqs_call(q, target + strlen("AmazonSQS."), p, &e) : NULL;
+		struct lamb_sqs_error e = { 0 };
 		if (!p)
-			sqs_fail(&e, 400, "InvalidParameterValue", "InvalidParameterValue", "the body is not JSON");
-		reply_json(r, result, &e);
-		cJSON_Delete(result);
+			answer(c, NULL, NULL, (sqs_fail(&e, 400, "InvalidParameterValue", "InvalidParameterValue", "the body is not JSON"), &e));
+		else
+			serve(q, c, target + strlen("AmazonSQS."), NULL, &p);
 		cJSON_Delete(p);
 		return true;
 	}
@@ -227,12 +413,7 @@ static bool handle(struct lamb_sqs *q, const struct lamb_http_request *req, cons
 	}
 	if (!sqs_str_of(p, "QueueUrl") && strcmp(req->path, "/") != 0) /* the queue's URL as the path */
 		cJSON_AddStringToObject(p, "QueueUrl", req->path);
-	cJSON *result = lamb_sqs_call(q, action, p, &e);
-	if (result)
-		reply_xml(r, action, result);
-	else
-		error_xml(r, &e);
-	cJSON_Delete(result);
+	serve(q, c, action, action, &p);
 	cJSON_Delete(p);
 	free(action);
 	return true;

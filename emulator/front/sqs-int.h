@@ -14,6 +14,8 @@ struct sqs_msg {
 	char receipt[40]; /* of the last receive; "" before */
 	char *group, *dedup;
 	char *trace; /* the sender's X-Amzn-Trace-Id (its Lineage), or NULL */
+	cJSON *attrs; /* MessageAttributes in the JSON protocol's shape, or NULL */
+	char attrs_md5[33]; /* "" without attributes */
 	uint64_t seq;
 	bool taken; /* during one receive: taken by it, so that later messages of its
 		     * group may follow in the same receive, in order */
@@ -23,7 +25,7 @@ struct sqs_msg {
 struct sqs_queue {
 	char *name, *url, *arn;
 	const char *logical_id; /* of the template's resource, or NULL */
-	long visibility_s, delay_s;
+	long visibility_s, delay_s, wait_s; /* wait_s: ReceiveMessageWaitTimeSeconds */
 	bool fifo;
 	char *dlq;            /* RedrivePolicy.deadLetterTargetArn, or NULL */
 	long max_receive;     /* RedrivePolicy.maxReceiveCount, 0: none */
@@ -47,6 +49,9 @@ struct lamb_sqs {
 	struct sqs_mapping *mappings;
 	size_t nmappings;
 	const char *trace; /* the X-Amzn-Trace-Id of the request being answered, or NULL */
+	struct sqs_waiter *waiters; /* long-polling receives (sqs-api.c) */
+	bool waiting_clocked;
+	struct lamb_timer wake;
 };
 
 cJSON *sqs_fail(struct lamb_sqs_error *e, int status, const char *code, const char *query_code, const char *fmt, ...)
@@ -65,6 +70,8 @@ void sqs_remove(struct sqs_queue *x, struct sqs_msg *m);
 /* Moves m to x's dead-letter queue; false when x has none. */
 bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m);
 void sqs_msg_free(struct sqs_msg *m);
+/* Copies attrs (NULL or empty: none) into m, with their MD5. */
+void sqs_msg_set_attrs(struct sqs_msg *m, const cJSON *attrs);
 cJSON *sqs_create_queue(struct lamb_sqs *q, const cJSON *p, struct lamb_sqs_error *e);
 void sqs_free_queues(struct lamb_sqs *q);
 
@@ -73,11 +80,22 @@ void sqs_free_queues(struct lamb_sqs *q);
 struct sqs_msg *sqs_push(struct lamb_sqs *q, struct sqs_queue *x, const char *body, int64_t visible_ms);
 void sqs_unlink(struct sqs_queue *x, struct sqs_msg *m);
 
+/* sqs-attrs.c: message attributes. */
+bool sqs_attrs_check(const cJSON *attrs, struct lamb_sqs_error *e);
+void sqs_attrs_md5(const cJSON *attrs, char *out);
+cJSON *sqs_attrs_select(const cJSON *attrs, const cJSON *names);
+cJSON *sqs_attrs_event(const cJSON *attrs);
+
 /* sqs-store.c: the journals under .lamb/sqs/. */
 void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x);
 void sqs_store_queues(struct lamb_sqs *q);
 void sqs_store_sent(struct sqs_queue *x, const struct sqs_msg *m);
 void sqs_store_deleted(struct sqs_queue *x, const struct sqs_msg *m);
+
+/* sqs-api.c: answers the receives long-polling x that can take a message
+ * now (x NULL: every queue), and those whose wait is over. */
+void sqs_wake_waiters(struct lamb_sqs *q, struct sqs_queue *x);
+void sqs_free_waiters(struct lamb_sqs *q);
 
 /* sqs-poll.c */
 void sqs_read_mappings(struct lamb_sqs *q);

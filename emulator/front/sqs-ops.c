@@ -33,6 +33,8 @@ static cJSON *sent(const struct sqs_msg *m, bool fifo)
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "MessageId", m->id);
 	cJSON_AddStringToObject(r, "MD5OfMessageBody", m->md5);
+	if (*m->attrs_md5)
+		cJSON_AddStringToObject(r, "MD5OfMessageAttributes", m->attrs_md5);
 	if (fifo)
 		add_num(r, "SequenceNumber", (long long)m->seq);
 	return r;
@@ -79,13 +81,20 @@ static cJSON *send_batch(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 	return r;
 }
 
-static cJSON *message_json(const struct sqs_msg *m)
+/* names: the receive's MessageAttributeNames, or NULL. */
+static cJSON *message_json(const struct sqs_msg *m, const cJSON *names)
 {
-	cJSON *o = cJSON_CreateObject(), *a;
+	cJSON *o = cJSON_CreateObject(), *a, *attrs = sqs_attrs_select(m->attrs, names);
 	cJSON_AddStringToObject(o, "MessageId", m->id);
 	cJSON_AddStringToObject(o, "ReceiptHandle", m->receipt);
 	cJSON_AddStringToObject(o, "MD5OfBody", m->md5);
 	cJSON_AddStringToObject(o, "Body", m->body);
+	if (attrs) { /* the MD5 of those returned, as SQS answers it */
+		char md5[33];
+		sqs_attrs_md5(attrs, md5);
+		cJSON_AddStringToObject(o, "MD5OfMessageAttributes", md5);
+		cJSON_AddItemToObject(o, "MessageAttributes", attrs);
+	}
 	a = cJSON_AddObjectToObject(o, "Attributes");
 	add_num(a, "ApproximateReceiveCount", m->receive_count);
 	add_num(a, "SentTimestamp", m->sent_ms);
@@ -108,7 +117,7 @@ static cJSON *receive(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p, s
 	if (n) {
 		cJSON *list = cJSON_AddArrayToObject(r, "Messages");
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(list, message_json(got[i]));
+			cJSON_AddItemToArray(list, message_json(got[i], cJSON_GetObjectItemCaseSensitive(p, "MessageAttributeNames")));
 	}
 	return r;
 }
@@ -195,6 +204,7 @@ static cJSON *attributes(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 		{ "ApproximateNumberOfMessages", visible }, { "ApproximateNumberOfMessagesNotVisible", hidden },
 		{ "ApproximateNumberOfMessagesDelayed", delayed }, { "VisibilityTimeout", x->visibility_s },
 		{ "DelaySeconds", x->delay_s }, { "CreatedTimestamp", x->created_ms / 1000 },
+		{ "ReceiveMessageWaitTimeSeconds", x->wait_s },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
 		if (wanted(names, nums[i].name))

@@ -138,7 +138,7 @@ static cJSON *record_of(const struct sqs_mapping *mp, const struct sqs_msg *m)
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)m->seq);
 		cJSON_AddStringToObject(a, "SequenceNumber", buf);
 	}
-	cJSON_AddObjectToObject(r, "messageAttributes");
+	cJSON_AddItemToObject(r, "messageAttributes", sqs_attrs_event(m->attrs));
 	cJSON_AddStringToObject(r, "md5OfBody", m->md5);
 	cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
 	cJSON_AddStringToObject(r, "eventSourceARN", mp->queue->arn);
@@ -340,6 +340,7 @@ static bool start_batch(struct sqs_mapping *mp, int64_t now)
 
 void sqs_poll_queue(struct lamb_sqs *q, struct sqs_queue *x)
 {
+	sqs_wake_waiters(q, x); /* a receiver waiting on x takes it before the mappings */
 	int64_t now = lamb_scheduler_now(q->clock);
 	for (size_t i = 0; i < q->nmappings; i++) {
 		struct sqs_mapping *mp = &q->mappings[i];
@@ -400,6 +401,7 @@ void lamb_sqs_free(struct lamb_sqs *q)
 {
 	if (!q)
 		return;
+	sqs_free_waiters(q);
 	sqs_free_mappings(q);
 	sqs_free_queues(q);
 	free(q->base_url);

@@ -44,6 +44,8 @@ static cJSON *sent_line(const struct sqs_msg *m)
 	add_str(o, "group", m->group);
 	add_str(o, "dedup", m->dedup);
 	add_str(o, "trace", m->trace);
+	if (m->attrs)
+		cJSON_AddItemToObject(o, "attrs", cJSON_Duplicate(m->attrs, 1));
 	cJSON_AddNumberToObject(o, "sent", (double)m->sent_ms);
 	cJSON_AddNumberToObject(o, "visible", (double)m->visible_ms);
 	return o;
@@ -80,6 +82,7 @@ static void replay_line(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *o)
 	m->group = sqs_str(o, "group") ? xstrdup(sqs_str(o, "group")) : NULL;
 	m->dedup = sqs_str(o, "dedup") ? xstrdup(sqs_str(o, "dedup")) : NULL;
 	m->trace = sqs_str(o, "trace") ? xstrdup(sqs_str(o, "trace")) : NULL;
+	sqs_msg_set_attrs(m, cJSON_GetObjectItemCaseSensitive(o, "attrs"));
 }
 
 /* Replays x's journal, then rewrites it with the messages left and keeps

@@ -91,6 +91,7 @@ static void set_attributes(struct sqs_queue *x, const cJSON *attrs)
 {
 	x->visibility_s = sqs_long(attrs, "VisibilityTimeout", x->visibility_s);
 	x->delay_s = sqs_long(attrs, "DelaySeconds", x->delay_s);
+	x->wait_s = sqs_long(attrs, "ReceiveMessageWaitTimeSeconds", x->wait_s);
 	const char *rp = sqs_str(attrs, "RedrivePolicy");
 	cJSON *policy = rp ? cJSON_Parse(rp) : NULL;
 	if (policy) {
@@ -120,6 +121,8 @@ void sqs_template_queues(struct lamb_sqs *q)
 			x->visibility_s = v;
 		if (lamb_node_long(lamb_node_get(p, "DelaySeconds"), &v))
 			x->delay_s = v;
+		if (lamb_node_long(lamb_node_get(p, "ReceiveMessageWaitTimeSeconds"), &v))
+			x->wait_s = v;
 		const char *dlq = lamb_node_str(lamb_node_get(rp, "deadLetterTargetArn"));
 		x->dlq = dlq ? xstrdup(dlq) : NULL;
 		if (lamb_node_long(lamb_node_get(rp, "maxReceiveCount"), &v))
@@ -144,12 +147,20 @@ struct sqs_msg *sqs_push(struct lamb_sqs *q, struct sqs_queue *x, const char *bo
 	return msg;
 }
 
+void sqs_msg_set_attrs(struct sqs_msg *m, const cJSON *attrs)
+{
+	cJSON_Delete(m->attrs);
+	m->attrs = cJSON_GetArraySize(attrs) ? cJSON_Duplicate(attrs, 1) : NULL;
+	sqs_attrs_md5(m->attrs, m->attrs_md5);
+}
+
 void sqs_msg_free(struct sqs_msg *m)
 {
 	free(m->body);
 	free(m->group);
 	free(m->dedup);
 	free(m->trace);
+	cJSON_Delete(m->attrs);
 	free(m);
 }
 
@@ -177,6 +188,9 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 {
 	const char *body = sqs_str(p, "MessageBody"), *group = sqs_str(p, "MessageGroupId");
 	const char *dedup = sqs_str(p, "MessageDeduplicationId");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(p, "MessageAttributes");
+	if (attrs && !sqs_attrs_check(attrs, e))
+		return NULL;
 	if (!body || !*body)
 		return sqs_fail(e, 400, "MissingParameter", "MissingParameter", "The request must contain the parameter MessageBody."), NULL;
 	if (strlen(body) > 1024 * 1024)
@@ -191,6 +205,7 @@ struct sqs_msg *sqs_send(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *p
 	m->group = group ? xstrdup(group) : NULL;
 	m->dedup = dedup ? xstrdup(dedup) : NULL;
 	m->trace = q->trace ? xstrdup(q->trace) : NULL;
+	sqs_msg_set_attrs(m, attrs);
 	sqs_store_sent(x, m);
 	return m; /* the caller polls once it is done with m: a poll may delete it */
 }
@@ -205,7 +220,9 @@ bool sqs_redrive(struct lamb_sqs *q, struct sqs_queue *x, struct sqs_msg *m)
 	memcpy(moved->id, m->id, sizeof(moved->id));
 	moved->group = m->group ? xstrdup(m->group) : NULL;
 	moved->trace = m->trace ? xstrdup(m->trace) : NULL;
+	sqs_msg_set_attrs(moved, m->attrs);
 	sqs_store_sent(dlq, moved);
+	sqs_wake_waiters(q, dlq); /* a receive long-polling the dead-letter queue */
 	fprintf(q->log, "lamb: sqs: message %s moved from %s to %s after %d receives\n", m->id, x->name, dlq->name,
 		m->receive_count);
 	lamb_loop_wrote(q->loop, q->log);

@@ -2,17 +2,19 @@
 protocol), the AWS CLI, and the query protocol's form and XML as older SDKs
 send it; the event source mapping's partial batch failures, redrive to a
 dead-letter queue on the manual clock, batching window and FilterCriteria;
-FIFO groups; PutEvents matched against rules; an async OnFailure record
-landing in a queue; a function reaching the queue through
-AWS_ENDPOINT_URL_SQS; SNS fan-out with a FilterPolicy; an SQS -> function ->
-SQS loop stopped at 16 invocations; an S3 bucket as a directory, a file
-dropped in firing the function with the right key; queues surviving a
-SIGKILL and lamb local reset; a soak of 10,000 messages under the real
-clock with partial failures."""
+FIFO groups; long polling on the clock; message attributes and their MD5;
+PutEvents matched against rules; an async OnFailure record landing in a
+queue; a function reaching the queue through AWS_ENDPOINT_URL_SQS; SNS
+fan-out with a FilterPolicy; an SQS -> function -> SQS loop stopped at 16
+invocations; an S3 bucket as a directory, a file dropped in firing the
+function with the right key; queues (attributes included) and pending async
+retries surviving a SIGKILL, and lamb local reset; a soak of 10,000 messages
+under the real clock with partial failures."""
 import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 import urllib.parse
@@ -227,10 +229,35 @@ def consume(event, context):
     for r in event["Records"]:
         print("GOT %s %s %s" % (r["body"], r["attributes"]["ApproximateReceiveCount"], r["eventSourceARN"]),
               flush=True)
+        if r["messageAttributes"]:
+            print("MATTRS %s %s" % (r["body"], json.dumps(r["messageAttributes"], sort_keys=True)), flush=True)
         if r["body"].startswith("bad"):
             failed.append({"itemIdentifier": r["messageId"]})
     return {"batchItemFailures": failed}
 """
+
+
+def md5_of_attributes(attrs):
+    """MD5OfMessageAttributes as SQS documents it: names sorted, each name,
+    type and value length-prefixed (4 bytes, big-endian), a transport byte
+    (1 string, 2 binary) before the value."""
+    import hashlib
+    import struct
+    h = hashlib.md5()
+
+    def field(b):
+        h.update(struct.pack(">I", len(b)) + b)
+    for name in sorted(attrs):
+        a = attrs[name]
+        field(name.encode())
+        field(a["DataType"].encode())
+        if "BinaryValue" in a:
+            h.update(b"\x02")
+            field(a["BinaryValue"])
+        else:
+            h.update(b"\x01")
+            field(a["StringValue"].encode())
+    return h.hexdigest()
 
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
            AWS_REGION="us-east-1")
@@ -336,6 +363,81 @@ class Services(unittest.TestCase):
         with self.assertRaises(self.sqs.exceptions.QueueDoesNotExist):
             self.sqs.get_queue_url(QueueName="nope")
 
+    def test_long_polling(self):
+        url = self.sqs.create_queue(QueueName="waits", Attributes={"ReceiveMessageWaitTimeSeconds": "20"})["QueueUrl"]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ReceiveMessageWaitTimeSeconds"])
+        self.assertEqual(attrs["Attributes"], {"ReceiveMessageWaitTimeSeconds": "20"})
+        got = {}
+        # a client of its own, made here (boto3 makes clients unsafely across threads)
+        waiting = boto3.client("sqs", endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                               aws_secret_access_key="test")
+
+        def receive(key, **kw):
+            got[key] = waiting.receive_message(QueueUrl=url, **kw)
+
+        # the queue's wait: the receive answers when a message arrives
+        t = threading.Thread(target=receive, args=("queue's",))
+        t.start()
+        time.sleep(0.3)
+        self.assertTrue(t.is_alive(), got)
+        self.sqs.send_message(QueueUrl=url, MessageBody="late")  # the loop serves others meanwhile
+        t.join(10)
+        self.assertEqual(got["queue's"]["Messages"][0]["Body"], "late")
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=got["queue's"]["Messages"][0]["ReceiptHandle"])
+        # WaitTimeSeconds: with nothing sent, the wait ends on the (manual) clock
+        t = threading.Thread(target=receive, args=("empty",), kwargs={"WaitTimeSeconds": 4})
+        t.start()
+        time.sleep(0.3)
+        self.s.clock("advance", "2s")
+        self.assertTrue(t.is_alive(), "a receive answered before its wait ended")
+        self.s.clock("advance", "2s")
+        t.join(10)
+        self.assertNotIn("Messages", got["empty"])
+        # a delayed message wakes a receive once it turns visible
+        self.sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=3)
+        t = threading.Thread(target=receive, args=("delayed",), kwargs={"WaitTimeSeconds": 10})
+        t.start()
+        time.sleep(0.3)
+        self.s.clock("advance", "3s")
+        t.join(10)
+        self.assertEqual(got["delayed"]["Messages"][0]["Body"], "delayed")
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=21)
+
+    def test_message_attributes(self):
+        url = self.sqs.create_queue(QueueName="attrs")["QueueUrl"]
+        attrs = {"colour": {"DataType": "String", "StringValue": "blue"},
+                 "size": {"DataType": "Number", "StringValue": "12"},
+                 "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01bin"}}
+        r = self.sqs.send_message(QueueUrl=url, MessageBody="with", MessageAttributes=attrs)
+        self.assertEqual(r["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        red = {"colour": {"DataType": "String.tag", "StringValue": "red"}}
+        r = self.sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "batched", "MessageAttributes": red}])
+        self.assertEqual(r["Successful"][0]["MD5OfMessageAttributes"], md5_of_attributes(red))
+        self.assertNotIn("MD5OfMessageAttributes", self.sqs.send_message(QueueUrl=url, MessageBody="without"))
+        m = {x["Body"]: x for x in self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                            MessageAttributeNames=["All"])["Messages"]}
+        self.assertEqual(m["with"]["MessageAttributes"], attrs)
+        self.assertEqual(m["with"]["MD5OfMessageAttributes"], md5_of_attributes(attrs))
+        self.assertEqual(m["batched"]["MessageAttributes"], red)
+        self.assertNotIn("MessageAttributes", m["without"])
+        for x in m.values():
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=x["ReceiptHandle"], VisibilityTimeout=0)
+        m = {x["Body"]: x for x in self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                            MessageAttributeNames=["size"])["Messages"]}
+        self.assertEqual(m["with"]["MessageAttributes"], {"size": attrs["size"]})  # only those asked for
+        self.assertEqual(m["with"]["MD5OfMessageAttributes"], md5_of_attributes({"size": attrs["size"]}))
+        with self.assertRaises(self.sqs.exceptions.ClientError):
+            self.sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={"a": {"DataType": "String"}})
+        # the SQS event's messageAttributes, as Lambda passes them
+        work = self.sqs.get_queue_url(QueueName="work")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=work, MessageBody="good-attrs", MessageAttributes={
+            "colour": {"DataType": "String", "StringValue": "blue"}})
+        self.s.clock("advance", "6s")  # the batching window
+        lines = self.wait_lines("MATTRS good-attrs ", 1)
+        self.assertEqual(json.loads(lines[0]), {"colour": {"stringValue": "blue", "stringListValues": [],
+                                                           "binaryListValues": [], "dataType": "String"}})
+
     def test_fifo_groups_keep_their_order(self):
         url = self.sqs.get_queue_url(QueueName="ordered.fifo")["QueueUrl"]
         for body, group in (("a1", "A"), ("a2", "A"), ("b1", "B")):
@@ -382,6 +484,27 @@ class Services(unittest.TestCase):
         status, x = call(Action="GetQueueUrl", QueueName="missing")
         self.assertEqual(status, 400)
         self.assertEqual(x.find(".//q:Code", ns).text, "AWS.SimpleQueueService.NonExistentQueue")
+        # message attributes, in the form's numbered keys
+        green = {"colour": {"DataType": "String", "StringValue": "green"}, "n": {"DataType": "Number", "StringValue": "3"}}
+        status, x = call(Action="SendMessage", QueueUrl=url, MessageBody="attributed", **{
+            "MessageAttribute.1.Name": "colour", "MessageAttribute.1.Value.DataType": "String",
+            "MessageAttribute.1.Value.StringValue": "green", "MessageAttribute.2.Name": "n",
+            "MessageAttribute.2.Value.DataType": "Number", "MessageAttribute.2.Value.StringValue": "3"})
+        self.assertEqual(x.find(".//q:MD5OfMessageAttributes", ns).text, md5_of_attributes(green))
+        status, x = call(Action="SendMessageBatch", QueueUrl=url, **{
+            "SendMessageBatchRequestEntry.1.Id": "b1", "SendMessageBatchRequestEntry.1.MessageBody": "b",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Name": "n",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType": "Number",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue": "3"})
+        self.assertEqual(x.find(".//q:SendMessageBatchResultEntry/q:MD5OfMessageAttributes", ns).text,
+                         md5_of_attributes({"n": green["n"]}))
+        status, x = call(Action="ReceiveMessage", QueueUrl=url, MaxNumberOfMessages="10", **{"MessageAttributeName.1": "All"})
+        msg = [m for m in x.findall(".//q:Message", ns) if m.find("q:Body", ns).text == "attributed"][0]
+        got = {a.find("q:Name", ns).text: {"DataType": a.find("q:Value/q:DataType", ns).text,
+                                           "StringValue": a.find("q:Value/q:StringValue", ns).text}
+               for a in msg.findall("q:MessageAttribute", ns)}
+        self.assertEqual(got, green)
+        self.assertEqual(msg.find("q:MD5OfMessageAttributes", ns).text, md5_of_attributes(green))
 
     def wait_lines(self, prefix, n):
         deadline = time.time() + 30
@@ -567,7 +690,8 @@ class State(unittest.TestCase):
                                     aws_access_key_id="test", aws_secret_access_key="test")
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
-            ids = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(3)]
+            ids = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageAttributes={
+                "i": {"DataType": "Number", "StringValue": str(i)}})["MessageId"] for i in range(3)]
             made = sqs.create_queue(QueueName="made-at-runtime")["QueueUrl"]
             sqs.send_message(QueueUrl=made, MessageBody="runtime")
             got = sqs.receive_message(QueueUrl=url)["Messages"][0]
@@ -575,8 +699,10 @@ class State(unittest.TestCase):
             s.restart("--clock", "manual", kill=True)  # SIGKILL: nothing flushed on the way out
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
-            left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
             self.assertEqual(sorted(m["MessageId"] for m in left), sorted(i for i in ids if i != got["MessageId"]))
+            self.assertEqual({m["Body"]: m["MessageAttributes"]["i"]["StringValue"] for m in left},
+                             {m["Body"]: m["Body"][1:] for m in left})  # the attributes came back too
             made = sqs.get_queue_url(QueueName="made-at-runtime")["QueueUrl"]
             self.assertEqual(sqs.receive_message(QueueUrl=made)["Messages"][0]["Body"], "runtime")
             s.proc.terminate()
@@ -590,6 +716,84 @@ class State(unittest.TestCase):
             sqs = client()
             url = sqs.get_queue_url(QueueName="kept")["QueueUrl"]
             self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+ASYNC_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.12, CodeUri: src/, Timeout: 5}
+Resources:
+  Fails:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.fails
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: {Type: Lambda, Destination: !GetAtt Catcher.Arn}
+  Catcher:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.catcher}
+"""
+
+ASYNC_APP = """\
+import json
+
+def fails(event, context):
+    print("TRIED " + json.dumps(event), flush=True)
+    raise RuntimeError("async failure")
+
+def catcher(event, context):
+    print("CAUGHT " + json.dumps(event, sort_keys=True), flush=True)
+"""
+
+
+def lambtest_read(path):
+    with open(path) as f:
+        return f.read()
+
+
+class PendingRetries(unittest.TestCase):
+    def test_a_retry_survives_a_crash_and_reaches_on_failure(self):
+        s = LocalStart("--clock", "manual", files={"template.yaml": ASYNC_TEMPLATE, "src/app.py": ASYNC_APP})
+        journal = os.path.join(s.dir.name, ".lamb", "async", "events.jsonl")
+        try:
+            lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{s.lambda_}", region_name="us-east-1",
+                               aws_access_key_id="test", aws_secret_access_key="test")
+            r = lam.invoke(FunctionName="Fails", InvocationType="Event", Payload=b'{"n": 1}')
+            self.assertEqual(r["StatusCode"], 202)
+            deadline = time.time() + 30
+            while '"attempts":1' not in lambtest_read(journal) and time.time() < deadline:
+                time.sleep(0.05)  # the first attempt failed: its retry waits a minute on the clock
+            s.restart("--clock", "manual", kill=True)  # SIGKILL before the retry
+            self.assertIn("lamb: 1 pending asynchronous event reloaded", s.stderr())
+            self.assertNotIn("TRIED", s.stderr(), "the retry ran before its time")
+            r = s.clock("advance", "5m")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            tries = [l for l in r.stdout.splitlines() if "invoke  Fails  function error" in l]
+            self.assertEqual(len(tries), 2, r.stdout)  # attempts 2 and 3, one then two minutes apart
+            self.assertIn("OnFailure of Fails  Catcher  ok", r.stdout)
+            caught = [json.loads(l.split("CAUGHT ", 1)[1]) for l in s.stderr().splitlines() if l.startswith("CAUGHT ")]
+            self.assertEqual(len(caught), 1)
+            self.assertEqual(caught[0]["requestContext"]["approximateInvokeCount"], 3)
+            self.assertEqual(caught[0]["requestContext"]["condition"], "RetriesExhausted")
+            self.assertEqual(caught[0]["requestPayload"], {"n": 1})
+            s.restart("--clock", "manual")
+            self.assertNotIn("pending asynchronous", s.stderr(), "a finished event came back")
+            lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{s.lambda_}", region_name="us-east-1",
+                               aws_access_key_id="test", aws_secret_access_key="test")
+            lam.invoke(FunctionName="Fails", InvocationType="Event", Payload=b'{"n": 2}')
+            s.proc.terminate()
+            s.proc.wait(timeout=15)
+            r = lambtest.run("local", "reset", cwd=s.dir.name)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(".lamb/async", r.stdout)
+            self.assertFalse(os.path.exists(journal))
+            s.log.close()
+            s.launch("--clock", "manual")
+            self.assertNotIn("pending asynchronous", s.stderr())
         finally:
             self.assertEqual(s.stop(), 0)
 
