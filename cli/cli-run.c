@@ -295,10 +295,10 @@ static int fetch_layers(struct run_opts *o, const struct lamb_model *m, const st
 int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct lamb_function *only)
 {
 	struct lamb_err err;
-	if (fetch_layers(o, m, only) != EXIT_OK)
-		return EXIT_FAIL;
+	/* the local file is checked before any layer is fetched: its
+	 * mistake is the one to fix first, and needs no network */
 	if (!o->env_path)
-		return EXIT_OK;
+		return fetch_layers(o, m, only);
 	if (!(o->env_vars = lamb_env_vars_load(o->env_path, &err)))
 		return fail("%s", err.msg);
 	const char *unknown = lamb_env_vars_unknown(o->env_vars, m);
@@ -308,7 +308,7 @@ int run_opts_load(struct run_opts *o, const struct lamb_model *m, const struct l
 	for (size_t i = 0; i < m->nfunctions; i++)
 		if (!only || &m->functions[i] == only)
 			warn_undeclared(o->env_vars, &m->functions[i]);
-	return EXIT_OK;
+	return fetch_layers(o, m, only);
 }
 
 int run_parse_size(const char *s, uint64_t *bytes)
