@@ -110,6 +110,11 @@ class Outcomes(unittest.TestCase):
         self.assertNotEqual(p.returncode, -signal.SIGPIPE, err)
         self.assertNotEqual(p.returncode, 0, err)
         self.assertIn("cannot write to standard output", err)
+        # the namespace's init dies of its parent-death signal as lamb
+        # exits: give the kernel's teardown the moment the other tests give it
+        deadline = time.time() + 2
+        while processes_under(d) and time.time() < deadline:
+            time.sleep(0.05)
         self.assertEqual(processes_under(d), [])
 
     def test_response_and_log_lines(self):
