@@ -202,8 +202,9 @@ static void event_buf(struct lamb_buf *b, const struct lamb_http_request *req)
 	b->data = xmalloc(b->cap);
 }
 
-static void add_body(struct lamb_buf *b, const struct lamb_route *route, const struct lamb_http_request *req,
-		     bool v2)
+/* binary: the body goes in base64 (decided by the caller: an API by its
+ * BinaryMediaTypes, a Function URL by the Content-Type). */
+static void add_body(struct lamb_buf *b, const struct lamb_http_request *req, bool v2, bool binary)
 {
 	if (!req->body_len) {
 		if (!v2)
@@ -211,7 +212,7 @@ static void add_body(struct lamb_buf *b, const struct lamb_route *route, const s
 		J_KRAW(b, "isBase64Encoded", "false");
 		return;
 	}
-	if (is_binary(route, req)) {
+	if (binary) {
 		char *enc = lamb_base64_encode(req->body, req->body_len);
 		J_KSTR(b, "body", enc);
 		free(enc);
@@ -464,7 +465,7 @@ static char *event_v1(const struct lamb_model *m, const struct lamb_route_match 
 	path_params(&b, match, false);
 	stage_vars(&b, route->api, false);
 	v1_context(&b, m, route, req, request_id, authorizer);
-	add_body(&b, route, req, false);
+	add_body(&b, req, false, req->body_len && is_binary(route, req));
 	lamb_buf_addch(&b, '}');
 	return lamb_buf_steal(&b);
 }
@@ -574,36 +575,63 @@ static void v2_query(struct lamb_buf *b, const struct lamb_http_request *req)
 	free_query(q, n);
 }
 
-static void v2_context(struct lamb_buf *b, const struct lamb_model *m, const struct lamb_route *route,
-		       const struct lamb_http_request *req, const char *request_id, const char *key,
-		       const char *authorizer)
+static void v2_context(struct lamb_buf *b, const struct lamb_http_request *req, const char *request_id,
+		       const struct lamb_apigw_v2 *v)
 {
-	char id[11], when[64];
-	lamb_apigw_api_id(route->api->logical_id, id);
+	char when[64];
 	format_time(req->time_ms, when, sizeof(when));
-	const char *host = header(req, "Host");
-	host = host ? host : "localhost";
 	J_OPEN(b, "requestContext", '{');
-	J_KSTR(b, "accountId", m->account_id);
-	J_KSTR(b, "apiId", id);
-	J_KSTR(b, "domainName", host);
+	J_KSTR(b, "accountId", v->account_id);
+	J_KSTR(b, "apiId", v->api_id);
+	J_KSTR(b, "domainName", v->domain);
 	J_KEY(b, "domainPrefix");
-	lamb_buf_addquotedn(b, host, strcspn(host, ".:"));
+	lamb_buf_addquotedn(b, v->domain, v->prefix_len);
 	J_OPEN(b, "http", '{');
 	J_KSTR(b, "method", req->method);
-	J_KSTR(b, "path", req->path);
+	J_KSTR(b, "path", v->path);
 	J_KSTR(b, "protocol", req->protocol ? req->protocol : "HTTP/1.1");
 	J_KSTR(b, "sourceIp", req->source_ip ? req->source_ip : "127.0.0.1");
 	const char *ua = header(req, "User-Agent");
 	J_KSTR(b, "userAgent", ua ? ua : "");
 	lamb_buf_addch(b, '}');
 	J_KSTR(b, "requestId", request_id);
-	J_KSTR(b, "routeKey", key);
-	J_KSTR(b, "stage", route->api->stage);
+	J_KSTR(b, "routeKey", v->route_key);
+	J_KSTR(b, "stage", v->stage);
 	J_KSTR(b, "time", when);
 	J_KNUM(b, "timeEpoch", req->time_ms);
-	add_authorizer(b, authorizer);
+	add_authorizer(b, v->authorizer);
 	lamb_buf_addch(b, '}');
+}
+
+/* A 2.0 event's members before pathParameters and stageVariables. */
+static void v2_open(struct lamb_buf *b, const struct lamb_http_request *req, const struct lamb_apigw_v2 *v)
+{
+	event_buf(b, req);
+	lamb_buf_addch(b, '{');
+	J_KSTR(b, "version", "2.0");
+	J_KSTR(b, "routeKey", v->route_key);
+	J_KSTR(b, "rawPath", v->path);
+	J_KSTR(b, "rawQueryString", req->query ? req->query : "");
+	v2_headers(b, req);
+	v2_query(b, req);
+}
+
+/* ... and after them. */
+static char *v2_close(struct lamb_buf *b, const struct lamb_http_request *req, const char *request_id,
+		      const struct lamb_apigw_v2 *v)
+{
+	v2_context(b, req, request_id, v);
+	add_body(b, req, true, v->binary);
+	lamb_buf_addch(b, '}');
+	return lamb_buf_steal(b);
+}
+
+char *lamb_apigw_event_v2(const struct lamb_http_request *req, const char *request_id,
+			  const struct lamb_apigw_v2 *v)
+{
+	struct lamb_buf b;
+	v2_open(&b, req, v);
+	return v2_close(&b, req, request_id, v);
 }
 
 static char *route_key(const struct lamb_route *route)
@@ -622,23 +650,23 @@ static char *event_v2(const struct lamb_model *m, const struct lamb_route_match 
 		      const struct lamb_http_request *req, const char *request_id, const char *authorizer)
 {
 	const struct lamb_route *route = match->route;
+	char id[11];
+	lamb_apigw_api_id(route->api->logical_id, id);
+	const char *host = header(req, "Host");
+	host = host ? host : "localhost";
 	char *key = route_key(route);
+	struct lamb_apigw_v2 v = {
+		.route_key = key, .stage = route->api->stage, .account_id = m->account_id,
+		.api_id = id, .domain = host, .prefix_len = strcspn(host, ".:"), .path = req->path,
+		.authorizer = authorizer, .binary = req->body_len && is_binary(route, req),
+	};
 	struct lamb_buf b;
-	event_buf(&b, req);
-	lamb_buf_addch(&b, '{');
-	J_KSTR(&b, "version", "2.0");
-	J_KSTR(&b, "routeKey", key);
-	J_KSTR(&b, "rawPath", req->path);
-	J_KSTR(&b, "rawQueryString", req->query ? req->query : "");
-	v2_headers(&b, req);
-	v2_query(&b, req);
+	v2_open(&b, req, &v);
 	path_params(&b, match, true);
 	stage_vars(&b, route->api, true);
-	v2_context(&b, m, route, req, request_id, key, authorizer);
-	add_body(&b, route, req, true);
-	lamb_buf_addch(&b, '}');
+	char *event = v2_close(&b, req, request_id, &v);
 	free(key);
-	return lamb_buf_steal(&b);
+	return event;
 }
 
 char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_match *match,

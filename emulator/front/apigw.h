@@ -9,6 +9,8 @@
 #include "http/http-message.h"
 #include "model/model.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct lamb_router;
@@ -47,6 +49,20 @@ char *lamb_apigw_event(const struct lamb_model *m, const struct lamb_route_match
 char *lamb_apigw_event_auth(const struct lamb_model *m, const struct lamb_route_match *match,
 			    const struct lamb_http_request *req, const char *request_id,
 			    const char *authorizer);
+/* What a payload 2.0 event takes from where its request came: an API's
+ * route, or a Function URL (function-url-event.c). */
+struct lamb_apigw_v2 {
+	const char *route_key, *stage, *account_id, *api_id;
+	const char *domain;     /* requestContext.domainName */
+	size_t prefix_len;      /* domainPrefix: the domain's first prefix_len bytes */
+	const char *path;       /* rawPath and requestContext.http.path */
+	const char *authorizer; /* requestContext.authorizer's JSON text, or NULL */
+	bool binary;            /* the body goes in base64 */
+};
+/* A 2.0 event without pathParameters and stageVariables, as JSON text;
+ * caller frees. */
+char *lamb_apigw_event_v2(const struct lamb_http_request *req, const char *request_id,
+			  const struct lamb_apigw_v2 *v);
 /* The API's ten-character id, stable across runs (as in requestContext). */
 void lamb_apigw_api_id(const char *logical_id, char out[11]);
 
