@@ -48,15 +48,6 @@ enum lamb_auth_lookup lamb_auth_for_route(const struct lamb_model *m, const stru
 
 /* --- identity sources --- */
 
-static const char *header_of(const struct lamb_http_request *req, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0)
-			v = req->headers[i].value;
-	return v;
-}
-
 /* The last value of a query parameter, decoded; caller frees; NULL if absent. */
 static char *query_of(const struct lamb_http_request *req, const char *name)
 {
@@ -92,7 +83,7 @@ static char *source_value(const struct lamb_authorizer *a, const struct lamb_aut
 	char *owned = NULL;
 	switch (s->kind) {
 	case LAMB_AUTH_HEADER:
-		v = header_of(req, s->name);
+		v = lamb_http_request_header(req, s->name);
 		break;
 	case LAMB_AUTH_QUERY:
 		v = owned = query_of(req, s->name);
@@ -145,7 +136,7 @@ static char *token_event(const struct lamb_authorizer *a, const struct lamb_http
 {
 	cJSON *ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "type", "TOKEN");
-	const char *token = header_of(req, a->sources[0].name);
+	const char *token = lamb_http_request_header(req, a->sources[0].name);
 	cJSON_AddStringToObject(ev, "authorizationToken", token ? token : "");
 	cJSON_AddStringToObject(ev, "methodArn", arn);
 	char *s = cJSON_PrintUnformatted(ev);

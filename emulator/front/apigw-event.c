@@ -46,15 +46,6 @@ static void free_query(struct query_pair *p, size_t n)
 	free(p);
 }
 
-static const char *header(const struct lamb_http_request *req, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0)
-			v = req->headers[i].value;
-	return v;
-}
-
 /* A stable ten-character id for an API, like API Gateway's. Users see it
  * (requestContext.apiId, an authorizer's methodArn) and may have written
  * it down, so it is not lamb_hash (base/hash.h), whose values may change:
@@ -97,7 +88,7 @@ static bool is_binary(const struct lamb_route *route, const struct lamb_http_req
 	const struct lamb_strs *types = &route->api->binary_media_types;
 	if (!types->len)
 		return false;
-	const char *ct = header(req, "Content-Type");
+	const char *ct = lamb_http_request_header(req, "Content-Type");
 	size_t ctlen = ct ? strcspn(ct, ";") : 0;
 	while (ctlen && ct[ctlen - 1] == ' ')
 		ctlen--;
@@ -316,7 +307,7 @@ static struct pairs query_pairs(const struct query_pair *q, size_t n)
 /* The port a client reached: the Host header's, else HTTP's 80. */
 static const char *host_port(const struct lamb_http_request *req, size_t *len)
 {
-	const char *host = header(req, "Host");
+	const char *host = lamb_http_request_header(req, "Host");
 	const char *colon = host ? strrchr(host, ':') : NULL;
 	*len = colon ? strlen(colon + 1) : 0;
 	if (!*len || strspn(colon + 1, "0123456789") != *len)
@@ -355,8 +346,8 @@ static void v1_headers(struct lamb_buf *b, const struct lamb_http_request *req, 
 	struct pairs p = header_pairs(req);
 	struct forwarded f = { 0 };
 	if (rest) {
-		f.proto = !header(req, "X-Forwarded-Proto");
-		f.port = header(req, "X-Forwarded-Port") ? NULL : host_port(req, &f.port_len);
+		f.proto = !lamb_http_request_header(req, "X-Forwarded-Proto");
+		f.port = lamb_http_request_header(req, "X-Forwarded-Port") ? NULL : host_port(req, &f.port_len);
 	}
 	v1_single(b, "headers", &p);
 	b->len--; /* reopened for the forwarded headers */
@@ -421,7 +412,7 @@ static void v1_context(struct lamb_buf *b, const struct lamb_model *m, const str
 	char id[11], when[64];
 	lamb_apigw_api_id(route->api->logical_id, id);
 	format_time(req->time_ms, when, sizeof(when));
-	const char *host = header(req, "Host");
+	const char *host = lamb_http_request_header(req, "Host");
 	J_OPEN(b, "requestContext", '{');
 	J_KSTR(b, "accountId", m->account_id);
 	J_KSTR(b, "apiId", id);
@@ -438,7 +429,7 @@ static void v1_context(struct lamb_buf *b, const struct lamb_model *m, const str
 	J_KSTR(b, "domainName", host ? host : "localhost");
 	J_OPEN(b, "identity", '{');
 	J_KSTR(b, "sourceIp", req->source_ip ? req->source_ip : "127.0.0.1");
-	const char *ua = header(req, "User-Agent");
+	const char *ua = lamb_http_request_header(req, "User-Agent");
 	if (ua)
 		J_KSTR(b, "userAgent", ua);
 	else
@@ -591,7 +582,7 @@ static void v2_context(struct lamb_buf *b, const struct lamb_http_request *req, 
 	J_KSTR(b, "path", v->path);
 	J_KSTR(b, "protocol", req->protocol ? req->protocol : "HTTP/1.1");
 	J_KSTR(b, "sourceIp", req->source_ip ? req->source_ip : "127.0.0.1");
-	const char *ua = header(req, "User-Agent");
+	const char *ua = lamb_http_request_header(req, "User-Agent");
 	J_KSTR(b, "userAgent", ua ? ua : "");
 	lamb_buf_addch(b, '}');
 	J_KSTR(b, "requestId", request_id);
@@ -652,7 +643,7 @@ static char *event_v2(const struct lamb_model *m, const struct lamb_route_match 
 	const struct lamb_route *route = match->route;
 	char id[11];
 	lamb_apigw_api_id(route->api->logical_id, id);
-	const char *host = header(req, "Host");
+	const char *host = lamb_http_request_header(req, "Host");
 	host = host ? host : "localhost";
 	char *key = route_key(route);
 	struct lamb_apigw_v2 v = {

@@ -81,15 +81,6 @@ static bool credential(struct sig *s, const char *v)
 	return strcmp(parts[4], "aws4_request") == 0;
 }
 
-static const char *header(const struct lamb_http_request *req, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0)
-			v = req->headers[i].value;
-	return v;
-}
-
 /* Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=... */
 static bool from_header(struct sig *s, const char *auth)
 {
@@ -184,7 +175,7 @@ static void canonical_headers(struct lamb_buf *out, const struct lamb_http_reque
 	char copy[1024], *save = NULL;
 	snprintf(copy, sizeof(copy), "%s", signed_headers);
 	for (char *name = strtok_r(copy, ";", &save); name; name = strtok_r(NULL, ";", &save)) {
-		const char *v = strcmp(name, "host") == 0 && host ? host : header(req, name);
+		const char *v = strcmp(name, "host") == 0 && host ? host : lamb_http_request_header(req, name);
 		lamb_buf_addstr(out, name);
 		lamb_buf_add(out, ":", 1);
 		v = v ? v + strspn(v, " \t") : "";
@@ -218,7 +209,7 @@ static void canonical_request(struct lamb_buf *cr, const struct lamb_http_reques
 	lamb_buf_add(cr, "\n", 1);
 	lamb_buf_addstr(cr, s->signed_headers);
 	lamb_buf_add(cr, "\n", 1);
-	const char *payload = header(req, "X-Amz-Content-Sha256");
+	const char *payload = lamb_http_request_header(req, "X-Amz-Content-Sha256");
 	char h[65];
 	/* a presigned URL too hashes its body (empty): UNSIGNED-PAYLOAD is S3's */
 	if (!payload)
@@ -257,13 +248,13 @@ bool lamb_function_url_signed(const struct lamb_http_request *req, const char *h
 			      const char *secret_key, const char *account_id, char **iam)
 {
 	struct sig s = { 0 };
-	const char *auth = header(req, "Authorization");
+	const char *auth = lamb_http_request_header(req, "Authorization");
 	if (auth && !from_header(&s, auth))
 		return false;
 	struct lamb_buf cr;
 	lamb_buf_init(&cr);
 	canonical_request(&cr, req, &s, host);
-	const char *date = header(req, "X-Amz-Date");
+	const char *date = lamb_http_request_header(req, "X-Amz-Date");
 	if (auth && date)
 		snprintf(s.amz_date, sizeof(s.amz_date), "%s", date);
 	char cr_hash[65], want[65];

@@ -25,15 +25,6 @@ static bool is_text(const char *type)
 	return false;
 }
 
-static const char *header(const struct lamb_http_request *req, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0)
-			v = req->headers[i].value;
-	return v;
-}
-
 char *lamb_function_url_event(const struct lamb_model *m, const struct lamb_function *fn,
 			      const struct lamb_http_request *req, const char *path, const char *request_id,
 			      const char *iam)
@@ -46,7 +37,7 @@ char *lamb_function_url_event(const struct lamb_model *m, const struct lamb_func
 	struct lamb_apigw_v2 v = {
 		.route_key = "$default", .stage = "$default", .account_id = iam ? m->account_id : "anonymous",
 		.api_id = prefix, .domain = domain, .prefix_len = strlen(prefix), .path = path,
-		.authorizer = authorizer, .binary = req->body_len && !is_text(header(req, "Content-Type")),
+		.authorizer = authorizer, .binary = req->body_len && !is_text(lamb_http_request_header(req, "Content-Type")),
 	};
 	char *event = lamb_apigw_event_v2(req, request_id, &v);
 	free(authorizer);

@@ -1,11 +1,21 @@
-/* HTTP responses built up and released: what every front end needs of
- * an HTTP message whatever API it speaks. */
+/* HTTP responses built up and released, and a request's header looked up:
+ * what every front end needs of an HTTP message whatever API it speaks. */
 #include "base/util.h"
 #include "http/http-message.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+const char *lamb_header_find(const struct lamb_header *h, size_t n, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(h[i].name, name) == 0)
+			v = h[i].value;
+	return v;
+}
 
 void lamb_http_response_init(struct lamb_http_response *r)
 {

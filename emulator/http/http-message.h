@@ -38,6 +38,16 @@ struct lamb_http_response {
 	size_t body_len;
 };
 
+/* The value of the last header named name (case-insensitively) among the
+ * n of h, or NULL: repeats are rare, and the last one wins as in API
+ * Gateway's single-value maps. */
+const char *lamb_header_find(const struct lamb_header *h, size_t n, const char *name);
+/* The same among req's headers. */
+static inline const char *lamb_http_request_header(const struct lamb_http_request *req, const char *name)
+{
+	return lamb_header_find(req->headers, req->nheaders, name);
+}
+
 void lamb_http_response_init(struct lamb_http_response *r);
 void lamb_http_response_release(struct lamb_http_response *r);
 void lamb_http_response_add_header(struct lamb_http_response *r, const char *name, const char *value);

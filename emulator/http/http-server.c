@@ -423,11 +423,7 @@ const char *lamb_http_uri(const struct lamb_http_conn *c)
 
 const char *lamb_http_header(const struct lamb_http_conn *c, const char *name)
 {
-	const char *v = NULL;
-	for (size_t i = 0; i < c->nheaders; i++)
-		if (strcasecmp(c->headers[i].name, name) == 0)
-			v = c->headers[i].value;
-	return v;
+	return lamb_header_find(c->headers, c->nheaders, name);
 }
 
 bool lamb_http_too_large(const struct lamb_http_conn *c)
