@@ -27,16 +27,20 @@ def free_port():
 
 
 # A Python expression naming the process it runs in, unique across
-# instances: "PID@PIDNS". Sandboxed, every instance is pid 2 of its own PID
-# namespace, so the pid alone names nothing; the namespace's inode does.
-INSTANCE_ID = 'str(os.getpid()) + "@" + str(os.stat("/proc/self/ns/pid").st_ino)'
+# instances: "PID@PIDNS@START". Sandboxed, every instance is pid 2 of its own
+# PID namespace, so the pid alone names nothing; the namespace's inode does
+# while it lives, but the kernel hands a freed inode to the next namespace,
+# so the process's start time (clock ticks since boot, /proc/self/stat's
+# 22nd field) tells a retired instance from its successor.
+INSTANCE_ID = ('str(os.getpid()) + "@" + str(os.stat("/proc/self/ns/pid").st_ino) + "@" + '
+               'open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]')
 
 
 def instance_pids(token):
     """The host pids of the processes of the instance named by token (an
     INSTANCE_ID): the pid itself when it shares lamb's PID namespace, else
     every process in its namespace."""
-    pid, ns = (int(x) for x in str(token).split("@"))
+    pid, ns = (int(x) for x in str(token).split("@")[:2])
     if ns == os.stat("/proc/self/ns/pid").st_ino:
         return [pid] if os.path.exists(f"/proc/{pid}") else []
     found = []
