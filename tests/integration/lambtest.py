@@ -155,6 +155,62 @@ class LambServer:
         return self.proc.returncode
 
 
+class ServerIn:
+    """A lamb server command run in an existing project directory D, ready
+    once its stderr matches READY (group 1: the port) and, if given, OTHER.
+    stop() sends SIGTERM and fails unless lamb exits 0, so that an exit-time
+    sanitizer report (a leak under ASan) fails the test that caused it."""
+
+    def __init__(self, d, *args, command=("local", "start-api"),
+                 ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C", other=None, timeout=30):
+        import re
+        import time
+        self.err = open(os.path.join(d, "stderr.log"), "w+")
+        self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d,
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            said = self.stderr()
+            m = re.search(ready, said)
+            if m and (other is None or re.search(other, said)):
+                self.url = f"http://127.0.0.1:{m.group(1)}"
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        said = self.stderr()
+        self._end(kill=True)
+        raise AssertionError(f"{' '.join(command)} did not start: " + said)
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.err.name) as f:
+            return f.read()
+
+    def _end(self, kill=False):
+        import signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.err.closed:
+            self.err.close()
+        return self.proc.returncode
+
+    def stop(self):
+        """SIGTERM; lamb must stop by itself and exit 0."""
+        if self.err.closed:
+            return self.proc.returncode
+        said = self.stderr()
+        code = self._end()
+        if code != 0:
+            raise AssertionError(f"lamb exited {code} after SIGTERM:\n" + said[-3000:])
+        return code
+
+
 def main():
     """unittest.main that exits 77 when every test was skipped."""
     prog = unittest.main(exit=False, verbosity=2)

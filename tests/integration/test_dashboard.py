@@ -15,7 +15,6 @@ import unittest
 import urllib.request
 
 import lambtest
-from lambtest import LAMB
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -39,36 +38,14 @@ def handler(event, context):
 FILES = {"template.yaml": TEMPLATE, "src/app.py": APP}
 
 
-class Server:
-    def __init__(self, d, *args, command=("local", "start-api"), ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C"):
-        self.err = open(os.path.join(d, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d, stdout=subprocess.DEVNULL,
-                                     stderr=self.err)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            said = self.stderr()
-            m = re.search(ready, said)
-            if m and ("--no-dashboard" in args or "dashboard on" in said):
-                self.url = f"http://127.0.0.1:{m.group(1)}"
-                d = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/_lamb/", said)
-                self.dash = d.group(1) if d else None
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError("the server did not start: " + self.stderr())
+class Server(lambtest.ServerIn):
+    """A server with its dashboard (unless --no-dashboard)."""
 
-    def stderr(self):
-        self.err.flush()
-        with open(self.err.name) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=15)
-        self.err.close()
+    def __init__(self, d, *args, **kw):
+        other = None if "--no-dashboard" in args else r"dashboard on http"
+        super().__init__(d, *args, other=other, **kw)
+        m = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/_lamb/", self.stderr())
+        self.dash = m.group(1) if m else None
 
 
 class Events:

@@ -8,8 +8,6 @@ local start, whose -d is the same); a paused handler's remaining time does
 not run out. Node with --inspect-brk driven by an Inspector-protocol client
 over its WebSocket."""
 import os
-import re
-import subprocess
 import threading
 import time
 import unittest
@@ -18,7 +16,6 @@ import urllib.request
 import lambtest
 from dapclient import Dap
 from inspectorclient import Inspector
-from lambtest import LAMB
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -56,33 +53,8 @@ exports.handler = async (event) => {
 NODE_LINE = 3  # the return, 0-based as the Inspector counts
 
 
-class Server:
-    def __init__(self, d, *args, command=("local", "start-api"), ready=r"http://127\.0\.0\.1:(\d+) \(Ctrl-C"):
-        self.err = open(os.path.join(d, "stderr.log"), "w+")
-        self.proc = subprocess.Popen([LAMB, *command, "-p", "0", *args], cwd=d,
-                                     stdout=subprocess.DEVNULL, stderr=self.err)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            m = re.search(ready, self.stderr())
-            if m:
-                self.url = f"http://127.0.0.1:{m.group(1)}"
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError("start-api did not start: " + self.stderr())
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.err.name) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=15)
-        self.err.close()
+class Server(lambtest.ServerIn):
+    """A server under a debugger."""
 
     def get_async(self, who, results):
         def get():
