@@ -12,6 +12,7 @@
  * is done), so that a restart or a crash of lamb loses no retry. */
 #include "front/async.h"
 
+#include "base/journal.h"
 #include "base/util.h"
 #include "front/lambda-api.h"
 #include "front/sched-expr.h"
@@ -46,7 +47,7 @@ struct lamb_async {
 	struct event *events;
 	lamb_async_sink sink;
 	void *sink_data;
-	FILE *journal; /* NULL: in memory only */
+	struct lamb_journal journal; /* .f NULL: in memory only */
 };
 
 void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
@@ -114,11 +115,24 @@ static void free_event(struct lamb_async *a, struct event *e)
 	free(e);
 }
 
-/* e is done with: out of the journal too. */
+static bool rewrite_journal(struct lamb_async *a, const char *path);
+
+static size_t live(void *data)
+{
+	size_t n = 0;
+	for (const struct event *e = ((struct lamb_async *)data)->events; e; e = e->next)
+		n++;
+	return n;
+}
+
+/* e is done with: out of the journal too, which is written afresh when it
+ * holds mostly events that are over. */
 static void unlink_event(struct lamb_async *a, struct event *e)
 {
 	journal_done(a, e);
 	free_event(a, e);
+	if (lamb_journal_wants_rewrite(&a->journal, live, a))
+		rewrite_journal(a, NULL);
 }
 
 static struct event *queue(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
@@ -287,13 +301,7 @@ static void run_due(void *data, int64_t now)
 /* The journal: one line per event state, {"done": id} once it is over. */
 static void journal_line(struct lamb_async *a, cJSON *o)
 {
-	char *s = cJSON_PrintUnformatted(o);
-	if (a->journal) {
-		fprintf(a->journal, "%s\n", s);
-		fflush(a->journal); /* in the kernel before the answer: a crash of lamb loses nothing */
-	}
-	free(s);
-	cJSON_Delete(o);
+	lamb_journal_add(&a->journal, o);
 }
 
 static void journal_state(struct lamb_async *a, const struct event *e)
@@ -362,19 +370,19 @@ static void replay(struct lamb_async *a, const cJSON *o)
 	e->due_ms = (int64_t)num(o, "due");
 }
 
-static void read_journal(struct lamb_async *a, const char *path)
+static void replay_line(const cJSON *o, void *a)
 {
-	FILE *in = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	while (in && getline(&line, &cap, in) > 0) {
-		cJSON *o = cJSON_Parse(line);
-		replay(a, o);
-		cJSON_Delete(o);
-	}
-	free(line);
-	if (in)
-		fclose(in);
+	replay(a, o);
+}
+
+/* Writes the journal afresh with the pending events. */
+static bool rewrite_journal(struct lamb_async *a, const char *path)
+{
+	if (!lamb_journal_begin(&a->journal, path))
+		return a->journal.f != NULL;
+	for (struct event *e = a->events; e; e = e->next)
+		journal_state(a, e);
+	return lamb_journal_commit(&a->journal);
 }
 
 static int count(const struct lamb_async *a)
@@ -391,21 +399,15 @@ static int count(const struct lamb_async *a)
 static void load(struct lamb_async *a)
 {
 	char *dir = xasprintf("%s/.lamb", a->m->dir), *sub = xasprintf("%s/async", dir);
-	char *path = xasprintf("%s/events.jsonl", sub), *tmp = xasprintf("%s.tmp", path);
+	char *path = xasprintf("%s/events.jsonl", sub);
 	mkdir(dir, 0755);
 	mkdir(sub, 0755);
-	read_journal(a, path);
-	a->journal = fopen(tmp, "we");
-	for (struct event *e = a->events; a->journal && e; e = e->next)
-		journal_state(a, e);
-	if (a->journal && rename(tmp, path) != 0)
-		fclose(a->journal), a->journal = NULL;
-	if (!a->journal)
+	lamb_journal_replay(path, replay_line, a);
+	if (!rewrite_journal(a, path))
 		fprintf(a->log, "lamb: warning: cannot keep pending events in '%s': they live in memory only\n", path);
 	else if (a->events)
 		fprintf(a->log, "lamb: %d pending asynchronous event%s reloaded\n", count(a), count(a) == 1 ? "" : "s");
 	free(path);
-	free(tmp);
 	free(sub);
 	free(dir);
 }
@@ -441,7 +443,6 @@ void lamb_async_free(struct lamb_async *a)
 		return;
 	while (a->events)
 		free_event(a, a->events); /* still pending: they stay in the journal */
-	if (a->journal)
-		fclose(a->journal);
+	lamb_journal_close(&a->journal);
 	free(a);
 }

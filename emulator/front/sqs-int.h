@@ -3,6 +3,7 @@
 #ifndef LAMB_SQS_INT_H
 #define LAMB_SQS_INT_H
 
+#include "base/journal.h"
 #include "front/sqs.h"
 
 struct sqs_msg {
@@ -31,7 +32,7 @@ struct sqs_queue {
 	long max_receive;     /* RedrivePolicy.maxReceiveCount, 0: none */
 	int64_t created_ms;
 	struct sqs_msg *head, *tail;
-	FILE *journal; /* sqs-store.c; NULL: in memory only */
+	struct lamb_journal journal; /* sqs-store.c; .f NULL: in memory only */
 };
 
 struct sqs_mapping;
@@ -91,6 +92,8 @@ void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x);
 void sqs_store_queues(struct lamb_sqs *q);
 void sqs_store_sent(struct sqs_queue *x, const struct sqs_msg *m);
 void sqs_store_deleted(struct sqs_queue *x, const struct sqs_msg *m);
+/* After a message left x: rewrites a journal that is mostly dead lines. */
+void sqs_store_tidy(struct sqs_queue *x);
 
 /* sqs-api.c: answers the receives long-polling x that can take a message
  * now (x NULL: every queue), and those whose wait is over. */

@@ -2,10 +2,12 @@
  * loses no accepted message: each queue has a journal,
  * .lamb/sqs/NAME.jsonl beside the template, one JSON line per message sent
  * (written before the send is answered) and per message deleted. Loading
- * replays it and rewrites it with what is left. In-flight messages come
- * back visible; receive counts start again. */
+ * replays it and rewrites it with what is left, and so does a deletion that
+ * leaves the file mostly of messages gone (base/journal.c). In-flight
+ * messages come back visible; receive counts start again. */
 #include "front/sqs-int.h"
 
+#include "base/journal.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -21,13 +23,7 @@ static char *journal_path(const struct lamb_sqs *q, const char *name)
 
 static void append(struct sqs_queue *x, cJSON *line)
 {
-	char *s = cJSON_PrintUnformatted(line);
-	if (x->journal) {
-		fprintf(x->journal, "%s\n", s);
-		fflush(x->journal); /* in the kernel before the answer: a crash of lamb loses nothing */
-	}
-	free(s);
-	cJSON_Delete(line);
+	lamb_journal_add(&x->journal, line);
 }
 
 static void add_str(cJSON *o, const char *k, const char *v)
@@ -63,8 +59,15 @@ void sqs_store_deleted(struct sqs_queue *x, const struct sqs_msg *m)
 	append(x, o);
 }
 
-static void replay_line(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *o)
+struct replay {
+	struct lamb_sqs *q;
+	struct sqs_queue *x;
+};
+
+static void replay_line(const cJSON *o, void *data)
 {
+	struct lamb_sqs *q = ((struct replay *)data)->q;
+	struct sqs_queue *x = ((struct replay *)data)->x;
 	const char *gone = sqs_str(o, "deleted"), *id = sqs_str(o, "id"), *body = sqs_str(o, "body");
 	if (gone) {
 		for (struct sqs_msg *m = x->head; m; m = m->next)
@@ -85,6 +88,24 @@ static void replay_line(struct lamb_sqs *q, struct sqs_queue *x, const cJSON *o)
 	sqs_msg_set_attrs(m, cJSON_GetObjectItemCaseSensitive(o, "attrs"));
 }
 
+static size_t live(void *data)
+{
+	size_t n = 0;
+	for (const struct sqs_msg *m = ((struct sqs_queue *)data)->head; m; m = m->next)
+		n++;
+	return n;
+}
+
+/* Writes x's journal afresh with the messages x holds. */
+static bool rewrite(struct sqs_queue *x, const char *path)
+{
+	if (!lamb_journal_begin(&x->journal, path))
+		return x->journal.f != NULL;
+	for (const struct sqs_msg *m = x->head; m; m = m->next)
+		append(x, sent_line(m));
+	return lamb_journal_commit(&x->journal);
+}
+
 /* Replays x's journal, then rewrites it with the messages left and keeps
  * it open for appending. */
 void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x)
@@ -92,33 +113,23 @@ void sqs_store_open(struct lamb_sqs *q, struct sqs_queue *x)
 	char *dir = xasprintf("%s/.lamb", q->m->dir), *sub = xasprintf("%s/sqs", dir);
 	mkdir(dir, 0755);
 	mkdir(sub, 0755);
-	char *path = journal_path(q, x->name), *tmp = xasprintf("%s.tmp", path);
-	FILE *in = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	while (in && getline(&line, &cap, in) > 0) {
-		cJSON *o = cJSON_Parse(line);
-		replay_line(q, x, o);
-		cJSON_Delete(o);
-	}
-	free(line);
-	if (in)
-		fclose(in);
-	FILE *out = fopen(tmp, "we");
-	x->journal = out;
-	for (struct sqs_msg *m = x->head; out && m; m = m->next)
-		sqs_store_sent(x, m);
-	if (out && rename(tmp, path) == 0)
-		x->journal = out;
-	else if (out)
-		fclose(out), x->journal = NULL;
-	if (!x->journal)
+	char *path = journal_path(q, x->name);
+	struct replay r = { q, x };
+	lamb_journal_replay(path, replay_line, &r);
+	if (!rewrite(x, path))
 		fprintf(q->log, "lamb: warning: cannot keep queue '%s' in '%s': its messages live in memory only\n",
 			x->name, path);
 	free(path);
-	free(tmp);
 	free(dir);
 	free(sub);
+}
+
+/* After a message left x: a journal mostly of messages gone is written
+ * afresh, so it stays the size of the queue. */
+void sqs_store_tidy(struct sqs_queue *x)
+{
+	if (lamb_journal_wants_rewrite(&x->journal, live, x))
+		rewrite(x, NULL);
 }
 
 /* Queues created through the API in an earlier run: their journals. */

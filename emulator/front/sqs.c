@@ -168,6 +168,7 @@ void sqs_remove(struct sqs_queue *x, struct sqs_msg *m)
 {
 	sqs_store_deleted(x, m);
 	sqs_unlink(x, m);
+	sqs_store_tidy(x);
 }
 
 void sqs_unlink(struct sqs_queue *x, struct sqs_msg *m)
@@ -292,8 +293,7 @@ void sqs_free_queues(struct lamb_sqs *q)
 		struct sqs_queue *x = q->queues[i];
 		while (x->head)
 			sqs_unlink(x, x->head); /* stays in the journal for the next run */
-		if (x->journal)
-			fclose(x->journal);
+		lamb_journal_close(&x->journal);
 		free(x->name);
 		free(x->url);
 		free(x->arn);
