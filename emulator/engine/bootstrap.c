@@ -346,7 +346,9 @@ static bool pycache_writable(const char *module)
  * compiled by interp; NULL when it cannot be */
 static char *compile_shim(const char *interp, const char *module)
 {
-	char *const argv[] = { (char *)interp, "-S", "-c",
+	/* -E: a PYTHONPYCACHEPREFIX of the user's would put it where the
+	 * instance, which has no such variable, never looks */
+	char *const argv[] = { (char *)interp, "-E", "-S", "-c",
 			       "import os, py_compile as c, sys; sys.stdout.write(os.path.basename(c.compile("
 			       "sys.argv[1], doraise=True, invalidation_mode=c.PycInvalidationMode.TIMESTAMP)))",
 			       (char *)module, NULL };

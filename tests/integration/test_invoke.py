@@ -596,7 +596,9 @@ class ShimBytecode(unittest.TestCase):
         self.rt = os.path.join(self.tmp.name, "runtime")
         shutil.copytree(os.path.join(lambtest.SOURCE_ROOT, "runtime", "python"), os.path.join(self.rt, "python"),
                         ignore=shutil.ignore_patterns("__pycache__"))
-        self.env = dict(os.environ, LAMB_RUNTIME_DIR=self.rt, XDG_CACHE_HOME=os.path.join(self.tmp.name, "cache"))
+        # the user's PYTHONPYCACHEPREFIX must not send lamb's compile where the instance never looks
+        self.env = dict(os.environ, LAMB_RUNTIME_DIR=self.rt, XDG_CACHE_HOME=os.path.join(self.tmp.name, "cache"),
+                        PYTHONPYCACHEPREFIX=os.path.join(self.tmp.name, "prefix"))
         self.module = os.path.join(self.rt, "python", "lamb_runtime.py")
 
     def tearDown(self):
@@ -616,8 +618,7 @@ class ShimBytecode(unittest.TestCase):
         return flags == 0 and mtime == int(st.st_mtime) & 0xFFFFFFFF and size == st.st_size
 
     def test_compiled_for_the_sandbox_and_after_an_edit(self):
-        import importlib.util
-        pyc = importlib.util.cache_from_source(self.module)
+        pyc = os.path.join(self.rt, "python", "__pycache__", f"lamb_runtime.{sys.implementation.cache_tag}.pyc")
         got = self.invoke()
         self.assertEqual(got["file"], self.module)
         # the instance runs as another user on a read-only view: only lamb can have written it
