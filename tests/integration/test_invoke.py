@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import unittest
 import uuid
@@ -558,6 +559,82 @@ class Sandbox(unittest.TestCase):
         self.assertEqual(json.loads(r.stdout)["errorType"], "Sandbox.Timedout")
         time.sleep(0.2)
         self.assertEqual(processes_under(d), [])
+
+
+PY_TEMPLATE = f"""\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: fn
+      Handler: app.handler
+      Runtime: python{sys.version_info[0]}.{sys.version_info[1]}
+"""
+
+# which file the shim came from, and whether its bytecode was read from the
+# cache (SourceFileLoader.get_code calls source_to_code only on a miss)
+PY_SHIM_PROBE = """\
+import sys
+
+def handler(event, context):
+    shim = sys.modules["lamb_runtime"]
+    return {"file": shim.__file__, "cached": shim.__cached__}
+"""
+
+
+class ShimBytecode(unittest.TestCase):
+    """The Python shim is imported, not run as a script, so that its
+    bytecode is cached (compiling it was ~10 ms of each cold start); lamb
+    compiles it where a sandboxed instance cannot write, and again when the
+    shim changes."""
+
+    def setUp(self):
+        sandbox_or_skip(self)
+        self.tmp = lambtest.project({"fn/app.py": PY_SHIM_PROBE, "template.yaml": PY_TEMPLATE})
+        self.rt = os.path.join(self.tmp.name, "runtime")
+        shutil.copytree(os.path.join(lambtest.SOURCE_ROOT, "runtime", "python"), os.path.join(self.rt, "python"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        # the user's PYTHONPYCACHEPREFIX must not send lamb's compile where the instance never looks
+        self.env = dict(os.environ, LAMB_RUNTIME_DIR=self.rt, XDG_CACHE_HOME=os.path.join(self.tmp.name, "cache"),
+                        PYTHONPYCACHEPREFIX=os.path.join(self.tmp.name, "prefix"))
+        self.module = os.path.join(self.rt, "python", "lamb_runtime.py")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def invoke(self):
+        r = lambtest.run("local", "invoke", "--sandbox", "on", "-e", "-", input="{}", cwd=self.tmp.name,
+                         env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def header_matches_source(self, pyc):
+        import struct
+        with open(pyc, "rb") as f:
+            _, flags, mtime, size = struct.unpack("<4sIII", f.read(16))
+        st = os.stat(self.module)
+        return flags == 0 and mtime == int(st.st_mtime) & 0xFFFFFFFF and size == st.st_size
+
+    def test_compiled_for_the_sandbox_and_after_an_edit(self):
+        pyc = os.path.join(self.rt, "python", "__pycache__", f"lamb_runtime.{sys.implementation.cache_tag}.pyc")
+        got = self.invoke()
+        self.assertEqual(got["file"], self.module)
+        # the instance runs as another user on a read-only view: only lamb can have written it
+        self.assertTrue(os.path.isfile(pyc), os.listdir(os.path.dirname(self.module)))
+        self.assertTrue(self.header_matches_source(pyc))
+        before = os.stat(pyc).st_mtime_ns
+        self.invoke()
+        self.assertEqual(os.stat(pyc).st_mtime_ns, before)  # compiled once, not per start
+        with open(self.module, "a") as f:
+            f.write("\nEDITED = True\n")
+        os.utime(self.module, (time.time() + 5, time.time() + 5))  # another second than the last compile
+        self.invoke()
+        self.assertTrue(self.header_matches_source(pyc))
+        os.remove(pyc)  # a cleaned tree: compiled again
+        self.invoke()
+        self.assertTrue(self.header_matches_source(pyc))
 
 
 class Samples(unittest.TestCase):

@@ -187,6 +187,7 @@ class PythonRuntime(unittest.TestCase):
         self.assertEqual([s.split(", in ")[1].split("\n")[0] for s in err["stackTrace"]],
                          ["custom", "helper"])
         self.assertNotIn("bootstrap.py", "".join(err["stackTrace"]))
+        self.assertNotIn("lamb_runtime.py", "".join(err["stackTrace"]))
 
     def test_marshal_error(self):
         rt = self.start("app.unserialisable")

@@ -82,6 +82,9 @@ static void test_v1(void **state)
 	assert_false(c.v2);
 	char *want = xasprintf("%s/cpu/lamb-42", root);
 	assert_string_equal(c.dir, want);
+	char *shares = get(c.dir, "cpu.shares"); /* lamb and an instance: two processes' weight */
+	assert_string_equal(shares, "2048");
+	free(shares);
 	char *dir = NULL;
 	int fd = lamb_cgroup_cpu_make(&c, "1", 128, &dir);
 	assert_true(fd >= 0);
@@ -227,6 +230,9 @@ static void test_v2_hybrid_root(void **state)
 	assert_false(c.v2_memory); /* not offered */
 	char *want = xasprintf("%s/unified/lamb-9", root);
 	assert_string_equal(c.dir, want);
+	char *weight = get(c.dir, "cpu.weight");
+	assert_string_equal(weight, "200");
+	free(weight);
 	char *dir = NULL;
 	int fd = lamb_cgroup_cpu_make(&c, "1", 128, &dir);
 	assert_true(fd >= 0);
