@@ -1,0 +1,207 @@
+"""SnapStart by fork, through start-api with real concurrent requests: the
+init runs once (its marker line is counted) while five instances each show
+a Restore Duration in REPORT and run the after-restore hook; each forked
+instance has its own /tmp (in the sandbox) and is killed at its Timeout;
+editing the code makes a new snapshot; init that Lambda would not snapshot
+safely (an open connection, a seeded generator) is warned about."""
+import json
+import os
+import re
+import threading
+import time
+import unittest
+
+import lambtest
+from test_start_api import Server
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Timeout: 2
+    SnapStart:
+      ApplyOn: PublishedVersions
+Resources:
+  Snap:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /snap, Method: get}}
+  Risky:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: risky/
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /risky, Method: get}}
+"""
+
+
+def app(version):
+    return f"""\
+import json, os, time
+from snapshot_restore_py import register_before_snapshot, register_after_restore
+print("INIT-MARKER {version}", flush=True)
+state = {{"restored": 0, "order": []}}
+
+@register_before_snapshot
+def first_before():
+    state["order"].append("b1")
+    print("BEFORE-HOOK " + ",".join(state["order"]), flush=True)
+
+@register_before_snapshot
+def second_before():
+    state["order"].append("b2")
+
+def after(word):
+    state["restored"] += 1
+    state["order"].append(word)
+register_after_restore(after, "a1")
+
+def handler(event, context):
+    q = event.get("queryStringParameters") or {{}}
+    me = str(os.getpid()) + "-" + open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]
+    with open("/tmp/mine-" + me, "w") as f:
+        f.write("x")
+    print("SLEEPER " + me + " " + str(os.stat("/proc/self/ns/pid").st_ino), flush=True)
+    time.sleep(float(q.get("s", "0")))
+    body = {{"version": "{version}", "me": me, "restored": state["restored"], "order": state["order"],
+            "type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"),
+            "tmp": sorted(n for n in os.listdir("/tmp") if n.startswith("mine-"))}}
+    return {{"statusCode": 200, "body": json.dumps(body)}}
+"""
+
+
+RISKY = """\
+import random, socket
+random.seed(42)
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+conn = socket.create_connection(listener.getsockname())
+
+def handler(event, context):
+    return {"statusCode": 200, "body": "ok"}
+"""
+
+
+def files():
+    return {"template.yaml": TEMPLATE, "src/app.py": app("v1"), "risky/app.py": RISKY}
+
+
+def write(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def process_alive(me, ns):
+    """Whether a process of PID namespace ns with pid and start time me still runs."""
+    pid, start = me.split("-")
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and os.stat(f"/proc/{p}/ns/pid").st_ino == int(ns):
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{p}/status") as f:
+                    nspid = [line.split()[-1] for line in f if line.startswith("NSpid:")]
+                if fields[19] == start and nspid and nspid[0] == pid:
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+class SnapStart(unittest.TestCase):
+    def setUp(self):
+        self.s = Server(files())
+
+    def tearDown(self):
+        self.s.stop()
+
+    def get(self, path):
+        status, _, _, data = self.s.request("GET", path)
+        return status, data
+
+    def body(self, path):
+        status, data = self.get(path)
+        self.assertEqual(status, 200, data)
+        return json.loads(data)
+
+    def concurrently(self, n, path):
+        out = [None] * n
+
+        def one(i):
+            out[i] = self.body(path)
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return out
+
+    def eventually(self, fn, what, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if fn():
+                return
+            time.sleep(0.05)
+        self.fail(what)
+
+    def test_init_once_five_restores(self):
+        got = self.concurrently(5, "/snap?s=1")
+        log = self.s.stderr()
+        self.assertEqual(len({b["me"] for b in got}), 5, got)
+        self.assertEqual(log.count("INIT-MARKER v1"), 1, log)
+        # before-snapshot hooks in the reverse order of registration, once
+        self.assertEqual(log.count("BEFORE-HOOK b2,b1"), 1, log)
+        for b in got:
+            self.assertEqual((b["restored"], b["type"]), (1, "snap-start"))
+            self.assertEqual(b["order"], ["b2", "b1", "a1"])
+        reports = [line for line in log.splitlines() if line.startswith("REPORT ")]
+        self.assertEqual(len(reports), 5, log)
+        for r in reports:
+            self.assertRegex(r, r"\tRestore Duration: \d+\.\d\d ms\tBilled Restore Duration: \d+ ms")
+            self.assertNotIn("Init Duration", r)
+        # warm: no restore again
+        again = self.body("/snap")
+        self.assertIn(again["me"], {b["me"] for b in got})
+        last = [line for line in self.s.stderr().splitlines() if line.startswith("REPORT ")][-1]
+        self.assertNotIn("Restore Duration", last)
+        if "sandbox" not in log:  # each instance saw its own file only: /tmp is its own
+            self.assertEqual([b["tmp"] for b in got], [["mine-" + b["me"]] for b in got])
+
+    def test_timeout_kills_a_forked_instance(self):
+        status, data = self.get("/snap?s=30")
+        self.assertEqual(status, 502, data)
+        log = self.s.stderr()
+        self.assertIn("Task timed out after 2.00 seconds", log)
+        me, ns = re.search(r"SLEEPER (\S+) (\d+)", log).groups()
+        self.eventually(lambda: not process_alive(me, ns), "the timed-out instance still runs")
+        # the snapshot is unharmed: the next instance is restored from it, not re-initialised
+        self.assertEqual(self.body("/snap")["restored"], 1)
+        self.assertEqual(self.s.stderr().count("INIT-MARKER v1"), 1)
+
+    def test_code_change_makes_a_new_snapshot(self):
+        self.assertEqual(self.body("/snap")["version"], "v1")
+        write(os.path.join(self.s.dir.name, "src", "app.py"), app("v2"))
+        self.eventually(lambda: "changed: Snap gets new instances" in self.s.stderr(),
+                        "no change noticed: " + self.s.stderr())
+        got = self.concurrently(2, "/snap?s=0.5")
+        self.assertEqual({b["version"] for b in got}, {"v2"})
+        log = self.s.stderr()
+        self.assertEqual((log.count("INIT-MARKER v1"), log.count("INIT-MARKER v2")), (1, 1), log)
+
+    def test_unsafe_init_is_warned(self):
+        self.assertEqual(self.get("/risky"), (200, b"ok"))
+        log = self.s.stderr()
+        self.assertRegex(log, r"SnapStart: a network connection to 127\.0\.0\.1:\d+ is open at snapshot time")
+        self.assertIn("SnapStart: the random module's generator (seeded or drawn from) was seeded in init", log)
+
+
+if __name__ == "__main__":
+    lambtest.main()
