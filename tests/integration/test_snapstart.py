@@ -36,6 +36,8 @@ Resources:
     Properties:
       CodeUri: risky/
       Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
       Events:
         Get: {Type: Api, Properties: {Path: /risky, Method: get}}
 """
@@ -43,7 +45,7 @@ Resources:
 
 def app(version):
     return f"""\
-import json, os, time
+import json, os, socket, time
 from snapshot_restore_py import register_before_snapshot, register_after_restore
 print("INIT-MARKER {version}", flush=True)
 state = {{"restored": 0, "order": []}}
@@ -69,7 +71,22 @@ def handler(event, context):
         f.write("x")
     print("SLEEPER " + me + " " + str(os.stat("/proc/self/ns/pid").st_ino), flush=True)
     time.sleep(float(q.get("s", "0")))
-    body = {{"version": "{version}", "me": me, "restored": state["restored"], "order": state["order"],
+    mine = os.environ["AWS_LAMBDA_RUNTIME_API"]
+    tried = {{}}
+    for target in filter(None, q.get("hijack", "").split(",")):
+        if target == mine:
+            continue
+        host, port = target.split(":")
+        c = socket.create_connection((host, int(port)), timeout=2)
+        try:
+            c.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            tried[target] = c.recv(100).decode()
+        except ConnectionResetError:
+            tried[target] = "<reset>"
+        except socket.timeout:
+            tried[target] = "<timeout>"
+        c.close()
+    body = {{"api": mine, "tried": tried, "version": "{version}", "me": me, "restored": state["restored"], "order": state["order"],
             "type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE"),
             "tmp": sorted(n for n in os.listdir("/tmp") if n.startswith("mine-"))}}
     return {{"statusCode": 200, "body": json.dumps(body)}}
@@ -175,6 +192,16 @@ class SnapStart(unittest.TestCase):
         if "sandbox" not in log:  # each instance saw its own file only: /tmp is its own
             self.assertEqual([b["tmp"] for b in got], [["mine-" + b["me"]] for b in got])
 
+    def test_sibling_runtime_api_is_refused(self):
+        a, b = self.concurrently(2, "/snap?s=1")
+        self.assertNotEqual(a["api"], b["api"])
+        got = self.body(f"/snap?hijack={a['api']},{b['api']}")
+        # the instance that served tried its sibling's: closed before a byte was read or answered
+        self.assertEqual(len(got["tried"]), 1, got)
+        self.assertIn(list(got["tried"].values())[0], ("", "<reset>"), got)
+        # and the sibling is unharmed
+        self.assertEqual(len({r["me"] for r in self.concurrently(2, "/snap?s=1")}), 2)
+
     def test_timeout_kills_a_forked_instance(self):
         status, data = self.get("/snap?s=30")
         self.assertEqual(status, 502, data)
@@ -201,6 +228,10 @@ class SnapStart(unittest.TestCase):
         log = self.s.stderr()
         self.assertRegex(log, r"SnapStart: a network connection to 127\.0\.0\.1:\d+ is open at snapshot time")
         self.assertIn("SnapStart: the random module's generator (seeded or drawn from) was seeded in init", log)
+        report = [json.loads(line) for line in log.splitlines() if '"type":"platform.report"' in line]
+        metrics = report[0]["record"]["metrics"]
+        self.assertGreater(metrics["restoreDurationMs"], 0)
+        self.assertNotIn("initDurationMs", metrics)
 
 
 if __name__ == "__main__":
