@@ -642,11 +642,16 @@ static void snap_free_deferred(void *data)
 }
 
 /* Instances waiting for the snapshot get its init's outcome, as each
- * would have had its own cold start's. */
-static void snap_ended(void *data, const char *why, const char *body, size_t len)
+ * would have had its own cold start's. One that ended after it was ready
+ * (killed) is made again for the next instance. */
+static void snap_ended(void *data, bool ready, const char *why, const char *body, size_t len)
 {
 	struct lamb_pool *p = data;
 	lamb_loop_defer(p->loop, snap_free_deferred, steal_ptr(p->snap));
+	if (ready) {
+		lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
+		return;
+	}
 	struct instance *next;
 	for (struct instance *in = p->instances; in; in = next) {
 		next = in->next;
@@ -737,8 +742,13 @@ static bool snap_start_restore(struct lamb_pool *p, struct instance *in)
 	struct lamb_err err;
 	if (!p->snap && !snap_make(p, in))
 		return true;
-	if (!lamb_snap_ready(p->snap))
+	if (!lamb_snap_ready(p->snap)) {
+		/* the snapshot's init has its own limit; theirs starts at the restore */
+		for (struct instance *w = p->instances; w; w = w->next)
+			if (w->pending)
+				lamb_loop_timer_cancel(p->loop, &w->timer);
 		return false;
+	}
 	in->pending = false;
 	in->spawn_ns = lamb_loop_now_ns();
 	uint64_t init_ms = p->opts.init_timeout_ms ? p->opts.init_timeout_ms : 10000;

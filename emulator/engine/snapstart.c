@@ -334,7 +334,7 @@ static void snap_ended(struct lamb_snap *s, const char *why)
 	}
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s%s", was_ready ? "the SnapStart snapshot ended: " : "", why);
-	s->ops->ended(s->data, msg, s->init_error.data ? s->init_error.data : "", s->init_error.len);
+	s->ops->ended(s->data, was_ready, msg, s->init_error.data ? s->init_error.data : "", s->init_error.len);
 }
 
 static void on_snap_exit(void *data, struct lamb_proc *p, int status)

@@ -29,9 +29,9 @@ struct lamb_snap_ops {
 	/* The snapshot is made: restores may begin. */
 	void (*ready)(void *data);
 	/* It ended: before it was ready (init failed: body is the /init/error
-	 * document, or empty, and why says how), or after (killed, crashed).
-	 * The owner frees it, deferred. */
-	void (*ended)(void *data, const char *why, const char *body, size_t len);
+	 * document, or empty, and why says how), or after (ready: killed,
+	 * crashed). The owner frees it, deferred. */
+	void (*ended)(void *data, bool ready, const char *why, const char *body, size_t len);
 	/* A line of the snapshot's output (its init's log). */
 	void (*line)(void *data, const char *line, size_t len);
 };

@@ -40,6 +40,24 @@ Resources:
         LogFormat: JSON
       Events:
         Get: {Type: Api, Properties: {Path: /risky, Method: get}}
+  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: broken/
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /broken, Method: get}}
+"""
+
+BROKEN = """\
+from snapshot_restore_py import register_before_snapshot
+
+@register_before_snapshot
+def hook():
+    raise ValueError("no snapshot today")
+
+def handler(event, context):
+    return {"statusCode": 200, "body": "never"}
 """
 
 
@@ -107,7 +125,7 @@ def handler(event, context):
 
 
 def files():
-    return {"template.yaml": TEMPLATE, "src/app.py": app("v1"), "risky/app.py": RISKY}
+    return {"template.yaml": TEMPLATE, "src/app.py": app("v1"), "risky/app.py": RISKY, "broken/app.py": BROKEN}
 
 
 def write(path, text):
@@ -222,6 +240,14 @@ class SnapStart(unittest.TestCase):
         self.assertEqual({b["version"] for b in got}, {"v2"})
         log = self.s.stderr()
         self.assertEqual((log.count("INIT-MARKER v1"), log.count("INIT-MARKER v2")), (1, 1), log)
+
+    def test_failing_before_snapshot_hook_fails_the_init(self):
+        for _ in range(2):  # each request tries a new snapshot, as a cold start would
+            status, data = self.get("/broken")
+            self.assertEqual(status, 502, data)
+        log = self.s.stderr()
+        self.assertEqual(log.count("[ERROR] ValueError: no snapshot today"), 2, log)
+        self.assertNotIn("never", log)
 
     def test_unsafe_init_is_warned(self):
         self.assertEqual(self.get("/risky"), (200, b"ok"))
