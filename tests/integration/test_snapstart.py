@@ -156,7 +156,8 @@ class SnapStart(unittest.TestCase):
         self.s = Server(files())
 
     def tearDown(self):
-        self.s.stop()
+        if self.s:
+            self.s.stop()
 
     def get(self, path):
         status, _, _, data = self.s.request("GET", path)
@@ -219,6 +220,14 @@ class SnapStart(unittest.TestCase):
         self.assertIn(list(got["tried"].values())[0], ("", "<reset>"), got)
         # and the sibling is unharmed
         self.assertEqual(len({r["me"] for r in self.concurrently(2, "/snap?s=1")}), 2)
+
+    def test_forked_instances_die_with_lamb(self):
+        got = self.concurrently(3, "/snap?s=0.5")
+        ns = re.findall(r"SLEEPER \S+ (\d+)", self.s.stderr())[0]
+        self.assertTrue(all(process_alive(b["me"], ns) for b in got))
+        self.assertEqual(self.s.stop(), 0)
+        self.s = None
+        self.eventually(lambda: not any(process_alive(b["me"], ns) for b in got), "an instance outlived lamb")
 
     def test_timeout_kills_a_forked_instance(self):
         status, data = self.get("/snap?s=30")
