@@ -93,17 +93,19 @@ def seeded_generators():
     found = []
     random = sys.modules.get("random")
     if random is not None and random_at_start is not None and random.getstate() != random_at_start:
-        found.append("the random module's generator (seeded or drawn from)")
+        found.append("init seeded or drew from the random module's generator")
     numpy_global = getattr(sys.modules.get("numpy.random.mtrand"), "_rand", None)
     kinds = set()
     for obj in gc.get_objects():
-        t = type(obj)
-        name = t.__module__ + "." + t.__qualname__
-        if random is not None and isinstance(obj, random.Random) and obj is not random._inst:
-            kinds.add("a random.Random object")
+        t = type(obj)  # the type, not obj.__class__: a proxy's may raise
+        name = "%s.%s" % (getattr(t, "__module__", ""), getattr(t, "__qualname__", ""))
+        # SystemRandom draws from os.urandom: the same in no two instances
+        if random is not None and issubclass(t, random.Random) and obj is not random._inst \
+                and not issubclass(t, random.SystemRandom):
+            kinds.add("init made a random.Random object")
         elif name in ("numpy.random._generator.Generator", "numpy.random.mtrand.RandomState") \
                 and obj is not numpy_global:
-            kinds.add("a numpy %s" % t.__qualname__)
+            kinds.add("init made a numpy %s" % t.__qualname__)
     return found + sorted(kinds)
 
 
@@ -114,8 +116,8 @@ def check_snapshot():
         warn("a network connection to %s is open at snapshot time: on Lambda every restored "
              "instance gets it closed; open it in an after-restore hook or in the handler" % peer)
     for what in seeded_generators():
-        warn("%s was seeded in init: on Lambda every restored instance draws the same numbers; "
-             "seed it in an after-restore hook (or use secrets/os.urandom)" % what)
+        warn("%s: on Lambda every instance restored from the snapshot draws the same numbers; "
+             "seed generators in an after-restore hook (or use secrets/os.urandom)" % what)
 
 
 def reap(signum, frame):

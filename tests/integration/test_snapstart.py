@@ -114,6 +114,7 @@ def handler(event, context):
 RISKY = """\
 import random, socket
 random.seed(42)
+dice = random.Random(7)
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
 listener.listen(1)
@@ -262,7 +263,8 @@ class SnapStart(unittest.TestCase):
         self.assertEqual(self.get("/risky"), (200, b"ok"))
         log = self.s.stderr()
         self.assertRegex(log, r"SnapStart: a network connection to 127\.0\.0\.1:\d+ is open at snapshot time")
-        self.assertIn("SnapStart: the random module's generator (seeded or drawn from) was seeded in init", log)
+        self.assertIn("SnapStart: init seeded or drew from the random module's generator: on Lambda", log)
+        self.assertIn("SnapStart: init made a random.Random object: on Lambda", log)
         report = [json.loads(line) for line in log.splitlines() if '"type":"platform.report"' in line]
         metrics = report[0]["record"]["metrics"]
         self.assertGreater(metrics["restoreDurationMs"], 0)
