@@ -45,16 +45,31 @@ Resources:
     Properties:
       CodeUri: broken/
       Handler: app.handler
+      Environment:
+        Variables: {BREAK: before}
       Events:
         Get: {Type: Api, Properties: {Path: /broken, Method: get}}
+  BrokenRestore:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: broken/
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /broken-restore, Method: get}}
 """
 
 BROKEN = """\
-from snapshot_restore_py import register_before_snapshot
+import os
+from snapshot_restore_py import register_before_snapshot, register_after_restore
 
 @register_before_snapshot
 def hook():
-    raise ValueError("no snapshot today")
+    if os.environ.get("BREAK") == "before":
+        raise ValueError("no snapshot today")
+
+@register_after_restore
+def restore():
+    raise KeyError("no restore today")
 
 def handler(event, context):
     return {"statusCode": 200, "body": "never"}
@@ -257,6 +272,14 @@ class SnapStart(unittest.TestCase):
             self.assertEqual(status, 502, data)
         log = self.s.stderr()
         self.assertEqual(log.count("[ERROR] ValueError: no snapshot today"), 2, log)
+        self.assertNotIn("never", log)
+
+    def test_failing_after_restore_hook_fails_that_instance(self):
+        for _ in range(2):
+            status, data = self.get("/broken-restore")
+            self.assertEqual(status, 502, data)
+        log = self.s.stderr()
+        self.assertEqual(log.count("[ERROR] KeyError: 'no restore today'"), 2, log)
         self.assertNotIn("never", log)
 
     def test_unsafe_init_is_warned(self):
