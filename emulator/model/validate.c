@@ -257,11 +257,22 @@ static void snapstart_emulated(struct vctx *c, const struct lamb_node *props, co
 	const char *rt = lamb_node_str(lamb_node_get(props, "Runtime"));
 	if (!rt)
 		rt = lamb_node_str(lamb_node_get(lamb_node_get(c->globals, "Function"), "Runtime"));
-	if (!rt || str_starts(rt, "python") || said[NE_SNAPSTART])
+	if (!rt || said[NE_SNAPSTART])
+		return;
+	/* Lambda's SnapStart takes python3.12 and later: an older Python is
+	 * refused by CreateFunction (lamb local still runs it) */
+	int minor = str_starts(rt, "python3.") ? atoi(rt + strlen("python3.")) : 0;
+	if (str_starts(rt, "python") && minor >= 12)
 		return;
 	said[NE_SNAPSTART] = true;
-	v_report(c, LAMB_WARNING, &p->key->mark, R_NOT_EMULATED, NULL,
-		 "SnapStart on %s: deployed as written; lamb local runs SnapStart for Python runtimes only", rt);
+	if (str_starts(rt, "python"))
+		v_report(c, LAMB_WARNING, &p->key->mark, R_NOT_EMULATED, NULL,
+			 "SnapStart on %s: Lambda has SnapStart for python3.12 and later only; lamb local "
+			 "runs it anyway", rt);
+	else
+		v_report(c, LAMB_WARNING, &p->key->mark, R_NOT_EMULATED, NULL,
+			 "SnapStart on %s: deployed as written; lamb local runs SnapStart for Python runtimes "
+			 "only", rt);
 }
 
 static void function_props_emulated(struct vctx *c, const struct lamb_node *props, bool *said)
