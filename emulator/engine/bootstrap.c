@@ -4,6 +4,7 @@
 #include "base/hash.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
+#include "engine/snapstart.h"
 #include "engine/sandbox.h"
 
 #include <errno.h>
@@ -634,7 +635,9 @@ static void lambda_env(struct lamb_bootstrap *b, const struct lamb_function *fn,
 	char *exec = xasprintf("AWS_Lambda_%s", fn->runtime ? fn->runtime : "provided");
 	env_set(b, "AWS_EXECUTION_ENV", exec);
 	free(exec);
-	env_set(b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+	/* "on-demand", "provisioned-concurrency" or "snap-start" (AWS docs,
+	 * "Defined runtime environment variables") */
+	env_set(b, "AWS_LAMBDA_INITIALIZATION_TYPE", lamb_snapstart_applies(fn) ? "snap-start" : "on-demand");
 	env_set(b, "TZ", ":UTC");
 	env_set(b, "LANG", "en_US.UTF-8");
 }

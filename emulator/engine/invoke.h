@@ -52,6 +52,7 @@ struct lamb_outcome {
 	long memory_mb;            /* Memory Size */
 	long max_memory_used_mb;
 	double init_ms;            /* < 0: warm start */
+	bool restored;             /* init_ms is SnapStart's Restore Duration */
 	const char *tenant_id;     /* the request's, or NULL */
 	/* With req->log_tail: the last LAMB_LOG_TAIL_MAX bytes of the
 	 * invocation's log (START, its output, END, REPORT), else empty. */

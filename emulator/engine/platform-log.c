@@ -94,7 +94,10 @@ void lamb_platform_report(struct lamb_buf *out, const struct lamb_function *fn,
 	add_tenant(out, r->tenant_id);
 	lamb_buf_addf(out, ",\"metrics\":{\"durationMs\":%.2f,\"billedDurationMs\":%ld,\"memorySizeMB\":%ld,"
 		      "\"maxMemoryUsedMB\":%ld", r->duration_ms, r->billed_ms, r->memory_mb, r->max_memory_used_mb);
-	if (r->init_ms >= 0)
+	if (r->init_ms >= 0 && r->restored) /* SnapStart's, as the Telemetry API's schema names it */
+		lamb_buf_addf(out, ",\"restoreDurationMs\":%.2f,\"billedRestoreDurationMs\":%ld", r->init_ms,
+			      (long)r->init_ms + ((double)(long)r->init_ms < r->init_ms));
+	else if (r->init_ms >= 0)
 		lamb_buf_addf(out, ",\"initDurationMs\":%.2f", r->init_ms);
 	lamb_buf_add(out, "}", 1);
 	add_status(out, r);

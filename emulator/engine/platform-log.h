@@ -20,6 +20,7 @@ struct lamb_platform_report {
 	double duration_ms;
 	long billed_ms, memory_mb, max_memory_used_mb;
 	double init_ms;          /* < 0: warm, no initDurationMs */
+	bool restored;           /* init_ms is restoreDurationMs (SnapStart) */
 	size_t produced_bytes;   /* platform.runtimeDone's producedBytes */
 };
 

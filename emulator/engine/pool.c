@@ -8,6 +8,7 @@
 #include "engine/pool.h"
 #include "engine/runtime-api.h"
 #include "engine/sandbox.h"
+#include "engine/snapstart.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -37,6 +38,8 @@ struct instance {
 	bool pending;                /* its process is still to start (start_pending) */
 	bool debug;                  /* started under the debugger (-d): no timeouts, kept warm */
 	long served;                 /* invocations handed over */
+	struct lamb_restore *restore; /* SnapStart: its fork asked for, not yet come */
+	bool restored;               /* forked from the snapshot: init_ms is its Restore Duration */
 };
 
 struct lamb_pool {
@@ -55,6 +58,7 @@ struct lamb_pool {
 	struct prep *prep;           /* the preparation under way, or NULL */
 	bool prestart;               /* lamb_pool_prestart came while preparing */
 	struct lamb_timer starter;   /* starts pending instances, one per loop turn */
+	struct lamb_snap *snap;      /* SnapStart's snapshot (snapstart.h), or NULL */
 };
 
 static void on_next(void *owner);
@@ -222,6 +226,8 @@ static void discard(struct instance *in)
 		return;
 	in->state = INST_DEAD;
 	lamb_loop_timer_cancel(p->loop, &in->timer);
+	if (in->restore)
+		lamb_restore_cancel(steal_ptr(in->restore));
 	if (in->proc) {
 		lamb_proc_detach(in->proc);
 		lamb_proc_kill(in->proc);
@@ -262,6 +268,7 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	in->inv = inv;
 	in->served++;
 	inv->init_ms = in->init_ms;
+	inv->restored = in->restored;
 	in->init_ms = -1;
 	inv->start_ns = lamb_loop_now_ns();
 	uint64_t timeout_ms = (uint64_t)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3) * 1000;
@@ -619,6 +626,145 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	return false;
 }
 
+/* --- SnapStart: instances forked from a snapshot (snapstart.h) --- */
+
+static void start_pending(void *data);
+
+static void snap_ready(void *data)
+{
+	struct lamb_pool *p = data;
+	lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
+}
+
+static void snap_free_deferred(void *data)
+{
+	lamb_snap_free(data);
+}
+
+/* Instances waiting for the snapshot get its init's outcome, as each
+ * would have had its own cold start's. One that ended after it was ready
+ * (killed) is made again for the next instance. */
+static void snap_ended(void *data, bool ready, const char *why, const char *body, size_t len)
+{
+	struct lamb_pool *p = data;
+	lamb_loop_defer(p->loop, snap_free_deferred, steal_ptr(p->snap));
+	if (ready) {
+		lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
+		return;
+	}
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		if (!in->pending)
+			continue;
+		struct lamb_invocation *inv = in->inv;
+		in->inv = NULL;
+		discard(in);
+		if (!inv)
+			continue;
+		inv->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
+		snprintf(inv->message, sizeof(inv->message), "SnapStart: %s", why);
+		if (len)
+			finish(p, NULL, inv, LAMB_OUTCOME_INIT_ERROR, body, len);
+		else
+			finish_errorf(p, NULL, inv, LAMB_OUTCOME_INIT_ERROR, "Runtime.ExitError",
+				      "SnapStart snapshot: %s", why);
+	}
+}
+
+static void snap_line(void *data, const char *line, size_t len)
+{
+	struct lamb_pool *p = data;
+	lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, line, len);
+}
+
+static const struct lamb_snap_ops snap_ops = { .ready = snap_ready, .ended = snap_ended, .line = snap_line };
+
+/* The snapshot's init may take "130 seconds or the configured function
+ * timeout (maximum 900 seconds), whichever is higher" (AWS docs, "Lambda
+ * SnapStart runtime hooks for Python"). */
+static bool snap_make(struct lamb_pool *p, struct instance *in)
+{
+	struct lamb_err err;
+	struct lamb_proc_spec spec = {
+		.path = p->boot.path,
+		.name = p->boot.name,
+		.argv = p->boot.argv,
+		.envp = p->boot.envp,
+		.cwd = p->code.dir,
+		.memory_mb = p->fn->memory_mb,
+		.pid_namespace = p->pidns,
+		.sandbox = p->boot.sandbox,
+	};
+	uint64_t limit_ms = p->fn->timeout_s > 130 ? (uint64_t)p->fn->timeout_s * 1000 : 130000;
+	p->snap = lamb_snap_new(p->loop, p->sup, &p->boot, &spec, limit_ms, p->pidns, &snap_ops, p, &err);
+	if (p->snap) {
+		char ev[128];
+		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime);
+		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
+		return true;
+	}
+	struct lamb_invocation *inv = in->inv;
+	in->inv = NULL;
+	discard(in);
+	if (inv)
+		start_failed(p, inv, err.msg, "could not start the runtime");
+	return false;
+}
+
+static void on_restored(void *data, struct lamb_proc *proc, const char *why)
+{
+	struct instance *in = data;
+	struct lamb_pool *p = in->pool;
+	in->restore = NULL;
+	if (proc) {
+		in->proc = proc;
+		in->restored = true;
+		char ev[128];
+		int n = snprintf(ev, sizeof(ev), "RESTORE_START Runtime: %s", p->fn->runtime);
+		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
+		return;
+	}
+	struct lamb_invocation *inv = in->inv;
+	in->inv = NULL;
+	discard(in);
+	if (inv)
+		start_failed(p, inv, why, "could not restore the runtime");
+	spawn_for_queue(p);
+}
+
+/* Forks in from the snapshot, made first if need be: false while the
+ * snapshot is not ready. Its Restore Duration counts from here, and
+ * restoring, with the after-restore hooks, has the init limit (Lambda's
+ * 10 s). */
+static bool snap_start_restore(struct lamb_pool *p, struct instance *in)
+{
+	struct lamb_err err;
+	if (!p->snap && !snap_make(p, in))
+		return true;
+	if (!lamb_snap_ready(p->snap)) {
+		/* the snapshot's init has its own limit; theirs starts at the restore */
+		for (struct instance *w = p->instances; w; w = w->next)
+			if (w->pending)
+				lamb_loop_timer_cancel(p->loop, &w->timer);
+		return false;
+	}
+	in->pending = false;
+	in->spawn_ns = lamb_loop_now_ns();
+	uint64_t init_ms = p->opts.init_timeout_ms ? p->opts.init_timeout_ms : 10000;
+	lamb_loop_timer_set(p->loop, &in->timer, in->spawn_ns + init_ms * 1000000ull, on_timer, in);
+	in->restore = lamb_snap_restore(p->snap, lamb_rapi_address(in->rapi), p->fn->memory_mb, on_line, on_exit_,
+					in, on_restored, &err);
+	if (!in->restore) {
+		struct lamb_invocation *inv = in->inv;
+		in->inv = NULL;
+		discard(in);
+		if (inv)
+			start_failed(p, inv, err.msg, "could not restore the runtime");
+	}
+	return true;
+}
+
 /* Starts the oldest instance waiting for its process, one per turn of the
  * loop: the starter is a timer due at once, and a timer set while timers
  * fire waits for the next turn, after the events and any deadline that is
@@ -634,8 +780,12 @@ static void start_pending(void *data)
 			oldest = in; /* instances are pushed at the head */
 			left++;
 		}
-	if (oldest)
+	if (oldest && lamb_snapstart_applies(p->fn) && !p->boot.debug_argv) {
+		if (!snap_start_restore(p, oldest))
+			return; /* the snapshot's ready callback starts the starter again */
+	} else if (oldest) {
 		start_proc(p, oldest);
+	}
 	if (left > 1)
 		lamb_loop_timer_set(p->loop, &p->starter, lamb_loop_now_ns(), start_pending, p);
 	spawn_for_queue(p);
@@ -999,6 +1149,7 @@ void lamb_pool_free(struct lamb_pool *p)
 		discard(in);
 	}
 	lamb_loop_timer_cancel(p->loop, &p->starter);
+	lamb_snap_free(p->snap);
 	lamb_bootstrap_release(&p->boot);
 	lamb_code_release(&p->code);
 	free(p);
@@ -1034,6 +1185,9 @@ void lamb_pool_retire(struct lamb_pool *p)
 		else
 			in->retire = true;
 	}
+	/* the snapshot was made of the old code: the next instance is forked
+	 * from a new one (its instances still running finish first) */
+	lamb_snap_retire(steal_ptr(p->snap));
 }
 
 int lamb_pool_instances(const struct lamb_pool *p)

@@ -63,6 +63,7 @@ struct lamb_invocation {
 	char message[1024];    /* lamb's own explanation, for the log; may be empty */
 	uint64_t start_ns, end_ns; /* hand-over to answer; 0 when never handed over */
 	double init_ms;        /* < 0: warm */
+	bool restored;         /* init_ms is a SnapStart restore's (engine/snapstart.h) */
 	long memory_used_mb;
 	struct lamb_buf log_tail; /* with want_tail: its START line, output, ...; at least
 				   * the last LAMB_LOG_TAIL_MAX bytes */

@@ -60,6 +60,7 @@ struct lamb_proc {
 	bool oom;
 	bool exited;
 	bool pidns;              /* its whole tree dies with it (spec->pid_namespace) */
+	bool adopted;            /* lamb_supervisor_adopt's: its cgroup holds only what it wrote since */
 	int report_fd;           /* the child's report pipe, until it execs or says why not */
 	struct lamb_watch report_watch;
 	char *start_err;         /* why it could not exec, once reported */
@@ -88,6 +89,7 @@ struct lamb_supervisor {
 };
 
 static void on_sigchld(void *data);
+static void reaped(struct lamb_supervisor *s, struct lamb_proc *p, int status);
 static void kill_cgroup_procs(const char *dir);
 static void cgroup_remove(struct lamb_supervisor *s, char *dir);
 
@@ -530,7 +532,10 @@ long lamb_proc_max_memory_mb(struct lamb_proc *p)
 		}
 		if (b / 1024 > kb)
 			kb = b / 1024;
-	} else if (!p->exited) {
+	}
+	/* a restored instance's pages from the snapshot stay charged to the
+	 * snapshot's group: its own resident set counts them, as Lambda does */
+	if ((!p->cgroup || p->adopted) && !p->exited) {
 		long hwm = hwm_kb(p->pid);
 		if (hwm > kb)
 			kb = p->peak_kb = hwm;
@@ -591,7 +596,7 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 	if (cpufd >= 0 && write(cpufd, "0", 1) != 1) {
 		/* CPU unscaled rather than no instance */
 	}
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+	if (dup2(spec->stdin_fd > 0 ? spec->stdin_fd : devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		goto fail;
 	/* fds lamb inherited from its own parent are not the instance's: all
 	 * but 0-2 close at exec (the report pipe already does) */
@@ -805,6 +810,57 @@ struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct 
 	p->next = s->procs;
 	s->procs = p;
 	return p;
+}
+
+/* Moves pid into fd's group (its "tasks" or cgroup.procs): the child
+ * writes "0" itself, an adopted process is moved from here. */
+static void cgroup_move(int fd, pid_t pid)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%d", (int)pid);
+	if (fd >= 0 && write(fd, num, (size_t)n) != n) {
+		/* unlimited rather than no instance: memory is then sampled */
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+struct lamb_proc *lamb_supervisor_adopt(struct lamb_supervisor *s, pid_t pid, const char *name, long memory_mb,
+					int out, int errfd, lamb_proc_line_fn on_line, lamb_proc_exit_fn fn,
+					void *data)
+{
+	struct lamb_proc *p = xcalloc(1, sizeof(*p));
+	p->sup = s;
+	p->fn = fn;
+	p->on_line = on_line;
+	p->data = data;
+	p->oom_efd = -1;
+	p->peak_fd = -1;
+	p->limit_kb = memory_mb * 1024;
+	p->pid = pid;
+	p->adopted = true;
+	p->name = xstrdup(name);
+	int cpufd;
+	int cgfd = cgroup_prepare(p, memory_mb, &cpufd);
+	cgroup_move(cgfd, pid);
+	cgroup_move(cpufd, pid);
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) == 0) /* no exec to report: EOF at once */
+		close(report[1]);
+	else
+		report[0] = -1;
+	watch_child(p, out, errfd, report[0]);
+	if (!p->cgroup && !s->sample.armed)
+		lamb_loop_timer_set(s->loop, &s->sample, lamb_loop_now_ns() + SAMPLE_NS, on_sample, s);
+	p->next = s->procs;
+	s->procs = p;
+	return p;
+}
+
+void lamb_proc_exited(struct lamb_proc *p, int status)
+{
+	if (!p->exited)
+		reaped(p->sup, p, status);
 }
 
 /* Without a cgroup or a PID namespace, what left the process group (a

@@ -38,6 +38,9 @@ struct lamb_proc_spec {
 	 * NULL; then path stays the host's (checked before the fork), the
 	 * plan's exec_path is exec'ed, and cwd is /var/task */
 	const struct lamb_sandbox_plan *sandbox;
+	/* > 0: the child's stdin instead of /dev/null (a SnapStart snapshot's
+	 * control socket, engine/snapstart.c); not closed */
+	int stdin_fd;
 };
 
 /* Called once when the process has exited and been reaped (its group has
@@ -67,6 +70,20 @@ bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s);
  * the supervisor. */
 struct lamb_proc *lamb_supervisor_spawn(struct lamb_supervisor *s, const struct lamb_proc_spec *spec,
 					lamb_proc_exit_fn fn, void *data, struct lamb_err *err);
+
+/* A process lamb did not fork, taken in as an instance (a SnapStart
+ * restore: the snapshot's child, pid as lamb's PID namespace sees it, the
+ * leader of its own process group). It joins a cgroup of its own with
+ * memory_mb's limit now, so the caller adopts it before it runs anything of
+ * the function's; out and errfd (taken) are the read ends of its stdout and
+ * stderr. Its parent reaps it: the exit callback comes from
+ * lamb_proc_exited, called by whoever learns the status. */
+struct lamb_proc *lamb_supervisor_adopt(struct lamb_supervisor *s, pid_t pid, const char *name, long memory_mb,
+					int out, int errfd, lamb_proc_line_fn on_line, lamb_proc_exit_fn fn,
+					void *data);
+/* An adopted process has exited with status (a wait status): as SIGCHLD
+ * for a child. Nothing once it was. */
+void lamb_proc_exited(struct lamb_proc *p, int status);
 
 /* SIGKILL to the whole process group (and the cgroup). The exit callback
  * still follows, from the loop. */

@@ -59,6 +59,7 @@ void build_functions(struct builder *b);
 /* model-logging.c: a function's LoggingConfig and TenancyConfig, checked. */
 void read_logging(struct builder *b, struct lamb_function *f);
 void read_tenancy(struct builder *b, struct lamb_function *f, const struct lamb_node *props);
+void read_snapstart(struct builder *b, struct lamb_function *f, const struct lamb_node *props);
 void build_layers(struct builder *b);
 void build_apis(struct builder *b);
 /* model-sources.c: the resources lamb local start runs as event sources,

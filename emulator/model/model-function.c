@@ -403,6 +403,7 @@ static void read_function(struct builder *b, const struct lamb_res_entry *e, str
 	f->logging_config = prop_kind(b, props, "LoggingConfig", LAMB_MAP);
 	read_logging(b, f);
 	read_tenancy(b, f, props);
+	read_snapstart(b, f, props);
 	f->invoke_config = prop_kind(b, props, "EventInvokeConfig", LAMB_MAP);
 	f->recursive_loop_allowed = str_eq(prop_str(b, props, "RecursiveLoop"), "Allow");
 	f->dead_letter = prop_kind(b, props, "DeadLetterQueue", LAMB_MAP); /* SAM's */

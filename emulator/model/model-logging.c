@@ -1,5 +1,5 @@
 /* A function's LoggingConfig (LogFormat, ApplicationLogLevel, SystemLogLevel,
- * LogGroup) and TenancyConfig, read and checked against the values Lambda's
+ * LogGroup), TenancyConfig and SnapStart, read and checked against the values Lambda's
  * API accepts. What they change at run time is the engine's business
  * (env-vars.c, invoke.c, pool.c); this file only reads them. */
 #include "model/model-build.h"
@@ -64,4 +64,16 @@ void read_tenancy(struct builder *b, struct lamb_function *f, const struct lamb_
 		lamb_error(b->diags, &lamb_node_get(cfg, "TenantIsolationMode")->mark,
 			   "TenantIsolationMode must be PER_TENANT, not '%s'", mode);
 	f->per_tenant = mode && strcmp(mode, "PER_TENANT") == 0;
+}
+
+/* SnapStart's ApplyOn takes PublishedVersions or None (the CloudFormation
+ * schema's enum): lamb runs what it would run for the published version. */
+void read_snapstart(struct builder *b, struct lamb_function *f, const struct lamb_node *props)
+{
+	const struct lamb_node *cfg = prop_kind(b, props, "SnapStart", LAMB_MAP);
+	const char *apply = cfg ? prop_str(b, cfg, "ApplyOn") : NULL;
+	if (apply && strcmp(apply, "PublishedVersions") != 0 && strcmp(apply, "None") != 0)
+		lamb_error(b->diags, &lamb_node_get(cfg, "ApplyOn")->mark,
+			   "SnapStart's ApplyOn must be PublishedVersions or None, not '%s'", apply);
+	f->snapstart = apply && strcmp(apply, "PublishedVersions") == 0;
 }

@@ -104,6 +104,7 @@ struct lamb_function {
 	const struct lamb_node *logging_config; /* LoggingConfig, resolved, or NULL */
 	struct lamb_logging logging;            /* LoggingConfig, read */
 	bool per_tenant;      /* TenancyConfig: {TenantIsolationMode: PER_TENANT} */
+	bool snapstart;       /* SnapStart: {ApplyOn: PublishedVersions} (engine/snapstart.c) */
 	const struct lamb_node *invoke_config;  /* SAM's EventInvokeConfig, resolved, or NULL */
 	const struct lamb_node *dead_letter;    /* DeadLetterQueue (SAM) or DeadLetterConfig, or NULL */
 	bool recursive_loop_allowed; /* RecursiveLoop: Allow (Terminate by default) */

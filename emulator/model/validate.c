@@ -248,14 +248,42 @@ static void not_emulated(struct vctx *c, bool *said, int what, const struct lamb
 		 "%s: deployed as written; not emulated by lamb local", name);
 }
 
+/* lamb local runs SnapStart (engine/snapstart.c) for Python runtimes
+ * only: on another runtime it is said, as a property lamb does not run. A
+ * runtime not known here (from neither the function nor Globals) says
+ * nothing. */
+static void snapstart_emulated(struct vctx *c, const struct lamb_node *props, const struct lamb_pair *p, bool *said)
+{
+	const char *rt = lamb_node_str(lamb_node_get(props, "Runtime"));
+	if (!rt)
+		rt = lamb_node_str(lamb_node_get(lamb_node_get(c->globals, "Function"), "Runtime"));
+	if (!rt || said[NE_SNAPSTART])
+		return;
+	/* Lambda's SnapStart takes python3.12 and later: an older Python is
+	 * refused by CreateFunction (lamb local still runs it) */
+	int minor = str_starts(rt, "python3.") ? atoi(rt + strlen("python3.")) : 0;
+	if (str_starts(rt, "python") && minor >= 12)
+		return;
+	said[NE_SNAPSTART] = true;
+	if (str_starts(rt, "python"))
+		v_report(c, LAMB_WARNING, &p->key->mark, R_NOT_EMULATED, NULL,
+			 "SnapStart on %s: Lambda has SnapStart for python3.12 and later only; lamb local "
+			 "runs it anyway", rt);
+	else
+		v_report(c, LAMB_WARNING, &p->key->mark, R_NOT_EMULATED, NULL,
+			 "SnapStart on %s: deployed as written; lamb local runs SnapStart for Python runtimes "
+			 "only", rt);
+}
+
 static void function_props_emulated(struct vctx *c, const struct lamb_node *props, bool *said)
 {
 	static const struct { const char *key; int what; } keys[] = {
-		{ "SnapStart", NE_SNAPSTART },
 		{ "DurableConfig", NE_DURABLE },
 	};
 	for (size_t i = 0; props && props->kind == LAMB_MAP && i < props->len; i++) {
 		const struct lamb_pair *p = &props->pairs[i];
+		if (strcmp(p->key->str, "SnapStart") == 0)
+			snapstart_emulated(c, props, p, said);
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 			if (strcmp(p->key->str, keys[k].key) == 0)
 				not_emulated(c, said, keys[k].what, &p->key->mark, keys[k].key);

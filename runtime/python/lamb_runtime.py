@@ -10,7 +10,8 @@ keep-alive connection, which the small client below speaks directly, on the C-le
 module (socket.py's enum set-up costs more than this whole file). logging is configured when
 the function first imports it, so a function that never logs does not pay for it either.
 Nothing is imported per invocation.
-Not done here: response streaming, SnapStart hooks.
+Not done here: response streaming. SnapStart (AWS_LAMBDA_INITIALIZATION_TYPE snap-start, with
+lamb's socket on stdin) is lamb_snapstart.py's, imported by those functions only.
 """
 import json
 import os
@@ -394,6 +395,14 @@ def init_handler(client):
     sys.exit(1)
 
 
+def init_failed(client, e):
+    """A runtime hook raised: reported as an init error, as one in the module's import."""
+    error = error_body(type(e).__name__, str(e), stack_of(e.__traceback__), "")
+    log_error(error)
+    client.post("/init/error", to_json(error).encode("utf-8"), error["errorType"])
+    sys.exit(1)
+
+
 JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
 
@@ -562,6 +571,9 @@ class RuntimePackages:
     without boto3 is said once, at the first import."""
     NAMES = frozenset(("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3transfer",
                        "six"))
+    # lamb's own modules there: SnapStart's hooks library, which Lambda's Python runtimes
+    # include, and lamb's half of SnapStart
+    OWN = frozenset(("snapshot_restore_py", "lamb_snapstart"))
     said = False
     sites = None
 
@@ -587,8 +599,11 @@ class RuntimePackages:
         return cls.sites
 
     def find_spec(self, name, target=None):
-        if name not in self.NAMES:
+        if name not in self.NAMES and name not in self.OWN:
             return None
+        if name in self.OWN:
+            from importlib.util import spec_from_file_location
+            return spec_from_file_location(name, os.path.join(self.here, name + ".py"))
         from importlib.machinery import PathFinder
         spec = PathFinder.find_spec(name, self.site_dirs())
         if spec is None and name in ("boto3", "botocore") and not RuntimePackages.said:
@@ -769,7 +784,18 @@ def main():
     precise_bytecode([task_root] + layers)
     setup_logging()
     client = RuntimeClient(address)
+    snap = None
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        import lamb_snapstart
+        snap = lamb_snapstart.control()
+        if snap is not None:
+            lamb_snapstart.note_start()
     handler = init_handler(client)
+    if snap is not None:
+        # returns in each instance forked from the snapshot, with its own Runtime API
+        address = lamb_snapstart.snapshot(snap, lambda e: init_failed(client, e))
+        client = RuntimeClient(address)
+        lamb_snapstart.restored(lambda e: init_failed(client, e))
     try:
         invoke_loop(client, handler)
     except (OSError, RuntimeError) as e:

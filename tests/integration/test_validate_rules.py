@@ -223,10 +223,10 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "4:3", "parameter 'Unused' is defined but never used", "unused-parameter", 0)
         self.assertFinding(lines, "6:3", "condition 'Never' is defined but never used", "unused-condition", 0)
         self.assertFinding(lines, "8:3", "mapping 'M' is defined but never used", "unused-mapping", 0)
-        self.assertFinding(lines, "10:14", "SnapStart: deployed as written; not emulated by lamb local",
-                           "not-emulated", 0)
+        self.assertFinding(lines, "19:7", "SnapStart on python3.9: Lambda has SnapStart for python3.12 and "
+                           "later only; lamb local runs it anyway", "not-emulated", 0)
         code, err = validate(lines)
-        self.assertEqual(err.count("SnapStart"), 1, err)  # once, from Globals, not again from A
+        self.assertEqual(len([l for l in err.splitlines() if "SnapStart" in l]), 1, err)  # once
         self.assertNotIn("FunctionUrlConfig", err)  # start-api serves Function URLs
         self.assertEqual(err.count("Runtime 'python3.9' is deprecated"), 1, err)
         self.assertIn("[deprecated-runtime]", err)
@@ -244,6 +244,18 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "9:11", "a JWT authorizer: deployed as written", "not-emulated", 0)
         self.assertFinding(lines, "14:28", "a Cognito authorizer: deployed as written", "not-emulated", 0)
         self.assertFinding(lines, "18:20", "PackageType: Image: deployed as written", "not-emulated", 0)
+
+    def test_snapstart_on_python312_says_nothing(self):
+        lines = HEAD + ["Resources:"] + function("P", extra=["SnapStart: {ApplyOn: PublishedVersions}"])
+        code, err = validate(lines)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("SnapStart", err)
+
+    def test_snapstart_outside_python_is_not_emulated(self):
+        lines = HEAD + ["Resources:"] + function("J", extra=["SnapStart: {ApplyOn: PublishedVersions}"])
+        lines = [l.replace("Runtime: python3.12", "Runtime: nodejs20.x") for l in lines]
+        self.assertFinding(lines, "10:7", "SnapStart on nodejs20.x: deployed as written; lamb local runs SnapStart "
+                           "for Python runtimes only", "not-emulated", 0)
 
     def test_dependson_takes_names(self):
         lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
