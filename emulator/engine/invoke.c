@@ -155,10 +155,31 @@ static void dropped_free(void *data)
 	call_release(data);
 }
 
+/* lamb exits: the extensions of idle instances get SHUTDOWN and up to its
+ * 2 s (and a little, for their last words) before everything is killed. */
+static void invoke_shutdown(struct lamb_invoker *iv)
+{
+	bool waiting = false;
+	for (struct pool_entry *e = iv->pools; e; e = e->next) {
+		lamb_pool_shutdown(e->pool);
+		waiting |= !lamb_pool_shut(e->pool);
+	}
+	uint64_t until = lamb_loop_now_ns() + 2100000000ull;
+	while (waiting && lamb_loop_now_ns() < until) {
+		struct lamb_err err;
+		if (lamb_loop_run_once(iv->loop, 20, &err) < 0)
+			break;
+		waiting = false;
+		for (struct pool_entry *e = iv->pools; e; e = e->next)
+			waiting |= !lamb_pool_shut(e->pool);
+	}
+}
+
 void lamb_invoke_free(struct lamb_invoker *iv)
 {
 	if (!iv)
 		return;
+	invoke_shutdown(iv);
 	while (iv->pools) {
 		struct pool_entry *e = iv->pools;
 		iv->pools = e->next;

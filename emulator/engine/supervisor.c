@@ -591,7 +591,7 @@ child(const struct lamb_proc_spec *spec, mode_t mask, pid_t parent, int devnull,
 	if (cpufd >= 0 && write(cpufd, "0", 1) != 1) {
 		/* CPU unscaled rather than no instance */
 	}
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+	if (dup2(spec->stdin_fd > 0 ? spec->stdin_fd : devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		goto fail;
 	/* fds lamb inherited from its own parent are not the instance's: all
 	 * but 0-2 close at exec (the report pipe already does) */

@@ -38,6 +38,7 @@ struct lamb_proc_spec {
 	 * NULL; then path stays the host's (checked before the fork), the
 	 * plan's exec_path is exec'ed, and cwd is /var/task */
 	const struct lamb_sandbox_plan *sandbox;
+	int stdin_fd;              /* > 0: the child's stdin (extensions' gate); else /dev/null */
 };
 
 /* Called once when the process has exited and been reaped (its group has
