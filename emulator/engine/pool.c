@@ -401,6 +401,8 @@ static void runtime_next(struct instance *in)
 static void on_next(void *owner)
 {
 	struct instance *in = owner;
+	if (in->shutting)
+		return; /* its /next waits until it is killed */
 	/* with extensions, init and each invoke end when they wait in
 	 * event/next too: the runtime's /next waits for them */
 	if (in->ext && !(in->state == INST_BUSY && in->inv) && !lamb_ext_ready(in->ext)) {
@@ -1265,6 +1267,8 @@ static void on_ext_registered(void *owner)
 static void on_ext_ready(void *owner)
 {
 	struct instance *in = owner;
+	if (in->state == INST_DEAD && !in->shutting)
+		return; /* discarded: its Runtime API lives to the end of the turn */
 	if (in->shutting) {
 		if (lamb_ext_shut(in->ext))
 			shutdown_end(in);
@@ -1292,6 +1296,12 @@ static void on_ext_failed(void *owner, const char *phase, const char *name, cons
 	struct lamb_invocation *inv = in->inv ? in->inv : in->held;
 	enum inst_state state = in->state;
 	char t[128];
+	if (in->shutting) {
+		shutdown_end(in);
+		return;
+	}
+	if (state == INST_DEAD)
+		return;
 	snprintf(t, sizeof(t), "%s", type);
 	in->inv = in->held = NULL;
 	if (inv) {

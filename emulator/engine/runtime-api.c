@@ -54,12 +54,18 @@ struct req {
 	bool streaming;       /* Lambda-Runtime-Function-Response-Mode: streaming */
 	char content_type[128];
 	bool has_content_type;
-	/* REQ_EXT: the Extensions or Telemetry API's (the owner's business) */
+	struct ext_head *ext; /* where a REQ_EXT's head goes */
+};
+
+/* The head of an Extensions or Telemetry API request (the owner's
+ * business): kept beside struct req, which every Runtime API request
+ * zeroes and copies, so that theirs stay as small as before. */
+struct ext_head {
 	char method[8];
 	char path[64];
-	char ext_name[256];   /* Lambda-Extension-Name */
-	char ext_id[64];      /* Lambda-Extension-Identifier */
-	char ext_error[128];  /* Lambda-Extension-Function-Error-Type */
+	char name[256];   /* Lambda-Extension-Name */
+	char id[64];      /* Lambda-Extension-Identifier */
+	char error[128];  /* Lambda-Extension-Function-Error-Type */
 };
 
 enum stream_state { S_SIZE, S_DATA, S_DATA_END, S_TRAILER };
@@ -98,6 +104,7 @@ struct conn {
 	bool held;          /* an Extensions API request waits for the owner's reply */
 	bool close_after;   /* close once out is sent */
 	struct stream st;
+	struct ext_head ext;
 	bool eof;
 	bool processing;
 	bool writing;       /* EPOLLOUT armed */
@@ -325,8 +332,9 @@ static void parse_target(struct req *q, const char *method, const char *url)
 	q->kind = REQ_UNKNOWN;
 	if (str_starts(url, "/2020-01-01/extension/") || str_starts(url, "/2022-07-01/telemetry")) {
 		q->kind = REQ_EXT;
-		snprintf(q->method, sizeof(q->method), "%s", method);
-		snprintf(q->path, sizeof(q->path), "%s", url);
+		memset(q->ext, 0, sizeof(*q->ext));
+		snprintf(q->ext->method, sizeof(q->ext->method), "%s", method);
+		snprintf(q->ext->path, sizeof(q->ext->path), "%s", url);
 		return;
 	}
 	if (!str_starts(url, PREFIX))
@@ -361,14 +369,14 @@ static bool token_in(const char *list, const char *token)
 }
 
 /* The Extensions API's headers, after their "Lambda-Extension-". */
-static void ext_header(struct req *q, const char *name, const char *v)
+static void ext_header(struct ext_head *x, const char *name, const char *v)
 {
 	if (strcasecmp(name, "Name") == 0)
-		snprintf(q->ext_name, sizeof(q->ext_name), "%s", v);
+		snprintf(x->name, sizeof(x->name), "%s", v);
 	else if (strcasecmp(name, "Identifier") == 0)
-		snprintf(q->ext_id, sizeof(q->ext_id), "%s", v);
+		snprintf(x->id, sizeof(x->id), "%s", v);
 	else if (strcasecmp(name, "Function-Error-Type") == 0)
-		snprintf(q->ext_error, sizeof(q->ext_error), "%s", v);
+		snprintf(x->error, sizeof(x->error), "%s", v);
 }
 
 /* One header line (NUL-terminated, no CRLF); -1 on a malformed one. */
@@ -413,17 +421,18 @@ static int parse_header(struct req *q, char *line)
 	} else if (strcasecmp(line, "Content-Type") == 0) {
 		snprintf(q->content_type, sizeof(q->content_type), "%s", v);
 		q->has_content_type = true;
-	} else if (strncasecmp(line, "Lambda-Extension-", 17) == 0) {
-		ext_header(q, line + 17, v);
+	} else if (q->kind == REQ_EXT && strncasecmp(line, "Lambda-Extension-", 17) == 0) {
+		ext_header(q->ext, line + 17, v);
 	}
 	return 0;
 }
 
 /* Parses the head at head (NUL-terminated, without the final blank line).
  * Returns 0, or the status of the error to answer. */
-static int parse_head(struct req *q, char *head)
+static int parse_head(struct req *q, char *head, struct ext_head *ext)
 {
 	memset(q, 0, sizeof(*q));
+	q->ext = ext;
 	char *save = NULL;
 	char *line = strtok_r(head, "\r\n", &save);
 	char *sp1 = line ? strchr(line, ' ') : NULL;
@@ -570,8 +579,8 @@ static void on_ext_req(struct conn *c, const struct req *q, const char *body, si
 		return;
 	}
 	struct lamb_rapi_ext_req er = {
-		.method = q->method, .path = q->path, .name = q->ext_name, .id = q->ext_id,
-		.error_type = q->ext_error, .body = body, .len = len,
+		.method = q->ext->method, .path = q->ext->path, .name = q->ext->name, .id = q->ext->id,
+		.error_type = q->ext->error, .body = body, .len = len,
 	};
 	c->held = true;
 	r->ops->ext(r->owner, (struct lamb_rapi_call *)c, &er);
@@ -635,7 +644,7 @@ static int take_head(struct conn *c)
 	}
 	/* parsed in place, once: the head is left cut up */
 	*end = '\0';
-	int status = parse_head(&c->cur, start);
+	int status = parse_head(&c->cur, start, &c->ext);
 	if (status) {
 		put_fatal(c, status);
 		return -1;

@@ -258,13 +258,7 @@ static void send_batch(struct sub *s)
 		return;
 	struct lamb_buf body;
 	lamb_buf_init(&body);
-	if (s->tries == 0 || !s->sent_n)
-		build_body(s, &body);
-	else { /* a retry carries the same records */
-		size_t keep = s->sent_n;
-		build_body(s, &body);
-		(void)keep;
-	}
+	build_body(s, &body); /* a retry's records are still the queue's first */
 	lamb_buf_init(&s->out);
 	lamb_buf_addf(&s->out, "POST %s HTTP/1.1\r\nHost: sandbox.localdomain:%d\r\nContent-Type: application/json\r\n"
 		      "Content-Length: %zu\r\nConnection: close\r\n\r\n", s->path, s->port, body.len);
@@ -440,7 +434,7 @@ int lamb_telemetry_subscribe(struct lamb_telemetry *t, const char *name, const c
 			lamb_loop_timer_cancel(t->loop, &old->batch);
 			lamb_loop_timer_cancel(t->loop, &old->io);
 			q_release(&old->q);
-			free(old);
+			lamb_loop_defer(t->loop, free, old); /* its watch may have an event in this turn */
 			break;
 		}
 	s->next = t->subs;

@@ -39,6 +39,13 @@ Resources:
       Environment:
         Variables:
           EXT_SLOW: "1.2"
+  Chatty:
+    Type: AWS::Serverless::Function
+    Properties:
+      Layers: [!Ref PyLayer]
+      Environment:
+        Variables:
+          SLOW_SUBSCRIBER: "2"
   BashLayer:
     Type: AWS::Serverless::LayerVersion
     Properties:
@@ -51,6 +58,8 @@ Resources:
 
 APP = """\
 def handler(event, context):
+    for i in range(event.get("lines", 0)):
+        print("chatter", i)
     print("FN hello", context.aws_request_id, flush=True)
     return {"ok": True}
 """
@@ -61,7 +70,11 @@ BASH_EXT = """\
 API="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
 ID=$(curl -sS -D - -o /dev/null -XPOST "$API/register" -H "Lambda-Extension-Name: $(basename "$0")" \\
   -d '{"events":["INVOKE","SHUTDOWN"]}' | tr -d '\\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
-echo "EXT bash registered $ID handler=${_HANDLER:-unset}"
+echo "EXT bash registered $ID handler=${_HANDLER:-unset} api=$AWS_LAMBDA_RUNTIME_API"
+echo "EXT bash badsub $(curl -sS -w ' %{http_code}' -XPUT "http://${AWS_LAMBDA_RUNTIME_API}/2022-07-01/telemetry" \
+  -H "Lambda-Extension-Identifier: $ID" \
+  -d '{"schemaVersion":"2022-07-01","types":["platform"],"destination":{"protocol":"HTTP","URI":"http://example.com:8080"}}')"
+echo "EXT bash badid $(curl -sS -o /dev/null -w '%{http_code}' "$API/event/next" -H 'Lambda-Extension-Identifier: nobody')"
 while true; do
   EV=$(curl -sS "$API/event/next" -H "Lambda-Extension-Identifier: $ID")
   echo "EXT bash $EV"
@@ -72,7 +85,7 @@ done
 
 PY_EXT = """\
 #!/usr/bin/python3
-import json, os, sys, threading, urllib.request
+import json, os, sys, threading, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 api = os.environ["AWS_LAMBDA_RUNTIME_API"]
@@ -83,15 +96,21 @@ def call(method, path, body=None, headers=None):
     with urllib.request.urlopen(req) as r:
         return r.headers, r.read()
 
+slow = [float(os.environ.get("SLOW_SUBSCRIBER") or 0)]
+
 class Listener(BaseHTTPRequestHandler):
     def do_POST(self):
         batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        time.sleep(slow[0])  # a subscriber that falls behind, once
+        slow[0] = 0
         for e in batch:
             # never print a line it would be sent again (Lambda's warning)
             if e["type"] == "platform.report":
                 print("TELEMETRY-REPORT", e["record"]["requestId"], json.dumps(e["record"]["metrics"]), flush=True)
             elif e["type"] == "function" and e["record"].startswith("FN "):
                 print("TELEMETRY-FN", e["record"], flush=True)
+            elif e["type"] == "platform.logsDropped":
+                print("TELEMETRY-DROPPED", json.dumps(e["record"]), flush=True)
             elif e["type"] in ("platform.initStart", "platform.start", "platform.runtimeDone"):
                 print("TELEMETRY-PLATFORM", e["type"], flush=True)
         self.send_response(200)
@@ -122,6 +141,23 @@ while True:
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP,
             f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"py-layer/extensions/{TAG}-py": PY_EXT}
+
+
+def outsider(target, request):
+    """What an instance's API answers a process outside it: b"" when it
+    closes the connection at once, unanswered."""
+    import socket
+    host, port = target.split(":")
+    with socket.create_connection((host, int(port)), timeout=3) as c:
+        c.sendall(request.encode())
+        c.settimeout(3)
+        got = b""
+        try:
+            while chunk := c.recv(65536):
+                got += chunk
+        except ConnectionResetError:
+            pass
+        return got
 
 
 def extension_pids():
@@ -160,10 +196,10 @@ class Server(lambtest.LambServer):
         self.dir.cleanup()
         return self.proc.returncode, out
 
-    def invoke(self, name):
+    def invoke(self, name, event=b"{}"):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         t0 = time.monotonic()
-        c.request("POST", f"/2015-03-31/functions/{name}/invocations", body=b"{}")
+        c.request("POST", f"/2015-03-31/functions/{name}/invocations", body=event)
         r = c.getresponse()
         data = r.read()
         c.close()
@@ -192,6 +228,12 @@ class Extensions(unittest.TestCase):
             # variables are not theirs
             self.assertIn("EXT bash registered", out)
             self.assertIn("handler=unset", out)
+            # a subscription to a listener outside the instance is refused
+            # as Lambda refuses it; event/next needs a registered identifier
+            bad = re.search(r"EXT bash badsub (\{.*\}) (\d+)", out)
+            self.assertEqual(bad.group(2), "400")
+            self.assertEqual(json.loads(bad.group(1))["errorType"], "ValidationError")
+            self.assertIn("EXT bash badid 403", out)
             self.assertIn("EXT py registered", out)
             for who in ("bash", "py"):
                 ev = json.loads(s.wait_for(rf"EXT {who} (\{{.*\"INVOKE\".*\}})").group(1))
@@ -210,6 +252,10 @@ class Extensions(unittest.TestCase):
             s.wait_for(r"TELEMETRY-PLATFORM platform.initStart")
             s.wait_for(r"TELEMETRY-PLATFORM platform.runtimeDone")
             self.assertTrue(extension_pids(), "the extensions are not running")
+            # only the instance's own processes may use its Extensions API
+            api = re.search(r"api=(127\.0\.0\.1:\d+)", out).group(1)
+            self.assertEqual(outsider(api, "POST /2020-01-01/extension/register HTTP/1.1\r\nHost: x\r\n"
+                                      "Lambda-Extension-Name: intruder\r\nContent-Length: 2\r\n\r\n{}"), b"")
         finally:
             t0 = time.monotonic()
             rc, out = s.stop_and_read()
@@ -235,6 +281,24 @@ class Extensions(unittest.TestCase):
             while extension_pids() and time.time() < deadline:
                 time.sleep(0.05)
             self.assertEqual(extension_pids(), [], "extensions left running after the reaping")
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+    def test_slow_subscriber_never_holds_lamb(self):
+        s = Server()
+        try:
+            # 5,000 lines while the subscriber sits on its first batch: the
+            # queue (twice maxItems) overflows, lamb goes on
+            status, body, _, took = s.invoke("Chatty", b'{"lines": 5000}')
+            self.assertEqual((status, body), (200, {"ok": True}), s.stderr())
+            self.assertLess(took, 2)
+            dropped = json.loads(s.wait_for(r"TELEMETRY-DROPPED (\{.*\})").group(1))
+            self.assertGreater(dropped["droppedRecords"], 0)
+            self.assertGreater(dropped["droppedBytes"], 0)
+            # and delivery goes on after it: this invocation's report comes
+            status, _, _, _ = s.invoke("Chatty")
+            rid = re.findall(r"FN hello (\S+)", s.stderr())[-1]
+            s.wait_for(rf"TELEMETRY-REPORT {rid}")
         finally:
             self.assertEqual(s.stop(), 0)
 
