@@ -578,7 +578,9 @@ static void on_timer(void *data)
 		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
 	}
 	in->inv = NULL;
-	discard(in);
+	/* a timed-out instance is reset: its extensions get SHUTDOWN (timeout) */
+	if (!(state == INST_BUSY && shutdown_begin(in, "timeout")))
+		discard(in);
 	if (state == INST_BUSY && inv) {
 		double secs = (double)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3);
 		char line[128];
@@ -1390,13 +1392,13 @@ static void on_shutdown_poll(void *data)
 	lamb_loop_timer_set(in->pool->loop, &in->poll, lamb_loop_now_ns() + 20000000ull, on_shutdown_poll, in);
 }
 
-/* SHUTDOWN to an idle instance's extensions: it leaves the pool now, and
- * is killed when they are done, have exited, or 2 s have passed. false when
- * it has no extension to wait for. */
+/* SHUTDOWN to the extensions of an instance reaped (idle) or reset (timed
+ * out): it leaves the pool now, and is killed when they are done, have
+ * exited, or 2 s have passed. false when it has no extension to wait for. */
 static bool shutdown_begin(struct instance *in, const char *reason)
 {
 	struct lamb_pool *p = in->pool;
-	if (!in->ext || !in->proc || in->state != INST_IDLE || in->shutting)
+	if (!in->ext || !in->proc || in->state == INST_DEAD || in->state == INST_INIT || in->shutting)
 		return false;
 	if (lamb_ext_shutdown(in->ext, reason, lamb_loop_wall_ms() + SHUTDOWN_MS))
 		return false;

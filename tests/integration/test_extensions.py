@@ -46,6 +46,19 @@ Resources:
       Environment:
         Variables:
           SLOW_SUBSCRIBER: "2"
+  Sleepy:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 1
+      Layers: [!Ref BashLayer]
+  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      Layers: [!Ref BadLayer]
+  BadLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: bad-layer
   BashLayer:
     Type: AWS::Serverless::LayerVersion
     Properties:
@@ -57,7 +70,10 @@ Resources:
 """
 
 APP = """\
+import time
+
 def handler(event, context):
+    time.sleep(event.get("sleep", 0))
     for i in range(event.get("lines", 0)):
         print("chatter", i)
     print("FN hello", context.aws_request_id, flush=True)
@@ -81,6 +97,17 @@ while true; do
   case "$EV" in *SHUTDOWN*) exit 0;; esac
   [ -n "$EXT_SLOW" ] && sleep "$EXT_SLOW"
 done
+"""
+
+# Registers, then finds its configuration wanting.
+BAD_EXT = """\
+#!/bin/bash
+API="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
+ID=$(curl -sS -D - -o /dev/null -XPOST "$API/register" -H "Lambda-Extension-Name: $(basename "$0")" \\
+  -d '{"events":["SHUTDOWN"]}' | tr -d '\\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
+curl -sS -XPOST "$API/init/error" -H "Lambda-Extension-Identifier: $ID" \\
+  -H "Lambda-Extension-Function-Error-Type: Extension.ConfigInvalid" -d '{"errorMessage":"no key"}'
+sleep 30  # lamb resets the instance: killed long before
 """
 
 PY_EXT = """\
@@ -140,7 +167,7 @@ while True:
 
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP,
-            f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"py-layer/extensions/{TAG}-py": PY_EXT}
+            f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"bad-layer/extensions/{TAG}-bad": BAD_EXT, f"py-layer/extensions/{TAG}-py": PY_EXT}
 
 
 def outsider(target, request):
@@ -179,7 +206,8 @@ class Server(lambtest.LambServer):
     def __init__(self, *args):
         super().__init__(files(), *args)
         # executable before the first invocation prepares the layers
-        for sub in (f"bash-layer/extensions/{TAG}-bash", f"py-layer/extensions/{TAG}-py"):
+        for sub in (f"bash-layer/extensions/{TAG}-bash", f"py-layer/extensions/{TAG}-py",
+                    f"bad-layer/extensions/{TAG}-bad"):
             os.chmod(os.path.join(self.dir.name, sub), 0o755)
 
     def stop_and_read(self):
@@ -301,6 +329,31 @@ class Extensions(unittest.TestCase):
             s.wait_for(rf"TELEMETRY-REPORT {rid}")
         finally:
             self.assertEqual(s.stop(), 0)
+
+    def test_timeout_resets_with_shutdown(self):
+        s = Server()
+        try:
+            status, body, _, _ = s.invoke("Sleepy", b'{"sleep": 3}')
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual(body["errorType"], "Sandbox.Timedout")
+            m = s.wait_for(r"EXT bash (\{.*\"SHUTDOWN\".*\})")
+            self.assertEqual(json.loads(m.group(1))["shutdownReason"], "timeout")
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+    def test_init_error_fails_the_invocation(self):
+        s = Server()
+        try:
+            status, body, _, _ = s.invoke("Broken")
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual(body["errorType"], "Extension.ConfigInvalid", body)
+            self.assertIn("extension '" + TAG + "-bad' called init/error", s.stderr())
+        finally:
+            self.assertEqual(s.stop(), 0)
+        deadline = time.time() + 5
+        while extension_pids() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(extension_pids(), [])
 
     def test_slow_extension_holds_the_invoke(self):
         s = Server()
