@@ -383,6 +383,7 @@ void lamb_ext_gone(struct lamb_ext_host *h, struct lamb_rapi_call *call)
 void lamb_ext_init_done(struct lamb_ext_host *h)
 {
 	h->init_done = true;
+	lamb_telemetry_seal(h->tele); /* subscriptions come during init only */
 }
 
 /* Hands ev to e now if it waits, else at its next event/next. */

@@ -305,6 +305,12 @@ void lamb_telemetry_add(struct lamb_telemetry *t, enum lamb_tele_kind kind, cons
 	free(r.text);
 }
 
+void lamb_telemetry_seal(struct lamb_telemetry *t)
+{
+	q_release(&t->backlog);
+	t->backlog_full = true;
+}
+
 void lamb_telemetry_flush(struct lamb_telemetry *t)
 {
 	for (struct sub *s = t->subs; s; s = s->next)

@@ -28,6 +28,9 @@ int lamb_telemetry_subscribe(struct lamb_telemetry *t, const char *name, const c
 			     char *msg, size_t n);
 /* An event: record is the JSON text of its "record". */
 void lamb_telemetry_add(struct lamb_telemetry *t, enum lamb_tele_kind kind, const char *type, const char *record);
+/* Init is over: no subscriber is still to come, the events kept for one
+ * are dropped. */
+void lamb_telemetry_seal(struct lamb_telemetry *t);
 /* Sends what is queued now, without waiting for the batch's time (the
  * instance shuts down). */
 void lamb_telemetry_flush(struct lamb_telemetry *t);
