@@ -1239,7 +1239,11 @@ static void ext_report(struct instance *in, struct lamb_invocation *inv)
 static void on_ext(void *owner, struct lamb_rapi_call *call, const struct lamb_rapi_ext_req *req)
 {
 	struct instance *in = owner;
-	if (!in->ext) { /* a function without external extensions */
+	/* internal extensions (a runtime's threads) of a function with no
+	 * external one: their API is made at their first call, during init */
+	if (!in->ext && in->state == INST_INIT && !in->debug)
+		in->ext = lamb_ext_new(in->pool->loop, in->pool->fn, &in->pool->exts, &ext_ops, in);
+	if (!in->ext) { /* after init, with none registered */
 		static const char doc[] = "{\"errorMessage\":\"Unknown path\",\"errorType\":\"InvalidRequest\"}";
 		lamb_rapi_reply(call, 404, NULL, doc, sizeof(doc) - 1);
 		return;

@@ -5,7 +5,10 @@ invokedFunctionArn, tracing) and SHUTDOWN (when start-lambda reaps an idle
 instance, and when it exits); an extension slow to call event/next again
 holds the invocation's end, and REPORT's Duration counts its time; the
 Python extension's Telemetry subscriber (an HTTP server inside it) receives
-platform.report and the function's log lines; nothing is left running."""
+platform.report and the function's log lines, and a slow one never holds
+lamb; a timeout resets the instance with SHUTDOWN (timeout); init/error
+fails the invocation; an internal extension (a thread of the runtime)
+gets INVOKE; nothing is left running."""
 import http.client
 import json
 import os
@@ -55,6 +58,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Layers: [!Ref BadLayer]
+  Internal:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: internal.handler
   BadLayer:
     Type: AWS::Serverless::LayerVersion
     Properties:
@@ -97,6 +104,40 @@ while true; do
   case "$EV" in *SHUTDOWN*) exit 0;; esac
   [ -n "$EXT_SLOW" ] && sleep "$EXT_SLOW"
 done
+"""
+
+# An internal extension: a thread of the runtime, registered during init.
+INTERNAL = """\
+import json, os, threading, urllib.error, urllib.request
+
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+
+def call(method, path, body=None, headers=None):
+    req = urllib.request.Request(f"http://{api}{path}", method=method, headers=headers or {},
+                                 data=json.dumps(body).encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+# an internal extension may not ask for SHUTDOWN
+refused = call("POST", "/2020-01-01/extension/register", {"events": ["INVOKE", "SHUTDOWN"]},
+               {"Lambda-Extension-Name": "in-process"})
+print("INTERNAL refused", refused[0], json.loads(refused[2])["errorType"], flush=True)
+status, h, _ = call("POST", "/2020-01-01/extension/register", {"events": ["INVOKE"]},
+                    {"Lambda-Extension-Name": "in-process"})
+ext_id = h["Lambda-Extension-Identifier"]
+
+def loop():
+    while True:
+        _, _, ev = call("GET", "/2020-01-01/extension/event/next", headers={"Lambda-Extension-Identifier": ext_id})
+        print("INTERNAL", json.loads(ev)["eventType"], json.loads(ev)["requestId"], flush=True)
+
+threading.Thread(target=loop, daemon=True).start()
+
+def handler(event, context):
+    return {"id": context.aws_request_id}
 """
 
 # Registers, then finds its configuration wanting.
@@ -166,7 +207,7 @@ while True:
 
 
 def files():
-    return {"template.yaml": TEMPLATE, "src/app.py": APP,
+    return {"template.yaml": TEMPLATE, "src/app.py": APP, "src/internal.py": INTERNAL,
             f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"bad-layer/extensions/{TAG}-bad": BAD_EXT, f"py-layer/extensions/{TAG}-py": PY_EXT}
 
 
@@ -354,6 +395,16 @@ class Extensions(unittest.TestCase):
         while extension_pids() and time.time() < deadline:
             time.sleep(0.05)
         self.assertEqual(extension_pids(), [])
+
+    def test_internal_extension(self):
+        s = Server()
+        try:
+            status, body, _, _ = s.invoke("Internal")
+            self.assertEqual(status, 200, s.stderr())
+            s.wait_for(r"INTERNAL INVOKE " + body["id"])
+            self.assertIn("INTERNAL refused 400 ShutdownEventNotSupportedForInternalExtension", s.stderr())
+        finally:
+            self.assertEqual(s.stop(), 0)
 
     def test_slow_extension_holds_the_invoke(self):
         s = Server()
