@@ -26,6 +26,7 @@ struct lamb_invoker {
 	struct pool_entry *pools;
 	struct call *calls; /* in flight: freed by lamb_invoke_free when never done */
 	struct hold *holds;
+	bool stopping; /* in the extensions' shutdown phase at exit: no new invocation */
 };
 
 /* A function being rebuilt, or whose last build failed. */
@@ -160,6 +161,7 @@ static void dropped_free(void *data)
 static void invoke_shutdown(struct lamb_invoker *iv)
 {
 	bool waiting = false;
+	iv->stopping = true; /* the front ends still listen while the loop turns */
 	for (struct pool_entry *e = iv->pools; e; e = e->next) {
 		lamb_pool_shutdown(e->pool);
 		waiting |= !lamb_pool_shut(e->pool);
@@ -403,6 +405,8 @@ static int check_tenant(const struct lamb_function *fn, const char *tenant, stru
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err)
 {
+	if (iv->stopping)
+		return lamb_err_set(err, "lamb is stopping: no new invocation (ServiceException)");
 	if (req->len > LAMB_INVOKE_MAX_EVENT)
 		return lamb_err_set(err, "event is %zu bytes, above the limit of %d bytes "
 				    "(RequestTooLargeException)", req->len, LAMB_INVOKE_MAX_EVENT);
