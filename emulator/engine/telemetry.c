@@ -78,6 +78,8 @@ static void q_push(struct queue *q, const struct rec *r)
 /* Drops the first n records. */
 static void q_shift(struct queue *q, size_t n)
 {
+	if (!n)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		q->bytes -= q->v[i].len;
 		free(q->v[i].text);

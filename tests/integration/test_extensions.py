@@ -263,7 +263,12 @@ class Server(lambtest.LambServer):
         out = self.stderr()
         self.log.close()
         self.dir.cleanup()
-        return self.proc.returncode, out
+        # under ASan/UBSan, what they said is a failure too
+        said = re.findall(r".*(?:runtime error|Sanitizer).*", out)
+        return (self.proc.returncode if not said else "\n".join(said)), out
+
+    def stop(self):
+        return self.stop_and_read()[0]
 
     def invoke(self, name, event=b"{}"):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
