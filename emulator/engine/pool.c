@@ -246,8 +246,6 @@ static void trim_heap(void *data)
 	malloc_trim(0);
 }
 
-/* Takes the instance out of the pool, kills what is left of it and frees it
- * after the current batch of events. */
 /* Takes the instance out of the pool; its process is left as it is. */
 static void leave_pool(struct instance *in)
 {
@@ -265,6 +263,8 @@ static void leave_pool(struct instance *in)
 		lamb_loop_defer(p->loop, trim_heap, NULL);
 }
 
+/* Takes the instance out of the pool, kills what is left of it and frees it
+ * after the current batch of events. */
 static void discard(struct instance *in)
 {
 	if (in->state == INST_DEAD)
@@ -1169,7 +1169,7 @@ void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *dat
 
 /* --- extensions (extensions.h) and the Telemetry API's platform events --- */
 
-/* Lambda's ARN-less version of a platform event's timing: ms, 2 decimals. */
+/* Milliseconds since t0 (the loop's clock), for platform events' metrics. */
 static double ms_since(uint64_t t0)
 {
 	return (double)(lamb_loop_now_ns() - t0) / 1e6;
