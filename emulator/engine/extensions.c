@@ -255,6 +255,13 @@ static void tell_registered(struct lamb_ext_host *h, const struct ext *e)
 		      e->want_invoke && e->want_shutdown ? "," : "", e->want_shutdown ? "\"SHUTDOWN\"" : "");
 	lamb_telemetry_add(h->tele, LAMB_TELE_PLATFORM, "platform.extension", r.data);
 	lamb_buf_release(&r);
+	/* "Lambda also generates an additional log event for each extension
+	 * during Init": its name and the events it registered for */
+	char line[400];
+	snprintf(line, sizeof(line), "EXTENSION\tName: %s\tState: Ready\tEvents: [%s%s%s]", e->name,
+		 e->want_invoke ? "INVOKE" : "", e->want_invoke && e->want_shutdown ? ", " : "",
+		 e->want_shutdown ? "SHUTDOWN" : "");
+	h->ops->note(h->owner, line);
 }
 
 static void do_register(struct lamb_ext_host *h, struct lamb_rapi_call *call, const struct lamb_rapi_ext_req *req)

@@ -30,6 +30,9 @@ struct lamb_ext_ops {
 	/* An extension called /extension/init/error (phase "init") or
 	 * /extension/exit/error ("exit"): name and its error type. */
 	void (*failed)(void *owner, const char *phase, const char *name, const char *type);
+	/* The init's log event for an extension that registered, as
+	 * CloudWatch has it: "EXTENSION\tName: x\tState: Ready\tEvents: [...]". */
+	void (*note)(void *owner, const char *line);
 };
 
 /* The external extensions of a function, found in its layers' extensions/

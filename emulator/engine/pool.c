@@ -1323,10 +1323,18 @@ static void on_ext_failed(void *owner, const char *phase, const char *name, cons
 	spawn_for_queue(p);
 }
 
+/* Kept with the init's records (lamb logs), as INIT_START is. */
+static void on_ext_note(void *owner, const char *line)
+{
+	struct instance *in = owner;
+	lamb_logstore_add(in->pool->opts.logs, in->pool->fn->logical_id, NULL, line, strlen(line));
+}
+
 static const struct lamb_ext_ops ext_ops = {
 	.registered = on_ext_registered,
 	.ready = on_ext_ready,
 	.failed = on_ext_failed,
+	.note = on_ext_note,
 };
 
 /* --- the shutdown phase --- */

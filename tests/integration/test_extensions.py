@@ -326,6 +326,10 @@ class Extensions(unittest.TestCase):
             s.wait_for(r"TELEMETRY-PLATFORM platform.initStart")
             s.wait_for(r"TELEMETRY-PLATFORM platform.runtimeDone")
             self.assertTrue(extension_pids(), "the extensions are not running")
+            # the init's log event of each, as CloudWatch has it
+            logs = lambtest.run("logs", cwd=s.dir.name).stdout
+            for who in ("bash", "py"):
+                self.assertIn(f"EXTENSION\tName: {TAG}-{who}\tState: Ready\tEvents: [INVOKE, SHUTDOWN]", logs)
             # only the instance's own processes may use its Extensions API
             api = re.search(r"api=(127\.0\.0\.1:\d+)", out).group(1)
             self.assertEqual(outsider(api, "POST /2020-01-01/extension/register HTTP/1.1\r\nHost: x\r\n"
