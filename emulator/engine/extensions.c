@@ -15,6 +15,9 @@
 
 #include <cJSON.h>
 #include <dirent.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +34,7 @@ struct ext {
 	struct lamb_rapi_call *next; /* its event/next, held */
 	struct lamb_buf pending;     /* an event it has not taken yet */
 	bool shut;                   /* sent SHUTDOWN */
-	bool back;                   /* ... and called event/next after it */
+	bool back;                   /* ... and called event/next after it, or exited */
 };
 
 struct lamb_ext_host {
@@ -46,7 +49,11 @@ struct lamb_ext_host {
 	bool init_done;
 	bool failed;     /* an init/error or exit/error came: no call succeeds */
 	bool said_registered;
+	bool shutting;
 	struct lamb_telemetry *tele;
+	int gate;                    /* the launcher's gate; -1 */
+	struct lamb_watch gate_watch;
+	struct lamb_buf reports;     /* what came on it, up to a whole line */
 };
 
 /* --- finding and starting external extensions --- */
@@ -113,18 +120,20 @@ void lamb_ext_list_release(struct lamb_ext_list *l)
 
 /* $1 is the number of extensions, then their paths, then the bootstrap's
  * argv. Extensions do not get the variables that are the runtime's own
- * (runtimes-extensions-api.md, "Environment variables"); stdin, the gate,
- * is the launcher's alone. */
+ * (runtimes-extensions-api.md, "Environment variables"). The gate comes as
+ * stdin and moves to fd 3 (a background list's stdin is /dev/null): the
+ * launcher's and the extensions' subshells', which say there when one
+ * exits; neither the extensions nor the runtime get it. */
 static const char launcher[] =
-	"n=$1; shift; i=0\n"
+	"exec 3<&0 </dev/null; n=$1; shift; i=0\n"
 	"while [ \"$i\" -lt \"$n\" ]; do\n"
 	"  (unset AWS_EXECUTION_ENV AWS_LAMBDA_LOG_GROUP_NAME AWS_LAMBDA_LOG_STREAM_NAME AWS_XRAY_CONTEXT_MISSING"
 	" AWS_XRAY_DAEMON_ADDRESS LAMBDA_RUNTIME_DIR LAMBDA_TASK_ROOT _AWS_XRAY_DAEMON_ADDRESS"
-	" _AWS_XRAY_DAEMON_PORT _HANDLER; exec \"$1\") </dev/null &\n"
+	" _AWS_XRAY_DAEMON_PORT _HANDLER; \"$1\" 3<&-; echo \"exited $? $1\" >&3) &\n"
 	"  shift; i=$((i + 1))\n"
 	"done\n"
-	"read -r go || exit 0\n"
-	"exec \"$@\" </dev/null\n";
+	"read -r go <&3 || exit 0\n"
+	"exec \"$@\" 3<&-\n";
 
 void lamb_ext_wrap(struct lamb_bootstrap *b, const struct lamb_ext_list *l)
 {
@@ -168,6 +177,7 @@ struct lamb_ext_host *lamb_ext_new(struct lamb_loop *loop, const struct lamb_fun
 		h->expected[i] = xstrdup(l->names[i]);
 	h->nexpected = l->n;
 	h->tele = lamb_telemetry_new(loop);
+	h->gate = -1;
 	return h;
 }
 
@@ -181,6 +191,11 @@ void lamb_ext_free(struct lamb_ext_host *h)
 		free(h->expected[i]);
 	free(h->expected);
 	lamb_telemetry_free(h->tele);
+	if (h->gate >= 0) {
+		lamb_loop_del_fd(h->loop, &h->gate_watch);
+		close(h->gate);
+	}
+	lamb_buf_release(&h->reports);
 	free(h);
 }
 
@@ -299,7 +314,12 @@ static void do_register(struct lamb_ext_host *h, struct lamb_rapi_call *call, co
 	tell_registered(h, e);
 	if (!h->said_registered && externals(h) == h->nexpected) {
 		h->said_registered = true;
-		h->ops->registered(h->owner);
+		/* the launcher execs the runtime (runtimes-extensions-api.md:
+		 * "After each extension registers with Lambda, Lambda starts the
+		 * Runtime init phase") */
+		if (h->gate >= 0 && send(h->gate, "\n", 1, MSG_NOSIGNAL) != 1) {
+			/* a launcher gone already: the instance's exit says it */
+		}
 	}
 }
 
@@ -421,12 +441,74 @@ void lamb_ext_invoke(struct lamb_ext_host *h, const char *request_id, uint64_t d
 	free(ev);
 }
 
+/* An external extension exited (its subshell said so on the gate). */
+static void exited(struct lamb_ext_host *h, const char *path)
+{
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct ext *e = NULL;
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->ext[i].name, name) == 0)
+			e = &h->ext[i];
+	if (h->shutting) { /* done with its shutdown, as if it called next again */
+		if (e)
+			e->back = true;
+		if (lamb_ext_shut(h))
+			h->ops->ready(h->owner);
+		return;
+	}
+	/* "If an extension fails, Lambda restarts the execution environment" */
+	if (!h->failed) {
+		h->failed = true;
+		h->ops->failed(h->owner, e ? "exit" : "init", name, "Extension.Crash");
+	}
+}
+
+static void on_gate(void *data, uint32_t events)
+{
+	struct lamb_ext_host *h = data;
+	char buf[1024];
+	(void)events;
+	ssize_t n = recv(h->gate, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			lamb_loop_del_fd(h->loop, &h->gate_watch);
+			close(h->gate);
+			h->gate = -1;
+		}
+		return;
+	}
+	lamb_buf_add(&h->reports, buf, (size_t)n);
+	char *nl;
+	while (h->reports.len && (nl = memchr(h->reports.data, '\n', h->reports.len))) {
+		*nl = '\0';
+		char *path = NULL;
+		if (str_starts(h->reports.data, "exited ") && (path = strchr(h->reports.data + 7, ' ')))
+			exited(h, path + 1);
+		size_t used = (size_t)(nl + 1 - h->reports.data);
+		memmove(h->reports.data, nl + 1, h->reports.len - used);
+		h->reports.len -= used;
+		if (h->gate < 0)
+			return;
+	}
+	if (h->reports.len > 8192) /* not the launcher's: no line */
+		h->reports.len = 0;
+}
+
+void lamb_ext_gate(struct lamb_ext_host *h, int fd)
+{
+	h->gate = fd;
+	if (lamb_loop_add_fd(h->loop, &h->gate_watch, fd, EPOLLIN, on_gate, h, NULL) < 0) {
+		/* unwatched: the runtime still gets its go, exits go unseen */
+	}
+}
+
 bool lamb_ext_shutdown(struct lamb_ext_host *h, const char *reason, uint64_t deadline_ms)
 {
 	char ev[160];
 	int len = snprintf(ev, sizeof(ev), "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"%s\",\"deadlineMs\":%llu}",
 			   reason, (unsigned long long)deadline_ms);
 	lamb_telemetry_flush(h->tele);
+	h->shutting = true;
 	bool none = true;
 	for (size_t i = 0; i < h->n; i++)
 		if (h->ext[i].want_shutdown && !h->failed) {

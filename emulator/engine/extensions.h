@@ -23,12 +23,12 @@
 struct lamb_ext_host;
 
 struct lamb_ext_ops {
-	/* Every external extension has registered: the runtime may start. */
-	void (*registered)(void *owner);
-	/* Every registered extension waits in event/next with no event to take. */
+	/* Every registered extension waits in event/next with no event to
+	 * take, or (shutting down) has called it again or exited. */
 	void (*ready)(void *owner);
 	/* An extension called /extension/init/error (phase "init") or
-	 * /extension/exit/error ("exit"): name and its error type. */
+	 * /extension/exit/error ("exit"), or exited outside the shutdown
+	 * phase (type Extension.Crash): name and its error type. */
 	void (*failed)(void *owner, const char *phase, const char *name, const char *type);
 	/* The init's log event for an extension that registered, as
 	 * CloudWatch has it: "EXTENSION\tName: x\tState: Ready\tEvents: [...]". */
@@ -48,12 +48,17 @@ void lamb_ext_list_release(struct lamb_ext_list *l);
 
 /* With extensions, b runs a small sh launcher instead: it starts each
  * extension (with the environment Lambda gives extensions), reads one line
- * of its stdin, the instance's gate, and execs the bootstrap. Call before
- * lamb_sandbox_apply, which maps the paths. */
+ * of its stdin, the instance's gate (a socket), and execs the bootstrap;
+ * when an extension exits, its subshell writes "exited STATUS PATH" to the
+ * gate. Call before lamb_sandbox_apply, which maps the paths. */
 void lamb_ext_wrap(struct lamb_bootstrap *b, const struct lamb_ext_list *l);
 
 struct lamb_ext_host *lamb_ext_new(struct lamb_loop *loop, const struct lamb_function *fn,
 				   const struct lamb_ext_list *l, const struct lamb_ext_ops *ops, void *owner);
+/* The lamb end of the gate (lamb_ext_wrap): the host says go on it once
+ * every external extension has registered, and reads their exits from it.
+ * Owned from here on. */
+void lamb_ext_gate(struct lamb_ext_host *h, int fd);
 /* Forgets every call held (the Runtime API closes their connections).
  * Accepts NULL. */
 void lamb_ext_free(struct lamb_ext_host *h);

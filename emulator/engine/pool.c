@@ -7,7 +7,6 @@
 #include "engine/extensions.h"
 #include "engine/platform-log.h"
 #include "engine/pool.h"
-#include "engine/proctree.h"
 #include "engine/runtime-api.h"
 #include "engine/sandbox.h"
 
@@ -20,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,15 +40,13 @@ struct instance {
 	bool pending;                /* its process is still to start (start_pending) */
 	bool debug;                  /* started under the debugger (-d): no timeouts, kept warm */
 	long served;                 /* invocations handed over */
-	/* extensions (extensions.h): their API, the launcher's gate, the
+	/* extensions (extensions.h): their API and the launcher's gate, the
 	 * runtime's /next held until every extension waits too, an answered
 	 * invocation held likewise, the shutdown phase */
 	struct lamb_ext_host *ext;
-	int gate;
 	bool rt_waiting;
 	struct lamb_invocation *held;
 	bool shutting;
-	struct lamb_timer poll;
 };
 
 struct lamb_pool {
@@ -226,8 +224,6 @@ static void start_failed(struct lamb_pool *p, struct lamb_invocation *inv, const
 static void instance_free(void *data)
 {
 	struct instance *in = data;
-	if (in->gate > 0)
-		close(in->gate);
 	lamb_rapi_free(in->rapi); /* its held calls' connections first: they tell in->ext */
 	lamb_ext_free(in->ext);
 	free(in);
@@ -252,7 +248,6 @@ static void leave_pool(struct instance *in)
 	struct lamb_pool *p = in->pool;
 	in->state = INST_DEAD;
 	lamb_loop_timer_cancel(p->loop, &in->timer);
-	lamb_loop_timer_cancel(p->loop, &in->poll);
 	for (struct instance **pp = &p->instances; *pp; pp = &(*pp)->next)
 		if (*pp == in) {
 			*pp = in->next;
@@ -689,10 +684,10 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	};
 	in->pending = false;
 	int gate[2] = { -1, -1 };
-	if (p->exts.n && !in->debug && pipe2(gate, O_CLOEXEC) == 0) {
+	if (p->exts.n && !in->debug && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0) {
 		in->ext = lamb_ext_new(p->loop, p->fn, &p->exts, &ext_ops, in);
 		spec.stdin_fd = gate[0];
-		in->gate = gate[1];
+		lamb_ext_gate(in->ext, gate[1]);
 	}
 	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
 	if (gate[0] >= 0)
@@ -1258,18 +1253,6 @@ static void on_ext_gone(void *owner, struct lamb_rapi_call *call)
 		lamb_ext_gone(in->ext, call);
 }
 
-/* Every external extension registered: the launcher execs the runtime. */
-static void on_ext_registered(void *owner)
-{
-	struct instance *in = owner;
-	if (in->gate > 0 && write(in->gate, "\n", 1) != 1) {
-		/* a launcher gone already: its exit is on_exit_'s */
-	}
-	if (in->gate > 0)
-		close(in->gate);
-	in->gate = -1;
-}
-
 static void on_ext_ready(void *owner)
 {
 	struct instance *in = owner;
@@ -1331,7 +1314,6 @@ static void on_ext_note(void *owner, const char *line)
 }
 
 static const struct lamb_ext_ops ext_ops = {
-	.registered = on_ext_registered,
 	.ready = on_ext_ready,
 	.failed = on_ext_failed,
 	.note = on_ext_note,
@@ -1343,33 +1325,6 @@ static const struct lamb_ext_ops ext_ops = {
  * (runtimes-extensions-api.md, "Shutdown phase"); then SIGKILL. */
 #define SHUTDOWN_MS 2000
 
-/* Whether a process of the instance still runs an extension: its command
- * line names a file of an extensions/ folder (an exited one is a zombie,
- * with none). */
-static bool extensions_alive(pid_t root)
-{
-	struct lamb_proctree t;
-	bool alive = false;
-	lamb_proctree_below(&t, root);
-	for (size_t i = 0; i < t.len && !alive; i++) {
-		char path[64], buf[4096];
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)t.v[i].pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		for (ssize_t j = 0; j < n; j++)
-			if (!buf[j])
-				buf[j] = ' ';
-		if (n > 0) {
-			buf[n] = '\0';
-			alive = strstr(buf, "/extensions/") != NULL;
-		}
-	}
-	lamb_proctree_release(&t);
-	return alive;
-}
-
 static void shutdown_end(struct instance *in)
 {
 	struct lamb_pool *p = in->pool;
@@ -1380,7 +1335,6 @@ static void shutdown_end(struct instance *in)
 		}
 	in->shutting = false;
 	lamb_loop_timer_cancel(p->loop, &in->timer);
-	lamb_loop_timer_cancel(p->loop, &in->poll);
 	if (in->proc) {
 		lamb_proc_detach(in->proc);
 		lamb_proc_kill(in->proc);
@@ -1394,19 +1348,10 @@ static void on_shutdown_over(void *data)
 	shutdown_end(data);
 }
 
-static void on_shutdown_poll(void *data)
-{
-	struct instance *in = data;
-	if (!in->proc || !extensions_alive(lamb_proc_pid(in->proc))) {
-		shutdown_end(in);
-		return;
-	}
-	lamb_loop_timer_set(in->pool->loop, &in->poll, lamb_loop_now_ns() + 20000000ull, on_shutdown_poll, in);
-}
-
 /* SHUTDOWN to the extensions of an instance reaped (idle) or reset (timed
- * out): it leaves the pool now, and is killed when they are done, have
- * exited, or 2 s have passed. false when it has no extension to wait for. */
+ * out): it leaves the pool now, and is killed when each has called next
+ * again or exited (the launcher says so), or after 2 s. false when it has
+ * no extension to wait for. */
 static bool shutdown_begin(struct instance *in, const char *reason)
 {
 	struct lamb_pool *p = in->pool;
@@ -1419,7 +1364,6 @@ static bool shutdown_begin(struct instance *in, const char *reason)
 	in->next = p->closing;
 	p->closing = in;
 	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + SHUTDOWN_MS * 1000000ull, on_shutdown_over, in);
-	lamb_loop_timer_set(p->loop, &in->poll, lamb_loop_now_ns() + 20000000ull, on_shutdown_poll, in);
 	return true;
 }
 

@@ -62,6 +62,14 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: internal.handler
+  Crashy:
+    Type: AWS::Serverless::Function
+    Properties:
+      Layers: [!Ref CrashLayer]
+  CrashLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: crash-layer
   BadLayer:
     Type: AWS::Serverless::LayerVersion
     Properties:
@@ -208,7 +216,8 @@ while True:
 
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP, "src/internal.py": INTERNAL,
-            f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"bad-layer/extensions/{TAG}-bad": BAD_EXT, f"py-layer/extensions/{TAG}-py": PY_EXT}
+            f"bash-layer/extensions/{TAG}-bash": BASH_EXT, f"bad-layer/extensions/{TAG}-bad": BAD_EXT,
+            f"crash-layer/extensions/{TAG}-crash": "#!/bin/sh\nexit 3\n", f"py-layer/extensions/{TAG}-py": PY_EXT}
 
 
 def outsider(target, request):
@@ -248,7 +257,7 @@ class Server(lambtest.LambServer):
         super().__init__(files(), *args)
         # executable before the first invocation prepares the layers
         for sub in (f"bash-layer/extensions/{TAG}-bash", f"py-layer/extensions/{TAG}-py",
-                    f"bad-layer/extensions/{TAG}-bad"):
+                    f"bad-layer/extensions/{TAG}-bad", f"crash-layer/extensions/{TAG}-crash"):
             os.chmod(os.path.join(self.dir.name, sub), 0o755)
 
     def stop_and_read(self):
@@ -404,6 +413,16 @@ class Extensions(unittest.TestCase):
         while extension_pids() and time.time() < deadline:
             time.sleep(0.05)
         self.assertEqual(extension_pids(), [])
+
+    def test_extension_that_exits_before_registering(self):
+        s = Server()
+        try:
+            status, body, _, took = s.invoke("Crashy")
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual(body["errorType"], "Extension.Crash", body)
+            self.assertLess(took, 5)  # said at once, not at the init's 10 s timeout
+        finally:
+            self.assertEqual(s.stop(), 0)
 
     def test_internal_extension(self):
         s = Server()
