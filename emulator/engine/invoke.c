@@ -26,6 +26,7 @@ struct lamb_invoker {
 	struct pool_entry *pools;
 	struct call *calls; /* in flight: freed by lamb_invoke_free when never done */
 	struct hold *holds;
+	bool stopping; /* in the extensions' shutdown phase at exit: no new invocation */
 };
 
 /* A function being rebuilt, or whose last build failed. */
@@ -155,10 +156,32 @@ static void dropped_free(void *data)
 	call_release(data);
 }
 
+/* lamb exits: the extensions of idle instances get SHUTDOWN and up to its
+ * 2 s (and a little, for their last words) before everything is killed. */
+static void invoke_shutdown(struct lamb_invoker *iv)
+{
+	bool waiting = false;
+	iv->stopping = true; /* the front ends still listen while the loop turns */
+	for (struct pool_entry *e = iv->pools; e; e = e->next) {
+		lamb_pool_shutdown(e->pool);
+		waiting |= !lamb_pool_shut(e->pool);
+	}
+	uint64_t until = lamb_loop_now_ns() + 2100000000ull;
+	while (waiting && lamb_loop_now_ns() < until) {
+		struct lamb_err err;
+		if (lamb_loop_run_once(iv->loop, 20, &err) < 0)
+			break;
+		waiting = false;
+		for (struct pool_entry *e = iv->pools; e; e = e->next)
+			waiting |= !lamb_pool_shut(e->pool);
+	}
+}
+
 void lamb_invoke_free(struct lamb_invoker *iv)
 {
 	if (!iv)
 		return;
+	invoke_shutdown(iv);
 	while (iv->pools) {
 		struct pool_entry *e = iv->pools;
 		iv->pools = e->next;
@@ -390,6 +413,8 @@ static int check_tenant(const struct lamb_function *fn, const char *tenant, stru
 int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const struct lamb_invoke_req *req,
 		lamb_invoke_fn cb, void *data, struct lamb_err *err)
 {
+	if (iv->stopping)
+		return lamb_err_set(err, "lamb is stopping: no new invocation (ServiceException)");
 	if (req->len > LAMB_INVOKE_MAX_EVENT)
 		return lamb_err_set(err, "event is %zu bytes, above the limit of %d bytes "
 				    "(RequestTooLargeException)", req->len, LAMB_INVOKE_MAX_EVENT);

@@ -82,7 +82,10 @@ typedef void (*lamb_invoke_fn)(void *data, const struct lamb_outcome *o);
 struct lamb_invoker;
 
 struct lamb_invoker *lamb_invoke_new(struct lamb_loop *loop, const struct lamb_invoke_opts *opts);
-/* Kills every instance; pending invocations are dropped without callback. */
+/* Kills every instance; pending invocations are dropped without callback.
+ * Idle instances with extensions first get their shutdown phase
+ * (lamb_pool_shutdown): the loop turns for up to 2 s, and lamb_invoke
+ * refuses new invocations meanwhile. */
 void lamb_invoke_free(struct lamb_invoker *iv);
 /* The supervisor of the invoker's instances (for its memory method). */
 struct lamb_supervisor *lamb_invoke_supervisor(struct lamb_invoker *iv);

@@ -4,12 +4,14 @@
  * list, because it may be discarded from inside one of its own callbacks. */
 #include "base/json.h"
 #include "base/util.h"
+#include "engine/extensions.h"
 #include "engine/platform-log.h"
 #include "engine/pool.h"
 #include "engine/runtime-api.h"
 #include "engine/sandbox.h"
 #include "engine/snapstart.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +43,13 @@ struct instance {
 	long served;                 /* invocations handed over */
 	struct lamb_restore *restore; /* SnapStart: its fork asked for, not yet come */
 	bool restored;               /* forked from the snapshot: init_ms is its Restore Duration */
+	/* extensions (extensions.h): their API and the launcher's gate, the
+	 * runtime's /next held until every extension waits too, an answered
+	 * invocation held likewise, the shutdown phase */
+	struct lamb_ext_host *ext;
+	bool rt_waiting;
+	struct lamb_invocation *held;
+	bool shutting;
 };
 
 struct lamb_pool {
@@ -59,6 +69,9 @@ struct lamb_pool {
 	bool prestart;               /* lamb_pool_prestart came while preparing */
 	struct lamb_timer starter;   /* starts pending instances, one per loop turn */
 	struct lamb_snap *snap;      /* SnapStart's snapshot (snapstart.h), or NULL */
+	bool snap_ext_said;          /* SnapStart's "not with extensions" said */
+	struct lamb_ext_list exts;   /* its layers' external extensions */
+	struct instance *closing;    /* instances in their shutdown phase */
 };
 
 static void on_next(void *owner);
@@ -68,6 +81,8 @@ static void on_init_error(void *owner, const char *body, size_t len, const char 
 static bool on_peer(void *owner, int fd);
 static void on_stream_begin(void *owner, const char *content_type);
 static void on_stream_data(void *owner, const char *data, size_t len);
+static void on_ext(void *owner, struct lamb_rapi_call *call, const struct lamb_rapi_ext_req *req);
+static void on_ext_gone(void *owner, struct lamb_rapi_call *call);
 
 static const struct lamb_rapi_ops rapi_ops = {
 	.next = on_next,
@@ -76,6 +91,8 @@ static const struct lamb_rapi_ops rapi_ops = {
 	.stream_data = on_stream_data,
 	.init_error = on_init_error,
 	.peer = on_peer,
+	.ext = on_ext,
+	.ext_gone = on_ext_gone,
 };
 
 static FILE *logf_(struct lamb_pool *p)
@@ -123,6 +140,8 @@ static void on_line(void *data, const char *line, size_t len)
 		tail_keep(inv, line, len);
 		tail_keep(inv, "\n", 1);
 	}
+	if (in->ext)
+		lamb_ext_log(in->ext, line, len);
 }
 
 static void trace(struct lamb_pool *p, const char *what, const char *request_id, size_t len)
@@ -139,13 +158,23 @@ static void call_done(void *data)
 	inv->done(inv);
 }
 
-/* Ends inv with the body it holds. */
+static void ext_report(struct instance *in, struct lamb_invocation *inv);
+
+/* Ends inv with the body it holds; with extensions, once every one of them
+ * has called event/next again: the invoke phase ends then
+ * (runtimes-extensions-api.md, "Invoke phase"), and Duration counts it. */
 static void finish_kept(struct instance *in, struct lamb_invocation *inv, enum lamb_outcome_kind kind)
 {
 	inv->kind = kind;
+	if (in && in->ext && in->state == INST_BUSY && !lamb_ext_ready(in->ext)) {
+		in->held = inv;
+		return;
+	}
 	inv->end_ns = lamb_loop_now_ns();
 	if (in && in->proc)
 		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+	if (in && in->ext)
+		ext_report(in, inv);
 	inv->done(inv);
 }
 
@@ -200,7 +229,8 @@ static void start_failed(struct lamb_pool *p, struct lamb_invocation *inv, const
 static void instance_free(void *data)
 {
 	struct instance *in = data;
-	lamb_rapi_free(in->rapi);
+	lamb_rapi_free(in->rapi); /* its held calls' connections first: they tell in->ext */
+	lamb_ext_free(in->ext);
 	free(in);
 }
 
@@ -217,31 +247,37 @@ static void trim_heap(void *data)
 	malloc_trim(0);
 }
 
-/* Takes the instance out of the pool, kills what is left of it and frees it
- * after the current batch of events. */
-static void discard(struct instance *in)
+/* Takes the instance out of the pool; its process is left as it is. */
+static void leave_pool(struct instance *in)
 {
 	struct lamb_pool *p = in->pool;
-	if (in->state == INST_DEAD)
-		return;
 	in->state = INST_DEAD;
 	lamb_loop_timer_cancel(p->loop, &in->timer);
 	if (in->restore)
 		lamb_restore_cancel(steal_ptr(in->restore));
-	if (in->proc) {
-		lamb_proc_detach(in->proc);
-		lamb_proc_kill(in->proc);
-		in->proc = NULL;
-	}
 	for (struct instance **pp = &p->instances; *pp; pp = &(*pp)->next)
 		if (*pp == in) {
 			*pp = in->next;
 			break;
 		}
 	p->ninstances--;
-	lamb_loop_defer(p->loop, instance_free, in);
 	if (p->ninstances == 0)
 		lamb_loop_defer(p->loop, trim_heap, NULL);
+}
+
+/* Takes the instance out of the pool, kills what is left of it and frees it
+ * after the current batch of events. */
+static void discard(struct instance *in)
+{
+	if (in->state == INST_DEAD)
+		return;
+	leave_pool(in);
+	if (in->proc) {
+		lamb_proc_detach(in->proc);
+		lamb_proc_kill(in->proc);
+		in->proc = NULL;
+	}
+	lamb_loop_defer(in->pool->loop, instance_free, in);
 }
 
 static void on_timer(void *data);
@@ -260,6 +296,8 @@ static void json_start(struct lamb_pool *p, struct lamb_invocation *inv)
 	}
 	lamb_buf_release(&rec);
 }
+
+static void ext_invoke(struct instance *in, struct lamb_invocation *inv, uint64_t deadline_ms);
 
 static void hand_over(struct instance *in, struct lamb_invocation *inv)
 {
@@ -298,6 +336,8 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	};
 	trace(p, "next", inv->request_id, inv->len);
 	lamb_rapi_deliver(in->rapi, &ev);
+	if (in->ext)
+		ext_invoke(in, inv, ev.deadline_ms);
 }
 
 static struct lamb_invocation *dequeue(struct lamb_pool *p)
@@ -335,12 +375,16 @@ static void become_idle(struct instance *in)
 		lamb_loop_timer_cancel(p->loop, &in->timer);
 }
 
-static void on_next(void *owner)
+static void ext_init_done(struct instance *in);
+
+/* The runtime is in /next, and so is every extension. */
+static void runtime_next(struct instance *in)
 {
-	struct instance *in = owner;
 	if (in->state == INST_INIT) {
 		in->init_ms = (double)(lamb_loop_now_ns() - in->spawn_ns) / 1e6;
 		lamb_proc_init_done(in->proc);
+		if (in->ext)
+			ext_init_done(in);
 		struct lamb_invocation *bound = in->inv;
 		if (bound) {
 			hand_over(in, bound);
@@ -355,6 +399,20 @@ static void on_next(void *owner)
 			      "Runtime called next without answering the invocation");
 	}
 	become_idle(in);
+}
+
+static void on_next(void *owner)
+{
+	struct instance *in = owner;
+	if (in->shutting)
+		return; /* its /next waits until it is killed */
+	/* with extensions, init and each invoke end when they wait in
+	 * event/next too: the runtime's /next waits for them */
+	if (in->ext && !(in->state == INST_BUSY && in->inv) && !lamb_ext_ready(in->ext)) {
+		in->rt_waiting = true;
+		return;
+	}
+	runtime_next(in);
 }
 
 /* An instance that answered but has not called /next again within this
@@ -431,6 +489,9 @@ static void stream_end(struct instance *in, struct lamb_invocation *inv, const c
 	}
 }
 
+static void ext_runtime_done(struct instance *in, struct lamb_invocation *inv, enum lamb_rapi_answer kind,
+			     size_t len);
+
 static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body, size_t len,
 		      const char *error_type)
 {
@@ -451,8 +512,11 @@ static void on_answer(void *owner, enum lamb_rapi_answer kind, const char *body,
 	      : kind == LAMB_RAPI_STREAMED ? "response (end of stream)" : "response (too large)",
 	      inv->request_id, len);
 	in->inv = NULL;
-	lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
-			    on_return_late, in);
+	if (in->ext)
+		ext_runtime_done(in, inv, kind, len);
+	if (!in->ext || lamb_ext_ready(in->ext)) /* else the invoke's deadline holds for them */
+		lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
+				    on_return_late, in);
 	if (kind == LAMB_RAPI_STREAMED) {
 		stream_end(in, inv, body, len, error_type);
 	} else if (kind == LAMB_RAPI_TOO_LARGE) {
@@ -501,18 +565,25 @@ static bool on_peer(void *owner, int fd)
 	return in->proc && lamb_proc_owns_peer(in->proc, fd);
 }
 
+static bool shutdown_begin(struct instance *in, const char *reason);
+
 static void on_timer(void *data)
 {
 	struct instance *in = data;
 	struct lamb_pool *p = in->pool;
-	struct lamb_invocation *inv = in->inv;
+	struct lamb_invocation *inv = in->inv ? in->inv : in->held;
 	enum inst_state state = in->state;
+	in->held = NULL;
+	if (state == INST_IDLE && shutdown_begin(in, "spindown"))
+		return; /* reaped: its extensions get SHUTDOWN first */
 	if (inv) {
 		lamb_proc_drain(in->proc);
 		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
 	}
 	in->inv = NULL;
-	discard(in);
+	/* a timed-out instance is reset: its extensions get SHUTDOWN (timeout) */
+	if (!(state == INST_BUSY && shutdown_begin(in, "timeout")))
+		discard(in);
 	if (state == INST_BUSY && inv) {
 		double secs = (double)(p->fn->timeout_s > 0 ? p->fn->timeout_s : 3);
 		char line[128];
@@ -532,9 +603,16 @@ static void on_timer(void *data)
 	spawn_for_queue(p);
 }
 
+static void shutdown_end(struct instance *in);
+
 static void on_exit_(void *data, struct lamb_proc *proc, int status)
 {
 	struct instance *in = data;
+	if (in->shutting) { /* it ended its shutdown phase itself */
+		in->proc = NULL;
+		shutdown_end(in);
+		return;
+	}
 	struct lamb_pool *p = in->pool;
 	struct lamb_invocation *inv = in->inv;
 	enum inst_state state = in->state;
@@ -589,6 +667,9 @@ static bool debug_one(const struct lamb_pool *p)
 	return false;
 }
 
+static const struct lamb_ext_ops ext_ops;
+static void ext_init_start(struct instance *in);
+
 /* Forks and execs the instance's bootstrap; false when it cannot (the
  * instance is then discarded and its invocation told why). */
 static bool start_proc(struct lamb_pool *p, struct instance *in)
@@ -610,8 +691,18 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 		.sandbox = p->boot.sandbox,
 	};
 	in->pending = false;
+	int gate[2] = { -1, -1 };
+	if (p->exts.n && !in->debug && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0) {
+		in->ext = lamb_ext_new(p->loop, p->fn, &p->exts, &ext_ops, in);
+		spec.stdin_fd = gate[0];
+		lamb_ext_gate(in->ext, gate[1]);
+	}
 	in->proc = lamb_supervisor_spawn(p->sup, &spec, on_exit_, in, &err);
+	if (gate[0] >= 0)
+		close(gate[0]);
 	if (in->proc) {
+		if (in->ext)
+			ext_init_start(in);
 		/* the platform event CloudWatch has at each cold start */
 		char ev[128];
 		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime ? p->fn->runtime : "image");
@@ -770,6 +861,23 @@ static bool snap_start_restore(struct lamb_pool *p, struct instance *in)
  * fire waits for the next turn, after the events and any deadline that is
  * due by then. A burst of 32 cold starts thus holds a timeout for one fork
  * at most, not for 32 (issue 19: under load, each fork waits for a CPU). */
+/* A function whose layers bring extensions is not snapshot: they start
+ * with the runtime through the launcher's gate, which a fork of the
+ * snapshot has no place for. Said once per pool. */
+static bool snap_without_extensions(struct lamb_pool *p)
+{
+	if (!p->exts.n)
+		return false;
+	if (!p->snap_ext_said) {
+		fprintf(logf_(p), "lamb: SnapStart: not applied to %s: its layers have extensions, "
+			"which lamb does not snapshot; each instance runs its init (see lamb-template(5))\n",
+			p->fn->logical_id);
+		lamb_loop_wrote(p->loop, logf_(p));
+		p->snap_ext_said = true;
+	}
+	return true;
+}
+
 static void start_pending(void *data)
 {
 	struct lamb_pool *p = data;
@@ -780,7 +888,7 @@ static void start_pending(void *data)
 			oldest = in; /* instances are pushed at the head */
 			left++;
 		}
-	if (oldest && lamb_snapstart_applies(p->fn) && !p->boot.debug_argv) {
+	if (oldest && lamb_snapstart_applies(p->fn) && !p->boot.debug_argv && !snap_without_extensions(p)) {
 		if (!snap_start_restore(p, oldest))
 			return; /* the snapshot's ready callback starts the starter again */
 	} else if (oldest) {
@@ -833,7 +941,7 @@ static int returning(const struct lamb_pool *p)
 {
 	int n = 0;
 	for (const struct instance *in = p->instances; in; in = in->next)
-		n += in->state == INST_BUSY && !in->inv && !in->retire;
+		n += in->state == INST_BUSY && !in->inv && !in->held && !in->retire;
 	for (const struct lamb_invocation *q = p->queue; q; q = q->next)
 		n--;
 	return n;
@@ -954,6 +1062,7 @@ struct prep {
 	int rc;                    /* < 0: failed (err); else lamb_sandbox_apply's */
 	struct lamb_code code;
 	struct lamb_bootstrap boot;
+	struct lamb_ext_list exts;
 	char *note;
 	struct lamb_err err;
 };
@@ -981,9 +1090,13 @@ static void *prepare(void *data)
 	const struct lamb_bootstrap_opts *bo = w->opts;
 	w->rc = -1;
 	if (lamb_code_init(&w->code, w->fn, bo ? bo->layer_dirs : NULL, &w->err) == 0 &&
-	    lamb_bootstrap_init(&w->boot, w->fn, &w->code, bo, &w->err) == 0)
+	    lamb_bootstrap_init(&w->boot, w->fn, &w->code, bo, &w->err) == 0) {
+		lamb_ext_list_find(&w->exts, &w->code);
+		lamb_ext_wrap(&w->boot, &w->exts);
 		w->rc = apply_sandbox(w);
+	}
 	if (w->rc < 0) {
+		lamb_ext_list_release(&w->exts);
 		lamb_bootstrap_release(&w->boot);
 		lamb_code_release(&w->code); /* removes what was extracted */
 	}
@@ -1034,6 +1147,7 @@ static void install(struct lamb_pool *p, struct prep *w)
 {
 	p->code = w->code;
 	p->boot = w->boot;
+	p->exts = w->exts;
 	p->sandboxed = w->rc > 0;
 	p->pidns = w->rc > 1;
 	p->ready = true;
@@ -1133,6 +1247,8 @@ struct lamb_pool *lamb_pool_new(struct lamb_loop *loop, struct lamb_supervisor *
 	return p;
 }
 
+static void shutdown_end(struct instance *in);
+
 void lamb_pool_free(struct lamb_pool *p)
 {
 	if (!p)
@@ -1141,6 +1257,7 @@ void lamb_pool_free(struct lamb_pool *p)
 		struct prep *w = prep_end(p);
 		lamb_bootstrap_release(&w->boot);
 		lamb_code_release(&w->code);
+		lamb_ext_list_release(&w->exts);
 		lamb_loop_defer(p->loop, prep_free, w); /* its watch may have an event pending */
 	}
 	while (p->instances) {
@@ -1148,8 +1265,11 @@ void lamb_pool_free(struct lamb_pool *p)
 		in->inv = NULL;
 		discard(in);
 	}
+	while (p->closing)
+		shutdown_end(p->closing);
 	lamb_loop_timer_cancel(p->loop, &p->starter);
 	lamb_snap_free(p->snap);
+	lamb_ext_list_release(&p->exts);
 	lamb_bootstrap_release(&p->boot);
 	lamb_code_release(&p->code);
 	free(p);
@@ -1212,4 +1332,223 @@ void lamb_pool_each_instance(struct lamb_pool *p, lamb_instance_fn cb, void *dat
 		};
 		cb(data, p->fn, &i);
 	}
+}
+
+/* --- extensions (extensions.h) and the Telemetry API's platform events --- */
+
+/* Milliseconds since t0 (the loop's clock), for platform events' metrics. */
+static double ms_since(uint64_t t0)
+{
+	return (double)(lamb_loop_now_ns() - t0) / 1e6;
+}
+
+static void ext_init_start(struct instance *in)
+{
+	char rec[160];
+	snprintf(rec, sizeof(rec), "{\"initializationType\":\"on-demand\",\"phase\":\"init\",\"runtimeVersion\":\"%s\"}",
+		 in->pool->fn->runtime ? in->pool->fn->runtime : "image");
+	lamb_ext_platform(in->ext, "platform.initStart", rec);
+}
+
+static void ext_init_done(struct instance *in)
+{
+	char rec[200];
+	lamb_ext_init_done(in->ext);
+	lamb_ext_platform(in->ext, "platform.initRuntimeDone",
+			  "{\"initializationType\":\"on-demand\",\"phase\":\"init\",\"status\":\"success\"}");
+	snprintf(rec, sizeof(rec), "{\"initializationType\":\"on-demand\",\"phase\":\"init\",\"metrics\":"
+		 "{\"durationMs\":%.2f}}", in->init_ms);
+	lamb_ext_platform(in->ext, "platform.initReport", rec);
+}
+
+static void ext_invoke(struct instance *in, struct lamb_invocation *inv, uint64_t deadline_ms)
+{
+	struct lamb_buf r;
+	lamb_buf_init(&r);
+	lamb_buf_addf(&r, "{\"requestId\":\"%s\",\"version\":\"$LATEST\",\"tracing\":{\"type\":\"X-Amzn-Trace-Id\","
+		      "\"value\":", inv->request_id);
+	lamb_buf_addquoted(&r, inv->trace_id);
+	lamb_buf_addstr(&r, "}}");
+	lamb_ext_platform(in->ext, "platform.start", r.data);
+	lamb_buf_release(&r);
+	lamb_ext_invoke(in->ext, inv->request_id, deadline_ms, in->pool->fn->arn, inv->trace_id);
+}
+
+static void ext_runtime_done(struct instance *in, struct lamb_invocation *inv, enum lamb_rapi_answer kind,
+			     size_t len)
+{
+	char rec[256];
+	snprintf(rec, sizeof(rec), "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.2f,"
+		 "\"producedBytes\":%zu}}", inv->request_id, kind == LAMB_RAPI_RESPONSE ||
+		 kind == LAMB_RAPI_STREAMED ? "success" : "error", ms_since(inv->start_ns),
+		 kind == LAMB_RAPI_STREAMED ? inv->streamed_len : len);
+	lamb_ext_platform(in->ext, "platform.runtimeDone", rec);
+}
+
+/* platform.report: the REPORT line's figures, as invoke.c reckons them. */
+static void ext_report(struct instance *in, struct lamb_invocation *inv)
+{
+	double ms = inv->start_ns && inv->end_ns > inv->start_ns ? (double)(inv->end_ns - inv->start_ns) / 1e6 : 0;
+	long billed = (long)ms + ((double)(long)ms < ms ? 1 : 0);
+	struct lamb_buf r;
+	lamb_buf_init(&r);
+	lamb_buf_addf(&r, "{\"requestId\":\"%s\",\"status\":\"%s\",\"metrics\":{\"durationMs\":%.2f,"
+		      "\"billedDurationMs\":%ld,\"memorySizeMB\":%ld,\"maxMemoryUsedMB\":%ld", inv->request_id,
+		      inv->kind == LAMB_OUTCOME_RESPONSE ? "success" : "error", ms, billed < 1 ? 1 : billed,
+		      in->pool->fn->memory_mb, inv->memory_used_mb);
+	if (inv->init_ms >= 0)
+		lamb_buf_addf(&r, ",\"initDurationMs\":%.2f", inv->init_ms);
+	lamb_buf_addstr(&r, "}}");
+	lamb_ext_platform(in->ext, "platform.report", r.data);
+	lamb_buf_release(&r);
+}
+
+static void on_ext(void *owner, struct lamb_rapi_call *call, const struct lamb_rapi_ext_req *req)
+{
+	struct instance *in = owner;
+	/* internal extensions (a runtime's threads) of a function with no
+	 * external one: their API is made at their first call, during init */
+	if (!in->ext && in->state == INST_INIT && !in->debug)
+		in->ext = lamb_ext_new(in->pool->loop, in->pool->fn, &in->pool->exts, &ext_ops, in);
+	if (!in->ext) { /* after init, with none registered */
+		static const char doc[] = "{\"errorMessage\":\"Unknown path\",\"errorType\":\"InvalidRequest\"}";
+		lamb_rapi_reply(call, 404, NULL, doc, sizeof(doc) - 1);
+		return;
+	}
+	lamb_ext_request(in->ext, call, req);
+}
+
+static void on_ext_gone(void *owner, struct lamb_rapi_call *call)
+{
+	struct instance *in = owner;
+	if (in->ext)
+		lamb_ext_gone(in->ext, call);
+}
+
+static void on_ext_ready(void *owner)
+{
+	struct instance *in = owner;
+	if (in->state == INST_DEAD && !in->shutting)
+		return; /* discarded: its Runtime API lives to the end of the turn */
+	if (in->shutting) {
+		if (lamb_ext_shut(in->ext))
+			shutdown_end(in);
+		return;
+	}
+	if (in->held) { /* the runtime answered before they were done */
+		struct lamb_invocation *inv = in->held;
+		in->held = NULL;
+		finish_kept(in, inv, inv->kind);
+		lamb_loop_timer_set(in->pool->loop, &in->timer, lamb_loop_now_ns() + RETURN_GRACE_MS * 1000000ull,
+				    on_return_late, in);
+	}
+	if (in->rt_waiting) {
+		in->rt_waiting = false;
+		runtime_next(in);
+	}
+}
+
+/* init/error or exit/error: Lambda resets the environment. The invocation
+ * under way, or the one init was for, fails with the extension's type. */
+static void on_ext_failed(void *owner, const char *phase, const char *name, const char *type)
+{
+	struct instance *in = owner;
+	struct lamb_pool *p = in->pool;
+	struct lamb_invocation *inv = in->inv ? in->inv : in->held;
+	enum inst_state state = in->state;
+	char t[128];
+	if (in->shutting) {
+		shutdown_end(in);
+		return;
+	}
+	if (state == INST_DEAD)
+		return;
+	snprintf(t, sizeof(t), "%s", type);
+	in->inv = in->held = NULL;
+	if (inv) {
+		inv->memory_used_mb = lamb_proc_max_memory_mb(in->proc);
+		if (state == INST_INIT)
+			inv->init_ms = ms_since(in->spawn_ns);
+		snprintf(inv->message, sizeof(inv->message), "extension '%s' called %s/error (%s)", name, phase, t);
+	}
+	discard(in);
+	if (inv)
+		finish_errorf(p, NULL, inv, state == INST_INIT ? LAMB_OUTCOME_INIT_ERROR : LAMB_OUTCOME_CRASH, t,
+			      "Extension %s failed: %s", name, t);
+	spawn_for_queue(p);
+}
+
+/* Kept with the init's records (lamb logs), as INIT_START is. */
+static void on_ext_note(void *owner, const char *line)
+{
+	struct instance *in = owner;
+	lamb_logstore_add(in->pool->opts.logs, in->pool->fn->logical_id, NULL, line, strlen(line));
+}
+
+static const struct lamb_ext_ops ext_ops = {
+	.ready = on_ext_ready,
+	.failed = on_ext_failed,
+	.note = on_ext_note,
+};
+
+/* --- the shutdown phase --- */
+
+/* The shutdown phase may last 2 s with external extensions
+ * (runtimes-extensions-api.md, "Shutdown phase"); then SIGKILL. */
+#define SHUTDOWN_MS 2000
+
+static void shutdown_end(struct instance *in)
+{
+	struct lamb_pool *p = in->pool;
+	for (struct instance **pp = &p->closing; *pp; pp = &(*pp)->next)
+		if (*pp == in) {
+			*pp = in->next;
+			break;
+		}
+	in->shutting = false;
+	lamb_loop_timer_cancel(p->loop, &in->timer);
+	if (in->proc) {
+		lamb_proc_detach(in->proc);
+		lamb_proc_kill(in->proc);
+		in->proc = NULL;
+	}
+	lamb_loop_defer(p->loop, instance_free, in);
+}
+
+static void on_shutdown_over(void *data)
+{
+	shutdown_end(data);
+}
+
+/* SHUTDOWN to the extensions of an instance reaped (idle) or reset (timed
+ * out): it leaves the pool now, and is killed when each has called next
+ * again or exited (the launcher says so), or after 2 s. false when it has
+ * no extension to wait for. */
+static bool shutdown_begin(struct instance *in, const char *reason)
+{
+	struct lamb_pool *p = in->pool;
+	if (!in->ext || !in->proc || in->state == INST_DEAD || in->state == INST_INIT || in->shutting)
+		return false;
+	if (lamb_ext_shutdown(in->ext, reason, lamb_loop_wall_ms() + SHUTDOWN_MS))
+		return false;
+	leave_pool(in); /* its process and Runtime API stay, for the extensions */
+	in->shutting = true;
+	in->next = p->closing;
+	p->closing = in;
+	lamb_loop_timer_set(p->loop, &in->timer, lamb_loop_now_ns() + SHUTDOWN_MS * 1000000ull, on_shutdown_over, in);
+	return true;
+}
+
+void lamb_pool_shutdown(struct lamb_pool *p)
+{
+	struct instance *next;
+	for (struct instance *in = p->instances; in; in = next) {
+		next = in->next;
+		shutdown_begin(in, "spindown");
+	}
+}
+
+bool lamb_pool_shut(const struct lamb_pool *p)
+{
+	return !p->closing;
 }

@@ -125,6 +125,12 @@ void lamb_pool_prestart(struct lamb_pool *p);
  * busy ones when they finish their current invocation (instead of going
  * idle); the next invocation starts a fresh instance. */
 void lamb_pool_retire(struct lamb_pool *p);
+/* The shutdown phase of every idle instance with extensions: SHUTDOWN
+ * (spindown) to its extensions, and its process killed once they are
+ * done, have exited, or 2 s have passed. lamb_pool_shut says when none is
+ * left; lamb_pool_free kills what is. */
+void lamb_pool_shutdown(struct lamb_pool *p);
+bool lamb_pool_shut(const struct lamb_pool *p);
 /* Live instances (starting, idle or busy). */
 int lamb_pool_instances(const struct lamb_pool *p);
 

@@ -38,7 +38,7 @@
 #define MAX_CHUNKED (2 * LAMB_RAPI_MAX_RESPONSE) /* buffered whole before decoding */
 #define BIG_BUFFER (1024 * 1024) /* buffers grown past this are freed once empty */
 
-enum req_kind { REQ_NEXT, REQ_RESPONSE, REQ_ERROR, REQ_INIT_ERROR, REQ_UNKNOWN };
+enum req_kind { REQ_NEXT, REQ_RESPONSE, REQ_ERROR, REQ_INIT_ERROR, REQ_EXT, REQ_UNKNOWN };
 
 /* One parsed request head. */
 struct req {
@@ -54,6 +54,18 @@ struct req {
 	bool streaming;       /* Lambda-Runtime-Function-Response-Mode: streaming */
 	char content_type[128];
 	bool has_content_type;
+	struct ext_head *ext; /* where a REQ_EXT's head goes */
+};
+
+/* The head of an Extensions or Telemetry API request (the owner's
+ * business): kept beside struct req, which every Runtime API request
+ * zeroes and copies, so that theirs stay as small as before. */
+struct ext_head {
+	char method[8];
+	char path[64];
+	char name[256];   /* Lambda-Extension-Name */
+	char id[64];      /* Lambda-Extension-Identifier */
+	char error[128];  /* Lambda-Extension-Function-Error-Type */
 };
 
 enum stream_state { S_SIZE, S_DATA, S_DATA_END, S_TRAILER };
@@ -89,8 +101,10 @@ struct conn {
 	size_t drop;        /* body bytes of it still to come */
 	bool continued;     /* 100 Continue sent for the request at in_off */
 	bool waiting;       /* a /next waits for an event */
+	bool held;          /* an Extensions API request waits for the owner's reply */
 	bool close_after;   /* close once out is sent */
 	struct stream st;
+	struct ext_head ext;
 	bool eof;
 	bool processing;
 	bool writing;       /* EPOLLOUT armed */
@@ -130,6 +144,7 @@ static const char *reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
 	case 431: return "Request Header Fields Too Large";
 	case 501: return "Not Implemented";
 	case 505: return "HTTP Version Not Supported";
@@ -257,6 +272,10 @@ static void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (c->held && r->ops->ext_gone) {
+		c->held = false;
+		r->ops->ext_gone(r->owner, (struct lamb_rapi_call *)c);
+	}
 	lamb_loop_timer_cancel(r->loop, &c->st.pace);
 	lamb_loop_del_fd(r->loop, &c->watch);
 	close(c->fd);
@@ -276,7 +295,7 @@ static void flush(struct conn *c)
 {
 	if (c->dead)
 		return;
-	if (c->waiting) {
+	if (c->waiting || c->held) {
 		/* held: no EPOLLOUT meanwhile, it would fire for nothing */
 		if (c->writing && lamb_loop_mod_fd(c->r->loop, &c->watch, EPOLLIN) == 0)
 			c->writing = false;
@@ -311,6 +330,13 @@ static void flush(struct conn *c)
 static void parse_target(struct req *q, const char *method, const char *url)
 {
 	q->kind = REQ_UNKNOWN;
+	if (str_starts(url, "/2020-01-01/extension/") || str_starts(url, "/2022-07-01/telemetry")) {
+		q->kind = REQ_EXT;
+		memset(q->ext, 0, sizeof(*q->ext));
+		snprintf(q->ext->method, sizeof(q->ext->method), "%s", method);
+		snprintf(q->ext->path, sizeof(q->ext->path), "%s", url);
+		return;
+	}
 	if (!str_starts(url, PREFIX))
 		return;
 	url += strlen(PREFIX);
@@ -340,6 +366,17 @@ static bool token_in(const char *list, const char *token)
 		if ((p == list || p[-1] == ' ' || p[-1] == ',') && (!p[n] || p[n] == ',' || p[n] == ' '))
 			return true;
 	return false;
+}
+
+/* The Extensions API's headers, after their "Lambda-Extension-". */
+static void ext_header(struct ext_head *x, const char *name, const char *v)
+{
+	if (strcasecmp(name, "Name") == 0)
+		snprintf(x->name, sizeof(x->name), "%s", v);
+	else if (strcasecmp(name, "Identifier") == 0)
+		snprintf(x->id, sizeof(x->id), "%s", v);
+	else if (strcasecmp(name, "Function-Error-Type") == 0)
+		snprintf(x->error, sizeof(x->error), "%s", v);
 }
 
 /* One header line (NUL-terminated, no CRLF); -1 on a malformed one. */
@@ -384,15 +421,18 @@ static int parse_header(struct req *q, char *line)
 	} else if (strcasecmp(line, "Content-Type") == 0) {
 		snprintf(q->content_type, sizeof(q->content_type), "%s", v);
 		q->has_content_type = true;
+	} else if (q->kind == REQ_EXT && strncasecmp(line, "Lambda-Extension-", 17) == 0) {
+		ext_header(q->ext, line + 17, v);
 	}
 	return 0;
 }
 
 /* Parses the head at head (NUL-terminated, without the final blank line).
  * Returns 0, or the status of the error to answer. */
-static int parse_head(struct req *q, char *head)
+static int parse_head(struct req *q, char *head, struct ext_head *ext)
 {
 	memset(q, 0, sizeof(*q));
+	q->ext = ext;
 	char *save = NULL;
 	char *line = strtok_r(head, "\r\n", &save);
 	char *sp1 = line ? strchr(line, ' ') : NULL;
@@ -522,6 +562,43 @@ static void on_answer_req(struct conn *c, const struct req *q, const char *body,
 		r->ops->answer(r->owner, kind, big ? "" : body, big ? 0 : len, type);
 }
 
+static void process(struct conn *c);
+
+/* An Extensions or Telemetry API request: the owner replies, now or (a
+ * long-polled event/next) later, through lamb_rapi_reply; meanwhile the
+ * connection reads nothing more, as behind a waiting /next. */
+static void on_ext_req(struct conn *c, const struct req *q, const char *body, size_t len, size_t total)
+{
+	struct lamb_rapi *r = c->r;
+	if (!r->ops->ext) {
+		put_fixed(c, R404);
+		return;
+	}
+	if (total > LAMB_RAPI_MAX_RESPONSE) {
+		put_fixed(c, R413);
+		return;
+	}
+	struct lamb_rapi_ext_req er = {
+		.method = q->ext->method, .path = q->ext->path, .name = q->ext->name, .id = q->ext->id,
+		.error_type = q->ext->error, .body = body, .len = len,
+	};
+	c->held = true;
+	r->ops->ext(r->owner, (struct lamb_rapi_call *)c, &er);
+}
+
+void lamb_rapi_reply(struct lamb_rapi_call *call, int status, const char *headers, const char *body, size_t len)
+{
+	struct conn *c = (struct conn *)call;
+	if (!c->held)
+		return;
+	c->held = false;
+	put_answer(c, status, headers, body, len);
+	if (!c->processing) {
+		process(c); /* requests pipelined behind it */
+		flush(c);
+	}
+}
+
 static void dispatch(struct conn *c, const struct req *q, const char *body, size_t len, size_t total)
 {
 	if (q->close)
@@ -534,6 +611,9 @@ static void dispatch(struct conn *c, const struct req *q, const char *body, size
 	case REQ_ERROR:
 	case REQ_INIT_ERROR:
 		on_answer_req(c, q, body, len, total);
+		break;
+	case REQ_EXT:
+		on_ext_req(c, q, body, len, total);
 		break;
 	default:
 		put_fixed(c, R404);
@@ -564,7 +644,7 @@ static int take_head(struct conn *c)
 	}
 	/* parsed in place, once: the head is left cut up */
 	*end = '\0';
-	int status = parse_head(&c->cur, start);
+	int status = parse_head(&c->cur, start, &c->ext);
 	if (status) {
 		put_fatal(c, status);
 		return -1;
@@ -825,7 +905,7 @@ static int handle_one(struct conn *c)
 static void process(struct conn *c)
 {
 	c->processing = true;
-	while (!c->dead && !c->waiting && !c->drop && (!c->close_after || c->st.on) && c->in_off < c->in.len) {
+	while (!c->dead && !c->waiting && !c->held && !c->drop && (!c->close_after || c->st.on) && c->in_off < c->in.len) {
 		int rc = c->st.on ? stream_feed(c) : handle_one(c);
 		if (rc <= 0)
 			break;
@@ -890,12 +970,12 @@ static void on_conn(void *data, uint32_t events)
 		if (c->drop)
 			drop_body(c);
 		process(c);
-		if (c->eof && !c->waiting && c->out_off == c->out.len) {
+		if (c->eof && !c->waiting && !c->held && c->out_off == c->out.len) {
 			conn_close(c);
 			return;
 		}
-		if (c->eof && c->waiting) {
-			/* the runtime gave up on its /next */
+		if (c->eof && (c->waiting || c->held)) {
+			/* the runtime gave up on its /next, an extension on its event/next */
 			conn_close(c);
 			return;
 		}

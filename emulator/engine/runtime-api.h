@@ -19,6 +19,21 @@
 #define LAMB_RAPI_MAX_RESPONSE (6 * 1024 * 1024 + 100)
 
 struct lamb_rapi;
+/* An Extensions API request waiting for its reply (lamb_rapi_reply). */
+struct lamb_rapi_call;
+
+/* A request to the Extensions API (2020-01-01) or the Telemetry API
+ * (2022-07-01), which share the Runtime API's address. Strings are valid
+ * during the call only; missing headers are "". */
+struct lamb_rapi_ext_req {
+	const char *method;     /* "GET", "POST", "PUT" */
+	const char *path;       /* "/2020-01-01/extension/register" */
+	const char *name;       /* Lambda-Extension-Name */
+	const char *id;         /* Lambda-Extension-Identifier */
+	const char *error_type; /* Lambda-Extension-Function-Error-Type */
+	const char *body;
+	size_t len;
+};
 
 enum lamb_rapi_answer {
 	LAMB_RAPI_RESPONSE,  /* /response: body is the result */
@@ -50,6 +65,12 @@ struct lamb_rapi_ops {
 	 * responses are read whole like any other. */
 	void (*stream_begin)(void *owner, const char *content_type);
 	void (*stream_data)(void *owner, const char *data, size_t len);
+	/* Optional: an Extensions or Telemetry API request, to be answered
+	 * with lamb_rapi_reply, now or later (event/next long-polls); without
+	 * it they get 404. */
+	void (*ext)(void *owner, struct lamb_rapi_call *call, const struct lamb_rapi_ext_req *req);
+	/* The connection of a call not yet replied to closed: call is gone. */
+	void (*ext_gone)(void *owner, struct lamb_rapi_call *call);
 };
 
 /* What /next hands over. Strings are copied; body must stay valid until the
@@ -85,6 +106,9 @@ const char *lamb_rapi_address(const struct lamb_rapi *r);
 
 /* Makes ev the current event: answers a waiting /next now, or the next one. */
 void lamb_rapi_deliver(struct lamb_rapi *r, const struct lamb_rapi_event *ev);
+/* Answers a call of ops->ext; headers: more header lines, each ending in
+ * CRLF, or NULL. The body is copied. */
+void lamb_rapi_reply(struct lamb_rapi_call *call, int status, const char *headers, const char *body, size_t len);
 /* Streams are read at full speed to the end (--no-stream-limits). */
 void lamb_rapi_unshaped(struct lamb_rapi *r);
 /* True after the first /next. */

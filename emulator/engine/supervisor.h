@@ -39,7 +39,8 @@ struct lamb_proc_spec {
 	 * plan's exec_path is exec'ed, and cwd is /var/task */
 	const struct lamb_sandbox_plan *sandbox;
 	/* > 0: the child's stdin instead of /dev/null (a SnapStart snapshot's
-	 * control socket, engine/snapstart.c); not closed */
+	 * control socket, engine/snapstart.c; the extensions' gate,
+	 * engine/extensions.c); not closed */
 	int stdin_fd;
 };
 

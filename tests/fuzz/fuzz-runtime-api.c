@@ -101,7 +101,7 @@ static void on_stream_data(void *data, const char *bytes, size_t len)
 }
 
 /* streaming mode on: inputs with Lambda-Runtime-Function-Response-Mode reach its reader */
-static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error, NULL, on_stream_begin, on_stream_data };
+static const struct lamb_rapi_ops ops = { on_next, on_answer, on_init_error, NULL, on_stream_begin, on_stream_data, NULL, NULL };
 
 /* A client socket on 127.0.0.1:port (0: any), connected to address; -1
  * when that fails. */
