@@ -162,6 +162,45 @@ class Target(unittest.TestCase):
         self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
                       files_under(os.path.join(d, ".lamb/build/Fn")))
 
+    def test_extra_index_answers_when_the_primary_does_not(self):
+        """PIP_EXTRA_INDEX_URL (the team's mirror) is enough: a dead primary
+        is not taken for no network."""
+        d = self.project("fastmath==1.0\n")
+        dead = f"http://127.0.0.1:{lambtest.free_port()}/simple"
+        r = self.build(d, env=env(PIP_INDEX_URL=dead, PIP_EXTRA_INDEX_URL=URL))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+
+    def pip_conf(self, text):
+        fd, path = tempfile.mkstemp(suffix=".conf", dir=SCRATCH)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+    def test_pip_conf_indexes_and_find_links(self):
+        """pip.conf as pip reads it: an extra index given on a continuation
+        line, and find-links with no index answering (built offline)."""
+        dead = f"http://127.0.0.1:{lambtest.free_port()}/simple"
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\nextra-index-url =\n    {URL}\n")
+        d = self.project("fastmath==1.0\n")
+        r = self.build(d, env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\n[install]\nfind_links = {WHEELS}\n")
+        d = self.project("fastmath==1.0\n")
+        t0 = time.monotonic()
+        r = self.build(d, env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - t0, 30, "offline: no retries of the dead index")
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\n")
+        r = self.build(self.project("fastmath==1.0\n"), env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"no package index answers ('{dead}'", r.stderr)
+
     def test_fallback_warning_said_once(self):
         bindir = tempfile.mkdtemp(prefix="lamb-test-bin-")
         self.addCleanup(shutil.rmtree, bindir)
