@@ -133,6 +133,38 @@ class Target(unittest.TestCase):
         self.assertIn("fastmath/_core.cpython-312-x86_64-linux-gnu.so", built)
         self.assertNotIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so", built)
 
+    def test_layer_built_for_what_it_declares_or_its_users(self):
+        """A layer is built for its CompatibleArchitectures when it names one,
+        else for the functions that use it; its BuildMethod (or, without a
+        python one, CompatibleRuntimes) gives the Python version."""
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Used]}
+  Declared:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: declared, CompatibleRuntimes: [python3.11], CompatibleArchitectures: [arm64]}
+    Metadata: {BuildMethod: python3.11}
+  Used:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: used, CompatibleRuntimes: [python3.12]}
+    Metadata: {BuildMethod: python3.12}
+""",
+            "fn/app.py": "", "declared/requirements.txt": "fastmath==1.0\n",
+            "used/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        declared = files_under(os.path.join(d.name, ".lamb/build/Declared"))
+        self.assertIn("python/fastmath/_core.cpython-311-aarch64-linux-gnu.so", declared)
+        used = files_under(os.path.join(d.name, ".lamb/build/Used"))
+        self.assertIn("python/fastmath/_core.cpython-312-aarch64-linux-gnu.so", used)
+        self.assertNotIn("python/fastmath/_core.cpython-312-x86_64-linux-gnu.so", used)
+
     def test_native_sdist_is_refused_with_the_fixes(self):
         d = self.project("cext==1.0\n")
         r = self.build(d)
