@@ -252,6 +252,74 @@ Resources:
         self.assertEqual(r.stderr.count("'python3.12' is not in PATH"), 1, r.stderr)
 
 
+NODE_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs20.x, Handler: app.handler, CodeUri: fn, Architectures: [{arch}]}}
+"""
+
+
+def npm_major():
+    npm = shutil.which("npm")
+    r = subprocess.run([npm, "--version"], capture_output=True, text=True) if npm else None
+    return int(r.stdout.split(".")[0]) if r and r.returncode == 0 and r.stdout[:1].isdigit() else 0
+
+
+class NpmTarget(unittest.TestCase):
+    """npm's optional native packages (esbuild's, sharp's way: one package per
+    CPU, each with "cpu" in its package.json) are chosen for the function's
+    architecture with npm's --cpu/--os; an addon built for the wrong CPU is
+    the doctor's either way. Local file: packages, so no registry is asked."""
+
+    def project(self, arch, addon=None):
+        pkgs = {"natx": "x64", "natarm": "arm64"}
+        files = {"template.yaml": NODE_TEMPLATE.format(arch=arch), "fn/app.js": "exports.handler = async () => 1;\n",
+                 "fn/package.json": '{"name": "fn", "version": "1.0.0", "optionalDependencies": {'
+                                    + ", ".join(f'"{p}": "file:../{p}"' for p in pkgs) + "}}\n"}
+        for p, cpu in pkgs.items():
+            files[f"{p}/package.json"] = (f'{{"name": "{p}", "version": "1.0.0", "os": ["linux"], '
+                                          f'"cpu": ["{cpu}"]}}\n')
+            files[f"{p}/index.js"] = "module.exports = 1;\n"
+        d = lambtest.project(files)
+        self.addCleanup(d.cleanup)
+        if addon:
+            with open(os.path.join(d.name, "natx", "addon.node"), "wb") as f:
+                f.write(addon)
+        return d.name
+
+    def modules(self, d):
+        return sorted(m for m in os.listdir(os.path.join(d, ".lamb/build/Fn/node_modules")) if m[0] != ".")
+
+    def test_optional_native_packages_for_the_target_cpu(self):
+        if npm_major() < 10:
+            self.skipTest("no npm 10 or later (--cpu and --os came with it)")
+        d = self.project("arm64")
+        r = lambtest.run("build", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.modules(d), ["natarm"])
+        with open(os.path.join(d, "template.yaml"), "w") as f:
+            f.write(NODE_TEMPLATE.format(arch="x86_64"))
+        r = lambtest.run("build", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.modules(d), ["natx"])
+
+    def test_doctor_checks_addons(self):
+        """--build-on-host (or an npm older than 10) installs for this x86_64
+        machine: the x64 package's addon is then caught."""
+        if not shutil.which("npm"):
+            self.skipTest("no npm")
+        if os.uname().machine != "x86_64":
+            self.skipTest("the host's npm picks the x64 package only on x86_64")
+        so = wk.gcc_so("int f(void) { return 1; }\n", workdir=tempfile.mkdtemp(dir=SCRATCH))
+        d = self.project("arm64", addon=so)
+        r = lambtest.run("build", "--build-on-host", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("function 'Fn': 'node_modules/natx/addon.node' is built for x86_64; Lambda loads it "
+                      "on arm64", r.stderr)
+
+
 class Doctor(unittest.TestCase):
     def setUp(self):
         so = wk.gcc_so("int f(void) { return 1; }\n", workdir=tempfile.mkdtemp(dir=SCRATCH))
