@@ -5,6 +5,7 @@
  * package.json for that reason, and installed as copies (--install-links),
  * not as links back into the source tree. */
 #include "base/hash.h"
+#include "base/pyversions.h"
 #include "build/build-method.h"
 #include "build/build-pip.h"
 #include "build/build-run.h"
@@ -134,7 +135,8 @@ static char *python_version(const char *tool, const char *dir)
 }
 
 /* The interpreter lamb invoke would run, as it would choose it: LAMB_PYTHON,
- * else the runtime's own pythonX.Y, else python3 with a warning. */
+ * else the runtime's own pythonX.Y from PATH, else from pyenv's or asdf's
+ * versions (base/pyversions.h), else python3 with a warning. */
 static char *python_for(const struct lamb_build_method *bm, const char *dir, char **version, bool *fell_back)
 {
 	const char *override = getenv("LAMB_PYTHON");
@@ -142,6 +144,11 @@ static char *python_for(const struct lamb_build_method *bm, const char *dir, cha
 	char *tool = override && *override ? lamb_build_which(override) : lamb_build_which(bm->name);
 	*version = tool ? python_version(tool, dir) : NULL;
 	if (*version || (override && *override))
+		return tool;
+	free(tool);
+	tool = lamb_python_installed(lamb_python_minor(bm->name));
+	*version = tool ? python_version(tool, dir) : NULL;
+	if (*version)
 		return tool;
 	free(tool);
 	*fell_back = true;

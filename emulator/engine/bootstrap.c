@@ -2,6 +2,7 @@
  * user's shell environment is deliberately not passed on: only the Lambda
  * variables, PATH, credentials and the function's own variables. */
 #include "base/hash.h"
+#include "base/pyversions.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
 #include "engine/sandbox.h"
@@ -388,6 +389,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 			interp = NULL;
 		}
 	}
+	if (!interp && python && !(override && *override)) /* pyenv's or asdf's, not selected */
+		interp = lamb_python_installed(lamb_python_minor(fn->runtime));
 	if (!interp && !(override && *override)) {
 		interp = which(fallback, user_path);
 		fell_back = python;

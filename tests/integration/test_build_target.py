@@ -247,7 +247,7 @@ Resources:
             "fn2/app.py": "", "fn2/requirements.txt": "purepkg==1.0\n",
         })
         self.addCleanup(d.cleanup)
-        r = self.build(d.name, env=env(LAMB_PYTHON=None, PATH=path))
+        r = self.build(d.name, env=env(LAMB_PYTHON=None, PATH=path, PYENV_ROOT=bindir, ASDF_DATA_DIR=bindir))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr.count("'python3.12' is not in PATH"), 1, r.stderr)
 
@@ -318,6 +318,54 @@ class NpmTarget(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("function 'Fn': 'node_modules/natx/addon.node' is built for x86_64; Lambda loads it "
                       "on arm64", r.stderr)
+
+
+def real_python(minor):
+    """A CPython 3.minor interpreter of this machine (an ELF, not a shim), or None."""
+    import glob
+    for c in sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python3.{minor}")),
+                    reverse=True) + [f"/usr/bin/python3.{minor}", f"/usr/local/bin/python3.{minor}"]:
+        if os.path.isfile(c) and os.access(c, os.X_OK):
+            with open(c, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    return os.path.realpath(c)
+    return None
+
+
+class Interpreter(unittest.TestCase):
+    """pyenv's python3.12 shim refuses to run while 3.11 is selected, but
+    pyenv's 3.12 is installed: build and local invoke both take it from
+    PYENV_ROOT/versions, with no fallback warning; a free-threaded or -dev
+    build beside it is not taken."""
+
+    def test_pyenv_version_not_selected(self):
+        real = real_python(12)
+        if not real:
+            self.skipTest("no CPython 3.12 on this machine")
+        root = tempfile.mkdtemp(prefix="lamb-test-pyenv-")
+        self.addCleanup(shutil.rmtree, root)
+        bindir = os.path.join(root, "shims")
+        os.makedirs(bindir)
+        with open(os.path.join(bindir, "python3.12"), "w") as f:
+            f.write("#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n")
+        os.chmod(os.path.join(bindir, "python3.12"), 0o755)
+        os.symlink(sys.executable, os.path.join(bindir, "python3"))
+        for name, target in (("3.12.1", real), ("3.12.99t", "/bin/false"), ("3.12-dev", "/bin/false")):
+            os.makedirs(os.path.join(root, "versions", name, "bin"))
+            os.symlink(target, os.path.join(root, "versions", name, "bin", "python3.12"))
+        d = lambtest.project({
+            "template.yaml": TEMPLATE.format(arch="x86_64"),
+            "fn/app.py": "import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n",
+            "fn/requirements.txt": "purepkg==1.0\n"})
+        self.addCleanup(d.cleanup)
+        e = env(LAMB_PYTHON=None, PATH=f"{bindir}:/usr/bin:/bin", PYENV_ROOT=root, ASDF_DATA_DIR=root)
+        r = lambtest.run("build", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("warning", r.stderr)
+        r = lambtest.run("local", "invoke", "Fn", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "[3, 12]", r.stderr)
+        self.assertNotIn("warning", r.stderr)
 
 
 class Doctor(unittest.TestCase):
