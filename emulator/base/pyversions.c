@@ -72,3 +72,8 @@ char *lamb_python_installed(int minor)
 	char *found = pyenv_dir ? newest_in(pyenv_dir, minor) : NULL;
 	return found ? found : asdf_dir ? newest_in(asdf_dir, minor) : NULL;
 }
+
+char *lamb_python_fallback_key(const char *runtime)
+{
+	return xasprintf("interpreter of %s", runtime);
+}

@@ -20,4 +20,8 @@ char *lamb_python_installed(int minor);
 /* N of "python3.N" (a runtime or build method); -1 when it is not one. */
 int lamb_python_minor(const char *runtime);
 
+/* The subject of the warning that python3.N falls back to python3, the
+ * same for lamb build and lamb local (lamb_warn_first); allocated. */
+char *lamb_python_fallback_key(const char *runtime);
+
 #endif

@@ -172,10 +172,13 @@ static int choose_python(struct lamb_build_method *bm, const char *src, const ch
 		return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
 				    "requirements.txt", bm->name);
 	}
-	if (fell_back) /* the same words for every function: said once per run */
-		bm->warning = xasprintf("'%s' is not in PATH (or does not run): pip of '%s', Python %.*s, "
-					"installs requirements.txt for %s (LAMB_PYTHON chooses)", bm->name, bm->tool,
+	if (fell_back) { /* said once per run, with lamb local's own words on it (engine/bootstrap.c) */
+		bm->warning = xasprintf("'%s' is not in PATH (or does not run), nor installed by pyenv or asdf: "
+					"'%s', Python %.*s, installs requirements.txt for %s functions and runs them "
+					"here (LAMB_PYTHON chooses)", bm->name, bm->tool,
 					(int)strcspn(bm->version, " \n"), bm->version, bm->name);
+		bm->warning_key = lamb_python_fallback_key(bm->name);
+	}
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_u64(&h, tool_identity(bm->tool));
@@ -255,6 +258,7 @@ void lamb_build_method_release(struct lamb_build_method *bm)
 	free(bm->name);
 	free(bm->tool);
 	free(bm->warning);
+	free(bm->warning_key);
 	free(bm->version);
 	memset(bm, 0, sizeof(*bm));
 }

@@ -36,6 +36,7 @@ struct lamb_build_report {
 	const char *error;   /* FAILED: what went wrong */
 	const char *output;  /* FAILED: the tool's own output ("" when none) */
 	const char *warning; /* NULL, or something the user should know */
+	const char *warning_key; /* its subject (lamb_warn_first), or NULL for its words */
 };
 
 typedef void (*lamb_build_progress_fn)(const struct lamb_build_report *r, void *data);

@@ -415,6 +415,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	else if (fell_back)
 		b->warning = xasprintf("no '%s' on PATH: %s functions run with %s (LAMB_PYTHON chooses)",
 				       fn->runtime, fn->runtime, interp);
+	if (fell_back) /* lamb build's words on it may have come first (build-method.c) */
+		b->warning_key = lamb_python_fallback_key(fn->runtime);
 	if (!is_file(shim)) {
 		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);
 		free(shim);
@@ -711,6 +713,7 @@ void lamb_bootstrap_release(struct lamb_bootstrap *b)
 	free(b->path);
 	free(b->name);
 	free(b->warning);
+	free(b->warning_key);
 	lamb_sandbox_plan_free(b->sandbox);
 	memset(b, 0, sizeof(*b));
 }

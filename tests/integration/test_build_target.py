@@ -243,13 +243,21 @@ Resources:
         d = lambtest.project({
             "template.yaml": TEMPLATE.format(arch="x86_64") + TEMPLATE.format(arch="x86_64").split(
                 "Resources:\n")[1].replace("  Fn:", "  Fn2:").replace("CodeUri: fn", "CodeUri: fn2"),
-            "fn/app.py": "", "fn/requirements.txt": "purepkg==1.0\n",
+            "fn/app.py": "def handler(e, c):\n    return 1\n", "fn/requirements.txt": "purepkg==1.0\n",
             "fn2/app.py": "", "fn2/requirements.txt": "purepkg==1.0\n",
         })
         self.addCleanup(d.cleanup)
-        r = self.build(d.name, env=env(LAMB_PYTHON=None, PATH=path, PYENV_ROOT=bindir, ASDF_DATA_DIR=bindir))
+        e = env(LAMB_PYTHON=None, PATH=path, PYENV_ROOT=bindir, ASDF_DATA_DIR=bindir)
+        r = self.build(d.name, env=e)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr.count("'python3.12' is not in PATH"), 1, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
+        # local invoke builds (for here) and runs: one line on the fallback, not the build's and the runtime's
+        shutil.rmtree(os.path.join(d.name, ".lamb"))
+        r = lambtest.run("local", "invoke", "Fn", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
+        self.assertIn("installs requirements.txt for python3.12 functions and runs them here", r.stderr)
 
 
 NODE_TEMPLATE = """\
