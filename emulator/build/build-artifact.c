@@ -129,6 +129,8 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	/* the target: changing Architectures or the runtime rebuilds */
 	lamb_hash_str(&h, a->target.runtime ? a->target.runtime : "-");
 	lamb_hash_str(&h, lamb_build_target_arch(&a->target));
+	for (size_t i = 0; i < a->target.npythons; i++)
+		lamb_hash_u64(&h, (uint64_t)a->target.pythons[i]);
 	lamb_hash_str(&h, for_host(c, a) ? "on-host" : "for-target");
 	if (a->bm.tool && c->wheelhouse)
 		hash_wheelhouse(&h, c->wheelhouse);

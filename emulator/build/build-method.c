@@ -377,7 +377,20 @@ static int run_pip(const struct lamb_build_method *bm, const char *src, const ch
 {
 	struct lamb_pip p = { .python = bm->tool, .version = bm->version, .target = &bm->target,
 			      .wheelhouse = bm->wheelhouse, .on_host = bm->on_host };
-	return lamb_pip_install(&p, src, dest, log, err);
+	if (bm->on_host || bm->target.npythons == 0)
+		return lamb_pip_install(&p, src, dest, log, err);
+	/* a layer for several Python versions: each its own site-packages */
+	for (size_t i = 0; i < bm->target.npythons; i++) {
+		char runtime[24];
+		snprintf(runtime, sizeof(runtime), "python3.%d", bm->target.pythons[i]);
+		struct lamb_build_target t;
+		lamb_build_target_init(&t, runtime, lamb_build_target_arch(&bm->target));
+		p.target = &t;
+		cleanup_free char *site = xasprintf("%s/lib/%s/site-packages", dest, runtime);
+		if (lamb_tree_mkdirs(site, err) < 0 || lamb_pip_install(&p, src, site, log, err) < 0)
+			return lamb_err_prefix(err, "for %s", runtime);
+	}
+	return 0;
 }
 
 /* Relative file: specs of package.json made absolute; true when any was. */

@@ -165,6 +165,49 @@ Resources:
         self.assertIn("python/fastmath/_core.cpython-312-aarch64-linux-gnu.so", used)
         self.assertNotIn("python/fastmath/_core.cpython-312-x86_64-linux-gnu.so", used)
 
+    def test_layer_for_several_python_versions(self):
+        """CompatibleRuntimes naming python3.11 and python3.12: each version's
+        wheels in its own python/lib/python3.N/site-packages (Lambda puts
+        that folder on sys.path for python3.N alone), and the doctor checks
+        each against its own version, alone and for each user."""
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Old:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.11, Handler: app.handler, CodeUri: fn, Architectures: [arm64], Layers: [!Ref Both]}
+  New:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64], Layers: [!Ref Both]}
+  Both:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both, CompatibleRuntimes: [python3.11, python3.12], CompatibleArchitectures: [arm64]}
+    Metadata: {BuildMethod: python3.12}
+""",
+            "fn/app.py": "", "both/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        built = files_under(os.path.join(d.name, ".lamb/build/Both"))
+        self.assertIn("python/lib/python3.11/site-packages/fastmath/_core.cpython-311-aarch64-linux-gnu.so", built)
+        self.assertIn("python/lib/python3.12/site-packages/fastmath/_core.cpython-312-aarch64-linux-gnu.so", built)
+        self.assertFalse([f for f in built if f.startswith("python/fastmath/")], built)
+        r = self.build(d.name, "--check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.build(d.name, "Both", "--check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # a cp311 extension put in python3.12's folder by hand is still caught
+        bad = os.path.join(d.name, "both/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so")
+        os.makedirs(os.path.dirname(bad))
+        with open(bad, "wb") as f:
+            f.write(wk.minimal_elf(wk.EM_AARCH64))
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: error:"), 1, r.stderr)
+        self.assertIn("'python/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so' is "
+                      "an extension for CPython 3.11; python3.12 on arm64 loads only cpython-312", r.stderr)
+
     def test_native_sdist_is_refused_with_the_fixes(self):
         d = self.project("cext==1.0\n")
         r = self.build(d)
