@@ -145,7 +145,8 @@ static int unreachable_err(const struct lamb_pip *p, const char *out, struct lam
 	cleanup_free char *index = p->offline ? xstrdup(p->offline) : index_named(out);
 	if (p->offline && (p->wheelhouse || p->find_links))
 		return lamb_err_set(err, "no package index answers ('%s' did not, within seconds), and the wheelhouse "
-				    "(--wheelhouse, PIP_FIND_LINKS) lacks what requirements.txt needs: add the wheels "
+				    "(--wheelhouse; find-links of PIP_FIND_LINKS or pip.conf) lacks what requirements.txt "
+				    "needs: add the wheels "
 				    "there (pip download, see lamb-build(1), \"Offline\"), or point pip at an index "
 				    "that answers with PIP_INDEX_URL, PIP_EXTRA_INDEX_URL or pip.conf", index);
 	return lamb_err_set(err, "no package index answers ('%s' did not, within seconds): give a folder of "

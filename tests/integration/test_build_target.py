@@ -236,6 +236,13 @@ Resources:
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
                       files_under(os.path.join(d, ".lamb/build/Fn")))
+        # what the wheelhouse lacks: said as such, in seconds
+        d = self.project("fastmath==1.0\npurepkg==1.0\n")
+        t0 = time.monotonic()
+        r = self.build(d, "--wheelhouse", WHEELS, env=env(PIP_INDEX_URL=f"http://127.0.0.1:{port}/simple"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertLess(time.monotonic() - t0, 30, r.stderr)
+        self.assertIn("lacks what requirements.txt needs", r.stderr)
 
     def test_extra_index_answers_when_the_primary_does_not(self):
         """PIP_EXTRA_INDEX_URL (the team's mirror) is enough: a dead primary
