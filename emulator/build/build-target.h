@@ -16,8 +16,8 @@ struct lamb_build_target {
 	int py_minor;        /* python3.N: N; -1 when not a Python 3 runtime */
 	int glibc_minor;     /* the base image's glibc: 2.N */
 	const char *image;   /* "al2023", "al2" or "al1": the base image's name */
-	/* A layer whose CompatibleRuntimes name two or more Python 3 versions:
-	 * each N, in order; its packages are installed for each one into
+	/* A layer whose CompatibleRuntimes (else whose functions' runtimes) name
+	 * two or more Python 3 versions: each N, in order; its packages are installed for each one into
 	 * python/lib/python3.N/site-packages, the folder Lambda's python3.N
 	 * alone puts on sys.path. npythons is 0 otherwise. */
 	int pythons[8];

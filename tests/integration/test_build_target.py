@@ -166,7 +166,8 @@ Resources:
         self.assertNotIn("python/fastmath/_core.cpython-312-x86_64-linux-gnu.so", used)
 
     def test_layer_for_several_python_versions(self):
-        """CompatibleRuntimes naming python3.11 and python3.12: each version's
+        """CompatibleRuntimes naming python3.11 and python3.12 (or, with none,
+        functions of both using the layer): each version's
         wheels in its own python/lib/python3.N/site-packages (Lambda puts
         that folder on sys.path for python3.N alone), and the doctor checks
         each against its own version, alone and for each user."""
@@ -176,10 +177,16 @@ Transform: AWS::Serverless-2016-10-31
 Resources:
   Old:
     Type: AWS::Serverless::Function
-    Properties: {Runtime: python3.11, Handler: app.handler, CodeUri: fn, Architectures: [arm64], Layers: [!Ref Both]}
+    Properties: {Runtime: python3.11, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Both, !Ref Users]}
   New:
     Type: AWS::Serverless::Function
-    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64], Layers: [!Ref Both]}
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Both, !Ref Users]}
+  Users:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both}
+    Metadata: {BuildMethod: python3.12}
   Both:
     Type: AWS::Serverless::LayerVersion
     Properties: {ContentUri: both, CompatibleRuntimes: [python3.11, python3.12], CompatibleArchitectures: [arm64]}
@@ -193,6 +200,8 @@ Resources:
         self.assertIn("python/lib/python3.11/site-packages/fastmath/_core.cpython-311-aarch64-linux-gnu.so", built)
         self.assertIn("python/lib/python3.12/site-packages/fastmath/_core.cpython-312-aarch64-linux-gnu.so", built)
         self.assertFalse([f for f in built if f.startswith("python/fastmath/")], built)
+        self.assertEqual(built, files_under(os.path.join(d.name, ".lamb/build/Users")),
+                         "no CompatibleRuntimes: the versions of the functions that use it")
         r = self.build(d.name, "--check")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.build(d.name, "Both", "--check")
@@ -204,7 +213,7 @@ Resources:
             f.write(wk.minimal_elf(wk.EM_AARCH64))
         r = self.build(d.name)
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertEqual(r.stderr.count("lamb: error:"), 1, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: error:"), 2, r.stderr)  # the same source, two layers
         self.assertIn("'python/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so' is "
                       "an extension for CPython 3.11; python3.12 on arm64 loads only cpython-312", r.stderr)
 
