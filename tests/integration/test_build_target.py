@@ -124,6 +124,14 @@ class Target(unittest.TestCase):
         r = self.build(d, "--check")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("1 artifact checked", r.stderr)
+        # --check reads what is there, not the findings kept by the last build
+        evil = os.path.join(d, ".lamb/build/Fn/evil.so")
+        with open(evil, "wb") as f:
+            f.write(wk.minimal_elf(wk.EM_X86_64))
+        r = self.build(d, "--check")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("function 'Fn': 'evil.so' is built for x86_64; Lambda loads it on arm64", r.stderr)
+        os.unlink(evil)
         with open(os.path.join(d, "template.yaml"), "w") as f:
             f.write(TEMPLATE.format(arch="x86_64"))
         r = self.build(d)
