@@ -89,6 +89,8 @@ static bool for_host(const struct lamb_artifact_ctx *c, const struct lamb_artifa
 		return false;
 	if (a->bm.kind == LAMB_METHOD_NODE)
 		return !lamb_build_target_native(&a->target);
+	if (a->target.npythons)
+		return true; /* one install for here, not one per Python version (build-method.c) */
 	struct lamb_pip p = { .python = a->bm.tool, .version = a->bm.version, .target = &a->target };
 	return !lamb_pip_host_matches(&p);
 }

@@ -225,6 +225,36 @@ Resources:
         self.assertIn("'python/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so' is "
                       "an extension for CPython 3.11; python3.12 on arm64 loads only cpython-312", r.stderr)
 
+    def test_layer_for_several_versions_on_host_is_another_tree(self):
+        """--build-on-host (as lamb local builds) installs once, for this
+        interpreter: not the per-version tree, even when this interpreter
+        is the BuildMethod's (python3.11 on x86_64 here)."""
+        if sys.version_info[:2] != (3, 11) or os.uname().machine != "x86_64":
+            self.skipTest("needs this test's interpreter to be Python 3.11 on x86_64")
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Both:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both, CompatibleRuntimes: [python3.11, python3.12]}
+    Metadata: {BuildMethod: python3.11}
+""",
+            "both/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        tree = os.path.join(d.name, ".lamb/build/Both")
+        per_version = "python/lib/python3.12/site-packages/fastmath/_core.cpython-312-x86_64-linux-gnu.so"
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(per_version, files_under(tree))
+        r = self.build(d.name, "--build-on-host")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("python/fastmath/_core.cpython-311-x86_64-linux-gnu.so", files_under(tree))
+        self.assertNotIn(per_version, files_under(tree))
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(per_version, files_under(tree))
+
     def test_native_sdist_is_refused_with_the_fixes(self):
         d = self.project("cext==1.0\n")
         r = self.build(d)
