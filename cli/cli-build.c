@@ -3,6 +3,7 @@
  * pointed at the built tree (and its layers' built trees), so a stale build
  * never hides a newer source and an unchanged one costs a manifest check.
  * Those builds are for this machine (--build-on-host), since they run here. */
+#include "base/err.h"
 #include "base/util.h"
 #include "cli-build.h"
 #include "cli.h"
@@ -34,20 +35,6 @@ void cli_build_print_output(const char *out)
 	}
 }
 
-/* Whether w was said already in this run: every warning is said once,
- * however many functions and commands meet it. */
-static bool said_before(const char *w)
-{
-	static char *said[64];
-	static size_t n;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(said[i], w) == 0)
-			return true;
-	if (n < ARRAY_SIZE(said))
-		said[n++] = xstrdup(w);
-	return false;
-}
-
 void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 {
 	struct cli_build_progress *pr = data;
@@ -63,7 +50,8 @@ void cli_build_on_progress(const struct lamb_build_report *r, void *data)
 		}
 		return;
 	}
-	if (r->warning && !said_before(r->warning))
+	/* every warning once per run, however many functions and commands meet it */
+	if (r->warning && lamb_warn_first(r->warning_key ? r->warning_key : r->warning))
 		fprintf(stderr, "lamb: warning: %s '%s': %s\n", what, r->id, r->warning);
 	if (r->state == LAMB_BUILD_FAILED) {
 		pr->failed++;

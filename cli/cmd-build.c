@@ -102,6 +102,7 @@ static int build(struct template_opts *t, struct lamb_build_opts *o, struct cli_
 		lamb_diags_print(&diags, stderr);
 		status = EXIT_FAIL;
 	} else if (check) {
+		o->doctor_reads_all = true; /* what is checked is what is there, edited by hand or not */
 		status = doctor(m, o, pr, true);
 	} else {
 		struct lamb_err err;

@@ -1,6 +1,9 @@
 /* lamb_err: fixed-size messages, so setting an error never allocates. */
 #include "base/err.h"
 
+#include "base/util.h"
+
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,4 +39,21 @@ int lamb_err_prefix(struct lamb_err *err, const char *fmt, ...)
 	memcpy(err->msg + n + 2, old, sizeof(err->msg) - n - 3);
 	err->msg[sizeof(err->msg) - 1] = '\0';
 	return -1;
+}
+
+bool lamb_warn_first(const char *key)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char **said;
+	static size_t n, cap;
+	pthread_mutex_lock(&lock);
+	bool first = true;
+	for (size_t i = 0; first && i < n; i++)
+		first = strcmp(said[i], key) != 0;
+	if (first) {
+		said = xgrow(said, &cap, n + 1, sizeof(*said));
+		said[n++] = xstrdup(key);
+	}
+	pthread_mutex_unlock(&lock);
+	return first;
 }

@@ -89,6 +89,8 @@ static bool for_host(const struct lamb_artifact_ctx *c, const struct lamb_artifa
 		return false;
 	if (a->bm.kind == LAMB_METHOD_NODE)
 		return !lamb_build_target_native(&a->target);
+	if (a->target.npythons)
+		return true; /* one install for here, not one per Python version (build-method.c) */
 	struct lamb_pip p = { .python = a->bm.tool, .version = a->bm.version, .target = &a->target };
 	return !lamb_pip_host_matches(&p);
 }
@@ -129,6 +131,8 @@ static int compute_key(const struct lamb_artifact_ctx *c, struct lamb_artifact *
 	/* the target: changing Architectures or the runtime rebuilds */
 	lamb_hash_str(&h, a->target.runtime ? a->target.runtime : "-");
 	lamb_hash_str(&h, lamb_build_target_arch(&a->target));
+	for (size_t i = 0; i < a->target.npythons; i++)
+		lamb_hash_u64(&h, (uint64_t)a->target.pythons[i]);
 	lamb_hash_str(&h, for_host(c, a) ? "on-host" : "for-target");
 	if (a->bm.tool && c->wheelhouse)
 		hash_wheelhouse(&h, c->wheelhouse);

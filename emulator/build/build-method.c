@@ -5,6 +5,7 @@
  * package.json for that reason, and installed as copies (--install-links),
  * not as links back into the source tree. */
 #include "base/hash.h"
+#include "base/pyversions.h"
 #include "build/build-method.h"
 #include "build/build-pip.h"
 #include "build/build-run.h"
@@ -134,7 +135,8 @@ static char *python_version(const char *tool, const char *dir)
 }
 
 /* The interpreter lamb invoke would run, as it would choose it: LAMB_PYTHON,
- * else the runtime's own pythonX.Y, else python3 with a warning. */
+ * else the runtime's own pythonX.Y from PATH, else from pyenv's or asdf's
+ * versions (base/pyversions.h), else python3 with a warning. */
 static char *python_for(const struct lamb_build_method *bm, const char *dir, char **version, bool *fell_back)
 {
 	const char *override = getenv("LAMB_PYTHON");
@@ -142,6 +144,11 @@ static char *python_for(const struct lamb_build_method *bm, const char *dir, cha
 	char *tool = override && *override ? lamb_build_which(override) : lamb_build_which(bm->name);
 	*version = tool ? python_version(tool, dir) : NULL;
 	if (*version || (override && *override))
+		return tool;
+	free(tool);
+	tool = lamb_python_installed(lamb_python_minor(bm->name));
+	*version = tool ? python_version(tool, dir) : NULL;
+	if (*version)
 		return tool;
 	free(tool);
 	*fell_back = true;
@@ -165,10 +172,13 @@ static int choose_python(struct lamb_build_method *bm, const char *src, const ch
 		return lamb_err_set(err, "neither '%s' nor 'python3' runs from PATH to install "
 				    "requirements.txt", bm->name);
 	}
-	if (fell_back) /* the same words for every function: said once per run */
-		bm->warning = xasprintf("'%s' is not in PATH (or does not run): pip of '%s', Python %.*s, "
-					"installs requirements.txt for %s (LAMB_PYTHON chooses)", bm->name, bm->tool,
+	if (fell_back) { /* said once per run, with lamb local's own words on it (engine/bootstrap.c) */
+		bm->warning = xasprintf("'%s' is not in PATH (or does not run), nor installed by pyenv or asdf: "
+					"'%s', Python %.*s, installs requirements.txt for %s functions and runs them "
+					"here (LAMB_PYTHON chooses)", bm->name, bm->tool,
 					(int)strcspn(bm->version, " \n"), bm->version, bm->name);
+		bm->warning_key = lamb_python_fallback_key(bm->name);
+	}
 	struct lamb_hash h;
 	lamb_hash_init(&h);
 	lamb_hash_u64(&h, tool_identity(bm->tool));
@@ -248,6 +258,7 @@ void lamb_build_method_release(struct lamb_build_method *bm)
 	free(bm->name);
 	free(bm->tool);
 	free(bm->warning);
+	free(bm->warning_key);
 	free(bm->version);
 	memset(bm, 0, sizeof(*bm));
 }
@@ -366,7 +377,20 @@ static int run_pip(const struct lamb_build_method *bm, const char *src, const ch
 {
 	struct lamb_pip p = { .python = bm->tool, .version = bm->version, .target = &bm->target,
 			      .wheelhouse = bm->wheelhouse, .on_host = bm->on_host };
-	return lamb_pip_install(&p, src, dest, log, err);
+	if (bm->on_host || bm->target.npythons == 0)
+		return lamb_pip_install(&p, src, dest, log, err);
+	/* a layer for several Python versions: each its own site-packages */
+	for (size_t i = 0; i < bm->target.npythons; i++) {
+		char runtime[24];
+		snprintf(runtime, sizeof(runtime), "python3.%d", bm->target.pythons[i]);
+		struct lamb_build_target t;
+		lamb_build_target_init(&t, runtime, lamb_build_target_arch(&bm->target));
+		p.target = &t;
+		cleanup_free char *site = xasprintf("%s/lib/%s/site-packages", dest, runtime);
+		if (lamb_tree_mkdirs(site, err) < 0 || lamb_pip_install(&p, src, site, log, err) < 0)
+			return lamb_err_prefix(err, "for %s", runtime);
+	}
+	return 0;
 }
 
 /* Relative file: specs of package.json made absolute; true when any was. */

@@ -39,6 +39,7 @@ struct lamb_build_method {
 	const char *prefix;  /* folder of the tree the code goes in: "", "python", "nodejs" */
 	const char *manifest_file; /* "requirements.txt" or "package.json" that triggered the tool */
 	char *warning;  /* owned; NULL when none */
+	char *warning_key; /* owned: its subject, said once per run (lamb_warn_first); NULL: its words */
 	uint64_t tool_id; /* identity of tool (path, size, mtime); 0 when none */
 	char *version;  /* python: the interpreter's sys.version; owned */
 	/* set by the caller after choosing: what pip builds for */

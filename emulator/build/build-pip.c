@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_ROUNDS 32
 
@@ -142,9 +143,10 @@ static bool set(const char *name);
 static int unreachable_err(const struct lamb_pip *p, const char *out, struct lamb_err *err)
 {
 	cleanup_free char *index = p->offline ? xstrdup(p->offline) : index_named(out);
-	if (p->offline && (p->wheelhouse || set("PIP_FIND_LINKS")))
+	if (p->offline && (p->wheelhouse || p->find_links))
 		return lamb_err_set(err, "no package index answers ('%s' did not, within seconds), and the wheelhouse "
-				    "(--wheelhouse, PIP_FIND_LINKS) lacks what requirements.txt needs: add the wheels "
+				    "(--wheelhouse; find-links of PIP_FIND_LINKS or pip.conf) lacks what requirements.txt "
+				    "needs: add the wheels "
 				    "there (pip download, see lamb-build(1), \"Offline\"), or point pip at an index "
 				    "that answers with PIP_INDEX_URL, PIP_EXTRA_INDEX_URL or pip.conf", index);
 	return lamb_err_set(err, "no package index answers ('%s' did not, within seconds): give a folder of "
@@ -342,9 +344,33 @@ static bool names_a_package(const char *src)
 	return found;
 }
 
-/* The index probed before pip runs: p->offline set when it does not
- * answer, so that pip keeps to local files and links; nothing run at all
- * when there is nothing local to keep to. */
+/* Whether an index of c answers: the primary, else one of the extras
+ * (pip goes on past an index it cannot reach; PyPI may be out of reach
+ * from a laptop whose PIP_EXTRA_INDEX_URL is the team's mirror). */
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The probes share 2.5 s (then 250 ms each), so that with no network the
+ * build still fails within the 5 s lamb-build(1) promises. */
+static bool any_index_answers(const struct lamb_pip_config *c)
+{
+	long end = now_ms() + 2500;
+	for (size_t i = 0; i <= c->extra.len; i++) {
+		long left = end - now_ms();
+		if (lamb_pip_index_reachable(i ? c->extra.v[i - 1] : c->index_url, left > 250 ? (int)left : 250))
+			return true;
+	}
+	return false;
+}
+
+/* The indexes probed before pip runs: p->offline set when none answers, so
+ * that pip keeps to local files and links (--wheelhouse, find-links of
+ * PIP_FIND_LINKS or pip.conf); nothing run at all when there is nothing
+ * local to keep to. */
 static int check_index(struct lamb_pip *p, const char *src, struct lamb_err *err)
 {
 	static const char *const proxies[] = { "PIP_PROXY", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
@@ -352,15 +378,17 @@ static int check_index(struct lamb_pip *p, const char *src, struct lamb_err *err
 	for (size_t i = 0; i < ARRAY_SIZE(proxies); i++)
 		if (set(proxies[i]))
 			return 0; /* the index is reached through the proxy, not directly: pip's timeouts only */
-	if (set("PIP_NO_INDEX"))
-		return 0;
-	cleanup_free char *url = lamb_pip_index_url();
-	if (lamb_pip_index_reachable(url, 2000))
-		return 0;
-	p->offline = steal_ptr(url); /* local paths in requirements.txt need no index */
-	if (!p->wheelhouse && !set("PIP_FIND_LINKS") && names_a_package(src))
-		return unreachable_err(p, "", err);
-	return 0;
+	struct lamb_pip_config c;
+	lamb_pip_config_read(&c);
+	int r = 0;
+	if (!c.no_index && !any_index_answers(&c)) {
+		p->offline = steal_ptr(c.index_url); /* local paths in requirements.txt need no index */
+		p->find_links = c.find_links;
+		if (!p->wheelhouse && !c.find_links && names_a_package(src))
+			r = unreachable_err(p, "", err);
+	}
+	lamb_pip_config_release(&c);
+	return r;
 }
 
 int lamb_pip_install(const struct lamb_pip *opts, const char *src, const char *dest, struct lamb_buf *log,

@@ -5,11 +5,12 @@
  * --implementation cp, --python-version, --abi, --only-binary=:all:), and a
  * requirement that has only an sdist is built here into a wheel, which is
  * taken when it is pure Python and refused, with the fixes, when not.
- * pip's own settings (PIP_INDEX_URL, PIP_FIND_LINKS, pip.conf) reach it;
- * lamb probes the index first (pip-index.h) and adds --timeout 4
- * --retries 1, so that an index that does not answer fails the build in
+ * pip's own settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS,
+ * pip.conf) reach it; lamb probes the indexes first (pip-index.h) and adds
+ * --timeout 4 --retries 1, so that when none answers the build fails in
  * seconds, with a message saying what to do; with a wheelhouse (or
- * PIP_FIND_LINKS) pip is then sent there alone, with --no-index. */
+ * find-links in PIP_FIND_LINKS or pip.conf) pip is then sent there alone,
+ * with --no-index. */
 #ifndef LAMB_BUILD_PIP_H
 #define LAMB_BUILD_PIP_H
 
@@ -27,6 +28,7 @@ struct lamb_pip {
 	bool on_host;             /* --build-on-host: install for the host whatever the target */
 	char *offline;            /* internal: the index that did not answer, when pip is
 				   * sent to the wheelhouse and PIP_FIND_LINKS alone */
+	bool find_links;          /* internal: pip's own settings have find-links */
 };
 
 /* Whether p's interpreter is the target's: a plain install then. */

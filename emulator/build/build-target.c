@@ -77,6 +77,39 @@ static const struct lamb_function *first_user(const struct lamb_model *m, const 
 	return NULL;
 }
 
+static void add_python(struct lamb_build_target *t, const char *rt)
+{
+	int n = rt && str_starts(rt, "python3.") ? atoi(rt + strlen("python3.")) : -1;
+	bool known = n < 0;
+	for (size_t j = 0; j < t->npythons && !known; j++)
+		known = t->pythons[j] == n;
+	if (!known && t->npythons < ARRAY_SIZE(t->pythons))
+		t->pythons[t->npythons++] = n;
+}
+
+/* The distinct python3.N of the layer's CompatibleRuntimes, else of the
+ * functions that use it, when two or more. */
+static void layer_pythons(struct lamb_build_target *t, const struct lamb_model *m, const struct lamb_layer *l)
+{
+	for (size_t i = 0; i < l->compatible_runtimes.len; i++)
+		add_python(t, l->compatible_runtimes.v[i]);
+	for (size_t i = 0; !l->compatible_runtimes.len && i < m->nfunctions; i++)
+		if (uses(&m->functions[i], l))
+			add_python(t, m->functions[i].runtime);
+	if (t->npythons < 2)
+		t->npythons = 0;
+}
+
+int lamb_build_target_version_dir(const char *path)
+{
+	static const char head[] = "python/lib/python3.";
+	if (!str_starts(path, head))
+		return -1;
+	const char *p = path + strlen(head);
+	size_t digits = strspn(p, "0123456789");
+	return digits && str_starts(p + digits, "/site-packages/") ? atoi(p) : -1;
+}
+
 void lamb_build_target_layer(struct lamb_build_target *t, const struct lamb_model *m, const struct lamb_layer *l)
 {
 	const struct lamb_function *u = first_user(m, l);
@@ -91,6 +124,7 @@ void lamb_build_target_layer(struct lamb_build_target *t, const struct lamb_mode
 	if (!arch && l->compatible_architectures.len)
 		arch = l->compatible_architectures.v[0];
 	lamb_build_target_init(t, runtime, arch);
+	layer_pythons(t, m, l);
 }
 
 const char *lamb_build_target_arch(const struct lamb_build_target *t)

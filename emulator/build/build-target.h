@@ -16,6 +16,12 @@ struct lamb_build_target {
 	int py_minor;        /* python3.N: N; -1 when not a Python 3 runtime */
 	int glibc_minor;     /* the base image's glibc: 2.N */
 	const char *image;   /* "al2023", "al2" or "al1": the base image's name */
+	/* A layer whose CompatibleRuntimes (else whose functions' runtimes) name
+	 * two or more Python 3 versions: each N, in order; its packages are installed for each one into
+	 * python/lib/python3.N/site-packages, the folder Lambda's python3.N
+	 * alone puts on sys.path. npythons is 0 otherwise. */
+	int pythons[8];
+	size_t npythons;
 };
 
 /* For runtime (may be NULL) on arch ("x86_64", "arm64" or NULL). */
@@ -25,6 +31,10 @@ void lamb_build_target_function(struct lamb_build_target *t, const struct lamb_f
 /* A layer's: see above. When its users disagree the first one wins; the
  * doctor checks the layer against every user. */
 void lamb_build_target_layer(struct lamb_build_target *t, const struct lamb_model *m, const struct lamb_layer *l);
+
+/* N of "python/lib/python3.N/site-packages/..." (a layer's folder for one
+ * Python version), or -1 when path is not under such a folder. */
+int lamb_build_target_version_dir(const char *path);
 
 /* "x86_64" or "arm64"; the machine name Linux and pip use: "x86_64" or "aarch64". */
 const char *lamb_build_target_arch(const struct lamb_build_target *t);

@@ -251,6 +251,7 @@ static void report(struct plan *p, struct lamb_artifact *a)
 		.id = a->id, .layer = a->layer, .method = a->bm.name ? a->bm.name : "-", .state = a->state,
 		.seconds = a->seconds, .zipped = a->zipped, .unzipped = a->unzipped, .error = a->error,
 		.output = a->output.data ? a->output.data : "", .warning = a->bm.warning,
+		.warning_key = a->bm.warning_key,
 	};
 	p->o->progress(&r, p->o->data);
 }

@@ -36,6 +36,7 @@ struct lamb_build_report {
 	const char *error;   /* FAILED: what went wrong */
 	const char *output;  /* FAILED: the tool's own output ("" when none) */
 	const char *warning; /* NULL, or something the user should know */
+	const char *warning_key; /* its subject (lamb_warn_first), or NULL for its words */
 };
 
 typedef void (*lamb_build_progress_fn)(const struct lamb_build_report *r, void *data);
@@ -55,6 +56,9 @@ struct lamb_build_opts {
 	lamb_build_problem_fn problem; /* the doctor's findings, with data; may be NULL */
 	const char *base_libs; /* the doctor's list of Lambda's base-image libraries (a data
 				* file, see doctor.h); NULL: libraries are not checked */
+	bool doctor_reads_all;  /* the doctor opens every file again rather than replay the
+				 * findings it kept for unchanged trees (--check: a tree
+				 * edited by hand in the build folder is checked too) */
 };
 
 /* Builds and writes the manifest and template.yaml. Returns 0 when every

@@ -2,8 +2,10 @@
  * timeout: with no network the resolver can take 5 s and more per
  * attempt. The caller waits for the deadline only; a probe still running
  * after it is left to finish alone (it owns its memory) and counts as no
- * answer. pip.conf is read as the INI pip reads, for one key only. */
+ * answer. pip.conf is read as the INI pip reads, for the four keys that
+ * say where pip looks. */
 #include "base/util.h"
+#include "build/build-method.h"
 #include "build/pip-index.h"
 
 #include <errno.h>
@@ -13,51 +15,122 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-/* index-url (or index_url) of [global] or [install] in the INI text, allocated, or NULL. */
-static char *ini_index_url(char *text)
+/* The keys lamb reads, each as pip spells it in pip.conf (an underscore
+ * is taken for a dash, as pip does) and as its PIP_ variable. */
+enum key { K_INDEX, K_EXTRA, K_LINKS, K_NOINDEX, NKEYS };
+static const char *const keys[NKEYS] = { "index-url", "extra-index-url", "find-links", "no-index" };
+static const char *const vars[NKEYS] = { "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX" };
+
+/* One file's values: [global]'s, with [install]'s over them, as pip lets
+ * a command's section win whatever the order. NULL: not set here. */
+struct ini {
+	char *v[2][NKEYS]; /* [0] global, [1] install */
+};
+
+static enum key key_of(const char *name, size_t n)
 {
-	char *found = NULL;
-	bool in_section = false;
+	for (int k = 0; k < NKEYS; k++) {
+		size_t i = 0;
+		for (; i < n && keys[k][i]; i++)
+			if (keys[k][i] != (name[i] == '_' ? '-' : name[i]))
+				break;
+		if (i == n && !keys[k][i])
+			return (enum key)k;
+	}
+	return NKEYS;
+}
+
+/* Appends the words of v (to the first '#') to *dst, space-separated. */
+static void append_words(char **dst, const char *v)
+{
+	size_t n = strcspn(v, "#\r");
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	char *old = *dst;
+	*dst = old && *old ? (n ? xasprintf("%s %.*s", old, (int)n, v) : xstrdup(old)) : xstrndup(v, n);
+	free(old);
+}
+
+/* pip.conf is an INI file (configparser): "key = value" or "key: value",
+ * and an indented line continues the value before it (extra-index-url
+ * and find-links are often given one per line). */
+static void ini_parse(char *text, struct ini *out)
+{
+	int sec = -1;
+	char **cur = NULL;
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = 0;
+		bool indented = *line == ' ' || *line == '\t';
 		line += strspn(line, " \t");
-		if (*line == '[') {
-			in_section = str_starts(line, "[global]") || str_starts(line, "[install]");
+		if (!*line || *line == '#' || *line == ';' || *line == '\r')
+			continue;
+		if (indented && cur) {
+			append_words(cur, line);
 			continue;
 		}
-		size_t k = strcspn(line, " \t=:");
-		if (!in_section || (k != 9 || (strncmp(line, "index-url", 9) && strncmp(line, "index_url", 9))))
+		cur = NULL;
+		if (*line == '[') {
+			sec = str_starts(line, "[global]") ? 0 : str_starts(line, "[install]") ? 1 : -1;
 			continue;
-		char *v = line + k + strspn(line + k, " \t=:");
-		free(found);
-		found = xstrndup(v, strcspn(v, " \t\r#"));
+		}
+		size_t n = strcspn(line, " \t=:");
+		enum key k = key_of(line, n);
+		if (sec < 0 || k == NKEYS)
+			continue;
+		char *v = line + n + strspn(line + n, " \t=:");
+		free(out->v[sec][k]);
+		out->v[sec][k] = NULL;
+		append_words(&out->v[sec][k], v);
+		cur = &out->v[sec][k];
 	}
-	return found;
 }
 
-static void from_file(char **url, const char *path)
+/* path's values laid over vals. */
+static void from_file(char *vals[NKEYS], const char *path)
 {
 	size_t len;
 	cleanup_free char *text = path ? lamb_read_file(path, &len) : NULL;
-	char *u = text ? ini_index_url(text) : NULL;
-	if (u) {
-		free(*url);
-		*url = u;
+	if (!text)
+		return;
+	struct ini ini = { 0 };
+	ini_parse(text, &ini);
+	for (int sec = 0; sec < 2; sec++)
+		for (int k = 0; k < NKEYS; k++)
+			if (ini.v[sec][k]) {
+				free(vals[k]);
+				vals[k] = steal_ptr(ini.v[sec][k]);
+			}
+}
+
+static bool truthy(const char *v)
+{
+	return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0 &&
+	       strcasecmp(v, "off") != 0;
+}
+
+static void split_words(struct lamb_strlist *out, const char *v)
+{
+	for (const char *p = v ? v + strspn(v, " \t") : NULL; p && *p; p += strspn(p, " \t")) {
+		size_t n = strcspn(p, " \t");
+		out->v = xgrow(out->v, &out->cap, out->len + 1, sizeof(*out->v));
+		out->v[out->len++] = xstrndup(p, n);
+		p += n;
 	}
 }
 
-char *lamb_pip_index_url(void)
+/* pip's configuration files in the order pip lays them over each other
+ * (global, user, site, then PIP_CONFIG_FILE), then its PIP_ variables. */
+void lamb_pip_config_read(struct lamb_pip_config *c)
 {
-	const char *env = getenv("PIP_INDEX_URL");
-	if (env && *env)
-		return xstrndup(env, strcspn(env, " \t"));
-	char *url = NULL;
+	memset(c, 0, sizeof(*c));
+	char *vals[NKEYS] = { 0 };
 	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME"), *venv = getenv("VIRTUAL_ENV");
 	cleanup_free char *user_old = home ? xasprintf("%s/.pip/pip.conf", home) : NULL;
 	cleanup_free char *user = xdg && *xdg ? xasprintf("%s/pip/pip.conf", xdg)
@@ -66,8 +139,28 @@ char *lamb_pip_index_url(void)
 	const char *files[] = { "/etc/xdg/pip/pip.conf", "/etc/pip.conf", user_old, user, site,
 				getenv("PIP_CONFIG_FILE") };
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		from_file(&url, files[i]);
-	return url ? url : xstrdup("https://pypi.org/simple");
+		from_file(vals, files[i]);
+	for (int k = 0; k < NKEYS; k++) {
+		const char *env = getenv(vars[k]);
+		if (env && *env) {
+			free(vals[k]);
+			vals[k] = xstrdup(env);
+		}
+	}
+	const char *index = vals[K_INDEX] ? vals[K_INDEX] + strspn(vals[K_INDEX], " \t") : "";
+	c->index_url = *index ? xstrndup(index, strcspn(index, " \t")) : xstrdup("https://pypi.org/simple");
+	split_words(&c->extra, vals[K_EXTRA]);
+	c->find_links = vals[K_LINKS] && vals[K_LINKS][strspn(vals[K_LINKS], " \t")];
+	c->no_index = truthy(vals[K_NOINDEX]);
+	for (int k = 0; k < NKEYS; k++)
+		free(vals[k]);
+}
+
+void lamb_pip_config_release(struct lamb_pip_config *c)
+{
+	free(c->index_url);
+	lamb_strlist_release(&c->extra);
+	memset(c, 0, sizeof(*c));
 }
 
 /* host and port of http(s)://[user@]host[:port]/..., allocated into *host; false when not such a URL. */

@@ -2,6 +2,7 @@
  * user's shell environment is deliberately not passed on: only the Lambda
  * variables, PATH, credentials and the function's own variables. */
 #include "base/hash.h"
+#include "base/pyversions.h"
 #include "base/util.h"
 #include "engine/bootstrap.h"
 #include "engine/snapstart.h"
@@ -479,6 +480,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 			interp = NULL;
 		}
 	}
+	if (!interp && python && !(override && *override)) /* pyenv's or asdf's, not selected */
+		interp = lamb_python_installed(lamb_python_minor(fn->runtime));
 	if (!interp && !(override && *override)) {
 		interp = which(fallback, user_path);
 		fell_back = python;
@@ -503,6 +506,8 @@ static int choose_interpreted(struct lamb_bootstrap *b, const struct lamb_functi
 	else if (fell_back)
 		b->warning = xasprintf("no '%s' on PATH: %s functions run with %s (LAMB_PYTHON chooses)",
 				       fn->runtime, fn->runtime, interp);
+	if (fell_back) /* lamb build's words on it may have come first (build-method.c) */
+		b->warning_key = lamb_python_fallback_key(fn->runtime);
 	if (!is_file(shim)) {
 		lamb_err_set(err, "runtime shim '%s' is missing (set LAMB_RUNTIME_DIR)", shim);
 		free(shim);
@@ -803,6 +808,7 @@ void lamb_bootstrap_release(struct lamb_bootstrap *b)
 	free(b->path);
 	free(b->name);
 	free(b->warning);
+	free(b->warning_key);
 	lamb_sandbox_plan_free(b->sandbox);
 	memset(b, 0, sizeof(*b));
 }

@@ -42,6 +42,7 @@ struct lamb_bootstrap {
 	char **argv;
 	char **envp;    /* holds an AWS_LAMBDA_RUNTIME_API slot, see _set_api */
 	char *warning;  /* a note for the user (interpreter fallback), or NULL */
+	char *warning_key; /* its subject, said once per run (lamb_warn_first); NULL: its words */
 	struct lamb_sandbox_plan *sandbox; /* lamb_sandbox_apply's, or NULL */
 	/* Under a debugger (-d PORT), for the one instance a debugger holds:
 	 * Python under debugpy, Node with --inspect-brk, provided through

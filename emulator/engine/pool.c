@@ -2,6 +2,7 @@
  * changes happen here, on the loop; the runtime-api and supervisor modules
  * only report what they saw. An instance is freed through the loop's defer
  * list, because it may be discarded from inside one of its own callbacks. */
+#include "base/err.h"
 #include "base/json.h"
 #include "base/util.h"
 #include "engine/extensions.h"
@@ -1028,24 +1029,6 @@ void lamb_pool_submit(struct lamb_pool *p, struct lamb_invocation *inv)
 		prep_start(p);
 }
 
-/* Whether this warning is new to this lamb run: an interpreter fallback
- * concerns every function of a runtime, and a pool whose preparation
- * failed prepares again, so it is said once per run, not per function or
- * preparation. On the loop. */
-static bool warn_first(const char *text)
-{
-	static char **said;
-	static size_t n, cap;
-	bool first = true;
-	for (size_t i = 0; first && i < n; i++)
-		first = strcmp(said[i], text) != 0;
-	if (first) {
-		said = xgrow(said, &cap, n + 1, sizeof(*said));
-		said[n++] = xstrdup(text);
-	}
-	return first;
-}
-
 /* --- preparing the code and the bootstrap, off the loop --- */
 
 /* One preparation. The worker thread reads fn and opts (which nobody
@@ -1151,7 +1134,9 @@ static void install(struct lamb_pool *p, struct prep *w)
 	p->sandboxed = w->rc > 0;
 	p->pidns = w->rc > 1;
 	p->ready = true;
-	if (p->boot.warning && warn_first(p->boot.warning))
+	/* an interpreter fallback concerns every function of a runtime, and a
+	 * pool whose preparation failed prepares again: said once per run */
+	if (p->boot.warning && lamb_warn_first(p->boot.warning_key ? p->boot.warning_key : p->boot.warning))
 		fprintf(logf_(p), "lamb: warning: %s\n", p->boot.warning);
 	static bool noted; /* said once per lamb, not per function */
 	if (w->note && !noted) {

@@ -124,6 +124,14 @@ class Target(unittest.TestCase):
         r = self.build(d, "--check")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("1 artifact checked", r.stderr)
+        # --check reads what is there, not the findings kept by the last build
+        evil = os.path.join(d, ".lamb/build/Fn/evil.so")
+        with open(evil, "wb") as f:
+            f.write(wk.minimal_elf(wk.EM_X86_64))
+        r = self.build(d, "--check")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("function 'Fn': 'evil.so' is built for x86_64; Lambda loads it on arm64", r.stderr)
+        os.unlink(evil)
         with open(os.path.join(d, "template.yaml"), "w") as f:
             f.write(TEMPLATE.format(arch="x86_64"))
         r = self.build(d)
@@ -132,6 +140,120 @@ class Target(unittest.TestCase):
         built = files_under(os.path.join(d, ".lamb/build/Fn"))
         self.assertIn("fastmath/_core.cpython-312-x86_64-linux-gnu.so", built)
         self.assertNotIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so", built)
+
+    def test_layer_built_for_what_it_declares_or_its_users(self):
+        """A layer is built for its CompatibleArchitectures when it names one,
+        else for the functions that use it; its BuildMethod (or, without a
+        python one, CompatibleRuntimes) gives the Python version."""
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Used]}
+  Declared:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: declared, CompatibleRuntimes: [python3.11], CompatibleArchitectures: [arm64]}
+    Metadata: {BuildMethod: python3.11}
+  Used:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: used, CompatibleRuntimes: [python3.12]}
+    Metadata: {BuildMethod: python3.12}
+""",
+            "fn/app.py": "", "declared/requirements.txt": "fastmath==1.0\n",
+            "used/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        declared = files_under(os.path.join(d.name, ".lamb/build/Declared"))
+        self.assertIn("python/fastmath/_core.cpython-311-aarch64-linux-gnu.so", declared)
+        used = files_under(os.path.join(d.name, ".lamb/build/Used"))
+        self.assertIn("python/fastmath/_core.cpython-312-aarch64-linux-gnu.so", used)
+        self.assertNotIn("python/fastmath/_core.cpython-312-x86_64-linux-gnu.so", used)
+
+    def test_layer_for_several_python_versions(self):
+        """CompatibleRuntimes naming python3.11 and python3.12 (or, with none,
+        functions of both using the layer): each version's
+        wheels in its own python/lib/python3.N/site-packages (Lambda puts
+        that folder on sys.path for python3.N alone), and the doctor checks
+        each against its own version, alone and for each user."""
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Old:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.11, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Both, !Ref Users]}
+  New:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: fn, Architectures: [arm64],
+                 Layers: [!Ref Both, !Ref Users]}
+  Users:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both}
+    Metadata: {BuildMethod: python3.12}
+  Both:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both, CompatibleRuntimes: [python3.11, python3.12], CompatibleArchitectures: [arm64]}
+    Metadata: {BuildMethod: python3.12}
+""",
+            "fn/app.py": "", "both/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        built = files_under(os.path.join(d.name, ".lamb/build/Both"))
+        self.assertIn("python/lib/python3.11/site-packages/fastmath/_core.cpython-311-aarch64-linux-gnu.so", built)
+        self.assertIn("python/lib/python3.12/site-packages/fastmath/_core.cpython-312-aarch64-linux-gnu.so", built)
+        self.assertFalse([f for f in built if f.startswith("python/fastmath/")], built)
+        self.assertEqual(built, files_under(os.path.join(d.name, ".lamb/build/Users")),
+                         "no CompatibleRuntimes: the versions of the functions that use it")
+        r = self.build(d.name, "--check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.build(d.name, "Both", "--check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # a cp311 extension put in python3.12's folder by hand is still caught
+        bad = os.path.join(d.name, "both/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so")
+        os.makedirs(os.path.dirname(bad))
+        with open(bad, "wb") as f:
+            f.write(wk.minimal_elf(wk.EM_AARCH64))
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: error:"), 2, r.stderr)  # the same source, two layers
+        self.assertIn("'python/lib/python3.12/site-packages/_x.cpython-311-aarch64-linux-gnu.so' is "
+                      "an extension for CPython 3.11; python3.12 on arm64 loads only cpython-312", r.stderr)
+
+    def test_layer_for_several_versions_on_host_is_another_tree(self):
+        """--build-on-host (as lamb local builds) installs once, for this
+        interpreter: not the per-version tree, even when this interpreter
+        is the BuildMethod's (python3.11 on x86_64 here)."""
+        if sys.version_info[:2] != (3, 11) or os.uname().machine != "x86_64":
+            self.skipTest("needs this test's interpreter to be Python 3.11 on x86_64")
+        d = lambtest.project({
+            "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Both:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: both, CompatibleRuntimes: [python3.11, python3.12]}
+    Metadata: {BuildMethod: python3.11}
+""",
+            "both/requirements.txt": "fastmath==1.0\n"})
+        self.addCleanup(d.cleanup)
+        tree = os.path.join(d.name, ".lamb/build/Both")
+        per_version = "python/lib/python3.12/site-packages/fastmath/_core.cpython-312-x86_64-linux-gnu.so"
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(per_version, files_under(tree))
+        r = self.build(d.name, "--build-on-host")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("python/fastmath/_core.cpython-311-x86_64-linux-gnu.so", files_under(tree))
+        self.assertNotIn(per_version, files_under(tree))
+        r = self.build(d.name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(per_version, files_under(tree))
 
     def test_native_sdist_is_refused_with_the_fixes(self):
         d = self.project("cext==1.0\n")
@@ -161,6 +283,52 @@ class Target(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
                       files_under(os.path.join(d, ".lamb/build/Fn")))
+        # what the wheelhouse lacks: said as such, in seconds
+        d = self.project("fastmath==1.0\npurepkg==1.0\n")
+        t0 = time.monotonic()
+        r = self.build(d, "--wheelhouse", WHEELS, env=env(PIP_INDEX_URL=f"http://127.0.0.1:{port}/simple"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertLess(time.monotonic() - t0, 30, r.stderr)
+        self.assertIn("lacks what requirements.txt needs", r.stderr)
+
+    def test_extra_index_answers_when_the_primary_does_not(self):
+        """PIP_EXTRA_INDEX_URL (the team's mirror) is enough: a dead primary
+        is not taken for no network."""
+        d = self.project("fastmath==1.0\n")
+        dead = f"http://127.0.0.1:{lambtest.free_port()}/simple"
+        r = self.build(d, env=env(PIP_INDEX_URL=dead, PIP_EXTRA_INDEX_URL=URL))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+
+    def pip_conf(self, text):
+        fd, path = tempfile.mkstemp(suffix=".conf", dir=SCRATCH)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+    def test_pip_conf_indexes_and_find_links(self):
+        """pip.conf as pip reads it: an extra index given on a continuation
+        line, and find-links with no index answering (built offline)."""
+        dead = f"http://127.0.0.1:{lambtest.free_port()}/simple"
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\nextra-index-url =\n    {URL}\n")
+        d = self.project("fastmath==1.0\n")
+        r = self.build(d, env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\n[install]\nfind_links = {WHEELS}\n")
+        d = self.project("fastmath==1.0\n")
+        t0 = time.monotonic()
+        r = self.build(d, env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - t0, 30, "offline: no retries of the dead index")
+        self.assertIn("fastmath/_core.cpython-312-aarch64-linux-gnu.so",
+                      files_under(os.path.join(d, ".lamb/build/Fn")))
+        conf = self.pip_conf(f"[global]\nindex-url = {dead}\n")
+        r = self.build(self.project("fastmath==1.0\n"), env=env(PIP_INDEX_URL=None, PIP_CONFIG_FILE=conf))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"no package index answers ('{dead}'", r.stderr)
 
     def test_fallback_warning_said_once(self):
         bindir = tempfile.mkdtemp(prefix="lamb-test-bin-")
@@ -172,13 +340,137 @@ class Target(unittest.TestCase):
         d = lambtest.project({
             "template.yaml": TEMPLATE.format(arch="x86_64") + TEMPLATE.format(arch="x86_64").split(
                 "Resources:\n")[1].replace("  Fn:", "  Fn2:").replace("CodeUri: fn", "CodeUri: fn2"),
-            "fn/app.py": "", "fn/requirements.txt": "purepkg==1.0\n",
+            "fn/app.py": "def handler(e, c):\n    return 1\n", "fn/requirements.txt": "purepkg==1.0\n",
             "fn2/app.py": "", "fn2/requirements.txt": "purepkg==1.0\n",
         })
         self.addCleanup(d.cleanup)
-        r = self.build(d.name, env=env(LAMB_PYTHON=None, PATH=path))
+        e = env(LAMB_PYTHON=None, PATH=path, PYENV_ROOT=bindir, ASDF_DATA_DIR=bindir)
+        r = self.build(d.name, env=e)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr.count("'python3.12' is not in PATH"), 1, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
+        # local invoke builds (for here) and runs: one line on the fallback, not the build's and the runtime's
+        shutil.rmtree(os.path.join(d.name, ".lamb"))
+        r = lambtest.run("local", "invoke", "Fn", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.count("lamb: warning:"), 1, r.stderr)
+        self.assertIn("installs requirements.txt for python3.12 functions and runs them here", r.stderr)
+
+
+NODE_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: nodejs20.x, Handler: app.handler, CodeUri: fn, Architectures: [{arch}]}}
+"""
+
+
+def npm_major():
+    npm = shutil.which("npm")
+    r = subprocess.run([npm, "--version"], capture_output=True, text=True) if npm else None
+    return int(r.stdout.split(".")[0]) if r and r.returncode == 0 and r.stdout[:1].isdigit() else 0
+
+
+class NpmTarget(unittest.TestCase):
+    """npm's optional native packages (esbuild's, sharp's way: one package per
+    CPU, each with "cpu" in its package.json) are chosen for the function's
+    architecture with npm's --cpu/--os; an addon built for the wrong CPU is
+    the doctor's either way. Local file: packages, so no registry is asked."""
+
+    def project(self, arch, addon=None):
+        pkgs = {"natx": "x64", "natarm": "arm64"}
+        files = {"template.yaml": NODE_TEMPLATE.format(arch=arch), "fn/app.js": "exports.handler = async () => 1;\n",
+                 "fn/package.json": '{"name": "fn", "version": "1.0.0", "optionalDependencies": {'
+                                    + ", ".join(f'"{p}": "file:../{p}"' for p in pkgs) + "}}\n"}
+        for p, cpu in pkgs.items():
+            files[f"{p}/package.json"] = (f'{{"name": "{p}", "version": "1.0.0", "os": ["linux"], '
+                                          f'"cpu": ["{cpu}"]}}\n')
+            files[f"{p}/index.js"] = "module.exports = 1;\n"
+        d = lambtest.project(files)
+        self.addCleanup(d.cleanup)
+        if addon:
+            with open(os.path.join(d.name, "natx", "addon.node"), "wb") as f:
+                f.write(addon)
+        return d.name
+
+    def modules(self, d):
+        return sorted(m for m in os.listdir(os.path.join(d, ".lamb/build/Fn/node_modules")) if m[0] != ".")
+
+    def test_optional_native_packages_for_the_target_cpu(self):
+        if npm_major() < 10:
+            self.skipTest("no npm 10 or later (--cpu and --os came with it)")
+        d = self.project("arm64")
+        r = lambtest.run("build", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.modules(d), ["natarm"])
+        with open(os.path.join(d, "template.yaml"), "w") as f:
+            f.write(NODE_TEMPLATE.format(arch="x86_64"))
+        r = lambtest.run("build", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.modules(d), ["natx"])
+
+    def test_doctor_checks_addons(self):
+        """--build-on-host (or an npm older than 10) installs for this x86_64
+        machine: the x64 package's addon is then caught."""
+        if not shutil.which("npm"):
+            self.skipTest("no npm")
+        if os.uname().machine != "x86_64":
+            self.skipTest("the host's npm picks the x64 package only on x86_64")
+        so = wk.gcc_so("int f(void) { return 1; }\n", workdir=tempfile.mkdtemp(dir=SCRATCH))
+        d = self.project("arm64", addon=so)
+        r = lambtest.run("build", "--build-on-host", cwd=d, env=env(), timeout=180)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("function 'Fn': 'node_modules/natx/addon.node' is built for x86_64; Lambda loads it "
+                      "on arm64", r.stderr)
+
+
+def real_python(minor):
+    """A CPython 3.minor interpreter of this machine (an ELF, not a shim), or None."""
+    import glob
+    for c in sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/3.{minor}.*/bin/python3.{minor}")),
+                    reverse=True) + [f"/usr/bin/python3.{minor}", f"/usr/local/bin/python3.{minor}"]:
+        if os.path.isfile(c) and os.access(c, os.X_OK):
+            with open(c, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    return os.path.realpath(c)
+    return None
+
+
+class Interpreter(unittest.TestCase):
+    """pyenv's python3.12 shim refuses to run while 3.11 is selected, but
+    pyenv's 3.12 is installed: build and local invoke both take it from
+    PYENV_ROOT/versions, with no fallback warning; a free-threaded or -dev
+    build beside it is not taken."""
+
+    def test_pyenv_version_not_selected(self):
+        real = real_python(12)
+        if not real:
+            self.skipTest("no CPython 3.12 on this machine")
+        root = tempfile.mkdtemp(prefix="lamb-test-pyenv-")
+        self.addCleanup(shutil.rmtree, root)
+        bindir = os.path.join(root, "shims")
+        os.makedirs(bindir)
+        with open(os.path.join(bindir, "python3.12"), "w") as f:
+            f.write("#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n")
+        os.chmod(os.path.join(bindir, "python3.12"), 0o755)
+        os.symlink(sys.executable, os.path.join(bindir, "python3"))
+        for name, target in (("3.12.1", real), ("3.12.99t", "/bin/false"), ("3.12-dev", "/bin/false")):
+            os.makedirs(os.path.join(root, "versions", name, "bin"))
+            os.symlink(target, os.path.join(root, "versions", name, "bin", "python3.12"))
+        d = lambtest.project({
+            "template.yaml": TEMPLATE.format(arch="x86_64"),
+            "fn/app.py": "import sys\ndef handler(e, c):\n    return list(sys.version_info[:2])\n",
+            "fn/requirements.txt": "purepkg==1.0\n"})
+        self.addCleanup(d.cleanup)
+        e = env(LAMB_PYTHON=None, PATH=f"{bindir}:/usr/bin:/bin", PYENV_ROOT=root, ASDF_DATA_DIR=root)
+        r = lambtest.run("build", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("warning", r.stderr)
+        r = lambtest.run("local", "invoke", "Fn", cwd=d.name, env=e, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "[3, 12]", r.stderr)
+        self.assertNotIn("warning", r.stderr)
 
 
 class Doctor(unittest.TestCase):

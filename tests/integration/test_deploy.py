@@ -124,6 +124,21 @@ class Deploy(DeployCase):
         self.assertIn("DeleteChangeSet", self.aws.actions("cloudformation"))
         self.assertEqual(self.aws.stack("app").status, "UPDATE_COMPLETE")
 
+    def test_doctor_refuses_and_no_verify_lets_through(self):
+        """deploy runs the native-code doctor before any upload or change
+        set, as package does; --no-verify deploys anyway."""
+        import wheelkit
+        with open(os.path.join(self.dir, "src", "fast.so"), "wb") as f:
+            f.write(wheelkit.minimal_elf(wheelkit.EM_AARCH64))
+        r = self.deploy()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("function 'Hello': 'fast.so' is built for arm64; Lambda loads it on x86_64", r.stderr)
+        self.assertIn("not uploaded: 1 problem", r.stderr)
+        self.assertEqual(self.change_set_types(), [])
+        self.assertNotIn("PutObject", self.aws.actions("s3"))
+        self.ok(self.deploy("--no-verify"))
+        self.assertEqual(self.aws.stack("app").status, "CREATE_COMPLETE")
+
     def test_nothing_to_update_refused_at_once(self):
         """moto's server refuses such a change set instead of failing it
         (test_moto.py shows it there too): still "no changes"."""

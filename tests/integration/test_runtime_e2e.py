@@ -139,7 +139,9 @@ class Shims(unittest.TestCase):
             with open(shim, "w") as f:
                 f.write("#!/bin/sh\necho 'pyenv: python3.13: command not found' >&2\nexit 127\n")
             os.chmod(shim, 0o755)
-            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+            # and no pyenv or asdf with a 3.13 installed behind the shim
+            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), PYENV_ROOT=bindir,
+                       ASDF_DATA_DIR=bindir)
             with project({"template.yaml": template("python3.13", "app.ok"), "src/app.py": PY_APP}) as d:
                 r = run("local", "invoke", cwd=d, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -163,7 +165,8 @@ class Shims(unittest.TestCase):
             with open(shim, "w") as f:
                 f.write("#!/bin/sh\nexit 127\n")
             os.chmod(shim, 0o755)
-            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+            env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), PYENV_ROOT=bindir,
+                       ASDF_DATA_DIR=bindir)
             log = open(os.path.join(d, "err.log"), "w+")
             self.addCleanup(log.close)
             proc = subprocess.Popen([lambtest.LAMB, "local", "start-api", "-p", "0"], cwd=d, env=env,
