@@ -78,6 +78,19 @@ bool v_join_value(struct vctx *c, const struct lamb_mark *m, const char *value, 
 	return found != NULL;
 }
 
+void v_drop_warning(struct vctx *c, const struct lamb_mark *m)
+{
+	struct lamb_diag *g = at_same_place(c->diags, LAMB_WARNING, m);
+	if (c->quiet || !g || g->rule)
+		return;
+	free(g->file);
+	free(g->msg);
+	free(g->suggestion);
+	size_t i = (size_t)(g - c->diags->v);
+	memmove(g, g + 1, (c->diags->len - i - 1) * sizeof(*g));
+	c->diags->len--;
+}
+
 void v_report(struct vctx *c, enum lamb_severity sev, const struct lamb_mark *m, const char *rule,
 	      const char *suggestion, const char *fmt, ...)
 {
@@ -338,6 +351,7 @@ void lamb_validate(const struct lamb_model *m, struct lamb_schemas *schemas, str
 	index_resources(&c);
 	if (schemas)
 		v_check_resources(&c);
+	v_check_sections(&c);
 	v_check_openapi(&c);
 	v_check_methods(&c);
 	v_check_schedules(&c);

@@ -245,6 +245,39 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "14:28", "a Cognito authorizer: deployed as written", "not-emulated", 0)
         self.assertFinding(lines, "18:20", "PackageType: Image: deployed as written", "not-emulated", 0)
 
+    def test_template_keys_with_the_name_meant(self):
+        """What no resource schema describes: sections, resource attributes
+        (an error for CloudFormation, which refuses them; a warning for SAM,
+        whose transform drops them), parameter and output keys, Globals,
+        a parameter's Type."""
+        lines = HEAD + ["Parameters:", "  Stage: {Type: Strin, Defualt: dev}",
+                        "Globals:", "  Function: {MemorySise: 128}", "  Functon: {}",
+                        "Resource: {}",
+                        "Resources:",
+                        "  Q:", "    Type: AWS::SQS::Queue", "    Propertes: {}", "    Description: kept",
+                        "  Fn:", "    Type: AWS::Serverless::Function", "    Condtion: x",
+                        "    Properties: {Runtime: python3.12, Handler: a.b, CodeUri: src/}",
+                        "Outputs:", "  O:", "    Value: !Ref Stage", "    Valeu: 1", "    Export: {Nam: x}"]
+        self.assertFinding(lines, "4:24", "unknown key 'Defualt' in parameter 'Stage'; did you mean `Default`?",
+                           "unknown-property")
+        self.assertFinding(lines, "4:17", "unknown Type 'Strin'", "bad-value")
+        self.assertFinding(lines, "6:14", "did you mean `MemorySize`?", "unknown-property")
+        self.assertFinding(lines, "7:3", "did you mean `Function`?", "unknown-property")
+        self.assertFinding(lines, "8:1", "unknown top-level section 'Resource'; did you mean `Resources`?",
+                           "unknown-property")
+        self.assertFinding(lines, "12:5", "unknown attribute 'Propertes' in resource 'Q'; "
+                           "did you mean `Properties`?", "unknown-property")
+        self.assertFinding(lines, "21:5", "unknown key 'Valeu' in output 'O'; did you mean `Value`?",
+                           "unknown-property")
+        self.assertFinding(lines, "22:13", "the Export of output 'O' has no Name", "missing-property")
+        self.assertFinding(lines, "22:14", "unknown key 'Nam' in the Export of output 'O'; did you mean `Name`?",
+                           "unknown-property")
+        code, err = validate(lines)
+        self.assertIn("template.yaml:16:5: warning: unknown resource attribute 'Condtion'; "
+                      "did you mean `Condition`? [unknown-property]", err)
+        self.assertNotIn("Description", err)
+        self.assertNotIn("template.yaml:12:5: warning", err)  # the error replaces the loader's warning
+
     def test_dependson_takes_names(self):
         lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
         self.assertFinding(lines, "6:16", "DependsOn takes resource names, not an intrinsic function",
