@@ -189,6 +189,27 @@ class Rules(unittest.TestCase):
         code, err = validate(lines)
         self.assertEqual(err.count("[bad-schedule]"), 5, err)
 
+    def test_cron_fields_within_their_ranges(self):
+        lines = HEAD + ["Resources:"] + function(events=[
+            "A: {Type: Schedule, Properties: {Schedule: cron(60 12 * * ? *)}}",
+            "B: {Type: Schedule, Properties: {Schedule: cron(0 12 ? FOO MON *)}}",
+            "C: {Type: Schedule, Properties: {Schedule: cron(0/0 12 ? * MON *)}}",
+            "D: {Type: Schedule, Properties: {Schedule: cron(0 12 ? * 3#6 *)}}",
+            "E: {Type: ScheduleV2, Properties: {ScheduleExpression: cron(0 24 * * ? *)}}",
+            "F: {Type: Schedule, Properties: {Schedule: cron(0/15 8-17 ? * MON-FRI *)}}",
+            "G: {Type: Schedule, Properties: {Schedule: cron(15 10 ? * 6L 2019-2022)}}",
+            "H: {Type: Schedule, Properties: {Schedule: 'cron(0 0 LW jan,Dec ? 2199)'}}",
+            "I: {Type: Schedule, Properties: {Schedule: cron(59 23 1W * ? *)}}",
+            "J: {Type: Schedule, Properties: {Schedule: cron(0 0 ? * 3#2 *)}}"])
+        self.assertFinding(lines, "11:52", "cron()'s minutes field takes 0-59, not 60", "bad-schedule")
+        self.assertFinding(lines, "12:52", "cron()'s month field has 'FOO', which is no month name",
+                           "bad-schedule")
+        self.assertFinding(lines, "13:52", "takes 1-59 as a step, not 0 (in '0/0')", "bad-schedule")
+        self.assertFinding(lines, "14:52", "takes 1-5 after '#', not 6 (in '3#6')", "bad-schedule")
+        self.assertFinding(lines, "15:64", "cron()'s hours field takes 0-23, not 24", "bad-schedule")
+        code, err = validate(lines)
+        self.assertEqual(err.count("[bad-schedule]"), 5, err)
+
     def test_openapi_definition_names_missing_function(self):
         uri = ("arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
                "${Fnn.Arn}/invocations")
