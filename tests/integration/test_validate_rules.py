@@ -89,6 +89,22 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "25:65", "unknown property 'Filters' in the Kinesis event 'K'",
                            "unknown-property")
 
+    def test_pull_event_objects_as_cloudformation_reads_them(self):
+        """What an SQS/Kinesis/... event hands its EventSourceMapping
+        unchanged is checked as CloudFormation will; DestinationConfig,
+        which SAM reshapes (OnFailure's Type), is left to SAM."""
+        lines = HEAD + ["Resources:"] + function(events=[
+            "Q:", "  Type: SQS", "  Properties:", "    Queue: arn:aws:sqs:us-east-1:1:q",
+            "    ScalingConfig: {MaximumConcurency: 2}",
+            "    FilterCriteria: {Filters: [{Patern: '{}'}]}",
+            "K:", "  Type: Kinesis", "  Properties:", "    Stream: arn:s", "    StartingPosition: LATEST",
+            "    DestinationConfig: {OnFailure: {Type: SQS, Destination: arn:q}}"])
+        self.assertFinding(lines, "15:29", "unknown property 'MaximumConcurency' in 'ScalingConfig'; "
+                           "did you mean `MaximumConcurrency`?", "unknown-property")
+        self.assertFinding(lines, "16:41", "did you mean `Pattern`?", "unknown-property")
+        code, err = validate(lines)
+        self.assertEqual(err.count("[unknown-property]"), 2, err)
+
     def test_unknown_event_type(self):
         lines = HEAD + ["Resources:"] + function(events=["E:", "  Type: Sqs",
                                                           "  Properties: {Queue: arn:aws:sqs:us-east-1:1:q}"])
