@@ -315,6 +315,38 @@ class Rules(unittest.TestCase):
         self.assertNotIn("Description", err)
         self.assertNotIn("template.yaml:12:5: warning", err)  # the error replaces the loader's warning
 
+    def test_not_emulated_authorizers_in_api_gateways_own_words(self):
+        """An Authorizer resource or an OpenAPI security scheme that is
+        Cognito or JWT: lamb serves its routes open, and says so once."""
+        lines = HEAD + ["Resources:",
+                        "  Rest:", "    Type: AWS::ApiGateway::RestApi", "    Properties: {Name: r}",
+                        "  Pool:", "    Type: AWS::ApiGateway::Authorizer",
+                        "    Properties: {RestApiId: !Ref Rest, Name: p, Type: COGNITO_USER_POOLS,"
+                        " ProviderARNs: [arn:aws:cognito-idp:us-east-1:1:userpool/x], IdentitySource: "
+                        "method.request.header.Authorization}",
+                        "  Http:", "    Type: AWS::ApiGatewayV2::Api", "    Properties:",
+                        "      Body:", "        openapi: '3.0.1'", "        components:",
+                        "          securitySchemes:", "            jwt:",
+                        "              type: oauth2",
+                        "              x-amazon-apigateway-authorizer:",
+                        "                type: jwt",
+                        "                jwtConfiguration: {issuer: 'https://x', audience: [a]}",
+                        "  Other:", "    Type: AWS::ApiGatewayV2::Authorizer",
+                        "    Properties: {ApiId: !Ref Http, Name: o, AuthorizerType: JWT,"
+                        " IdentitySource: [$request.header.Authorization],"
+                        " JwtConfiguration: {Issuer: 'https://x', Audience: [a]}}"]
+        self.assertFinding(lines, "9:55", "a Cognito authorizer: deployed as written", "not-emulated", 0)
+        self.assertFinding(lines, "20:23", "a JWT authorizer: deployed as written", "not-emulated", 0)
+        code, err = validate(lines)
+        self.assertEqual(err.count("a JWT authorizer"), 1, err)
+
+    def test_emulated_properties_give_no_warning(self):
+        lines = HEAD + ["Resources:"] + function(extra=[
+            "FunctionUrlConfig: {AuthType: NONE}", "TenancyConfig: {TenantIsolationMode: PER_TENANT}",
+            "LoggingConfig: {LogFormat: JSON}"])
+        code, err = validate(lines)
+        self.assertEqual((code, err.count("warning")), (0, 0), err)
+
     def test_dependson_takes_names(self):
         lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
         self.assertFinding(lines, "6:16", "DependsOn takes resource names, not an intrinsic function",
