@@ -4,6 +4,8 @@ for a name, the closest valid one; warnings never fail the run; --json and
 -q; the project's own templates and samples give no error."""
 import json
 import os
+import re
+import subprocess
 import sys
 import unittest
 
@@ -380,6 +382,42 @@ class Rules(unittest.TestCase):
                 with self.subTest(sample=s):
                     r = run("-C", os.path.join(samples, s), "validate", "-q", timeout=20)
                     self.assertEqual((r.returncode, r.stderr), (0, ""))
+
+    def test_bench_templates_give_no_error(self):
+        """The templates the benchmarks write: the Python ones' TEMPLATE
+        strings (each runtime and API kind they use), template-load's
+        generated one (its awk program, at 3 functions)."""
+        root = lambtest.SOURCE_ROOT
+        found = 0
+        for name in sorted(os.listdir(os.path.join(root, "bench"))):
+            with open(os.path.join(root, "bench", name), errors="replace") as f:
+                text = f.read()
+            for body in re.findall(r'"""\\?\n(AWSTemplateFormatVersion.*?)"""', text, re.S):
+                for api in ("Api", "HttpApi"):
+                    found += 1
+                    tmpl = body.replace("{runtime}", "python3.12").replace("{handler}", "app.handler") \
+                        .replace("{api}", api)
+                    with self.subTest(bench=name, api=api):
+                        code, err = self.validate_text(tmpl)
+                        self.assertEqual((code, [l for l in err.splitlines() if ": error: " in l]), (0, []), err)
+            gen = re.search(r"awk -v n=\"\$1\" '(.*?)'\n}", text, re.S)
+            if gen:
+                found += 1
+                out = subprocess.run(["awk", "-v", "n=3", gen.group(1)], capture_output=True, text=True,
+                                     check=True).stdout
+                with self.subTest(bench=name, generated=True):
+                    code, err = self.validate_text(out, layer=True)
+                    self.assertEqual((code, [l for l in err.splitlines() if ": error: " in l]), (0, []), err)
+        self.assertGreaterEqual(found, 9)
+
+    def validate_text(self, text, layer=False):
+        files = {"template.yaml": text, "src/app.py": "def handler(e, c):\n    return 1\n",
+                 "fn/app.py": "def handler(e, c):\n    return 1\n", "app.py": "def handler(e, c):\n    return 1\n"}
+        if layer:
+            files["layer/python/x.py"] = "X = 1\n"
+        with project(files) as d:
+            r = run("validate", cwd=d, timeout=20)
+        return r.returncode, r.stderr
 
 
 if __name__ == "__main__":
