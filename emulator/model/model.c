@@ -184,6 +184,18 @@ static void expand_foreach(struct builder *b)
 #define MAX_TEMPLATE_BYTES 1000000
 #define MAX_RESOURCES 500
 
+/* Whether a resource is of a SAM type: a plain CloudFormation template
+ * needs no transform. */
+static bool uses_sam_types(const struct lamb_node *res)
+{
+	for (size_t i = 0; res && res->kind == LAMB_MAP && i < res->len; i++) {
+		const char *type = lamb_node_str(lamb_node_get(res->pairs[i].value, "Type"));
+		if (type && str_starts(type, "AWS::Serverless::"))
+			return true;
+	}
+	return false;
+}
+
 static void check_sections(struct builder *b)
 {
 	for (size_t i = 0; i < b->root->len; i++) {
@@ -204,7 +216,7 @@ static void check_sections(struct builder *b)
 		b->globals = NULL;
 	const struct lamb_node *tr = lamb_node_get(b->root, "Transform");
 	bool sam = has_transform(b->root, "AWS::Serverless");
-	if (!sam && (b->globals || lamb_node_get(b->root, "Resources")))
+	if (!sam && (b->globals || uses_sam_types(res)))
 		lamb_warning(b->diags, tr ? &tr->mark : &b->root->mark,
 			     "no 'Transform: AWS::Serverless-2016-10-31': AWS will not apply SAM's transform");
 }

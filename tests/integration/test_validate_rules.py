@@ -352,6 +352,16 @@ class Rules(unittest.TestCase):
         code, err = validate(lines)
         self.assertEqual((code, err.count("warning")), (0, 0), err)
 
+    def test_transform_warning_only_for_sam(self):
+        """A plain CloudFormation template needs no SAM transform; one with a
+        SAM resource and no Transform is warned about."""
+        plain = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:", "  Q:", "    Type: AWS::SQS::Queue"]
+        code, err = validate(plain)
+        self.assertEqual((code, err.count("warning")), (0, 0), err)
+        sam = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"] + function()
+        code, err = validate(sam)
+        self.assertIn("template.yaml:1:1: warning: no 'Transform: AWS::Serverless-2016-10-31'", err)
+
     def test_dependson_takes_names(self):
         lines = HEAD + ["Resources:", "  Q:", "    Type: AWS::SQS::Queue", "    DependsOn: !Ref Q"]
         self.assertFinding(lines, "6:16", "DependsOn takes resource names, not an intrinsic function",
