@@ -91,6 +91,40 @@ class Rules(unittest.TestCase):
         self.assertFinding(lines, "25:65", "unknown property 'Filters' in the Kinesis event 'K'",
                            "unknown-property")
 
+    # each event type the issue lists, with what it requires
+    EVENTS = {
+        "Api": ["Path: /a", "Method: get"], "HttpApi": ["Path: /h", "Method: get"],
+        "Schedule": ["Schedule: rate(1 day)"], "ScheduleV2": ["ScheduleExpression: rate(1 day)"],
+        "SQS": ["Queue: arn:aws:sqs:us-east-1:1:q"], "SNS": ["Topic: arn:aws:sns:us-east-1:1:t"],
+        "S3": ["Bucket: !Ref Bucket", "Events: s3:ObjectCreated:*"],
+        "DynamoDB": ["Stream: arn:s", "StartingPosition: LATEST"],
+        "Kinesis": ["Stream: arn:s", "StartingPosition: LATEST"],
+        "EventBridgeRule": ["Pattern: {source: [a]}"], "CloudWatchEvent": ["Pattern: {source: [a]}"],
+        "CloudWatchLogs": ["LogGroupName: g", "FilterPattern: x"],
+        "Cognito": ["UserPool: !Ref Pool", "Trigger: PreSignUp"], "IoTRule": ["Sql: SELECT 1"],
+        "MSK": ["Stream: arn:k", "Topics: [t]", "StartingPosition: LATEST"],
+        "MQ": ["Broker: arn:b", "Queues: [q]", "SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:s}]"],
+        "SelfManagedKafka": ["Topics: [t]", "KafkaBootstrapServers: ['h:9092']",
+                             "SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:s}]"],
+        "DocumentDB": ["Cluster: arn:c", "DatabaseName: d", "StartingPosition: LATEST",
+                       "SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:s}]"],
+    }
+
+    def test_unknown_property_in_every_event_type(self):
+        events, where = [], {}
+        for t, props in self.EVENTS.items():
+            events += [f"E{t}:", f"  Type: {t}", "  Properties:"] + [f"    {p}" for p in props] + ["    Bogus: 1"]
+            where[t] = len(HEAD) + 1 + 7 + len(events)  # the line of its Bogus
+        lines = HEAD + ["Resources:"] + function(events=events) + [
+            "  Bucket:", "    Type: AWS::S3::Bucket", "  Pool:", "    Type: AWS::Cognito::UserPool"]
+        code, err = validate(lines)
+        self.assertEqual(code, 1, err)
+        for t in self.EVENTS:
+            with self.subTest(event=t):
+                self.assertIn(f"template.yaml:{where[t]}:13: error: unknown property 'Bogus' in the {t} "
+                              f"event 'E{t}' [unknown-property]", err)
+        self.assertEqual(err.count(": error: "), len(self.EVENTS), err)
+
     def test_pull_event_objects_as_cloudformation_reads_them(self):
         """What an SQS/Kinesis/... event hands its EventSourceMapping
         unchanged is checked as CloudFormation will; DestinationConfig,
