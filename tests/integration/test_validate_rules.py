@@ -173,6 +173,18 @@ class Rules(unittest.TestCase):
                         "    Properties: {ScheduleExpression: rate(1 day), Targets: [{Arn: x}]}"]
         self.assertFinding(lines, "11:61", "is missing required property 'Id'", "missing-property")
 
+    def test_required_in_sams_own_structures_globals_counted(self):
+        """SAM refuses a DeadLetterQueue without TargetArn; a Domain whose
+        DomainName comes from Globals (merged key by key) is complete."""
+        lines = HEAD + ["Globals:", "  Api:", "    Domain: {DomainName: example.com}", "Resources:"] + function(
+            extra=["DeadLetterQueue: {Type: SQS}"]) + [
+            "  Api:", "    Type: AWS::Serverless::Api", "    Properties:", "      StageName: prod",
+            "      Domain: {CertificateArn: arn:aws:acm:us-east-1:1:certificate/x}"]
+        self.assertFinding(lines, "13:24", "'DeadLetterQueue' is missing required property 'TargetArn'",
+                           "missing-property")
+        code, err = validate(lines)
+        self.assertEqual(err.count("[missing-property]"), 1, err)
+
     def test_value_not_allowed(self):
         lines = HEAD + ["Resources:"] + function(
             extra=["Architectures: [x86-64]", "PackageType: zip"],
