@@ -410,6 +410,24 @@ static const struct lamb_node *with_globals(struct vctx *c, const char *type, co
 	return props;
 }
 
+/* A requirement the SAM schema does not carry: SAM refuses an enabled
+ * DeploymentPreference without a Type ("'DeploymentPreference' is missing
+ * required Property 'Type'", samtranslator's deployment_preference.py);
+ * Enabled false (or "false", "False") needs none, nor, as lamb does not
+ * resolve it here, an Enabled given by an intrinsic. */
+static void deployment_preference(struct vctx *c, const struct lamb_node *merged, const char *name)
+{
+	const struct lamb_node *d = lamb_node_get(merged, "DeploymentPreference");
+	if (!d || d->kind != LAMB_MAP || lamb_node_intrinsic(d) || lamb_node_get(d, "Type"))
+		return;
+	const struct lamb_node *en = lamb_node_get(d, "Enabled");
+	const char *enabled = lamb_node_str(en);
+	if (en && (!enabled || strcmp(enabled, "false") == 0 || strcmp(enabled, "False") == 0))
+		return; /* false, or an intrinsic SAM resolves first (a parameter's 'false') */
+	v_error(c, &d->mark, R_REQUIRED, NULL, "%s: 'DeploymentPreference' is missing required property 'Type'",
+		name);
+}
+
 static void check_resource(struct vctx *c, const struct lamb_pair *rp)
 {
 	const struct lamb_node *res = rp->value;
@@ -428,6 +446,8 @@ static void check_resource(struct vctx *c, const struct lamb_pair *rp)
 	if (props && (lamb_node_intrinsic(props) || props->kind != LAMB_MAP))
 		return;
 	const struct lamb_node *merged = with_globals(c, type->str, res, props);
+	if (strcmp(type->str, "AWS::Serverless::Function") == 0)
+		deployment_preference(c, merged, name);
 	if (props)
 		check_shape(&p, props, 0, name, merged);
 	else if (p.t->nshapes)

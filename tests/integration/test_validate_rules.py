@@ -185,6 +185,17 @@ class Rules(unittest.TestCase):
         code, err = validate(lines)
         self.assertEqual(err.count("[missing-property]"), 1, err)
 
+    def test_deployment_preference_needs_a_type_when_enabled(self):
+        lines = HEAD + ["Parameters:", "  Off: {Type: String, Default: 'false'}", "Resources:"] \
+            + function("A", extra=["AutoPublishAlias: live", "DeploymentPreference: {Alarms: []}"]) \
+            + function("B", extra=["AutoPublishAlias: live", "DeploymentPreference: {Enabled: false}"]) \
+            + function("C", extra=["AutoPublishAlias: live", "DeploymentPreference: {Enabled: !Ref Off}"]) \
+            + function("D", extra=["AutoPublishAlias: live", "DeploymentPreference: {Type: AllAtOnce}"])
+        self.assertFinding(lines, "13:29", "resource 'A' (AWS::Serverless::Function): 'DeploymentPreference' "
+                           "is missing required property 'Type'", "missing-property")
+        code, err = validate(lines)
+        self.assertEqual(err.count("[missing-property]"), 1, err)
+
     def test_value_not_allowed(self):
         lines = HEAD + ["Resources:"] + function(
             extra=["Architectures: [x86-64]", "PackageType: zip"],
