@@ -25,6 +25,11 @@ struct builder {
 					     * Properties, per resolver resource */
 };
 
+/* The top-level sections and a resource's attributes lamb knows, NULL-ended
+ * (lamb validate suggests the closest of them). */
+extern const char *const model_sections[];
+extern const char *const model_resource_keys[];
+
 struct nested_stack {
 	const char *id; /* the stack resource's logical id */
 	struct lamb_model *m;

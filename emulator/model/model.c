@@ -15,14 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const sections[] = {
+const char *const model_sections[] = {
 	"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings",
-	"Conditions", "Transform", "Resources", "Outputs", "Globals", "Hooks",
+	"Conditions", "Transform", "Resources", "Outputs", "Globals", "Hooks", NULL,
 };
 
-static const char *const resource_keys[] = {
+/* CloudFormation's resource attributes, SAM's two, and the two CloudFormation
+ * takes without documenting them (Description, the legacy Version). */
+const char *const model_resource_keys[] = {
 	"Type", "Properties", "Condition", "DependsOn", "Metadata", "DeletionPolicy",
 	"UpdateReplacePolicy", "UpdatePolicy", "CreationPolicy", "IgnoreGlobals", "Connectors", "Description",
+	"Version", NULL,
 };
 
 /* ---- resources ---- */
@@ -32,9 +35,9 @@ static void check_resource_keys(struct builder *b, const struct lamb_node *res)
 	for (size_t i = 0; i < res->len; i++) {
 		const char *k = res->pairs[i].key->str;
 		size_t j = 0;
-		while (j < ARRAY_SIZE(resource_keys) && strcmp(resource_keys[j], k) != 0)
+		while (model_resource_keys[j] && strcmp(model_resource_keys[j], k) != 0)
 			j++;
-		if (j == ARRAY_SIZE(resource_keys))
+		if (!model_resource_keys[j])
 			lamb_warning(b->diags, &res->pairs[i].key->mark, "unknown resource attribute '%s'", k);
 	}
 }
@@ -181,14 +184,26 @@ static void expand_foreach(struct builder *b)
 #define MAX_TEMPLATE_BYTES 1000000
 #define MAX_RESOURCES 500
 
+/* Whether a resource is of a SAM type: a plain CloudFormation template
+ * needs no transform. */
+static bool uses_sam_types(const struct lamb_node *res)
+{
+	for (size_t i = 0; res && res->kind == LAMB_MAP && i < res->len; i++) {
+		const char *type = lamb_node_str(lamb_node_get(res->pairs[i].value, "Type"));
+		if (type && str_starts(type, "AWS::Serverless::"))
+			return true;
+	}
+	return false;
+}
+
 static void check_sections(struct builder *b)
 {
 	for (size_t i = 0; i < b->root->len; i++) {
 		const char *k = b->root->pairs[i].key->str;
 		size_t j = 0;
-		while (j < ARRAY_SIZE(sections) && strcmp(sections[j], k) != 0)
+		while (model_sections[j] && strcmp(model_sections[j], k) != 0)
 			j++;
-		if (j == ARRAY_SIZE(sections))
+		if (!model_sections[j])
 			lamb_error(b->diags, &b->root->pairs[i].key->mark, "unknown top-level section '%s'", k);
 	}
 	const struct lamb_node *res = lamb_node_get(b->root, "Resources");
@@ -201,7 +216,7 @@ static void check_sections(struct builder *b)
 		b->globals = NULL;
 	const struct lamb_node *tr = lamb_node_get(b->root, "Transform");
 	bool sam = has_transform(b->root, "AWS::Serverless");
-	if (!sam && (b->globals || lamb_node_get(b->root, "Resources")))
+	if (!sam && (b->globals || uses_sam_types(res)))
 		lamb_warning(b->diags, tr ? &tr->mark : &b->root->mark,
 			     "no 'Transform: AWS::Serverless-2016-10-31': AWS will not apply SAM's transform");
 }

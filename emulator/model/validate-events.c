@@ -1,6 +1,7 @@
 /* What an event's value means, beyond its kind: schedule expressions as
  * EventBridge reads them (rate() with its singular and plural units, cron()
- * with six fields and a '?' in day-of-month or day-of-week), HTTP methods of
+ * with six fields, each within its range, and a '?' in day-of-month or
+ * day-of-week), HTTP methods of
  * API events, and the functions an OpenAPI DefinitionBody integrates. */
 #include "base/util.h"
 #include "model/validate-int.h"
@@ -48,6 +49,62 @@ static bool field_chars(const char *f, const char *extra)
 	return true;
 }
 
+/* A field's numbers within its range (a step after '/' at least 1, a
+ * week after '#' 1-5), its words among names (L and W as EventBridge's
+ * "last" and "weekday"): cron(60 ...) and cron(0 12 ? * FUN *) are refused. */
+static bool field_range(const char *f, const char *what, long lo, long hi, const char *const *names,
+			char *buf, size_t size)
+{
+	for (const char *p = f; *p;) {
+		char prev = p > f ? p[-1] : ' ';
+		if (isdigit((unsigned char)*p)) {
+			char *end;
+			long n = strtol(p, &end, 10);
+			long min = prev == '/' ? 1 : prev == '#' ? 1 : lo;
+			long max = prev == '/' ? hi : prev == '#' ? 5 : hi;
+			if (n < min || n > max) {
+				int o = snprintf(buf, size, "cron()'s %s takes %ld-%ld%s, not %ld", what, min, max,
+						 prev == '/' ? " as a step" : prev == '#' ? " after '#'" : "", n);
+				if ((size_t)(end - p) != strlen(f) && o > 0 && (size_t)o < size)
+					snprintf(buf + o, size - (size_t)o, " (in '%s')", f);
+				return false;
+			}
+			p = end;
+			continue;
+		}
+		if (!isalpha((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		size_t l = 0;
+		while (isalpha((unsigned char)p[l]))
+			l++;
+		bool ok = (l == 1 && (*p == 'L' || *p == 'W')) || (l == 2 && strncmp(p, "LW", 2) == 0);
+		for (size_t i = 0; names && !ok && names[i]; i++)
+			ok = l == strlen(names[i]) && strncasecmp(p, names[i], l) == 0;
+		if (!ok) {
+			snprintf(buf, size, "cron()'s %s has '%.*s', which is no %s name", what, (int)l, p,
+				 names && names[0][0] == 'J' ? "month" : "day");
+			return false;
+		}
+		p += l;
+	}
+	return true;
+}
+
+static bool cron_ranges(const char *const *f, char *buf, size_t size)
+{
+	static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
+					      "AUG", "SEP", "OCT", "NOV", "DEC", NULL };
+	static const char *const days[] = { "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL };
+	return field_range(f[0], "minutes field", 0, 59, NULL, buf, size) &&
+	       field_range(f[1], "hours field", 0, 23, NULL, buf, size) &&
+	       field_range(f[2], "day-of-month field", 1, 31, NULL, buf, size) &&
+	       field_range(f[3], "month field", 1, 12, months, buf, size) &&
+	       field_range(f[4], "day-of-week field", 1, 7, days, buf, size) &&
+	       field_range(f[5], "year field", 1970, 2199, NULL, buf, size);
+}
+
 static const char *cron_problem(const char *inner, char *buf, size_t size)
 {
 	char *copy = xstrdup(inner), *save = NULL;
@@ -68,6 +125,8 @@ static const char *cron_problem(const char *inner, char *buf, size_t size)
 		   !field_chars(f[3], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ||
 		   !field_chars(f[4], "?L#ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")) {
 		problem = "cron() has a character its field does not take";
+	} else if (!cron_ranges(f, buf, size)) {
+		problem = buf;
 	}
 	free(copy);
 	return problem;

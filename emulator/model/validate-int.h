@@ -46,6 +46,8 @@ void v_report(struct vctx *c, enum lamb_severity sev, const struct lamb_mark *m,
  * said. */
 bool v_join_value(struct vctx *c, const struct lamb_mark *m, const char *value, const char *rule,
 		  const char *suggestion);
+/* The loader's warning at m (no rule) goes: an error replaces it. */
+void v_drop_warning(struct vctx *c, const struct lamb_mark *m);
 #define v_error(c, m, rule, sugg, ...) v_report((c), LAMB_ERROR, (m), (rule), (sugg), __VA_ARGS__)
 
 /* The closest candidate seen so far (v_consider), for "did you mean". */
@@ -70,6 +72,7 @@ const char *v_resource_type(const struct vctx *c, const char *id);
 void v_check_resources(struct vctx *c);  /* validate-props.c */
 void v_check_names(struct vctx *c);      /* validate-refs.c */
 void v_check_unused(struct vctx *c);
+void v_check_sections(struct vctx *c);   /* validate-sections.c */
 void v_check_schedules(struct vctx *c);  /* validate-events.c */
 void v_check_openapi(struct vctx *c);
 void v_check_methods(struct vctx *c);

@@ -23,6 +23,8 @@ struct spec {
 struct pctx {
 	struct vctx *c;
 	const struct lamb_vs_type *t;
+	const struct lamb_node *gblock; /* the type's Globals block, or NULL */
+	unsigned no_required; /* > 0: under a value Globals may complete */
 };
 
 static void check_value(struct pctx *p, const struct lamb_node *v, struct spec sp, const char *name);
@@ -283,7 +285,7 @@ static void unknown_prop(struct pctx *p, const struct lamb_vs_shape *sh, const s
 static void check_required(struct pctx *p, const struct lamb_vs_shape *sh, const struct lamb_node *map,
 			   const struct lamb_mark *at, const char *name)
 {
-	if (map == NO_REQUIRED || (map && (map->kind != LAMB_MAP || has_fn_key(map))))
+	if (p->no_required || map == NO_REQUIRED || (map && (map->kind != LAMB_MAP || has_fn_key(map))))
 		return;
 	for (size_t i = 0; i < sh->nprops; i++)
 		if (sh->props[i].required && !lamb_node_get(map, sh->props[i].name))
@@ -308,7 +310,12 @@ static void check_shape(struct pctx *p, const struct lamb_node *map, int shape, 
 		if (!pr)
 			continue;
 		snprintf(sub, sizeof(sub), "'%s'", key->str);
+		/* SAM merges a Globals mapping into the resource's key by key:
+		 * what the value requires may come from there */
+		bool global = shape == 0 && lamb_node_get(p->gblock, key->str);
+		p->no_required += global;
 		check_value(p, map->pairs[i].value, (struct spec){ pr->spec, strlen(pr->spec) }, sub);
+		p->no_required -= global;
 	}
 	check_required(p, sh, for_required, &map->mark, name);
 }
@@ -382,6 +389,16 @@ static void unknown_type(struct vctx *c, const struct lamb_node *type)
 
 /* SAM's Globals fill properties in: the required ones are looked for in the
  * merged properties. */
+static const struct lamb_node *globals_block(struct vctx *c, const char *type)
+{
+	for (size_t i = 0; c->globals && c->globals->kind == LAMB_MAP && i < c->globals->len; i++) {
+		const char *gt = lamb_globals_type(c->globals->pairs[i].key->str);
+		if (gt && strcmp(gt, type) == 0 && c->globals->pairs[i].value->kind == LAMB_MAP)
+			return c->globals->pairs[i].value;
+	}
+	return NULL;
+}
+
 static const struct lamb_node *with_globals(struct vctx *c, const char *type, const struct lamb_node *res,
 					     const struct lamb_node *props)
 {
@@ -393,13 +410,32 @@ static const struct lamb_node *with_globals(struct vctx *c, const char *type, co
 	return props;
 }
 
+/* A requirement the SAM schema does not carry: SAM refuses an enabled
+ * DeploymentPreference without a Type ("'DeploymentPreference' is missing
+ * required Property 'Type'", samtranslator's deployment_preference.py);
+ * Enabled false (or "false", "False") needs none, nor, as lamb does not
+ * resolve it here, an Enabled given by an intrinsic. */
+static void deployment_preference(struct vctx *c, const struct lamb_node *merged, const char *name)
+{
+	const struct lamb_node *d = lamb_node_get(merged, "DeploymentPreference");
+	if (!d || d->kind != LAMB_MAP || lamb_node_intrinsic(d) || lamb_node_get(d, "Type"))
+		return;
+	const struct lamb_node *en = lamb_node_get(d, "Enabled");
+	const char *enabled = lamb_node_str(en);
+	if (en && (!enabled || strcmp(enabled, "false") == 0 || strcmp(enabled, "False") == 0))
+		return; /* false, or an intrinsic SAM resolves first (a parameter's 'false') */
+	v_error(c, &d->mark, R_REQUIRED, NULL, "%s: 'DeploymentPreference' is missing required property 'Type'",
+		name);
+}
+
 static void check_resource(struct vctx *c, const struct lamb_pair *rp)
 {
 	const struct lamb_node *res = rp->value;
 	const struct lamb_node *type = lamb_node_get(res, "Type");
 	if (res->kind != LAMB_MAP || !lamb_node_str(type) || type_unchecked(type->str))
 		return;
-	struct pctx p = { .c = c, .t = lamb_schemas_type(c->schemas, type->str) };
+	struct pctx p = { .c = c, .t = lamb_schemas_type(c->schemas, type->str),
+			  .gblock = globals_block(c, type->str) };
 	if (!p.t) {
 		unknown_type(c, type);
 		return;
@@ -410,6 +446,8 @@ static void check_resource(struct vctx *c, const struct lamb_pair *rp)
 	if (props && (lamb_node_intrinsic(props) || props->kind != LAMB_MAP))
 		return;
 	const struct lamb_node *merged = with_globals(c, type->str, res, props);
+	if (strcmp(type->str, "AWS::Serverless::Function") == 0)
+		deployment_preference(c, merged, name);
 	if (props)
 		check_shape(&p, props, 0, name, merged);
 	else if (p.t->nshapes)
@@ -423,7 +461,8 @@ static void check_globals(struct vctx *c)
 	for (size_t i = 0; c->globals && c->globals->kind == LAMB_MAP && i < c->globals->len; i++) {
 		const struct lamb_pair *g = &c->globals->pairs[i];
 		const char *type = lamb_globals_type(g->key->str);
-		struct pctx p = { .c = c, .t = type ? lamb_schemas_type(c->schemas, type) : NULL };
+		/* a Globals value is a part: what it requires the resource may give */
+		struct pctx p = { .c = c, .t = type ? lamb_schemas_type(c->schemas, type) : NULL, .no_required = 1 };
 		char name[128];
 		snprintf(name, sizeof(name), "Globals.%s", g->key->str);
 		if (!p.t || g->value->kind != LAMB_MAP)

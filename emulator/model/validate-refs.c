@@ -99,6 +99,26 @@ static bool attr_ok(const struct lamb_vs_type *t, const char *attr)
 	return false;
 }
 
+/* "; it has Arn, ..." (the first few), for a name with no close one. */
+static const char *attr_list(const struct lamb_vs_type *t, char *buf, size_t size)
+{
+	size_t o = (size_t)snprintf(buf, size, "; it has ");
+	size_t shown = 0, left = 0;
+	for (size_t i = 0; i < t->nattrs; i++) {
+		if (strchr(t->attrs[i], '*'))
+			continue; /* a pattern, not a name to write */
+		if (shown < 8 && o + strlen(t->attrs[i]) + 8 < size)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", shown++ ? ", " : "", t->attrs[i]);
+		else
+			left++;
+	}
+	if (!shown)
+		buf[0] = '\0';
+	else if (left)
+		snprintf(buf + o, size - o, ", ...");
+	return buf;
+}
+
 static void getatt(struct vctx *c, const char *id, const char *attr, const struct lamb_mark *at)
 {
 	const char *type = v_resource_type(c, id);
@@ -117,7 +137,10 @@ static void getatt(struct vctx *c, const char *id, const char *attr, const struc
 	v_best_init(&best, attr);
 	for (size_t i = 0; i < t->nattrs; i++)
 		v_consider(&best, t->attrs[i], strlen(t->attrs[i]));
-	v_error(c, at, R_ATTR, v_best_get(&best), "%s has no attribute '%s' (%s)", id, attr, type);
+	const char *sugg = v_best_get(&best);
+	char list[300];
+	v_error(c, at, R_ATTR, sugg, "%s has no attribute '%s' (%s%s)", id, attr, type,
+		sugg ? "" : attr_list(t, list, sizeof(list)));
 }
 
 static void fn_getatt(struct vctx *c, const struct lamb_node *n, const struct lamb_node *arg)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- reporting ---- */
 
@@ -76,6 +77,19 @@ bool v_join_value(struct vctx *c, const struct lamb_mark *m, const char *value, 
 	if (found)
 		adopt(found, rule, suggestion);
 	return found != NULL;
+}
+
+void v_drop_warning(struct vctx *c, const struct lamb_mark *m)
+{
+	struct lamb_diag *g = at_same_place(c->diags, LAMB_WARNING, m);
+	if (c->quiet || !g || g->rule)
+		return;
+	free(g->file);
+	free(g->msg);
+	free(g->suggestion);
+	size_t i = (size_t)(g - c->diags->v);
+	memmove(g, g + 1, (c->diags->len - i - 1) * sizeof(*g));
+	c->diags->len--;
 }
 
 void v_report(struct vctx *c, enum lamb_severity sev, const struct lamb_mark *m, const char *rule,
@@ -304,20 +318,54 @@ static void api_auth_emulated(struct vctx *c, const struct lamb_node *props, boo
 	}
 }
 
+/* API Gateway's own spellings: an Authorizer resource, an OpenAPI security
+ * scheme's x-amazon-apigateway-authorizer (model-cfnauth.c reads both and
+ * serves the routes of a Cognito or JWT one open). */
+static void authorizer_type(struct vctx *c, const struct lamb_node *type, bool *said)
+{
+	const char *t = lamb_node_str(type);
+	if (t && strcasecmp(t, "COGNITO_USER_POOLS") == 0)
+		not_emulated(c, said, NE_COGNITO, &type->mark, "a Cognito authorizer");
+	else if (t && strcasecmp(t, "JWT") == 0)
+		not_emulated(c, said, NE_JWT, &type->mark, "a JWT authorizer");
+}
+
+static void openapi_auth_emulated(struct vctx *c, const struct lamb_node *body, bool *said)
+{
+	const struct lamb_node *sets[] = { lamb_node_get(lamb_node_get(body, "components"), "securitySchemes"),
+					   lamb_node_get(body, "securityDefinitions") };
+	for (size_t k = 0; k < ARRAY_SIZE(sets); k++)
+		for (size_t i = 0; sets[k] && sets[k]->kind == LAMB_MAP && i < sets[k]->len; i++)
+			authorizer_type(c, lamb_node_get(lamb_node_get(sets[k]->pairs[i].value,
+								       "x-amazon-apigateway-authorizer"), "type"),
+					said);
+}
+
+static void resource_emulated(struct vctx *c, const struct lamb_res_entry *e, bool *said)
+{
+	const struct lamb_node *props = lamb_node_get(e->node, "Properties");
+	if (strcmp(e->type, "AWS::Serverless::Function") == 0 || strcmp(e->type, "AWS::Lambda::Function") == 0)
+		function_props_emulated(c, props, said);
+	else if (strcmp(e->type, "AWS::Serverless::Api") == 0 || strcmp(e->type, "AWS::Serverless::HttpApi") == 0)
+		api_auth_emulated(c, props, said);
+	else if (strcmp(e->type, "AWS::ApiGateway::Authorizer") == 0)
+		authorizer_type(c, lamb_node_get(props, "Type"), said);
+	else if (strcmp(e->type, "AWS::ApiGatewayV2::Authorizer") == 0)
+		authorizer_type(c, lamb_node_get(props, "AuthorizerType"), said);
+	if (strstr(e->type, "Api")) {
+		openapi_auth_emulated(c, lamb_node_get(props, "DefinitionBody"), said);
+		openapi_auth_emulated(c, lamb_node_get(props, "Body"), said);
+	}
+}
+
 static void check_emulated(struct vctx *c)
 {
 	bool said[NE_COUNT] = { 0 };
 	function_props_emulated(c, lamb_node_get(c->globals, "Function"), said);
 	api_auth_emulated(c, lamb_node_get(c->globals, "Api"), said);
 	api_auth_emulated(c, lamb_node_get(c->globals, "HttpApi"), said);
-	for (size_t i = 0; i < c->r.nresources; i++) {
-		const struct lamb_res_entry *e = &c->r.resources[i];
-		const struct lamb_node *props = lamb_node_get(e->node, "Properties");
-		if (strcmp(e->type, "AWS::Serverless::Function") == 0 || strcmp(e->type, "AWS::Lambda::Function") == 0)
-			function_props_emulated(c, props, said);
-		else if (strcmp(e->type, "AWS::Serverless::Api") == 0 || strcmp(e->type, "AWS::Serverless::HttpApi") == 0)
-			api_auth_emulated(c, props, said);
-	}
+	for (size_t i = 0; i < c->r.nresources; i++)
+		resource_emulated(c, &c->r.resources[i], said);
 }
 
 /* ---- the run ---- */
@@ -366,6 +414,7 @@ void lamb_validate(const struct lamb_model *m, struct lamb_schemas *schemas, str
 	index_resources(&c);
 	if (schemas)
 		v_check_resources(&c);
+	v_check_sections(&c);
 	v_check_openapi(&c);
 	v_check_methods(&c);
 	v_check_schedules(&c);

@@ -9,6 +9,11 @@
 /* The resource type a Globals block applies to ("Function" →
  * AWS::Serverless::Function), or NULL for an unknown block. */
 const char *lamb_globals_type(const char *block);
+/* The properties a Globals block may hold, NULL-ended; NULL for an unknown
+ * block. */
+const char *const *lamb_globals_props(const char *block);
+/* The i-th block name (Function, Api, ...), NULL past the last. */
+const char *lamb_globals_block(size_t i);
 /* Reports every property of the Globals section that SAM does not allow. */
 void lamb_globals_check(const struct lamb_node *globals, struct lamb_diags *diags);
 /* The resource's Properties with the block's globals merged in by SAM's

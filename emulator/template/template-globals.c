@@ -65,6 +65,19 @@ const char *lamb_globals_type(const char *block)
 	return NULL;
 }
 
+const char *const *lamb_globals_props(const char *block)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(blocks); i++)
+		if (strcmp(blocks[i].block, block) == 0)
+			return blocks[i].props;
+	return NULL;
+}
+
+const char *lamb_globals_block(size_t i)
+{
+	return i < ARRAY_SIZE(blocks) ? blocks[i].block : NULL;
+}
+
 static bool allowed(const char *const *props, const char *name)
 {
 	for (; *props; props++)
