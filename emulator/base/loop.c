@@ -1,13 +1,14 @@
 /* The event loop (in the spirit of redis ae.c): epoll for fds, a sorted
  * doubly linked list of deadlines (O(N) insertion, N = live deadlines, a
- * handful per instance), a signalfd for signals, and a deferred-call list so
+ * handful per instance), a signalfd for signals, a deferred-call list so
  * that objects are freed only after the batch of events that may still
- * point at them. No threads, no alarms. */
+ * point at them, and batched log output. No threads, no alarms. */
 #include "base/loop.h"
 #include "base/util.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -16,6 +17,14 @@
 
 #define MAX_EVENTS 64
 #define MAX_BATCHED 4
+/* How long batched output may wait for more while events keep coming. A
+ * warm request's START and its END/REPORT lines are 30-300 us apart: when
+ * the loop flushed whenever it was about to wait, they went out in two
+ * writes (one when the request was handed to the instance, one before its
+ * answer); lingering makes them one, 1 syscall of 17 a request at 1
+ * connection. Long enough for a typical invocation, short enough that a
+ * person reading the log cannot tell. */
+#define LINGER_MS 5
 
 struct deferred {
 	lamb_loop_fn fn;
@@ -37,6 +46,7 @@ struct lamb_loop {
 	bool stop;
 	FILE *batched[MAX_BATCHED];
 	int nbatched;
+	uint64_t pending_since_ns; /* when run_once first saw batched output waiting; 0: none */
 };
 
 uint64_t lamb_loop_now_ns(void)
@@ -128,6 +138,36 @@ void lamb_loop_flush(struct lamb_loop *l)
 {
 	for (int i = 0; i < l->nbatched; i++)
 		fflush(l->batched[i]);
+	l->pending_since_ns = 0;
+}
+
+static bool output_pending(const struct lamb_loop *l)
+{
+	for (int i = 0; i < l->nbatched; i++)
+		if (__fpending(l->batched[i]))
+			return true;
+	return false;
+}
+
+/* The wait's timeout with batched output in mind: it is flushed at once
+ * when it has lingered LINGER_MS, else the wait is cut to what is left of
+ * that (and flushed if nothing comes: run_once). */
+static int linger(struct lamb_loop *l, int timeout)
+{
+	if (!output_pending(l)) {
+		l->pending_since_ns = 0;
+		return timeout;
+	}
+	uint64_t now = lamb_loop_now_ns();
+	if (!l->pending_since_ns)
+		l->pending_since_ns = now;
+	uint64_t waited_ms = (now - l->pending_since_ns) / 1000000;
+	if (waited_ms >= LINGER_MS) {
+		lamb_loop_flush(l);
+		return timeout;
+	}
+	int left = LINGER_MS - (int)waited_ms;
+	return timeout >= 0 && timeout < left ? timeout : left;
 }
 
 void lamb_loop_batch_output(struct lamb_loop *l, FILE *f)
@@ -289,8 +329,9 @@ int lamb_loop_run_once(struct lamb_loop *l, int timeout_ms, struct lamb_err *err
 	struct epoll_event ev[MAX_EVENTS];
 	if (l->deferred)
 		timeout_ms = 0;
-	lamb_loop_flush(l);
-	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, next_timeout_ms(l, timeout_ms));
+	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, linger(l, next_timeout_ms(l, timeout_ms)));
+	if (n == 0 && l->pending_since_ns)
+		lamb_loop_flush(l); /* nothing came: the loop is idle, the log goes out */
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;

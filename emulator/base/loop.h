@@ -56,10 +56,12 @@ void lamb_loop_timer_cancel(struct lamb_loop *l, struct lamb_timer *t);
  * objects whose watches may still have events pending. Allocates. */
 void lamb_loop_defer(struct lamb_loop *l, lamb_loop_fn fn, void *data);
 
-/* Output to f (a log) is written when the loop is about to wait, not line
- * by line: whatever a batch of events logged goes out in one write. Makes f
- * fully buffered until lamb_loop_free flushes it (stderr goes back to
- * unbuffered then). For servers, where a request logs three lines. */
+/* Output to f (a log) is written when the loop finds nothing to do, or
+ * has held it 5 ms while events kept coming, or lamb_loop_flush is
+ * called, not line by line: what a request logs before and after its
+ * instance ran goes out in one write. Makes f fully buffered until
+ * lamb_loop_free flushes it (stderr goes back to unbuffered then). For
+ * servers, where a request logs three lines. */
 void lamb_loop_batch_output(struct lamb_loop *l, FILE *f);
 /* Flushes the batched outputs now: before an answer goes out, so that a
  * client that reads the log after its answer finds its lines there. */

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,48 @@ char *lamb_buf_steal(struct lamb_buf *b)
 	char *s = b->data;
 	lamb_buf_init(b);
 	return s;
+}
+
+char *lamb_put_dec(char *out, long long v)
+{
+	char digits[24];
+	int k = 0;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	if (v < 0)
+		*out++ = '-';
+	do
+		digits[k++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	while (k)
+		*out++ = digits[--k];
+	return out;
+}
+
+/* Rounded as printf rounds: by the double's exact value, halves to even.
+ * v * 100 is off by at most 2^-53 of itself (1.2e-5 below 1e9 ms, 11
+ * days); only where that could decide the rounding, within 1e-4 of a
+ * half, and for what is negative, huge or not a number, printf decides. */
+static char *printf_fixed2(char *out, double v)
+{
+	int n = snprintf(out, 32, "%.2f", v);
+	return out + (n < 0 ? 0 : n < 32 ? n : 31);
+}
+
+char *lamb_put_fixed2(char *out, double v)
+{
+	if (!(v > 0 && v < 1e9)) /* -0.0 too */
+		return printf_fixed2(out, v);
+	double t = v * 100.0;
+	unsigned long long c = (unsigned long long)t; /* t > 0: its floor */
+	double frac = t - (double)c;
+	if (fabs(frac - 0.5) < 1e-4)
+		return printf_fixed2(out, v);
+	c += frac > 0.5;
+	out = lamb_put_dec(out, (long long)(c / 100));
+	*out++ = '.';
+	*out++ = (char)('0' + c / 10 % 10);
+	*out++ = (char)('0' + c % 10);
+	return out;
 }
 
 bool str_starts(const char *s, const char *prefix)

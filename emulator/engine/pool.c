@@ -318,11 +318,17 @@ static void hand_over(struct instance *in, struct lamb_invocation *inv)
 	if (p->fn->logging.json) {
 		json_start(p, inv);
 	} else {
-		char start[96];
-		int n = snprintf(start, sizeof(start), "START RequestId: %s Version: $LATEST\n", inv->request_id);
-		fwrite(start, 1, (size_t)n, logf_(p));
+		/* without snprintf: ~1,000 instructions a request */
+		static const char head[] = "START RequestId: ", tail[] = " Version: $LATEST\n";
+		char start[sizeof(head) + sizeof(inv->request_id) + sizeof(tail)];
+		size_t rl = strnlen(inv->request_id, sizeof(inv->request_id)), n = sizeof(head) - 1;
+		memcpy(start, head, n);
+		memcpy(start + n, inv->request_id, rl);
+		memcpy(start + n + rl, tail, sizeof(tail) - 1);
+		n += rl + sizeof(tail) - 1;
+		fwrite(start, 1, n, logf_(p));
 		lamb_loop_wrote(p->loop, logf_(p));
-		lamb_pool_tail_add(inv, start, (size_t)n);
+		lamb_pool_tail_add(inv, start, n);
 	}
 	struct lamb_rapi_event ev = {
 		.request_id = inv->request_id,

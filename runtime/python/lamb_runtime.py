@@ -708,8 +708,39 @@ def python_at_least_312():
         return False
 
 
+def reused_encoder(plain):
+    """plain.encode's work on json's C encoder made once: JSONEncoder.encode makes a new one on
+    every call, through iterencode (3 of the 7 us a hello's result took). markers is that
+    encoder's circular-reference memo, empty after each encode and emptied when one fails half
+    way. plain itself where there is no C encoder (not CPython) or it writes otherwise."""
+    try:
+        from json import encoder
+        markers = {}
+        escape = encoder.encode_basestring_ascii if plain.__self__.ensure_ascii \
+            else encoder.encode_basestring
+        c_encode = encoder.c_make_encoder(markers, decimal_default, escape, None, ": ", ", ",
+                                          False, False, True)
+    except (ImportError, AttributeError, TypeError):
+        return plain
+
+    def encode(value):
+        try:
+            return "".join(c_encode(value, 0))
+        except BaseException:
+            markers.clear()
+            raise
+    sample = {"a": [1, 2.5, -0.0, 1e300, None, True, False, "\u00e9\u2028\"\n"], "b": {}, "c": []}
+    try:
+        if encode(sample) == plain(sample) and encode("x\u00e9") == plain("x\u00e9"):
+            return encode
+    except Exception:
+        pass
+    return plain
+
+
 # AWS's client leaves non-ASCII unescaped on python3.12 and later only.
-ENCODE = json.JSONEncoder(default=decimal_default, ensure_ascii=not python_at_least_312()).encode
+ENCODE = reused_encoder(json.JSONEncoder(default=decimal_default,
+                                         ensure_ascii=not python_at_least_312()).encode)
 MARKED = json.dumps(DECIMAL_MARK)[:-1]  # '"\u0000lamb-decimal:'
 
 

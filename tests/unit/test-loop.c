@@ -114,7 +114,7 @@ static void test_sigchld(void **state)
 	lamb_loop_free(l);
 }
 
-/* A batched log holds its lines until the loop is about to wait (or is
+/* A batched log holds its lines until the loop finds nothing to do (or is
  * flushed), then writes them at once. */
 static void test_batched_output(void **state)
 {
@@ -145,6 +145,51 @@ static void test_batched_output(void **state)
 	close(fds[0]);
 }
 
+static void ignore(void *data, uint32_t events)
+{
+	(void)data;
+	(void)events;
+}
+
+/* While events keep the loop busy, a batched log waits for more lines, up
+ * to 5 ms: a request's START and END lines go out together. */
+static void test_batched_output_lingers(void **state)
+{
+	(void)state;
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	int out[2], busy[2];
+	char buf[64];
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(busy), 0);
+	assert_int_equal(write(busy[1], "x", 1), 1); /* readable until read: an event every run */
+	struct lamb_watch w;
+	assert_int_equal(lamb_loop_add_fd(l, &w, busy[0], EPOLLIN, ignore, NULL, NULL), 0);
+	FILE *f = fdopen(out[1], "w");
+	lamb_loop_batch_output(l, f);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fputs("START\n", f);
+	lamb_loop_wrote(l, f);
+	assert_int_equal(lamb_loop_run_once(l, 1000, NULL), 0);
+	assert_true(read(out[0], buf, sizeof(buf)) < 0); /* held: an event came */
+	fputs("END\n", f);
+	lamb_loop_wrote(l, f);
+	uint64_t t0 = lamb_loop_now_ns();
+	ssize_t n = -1;
+	while (n < 0 && lamb_loop_now_ns() - t0 < 1000000000ull) {
+		assert_int_equal(lamb_loop_run_once(l, 1000, NULL), 0);
+		n = read(out[0], buf, sizeof(buf));
+	}
+	assert_int_equal(n, 10); /* both lines, in one write, 5 ms on */
+	assert_memory_equal(buf, "START\nEND\n", 10);
+	assert_true(lamb_loop_now_ns() - t0 >= 4000000ull);
+	lamb_loop_del_fd(l, &w);
+	lamb_loop_free(l);
+	fclose(f);
+	close(out[0]);
+	close(busy[0]);
+	close(busy[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_fd_watch),
 		cmocka_unit_test(test_sigchld),
 		cmocka_unit_test(test_batched_output),
+		cmocka_unit_test(test_batched_output_lingers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
