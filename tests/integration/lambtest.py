@@ -36,13 +36,26 @@ INSTANCE_ID = ('str(os.getpid()) + "@" + str(os.stat("/proc/self/ns/pid").st_ino
                'open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]')
 
 
+def _started(pid):
+    """A process's start time, in clock ticks since boot; None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def instance_pids(token):
     """The host pids of the processes of the instance named by token (an
     INSTANCE_ID): the pid itself when it shares lamb's PID namespace, else
-    every process in its namespace."""
-    pid, ns = (int(x) for x in str(token).split("@")[:2])
+    every process in its namespace. A namespace whose processes all started
+    after the instance did is a later one that was given the same inode."""
+    parts = str(token).split("@")
+    pid, ns = int(parts[0]), int(parts[1])
+    start = int(parts[2]) if len(parts) > 2 else None
     if ns == os.stat("/proc/self/ns/pid").st_ino:
-        return [pid] if os.path.exists(f"/proc/{pid}") else []
+        began = _started(pid)
+        return [pid] if began is not None and (start is None or began == start) else []
     found = []
     for p in os.listdir("/proc"):
         try:
@@ -50,6 +63,10 @@ def instance_pids(token):
                 found.append(int(p))
         except OSError:
             pass
+    if start is not None:
+        began = [b for b in map(_started, found) if b is not None]
+        if not began or min(began) > start:
+            return []
     return found
 
 
