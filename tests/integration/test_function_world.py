@@ -70,6 +70,12 @@ def handler(event, context):
             return {"file": getattr(mod, "__file__", None)}
         except ImportError as e:
             return {"error": type(e).__name__, "message": str(e)}
+    if what == "boto3":  # the runtime's boto3, with what it imports, makes a client
+        try:
+            import boto3
+        except ImportError as e:
+            return {"error": type(e).__name__, "message": str(e)}
+        return {"file": boto3.__file__, "client": type(boto3.client("s3", region_name="us-east-1")).__name__}
     if what == "bytes":
         return b"raw, not JSON"
     if what == "decimal":
@@ -128,7 +134,7 @@ def host_only_module():
 
 
 def env_of(extra=None):
-    return dict(os.environ, LAMB_PYTHON=sys.executable, **CREDS, **HOST, **(extra or {}))
+    return dict(os.environ, **{"LAMB_PYTHON": sys.executable, **CREDS, **HOST, **(extra or {})})
 
 
 def invoke(d, fn, event, *args, env=None):
@@ -205,9 +211,10 @@ class Imports(unittest.TestCase):
     def test_sys_path(self):
         d = lambtest.project(files())
         version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        for sandbox in ("auto", "off"):
+        for sandbox in ("on", "off"):
             path = result(invoke(d, "Py", {"what": "path"}, "--sandbox", sandbox))
             task = path[0]
+            self.assertEqual(task == "/var/task", sandbox == "on", path)
             opt = "/opt" if task == "/var/task" else os.path.realpath(os.path.join(d.name, "layer"))
             rt = os.path.join(lamb_runtime_dir(d), "python")
             self.assertEqual(path[:4], [task, f"{opt}/python/lib/{version}/site-packages", f"{opt}/python", rt],
@@ -218,41 +225,79 @@ class Imports(unittest.TestCase):
                 self.assertNotIn("-packages", p, path)
 
     def test_host_package_is_not_importable(self):
+        """Under invoke, start-api and start-lambda, with the sandbox on and
+        off: the host's package is not there, the layer's is."""
         name = host_only_module()
         if not name:
             self.skipTest("the test's Python has no third-party package to try")
         d = lambtest.project(files())
-        for sandbox in ("auto", "off"):
+        for sandbox in ("on", "off"):
             got = result(invoke(d, "Py", {"what": "import", "name": name}, "--sandbox", sandbox))
             self.assertEqual(got.get("error"), "ModuleNotFoundError", (sandbox, got))
-        got = result(invoke(d, "Py", {"what": "import", "name": "worldlayer"}))
-        self.assertIn("worldlayer.py", got.get("file") or "", got)
-        saved = dict(os.environ)
-        os.environ.update(env_of())
-        try:
-            api = ApiServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
-            lam = LambdaServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        try:
-            status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "import", "name": name}))
-            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
-            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": name}).encode())
-            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
-            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": "worldlayer"}).encode())
-            self.assertIn("worldlayer.py", json.loads(data).get("file") or "", data)
-        finally:
-            api.stop()
-            lam.stop()
+            got = result(invoke(d, "Py", {"what": "import", "name": "worldlayer"}, "--sandbox", sandbox))
+            self.assertIn("worldlayer.py", got.get("file") or "", (sandbox, got))
+            saved = dict(os.environ)
+            os.environ.update(env_of())
+            try:
+                api = ApiServer(files(), "--layer-dir", f"{LAYER_ARN}=layer", "--sandbox", sandbox)
+                lam = LambdaServer(files(), "--layer-dir", f"{LAYER_ARN}=layer", "--sandbox", sandbox)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            try:
+                status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "import", "name": name}))
+                self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", (sandbox, data))
+                status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "path"}))
+                self.assertEqual(json.loads(data)[0] == "/var/task", sandbox == "on", (sandbox, data))
+                status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": name}).encode())
+                self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", (sandbox, data))
+                status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": "worldlayer"}).encode())
+                self.assertIn("worldlayer.py", json.loads(data).get("file") or "", (sandbox, data))
+            finally:
+                self.assertEqual(api.stop(), 0)
+                lam.stop()
 
     def test_boto3_is_the_runtimes(self):
         d = lambtest.project(files())
-        got = result(invoke(d, "Py", {"what": "import", "name": "boto3"}))
-        if importlib.util.find_spec("boto3"):
-            self.assertIn("boto3", got.get("file") or "", got)
-        else:
-            self.assertEqual(got.get("error"), "ModuleNotFoundError", got)
+        for sandbox in ("on", "off"):
+            r = invoke(d, "Py", {"what": "boto3"}, "--sandbox", sandbox)
+            got = result(r)
+            if importlib.util.find_spec("boto3"):
+                self.assertIn("boto3", got.get("file") or "", (sandbox, got))
+                self.assertEqual(got.get("client"), "S3", (sandbox, got))
+                self.assertNotIn("has no boto3", r.stderr)
+            else:
+                self.assertEqual(got.get("error"), "ModuleNotFoundError", got)
+
+    def test_venv_boto3_or_said_once(self):
+        """lamb's interpreter in a virtual environment: the runtime's boto3 is
+        the venv's, not its base interpreter's; a venv without one fails the
+        import as a runtime without it would, and lamb says why once. The
+        venv is under the build tree, which the sandbox shows (its /tmp is
+        the instance's own)."""
+        import subprocess
+        import tempfile
+        root = os.environ.get("LAMB_BUILD_ROOT") or None
+        with tempfile.TemporaryDirectory(prefix="lamb-test-venv-", dir=root) as venv:
+            r = subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
+            if r.returncode != 0:
+                self.skipTest("no venv here: " + r.stderr.strip()[-200:])
+            d = lambtest.project(files())
+            env = env_of({"LAMB_PYTHON": os.path.join(venv, "bin", "python")})
+            for sandbox in ("on", "off"):
+                r = invoke(d, "Py", {"what": "import", "name": "boto3"}, "--repeat", "2", "--sandbox", sandbox,
+                           env=env)
+                got = [json.loads(l) for l in r.stdout.strip().splitlines()]
+                self.assertEqual([g.get("error") for g in got], ["ModuleNotFoundError"] * 2, (sandbox, r.stderr))
+                self.assertEqual(r.stderr.count("has no boto3, which Lambda's Python runtimes include"), 1,
+                                 (sandbox, r.stderr))
+            site = os.path.join(venv, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+            os.makedirs(os.path.join(site, "boto3"))
+            with open(os.path.join(site, "boto3", "__init__.py"), "w") as f:
+                f.write("# the venv's\n")
+            for sandbox in ("on", "off"):
+                got = result(invoke(d, "Py", {"what": "import", "name": "boto3"}, "--sandbox", sandbox, env=env))
+                self.assertEqual(got.get("file"), os.path.join(site, "boto3", "__init__.py"), (sandbox, got))
 
 
 def lamb_runtime_dir(d):
