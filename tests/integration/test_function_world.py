@@ -44,7 +44,7 @@ Resources:
     Properties: {{Runtime: python3.12, Handler: app.handler}}
   Node:
     Type: AWS::Serverless::Function
-    Properties: {{Runtime: nodejs20.x, Handler: app.handler}}
+    Properties: {{Runtime: nodejs20.x, Handler: app.handler, Layers: [{LAYER_ARN}]}}
   NodeStream:
     Type: AWS::Serverless::Function
     Properties: {{Runtime: nodejs20.x, Handler: app.stream}}
@@ -96,7 +96,14 @@ APP_JS = """\
 exports.handler = async (event) => {
   if (event.what === 'never') return new Promise(() => {});
   if (event.what === 'log') { console.log('one\\ntwo'); return 'logged'; }
-  if (event.what === 'paths') return { NODE_PATH: process.env.NODE_PATH, global: require('module').globalPaths };
+  if (event.what === 'paths') {
+    return { NODE_PATH: process.env.NODE_PATH, global: require('module').globalPaths,
+             rt: process.env.LAMBDA_RUNTIME_DIR, task: process.env.LAMBDA_TASK_ROOT,
+             layer: require('worldmod').word };
+  }
+  if (event.what === 'require') {
+    try { return { file: require.resolve(event.name) }; } catch (e) { return { error: e.code }; }
+  }
   return event;
 };
 exports.stream = awslambda.streamifyResponse(async (event, responseStream) => {
@@ -120,7 +127,8 @@ SELF_SET = {"LC_CTYPE", "PWD"}
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP_PY, "src/app.js": APP_JS,
             "env.json": json.dumps({"Py": {"FROM_ENV_VARS": "env-vars"}}),
-            "layer/python/worldlayer.py": "WORD = 'layer'\n"}
+            "layer/python/worldlayer.py": "WORD = 'layer'\n",
+            "layer/nodejs/node_modules/worldmod/index.js": "exports.word = 'layer';\n"}
 
 
 def host_only_module():
@@ -365,10 +373,21 @@ class NodeMarshalling(unittest.TestCase):
         self.assertIn("streamed body", r.stdout)
 
     def test_module_paths(self):
-        got = result(invoke(self.d, "Node", {"what": "paths"}))
-        self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
-        self.assertTrue(got["NODE_PATH"].endswith(":/var/task") or got["NODE_PATH"].endswith("/src"), got)
-        self.assertNotIn("/host/node", got["NODE_PATH"])
+        """NODE_PATH exactly Lambda's, with the sandbox on and off, and Node's
+        global folders gone; the layer's module resolves, the host's global
+        one (npm, in <prefix>/lib/node_modules) does not."""
+        for sandbox in ("on", "off"):
+            got = result(invoke(self.d, "Node", {"what": "paths"}, "--sandbox", sandbox))
+            opt = "/opt" if sandbox == "on" else os.path.realpath(os.path.join(self.d.name, "layer"))
+            rt = os.path.join(got["rt"], "node")
+            self.assertEqual(got["task"] == "/var/task", sandbox == "on", got)
+            self.assertEqual(got["NODE_PATH"].split(":"),
+                             [f"{opt}/nodejs/node20/node_modules", f"{opt}/nodejs/node_modules",
+                              f"{rt}/node_modules", rt, got["task"]], sandbox)
+            self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
+            self.assertEqual(got["layer"], "layer")
+            got = result(invoke(self.d, "Node", {"what": "require", "name": "npm"}, "--sandbox", sandbox))
+            self.assertEqual(got, {"error": "MODULE_NOT_FOUND"}, sandbox)
 
 
 class RuntimeVersions(unittest.TestCase):
