@@ -198,6 +198,22 @@ class Environment(unittest.TestCase):
         self.assertEqual(env["LAMBDA_TASK_ROOT"], os.path.realpath(os.path.join(d.name, "src")))
         self.check_env(env, False)
 
+    def test_profile_credentials(self):
+        """As SAM CLI: --profile's credentials (a shared credentials file
+        here), over none in the shell, and its region."""
+        d = lambtest.project(dict(files(), **{"aws/credentials": "[world]\naws_access_key_id = AKIDPROFILE\n"
+                                                                "aws_secret_access_key = profile-secret\n"
+                                                                "aws_session_token = profile-token\n",
+                                              "aws/config": "[profile world]\nregion = eu-north-1\n"}))
+        env = {k: v for k, v in env_of().items() if k not in CREDS and not k.startswith("AWS_")}
+        env.update(AWS_SHARED_CREDENTIALS_FILE=os.path.join(d.name, "aws", "credentials"),
+                   AWS_CONFIG_FILE=os.path.join(d.name, "aws", "config"))
+        got = result(invoke(d, "Py", {"what": "env"}, "--profile", "world", env=env))
+        self.assertEqual({k: got.get(k) for k in CREDS},
+                         {"AWS_ACCESS_KEY_ID": "AKIDPROFILE", "AWS_SECRET_ACCESS_KEY": "profile-secret",
+                          "AWS_SESSION_TOKEN": "profile-token"})
+        self.assertEqual((got["AWS_REGION"], got["AWS_DEFAULT_REGION"]), ("eu-north-1", "eu-north-1"))
+
     def test_start_api(self):
         saved = dict(os.environ)
         os.environ.update(env_of())
