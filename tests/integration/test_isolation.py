@@ -237,6 +237,34 @@ class Files(unittest.TestCase):
         self.assertEqual(json.loads(r.stdout)["errors"], 0, r.stdout)
 
 
+    def test_without_sandbox_said_once_with_what_is_lost(self):
+        """--sandbox auto where no sandbox can be had (here: an interpreter
+        under /var, which the sandbox's own /var would hide): one note over
+        two instances, naming what is not given; --sandbox on fails."""
+        try:
+            tmp = tempfile.mkdtemp(prefix="lamb-test-", dir="/var/tmp")
+        except OSError as e:
+            self.skipTest(f"cannot write /var/tmp: {e}")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        python = os.path.join(tmp, "python3")
+        os.symlink(sys.executable, python)
+        d = lambtest.project(files())
+        self.addCleanup(d.cleanup)
+        env = dict(os.environ, LAMB_PYTHON=python)
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--repeat", "2", "-e", "-",
+                         input='{"verb":"echo"}', cwd=d.name, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        note = f"lamb: note: no /var/task and /opt sandbox ('{python}' would be hidden by the sandbox's /var or /opt)"
+        self.assertEqual(r.stderr.count(note), 1, r.stderr)
+        for lost in ("functions run from their own directories", "/var/task and /opt are not read-only",
+                     "/tmp is shared by every instance and the host"):
+            self.assertIn(lost, r.stderr)
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--sandbox", "on", "-e", "-",
+                         input='{"verb":"echo"}', cwd=d.name, env=env)
+        self.assertIn("--sandbox on: '%s' would be hidden" % python, r.stderr)
+        self.assertNotIn('"echo"', r.stdout)
+
+
 class Attacks(unittest.TestCase):
     def setUp(self):
         self.s = Lambda(files(), "--no-build")
