@@ -211,6 +211,13 @@ bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s)
 	return !s->cpu_off && s->cpu.dir;
 }
 
+const char *lamb_supervisor_cpu_missing(const struct lamb_supervisor *s)
+{
+	if (s->cpu_off || s->cpu.dir)
+		return NULL;
+	return s->cpu.why ? s->cpu.why : "none found";
+}
+
 void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
 {
 	s->log = log ? log : stderr;
