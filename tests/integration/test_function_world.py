@@ -39,6 +39,12 @@ Resources:
         Variables: {{FROM_TEMPLATE: template, PYTHONPATH_NOT: x}}
       Events:
         Get: {{Type: HttpApi, Properties: {{Path: /py, Method: post}}}}
+  PyVendor:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: {RUNTIME}
+      Handler: app.handler
+      Environment: {{Variables: {{PYTHONPATH: /var/task/vendor}}}}
   Py312:
     Type: AWS::Serverless::Function
     Properties: {{Runtime: python3.12, Handler: app.handler}}
@@ -127,7 +133,7 @@ SELF_SET = {"LC_CTYPE", "PWD"}
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP_PY, "src/app.js": APP_JS,
             "env.json": json.dumps({"Py": {"FROM_ENV_VARS": "env-vars"}}),
-            "layer/python/worldlayer.py": "WORD = 'layer'\n",
+            "layer/python/worldlayer.py": "WORD = 'layer'\n", "src/vendor/vendored.py": "",
             "layer/nodejs/node_modules/worldmod/index.js": "exports.word = 'layer';\n"}
 
 
@@ -247,6 +253,20 @@ class Imports(unittest.TestCase):
             self.assertTrue(stdlib, path)
             for p in stdlib:
                 self.assertNotIn("-packages", p, path)
+
+    def test_template_pythonpath_applies(self):
+        """The shell's PYTHONPATH is dropped, the template's applies: after
+        what the runtime puts first (/var/task, /opt's), in the runtime
+        directory's place, which follows it (on Lambda the template's
+        PYTHONPATH replaces /var/runtime's)."""
+        d = lambtest.project(files())
+        path = result(invoke(d, "PyVendor", {"what": "path"}, "--sandbox", "on"))
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        self.assertEqual(path[:5], ["/var/task", f"/opt/python/lib/{version}/site-packages", "/opt/python",
+                                    "/var/task/vendor", os.path.join(lamb_runtime_dir(d), "python")], path)
+        self.assertNotIn(HOST["PYTHONPATH"], path)
+        got = result(invoke(d, "PyVendor", {"what": "import", "name": "vendored"}, "--sandbox", "on"))
+        self.assertEqual(got.get("file"), "/var/task/vendor/vendored.py", got)
 
     def test_host_package_is_not_importable(self):
         """Under invoke, start-api and start-lambda, with the sandbox on and
