@@ -426,6 +426,37 @@ class NodeMarshalling(unittest.TestCase):
             self.assertEqual(got, {"error": "MODULE_NOT_FOUND"}, sandbox)
 
 
+    def test_aws_sdk_from_the_host_only(self):
+        """The Node.js runtimes include the AWS SDK v3: lamb takes a host's
+        global @aws-sdk/* (node's <prefix>/lib/node_modules) as the
+        runtime's, and no other global package. A node hard-linked into a
+        prefix of the test's own (under the build tree, which the sandbox
+        shows) stands for a host with the SDK installed."""
+        import tempfile
+        node = os.path.realpath(shutil.which("node"))
+        root = os.environ.get("LAMB_BUILD_ROOT") or None
+        with tempfile.TemporaryDirectory(prefix="lamb-test-node-", dir=root) as prefix:
+            os.makedirs(os.path.join(prefix, "bin"))
+            try:
+                os.link(node, os.path.join(prefix, "bin", "node"))
+            except OSError as e:
+                self.skipTest(f"cannot link {node} into a prefix: {e}")
+            for pkg in ("@aws-sdk/client-s3", "leftpad"):
+                os.makedirs(os.path.join(prefix, "lib", "node_modules", pkg))
+                with open(os.path.join(prefix, "lib", "node_modules", pkg, "index.js"), "w") as f:
+                    f.write("exports.from = 'host';\n")
+            env = env_of({"LAMB_NODE": os.path.join(prefix, "bin", "node")})
+            for sandbox in ("on", "off"):
+                got = result(invoke(self.d, "Node", {"what": "require", "name": "@aws-sdk/client-s3"},
+                                    "--sandbox", sandbox, env=env))
+                self.assertEqual(got.get("file"),
+                                 os.path.join(prefix, "lib", "node_modules", "@aws-sdk", "client-s3", "index.js"),
+                                 (sandbox, got))
+                got = result(invoke(self.d, "Node", {"what": "require", "name": "leftpad"}, "--sandbox", sandbox,
+                                    env=env))
+                self.assertEqual(got, {"error": "MODULE_NOT_FOUND"}, sandbox)
+
+
 class RuntimeVersions(unittest.TestCase):
     def test_list_interpreters(self):
         r = lambtest.run("local", "invoke", "--list-interpreters")
