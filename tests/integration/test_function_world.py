@@ -220,6 +220,18 @@ class Environment(unittest.TestCase):
                           "AWS_SESSION_TOKEN": "profile-token"})
         self.assertEqual((got["AWS_REGION"], got["AWS_DEFAULT_REGION"]), ("eu-north-1", "eu-north-1"))
 
+    def test_no_credentials_gives_sams_placeholders(self):
+        """No credentials in the shell or a profile: SAM CLI's placeholders
+        (defaultkey, defaultsecret, no session token), so that an SDK
+        client still builds."""
+        d = lambtest.project(files())
+        env = {k: v for k, v in env_of().items() if k not in CREDS and not k.startswith("AWS_")}
+        env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
+        got = result(invoke(d, "Py", {"what": "env"}, env=env))
+        self.assertEqual((got.get("AWS_ACCESS_KEY_ID"), got.get("AWS_SECRET_ACCESS_KEY")),
+                         ("defaultkey", "defaultsecret"))
+        self.assertNotIn("AWS_SESSION_TOKEN", got)
+
     def test_start_api(self):
         saved = dict(os.environ)
         os.environ.update(env_of())
