@@ -249,6 +249,23 @@ class Environment(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
 
+    def test_start_lambda(self):
+        saved = dict(os.environ)
+        os.environ.update(env_of())
+        try:
+            s = LambdaServer(files(), "--env-vars", "env.json", "--layer-dir", f"{LAYER_ARN}=layer")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            status, _, data = s.invoke("Py", json.dumps({"what": "env"}).encode())
+            self.assertEqual(status, 200, data)
+            env = json.loads(data)
+            self.check_env(env, env["LAMBDA_TASK_ROOT"] == "/var/task")
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
 class Imports(unittest.TestCase):
     def test_sys_path(self):
         d = lambtest.project(files())
