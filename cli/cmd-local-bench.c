@@ -426,6 +426,19 @@ static void on_terminate(void *data, int signo)
 	lamb_loop_stop(s->loop);
 }
 
+/* The engine says why there is no CPU cgroup on the function's log, which
+ * bench discards unless -l: said here once instead, on stderr (so --json's
+ * stdout stays JSON), beside the figures' "CPU unscaled" mark. */
+static void say_no_cpu(const struct lamb_bench_result *r)
+{
+	static bool said;
+	if (said || !r->cpu_missing[0])
+		return;
+	said = true;
+	fprintf(stderr, "lamb: note: no CPU cgroup (%s): every instance gets the host's whole CPU at any "
+		"MemorySize, so durations are not Lambda's (marked CPU unscaled)\n", r->cpu_missing);
+}
+
 static int run(const struct bench_cli *c, const struct lamb_model *m, const struct lamb_function *fn,
 	       FILE *log, const char *event, size_t len, struct lamb_bench_result *r)
 {
@@ -449,6 +462,7 @@ static int run(const struct bench_cli *c, const struct lamb_model *m, const stru
 	int status = EXIT_OK;
 	if (lamb_bench_run(loop, iv, fn, &bo, r, &err) < 0)
 		status = fail("%s", err.msg);
+	say_no_cpu(r);
 	lamb_invoke_free(iv); /* kills and reaps every instance */
 	lamb_loop_free(loop);
 	if (s.signo) {

@@ -589,15 +589,24 @@ static void search_paths(struct lamb_bootstrap *b, const struct lamb_function *f
 }
 
 /* The caller's AWS credentials, as SAM CLI passes them: the one place
- * where credentials enter an instance's environment. */
+ * where credentials enter an instance's environment. Without any, SAM CLI
+ * gives the placeholders "defaultkey" and "defaultsecret" (its
+ * EnvironmentVariables._DEFAULT_AWS_CREDS), so that an SDK client still
+ * builds, as on Lambda where credentials are always there, and can call a
+ * local endpoint; a session token only when there is one. */
 static void caller_credentials(struct lamb_bootstrap *b, char *const *uenv)
 {
-	static const char *const creds[] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
-	for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
-		const char *v = getenv_in(uenv, creds[i]);
-		if (v)
-			env_set(b, creds[i], v);
+	const char *key = getenv_in(uenv, "AWS_ACCESS_KEY_ID"), *secret = getenv_in(uenv, "AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv_in(uenv, "AWS_SESSION_TOKEN");
+	if (!key || !*key || !secret || !*secret) {
+		key = "defaultkey";
+		secret = "defaultsecret";
+		token = NULL;
 	}
+	env_set(b, "AWS_ACCESS_KEY_ID", key);
+	env_set(b, "AWS_SECRET_ACCESS_KEY", secret);
+	if (token && *token)
+		env_set(b, "AWS_SESSION_TOKEN", token);
 }
 
 /* LoggingConfig as Lambda passes it to the runtime: the format, and with

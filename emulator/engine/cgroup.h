@@ -48,8 +48,9 @@ int lamb_cgroup_cpu_make(const struct lamb_cgroup_cpu *c, const char *name, long
 /* Gives the group dir memory_mb's share of CPU: 0, or -1 with errno. */
 int lamb_cgroup_cpu_limit(const struct lamb_cgroup_cpu *c, const char *dir, long memory_mb);
 
-/* A group's memory.peak (v2) in bytes, through an fd opened on it; -1 when
- * unreadable. */
+/* A group's peak memory in bytes (v2 memory.peak, v1
+ * memory.max_usage_in_bytes), through an fd kept open on it: read from
+ * offset 0 each time; -1 when unreadable. */
 long long lamb_cgroup_read_number(int fd);
 /* Whether a v2 group's memory.events counts an OOM kill. */
 bool lamb_cgroup_oom_killed(const char *dir);

@@ -52,7 +52,7 @@ struct lamb_proc {
 	char *cgroup;            /* its cgroup directory, or NULL */
 	char *cpu_cgroup;        /* its v1 CPU group, or NULL (on v2, cgroup is both) */
 	int oom_efd;             /* eventfd for cgroup OOM notification */
-	int peak_fd;             /* memory.max_usage_in_bytes, kept open: read per invocation */
+	int peak_fd;             /* memory.max_usage_in_bytes (v2: memory.peak), kept open: read per invocation */
 	struct lamb_watch oom_watch;
 	long limit_kb;
 	long peak_kb;
@@ -211,6 +211,13 @@ static void say_no_cpu(struct lamb_supervisor *s)
 bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s)
 {
 	return !s->cpu_off && s->cpu.dir;
+}
+
+const char *lamb_supervisor_cpu_missing(const struct lamb_supervisor *s)
+{
+	if (s->cpu_off || s->cpu.dir)
+		return NULL;
+	return s->cpu.why ? s->cpu.why : "none found";
 }
 
 void lamb_supervisor_set_log(struct lamb_supervisor *s, FILE *log)
@@ -522,16 +529,10 @@ static void kill_cgroup_procs(const char *dir)
 long lamb_proc_max_memory_mb(struct lamb_proc *p)
 {
 	long kb = p->peak_kb;
-	if (p->cgroup) {
-		char buf[32];
-		ssize_t n = p->peak_fd >= 0 ? pread(p->peak_fd, buf, sizeof(buf) - 1, 0) : -1;
-		long b = -1;
-		if (n > 0) {
-			buf[n] = '\0';
-			b = strtol(buf, NULL, 10);
-		}
+	if (p->cgroup) { /* v1 memory.max_usage_in_bytes or v2 memory.peak */
+		long long b = lamb_cgroup_read_number(p->peak_fd);
 		if (b / 1024 > kb)
-			kb = b / 1024;
+			kb = (long)(b / 1024);
 	}
 	/* a restored instance's pages from the snapshot stay charged to the
 	 * snapshot's group: its own resident set counts them, as Lambda does */

@@ -61,6 +61,9 @@ const char *lamb_supervisor_memory_method(const struct lamb_supervisor *s);
 /* Whether instances get CPU in proportion to their MemorySize (a CPU
  * cgroup, and LAMB_CPU_SCALE is not "off"). */
 bool lamb_supervisor_cpu_scaled(const struct lamb_supervisor *s);
+/* Why there is no CPU cgroup, when scaling was asked for and none could
+ * be had (the reason of the one notice); NULL otherwise. */
+const char *lamb_supervisor_cpu_missing(const struct lamb_supervisor *s);
 
 /* Starts a process. On failure (a cwd it cannot enter, "cannot change to
  * 'DIR': REASON"; an executable it cannot run, "cannot exec 'NAME': REASON",

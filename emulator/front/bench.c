@@ -223,6 +223,8 @@ int lamb_bench_run(struct lamb_loop *loop, struct lamb_invoker *iv, const struct
 	/* the loop stopped with invocations in flight: stopped from outside */
 	r->interrupted = b.inflight > 0 && !b.failed;
 	r->cpu_unscaled = !lamb_supervisor_cpu_scaled(lamb_invoke_supervisor(iv));
+	const char *missing = lamb_supervisor_cpu_missing(lamb_invoke_supervisor(iv));
+	snprintf(r->cpu_missing, sizeof(r->cpu_missing), "%s", missing ? missing : "");
 	summarise(&b);
 	free(b.samples);
 	free(callers);

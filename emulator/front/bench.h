@@ -54,6 +54,7 @@ struct lamb_bench_result {
 	long peak_memory_mb;   /* the largest Max Memory Used of any instance */
 	bool interrupted;      /* the loop was stopped from outside (Ctrl-C) */
 	bool cpu_unscaled;     /* instances had the host's CPU, not MemorySize's share */
+	char cpu_missing[256]; /* when unscaled for want of a CPU cgroup: why ("" else) */
 	struct lamb_bench_tenant tenants[LAMB_BENCH_MAX_TENANTS]; /* PER_TENANT functions only */
 	int ntenants;          /* 0 for a function without tenant isolation */
 };

@@ -343,6 +343,21 @@ function isAsync(handler) {
   return Boolean(handler && handler.constructor && handler.constructor.name === 'AsyncFunction');
 }
 
+// As AWS's client reports a rejection nobody handled, in init and in an invocation alike
+// (Errors.js): its own error, the reason as a string for the message ("Error: boom").
+class UnhandledPromiseRejection extends Error {
+  constructor(reason) {
+    let message;
+    try {
+      message = String(reason);
+    } catch (e) { // a Symbol, an object whose toString throws
+      message = safeStringify(reason);
+    }
+    super(message);
+    this.name = 'Runtime.UnhandledPromiseRejection';
+  }
+}
+
 class InitError extends Error {
   constructor(type, message) {
     super(message);
@@ -738,11 +753,7 @@ async function main() {
   modulePaths();
   defineAwslambda();
   process.on('uncaughtException', (error) => onUncaught(error, 129));
-  process.on('unhandledRejection', (reason) => {
-    const error = reason instanceof Error ? reason : new Error(String(reason));
-    if (currentRequestId !== undefined) error.name = 'Runtime.UnhandledPromiseRejection';
-    onUncaught(error, 128);
-  });
+  process.on('unhandledRejection', (reason) => onUncaught(new UnhandledPromiseRejection(reason), 128));
   let handler;
   try {
     handler = await loadHandler(env.LAMBDA_TASK_ROOT || process.cwd(), env._HANDLER || '');

@@ -594,7 +594,11 @@ class RuntimePackages:
     def site_dirs(cls):
         if cls.sites is None:
             import site  # under -S, only its functions: nothing is added to sys.path
-            dirs = site.getsitepackages() + [site.getusersitepackages()]
+            venv, system = venv_of(sys.executable)
+            if venv is None:
+                dirs = site.getsitepackages() + [site.getusersitepackages()]
+            else:  # as site.py would make it: the venv's, the base's only when it includes them
+                dirs = site.getsitepackages([venv] + (site.PREFIXES if system else []))
             cls.sites = [d for d in dirs if os.path.isdir(d)]
         return cls.sites
 
@@ -615,6 +619,27 @@ class RuntimePackages:
 
     def invalidate_caches(self):
         pass
+
+
+def venv_of(executable):
+    """(prefix, includes the base's site-packages) of the virtual environment executable runs
+    in, else (None, True). -S skips site.py's venv step, which alone points sys.prefix at the
+    venv: without this the base interpreter's boto3 would be found, and not the venv's (PEP 405:
+    pyvenv.cfg beside the executable or one level up, include-system-site-packages)."""
+    bindir = os.path.dirname(os.path.abspath(executable))
+    for prefix in (bindir, os.path.dirname(bindir)):
+        try:
+            with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        system = False
+        for line in lines:
+            key, eq, value = line.partition("=")
+            if eq and key.strip().lower() == "include-system-site-packages":
+                system = value.strip().lower() == "true"
+        return os.path.dirname(bindir), system
+    return None, True
 
 
 class RuntimeDependencies:

@@ -3,7 +3,8 @@ MemorySize (1 vCPU at 1,769 MB, linearly below), through a cgroup. The same
 CPU-bound handler must take at least 8x longer at 128 MB than at 1,769 MB
 (Lambda: about 14x): its wall time at 128 MB against its CPU time at 1,769
 MB, which is what its wall time is on an idle host (two busy cores shared
-with other tests would otherwise shrink the ratio). Where lamb can have no CPU cgroup it says so once and
+with other tests would otherwise shrink the ratio), or the 128 MB run's own
+CPU time when smaller. Where lamb can have no CPU cgroup it says so once and
 marks REPORT 'CPU: unscaled'; the ratio is then skipped with that reason.
 --cpu-scale off gives the host's CPU at every size, said in REPORT too."""
 import json
@@ -62,8 +63,14 @@ class CpuScale(unittest.TestCase):
             raise unittest.SkipTest("no CPU cgroup here: " + line)
         self.assertNotIn(NOTE, err)
         small, err = run(d, "Small", 600000)
-        small = small["ms"]  # the wall time the quota gives (other load only adds to it)
-        self.assertGreaterEqual(small / big, 8.0, f"128 MB: {small:.1f} ms, 1769 MB: {big:.1f} ms")
+        # The CPU time of the same work swings too (up to 2x here, with
+        # other tests on the same two cores and their hyperthreads): the
+        # smaller of the two runs' is the nearer to what 1,769 MB's one
+        # vCPU takes on an idle host; that the 128 MB run's wall time is 8x
+        # its own CPU time also says that its quota held.
+        big = min(big, small["cpu_ms"])
+        wall = small["ms"]  # the wall time the quota gives (other load only adds to it)
+        self.assertGreaterEqual(wall / big, 8.0, f"128 MB: {wall:.1f} ms, 1769 MB: {big:.1f} ms CPU")
 
     def test_off(self):
         d = project()

@@ -39,12 +39,18 @@ Resources:
         Variables: {{FROM_TEMPLATE: template, PYTHONPATH_NOT: x}}
       Events:
         Get: {{Type: HttpApi, Properties: {{Path: /py, Method: post}}}}
+  PyVendor:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: {RUNTIME}
+      Handler: app.handler
+      Environment: {{Variables: {{PYTHONPATH: /var/task/vendor}}}}
   Py312:
     Type: AWS::Serverless::Function
     Properties: {{Runtime: python3.12, Handler: app.handler}}
   Node:
     Type: AWS::Serverless::Function
-    Properties: {{Runtime: nodejs20.x, Handler: app.handler}}
+    Properties: {{Runtime: nodejs20.x, Handler: app.handler, Layers: [{LAYER_ARN}]}}
   NodeStream:
     Type: AWS::Serverless::Function
     Properties: {{Runtime: nodejs20.x, Handler: app.stream}}
@@ -70,6 +76,12 @@ def handler(event, context):
             return {"file": getattr(mod, "__file__", None)}
         except ImportError as e:
             return {"error": type(e).__name__, "message": str(e)}
+    if what == "boto3":  # the runtime's boto3, with what it imports, makes a client
+        try:
+            import boto3
+        except ImportError as e:
+            return {"error": type(e).__name__, "message": str(e)}
+        return {"file": boto3.__file__, "client": type(boto3.client("s3", region_name="us-east-1")).__name__}
     if what == "bytes":
         return b"raw, not JSON"
     if what == "decimal":
@@ -90,7 +102,14 @@ APP_JS = """\
 exports.handler = async (event) => {
   if (event.what === 'never') return new Promise(() => {});
   if (event.what === 'log') { console.log('one\\ntwo'); return 'logged'; }
-  if (event.what === 'paths') return { NODE_PATH: process.env.NODE_PATH, global: require('module').globalPaths };
+  if (event.what === 'paths') {
+    return { NODE_PATH: process.env.NODE_PATH, global: require('module').globalPaths,
+             rt: process.env.LAMBDA_RUNTIME_DIR, task: process.env.LAMBDA_TASK_ROOT,
+             layer: require('worldmod').word };
+  }
+  if (event.what === 'require') {
+    try { return { file: require.resolve(event.name) }; } catch (e) { return { error: e.code }; }
+  }
   return event;
 };
 exports.stream = awslambda.streamifyResponse(async (event, responseStream) => {
@@ -114,7 +133,8 @@ SELF_SET = {"LC_CTYPE", "PWD"}
 def files():
     return {"template.yaml": TEMPLATE, "src/app.py": APP_PY, "src/app.js": APP_JS,
             "env.json": json.dumps({"Py": {"FROM_ENV_VARS": "env-vars"}}),
-            "layer/python/worldlayer.py": "WORD = 'layer'\n"}
+            "layer/python/worldlayer.py": "WORD = 'layer'\n", "src/vendor/vendored.py": "",
+            "layer/nodejs/node_modules/worldmod/index.js": "exports.word = 'layer';\n"}
 
 
 def host_only_module():
@@ -128,7 +148,7 @@ def host_only_module():
 
 
 def env_of(extra=None):
-    return dict(os.environ, LAMB_PYTHON=sys.executable, **CREDS, **HOST, **(extra or {}))
+    return dict(os.environ, **{"LAMB_PYTHON": sys.executable, **CREDS, **HOST, **(extra or {})})
 
 
 def invoke(d, fn, event, *args, env=None):
@@ -184,6 +204,34 @@ class Environment(unittest.TestCase):
         self.assertEqual(env["LAMBDA_TASK_ROOT"], os.path.realpath(os.path.join(d.name, "src")))
         self.check_env(env, False)
 
+    def test_profile_credentials(self):
+        """As SAM CLI: --profile's credentials (a shared credentials file
+        here), over none in the shell, and its region."""
+        d = lambtest.project(dict(files(), **{"aws/credentials": "[world]\naws_access_key_id = AKIDPROFILE\n"
+                                                                "aws_secret_access_key = profile-secret\n"
+                                                                "aws_session_token = profile-token\n",
+                                              "aws/config": "[profile world]\nregion = eu-north-1\n"}))
+        env = {k: v for k, v in env_of().items() if k not in CREDS and not k.startswith("AWS_")}
+        env.update(AWS_SHARED_CREDENTIALS_FILE=os.path.join(d.name, "aws", "credentials"),
+                   AWS_CONFIG_FILE=os.path.join(d.name, "aws", "config"))
+        got = result(invoke(d, "Py", {"what": "env"}, "--profile", "world", env=env))
+        self.assertEqual({k: got.get(k) for k in CREDS},
+                         {"AWS_ACCESS_KEY_ID": "AKIDPROFILE", "AWS_SECRET_ACCESS_KEY": "profile-secret",
+                          "AWS_SESSION_TOKEN": "profile-token"})
+        self.assertEqual((got["AWS_REGION"], got["AWS_DEFAULT_REGION"]), ("eu-north-1", "eu-north-1"))
+
+    def test_no_credentials_gives_sams_placeholders(self):
+        """No credentials in the shell or a profile: SAM CLI's placeholders
+        (defaultkey, defaultsecret, no session token), so that an SDK
+        client still builds."""
+        d = lambtest.project(files())
+        env = {k: v for k, v in env_of().items() if k not in CREDS and not k.startswith("AWS_")}
+        env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
+        got = result(invoke(d, "Py", {"what": "env"}, env=env))
+        self.assertEqual((got.get("AWS_ACCESS_KEY_ID"), got.get("AWS_SECRET_ACCESS_KEY")),
+                         ("defaultkey", "defaultsecret"))
+        self.assertNotIn("AWS_SESSION_TOKEN", got)
+
     def test_start_api(self):
         saved = dict(os.environ)
         os.environ.update(env_of())
@@ -201,13 +249,31 @@ class Environment(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
 
+    def test_start_lambda(self):
+        saved = dict(os.environ)
+        os.environ.update(env_of())
+        try:
+            s = LambdaServer(files(), "--env-vars", "env.json", "--layer-dir", f"{LAYER_ARN}=layer")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            status, _, data = s.invoke("Py", json.dumps({"what": "env"}).encode())
+            self.assertEqual(status, 200, data)
+            env = json.loads(data)
+            self.check_env(env, env["LAMBDA_TASK_ROOT"] == "/var/task")
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
 class Imports(unittest.TestCase):
     def test_sys_path(self):
         d = lambtest.project(files())
         version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        for sandbox in ("auto", "off"):
+        for sandbox in ("on", "off"):
             path = result(invoke(d, "Py", {"what": "path"}, "--sandbox", sandbox))
             task = path[0]
+            self.assertEqual(task == "/var/task", sandbox == "on", path)
             opt = "/opt" if task == "/var/task" else os.path.realpath(os.path.join(d.name, "layer"))
             rt = os.path.join(lamb_runtime_dir(d), "python")
             self.assertEqual(path[:4], [task, f"{opt}/python/lib/{version}/site-packages", f"{opt}/python", rt],
@@ -217,42 +283,94 @@ class Imports(unittest.TestCase):
             for p in stdlib:
                 self.assertNotIn("-packages", p, path)
 
+    def test_template_pythonpath_applies(self):
+        """The shell's PYTHONPATH is dropped, the template's applies: after
+        what the runtime puts first (/var/task, /opt's), in the runtime
+        directory's place, which follows it (on Lambda the template's
+        PYTHONPATH replaces /var/runtime's)."""
+        d = lambtest.project(files())
+        path = result(invoke(d, "PyVendor", {"what": "path"}, "--sandbox", "on"))
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        self.assertEqual(path[:5], ["/var/task", f"/opt/python/lib/{version}/site-packages", "/opt/python",
+                                    "/var/task/vendor", os.path.join(lamb_runtime_dir(d), "python")], path)
+        self.assertNotIn(HOST["PYTHONPATH"], path)
+        got = result(invoke(d, "PyVendor", {"what": "import", "name": "vendored"}, "--sandbox", "on"))
+        self.assertEqual(got.get("file"), "/var/task/vendor/vendored.py", got)
+
     def test_host_package_is_not_importable(self):
+        """Under invoke, start-api and start-lambda, with the sandbox on and
+        off: the host's package is not there, the layer's is."""
         name = host_only_module()
         if not name:
             self.skipTest("the test's Python has no third-party package to try")
         d = lambtest.project(files())
-        for sandbox in ("auto", "off"):
+        for sandbox in ("on", "off"):
             got = result(invoke(d, "Py", {"what": "import", "name": name}, "--sandbox", sandbox))
             self.assertEqual(got.get("error"), "ModuleNotFoundError", (sandbox, got))
-        got = result(invoke(d, "Py", {"what": "import", "name": "worldlayer"}))
-        self.assertIn("worldlayer.py", got.get("file") or "", got)
-        saved = dict(os.environ)
-        os.environ.update(env_of())
-        try:
-            api = ApiServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
-            lam = LambdaServer(files(), "--layer-dir", f"{LAYER_ARN}=layer")
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        try:
-            status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "import", "name": name}))
-            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
-            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": name}).encode())
-            self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", data)
-            status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": "worldlayer"}).encode())
-            self.assertIn("worldlayer.py", json.loads(data).get("file") or "", data)
-        finally:
-            api.stop()
-            lam.stop()
+            got = result(invoke(d, "Py", {"what": "import", "name": "worldlayer"}, "--sandbox", sandbox))
+            self.assertIn("worldlayer.py", got.get("file") or "", (sandbox, got))
+            saved = dict(os.environ)
+            os.environ.update(env_of())
+            try:
+                api = ApiServer(files(), "--layer-dir", f"{LAYER_ARN}=layer", "--sandbox", sandbox)
+                lam = LambdaServer(files(), "--layer-dir", f"{LAYER_ARN}=layer", "--sandbox", sandbox)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            try:
+                status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "import", "name": name}))
+                self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", (sandbox, data))
+                status, _, _, data = api.request("POST", "/py", body=json.dumps({"what": "path"}))
+                self.assertEqual(json.loads(data)[0] == "/var/task", sandbox == "on", (sandbox, data))
+                status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": name}).encode())
+                self.assertEqual(json.loads(data).get("error"), "ModuleNotFoundError", (sandbox, data))
+                status, _, data = lam.invoke("Py", json.dumps({"what": "import", "name": "worldlayer"}).encode())
+                self.assertIn("worldlayer.py", json.loads(data).get("file") or "", (sandbox, data))
+            finally:
+                self.assertEqual(api.stop(), 0)
+                lam.stop()
 
     def test_boto3_is_the_runtimes(self):
         d = lambtest.project(files())
-        got = result(invoke(d, "Py", {"what": "import", "name": "boto3"}))
-        if importlib.util.find_spec("boto3"):
-            self.assertIn("boto3", got.get("file") or "", got)
-        else:
-            self.assertEqual(got.get("error"), "ModuleNotFoundError", got)
+        for sandbox in ("on", "off"):
+            r = invoke(d, "Py", {"what": "boto3"}, "--sandbox", sandbox)
+            got = result(r)
+            if importlib.util.find_spec("boto3"):
+                self.assertIn("boto3", got.get("file") or "", (sandbox, got))
+                self.assertEqual(got.get("client"), "S3", (sandbox, got))
+                self.assertNotIn("has no boto3", r.stderr)
+            else:
+                self.assertEqual(got.get("error"), "ModuleNotFoundError", got)
+
+    def test_venv_boto3_or_said_once(self):
+        """lamb's interpreter in a virtual environment: the runtime's boto3 is
+        the venv's, not its base interpreter's; a venv without one fails the
+        import as a runtime without it would, and lamb says why once. The
+        venv is under the build tree, which the sandbox shows (its /tmp is
+        the instance's own)."""
+        import subprocess
+        import tempfile
+        root = os.environ.get("LAMB_BUILD_ROOT") or None
+        with tempfile.TemporaryDirectory(prefix="lamb-test-venv-", dir=root) as venv:
+            r = subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
+            if r.returncode != 0:
+                self.skipTest("no venv here: " + r.stderr.strip()[-200:])
+            d = lambtest.project(files())
+            env = env_of({"LAMB_PYTHON": os.path.join(venv, "bin", "python")})
+            for sandbox in ("on", "off"):
+                r = invoke(d, "Py", {"what": "import", "name": "boto3"}, "--repeat", "2", "--sandbox", sandbox,
+                           env=env)
+                got = [json.loads(l) for l in r.stdout.strip().splitlines()]
+                self.assertEqual([g.get("error") for g in got], ["ModuleNotFoundError"] * 2, (sandbox, r.stderr))
+                self.assertEqual(r.stderr.count("has no boto3, which Lambda's Python runtimes include"), 1,
+                                 (sandbox, r.stderr))
+            site = os.path.join(venv, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+            os.makedirs(os.path.join(site, "boto3"))
+            with open(os.path.join(site, "boto3", "__init__.py"), "w") as f:
+                f.write("# the venv's\n")
+            for sandbox in ("on", "off"):
+                got = result(invoke(d, "Py", {"what": "import", "name": "boto3"}, "--sandbox", sandbox, env=env))
+                self.assertEqual(got.get("file"), os.path.join(site, "boto3", "__init__.py"), (sandbox, got))
 
 
 def lamb_runtime_dir(d):
@@ -320,10 +438,52 @@ class NodeMarshalling(unittest.TestCase):
         self.assertIn("streamed body", r.stdout)
 
     def test_module_paths(self):
-        got = result(invoke(self.d, "Node", {"what": "paths"}))
-        self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
-        self.assertTrue(got["NODE_PATH"].endswith(":/var/task") or got["NODE_PATH"].endswith("/src"), got)
-        self.assertNotIn("/host/node", got["NODE_PATH"])
+        """NODE_PATH exactly Lambda's, with the sandbox on and off, and Node's
+        global folders gone; the layer's module resolves, the host's global
+        one (npm, in <prefix>/lib/node_modules) does not."""
+        for sandbox in ("on", "off"):
+            got = result(invoke(self.d, "Node", {"what": "paths"}, "--sandbox", sandbox))
+            opt = "/opt" if sandbox == "on" else os.path.realpath(os.path.join(self.d.name, "layer"))
+            rt = os.path.join(got["rt"], "node")
+            self.assertEqual(got["task"] == "/var/task", sandbox == "on", got)
+            self.assertEqual(got["NODE_PATH"].split(":"),
+                             [f"{opt}/nodejs/node20/node_modules", f"{opt}/nodejs/node_modules",
+                              f"{rt}/node_modules", rt, got["task"]], sandbox)
+            self.assertEqual(got["global"], got["NODE_PATH"].split(":"))
+            self.assertEqual(got["layer"], "layer")
+            got = result(invoke(self.d, "Node", {"what": "require", "name": "npm"}, "--sandbox", sandbox))
+            self.assertEqual(got, {"error": "MODULE_NOT_FOUND"}, sandbox)
+
+
+    def test_aws_sdk_from_the_host_only(self):
+        """The Node.js runtimes include the AWS SDK v3: lamb takes a host's
+        global @aws-sdk/* (node's <prefix>/lib/node_modules) as the
+        runtime's, and no other global package. A node hard-linked into a
+        prefix of the test's own (under the build tree, which the sandbox
+        shows) stands for a host with the SDK installed."""
+        import tempfile
+        node = os.path.realpath(shutil.which("node"))
+        root = os.environ.get("LAMB_BUILD_ROOT") or None
+        with tempfile.TemporaryDirectory(prefix="lamb-test-node-", dir=root) as prefix:
+            os.makedirs(os.path.join(prefix, "bin"))
+            try:
+                os.link(node, os.path.join(prefix, "bin", "node"))
+            except OSError as e:
+                self.skipTest(f"cannot link {node} into a prefix: {e}")
+            for pkg in ("@aws-sdk/client-s3", "leftpad"):
+                os.makedirs(os.path.join(prefix, "lib", "node_modules", pkg))
+                with open(os.path.join(prefix, "lib", "node_modules", pkg, "index.js"), "w") as f:
+                    f.write("exports.from = 'host';\n")
+            env = env_of({"LAMB_NODE": os.path.join(prefix, "bin", "node")})
+            for sandbox in ("on", "off"):
+                got = result(invoke(self.d, "Node", {"what": "require", "name": "@aws-sdk/client-s3"},
+                                    "--sandbox", sandbox, env=env))
+                self.assertEqual(got.get("file"),
+                                 os.path.join(prefix, "lib", "node_modules", "@aws-sdk", "client-s3", "index.js"),
+                                 (sandbox, got))
+                got = result(invoke(self.d, "Node", {"what": "require", "name": "leftpad"}, "--sandbox", sandbox,
+                                    env=env))
+                self.assertEqual(got, {"error": "MODULE_NOT_FOUND"}, sandbox)
 
 
 class RuntimeVersions(unittest.TestCase):

@@ -401,7 +401,8 @@ class Lifecycle(unittest.TestCase):
 class Environment(unittest.TestCase):
     def test_only_lambda_variables(self):
         d = fixture_project()
-        env = dict(os.environ, LAMB_TEST_SECRET="leak", AWS_ACCESS_KEY_ID="AKIDTEST", AWS_REGION="eu-west-3")
+        env = dict(os.environ, LAMB_TEST_SECRET="leak", AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="s",
+                   AWS_REGION="eu-west-3")
         r = invoke(d, '{"verb":"env"}', env=env, args=["--sandbox", "off"])
         e = json.loads(r.stdout)
         self.assertNotIn("LAMB_TEST_SECRET", e)

@@ -1,8 +1,8 @@
 """Attacks from inside a function (issue 19) and Lambda's files in every
 command (issue 13): another instance's Runtime API, a remount of /var/task,
 /proc across instances and lamb, a detached daemon without a cgroup, each
-signal that ends lamb, and /var/task/data.csv under invoke, start-api and
-start-lambda."""
+signal that ends lamb, and /var/task/data.csv under invoke, start-api,
+start-lambda, local start and local bench."""
 import http.client
 import json
 import os
@@ -221,6 +221,48 @@ class Files(unittest.TestCase):
             self.assertEqual(s.invoke("Data", {})[1]["body"], "a,b\n1,2\n")
         finally:
             s.stop()
+        from test_local_start import LocalStart
+        s = LocalStart("--no-build", files=files())
+        try:
+            self.assertEqual(s.request(s.api, "GET", "/data"), (200, b"a,b\n1,2\n"), s.stderr())
+            status, body = s.request(s.lambda_, "POST", "/2015-03-31/functions/Data/invocations", b"{}")
+            self.assertEqual((status, json.loads(body)["body"]), (200, "a,b\n1,2\n"), s.stderr())
+        finally:
+            self.assertEqual(s.stop(), 0)
+        # bench counts a failed read as an error (and exits 1): none in 3
+        d = lambtest.project(files())
+        r = lambtest.run("local", "bench", "Data", "-n", "3", "--json", "--no-build", cwd=d.name, timeout=120)
+        d.cleanup()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["errors"], 0, r.stdout)
+
+
+    def test_without_sandbox_said_once_with_what_is_lost(self):
+        """--sandbox auto where no sandbox can be had (here: an interpreter
+        under /var, which the sandbox's own /var would hide): one note over
+        two instances, naming what is not given; --sandbox on fails."""
+        try:
+            tmp = tempfile.mkdtemp(prefix="lamb-test-", dir="/var/tmp")
+        except OSError as e:
+            self.skipTest(f"cannot write /var/tmp: {e}")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        python = os.path.join(tmp, "python3")
+        os.symlink(sys.executable, python)
+        d = lambtest.project(files())
+        self.addCleanup(d.cleanup)
+        env = dict(os.environ, LAMB_PYTHON=python)
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--repeat", "2", "-e", "-",
+                         input='{"verb":"echo"}', cwd=d.name, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        note = f"lamb: note: no /var/task and /opt sandbox ('{python}' would be hidden by the sandbox's /var or /opt)"
+        self.assertEqual(r.stderr.count(note), 1, r.stderr)
+        for lost in ("functions run from their own directories", "/var/task and /opt are not read-only",
+                     "/tmp is shared by every instance and the host"):
+            self.assertIn(lost, r.stderr)
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--sandbox", "on", "-e", "-",
+                         input='{"verb":"echo"}', cwd=d.name, env=env)
+        self.assertIn("--sandbox on: '%s' would be hidden" % python, r.stderr)
+        self.assertNotIn('"echo"', r.stdout)
 
 
 class Attacks(unittest.TestCase):

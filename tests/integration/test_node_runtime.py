@@ -70,6 +70,10 @@ exports.uncaught = (event, context, callback) => {
   setTimeout(() => { throw new Error('from a timer'); }, 5);
 };
 exports.nested = { deeper: { fn: async () => 'nested' } };
+exports.rejectLater = async () => {
+  Promise.reject(new RangeError('nobody waits'));
+  return new Promise((resolve) => setTimeout(() => resolve('late'), 2000));
+};
 '''
 
 ESM = '''
@@ -216,7 +220,8 @@ class NodeRuntime(unittest.TestCase):
         if message is not None:
             self.assertEqual(body["errorMessage"], message)
         self.assertIsInstance(body["trace"], list)
-        self.assertNotEqual(rt.wait_exit(), 0)
+        self.rt_exit = rt.wait_exit()
+        self.assertNotEqual(self.rt_exit, 0)
         return body
 
     def test_init_errors(self):
@@ -249,6 +254,21 @@ class NodeRuntime(unittest.TestCase):
         self.assertEqual(out.kind, "error")
         self.assertEqual(out.json()["errorMessage"], "from a timer")
         self.assertEqual(rt.wait_exit(), 129)
+
+    def test_unhandled_rejection_fails_invocation_and_init(self):
+        """As AWS's client (Errors.js, Runtime.js, index.mjs): its own error
+        type, the reason as a string, exit status 128; the same at init."""
+        rt = self.start("app.rejectLater")
+        out = rt.invoke({})
+        self.assertEqual(out.kind, "error", (out, rt.stderr()))
+        body = out.json()
+        self.assertEqual((body["errorType"], body["errorMessage"]),
+                         ("Runtime.UnhandledPromiseRejection", "RangeError: nobody waits"))
+        self.assertEqual(rt.wait_exit(), 128)
+        body = self.assert_init_error("app.handler", {"app.js": "Promise.reject('at load');\n"
+                                                      "exports.handler = async () => 1;"},
+                                      "Runtime.UnhandledPromiseRejection", "at load")
+        self.assertEqual(self.rt_exit, 128)
 
     def test_console(self):
         rt = self.start("app.logs")

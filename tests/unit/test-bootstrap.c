@@ -110,7 +110,8 @@ static void test_layer_bootstrap_and_env(void **state)
 	struct lamb_kv theirs[] = { { "OTHER", "not mine" } };
 	struct lamb_env_block blocks[] = { { "Other", { theirs, 1 } }, { "hello-fn", { mine, 1 } } };
 	struct lamb_env_vars extras = { .global = { global, 3 }, .blocks = blocks, .nblocks = 2 };
-	char *user[] = { "PATH=/usr/bin:/bin", "HOME=/root", "AWS_ACCESS_KEY_ID=AKID", "SECRET=no", NULL };
+	char *user[] = { "PATH=/usr/bin:/bin", "HOME=/root", "AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=S",
+			 "SECRET=no", NULL };
 	struct lamb_bootstrap_opts o = { .runtime_dir = "/rt", .env_vars = &extras, .user_env = user };
 	struct lamb_bootstrap b;
 	struct lamb_err err;
@@ -132,6 +133,8 @@ static void test_layer_bootstrap_and_env(void **state)
 	assert_string_equal(get(&b, "OTHER"), "g");
 	assert_string_equal(get(&b, "TZ"), "Europe/Paris");
 	assert_string_equal(get(&b, "AWS_ACCESS_KEY_ID"), "AKID");
+	assert_string_equal(get(&b, "AWS_SECRET_ACCESS_KEY"), "S");
+	assert_null(get(&b, "AWS_SESSION_TOKEN"));
 	assert_null(get(&b, "HOME"));
 	assert_null(get(&b, "SECRET"));
 	/* Lambda's PATH, the layer's bin last (/opt/bin), none of the user's */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +157,16 @@ static const char *v2_delegated(const char *root, const char *svc)
 	CHECK(same(get(dir, "memory.max"), "268435456"));
 	CHECK(lamb_cgroup_cpu_limit(&c, dir, 256) == 0);
 	CHECK(same(get(dir, "cpu.max"), "14471 100000"));
+	/* Max Memory Used: memory.peak, read again through the same fd */
+	put(dir, "memory.peak", "52428800\n");
+	char *peak = xasprintf("%s/memory.peak", dir);
+	int pfd = open(peak, O_RDONLY | O_CLOEXEC);
+	free(peak);
+	CHECK(lamb_cgroup_read_number(pfd) == 52428800);
+	put(dir, "memory.peak", "104857600\n");
+	CHECK(lamb_cgroup_read_number(pfd) == 104857600);
+	close(pfd);
+	CHECK(lamb_cgroup_read_number(-1) == -1);
 	put(dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
 	CHECK(lamb_cgroup_oom_killed(dir));
 	free(sub);
