@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-static void add_time(struct lamb_buf *out)
+void lamb_platform_time(char out[LAMB_PLATFORM_TIME_LEN])
 {
 	struct timespec ts;
 	struct tm tm;
@@ -16,7 +16,14 @@ static void add_time(struct lamb_buf *out)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	lamb_buf_addf(out, "{\"time\":\"%s.%03ldZ\"", t, ts.tv_nsec / 1000000);
+	snprintf(out, LAMB_PLATFORM_TIME_LEN, "%.32s.%03dZ", t, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+static void add_time(struct lamb_buf *out)
+{
+	char t[LAMB_PLATFORM_TIME_LEN];
+	lamb_platform_time(t);
+	lamb_buf_addf(out, "{\"time\":\"%s\"", t);
 }
 
 static void add_json_str(struct lamb_buf *out, const char *s)

@@ -26,6 +26,10 @@ struct lamb_platform_report {
 
 /* Appends fn's platform.start record (and its newline) to out, unless
  * fn's SystemLogLevel drops it. */
+/* Now as a platform record's "time": 2022-10-12T00:00:15.064Z. */
+#define LAMB_PLATFORM_TIME_LEN 48
+void lamb_platform_time(char out[LAMB_PLATFORM_TIME_LEN]);
+
 void lamb_platform_start(struct lamb_buf *out, const struct lamb_function *fn, const char *request_id,
 			 const char *tenant_id);
 /* Appends platform.runtimeDone (DEBUG only) and platform.report. */

@@ -677,6 +677,26 @@ static bool debug_one(const struct lamb_pool *p)
 static const struct lamb_ext_ops ext_ops;
 static void ext_init_start(struct instance *in);
 
+/* The platform event CloudWatch has at each cold start (and at a
+ * SnapStart snapshot's init). */
+static void init_started(struct lamb_pool *p)
+{
+	char ev[128];
+	int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime ? p->fn->runtime : "image");
+	lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
+}
+
+/* An instance whose process could not be had: discarded, and its
+ * invocation, if any, told why. */
+static void start_abandoned(struct lamb_pool *p, struct instance *in, const char *why)
+{
+	struct lamb_invocation *inv = in->inv;
+	in->inv = NULL;
+	discard(in);
+	if (inv)
+		start_failed(p, inv, why, "could not start the runtime");
+}
+
 /* Forks and execs the instance's bootstrap; false when it cannot (the
  * instance is then discarded and its invocation told why). */
 static bool start_proc(struct lamb_pool *p, struct instance *in)
@@ -710,17 +730,10 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	if (in->proc) {
 		if (in->ext)
 			ext_init_start(in);
-		/* the platform event CloudWatch has at each cold start */
-		char ev[128];
-		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime ? p->fn->runtime : "image");
-		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
+		init_started(p);
 		return true;
 	}
-	struct lamb_invocation *inv = in->inv;
-	in->inv = NULL;
-	discard(in);
-	if (inv)
-		start_failed(p, inv, err.msg, "could not start the runtime");
+	start_abandoned(p, in, err.msg);
 	return false;
 }
 
@@ -797,16 +810,10 @@ static bool snap_make(struct lamb_pool *p, struct instance *in)
 	uint64_t limit_ms = p->fn->timeout_s > 130 ? (uint64_t)p->fn->timeout_s * 1000 : 130000;
 	p->snap = lamb_snap_new(p->loop, p->sup, &p->boot, &spec, limit_ms, p->pidns, &snap_ops, p, &err);
 	if (p->snap) {
-		char ev[128];
-		int n = snprintf(ev, sizeof(ev), "INIT_START Runtime: %s", p->fn->runtime);
-		lamb_logstore_add(p->opts.logs, p->fn->logical_id, NULL, ev, (size_t)n);
+		init_started(p);
 		return true;
 	}
-	struct lamb_invocation *inv = in->inv;
-	in->inv = NULL;
-	discard(in);
-	if (inv)
-		start_failed(p, inv, err.msg, "could not start the runtime");
+	start_abandoned(p, in, err.msg);
 	return false;
 }
 

@@ -8,6 +8,7 @@
  * batch; beyond, records are dropped and counted, and the next batch starts
  * with the platform.logsDropped that says so. */
 #include "base/util.h"
+#include "engine/platform-log.h"
 #include "engine/telemetry.h"
 
 #include <arpa/inet.h>
@@ -98,14 +99,9 @@ static void q_release(struct queue *q)
 /* The record's text: {"time":"2022-10-12T00:00:15.064Z","type":T,"record":R} */
 static char *record_text(const char *type, const char *record, size_t *len)
 {
-	struct timespec ts;
-	struct tm tm;
-	char t[40];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	char *s = xasprintf("{\"time\":\"%s.%03ldZ\",\"type\":\"%s\",\"record\":%s}", t, ts.tv_nsec / 1000000, type,
-			    record);
+	char t[LAMB_PLATFORM_TIME_LEN];
+	lamb_platform_time(t);
+	char *s = xasprintf("{\"time\":\"%s\",\"type\":\"%s\",\"record\":%s}", t, type, record);
 	*len = strlen(s);
 	return s;
 }
