@@ -316,8 +316,9 @@ void lamb_model_free(struct lamb_model *m);
 
 const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id);
 /* As SAM CLI finds the function a user names: its logical id (for a nested
- * stack's, the path "Child/Grandchild/Id"), else its CDK construct id, else
- * its FunctionName; NULL when none matches. */
+ * stack's, the path "Child/Grandchild/Id", Id its logical or CDK construct
+ * id), else its CDK construct id, else its FunctionName; NULL when none
+ * matches. */
 const struct lamb_function *lamb_model_find_function(const struct lamb_model *m, const char *id);
 
 #endif

@@ -150,6 +150,33 @@ CDK = {
     "cdk.out/asset.abc123/app.py": APP,
 }
 
+# ---- CDK nested in an application, its layer an asset too ----
+
+LAYERED = json.loads(json.dumps(CDK_TEMPLATE))
+LAYERED["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["Handler"] = "layered.handler"
+LAYERED["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["Layers"] = [{"Ref": "SharedLayer5A1B2C3D"}]
+LAYERED["Resources"]["SharedLayer5A1B2C3D"] = {
+    "Type": "AWS::Lambda::LayerVersion",
+    "Properties": {"Content": {"S3Bucket": {"Ref": "AssetParametersabc123S3BucketDEADBEEF"}, "S3Key": "l.zip"}},
+    "Metadata": {"aws:cdk:path": "CdkStack/SharedLayer/Resource", "aws:asset:path": "asset.layer1",
+                 "aws:asset:property": "Content"},
+}
+
+CDK_NESTED = {
+    "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SubApp:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: cdk.out/CdkStack.template.json
+""",
+    "cdk.out/CdkStack.template.json": json.dumps(LAYERED, indent=1),
+    "cdk.out/asset.abc123/layered.py": "import greeting\n\ndef handler(event, context):\n"
+                                       "    return {'statusCode': 200, 'body': greeting.WORD}\n",
+    "cdk.out/asset.layer1/python/greeting.py": "WORD = 'from the layer asset'\n",
+}
+
 # ---- lenient loading ----
 
 LENIENT = {
@@ -336,6 +363,21 @@ class Cdk(unittest.TestCase):
         code = json.loads(r.stdout)[0]["codeUri"]
         self.assertEqual(os.path.realpath(code),
                          os.path.realpath(os.path.join(self.d.name, "cdk.out", "asset.abc123")))
+
+
+class CdkNested(unittest.TestCase):
+    """SAM CLI names a nested stack's CDK function by the stack path and its
+    construct id too, and puts a layer's asset where its Content was."""
+
+    def test_invoked_by_stack_path_and_construct_id(self):
+        with lambtest.project(CDK_NESTED) as d:
+            for name in ("SubApp/HelloHandler", "SubApp/HelloHandler2E4FBA4D", "HelloHandler"):
+                with self.subTest(name=name):
+                    r = run("local", "invoke", name, "--no-event", cwd=d)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(json.loads(r.stdout)["body"], "from the layer asset")
+            r = run("local", "invoke", "Other/HelloHandler", "--no-event", cwd=d)
+            self.assertNotEqual(r.returncode, 0)
 
 
 class Lenient(unittest.TestCase):
