@@ -389,6 +389,16 @@ class Lenient(unittest.TestCase):
         self.assertRegex(r.stderr, r"template\.yaml:16:18: error: GetAtt of undefined resource 'MissingTable'")
         self.assertRegex(r.stderr, r"error: GetAtt of undefined resource 'MissingApi'")
 
+    def test_deploy_stays_strict(self):
+        # refused before any AWS call: the endpoint is a closed port
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
+                   AWS_ENDPOINT_URL="http://127.0.0.1:1")
+        with lambtest.project(LENIENT) as d:
+            r = run("deploy", "--stack-name", "lenient", "--region", "us-east-1", cwd=d, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"template\.yaml:4:3: error: parameter 'Stage' has no value")
+        self.assertRegex(r.stderr, r"template\.yaml:16:18: error: GetAtt of undefined resource 'MissingTable'")
+
     def test_start_api_serves_the_rest(self):
         s = StartApi(LENIENT)
         try:
