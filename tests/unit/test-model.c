@@ -468,6 +468,7 @@ static void test_lenient_functions_of_unknowns(void **state)
 					"      Handler: a.b\n"
 					"      Runtime: python3.12\n"
 					"      MemorySize: !FindInMap [M, !Ref Env, size]\n"
+					"      Timeout: 0\n"
 					"      Environment:\n"
 					"        Variables:\n"
 					"          LEN: !Length {Ref: Names}\n"
@@ -484,7 +485,9 @@ static void test_lenient_functions_of_unknowns(void **state)
 	assert_string_equal(env_of(l, "Fn", "JOIN"), "x-Missing");
 	assert_string_equal(env_of(l, "Fn", "JSON"), "{\"a\":\"Env\"}");
 	assert_int_equal(lamb_model_function(l->m, "Fn")->memory_mb, 128);
-	assert_true(has_diag(l, LAMB_WARNING, 21, "its Path '/Env' is unresolved"));
+	assert_true(has_diag(l, LAMB_WARNING, 22, "its Path '/Env' is unresolved"));
+	assert_true(has_diag(l, LAMB_WARNING, 14, "Timeout 0 is out of range (1 to 900); lamb takes the default"));
+	assert_int_equal(lamb_model_function(l->m, "Fn")->timeout_s, 3);
 	assert_int_equal(l->m->nroutes, 1);
 	assert_string_equal(l->m->routes[0].path, "/fine");
 	unload(l);
