@@ -368,8 +368,11 @@ static void method_route(struct builder *b, size_t i)
 		return;
 	const char *path = resource_path(b, id_of(b, props, "ResourceId"), id);
 	const struct lamb_function *f = proxy_function(b, in, "Type", "Uri", id, &b->r.resources[i].node->mark);
-	if (path && f)
-		add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
+	if (!path || !f)
+		return;
+	add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
+	const char *op = prop_text(b, props, "OperationName");
+	b->m->routes[b->m->nroutes - 1].operation_name = op && *op ? op : NULL;
 }
 
 /* "GET /path", "ANY /path" or "$default" into method and path. */

@@ -204,6 +204,10 @@ static void add_operation(struct builder *b, struct lamb_api *api, const char *p
 	r->api = api;
 	r->payload_format = payload_format(b, api, op->value);
 	r->auth_name = security_auth(api, op->value);
+	/* API Gateway imports a REST API's operationId as the method's
+	 * operationName; an HTTP API keeps none (SAM CLI's tests check both) */
+	const char *id = lamb_node_str(lamb_node_get(op->value, "operationId"));
+	r->operation_name = api->kind == LAMB_API_REST && id && *id ? id : NULL;
 }
 
 void openapi_routes(struct builder *b, struct lamb_api *api)

@@ -222,6 +222,8 @@ struct lamb_route {
 				* Method's or Route's AuthorizerId; else the API's DefaultAuthorizer;
 				* NULL when neither names one ("NONE" and "AWS_IAM" kept as written) */
 	const struct lamb_api_authorizer *authorizer; /* auth_name among the API's Authorizers, or NULL */
+	const char *operation_name; /* REST: a Method's OperationName or an OpenAPI
+				     * operationId, requestContext.operationName; else NULL */
 };
 
 struct lamb_resource {
