@@ -41,6 +41,19 @@ static void check_resource_keys(struct builder *b, const struct lamb_node *res)
 
 static bool has_transform(const struct lamb_node *root, const char *prefix);
 
+/* Any AWS::Serverless:: resource: what needs SAM's transform. A plain
+ * CloudFormation template (cdk synth's) needs none. */
+static bool has_serverless_resource(const struct lamb_node *root)
+{
+	const struct lamb_node *rs = lamb_node_get(root, "Resources");
+	for (size_t i = 0; rs && rs->kind == LAMB_MAP && i < rs->len; i++) {
+		const char *type = lamb_node_str(lamb_node_get(rs->pairs[i].value, "Type"));
+		if (type && str_starts(type, "AWS::Serverless::"))
+			return true;
+	}
+	return false;
+}
+
 /* DeletionPolicy and UpdateReplacePolicy may be intrinsics (a Ref to a
  * parameter, Fn::If) under AWS::LanguageExtensions: evaluated and checked. */
 static void check_policies(struct builder *b, const struct lamb_node *res)
@@ -201,7 +214,7 @@ static void check_sections(struct builder *b)
 		b->globals = NULL;
 	const struct lamb_node *tr = lamb_node_get(b->root, "Transform");
 	bool sam = has_transform(b->root, "AWS::Serverless");
-	if (!sam && (b->globals || lamb_node_get(b->root, "Resources")))
+	if (!sam && (b->globals || has_serverless_resource(b->root)))
 		lamb_warning(b->diags, tr ? &tr->mark : &b->root->mark,
 			     "no 'Transform: AWS::Serverless-2016-10-31': AWS will not apply SAM's transform");
 }
