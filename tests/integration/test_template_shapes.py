@@ -3,7 +3,8 @@ nested applications two levels deep, a CDK-synthesized template with asset
 metadata, a template with an unset parameter and a dangling GetAtt that the
 local commands still serve while validate errors, AWS::Include and
 Fn::ForEach, SAM_TEMPLATE_FILE, --no-event, --profile, and start-lambda
---warm-containers EAGER. Written for lamb from the shapes of SAM CLI's test
+--warm-containers EAGER; a CDK template nested in an application, its layer
+an asset. Written for lamb from the shapes of SAM CLI's test
 data; each case runs the real command."""
 import http.client
 import json
@@ -282,6 +283,7 @@ class StartLambda(lambtest.LambServer):
     command = ("local", "start-lambda")
 
 
+
 def get(port, path, method="GET", body=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     c.request(method, path, body=body)
@@ -388,6 +390,22 @@ class Lenient(unittest.TestCase):
         self.assertRegex(r.stderr, r"template\.yaml:4:3: error: parameter 'Stage' has no value")
         self.assertRegex(r.stderr, r"template\.yaml:16:18: error: GetAtt of undefined resource 'MissingTable'")
         self.assertRegex(r.stderr, r"error: GetAtt of undefined resource 'MissingApi'")
+
+    def test_local_start_and_bench_load_it_too(self):
+        from test_local_start import LocalStart
+        s = LocalStart(files=LENIENT)
+        try:
+            status, data = get(s.api, "/good")
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual(json.loads(data)["env"]["STAGE"], "Stage")
+            self.assertEqual(s.stderr().count("parameter 'Stage' has no value"), 1)  # said once
+        finally:
+            self.assertEqual(s.stop(), 0)
+        with lambtest.project(LENIENT) as d:
+            r = run("local", "bench", "Good", "-n", "2", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: parameter 'Stage' has no value", r.stderr)
+        self.assertIn("2 invocations", r.stdout + r.stderr)
 
     def test_deploy_stays_strict(self):
         # refused before any AWS call: the endpoint is a closed port
