@@ -218,8 +218,15 @@ static void read_cfn_api(struct builder *b, size_t i, struct lamb_api *api)
 		api->binary_media_types = api_media_types(b, props);
 	else
 		api_cors(b, api, props);
-	api->definition = openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
-				       "BodyS3Location", e->id);
+	/* CDK's SpecRestApi from an asset: aws:asset:path names the definition
+	 * file in place of BodyS3Location, as SAM CLI's metadata normalizer
+	 * puts it there */
+	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
+	bool asset = str_eq(prop_str(b, meta, "aws:asset:property"), "BodyS3Location") &&
+		     prop_str(b, meta, "aws:asset:path");
+	api->definition = asset ? openapi_read(b, NULL, lamb_node_get(meta, "aws:asset:path"), "aws:asset:path", e->id)
+				: openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
+					       "BodyS3Location", e->id);
 	read_base_path(b, api, props);
 	body_media_types(b, api);
 	if (api->kind == LAMB_API_HTTP)

@@ -178,6 +178,37 @@ Resources:
     "cdk.out/asset.layer1/python/greeting.py": "WORD = 'from the layer asset'\n",
 }
 
+# ---- CDK: a SpecRestApi whose definition is an asset ----
+
+CDK_API_TEMPLATE = json.loads(json.dumps(CDK_TEMPLATE))
+CDK_API_TEMPLATE["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["FunctionName"] = "HelloFn"
+CDK_API_TEMPLATE["Resources"]["SpecApi1A2B3C4D"] = {
+    "Type": "AWS::ApiGateway::RestApi",
+    "Properties": {"BodyS3Location": {"Bucket": {"Ref": "AssetParametersabc123S3BucketDEADBEEF"}, "Key": "d.yaml"},
+                   "Name": "spec"},
+    "Metadata": {"aws:cdk:path": "CdkStack/SpecApi/Resource", "aws:asset:path": "asset.def/openapi.yaml",
+                 "aws:asset:property": "BodyS3Location"},
+}
+
+CDK_API = dict(CDK)
+CDK_API["cdk.out/CdkStack.template.json"] = json.dumps(CDK_API_TEMPLATE, indent=1)
+CDK_API["cdk.out/asset.def/openapi.yaml"] = """\
+openapi: 3.0.3
+paths:
+  /by-name:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloFn.Arn}:live/invocations'}
+  /by-id:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloHandler2E4FBA4D.Arn}/invocations'}
+"""
+
 # ---- lenient loading ----
 
 LENIENT = {
@@ -365,6 +396,23 @@ class Cdk(unittest.TestCase):
         code = json.loads(r.stdout)[0]["codeUri"]
         self.assertEqual(os.path.realpath(code),
                          os.path.realpath(os.path.join(self.d.name, "cdk.out", "asset.abc123")))
+
+
+class CdkSpecRestApi(unittest.TestCase):
+    """SAM CLI serves a SpecRestApi whose definition is a CDK asset
+    (aws:asset:property BodyS3Location), reading an Fn::Sub uri in it that
+    names the function by FunctionName or logical id."""
+
+    def test_served_from_the_asset(self):
+        s = StartApi(CDK_API, "-t", "cdk.out/CdkStack.template.json")
+        try:
+            for path in ("/by-name", "/by-id"):
+                status, data = get(s.port, path)
+                self.assertEqual(status, 200, (path, s.stderr()))
+                self.assertEqual(json.loads(data)["fn"], "HelloFn")
+            self.assertIn("GetAtt of undefined resource 'HelloFn'", s.stderr())  # said, then read as SAM does
+        finally:
+            self.assertEqual(s.stop(), 0)
 
 
 class CdkNested(unittest.TestCase):
