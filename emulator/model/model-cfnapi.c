@@ -224,8 +224,10 @@ static void read_cfn_api(struct builder *b, size_t i, struct lamb_api *api)
 	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
 	bool asset = str_eq(prop_str(b, meta, "aws:asset:property"), "BodyS3Location") &&
 		     prop_str(b, meta, "aws:asset:path");
-	api->definition = asset ? openapi_read(b, NULL, lamb_node_get(meta, "aws:asset:path"), "aws:asset:path", e->id)
-				: openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
+	if (asset)
+		api->definition = openapi_read(b, NULL, lamb_node_get(meta, "aws:asset:path"), "aws:asset:path", e->id);
+	else
+		api->definition = openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
 					       "BodyS3Location", e->id);
 	read_base_path(b, api, props);
 	body_media_types(b, api);
