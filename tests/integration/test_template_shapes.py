@@ -455,6 +455,16 @@ class Lenient(unittest.TestCase):
         self.assertIn("warning: parameter 'Stage' has no value", r.stderr)
         self.assertIn("2 invocations", r.stdout + r.stderr)
 
+    def test_list_shows_what_the_local_commands_run(self):
+        with lambtest.project(LENIENT) as d:
+            r = run("list", "endpoints", "--json", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([(e["path"], e["function"]) for e in json.loads(r.stdout)], [("/good", "Good")])
+        with lambtest.project(CDK) as d:  # its asset parameters without values
+            r = run("list", "functions", "--json", "-t", "cdk.out/CdkStack.template.json", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([f["logicalId"] for f in json.loads(r.stdout)], ["HelloHandler2E4FBA4D"])
+
     def test_deploy_stays_strict(self):
         # refused before any AWS call: the endpoint is a closed port
         env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
