@@ -214,6 +214,7 @@ int cmd_list(int argc, char **argv)
 	if (list_stack_wanted(argc, argv)) /* what a deployed stack holds: list-stack.c */
 		return cmd_list_stack(argc, argv);
 	template_opts_init(&o);
+	o.lenient = true; /* it lists what the local commands run, loaded as they load it */
 	for (int i = 1; i < argc; i++) {
 		int r = template_opts_parse(&o, "list", argc, argv, &i);
 		if (r < 0)

@@ -421,6 +421,8 @@ static void v1_context(struct lamb_buf *b, const struct lamb_model *m, const str
 	J_KSTR(b, "httpMethod", req->method);
 	stage_path(b, route->api, req->path);
 	J_KSTR(b, "stage", route->api->stage);
+	if (route->operation_name)
+		J_KSTR(b, "operationName", route->operation_name);
 	J_KSTR(b, "protocol", req->protocol ? req->protocol : "HTTP/1.1");
 	J_KSTR(b, "requestId", request_id);
 	J_KSTR(b, "extendedRequestId", request_id);

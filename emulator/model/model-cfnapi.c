@@ -218,8 +218,17 @@ static void read_cfn_api(struct builder *b, size_t i, struct lamb_api *api)
 		api->binary_media_types = api_media_types(b, props);
 	else
 		api_cors(b, api, props);
-	api->definition = openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
-				       "BodyS3Location", e->id);
+	/* CDK's SpecRestApi from an asset: aws:asset:path names the definition
+	 * file in place of BodyS3Location, as SAM CLI's metadata normalizer
+	 * puts it there */
+	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
+	bool asset = str_eq(prop_str(b, meta, "aws:asset:property"), "BodyS3Location") &&
+		     prop_str(b, meta, "aws:asset:path");
+	if (asset)
+		api->definition = openapi_read(b, NULL, lamb_node_get(meta, "aws:asset:path"), "aws:asset:path", e->id);
+	else
+		api->definition = openapi_read(b, lamb_node_get(props, "Body"), lamb_node_get(props, "BodyS3Location"),
+					       "BodyS3Location", e->id);
 	read_base_path(b, api, props);
 	body_media_types(b, api);
 	if (api->kind == LAMB_API_HTTP)
@@ -368,8 +377,11 @@ static void method_route(struct builder *b, size_t i)
 		return;
 	const char *path = resource_path(b, id_of(b, props, "ResourceId"), id);
 	const struct lamb_function *f = proxy_function(b, in, "Type", "Uri", id, &b->r.resources[i].node->mark);
-	if (path && f)
-		add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
+	if (!path || !f)
+		return;
+	add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
+	const char *op = prop_text(b, props, "OperationName");
+	b->m->routes[b->m->nroutes - 1].operation_name = op && *op ? op : NULL;
 }
 
 /* "GET /path", "ANY /path" or "$default" into method and path. */

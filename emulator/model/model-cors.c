@@ -21,6 +21,20 @@ static const char *unquote(struct builder *b, const char *s)
 	return s;
 }
 
+/* SAM's transform sends Access-Control-Allow-Credentials only for a
+ * boolean true: anything else (a quoted "'true'", as in SAM CLI's own test
+ * templates) deploys as false, so it is a warning, not an error. */
+static bool rest_credentials(struct builder *b, const struct lamb_node *v)
+{
+	bool on = false;
+	if (!v || v->unknown || lamb_node_is_null(v) || (!v->quoted && lamb_node_bool(v, &on)))
+		return on;
+	lamb_warning(b->diags, &v->mark, "Cors AllowCredentials is %s, not true or false: SAM's transform "
+		     "takes it as false (no Access-Control-Allow-Credentials)",
+		     v->kind == LAMB_SCALAR ? "a string" : lamb_node_kind_name(v));
+	return false;
+}
+
 static void rest_cors(struct builder *b, struct lamb_cors *c, const struct lamb_node *v)
 {
 	c->allow_methods = REST_METHODS;
@@ -41,7 +55,7 @@ static void rest_cors(struct builder *b, struct lamb_cors *c, const struct lamb_
 		c->allow_methods = unquote(b, methods);
 	c->allow_headers = unquote(b, prop_text(b, v, "AllowHeaders"));
 	c->max_age = unquote(b, prop_text(b, v, "MaxAge"));
-	c->allow_credentials = prop_bool(b, v, "AllowCredentials", false);
+	c->allow_credentials = rest_credentials(b, lamb_node_get(v, "AllowCredentials"));
 }
 
 /* A list as its header takes it: the values joined with ','. */

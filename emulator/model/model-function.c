@@ -115,14 +115,25 @@ static void read_lambda_code(struct builder *b, struct lamb_function *f, const s
 	}
 }
 
-/* CDK: Metadata aws:asset:path names the code's directory, relative to the
- * template's (cdk.out/), whatever Code says (S3 locations built from asset
- * parameters that have no value locally). */
-static bool read_asset(struct builder *b, struct lamb_function *f, const struct lamb_node *meta)
+/* CDK: Metadata aws:asset:path names the directory of the property that
+ * aws:asset:property names (prop1 or prop2 here; none means the code),
+ * relative to the template's (cdk.out/), whatever that property says (S3
+ * locations built from asset parameters that have no value locally), as
+ * SAM CLI's metadata normalizer puts it in its place. NULL without one. */
+static const char *asset_path(struct builder *b, const struct lamb_node *meta, const char *prop1,
+			      const char *prop2)
 {
 	const char *asset = prop_str(b, meta, "aws:asset:path");
 	const char *prop = prop_str(b, meta, "aws:asset:property");
-	if (!asset || !*asset || (prop && strcmp(prop, "Code") != 0 && strcmp(prop, "CodeUri") != 0))
+	if (!asset || !*asset || (prop && strcmp(prop, prop1) != 0 && strcmp(prop, prop2) != 0))
+		return NULL;
+	return asset;
+}
+
+static bool read_asset(struct builder *b, struct lamb_function *f, const struct lamb_node *meta)
+{
+	const char *asset = asset_path(b, meta, "Code", "CodeUri");
+	if (!asset)
 		return false;
 	set_code_path(b, f, lamb_node_get(meta, "aws:asset:path"), asset);
 	return true;
@@ -463,7 +474,9 @@ static void read_layer(struct builder *b, const struct lamb_res_entry *e, struct
 	l->arn = e->arn;
 	l->mark = lamb_node_get(e->node, "Type")->mark;
 	const char *key = sam ? "ContentUri" : "Content";
-	const struct lamb_node *c = lamb_node_get(props, key);
+	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
+	const char *asset = asset_path(b, meta, "Content", "ContentUri");
+	const struct lamb_node *c = asset ? lamb_node_get(meta, "aws:asset:path") : lamb_node_get(props, key);
 	if (!c) {
 		lamb_error(b->diags, &l->mark, "layer '%s' has no %s", e->id, key);
 	} else if (c->kind == LAMB_SCALAR && !str_starts(c->str, "s3://")) {
@@ -484,7 +497,6 @@ static void read_layer(struct builder *b, const struct lamb_res_entry *e, struct
 	}
 	l->compatible_runtimes = prop_strs(b, props, "CompatibleRuntimes");
 	l->compatible_architectures = prop_strs(b, props, "CompatibleArchitectures");
-	const struct lamb_node *meta = lamb_resolve(&b->r, lamb_node_get(e->node, "Metadata"));
 	l->build_method = prop_str(b, meta, "BuildMethod");
 }
 

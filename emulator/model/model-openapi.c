@@ -106,10 +106,22 @@ const struct lamb_function *uri_function(const struct lamb_model *m, const char 
 			return &m->functions[i];
 	}
 	const char *name = strstr(uri, ":function:");
-	if (!name)
+	size_t n;
+	if (name) {
+		name += strlen(":function:");
+		n = strcspn(name, ":/");
+	} else if ((name = strstr(uri, "/functions/"))) {
+		/* ".../functions/Fn.Arn/invocations": a definition file's
+		 * ${Fn.Arn} left unresolved, Fn a function's name or logical id,
+		 * as SAM CLI reads it */
+		name += strlen("/functions/");
+		n = strcspn(name, ":/");
+		if (n < 5 || strncmp(name + n - 4, ".Arn", 4) != 0)
+			return NULL;
+		n -= 4;
+	} else {
 		return NULL;
-	name += strlen(":function:");
-	size_t n = strcspn(name, ":/");
+	}
 	for (size_t i = 0; i < m->nfunctions; i++) {
 		const struct lamb_function *f = &m->functions[i];
 		if ((strlen(f->name) == n && strncmp(f->name, name, n) == 0) ||
@@ -125,7 +137,12 @@ static const struct lamb_function *integration_function(struct builder *b, const
 {
 	const struct lamb_node *in = lamb_node_get(op, INTEGRATION);
 	const char *type = lamb_node_str(lamb_node_get(in, "type"));
-	const char *uri = lamb_node_str(lamb_node_get(in, "uri"));
+	const struct lamb_node *un = lamb_node_get(in, "uri");
+	/* A definition file is not resolved (API Gateway imports it as it is);
+	 * SAM CLI's local commands read an Fn::Sub uri in one all the same. */
+	if (un && un->kind == LAMB_MAP && b->r.lenient)
+		un = lamb_resolve(&b->r, un);
+	const char *uri = lamb_node_str(un);
 	const struct lamb_mark *at = in ? &in->mark : &op->mark;
 	if (!in || (in->unknown))
 		return NULL;
@@ -204,6 +221,10 @@ static void add_operation(struct builder *b, struct lamb_api *api, const char *p
 	r->api = api;
 	r->payload_format = payload_format(b, api, op->value);
 	r->auth_name = security_auth(api, op->value);
+	/* API Gateway imports a REST API's operationId as the method's
+	 * operationName; an HTTP API keeps none (SAM CLI's tests check both) */
+	const char *id = lamb_node_str(lamb_node_get(op->value, "operationId"));
+	r->operation_name = api->kind == LAMB_API_REST && id && *id ? id : NULL;
 }
 
 void openapi_routes(struct builder *b, struct lamb_api *api)

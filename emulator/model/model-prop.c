@@ -47,6 +47,12 @@ long prop_long(struct builder *b, const struct lamb_node *props, const char *key
 			   v->kind == LAMB_SCALAR ? v->str : lamb_node_kind_name(v));
 		return def;
 	}
+	if ((n < min || n > max) && b->r.lenient) {
+		/* as SAM CLI runs SAM's own test templates with Timeout: 0 */
+		lamb_warning(b->diags, &v->mark, "%s %ld is out of range (%ld to %ld); lamb takes the default "
+			     "here (lamb validate and AWS refuse it)", key, n, min, max);
+		return def;
+	}
 	if (n < min || n > max) {
 		lamb_error(b->diags, &v->mark, "%s %ld is out of range (%ld to %ld)", key, n, min, max);
 		return def;

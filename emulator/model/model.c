@@ -404,9 +404,21 @@ const struct lamb_function *lamb_model_function(const struct lamb_model *m, cons
 	return NULL;
 }
 
+/* id is "Stack/Path/ConstructId" of a nested stack's CDK function: SAM CLI's
+ * full path is the stack path and the resource id it gives the function. */
+static bool is_construct_path(const struct lamb_function *f, const char *id)
+{
+	size_t n = f->stack ? strlen(f->stack) : 0;
+	return n && f->construct_id && strncmp(id, f->stack, n) == 0 && id[n] == '/' &&
+	       strcmp(id + n + 1, f->construct_id) == 0;
+}
+
 const struct lamb_function *lamb_model_find_function(const struct lamb_model *m, const char *id)
 {
 	const struct lamb_function *f = lamb_model_function(m, id);
+	for (size_t i = 0; !f && i < m->nfunctions; i++)
+		if (is_construct_path(&m->functions[i], id))
+			f = &m->functions[i];
 	for (size_t i = 0; !f && i < m->nfunctions; i++)
 		if (str_eq(m->functions[i].construct_id, id))
 			f = &m->functions[i];

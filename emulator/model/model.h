@@ -223,6 +223,8 @@ struct lamb_route {
 				* Method's or Route's AuthorizerId; else the API's DefaultAuthorizer;
 				* NULL when neither names one ("NONE" and "AWS_IAM" kept as written) */
 	const struct lamb_api_authorizer *authorizer; /* auth_name among the API's Authorizers, or NULL */
+	const char *operation_name; /* REST: a Method's OperationName or an OpenAPI
+				     * operationId, requestContext.operationName; else NULL */
 };
 
 struct lamb_resource {
@@ -317,8 +319,9 @@ void lamb_model_free(struct lamb_model *m);
 
 const struct lamb_function *lamb_model_function(const struct lamb_model *m, const char *id);
 /* As SAM CLI finds the function a user names: its logical id (for a nested
- * stack's, the path "Child/Grandchild/Id"), else its CDK construct id, else
- * its FunctionName; NULL when none matches. */
+ * stack's, the path "Child/Grandchild/Id", Id its logical or CDK construct
+ * id), else its CDK construct id, else its FunctionName; NULL when none
+ * matches. */
 const struct lamb_function *lamb_model_find_function(const struct lamb_model *m, const char *id);
 
 #endif

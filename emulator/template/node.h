@@ -28,6 +28,8 @@ struct lamb_node {
 	enum lamb_node_kind kind;
 	struct lamb_mark mark;
 	bool quoted;              /* scalar written in quotes: never a number or boolean */
+	bool plain;               /* scalar written unquoted in the file (not computed):
+				   * Fn::ToJsonString writes it as a JSON number or boolean */
 	char *str;                /* LAMB_SCALAR */
 	size_t len;               /* items (LAMB_SEQ) or pairs (LAMB_MAP) */
 	struct lamb_node **items; /* LAMB_SEQ */

@@ -89,6 +89,7 @@ static struct lamb_node *convert_scalar(struct loader *l, yaml_node_t *yn)
 	n->str = lamb_arena_strndup(l->arena, (const char *)yn->data.scalar.value,
 				    yn->data.scalar.length);
 	n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+	n->plain = !n->quoted;
 	return n;
 }
 

@@ -66,6 +66,16 @@ static bool pass_unknown(const struct lamb_resolver *r, const struct lamb_node *
 	return r->lenient && n && n->unknown;
 }
 
+/* Lenient: the result of a function over an unknown operand, unknown too,
+ * with that operand's text (already warned about where it comes from). */
+static struct lamb_node *unknown_from(struct lamb_resolver *r, const struct lamb_node *operand,
+				      const struct lamb_node *at)
+{
+	struct lamb_node *v = scalar_at(r, operand->kind == LAMB_SCALAR ? operand->str : "", at);
+	v->unknown = true;
+	return v;
+}
+
 /* The argument of an intrinsic: the value under its single key. */
 static const struct lamb_node *arg_of(const struct lamb_node *n)
 {
@@ -356,6 +366,7 @@ static struct lamb_node *fn_join(struct lamb_resolver *r, const struct lamb_node
 	if (!delim || !list || list->kind != LAMB_SEQ)
 		return fail_at(r, n, "Fn::Join takes [delimiter, [values...]]");
 	struct lamb_buf out;
+	bool unknown = false;
 	lamb_buf_init(&out);
 	lamb_buf_add(&out, "", 0);
 	for (size_t i = 0; i < list->len; i++) {
@@ -367,8 +378,10 @@ static struct lamb_node *fn_join(struct lamb_resolver *r, const struct lamb_node
 		if (i)
 			lamb_buf_addstr(&out, delim);
 		lamb_buf_addstr(&out, s);
+		unknown |= pass_unknown(r, list->items[i]);
 	}
 	struct lamb_node *v = scalar_at(r, out.data, n);
+	v->unknown = unknown; /* a string built from an unresolved part is unresolved */
 	lamb_buf_release(&out);
 	return v;
 }
@@ -405,6 +418,8 @@ static struct lamb_node *fn_select(struct lamb_resolver *r, const struct lamb_no
 	long index;
 	if (pass_unknown(r, a->items[1]))
 		return a->items[1];
+	if (pass_unknown(r, a->items[0]))
+		return unknown_from(r, a->items[0], n);
 	if (!lamb_node_long(a->items[0], &index) || index < 0)
 		return fail_at(r, n, "Fn::Select's index must be a whole number from 0");
 	struct lamb_node *list = a->items[1];
@@ -420,12 +435,13 @@ static struct lamb_node *fn_select(struct lamb_resolver *r, const struct lamb_no
 
 static struct lamb_node *fn_base64(struct lamb_resolver *r, const struct lamb_node *n)
 {
-	const char *s = resolve_str(r, arg_of(n), "Fn::Base64's argument");
-	if (!s)
-		return empty(r, n);
-	char *enc = lamb_base64_encode(s, strlen(s));
+	struct lamb_node *in = resolve(r, arg_of(n));
+	if (!in || in->kind != LAMB_SCALAR)
+		return fail_at(r, n, "Fn::Base64 takes a string");
+	char *enc = lamb_base64_encode(in->str, strlen(in->str));
 	struct lamb_node *v = scalar_at(r, enc, n);
 	free(enc);
+	v->unknown = pass_unknown(r, in);
 	return v;
 }
 
@@ -436,6 +452,9 @@ static struct lamb_node *fn_findinmap(struct lamb_resolver *r, const struct lamb
 		return empty(r, n);
 	const char *map = lamb_node_str(a->items[0]), *top = lamb_node_str(a->items[1]),
 		   *key = lamb_node_str(a->items[2]);
+	for (size_t i = 0; i < 3; i++)
+		if (pass_unknown(r, a->items[i])) /* no key to look up: what reads it goes without */
+			return unknown_from(r, a->items[i], n);
 	if (!map || !top || !key)
 		return fail_at(r, n, "Fn::FindInMap takes [MapName, TopLevelKey, SecondLevelKey]");
 	struct lamb_node *fallback = a->len == 4 ? lamb_node_get(a->items[3], "DefaultValue") : NULL;
@@ -576,6 +595,8 @@ static struct lamb_node *fn_import(struct lamb_resolver *r, const struct lamb_no
 static struct lamb_node *fn_length(struct lamb_resolver *r, const struct lamb_node *n)
 {
 	struct lamb_node *l = resolve(r, arg_of(n));
+	if (pass_unknown(r, l))
+		return unknown_from(r, l, n);
 	if (!l || l->kind != LAMB_SEQ)
 		return fail_at(r, n, "Fn::Length takes a list");
 	char num[32];
@@ -583,29 +604,51 @@ static struct lamb_node *fn_length(struct lamb_resolver *r, const struct lamb_no
 	return scalar_at(r, num, n);
 }
 
-static cJSON *to_json(const struct lamb_node *n)
+/* A scalar written unquoted in the template that JSON reads as a number,
+ * true or false: CloudFormation reads the YAML into typed JSON before the
+ * transform runs, so {n: 1} becomes {"n":1} and {n: '1'} {"n":"1"}. What
+ * an intrinsic computed is a string. */
+static cJSON *typed_scalar(const struct lamb_node *n)
+{
+	if (!n->plain || !*n->str)
+		return NULL;
+	if (strcmp(n->str, "true") == 0 || strcmp(n->str, "false") == 0)
+		return cJSON_CreateBool(n->str[0] == 't');
+	cJSON *j = cJSON_ParseWithOpts(n->str, NULL, true);
+	if (j && cJSON_IsNumber(j))
+		return j;
+	cJSON_Delete(j);
+	return NULL;
+}
+
+static cJSON *to_json(const struct lamb_node *n, bool *unknown)
 {
 	if (!n)
 		return cJSON_CreateNull();
-	if (n->kind == LAMB_SCALAR)
-		return cJSON_CreateString(n->str);
+	*unknown |= n->unknown;
+	if (n->kind == LAMB_SCALAR) {
+		cJSON *typed = typed_scalar(n);
+		return typed ? typed : cJSON_CreateString(n->str);
+	}
 	cJSON *j = n->kind == LAMB_SEQ ? cJSON_CreateArray() : cJSON_CreateObject();
 	for (size_t i = 0; i < n->len; i++) {
 		if (n->kind == LAMB_SEQ)
-			cJSON_AddItemToArray(j, to_json(n->items[i]));
+			cJSON_AddItemToArray(j, to_json(n->items[i], unknown));
 		else
-			cJSON_AddItemToObject(j, n->pairs[i].key->str, to_json(n->pairs[i].value));
+			cJSON_AddItemToObject(j, n->pairs[i].key->str, to_json(n->pairs[i].value, unknown));
 	}
 	return j;
 }
 
 static struct lamb_node *fn_tojson(struct lamb_resolver *r, const struct lamb_node *n)
 {
-	cJSON *j = to_json(resolve(r, arg_of(n)));
+	bool unknown = false;
+	cJSON *j = to_json(resolve(r, arg_of(n)), &unknown);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	struct lamb_node *v = scalar_at(r, s, n);
 	free(s);
+	v->unknown = unknown && r->lenient;
 	return v;
 }
 

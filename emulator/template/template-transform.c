@@ -146,6 +146,7 @@ static struct lamb_node *bind(struct foreach *fe, const struct lamb_node *n, con
 		cleanup_free char *s = substitute(n->str, id, value);
 		struct lamb_node *out = lamb_node_scalar(a, s, &n->mark);
 		out->quoted = n->quoted;
+		out->plain = n->plain && strcmp(s, n->str) == 0;
 		return out;
 	}
 	if (str_eq(lamb_node_intrinsic(n), "Ref") && str_eq(lamb_node_str(n->pairs[0].value), id))

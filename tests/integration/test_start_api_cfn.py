@@ -8,7 +8,8 @@ read from a local BodyS3Location file. Beside them, API
 Gateway's own answers: a plain OPTIONS on a REST API with Cors (SAM's, or
 CDK's MOCK OPTIONS method), a payload
 1.0 result without statusCode on an HTTP API, a payload 2.0 JSON string,
-the X-Forwarded-* headers of REST events, and an HTTP API's 404."""
+the X-Forwarded-* headers of REST events, a REST method's operationName,
+and an HTTP API's 404."""
 import json
 import shutil
 import unittest
@@ -52,6 +53,7 @@ Resources:
       RestApiId: !Ref Shop
       ResourceId: !Ref Item
       HttpMethod: GET
+      OperationName: GetItem
       AuthorizationType: NONE
       Integration:
         Type: AWS_PROXY
@@ -184,6 +186,7 @@ Resources:
         paths:
           /doc:
             get:
+              operationId: readDoc
               security: [{Token: []}]
               x-amazon-apigateway-integration:
                 type: aws_proxy
@@ -216,6 +219,7 @@ openapi: '3.0.1'
 paths:
   /file/{name}:
     get:
+      operationId: notForHttpApis
       x-amazon-apigateway-integration:
         type: aws_proxy
         payloadFormatVersion: '2.0'
@@ -300,6 +304,7 @@ class CloudFormationApis(unittest.TestCase):
         self.assertEqual(ev["requestContext"]["stage"], "live")
         self.assertEqual(ev["requestContext"]["path"], "/live/items/42")
         self.assertEqual(ev["stageVariables"], {"shop": "open"})
+        self.assertEqual(ev["requestContext"]["operationName"], "GetItem")
         # the headers a REST API's front door adds
         self.assertEqual(ev["headers"]["X-Forwarded-Proto"], "http")
         self.assertEqual(ev["headers"]["X-Forwarded-Port"], "8123")
@@ -345,9 +350,11 @@ class CloudFormationApis(unittest.TestCase):
         self.assertEqual(ev["resource"], "/v1/doc")
         self.assertEqual(ev["requestContext"]["stage"], "Prod")
         self.assertEqual(ev["requestContext"]["authorizer"]["via"], "token")
+        self.assertEqual(ev["requestContext"]["operationName"], "readDoc")  # a REST API's operationId
 
     def test_body_s3_location_file(self):
         ev = self.event("GET", "/file/readme")
+        self.assertNotIn("operationName", ev["requestContext"])  # an HTTP API keeps none
         self.assertEqual(ev["routeKey"], "GET /file/{name}")
         self.assertEqual(ev["pathParameters"], {"name": "readme"})
 

@@ -3,7 +3,8 @@ nested applications two levels deep, a CDK-synthesized template with asset
 metadata, a template with an unset parameter and a dangling GetAtt that the
 local commands still serve while validate errors, AWS::Include and
 Fn::ForEach, SAM_TEMPLATE_FILE, --no-event, --profile, and start-lambda
---warm-containers EAGER. Written for lamb from the shapes of SAM CLI's test
+--warm-containers EAGER; a CDK template nested in an application, its layer
+an asset. Written for lamb from the shapes of SAM CLI's test
 data; each case runs the real command."""
 import http.client
 import json
@@ -150,6 +151,64 @@ CDK = {
     "cdk.out/asset.abc123/app.py": APP,
 }
 
+# ---- CDK nested in an application, its layer an asset too ----
+
+LAYERED = json.loads(json.dumps(CDK_TEMPLATE))
+LAYERED["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["Handler"] = "layered.handler"
+LAYERED["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["Layers"] = [{"Ref": "SharedLayer5A1B2C3D"}]
+LAYERED["Resources"]["SharedLayer5A1B2C3D"] = {
+    "Type": "AWS::Lambda::LayerVersion",
+    "Properties": {"Content": {"S3Bucket": {"Ref": "AssetParametersabc123S3BucketDEADBEEF"}, "S3Key": "l.zip"}},
+    "Metadata": {"aws:cdk:path": "CdkStack/SharedLayer/Resource", "aws:asset:path": "asset.layer1",
+                 "aws:asset:property": "Content"},
+}
+
+CDK_NESTED = {
+    "template.yaml": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SubApp:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: cdk.out/CdkStack.template.json
+""",
+    "cdk.out/CdkStack.template.json": json.dumps(LAYERED, indent=1),
+    "cdk.out/asset.abc123/layered.py": "import greeting\n\ndef handler(event, context):\n"
+                                       "    return {'statusCode': 200, 'body': greeting.WORD}\n",
+    "cdk.out/asset.layer1/python/greeting.py": "WORD = 'from the layer asset'\n",
+}
+
+# ---- CDK: a SpecRestApi whose definition is an asset ----
+
+CDK_API_TEMPLATE = json.loads(json.dumps(CDK_TEMPLATE))
+CDK_API_TEMPLATE["Resources"]["HelloHandler2E4FBA4D"]["Properties"]["FunctionName"] = "HelloFn"
+CDK_API_TEMPLATE["Resources"]["SpecApi1A2B3C4D"] = {
+    "Type": "AWS::ApiGateway::RestApi",
+    "Properties": {"BodyS3Location": {"Bucket": {"Ref": "AssetParametersabc123S3BucketDEADBEEF"}, "Key": "d.yaml"},
+                   "Name": "spec"},
+    "Metadata": {"aws:cdk:path": "CdkStack/SpecApi/Resource", "aws:asset:path": "asset.def/openapi.yaml",
+                 "aws:asset:property": "BodyS3Location"},
+}
+
+CDK_API = dict(CDK)
+CDK_API["cdk.out/CdkStack.template.json"] = json.dumps(CDK_API_TEMPLATE, indent=1)
+CDK_API["cdk.out/asset.def/openapi.yaml"] = """\
+openapi: 3.0.3
+paths:
+  /by-name:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloFn.Arn}:live/invocations'}
+  /by-id:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {'Fn::Sub': 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloHandler2E4FBA4D.Arn}/invocations'}
+"""
+
 # ---- lenient loading ----
 
 LENIENT = {
@@ -255,6 +314,7 @@ class StartLambda(lambtest.LambServer):
     command = ("local", "start-lambda")
 
 
+
 def get(port, path, method="GET", body=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     c.request(method, path, body=body)
@@ -338,6 +398,38 @@ class Cdk(unittest.TestCase):
                          os.path.realpath(os.path.join(self.d.name, "cdk.out", "asset.abc123")))
 
 
+class CdkSpecRestApi(unittest.TestCase):
+    """SAM CLI serves a SpecRestApi whose definition is a CDK asset
+    (aws:asset:property BodyS3Location), reading an Fn::Sub uri in it that
+    names the function by FunctionName or logical id."""
+
+    def test_served_from_the_asset(self):
+        s = StartApi(CDK_API, "-t", "cdk.out/CdkStack.template.json")
+        try:
+            for path in ("/by-name", "/by-id"):
+                status, data = get(s.port, path)
+                self.assertEqual(status, 200, (path, s.stderr()))
+                self.assertEqual(json.loads(data)["fn"], "HelloFn")
+            self.assertIn("GetAtt of undefined resource 'HelloFn'", s.stderr())  # said, then read as SAM does
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+class CdkNested(unittest.TestCase):
+    """SAM CLI names a nested stack's CDK function by the stack path and its
+    construct id too, and puts a layer's asset where its Content was."""
+
+    def test_invoked_by_stack_path_and_construct_id(self):
+        with lambtest.project(CDK_NESTED) as d:
+            for name in ("SubApp/HelloHandler", "SubApp/HelloHandler2E4FBA4D", "HelloHandler"):
+                with self.subTest(name=name):
+                    r = run("local", "invoke", name, "--no-event", cwd=d)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(json.loads(r.stdout)["body"], "from the layer asset")
+            r = run("local", "invoke", "Other/HelloHandler", "--no-event", cwd=d)
+            self.assertNotEqual(r.returncode, 0)
+
+
 class Lenient(unittest.TestCase):
     def test_validate_stays_strict(self):
         with lambtest.project(LENIENT) as d:
@@ -346,6 +438,42 @@ class Lenient(unittest.TestCase):
         self.assertRegex(r.stderr, r"template\.yaml:4:3: error: parameter 'Stage' has no value")
         self.assertRegex(r.stderr, r"template\.yaml:16:18: error: GetAtt of undefined resource 'MissingTable'")
         self.assertRegex(r.stderr, r"error: GetAtt of undefined resource 'MissingApi'")
+
+    def test_local_start_and_bench_load_it_too(self):
+        from test_local_start import LocalStart
+        s = LocalStart(files=LENIENT)
+        try:
+            status, data = get(s.api, "/good")
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual(json.loads(data)["env"]["STAGE"], "Stage")
+            self.assertEqual(s.stderr().count("parameter 'Stage' has no value"), 1)  # said once
+        finally:
+            self.assertEqual(s.stop(), 0)
+        with lambtest.project(LENIENT) as d:
+            r = run("local", "bench", "Good", "-n", "2", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: parameter 'Stage' has no value", r.stderr)
+        self.assertIn("2 invocations", r.stdout + r.stderr)
+
+    def test_list_shows_what_the_local_commands_run(self):
+        with lambtest.project(LENIENT) as d:
+            r = run("list", "endpoints", "--json", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([(e["path"], e["function"]) for e in json.loads(r.stdout)], [("/good", "Good")])
+        with lambtest.project(CDK) as d:  # its asset parameters without values
+            r = run("list", "functions", "--json", "-t", "cdk.out/CdkStack.template.json", cwd=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([f["logicalId"] for f in json.loads(r.stdout)], ["HelloHandler2E4FBA4D"])
+
+    def test_deploy_stays_strict(self):
+        # refused before any AWS call: the endpoint is a closed port
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret",
+                   AWS_ENDPOINT_URL="http://127.0.0.1:1")
+        with lambtest.project(LENIENT) as d:
+            r = run("deploy", "--stack-name", "lenient", "--region", "us-east-1", cwd=d, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"template\.yaml:4:3: error: parameter 'Stage' has no value")
+        self.assertRegex(r.stderr, r"template\.yaml:16:18: error: GetAtt of undefined resource 'MissingTable'")
 
     def test_start_api_serves_the_rest(self):
         s = StartApi(LENIENT)

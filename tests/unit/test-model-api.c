@@ -142,12 +142,14 @@ static void test_cors_problems_at_load(void **state)
 	dump_diags(l);
 	assert_true(diag_at(l, LAMB_ERROR, 5, 39, "Cors must be a string or a mapping, not a list"));
 	assert_true(diag_at(l, LAMB_ERROR, 8, 53, "AllowOrigin must be a string, not a list"));
-	assert_true(diag_at(l, LAMB_ERROR, 8, 76, "AllowCredentials must be true or false, not 'maybe'"));
+	/* SAM's transform takes any AllowCredentials but a boolean true as false */
+	assert_true(diag_at(l, LAMB_WARNING, 8, 76, "AllowCredentials is a string, not true or false"));
+	assert_false(api(l, "Map")->cors.allow_credentials);
 	assert_true(diag_at(l, LAMB_ERROR, 12, 42, "AllowOrigins must be a list of strings"));
 	assert_true(diag_at(l, LAMB_ERROR, 12, 59, "MaxAge must be a whole number, not 'soon'"));
 	assert_true(diag_at(l, LAMB_ERROR, 12, 79, "AllowMethods must be a list, not a mapping"));
 	assert_true(diag_at(l, LAMB_WARNING, 15, 37, "CorsConfiguration '*' is not read by lamb"));
-	assert_int_equal(l->diags.errors, 6);
+	assert_int_equal(l->diags.errors, 5);
 	assert_false(api(l, "List")->cors.enabled);
 	assert_true(api(l, "Map")->cors.enabled);
 	assert_string_equal(api(l, "Map")->cors.allow_origin, "*");
@@ -421,6 +423,46 @@ static void test_cloudformation_apis_at_load(void **state)
 	unload(l);
 }
 
+/* Without an AWS::ApiGateway::Stage, a Deployment's StageName is the
+ * stage; without either, API Gateway's console default (Prod, $default). */
+static void test_stage_from_deployment(void **state)
+{
+	(void)state;
+	struct loaded *l = load("Resources:\n"
+				"  Fn:\n"
+				"    Type: AWS::Lambda::Function\n"
+				"    Properties: {Code: ., Handler: a.b, Runtime: python3.12}\n"
+				"  Rest:\n"
+				"    Type: AWS::ApiGateway::RestApi\n"
+				"  Get:\n"
+				"    Type: AWS::ApiGateway::Method\n"
+				"    Properties:\n"
+				"      RestApiId: !Ref Rest\n"
+				"      ResourceId: !GetAtt Rest.RootResourceId\n"
+				"      HttpMethod: GET\n"
+				"      Integration: {Type: AWS_PROXY, Uri: !GetAtt Fn.Arn}\n"
+				"  Deploy:\n"
+				"    Type: AWS::ApiGateway::Deployment\n"
+				"    Properties: {RestApiId: !Ref Rest, StageName: beta}\n"
+				"  Bare:\n"
+				"    Type: AWS::ApiGateway::RestApi\n"
+				"    Properties: {Body: {swagger: '2.0', paths: {/b: {get: {x-amazon-apigateway-integration:\n"
+				"      {type: aws_proxy, uri: !GetAtt Fn.Arn}}}}}}\n"
+				"  Quick:\n"
+				"    Type: AWS::ApiGatewayV2::Api\n"
+				"    Properties: {ProtocolType: HTTP, Target: !GetAtt Fn.Arn}\n"
+				"  QuickDeploy:\n"
+				"    Type: AWS::ApiGatewayV2::Deployment\n"
+				"    Properties: {ApiId: !Ref Quick, StageName: gamma}\n");
+	dump_diags(l);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(api(l, "Rest")->stage, "beta");
+	assert_string_equal(route(l, "/")->api->stage, "beta");
+	assert_string_equal(api(l, "Bare")->stage, "Prod");
+	assert_string_equal(api(l, "Quick")->stage, "gamma");
+	unload(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_authorizer_problems_at_load),
 		cmocka_unit_test(test_validation_expression_compiled_at_load),
 		cmocka_unit_test(test_cloudformation_apis_at_load),
+		cmocka_unit_test(test_stage_from_deployment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -450,6 +450,49 @@ static void test_lenient_loading(void **state)
 	unload(l);
 }
 
+/* A function over an unresolved value gives an unresolved value, not an
+ * error that would stop the whole template. */
+static void test_lenient_functions_of_unknowns(void **state)
+{
+	(void)state;
+	struct loaded *l = load_lenient(HEADER
+					"Parameters:\n"
+					"  Names: {Type: CommaDelimitedList}\n"
+					"  Env: {Type: String}\n"
+					"Mappings:\n"
+					"  M: {dev: {size: '256'}}\n"
+					"Resources:\n"
+					"  Fn:\n"
+					"    Type: AWS::Serverless::Function\n"
+					"    Properties:\n"
+					"      Handler: a.b\n"
+					"      Runtime: python3.12\n"
+					"      MemorySize: !FindInMap [M, !Ref Env, size]\n"
+					"      Timeout: 0\n"
+					"      Environment:\n"
+					"        Variables:\n"
+					"          LEN: !Length {Ref: Names}\n"
+					"          PICK: !Select [!Ref Env, [a, b]]\n"
+					"          JOIN: !Join ['-', [x, !Ref Missing]]\n"
+					"          JSON: !ToJsonString {a: !Ref Env}\n"
+					"      Events:\n"
+					"        Joined: {Type: Api, Properties: {Path: !Join ['', [/, !Ref Env]], Method: get}}\n"
+					"        Fine: {Type: Api, Properties: {Path: /fine, Method: get}}\n");
+	dump_diags(l);
+	assert_int_equal(l->diags.errors, 0);
+	assert_string_equal(env_of(l, "Fn", "LEN"), "Names");
+	assert_string_equal(env_of(l, "Fn", "PICK"), "Env");
+	assert_string_equal(env_of(l, "Fn", "JOIN"), "x-Missing");
+	assert_string_equal(env_of(l, "Fn", "JSON"), "{\"a\":\"Env\"}");
+	assert_int_equal(lamb_model_function(l->m, "Fn")->memory_mb, 128);
+	assert_true(has_diag(l, LAMB_WARNING, 22, "its Path '/Env' is unresolved"));
+	assert_true(has_diag(l, LAMB_WARNING, 14, "Timeout 0 is out of range (1 to 900); lamb takes the default"));
+	assert_int_equal(lamb_model_function(l->m, "Fn")->timeout_s, 3);
+	assert_int_equal(l->m->nroutes, 1);
+	assert_string_equal(l->m->routes[0].path, "/fine");
+	unload(l);
+}
+
 static void test_foreach_and_policies(void **state)
 {
 	(void)state;
@@ -523,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_runtime_deprecation_dates),
 		cmocka_unit_test(test_strict_loading),
 		cmocka_unit_test(test_lenient_loading),
+		cmocka_unit_test(test_lenient_functions_of_unknowns),
 		cmocka_unit_test(test_foreach_and_policies),
 		cmocka_unit_test(test_cdk_function_ids),
 	};

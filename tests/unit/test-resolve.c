@@ -56,7 +56,9 @@ static const char *tmpl =
 	"          AND: !If [Both, t, f]\n"
 	"          OR: !If [Either, t, f]\n"
 	"          AZ: !Select [0, !GetAZs '']\n"
-	"          LONG: {'Fn::Join': ['', [{'Fn::Sub': '${AWS::Partition}'}, {Ref: AWS::URLSuffix}]]}\n";
+	"          LONG: {'Fn::Join': ['', [{'Fn::Sub': '${AWS::Partition}'}, {Ref: AWS::URLSuffix}]]}\n"
+	"          JSON: !ToJsonString {n: 1, t: true, q: '1', s: !Ref Size, l: [a, 2.5], j: !Join ['', ['4', '2']]}\n"
+	"          LENGTH: !Length [a, !Ref Stage, c]\n";
 
 static void test_intrinsics(void **state)
 {
@@ -91,6 +93,9 @@ static void test_intrinsics(void **state)
 		{ "OR", "f" },
 		{ "AZ", "eu-west-1a" },
 		{ "LONG", "awsamazonaws.com" },
+		/* numbers and booleans written plain stay typed; computed values are strings */
+		{ "JSON", "{\"n\":1,\"t\":true,\"q\":\"1\",\"s\":\"3\",\"l\":[\"a\",2.5],\"j\":\"42\"}" },
+		{ "LENGTH", "3" },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const char *v = env_of(l, "Fn", want[i][0]);
