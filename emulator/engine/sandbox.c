@@ -50,14 +50,21 @@ int lamb_sandbox_parse(const char *s)
 	return -1;
 }
 
+/* LAMB_BWRAP names bubblewrap's executable (empty: none), else the usual
+ * places are searched. */
 static const char *bwrap_path(void)
 {
 	static const char *const cands[] = { "/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap" };
+	const char *set = getenv("LAMB_BWRAP");
+	if (set)
+		return *set && access(set, X_OK) == 0 ? set : NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(cands); i++)
 		if (access(cands[i], X_OK) == 0)
 			return cands[i];
 	return NULL;
 }
+
+static bool native_ok(void);
 
 static int probe_child(void *data)
 {
@@ -85,9 +92,7 @@ static int sandbox_level(const char **why)
 	static const char *reason;
 	if (level < 0) {
 		level = 0;
-		if (!bwrap_path())
-			reason = "bwrap (bubblewrap) is not installed";
-		else if (probe(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID))
+		if (probe(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID))
 			level = 2;
 		else if (probe(CLONE_NEWNS | (geteuid() == 0 ? 0 : CLONE_NEWUSER)))
 			level = 1;
@@ -95,6 +100,12 @@ static int sandbox_level(const char **why)
 			reason = "this machine allows no new mount namespace";
 		if (level == 1)
 			reason = "this machine allows no new user and PID namespace";
+		/* lamb makes the full sandbox itself (sandbox-ns.c); bwrap is
+		 * needed only where it cannot: the half one, an older kernel */
+		if (level > 0 && !bwrap_path() && (level < 2 || !native_ok())) {
+			level = 0;
+			reason = "bwrap (bubblewrap) is not installed";
+		}
 	}
 	*why = reason;
 	return level;
@@ -368,8 +379,14 @@ int lamb_sandbox_apply(struct lamb_bootstrap *b, struct lamb_code *code, enum la
 		return -1;
 	}
 	map_env(b, code);
-	if (level < 2 || !native_ok() || !use_native(b, code, opt, &extra))
+	if (level < 2 || !native_ok() || !use_native(b, code, opt, &extra)) {
+		if (!bwrap_path()) {
+			free_args(&extra);
+			return unavailable(mode, "the function's interpreter needs more directories in the sandbox "
+					   "than lamb maps itself, and bwrap (bubblewrap) is not installed", note, err);
+		}
 		use_bwrap(b, code, opt, &extra, level);
+	}
 	if (level < 2)
 		*note = half_note(reason);
 	free_args(&extra);

@@ -265,6 +265,26 @@ class Files(unittest.TestCase):
         self.assertNotIn('"echo"', r.stdout)
 
 
+    def test_full_sandbox_without_bubblewrap(self):
+        """lamb makes the sandbox itself where the kernel lets it (Linux 5.12+):
+        no bwrap needed then; only the bwrap-made sandbox says it is missing."""
+        d = lambtest.project(files())
+        self.addCleanup(d.cleanup)
+        env = dict(os.environ, LAMB_BWRAP="")
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--sandbox", "on", "-e", "-",
+                         input='{"verb":"escape"}', cwd=d.name, env=env)
+        if "--sandbox on:" in r.stderr and "bubblewrap" not in r.stderr:
+            self.skipTest("no sandbox here: " + r.stderr.strip())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertNotEqual(got["uid"], 0)
+        self.assertNotEqual(got["task"], "written")
+        r = lambtest.run("local", "invoke", "Victim", "--no-build", "--sandbox", "on", "-e", "-",
+                         input='{"verb":"echo"}', cwd=d.name, env=dict(env, LAMB_SANDBOX_BWRAP="1"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--sandbox on: bwrap (bubblewrap) is not installed", r.stderr)
+
+
 class Attacks(unittest.TestCase):
     def setUp(self):
         self.s = Lambda(files(), "--no-build")
