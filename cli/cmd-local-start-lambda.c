@@ -139,10 +139,9 @@ int cmd_local_start_lambda(int argc, char **argv)
 	status = EXIT_FAIL;
 	m = run_opts_profile(&c.run, &c.topts) == EXIT_OK ? template_opts_load(&c.topts, &diags) : NULL;
 	lamb_diags_sort(&diags);
-	if (diags.errors || !m) {
-		lamb_diags_print(&diags, stderr);
+	lamb_diags_print(&diags, stderr); /* warnings too: what lenient loading left unresolved */
+	if (diags.errors || !m)
 		goto out;
-	}
 	for (size_t i = 0; i < c.nonly; i++)
 		if (!lamb_model_find_function(m, c.only[i])) {
 			fail("no function '%s' in '%s'", c.only[i], m->path);

@@ -245,6 +245,22 @@ Resources:
           Properties:
             Path: !Sub "/${MissingApi.Path}"
             Method: get
+  Imported:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        Shared:
+          Type: Api
+          Properties:
+            Path: !ImportValue SharedPath
+            Method: get
+  Remote:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://example-bucket.s3.amazonaws.com/child.yaml
 """,
     "src/app.py": APP,
 }
@@ -487,6 +503,27 @@ class Lenient(unittest.TestCase):
             self.assertIn("warning: parameter 'Stage' has no value", err)
             self.assertRegex(err, r"template\.yaml:16:18: warning: GetAtt of undefined resource 'MissingTable'")
             self.assertIn("lamb does not serve its route", err)
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+    def test_start_lambda_serves_the_rest(self):
+        """start-lambda loads the same template leniently: the function with
+        an unset parameter runs, the one whose route is an ImportValue too
+        (only its route is left out), and the remote stack is skipped."""
+        s = StartLambda(LENIENT)
+        try:
+            for name in ("Good", "Imported"):
+                c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+                c.request("POST", f"/2015-03-31/functions/{name}/invocations", body=b"{}")
+                r = c.getresponse()
+                data = r.read()
+                c.close()
+                self.assertEqual(r.status, 200, s.stderr())
+                self.assertIsNone(r.getheader("X-Amz-Function-Error"), data)
+            err = s.stderr()
+            self.assertEqual(err.count("parameter 'Stage' has no value"), 1, err)
+            self.assertRegex(err, r"warning: .*Remote.*(remote|skipped|not loaded)", err)
         finally:
             self.assertEqual(s.stop(), 0)
 
