@@ -150,6 +150,7 @@ static int invoke_run(const struct invoke_cli *c, const struct lamb_function *fn
 	r.req.event = event;
 	r.req.len = len;
 	r.req.tenant_id = c->tenant_id;
+	r.req.whole = true; /* one run to its REPORT, extensions' part too, before the next or the exit */
 	start_one(&r);
 	if (!lamb_loop_stopped(r.loop) && lamb_loop_run(r.loop, &err) < 0)
 		r.status = fail("%s", err.msg);

@@ -198,6 +198,7 @@ void lamb_invoke_free(struct lamb_invoker *iv)
 	for (struct call *c = iv->calls, *next; c; c = next) {
 		next = c->next;
 		c->inv.done = dropped_done;
+		c->inv.answered = NULL;
 		lamb_loop_defer(iv->loop, dropped_free, c);
 	}
 	iv->calls = NULL;
@@ -379,9 +380,9 @@ static void chunk(struct lamb_invocation *inv, const char *data, size_t len)
 	c->chunk(c->data, inv->content_type, data, len);
 }
 
-static void done(struct lamb_invocation *inv)
+static struct lamb_outcome outcome_of(struct call *c)
 {
-	struct call *c = (struct call *)inv;
+	struct lamb_invocation *inv = &c->inv;
 	double ms = inv->start_ns && inv->end_ns > inv->start_ns ? (double)(inv->end_ns - inv->start_ns) / 1e6 : 0;
 	struct lamb_outcome o = {
 		.kind = inv->kind,
@@ -402,6 +403,26 @@ static void done(struct lamb_invocation *inv)
 	};
 	if (o.billed_ms < 1)
 		o.billed_ms = 1;
+	return o;
+}
+
+/* The runtime answered and the function's extensions are still at work:
+ * Lambda returns the response now and ends the invoke phase later
+ * (runtimes-extensions-api.md, "Invoke phase"; the time after is the
+ * PostRuntimeExtensionsDuration metric), so the caller has it now. */
+static void answered(struct lamb_invocation *inv)
+{
+	struct call *c = (struct call *)inv;
+	struct lamb_outcome o = outcome_of(c);
+	lamb_invoke_fn cb = c->cb;
+	c->cb = NULL;
+	cb(c->data, &o);
+}
+
+static void done(struct lamb_invocation *inv)
+{
+	struct call *c = (struct call *)inv;
+	struct lamb_outcome o = outcome_of(c);
 	report(c, &o);
 	if (c->iv->opts.observe)
 		c->iv->opts.observe(c->iv->opts.observe_data, c->fn, &o);
@@ -409,7 +430,8 @@ static void done(struct lamb_invocation *inv)
 	size_t tail = t->len < LAMB_LOG_TAIL_MAX ? t->len : LAMB_LOG_TAIL_MAX;
 	o.log_tail = t->data ? t->data + t->len - tail : "";
 	o.log_tail_len = tail;
-	c->cb(c->data, &o);
+	if (c->cb)
+		c->cb(c->data, &o);
 	call_free(c);
 }
 
@@ -471,6 +493,7 @@ int lamb_invoke(struct lamb_invoker *iv, const struct lamb_function *fn, const s
 	c->inv.tenant_id = c->tenant_id;
 	c->inv.want_tail = req->log_tail;
 	c->inv.done = done;
+	c->inv.answered = req->whole || req->log_tail ? NULL : answered;
 	c->chunk = req->chunk;
 	c->inv.chunk = req->chunk ? chunk : NULL;
 	c->next = iv->calls;

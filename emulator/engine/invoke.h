@@ -69,6 +69,13 @@ struct lamb_invoke_req {
 	const char *tenant_id;        /* X-Amz-Tenant-Id: required by a PER_TENANT function,
 				       * refused by any other; copied */
 	bool log_tail;                /* fill lamb_outcome.log_tail (X-Amz-Log-Type: Tail) */
+	/* The outcome only once the invocation is over. Otherwise, where the
+	 * function's extensions are still at work after the runtime answered,
+	 * the outcome comes then, as Lambda returns the response before the
+	 * invoke phase ends (its duration is the runtime's; REPORT, written
+	 * later, counts the extensions too). bench wants the whole figures;
+	 * log_tail implies it (the tail ends with REPORT). */
+	bool whole;
 	/* With chunk, a response the runtime streams goes to it as it is read:
 	 * a call with len 0 when the stream begins, then one per piece, then
 	 * the outcome (whose body is then empty, or the error document of a

@@ -169,6 +169,9 @@ static void finish_kept(struct instance *in, struct lamb_invocation *inv, enum l
 	inv->kind = kind;
 	if (in && in->ext && in->state == INST_BUSY && !lamb_ext_ready(in->ext)) {
 		in->held = inv;
+		inv->end_ns = lamb_loop_now_ns(); /* the runtime's part, for answered */
+		if (inv->answered)
+			inv->answered(inv);
 		return;
 	}
 	inv->end_ns = lamb_loop_now_ns();

@@ -53,6 +53,9 @@ struct lamb_invocation {
 	struct lamb_logstore *logs; /* set by lamb_pool_submit: where its records are kept */
 	const char *logs_fn;
 	lamb_invocation_fn done;
+	/* Optional: called once the runtime has answered when the invocation
+	 * ends only later (its extensions still at work); done follows. */
+	lamb_invocation_fn answered;
 	void *data;
 	/* result */
 	enum lamb_outcome_kind kind;

@@ -51,7 +51,8 @@ static bool more(const struct bench *b)
 static void start(struct caller *c)
 {
 	struct bench *b = c->b;
-	struct lamb_invoke_req req = { .event = b->o->event, .len = b->o->len };
+	/* whole: the duration and billing with the extensions' part, as REPORT */
+	struct lamb_invoke_req req = { .event = b->o->event, .len = b->o->len, .whole = true };
 	if (b->r->ntenants) { /* round-robin: each tenant gets its own instances */
 		c->tenant = (int)(b->started % b->r->ntenants);
 		req.tenant_id = b->r->tenants[c->tenant].id;
