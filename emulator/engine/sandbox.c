@@ -162,7 +162,8 @@ static bool under(const char *path, const char *dir)
 
 /* Host paths the instance needs outside its code and layers (interpreter,
  * lamb's shims): hidden paths under /var and /opt cannot be had; those
- * under /tmp are bound in. Returns false with the offending path. */
+ * under /tmp are bound in (the directory, or for PREFIX/bin/X the prefix).
+ * Returns false with the offending path. */
 static bool reachable(char *const *argv, const struct lamb_code *code, struct args *extra, const char **bad)
 {
 	for (char *const *p = argv; *p; p++) {
@@ -178,8 +179,14 @@ static bool reachable(char *const *argv, const struct lamb_code *code, struct ar
 			return false;
 		}
 		if (under(*p, "/tmp")) {
+			/* an interpreter in PREFIX/bin needs its prefix: a venv's
+			 * pyvenv.cfg and site-packages, Python's lib/pythonX.Y,
+			 * node's lib/node_modules (the runtime's AWS SDK) */
 			char *dir = xstrdup(*p);
 			*strrchr(dir, '/') = '\0';
+			char *slash = strrchr(dir, '/');
+			if (slash && slash != dir && strcmp(slash, "/bin") == 0 && strcmp(dir, "/tmp/bin") != 0)
+				*slash = '\0';
 			add3(extra, "--ro-bind", dir, dir);
 			free(dir);
 		}

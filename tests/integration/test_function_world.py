@@ -346,12 +346,11 @@ class Imports(unittest.TestCase):
         """lamb's interpreter in a virtual environment: the runtime's boto3 is
         the venv's, not its base interpreter's; a venv without one fails the
         import as a runtime without it would, and lamb says why once. The
-        venv is under the build tree, which the sandbox shows (its /tmp is
-        the instance's own)."""
+        venv is under /tmp, which the sandbox replaces with the instance's
+        own: lamb binds the interpreter's prefix, the venv, into it."""
         import subprocess
         import tempfile
-        root = os.environ.get("LAMB_BUILD_ROOT") or None
-        with tempfile.TemporaryDirectory(prefix="lamb-test-venv-", dir=root) as venv:
+        with tempfile.TemporaryDirectory(prefix="lamb-test-venv-", dir="/tmp") as venv:
             r = subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
             if r.returncode != 0:
                 self.skipTest("no venv here: " + r.stderr.strip()[-200:])
@@ -459,12 +458,12 @@ class NodeMarshalling(unittest.TestCase):
         """The Node.js runtimes include the AWS SDK v3: lamb takes a host's
         global @aws-sdk/* (node's <prefix>/lib/node_modules) as the
         runtime's, and no other global package. A node hard-linked into a
-        prefix of the test's own (under the build tree, which the sandbox
-        shows) stands for a host with the SDK installed."""
+        prefix of the test's own stands for a host with the SDK installed;
+        the prefix is under /tmp, which the sandbox replaces with the
+        instance's own: lamb binds the interpreter's prefix into it."""
         import tempfile
         node = os.path.realpath(shutil.which("node"))
-        root = os.environ.get("LAMB_BUILD_ROOT") or None
-        with tempfile.TemporaryDirectory(prefix="lamb-test-node-", dir=root) as prefix:
+        with tempfile.TemporaryDirectory(prefix="lamb-test-node-", dir="/tmp") as prefix:
             os.makedirs(os.path.join(prefix, "bin"))
             try:
                 os.link(node, os.path.join(prefix, "bin", "node"))
