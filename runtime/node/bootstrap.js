@@ -365,7 +365,10 @@ class InitError extends Error {
   }
 }
 
+let initFailed = false;
+
 function postInitError(error, code = 1) {
+  initFailed = true;
   const body = errorBody(error);
   logError('Init Error', body);
   const done = () => process.exit(code);
@@ -760,6 +763,11 @@ async function main() {
   } catch (e) {
     return postInitError(e);
   }
+  // A promise the module rejected at load and nobody handled is reported at the end of the
+  // turn, after this continuation's microtasks: one macrotask's wait lets that be init's
+  // error, before any /next, rather than a race with the first invocation.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (initFailed) return;
   loop(handler).catch((e) => fatal(`Runtime API at ${env.AWS_LAMBDA_RUNTIME_API}: ${e.message}`));
 }
 
