@@ -597,8 +597,13 @@ class RuntimePackages:
             venv, system = venv_of(sys.executable)
             if venv is None:
                 dirs = site.getsitepackages() + [site.getusersitepackages()]
-            else:  # as site.py would make it: the venv's, the base's only when it includes them
-                dirs = site.getsitepackages([venv] + (site.PREFIXES if system else []))
+            else:  # as site.py's venv step makes it: the venv's, the base's only when it includes
+                # them. The venv's is named here, not by site.getsitepackages([venv]): Debian's
+                # patched site.py gives any prefix its dist-packages layout unless the venv step
+                # ran, which -S skips, and the venv's own site-packages would never be seen.
+                dirs = [os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")]
+                if system:
+                    dirs += site.getsitepackages()
             cls.sites = [d for d in dirs if os.path.isdir(d)]
         return cls.sites
 

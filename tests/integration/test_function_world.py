@@ -348,10 +348,21 @@ class Imports(unittest.TestCase):
         import as a runtime without it would, and lamb says why once. The
         venv is under /tmp, which the sandbox replaces with the instance's
         own: lamb binds the interpreter's prefix, the venv, into it."""
+        # the test's own Python, and Debian's, whose patched site.py lays out
+        # site-packages as dist-packages for any prefix under -S
+        pythons = [sys.executable] + [p for p in ("/usr/bin/python3",)
+                                      if os.path.exists(p) and os.path.realpath(p) != os.path.realpath(sys.executable)]
+        for python in pythons:
+            with self.subTest(python=python):
+                self.venv_boto3(python)
+
+    def venv_boto3(self, python):
         import subprocess
         import tempfile
+        version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True).stdout.strip()
         with tempfile.TemporaryDirectory(prefix="lamb-test-venv-", dir="/tmp") as venv:
-            r = subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
+            r = subprocess.run([python, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
             if r.returncode != 0:
                 self.skipTest("no venv here: " + r.stderr.strip()[-200:])
             d = lambtest.project(files())
@@ -363,7 +374,7 @@ class Imports(unittest.TestCase):
                 self.assertEqual([g.get("error") for g in got], ["ModuleNotFoundError"] * 2, (sandbox, r.stderr))
                 self.assertEqual(r.stderr.count("has no boto3, which Lambda's Python runtimes include"), 1,
                                  (sandbox, r.stderr))
-            site = os.path.join(venv, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
+            site = os.path.join(venv, "lib", f"python{version}", "site-packages")
             os.makedirs(os.path.join(site, "boto3"))
             with open(os.path.join(site, "boto3", "__init__.py"), "w") as f:
                 f.write("# the venv's\n")
