@@ -3,6 +3,7 @@
  * and invoked; the invocation's outcome, or the integration timer, answers
  * them. A call outlives its request when the timer answered first: the
  * outcome still comes, and frees it. */
+#include "base/url.h"
 #include "base/util.h"
 #include "front/apigw-auth.h"
 #include "front/apigw-server.h"
@@ -283,16 +284,67 @@ static struct call *call_new(struct lamb_apigw_server *s, struct lamb_http_conn 
 
 /* Invokes the route's function, with the authorizer's context when there
  * was one; false (r filled) when it cannot run. */
+/* The value of a query string parameter (decoded), or NULL. */
+static char *query_param(const char *query, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = query; p && *p;) {
+		const char *amp = strchrnul(p, '&'), *eq = memchr(p, '=', (size_t)(amp - p));
+		char *key = lamb_url_decode(p, (size_t)((eq ? eq : amp) - p), true);
+		bool hit = key && strlen(key) == n && memcmp(key, name, n) == 0;
+		free(key);
+		if (hit)
+			return eq ? lamb_url_decode(eq + 1, (size_t)(amp - eq - 1), true) : xstrdup("");
+		p = *amp ? amp + 1 : amp;
+	}
+	return NULL;
+}
+
+/* The tenant id a REST integration maps to X-Amz-Tenant-Id from the
+ * client's request (model_tenant_source), or NULL. */
+static char *route_tenant(const struct call *c, const struct lamb_http_request *req)
+{
+	const char *from = c->route->tenant_from;
+	static const char head[] = "method.request.header.", query[] = "method.request.querystring.",
+			  path[] = "method.request.path.";
+	if (!from)
+		return NULL;
+	if (str_starts(from, head)) {
+		const char *v = lamb_http_request_header(req, from + strlen(head));
+		return v ? xstrdup(v) : NULL;
+	}
+	if (str_starts(from, query))
+		return query_param(req->query, from + strlen(query));
+	if (str_starts(from, path)) {
+		const char *v = lamb_header_find(c->match.params, c->match.nparams, from + strlen(path));
+		return v ? xstrdup(v) : NULL;
+	}
+	return NULL;
+}
+
 static bool start_function(struct call *c, const char *authorizer, struct lamb_http_response *r)
 {
 	struct lamb_apigw_server *s = c->s;
 	const struct lamb_http_request *req = lamb_http_request(c->conn);
+	char *tenant = c->route->function->per_tenant ? route_tenant(c, req) : NULL;
+	if (c->route->function->per_tenant && !tenant) {
+		/* Lambda refuses the integration's Invoke (no tenant id): API
+		 * Gateway's answer to an integration it cannot call */
+		log_reason(c, "cannot run", c->route->tenant_from ?
+			   "the request has no value for the integration's X-Amz-Tenant-Id" :
+			   "the function has tenant isolation and the integration maps nothing to "
+			   "X-Amz-Tenant-Id (requestParameters 'integration.request.header.X-Amz-Tenant-Id')");
+		lamb_http_response_message(r, 500, c->route->api && c->route->api->kind == LAMB_API_HTTP ?
+						   "Internal Server Error" : "Internal server error");
+		return false;
+	}
 	char *event = lamb_apigw_event_auth(s->m, &c->match, req, c->request_id, authorizer);
 	struct lamb_invoke_req ir = { .event = event, .len = strlen(event),
-				      .trace_id = lamb_http_header(c->conn, "X-Amzn-Trace-Id") };
+				      .trace_id = lamb_http_header(c->conn, "X-Amzn-Trace-Id"), .tenant_id = tenant };
 	struct lamb_err err;
 	int rc = lamb_invoke(s->iv, c->route->function, &ir, on_outcome, c, &err);
 	free(event);
+	free(tenant);
 	if (rc < 0) {
 		log_reason(c, "cannot run", err.msg);
 		lamb_http_response_message(r, 502, "Internal server error");

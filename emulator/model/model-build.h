@@ -48,6 +48,9 @@ struct lamb_kvs prop_kvs(struct builder *b, const struct lamb_node *props, const
 /* As prop_str, but a value the resolver could not compute reads as "" (not
  * NULL): present, yet giving nothing. */
 const char *prop_text(struct builder *b, const struct lamb_node *props, const char *key);
+/* The parameter an integration's requestParameters map to X-Amz-Tenant-Id,
+ * or NULL (model_tenant_source in model-prop.c). */
+const char *model_tenant_source(const struct lamb_node *params);
 /* true or false (any case); def when absent or wrong. */
 bool prop_bool(struct builder *b, const struct lamb_node *props, const char *key, bool def);
 /* path relative to the template's directory, made absolute. */

@@ -382,6 +382,7 @@ static void method_route(struct builder *b, size_t i)
 	add_route(b, api, upper(b, method, strlen(method)), path, f, "1.0", auth_of(b, props));
 	const char *op = prop_text(b, props, "OperationName");
 	b->m->routes[b->m->nroutes - 1].operation_name = op && *op ? op : NULL;
+	b->m->routes[b->m->nroutes - 1].tenant_from = model_tenant_source(lamb_node_get(in, "RequestParameters"));
 }
 
 /* "GET /path", "ANY /path" or "$default" into method and path. */

@@ -225,6 +225,10 @@ static void add_operation(struct builder *b, struct lamb_api *api, const char *p
 	 * operationName; an HTTP API keeps none (SAM CLI's tests check both) */
 	const char *id = lamb_node_str(lamb_node_get(op->value, "operationId"));
 	r->operation_name = api->kind == LAMB_API_REST && id && *id ? id : NULL;
+	/* an HTTP API cannot set X-Amz-Tenant-Id: only a REST API's mapping counts */
+	if (api->kind == LAMB_API_REST)
+		r->tenant_from = model_tenant_source(lamb_node_get(lamb_node_get(op->value, INTEGRATION),
+								   "requestParameters"));
 }
 
 void openapi_routes(struct builder *b, struct lamb_api *api)

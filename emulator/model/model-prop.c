@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *prop_str(struct builder *b, const struct lamb_node *props, const char *key)
 {
@@ -172,4 +173,17 @@ bool prop_bool(struct builder *b, const struct lamb_node *props, const char *key
 		lamb_error(b->diags, &v->mark, "%s must be true or false, not '%s'", key,
 			   v->kind == LAMB_SCALAR ? v->str : lamb_node_kind_name(v));
 	return on;
+}
+
+/* The request parameter an integration's requestParameters map to
+ * X-Amz-Tenant-Id, which Lambda's Invoke API takes for a tenant-isolated
+ * function (tenant-isolation-invoke.md: API Gateway REST APIs map a client
+ * header, query string or path parameter to it); NULL when none. */
+const char *model_tenant_source(const struct lamb_node *params)
+{
+	static const char key[] = "integration.request.header.X-Amz-Tenant-Id";
+	for (size_t i = 0; params && params->kind == LAMB_MAP && i < params->len; i++)
+		if (strcasecmp(params->pairs[i].key->str, key) == 0)
+			return lamb_node_str(params->pairs[i].value);
+	return NULL;
 }

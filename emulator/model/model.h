@@ -225,6 +225,9 @@ struct lamb_route {
 	const struct lamb_api_authorizer *authorizer; /* auth_name among the API's Authorizers, or NULL */
 	const char *operation_name; /* REST: a Method's OperationName or an OpenAPI
 				     * operationId, requestContext.operationName; else NULL */
+	const char *tenant_from; /* REST: what the integration maps to the X-Amz-Tenant-Id header
+				  * a tenant-isolated function needs ("method.request.header.x-tenant-id",
+				  * "...querystring.t", "...path.t"), or NULL */
 };
 
 struct lamb_resource {

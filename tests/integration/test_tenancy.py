@@ -51,6 +51,10 @@ def handler(event, context):
     count += 1
     logging.getLogger().info("for %s", context.tenant_id)
     return {"instance": INSTANCE, "count": count, "tenant": context.tenant_id}
+
+def api(event, context):
+    import json
+    return {"statusCode": 200, "body": json.dumps(handler(event, context))}
 """.replace("INSTANCE", lambtest.INSTANCE_ID)
 
 INDEX = """\
@@ -185,6 +189,93 @@ class LocalCommands(unittest.TestCase):
                                    "tenant-2": {"invocations": 3, "cold_starts": 1, "errors": 0}})
         r = self.lamb("local", "bench", "Tenanted", "-n", "2", "--tenants", "2")
         self.assertRegex(r.stdout, r"per tenant\s+tenant-1\s+1 invocation, 1 cold start, 0 errors")
+
+
+API_TEMPLATE = TEMPLATE + """\
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {title: tenants, version: '1'}
+        paths:
+          /by-header:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ApiTenanted.Arn}/invocations
+                requestParameters:
+                  integration.request.header.X-Amz-Tenant-Id: method.request.header.x-tenant-id
+          /by-query:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ApiTenanted.Arn}/invocations
+                requestParameters:
+                  integration.request.header.X-Amz-Tenant-Id: method.request.querystring.tenant
+          /unmapped:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ApiTenanted.Arn}/invocations
+  ApiTenanted:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.api
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+  Http:
+    Type: AWS::Serverless::HttpApi
+  Direct:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.api
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /http, Method: get}}
+"""
+
+
+class StartApi(unittest.TestCase):
+    """A REST API reaches a tenant-isolated function only through an
+    integration that maps a request parameter to X-Amz-Tenant-Id
+    (tenant-isolation-invoke.md); an HTTP API cannot set it at all."""
+
+    def get(self, s, path, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, json.loads(data) if data else None
+
+    def test_tenant_from_the_request(self):
+        class Api(lambtest.LambServer):
+            command = ("local", "start-api")
+        s = Api(dict(FILES, **{"template.yaml": API_TEMPLATE}))
+        try:
+            status, blue = self.get(s, "/by-header", {"x-tenant-id": "blue"})
+            self.assertEqual(status, 200, s.stderr())
+            status, again = self.get(s, "/by-query?tenant=blue")
+            self.assertEqual(status, 200, s.stderr())
+            status, red = self.get(s, "/by-header", {"x-tenant-id": "red"})
+            self.assertEqual(status, 200, s.stderr())
+            self.assertEqual((blue["tenant"], again["tenant"], red["tenant"]), ("blue", "blue", "red"))
+            self.assertEqual(again["instance"], blue["instance"])  # blue's own instance, warm
+            self.assertNotEqual(red["instance"], blue["instance"])
+            self.assertEqual(self.get(s, "/by-header"), (500, {"message": "Internal server error"}))
+            self.assertEqual(self.get(s, "/unmapped", {"x-tenant-id": "blue"}),
+                             (500, {"message": "Internal server error"}))
+            self.assertEqual(self.get(s, "/http", {"x-tenant-id": "blue"}),
+                             (500, {"message": "Internal Server Error"}))
+            self.assertIn("maps nothing to X-Amz-Tenant-Id", s.stderr())
+        finally:
+            self.assertEqual(s.stop(), 0)
 
 
 if __name__ == "__main__":
