@@ -7,8 +7,10 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -25,6 +27,22 @@
  * connection. Long enough for a typical invocation, short enough that a
  * person reading the log cannot tell. */
 #define LINGER_MS 5
+/* Spinning before sleeping. On a virtual machine a halted vCPU takes tens
+ * of microseconds to wake (~30 us each way on the 2-vCPU Firecracker VM of
+ * bench/README; a deep C-state costs as much on a laptop), and a warm
+ * request is a ping-pong: lamb hands the event over and waits for the
+ * answer, then waits for the client's next request. So before it sleeps,
+ * the loop polls (epoll_wait with no timeout, yielding the CPU between
+ * polls) for a while, the way Linux's cpuidle-haltpoll governor does for
+ * a guest, with its rule for the length: a wait that ended within SPIN_MAX
+ * but after the spin doubles it (from SPIN_START), one that outlasted
+ * SPIN_MAX halves it. A run of quick hand-overs spins long enough to catch
+ * the answer; an idle server or a slow handler stops spinning after a few
+ * waits. LAMB_SPIN_US sets SPIN_MAX (0: never spin). */
+#define SPIN_START_NS 10000
+#define SPIN_MAX_NS 200000
+#define SPIN_MAX_US_LIMIT 100000
+#define SPIN_YIELDED_NS 20000
 
 struct deferred {
 	lamb_loop_fn fn;
@@ -47,6 +65,7 @@ struct lamb_loop {
 	FILE *batched[MAX_BATCHED];
 	int nbatched;
 	uint64_t pending_since_ns; /* when run_once first saw batched output waiting; 0: none */
+	uint64_t spin_ns, spin_max_ns; /* this wait's spin; the most it may grow to */
 };
 
 uint64_t lamb_loop_now_ns(void)
@@ -86,6 +105,22 @@ static void on_signal(void *data, uint32_t events)
 		l->on_chld(l->chld_data);
 }
 
+static int spin_max_from_env(uint64_t *ns, struct lamb_err *err)
+{
+	const char *v = getenv("LAMB_SPIN_US");
+	*ns = SPIN_MAX_NS;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	long us = strtol(v, &end, 10);
+	if (errno || *end || *v < '0' || *v > '9' || us > SPIN_MAX_US_LIMIT)
+		return lamb_err_set(err, "LAMB_SPIN_US: '%s' is not a number of microseconds from 0 to %d "
+				    "(0: never spin; unset: %d)", v, SPIN_MAX_US_LIMIT, SPIN_MAX_NS / 1000);
+	*ns = (uint64_t)us * 1000;
+	return 0;
+}
+
 struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 {
 	struct lamb_loop *l = xcalloc(1, sizeof(*l));
@@ -102,6 +137,8 @@ struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 	sigaddset(&mask, SIGUSR1);
 	l->deferred_tail = &l->deferred;
 	l->sigfd = -1;
+	if (spin_max_from_env(&l->spin_max_ns, err) < 0)
+		goto fail;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		lamb_err_set(err, "cannot create epoll fd: %s", strerror(errno));
@@ -324,12 +361,52 @@ static int next_timeout_ms(struct lamb_loop *l, int limit)
 	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
+/* haltpoll's rule (drivers/cpuidle/governors/haltpoll.c, adjust_poll_limit),
+ * on how long the last wait took until something came. */
+static void adjust_spin(struct lamb_loop *l, uint64_t waited_ns)
+{
+	if (waited_ns <= l->spin_ns)
+		return;
+	if (waited_ns <= l->spin_max_ns) {
+		uint64_t grown = l->spin_ns ? l->spin_ns * 2 : SPIN_START_NS;
+		l->spin_ns = grown < l->spin_max_ns ? grown : l->spin_max_ns;
+	} else {
+		l->spin_ns /= 2;
+		if (l->spin_ns < SPIN_START_NS)
+			l->spin_ns = 0;
+	}
+}
+
+/* epoll_wait, after polling for up to spin_ns (see SPIN_START_NS). A timer
+ * due within the spin waits for its end: at most SPIN_MAX late. */
+static int wait_events(struct lamb_loop *l, struct epoll_event *ev, int timeout_ms)
+{
+	if (timeout_ms == 0 || !l->spin_max_ns)
+		return epoll_wait(l->epfd, ev, MAX_EVENTS, timeout_ms);
+	uint64_t start = lamb_loop_now_ns(), now = start;
+	int n = 0;
+	while (now - start < l->spin_ns && (n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0)) == 0) {
+		uint64_t before = now;
+		sched_yield();
+		now = lamb_loop_now_ns();
+		if (now - before > SPIN_YIELDED_NS)
+			break; /* something else wanted this CPU: sleep, do not compete */
+	}
+	if (n == 0)
+		n = epoll_wait(l->epfd, ev, MAX_EVENTS, timeout_ms);
+	if (n > 0)
+		adjust_spin(l, lamb_loop_now_ns() - start);
+	else if (n == 0)
+		adjust_spin(l, UINT64_MAX); /* the timeout: nothing came */
+	return n;
+}
+
 int lamb_loop_run_once(struct lamb_loop *l, int timeout_ms, struct lamb_err *err)
 {
 	struct epoll_event ev[MAX_EVENTS];
 	if (l->deferred)
 		timeout_ms = 0;
-	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, linger(l, next_timeout_ms(l, timeout_ms)));
+	int n = wait_events(l, ev, linger(l, next_timeout_ms(l, timeout_ms)));
 	if (n == 0 && l->pending_since_ns)
 		lamb_loop_flush(l); /* nothing came: the loop is idle, the log goes out */
 	if (n < 0) {

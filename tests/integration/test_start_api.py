@@ -249,6 +249,29 @@ class StartApi(unittest.TestCase):
         pids = {self.s.request("GET", "/items/1")[1]["x-pid"] for _ in range(5)}
         self.assertEqual(len(pids), 1)
 
+    def test_no_spinning_while_a_handler_works_or_when_idle(self):
+        """Where answers come within microseconds, lamb's loop polls for a
+        while before it sleeps (base/loop.c); the poll is bounded and dies
+        down: a second of a slow handler, then a second idle, after 300 quick
+        requests, cost lamb's process (its instances apart) little CPU, where
+        polling until something came would cost two seconds."""
+        c = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=30)
+        for _ in range(300):
+            c.request("GET", "/items/1")
+            self.assertEqual(c.getresponse().read()[:1], b"{")
+        c.close()
+
+        def cpu():
+            with open(f"/proc/{self.s.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu()
+        status, _, _, data = self.s.request("GET", "/slow?s=1")
+        self.assertEqual((status, data), (200, b"slept"))
+        time.sleep(1)
+        self.assertLess(cpu() - before, 0.2)
+
 
 class Lifecycle(unittest.TestCase):
     def test_timeout_then_sigterm_leaves_nothing(self):

@@ -1,7 +1,7 @@
 /* The event loop: deadlines fire in order and can be moved or cancelled,
  * deferred calls run after the batch, fd watches see data, SIGCHLD arrives
- * through the signalfd, a batched log is written when the loop would wait.
- * No sockets. */
+ * through the signalfd, a batched log is written when the loop would wait,
+ * the spin before a wait stops when nothing comes. No sockets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -190,6 +192,72 @@ static void test_batched_output_lingers(void **state)
 	close(busy[1]);
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int ticks;
+
+static void on_tick(void *data, uint32_t events)
+{
+	uint64_t n;
+	(void)events;
+	if (read(*(int *)data, &n, sizeof(n)) == sizeof(n))
+		ticks++;
+}
+
+/* After a run of waits that something ended within microseconds (the loop
+ * spins before sleeping for the next), waits that nothing ends stop the
+ * spinning within a few: 200 idle waits cost well under a millisecond of
+ * CPU each, where a spin kept at its longest would cost ~40 ms. */
+static void test_spin_stops_when_nothing_comes(void **state)
+{
+	(void)state;
+	unsetenv("LAMB_SPIN_US");
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	assert_true(tfd >= 0);
+	struct lamb_watch w;
+	assert_int_equal(lamb_loop_add_fd(l, &w, tfd, EPOLLIN, on_tick, &tfd, NULL), 0);
+	for (int i = 0; i < 50; i++) {
+		struct itimerspec its = { .it_value = { .tv_nsec = 30000 } };
+		int before = ticks;
+		assert_int_equal(timerfd_settime(tfd, 0, &its, NULL), 0);
+		while (ticks == before)
+			assert_int_equal(lamb_loop_run_once(l, 1000, NULL), 0);
+	}
+	uint64_t c0 = cpu_ns();
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(lamb_loop_run_once(l, 2, NULL), 0);
+	uint64_t spent = cpu_ns() - c0;
+	assert_true(spent < 15000000ull);
+	lamb_loop_del_fd(l, &w);
+	lamb_loop_free(l);
+	close(tfd);
+}
+
+/* LAMB_SPIN_US is read once, when the loop is made: a value that is not a
+ * number of microseconds up to 100,000 is an error naming the variable. */
+static void test_spin_setting_checked(void **state)
+{
+	(void)state;
+	const char *bad[] = { "abc", "-1", "100001", "12x", " 5" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lamb_err err = { { 0 } };
+		setenv("LAMB_SPIN_US", bad[i], 1);
+		assert_null(lamb_loop_new(&err));
+		assert_non_null(strstr(err.msg, "LAMB_SPIN_US"));
+	}
+	setenv("LAMB_SPIN_US", "0", 1);
+	struct lamb_loop *l = lamb_loop_new(NULL);
+	assert_non_null(l);
+	lamb_loop_free(l);
+	unsetenv("LAMB_SPIN_US");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +267,8 @@ int main(void)
 		cmocka_unit_test(test_sigchld),
 		cmocka_unit_test(test_batched_output),
 		cmocka_unit_test(test_batched_output_lingers),
+		cmocka_unit_test(test_spin_stops_when_nothing_comes),
+		cmocka_unit_test(test_spin_setting_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
