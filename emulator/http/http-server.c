@@ -279,6 +279,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		}
 		return MHD_YES;
 	}
+	/* What was logged for an answer precedes it, whether it was made now
+	 * or came after a suspension; flushing here rather than before each
+	 * daemon run leaves a new request's START line to go out with the
+	 * lines of the answers that follow it (bench/README). */
+	lamb_loop_flush(s->mhd.loop);
 	return MHD_queue_response(mc, c->status, c->answer);
 }
 

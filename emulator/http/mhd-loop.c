@@ -23,7 +23,6 @@ static void on_readable(void *data, uint32_t events)
 void lamb_mhd_run(struct lamb_mhd *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms = 0;
-	lamb_loop_flush(h->loop); /* what was logged for an answer precedes it */
 	for (int i = 0; i < RERUNS; i++) {
 		MHD_run(h->daemon);
 		if (MHD_get_timeout(h->daemon, &ms) != MHD_YES) {
