@@ -7,6 +7,7 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio_ext.h>
@@ -32,17 +33,24 @@
  * bench/README; a deep C-state costs as much on a laptop), and a warm
  * request is a ping-pong: lamb hands the event over and waits for the
  * answer, then waits for the client's next request. So before it sleeps,
- * the loop polls (epoll_wait with no timeout, yielding the CPU between
- * polls) for a while, the way Linux's cpuidle-haltpoll governor does for
- * a guest, with its rule for the length: a wait that ended within SPIN_MAX
- * but after the spin doubles it (from SPIN_START), one that outlasted
- * SPIN_MAX halves it. A run of quick hand-overs spins long enough to catch
- * the answer; an idle server or a slow handler stops spinning after a few
- * waits. LAMB_SPIN_US sets SPIN_MAX (0: never spin). */
+ * the loop polls (epoll_wait with no timeout) for a while, the way Linux's
+ * cpuidle-haltpoll governor does for a guest, with its rule for the
+ * length: a wait that ended within SPIN_MAX but after the spin doubles it
+ * (from SPIN_START), one that outlasted SPIN_MAX halves it. A run of quick
+ * hand-overs spins long enough to catch the answer; an idle server or a
+ * slow handler stops spinning after a few waits.
+ *
+ * Only where a CPU is free: a loop that polls while other tasks wait for
+ * a CPU takes theirs, and its own group weighs four instances
+ * (engine/cgroup.c), so they would seldom preempt it. The loop polls only when
+ * no more tasks are runnable than it has CPUs (contended), and stops when
+ * it was preempted all the same (a poll came over SPIN_PREEMPTED after the
+ * one before). It never yields: a yield under contention gave the CPU away
+ * for up to 21 ms. LAMB_SPIN_US sets SPIN_MAX (0: never spin). */
 #define SPIN_START_NS 10000
 #define SPIN_MAX_NS 200000
 #define SPIN_MAX_US_LIMIT 100000
-#define SPIN_YIELDED_NS 20000
+#define SPIN_PREEMPTED_NS 20000
 
 struct deferred {
 	lamb_loop_fn fn;
@@ -66,6 +74,8 @@ struct lamb_loop {
 	int nbatched;
 	uint64_t pending_since_ns; /* when run_once first saw batched output waiting; 0: none */
 	uint64_t spin_ns, spin_max_ns; /* this wait's spin; the most it may grow to */
+	int loadavg_fd;                /* /proc/loadavg; -1: none, -2: not yet opened */
+	int ncpus;                     /* the CPUs the loop's thread may run on */
 };
 
 uint64_t lamb_loop_now_ns(void)
@@ -123,7 +133,11 @@ static int spin_max_from_env(uint64_t *ns, struct lamb_err *err)
 
 struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 {
+	uint64_t spin_max_ns;
+	if (spin_max_from_env(&spin_max_ns, err) < 0)
+		return NULL;
 	struct lamb_loop *l = xcalloc(1, sizeof(*l));
+	l->spin_max_ns = spin_max_ns;
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -137,8 +151,9 @@ struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 	sigaddset(&mask, SIGUSR1);
 	l->deferred_tail = &l->deferred;
 	l->sigfd = -1;
-	if (spin_max_from_env(&l->spin_max_ns, err) < 0)
-		goto fail;
+	l->loadavg_fd = -2;
+	cpu_set_t cpus;
+	l->ncpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		lamb_err_set(err, "cannot create epoll fd: %s", strerror(errno));
@@ -247,6 +262,8 @@ void lamb_loop_free(struct lamb_loop *l)
 		close(l->sigfd);
 	if (l->epfd >= 0)
 		close(l->epfd);
+	if (l->loadavg_fd >= 0)
+		close(l->loadavg_fd);
 	sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
 	free(l);
 }
@@ -377,6 +394,26 @@ static void adjust_spin(struct lamb_loop *l, uint64_t waited_ns)
 	}
 }
 
+/* Whether more tasks are runnable than the loop has CPUs: /proc/loadavg's
+ * fourth field, "runnable/all", the loop's own thread among the runnable
+ * (a microsecond to read). Opened on first use; where it cannot be read,
+ * never. */
+static bool contended(struct lamb_loop *l)
+{
+	if (l->loadavg_fd == -2)
+		l->loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	char buf[128];
+	ssize_t n = l->loadavg_fd >= 0 ? pread(l->loadavg_fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *field = buf;
+	for (int i = 0; i < 3 && field; i++)
+		if ((field = strchr(field, ' ')))
+			field++;
+	return field && strtol(field, NULL, 10) > l->ncpus;
+}
+
 /* epoll_wait, after polling for up to spin_ns (see SPIN_START_NS). A timer
  * due within the spin waits for its end: at most SPIN_MAX late. */
 static int wait_events(struct lamb_loop *l, struct epoll_event *ev, int timeout_ms)
@@ -384,13 +421,13 @@ static int wait_events(struct lamb_loop *l, struct epoll_event *ev, int timeout_
 	if (timeout_ms == 0 || !l->spin_max_ns)
 		return epoll_wait(l->epfd, ev, MAX_EVENTS, timeout_ms);
 	uint64_t start = lamb_loop_now_ns(), now = start;
+	uint64_t spin = l->spin_ns && !contended(l) ? l->spin_ns : 0;
 	int n = 0;
-	while (now - start < l->spin_ns && (n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0)) == 0) {
+	while (now - start < spin && (n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0)) == 0) {
 		uint64_t before = now;
-		sched_yield();
 		now = lamb_loop_now_ns();
-		if (now - before > SPIN_YIELDED_NS)
-			break; /* something else wanted this CPU: sleep, do not compete */
+		if (now - before > SPIN_PREEMPTED_NS)
+			break; /* something else took this CPU: sleep, do not compete */
 	}
 	if (n == 0)
 		n = epoll_wait(l->epfd, ev, MAX_EVENTS, timeout_ms);

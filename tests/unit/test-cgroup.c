@@ -108,6 +108,9 @@ static void test_v1(void **state)
 	assert_string_equal(c.home, home);
 	char *t = get(c.dir, "lamb/tasks");
 	assert_string_equal(t, "0");
+	char *loop = get(c.dir, "lamb/cpu.shares"); /* the loop weighs four instances */
+	assert_string_equal(loop, "4096");
+	free(loop);
 	free(t);
 	free(home);
 	free(dir);
