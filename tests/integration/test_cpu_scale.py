@@ -62,6 +62,18 @@ class CpuScale(unittest.TestCase):
             self.assertEqual(err.count(NOTE), 1, err)
             raise unittest.SkipTest("no CPU cgroup here: " + line)
         self.assertNotIn(NOTE, err)
+        try:
+            self.measure(d, big)
+        except AssertionError as e:
+            # One more run when the first is short: in a fresh-clone CI run
+            # (sanitized build, other tests on both cores) 128 MB once took
+            # 221.5 ms of wall time for 32.4 ms of CPU, twice its quota's
+            # share, where quiet runs take 430-530 ms. Each run must meet
+            # the bound on its own; a second short run fails.
+            print(f"first run short, running again: {e}", file=sys.stderr)
+            self.measure(d, big)
+
+    def measure(self, d, big):
         small, err = run(d, "Small", 600000)
         # The CPU time of the same work swings too (up to 2x here, with
         # other tests on the same two cores and their hyperthreads): the
