@@ -111,9 +111,10 @@ static char *delegated_top(const char *mount, const char *own)
 	return top;
 }
 
-/* lamb-PID's scheduling weight: two default processes' (v1 cpu.shares
- * 2048, v2 cpu.weight 200), lamb and the instance it talks to. A group
- * weighs what one process does at the default, split among the CPUs its
+/* A group's scheduling weight, as many default processes' (v1 cpu.shares
+ * 1024 each, v2 cpu.weight 100 each). lamb-PID weighs two: lamb and the
+ * instance it talks to. A group weighs what one process does at the
+ * default, split among the CPUs its
  * tasks ran on lately, so lamb on one core and the instance on the other
  * each weighed half a process against the rest of the host, where they
  * were two processes before the CPU groups. Under load (load average 18
@@ -123,14 +124,16 @@ static char *delegated_top(const char *mount, const char *own)
  * (a cold start, a CPU-bound handler) weighs two processes there, twice a
  * process's share under load, and more than two busy instances at once
  * still share two. Quotas are left as they are. */
-static void weigh(const char *dir, bool v2)
+static void weigh(const char *dir, bool v2, int processes)
 {
-	put(dir, v2 ? "cpu.weight" : "cpu.shares", v2 ? "200" : "2048");
+	char v[16];
+	snprintf(v, sizeof(v), "%d", processes * (v2 ? 100 : 1024));
+	put(dir, v2 ? "cpu.weight" : "cpu.shares", v);
 }
 
-/* lamb's own group inside lamb-PID, beside its instances' groups: four
- * instances' weight (v1 cpu.shares 4096, v2 cpu.weight 400). At the
- * default it weighed one instance, and when 32 interpreters started at
+/* LOOP_WEIGHT: lamb's own group inside lamb-PID, beside its instances'
+ * groups, weighs four instances (v1 cpu.shares 4096, v2 cpu.weight 400).
+ * At the default it weighed one instance, and when 32 interpreters started at
  * once the loop got a thirty-third of the CPU: a Timeout due then fired
  * 27 ms late at the median and 75 ms at worst in 10 runs of
  * test_isolation's timer test; at four, 4 and 12 ms in 8 runs (at sixteen
@@ -138,16 +141,13 @@ static void weigh(const char *dir, bool v2)
  * loop). The loop does nothing but serve its instances (a build runs in a
  * child, preparing a function on a worker thread), and does not poll while
  * tasks wait for a CPU (base/loop.c), so the weight buys it its turn. */
-static void weigh_loop(const char *dir, bool v2)
-{
-	put(dir, v2 ? "cpu.weight" : "cpu.shares", v2 ? "400" : "4096");
-}
+#define LOOP_WEIGHT 4
 
 static void open_v1(struct lamb_cgroup_cpu *c, const char *v1, int pid)
 {
 	char *dir = xasprintf("%s/lamb-%d", v1, pid);
 	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-		weigh(dir, false);
+		weigh(dir, false, 2);
 		c->dir = dir;
 		c->root = xstrdup(v1);
 		return;
@@ -175,7 +175,7 @@ static void enable(struct lamb_cgroup_cpu *c, const char *top, const char *dir)
 		return;
 	}
 	c->v2_memory = mem && put(dir, "cgroup.subtree_control", "+memory") == 0;
-	weigh(dir, true);
+	weigh(dir, true, 2);
 	c->dir = xstrdup(dir);
 	c->v2 = true;
 }
@@ -250,9 +250,8 @@ int lamb_cgroup_cpu_join_self(struct lamb_cgroup_cpu *c, const char *self_cgroup
 	char *self = NULL;
 	int fd = own ? lamb_cgroup_cpu_make(c, "lamb", 0, &self) : -1;
 	int rc = -1;
-	if (fd >= 0)
-		weigh_loop(self, c->v2);
 	if (fd >= 0) {
+		weigh(self, c->v2, LOOP_WEIGHT);
 		rc = write(fd, "0", 1) == 1 ? 0 : -1;
 		close(fd);
 	}
