@@ -1,6 +1,7 @@
 /* lamb's entry point: global options, dispatch to a cmd_*() handler, and
  * the final check that stdout really reached its destination. */
 #include "cli.h"
+#include "base/loop.h"
 #include "samconfig.h"
 
 #include <errno.h>
@@ -274,6 +275,11 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	struct lamb_err err;
+	if (lamb_loop_check_env(&err) < 0) {
+		fprintf(stderr, "lamb: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
 	return finish_stdout(dispatch(argc - i, argv + i));

@@ -131,6 +131,12 @@ static int spin_max_from_env(uint64_t *ns, struct lamb_err *err)
 	return 0;
 }
 
+int lamb_loop_check_env(struct lamb_err *err)
+{
+	uint64_t ns;
+	return spin_max_from_env(&ns, err);
+}
+
 struct lamb_loop *lamb_loop_new(struct lamb_err *err)
 {
 	uint64_t spin_max_ns;

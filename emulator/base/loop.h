@@ -34,6 +34,10 @@ struct lamb_timer {
 	bool armed;
 };
 
+/* Checks LAMB_SPIN_US, which lamb_loop_new reads: 0, or -1 with err naming
+ * it. A command checks it first, so that a mistyped value is the user's
+ * error (exit 2) rather than a failure to make the loop. */
+int lamb_loop_check_env(struct lamb_err *err);
 /* Blocks SIGCHLD, SIGINT and SIGTERM in the calling process and reads them
  * through a signalfd. NULL with err on failure. */
 struct lamb_loop *lamb_loop_new(struct lamb_err *err);

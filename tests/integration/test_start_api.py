@@ -274,6 +274,15 @@ class StartApi(unittest.TestCase):
 
 
 class Lifecycle(unittest.TestCase):
+    def test_bad_spin_setting_is_a_usage_error(self):
+        """LAMB_SPIN_US is the user's setting: a mistyped value is named,
+        and the command exits 2 before it starts anything."""
+        with lambtest.project({"template.yaml": TEMPLATE, "src/app.py": APP}) as d:
+            r = lambtest.run("local", "start-api", "-p", str(lambtest.free_port()), cwd=d,
+                             env=dict(os.environ, LAMB_SPIN_US="fast"), timeout=30)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("LAMB_SPIN_US: 'fast' is not a number of microseconds", r.stderr)
+
     def test_timeout_then_sigterm_leaves_nothing(self):
         s = Server({"template.yaml": TEMPLATE, "src/app.py": APP})
         try:
