@@ -29,6 +29,7 @@ struct event {
 	size_t len;
 	char *source;
 	char *trace; /* the sender's, or NULL */
+	char *tenant; /* the Invoke's X-Amz-Tenant-Id, or NULL */
 	char id[40];
 	int attempts;  /* invocations that ran (not throttled) */
 	int throttles;
@@ -112,6 +113,7 @@ static void free_event(struct lamb_async *a, struct event *e)
 	free(e->payload);
 	free(e->source);
 	free(e->trace);
+	free(e->tenant);
 	free(e);
 }
 
@@ -136,10 +138,11 @@ static void unlink_event(struct lamb_async *a, struct event *e)
 }
 
 static struct event *queue(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-			   const char *source, const char *trace)
+			   const char *source, const char *trace, const char *tenant)
 {
 	struct event *e = xcalloc(1, sizeof(*e));
 	e->trace = trace ? xstrdup(trace) : NULL;
+	e->tenant = tenant ? xstrdup(tenant) : NULL;
 	e->a = a;
 	e->fn = fn;
 	e->payload = xstrndup(event, len);
@@ -200,7 +203,7 @@ static void deliver(struct lamb_async *a, const struct event *e, const char *wha
 	else if (!to)
 		fprintf(a->log, "lamb: %s (%s) is not delivered: it is not a function, queue, topic or bus of the template\n",
 			source, arn);
-	else if (lamb_async_submit(a, to, rec, strlen(rec), source, trace, &err) < 0)
+	else if (lamb_async_submit(a, to, rec, strlen(rec), source, trace, NULL, &err) < 0)
 		fprintf(a->log, "lamb: %s is not delivered: %s\n", source, err.msg);
 	free(source);
 	free(rec);
@@ -267,7 +270,7 @@ static void run(struct lamb_async *a, struct event *e, int64_t now)
 		return;
 	}
 	lamb_lineage_trace(trace, hops);
-	struct lamb_invoke_req req = { .event = e->payload, .len = e->len, .trace_id = trace };
+	struct lamb_invoke_req req = { .event = e->payload, .len = e->len, .trace_id = trace, .tenant_id = e->tenant };
 	e->running = true;
 	e->token = lamb_scheduler_begin(a->clock, now, e->source, e->fn->logical_id);
 	if (lamb_invoke(a->iv, e->fn, &req, on_outcome, e, &err) < 0) {
@@ -312,6 +315,8 @@ static void journal_state(struct lamb_async *a, const struct event *e)
 	cJSON_AddStringToObject(o, "source", e->source);
 	if (e->trace)
 		cJSON_AddStringToObject(o, "trace", e->trace);
+	if (e->tenant)
+		cJSON_AddStringToObject(o, "tenant", e->tenant);
 	cJSON_AddStringToObject(o, "payload", e->payload);
 	cJSON_AddNumberToObject(o, "attempts", e->attempts);
 	cJSON_AddNumberToObject(o, "throttles", e->throttles);
@@ -362,7 +367,7 @@ static void replay(struct lamb_async *a, const cJSON *o)
 			id, fname);
 		return;
 	}
-	struct event *e = queue(a, fn, payload, strlen(payload), source, str(o, "trace"));
+	struct event *e = queue(a, fn, payload, strlen(payload), source, str(o, "trace"), str(o, "tenant"));
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->attempts = (int)num(o, "attempts");
 	e->throttles = (int)num(o, "throttles");
@@ -413,12 +418,12 @@ static void load(struct lamb_async *a)
 }
 
 int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-		      const char *source, const char *trace, struct lamb_err *err)
+		      const char *source, const char *trace, const char *tenant, struct lamb_err *err)
 {
 	if (len > LAMB_ASYNC_MAX_EVENT)
 		return lamb_err_set(err, "event of %zu bytes is above the %d bytes of an asynchronous invocation", len,
 				    LAMB_ASYNC_MAX_EVENT);
-	struct event *e = queue(a, fn, event, len, source, trace);
+	struct event *e = queue(a, fn, event, len, source, trace, tenant);
 	journal_state(a, e); /* on disk before the caller answers */
 	run(a, e, lamb_scheduler_now(a->clock)); /* due now, whatever the clock */
 	return 0;

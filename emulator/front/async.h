@@ -31,9 +31,10 @@ void lamb_async_set_sink(struct lamb_async *a, lamb_async_sink sink, void *data)
 void lamb_async_free(struct lamb_async *a);
 /* Queues event (copied) for fn; source names who sent it in the log and
  * the clock's listing; trace is the sender's trace header (its Lineage
- * counts the chain's hops), or NULL. -1 with err when it is above
- * LAMB_ASYNC_MAX_EVENT. */
+ * counts the chain's hops), or NULL; tenant is the Invoke's tenant id (a
+ * PER_TENANT function runs it in that tenant's instances, each retry
+ * too), or NULL. -1 with err when it is above LAMB_ASYNC_MAX_EVENT. */
 int lamb_async_submit(struct lamb_async *a, const struct lamb_function *fn, const char *event, size_t len,
-		      const char *source, const char *trace, struct lamb_err *err);
+		      const char *source, const char *trace, const char *tenant, struct lamb_err *err);
 
 #endif

@@ -170,7 +170,7 @@ int lamb_eventbridge_put(struct lamb_eventbridge *eb, const char *bus, const cJS
 		if (!text)
 			text = cJSON_PrintUnformatted(event);
 		char *input = lamb_sched_target_input(text, r->input, r->input_path, r->transformer, r->arn, r->name, &err);
-		if (!input || lamb_async_submit(eb->async, r->fn, input, strlen(input), r->source, trace, &err) < 0)
+		if (!input || lamb_async_submit(eb->async, r->fn, input, strlen(input), r->source, trace, NULL, &err) < 0)
 			fprintf(eb->log, "lamb: %s is not delivered: %s\n", r->source, err.msg);
 		else
 			n++;

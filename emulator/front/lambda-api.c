@@ -370,7 +370,8 @@ static void queue_event(struct lamb_lambda_api *a, struct lamb_http_conn *conn, 
 	const struct lamb_http_request *req = lamb_http_request(conn);
 	struct lamb_err err;
 	if (a->opts.on_event(a->opts.event_data, fn, req->body_len ? req->body : "{}", req->body_len ? req->body_len : 2,
-			     lamb_http_header(conn, "X-Amzn-Trace-Id"), &err) < 0)
+			     lamb_http_header(conn, "X-Amzn-Trace-Id"), lamb_http_header(conn, "X-Amz-Tenant-Id"),
+			     &err) < 0)
 		api_error(r, 413, "RequestEntityTooLargeException", "%s", err.msg);
 	else
 		r->status = 202;

@@ -20,7 +20,8 @@ struct lamb_lambda_api_opts {
 	 * (lamb local start's asynchronous queue): 0 for 202, -1 with err
 	 * for 413 (above the asynchronous limit). NULL: invoked at once. */
 	int (*on_event)(void *data, const struct lamb_function *fn, const char *event, size_t len,
-			const char *trace, struct lamb_err *err); /* trace: X-Amzn-Trace-Id or NULL */
+			const char *trace, const char *tenant, struct lamb_err *err);
+	/* trace: X-Amzn-Trace-Id, tenant: X-Amz-Tenant-Id (checked), or NULL */
 	void *event_data;
 };
 

@@ -238,8 +238,8 @@ void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out
 }
 
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,
-			      const char *trace, struct lamb_err *err)
+			      const char *trace, const char *tenant, struct lamb_err *err)
 {
 	struct lamb_local_services *s = services;
-	return lamb_async_submit(s->async, fn, event, len, "invoke", trace, err);
+	return lamb_async_submit(s->async, fn, event, len, "invoke", trace, tenant, err);
 }

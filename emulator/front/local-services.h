@@ -31,9 +31,10 @@ int lamb_local_services_port(const struct lamb_local_services *s);
 void lamb_local_services_describe(const struct lamb_local_services *s, FILE *out);
 
 /* Queues an asynchronous invocation (the Invoke API's InvocationType
- * Event, as lamb_lambda_api_opts.on_event): -1 with err above 1 MB. */
+ * Event, as lamb_lambda_api_opts.on_event), for tenant when the function
+ * isolates tenants: -1 with err above 1 MB. */
 int lamb_local_services_event(void *services, const struct lamb_function *fn, const char *event, size_t len,
-			      const char *trace, struct lamb_err *err);
+			      const char *trace, const char *tenant, struct lamb_err *err);
 
 /* "90s", "15m", "1h30m", "1d", "500ms", a bare number of seconds: ms, or -1. */
 int64_t lamb_duration_ms(const char *s);

@@ -171,7 +171,7 @@ static void fire(struct lamb_s3 *s, struct bucket *b, const char *key, long long
 			continue;
 		struct lamb_err err;
 		char *ev = record(s, b, key, size, how, etag);
-		if (lamb_async_submit(s->async, n->fn, ev, strlen(ev), n->source, trace, &err) < 0)
+		if (lamb_async_submit(s->async, n->fn, ev, strlen(ev), n->source, trace, NULL, &err) < 0)
 			fprintf(s->log, "lamb: %s is not delivered: %s\n", n->source, err.msg);
 		free(ev);
 	}

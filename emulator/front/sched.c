@@ -315,7 +315,7 @@ static void fire(struct lamb_scheduler *s, struct schedule *sc, int64_t at)
 		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
 	else if (!s->async)
 		invoke_now(s, sc, at, input);
-	else if (lamb_async_submit(s->async, sc->fn, input, strlen(input), sc->source, NULL, &err) < 0)
+	else if (lamb_async_submit(s->async, sc->fn, input, strlen(input), sc->source, NULL, NULL, &err) < 0)
 		fprintf(s->log, "lamb: %s is not delivered: %s\n", sc->source, err.msg);
 	free(input);
 }

@@ -264,7 +264,7 @@ static void deliver(struct lamb_sns *s, const struct sub *sub, const struct mess
 	cJSON_AddItemToObject(r, "Sns", notification(msg, true));
 	cJSON_AddItemToArray(recs, r);
 	char *text = cJSON_PrintUnformatted(ev);
-	if (lamb_async_submit(s->async, sub->fn, text, strlen(text), sub->source, trace, &err) < 0)
+	if (lamb_async_submit(s->async, sub->fn, text, strlen(text), sub->source, trace, NULL, &err) < 0)
 		fprintf(s->log, "lamb: %s is not delivered: %s\n", sub->source, err.msg);
 	free(text);
 	free(sub_arn);

@@ -4,14 +4,19 @@ tenants never share one), refuses an Invoke without X-Amz-Tenant-Id as
 Lambda does (curl and boto3), and one with it to a function without
 isolation; the function sees context.tenant_id (Python) and
 context.tenantId (Node); JSON platform records carry the tenant;
-`lamb local invoke --tenant-id` and `lamb local bench --tenants`."""
+`lamb local invoke --tenant-id` and `lamb local bench --tenants`; under
+`lamb local start` an Event invocation keeps its tenant through the
+asynchronous queue, its retries and a crash."""
 import http.client
 import json
+import os
 import shutil
 import subprocess
+import time
 import unittest
 
 import lambtest
+from test_local_start import LocalStart
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -274,6 +279,63 @@ class StartApi(unittest.TestCase):
             self.assertEqual(self.get(s, "/http", {"x-tenant-id": "blue"}),
                              (500, {"message": "Internal Server Error"}))
             self.assertIn("maps nothing to X-Amz-Tenant-Id", s.stderr())
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+
+ASYNC_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Tenanted:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Runtime: python3.12
+      Handler: app.tried
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+      EventInvokeConfig:
+        MaximumRetryAttempts: 1
+"""
+
+ASYNC_APP = """\
+def tried(event, context):
+    print("TRIED", context.tenant_id, event["n"], flush=True)
+    raise RuntimeError("async failure")
+"""
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+class LocalStartEvent(unittest.TestCase):
+    def test_event_keeps_its_tenant_through_a_retry_and_a_crash(self):
+        s = LocalStart("--clock", "manual", files={"template.yaml": ASYNC_TEMPLATE, "src/app.py": ASYNC_APP})
+        journal = os.path.join(s.dir.name, ".lamb", "async", "events.jsonl")
+        url = "/2015-03-31/functions/Tenanted/invocations"
+        try:
+            event = {"X-Amz-Invocation-Type": "Event"}
+            status, body = s.request(s.lambda_, "POST", url, b'{"n": 1}', event)
+            self.assertEqual(status, 400, body)  # no tenant: refused before it is queued
+            self.assertIn(b"tenant ID", body)
+            status, _ = s.request(s.lambda_, "POST", url, b'{"n": 1}', dict(event, **{"X-Amz-Tenant-Id": "blue"}))
+            self.assertEqual(status, 202)
+            deadline = time.time() + 30
+            while '"attempts":1' not in read(journal) and time.time() < deadline:
+                time.sleep(0.05)  # the first attempt failed: its retry waits a minute on the clock
+            self.assertIn("TRIED blue 1", s.stderr())
+            s.restart("--clock", "manual", kill=True)  # SIGKILL before the retry
+            self.assertIn("lamb: 1 pending asynchronous event reloaded", s.stderr())
+            r = s.clock("advance", "5m")
+            self.assertIn("invoke  Tenanted  function error", r.stdout, r.stdout + r.stderr)
+            self.assertIn("TRIED blue 1", s.stderr())  # the retry, in blue's instance
+            self.assertNotIn("TRIED None", s.stderr())
         finally:
             self.assertEqual(s.stop(), 0)
 
