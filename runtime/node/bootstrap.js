@@ -29,28 +29,101 @@ function parseAddress(address) {
            port: Number(address.slice(colon + 1)) };
 }
 
+// The response headers the shim reads, in one fixed shape: storing every header under its own
+// name (a fresh string each time) cost more than the rest of the parse together. Others are
+// not kept.
+class Headers {
+  constructor() {
+    this.connection = undefined;
+    this['transfer-encoding'] = undefined;
+    this['content-length'] = undefined;
+    this['lambda-runtime-aws-request-id'] = undefined;
+    this['lambda-runtime-deadline-ms'] = undefined;
+    this['lambda-runtime-invoked-function-arn'] = undefined;
+    this['lambda-runtime-trace-id'] = undefined;
+    this['lambda-runtime-client-context'] = undefined;
+    this['lambda-runtime-cognito-identity'] = undefined;
+    this['lambda-runtime-aws-tenant-id'] = undefined;
+  }
+}
+
+function setHeader(headers, name, value) { // name lower-cased; a repeated header's last value wins
+  switch (name) {
+    case 'connection': headers.connection = value; break;
+    case 'transfer-encoding': headers['transfer-encoding'] = value; break;
+    case 'content-length': headers['content-length'] = value; break;
+    case 'lambda-runtime-aws-request-id': headers['lambda-runtime-aws-request-id'] = value; break;
+    case 'lambda-runtime-deadline-ms': headers['lambda-runtime-deadline-ms'] = value; break;
+    case 'lambda-runtime-invoked-function-arn': headers['lambda-runtime-invoked-function-arn'] = value; break;
+    case 'lambda-runtime-trace-id': headers['lambda-runtime-trace-id'] = value; break;
+    case 'lambda-runtime-client-context': headers['lambda-runtime-client-context'] = value; break;
+    case 'lambda-runtime-cognito-identity': headers['lambda-runtime-cognito-identity'] = value; break;
+    case 'lambda-runtime-aws-tenant-id': headers['lambda-runtime-aws-tenant-id'] = value; break;
+    default: break;
+  }
+}
+
+// An answer's head (status line and headers, without the empty line that ends it).
+function parseHead(head) {
+  let eol = head.indexOf('\r\n');
+  if (eol < 0) eol = head.length;
+  const first = head.slice(0, eol);
+  const headers = new Headers();
+  while (eol < head.length) {
+    const start = eol + 2;
+    eol = head.indexOf('\r\n', start);
+    if (eol < 0) eol = head.length;
+    const colon = head.indexOf(':', start);
+    if (colon >= 0 && colon < eol) {
+      setHeader(headers, head.slice(start, colon).trim().toLowerCase(), head.slice(colon + 1, eol).trim());
+    } else { // no colon: the line less its last character is the name, the line the value
+      setHeader(headers, head.slice(start, eol - 1).trim().toLowerCase(), head.slice(start, eol).trim());
+    }
+  }
+  return { status: Number(first.split(' ')[1]), headers,
+           close: (headers.connection !== undefined && /close/i.test(headers.connection)) ||
+                  first.startsWith('HTTP/1.0') };
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+const READ_BUFFER = Buffer.allocUnsafe(65536);
+const noop = () => {};
+
 // One HTTP/1.1 connection. Requests may be pipelined (an answer and the next GET /next in one
 // write); answers come in order and settle the queued requests one by one. The socket is
 // unref'd whenever no answer is awaited, so it never holds the event loop: that is what lets
 // 'beforeExit' tell us that the function's own work has drained (callbackWaitsForEmptyEventLoop).
+// Received bytes not yet consumed are this.chunks, less this.at bytes of the first; a read
+// usually brings whole answers (the 202 and the next event together), parsed in place.
 class RuntimeConnection {
   constructor(address) {
     this.address = address;
     this.target = parseAddress(address);
     this.sock = null;
     this.chunks = [];
-    this.length = 0;
+    this.length = 0; // bytes in this.chunks not yet consumed
+    this.at = 0;
     this.queue = []; // requests sent and not yet answered, oldest first
   }
 
   connect() {
-    const sock = net.connect({ host: this.target.host, port: this.target.port, noDelay: true });
-    sock.on('data', (data) => {
+    // Reads go straight to this callback (no Readable stream and 'data' event in between),
+    // into one buffer that is reused: what a read brought is copied out. The tick queued after
+    // it stands for the stream's read-ahead tick: what the answer settles (the next invocation,
+    // the handler's call) then runs inside process.processTicksAndRejections as it did, a frame
+    // of the stack traces in error payloads.
+    const received = (n, buffer) => {
       if (this.sock !== sock) return;
+      const data = Buffer.allocUnsafe(n);
+      buffer.copy(data, 0, 0, n);
       this.chunks.push(data);
-      this.length += data.length;
+      this.length += n;
       if (this.queue.length) this.parse();
-    });
+      process.nextTick(noop);
+    };
+    const sock = net.connect({ host: this.target.host, port: this.target.port, noDelay: true,
+                               onread: { buffer: READ_BUFFER, callback: received } });
     // A socket we dropped (Connection: close) may report its end after its successor started.
     sock.on('error', (e) => { if (this.sock === sock) this.lost(e); });
     sock.on('close', () => {
@@ -62,52 +135,85 @@ class RuntimeConnection {
     this.sock = sock;
     this.chunks = [];
     this.length = 0;
+    this.at = 0;
   }
 
-  encode(method, urlPath, body, extraHeaders) {
-    let head = `${method} ${urlPath} HTTP/1.1\r\nHost: ${this.address}\r\n${extraHeaders || ''}`;
-    if (body) head += `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
-    return { head: head + '\r\n', body };
+  // A request as it goes on the wire: its head, latin1, and its body (a JSON string), UTF-8.
+  // An all-ASCII body (the usual JSON) is the same bytes either way and goes in the head's
+  // string, so that a request is one string and a write of several one copy.
+  encode(method, urlPath, payload, extraHeaders) {
+    const head = `${method} ${urlPath} HTTP/1.1\r\nHost: ${this.address}\r\n${extraHeaders || ''}`;
+    if (payload === undefined) return { head: head + '\r\n', body: null, resend: false };
+    const length = Buffer.byteLength(payload, 'utf8'); // the string's length when all ASCII
+    const text = `${head}Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    if (length === payload.length) return { head: text + payload, body: null, resend: false };
+    return { head: text, body: Buffer.from(payload, 'utf8'), resend: false };
   }
 
   // Sends the requests in one write; returns a promise of each one's answer.
   send(requests) {
     if (!this.sock) this.connect();
-    this.sock.ref();
-    this.sock.cork(); // heads and bodies in one writev
-    const promises = requests.map((r) => {
-      this.sock.write(r.head, 'latin1');
-      if (r.body) this.sock.write(r.body);
-      return new Promise((resolve, reject) => {
-        this.queue.push({ request: r, resolve, reject, head: null });
-      });
-    });
-    this.sock.uncork();
-    return promises;
+    const sock = this.sock;
+    sock.ref();
+    let text = requests[0].head;
+    let whole = requests[0].body === null;
+    for (let i = 1; i < requests.length && whole; i++) {
+      text += requests[i].head;
+      whole = requests[i].body === null;
+    }
+    if (whole) {
+      sock.write(text, 'latin1');
+    } else {
+      sock.cork(); // heads and bodies in one writev
+      for (const r of requests) {
+        sock.write(r.head, 'latin1');
+        if (r.body) sock.write(r.body);
+      }
+      sock.uncork();
+    }
+    return requests.map((request) => new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject, head: null, chunked: false, need: undefined,
+                        untilClose: false });
+    }));
   }
 
-  request(method, urlPath, body, extraHeaders) {
-    return this.send([this.encode(method, urlPath, body, extraHeaders)])[0];
+  request(method, urlPath, payload, extraHeaders) {
+    return this.send([this.encode(method, urlPath, payload, extraHeaders)])[0];
   }
 
   // POSTs an answer with GET /next behind it (HTTP/1.1 pipelining: lamb's Runtime API then
   // sends the 202 and the next event together, a write and a wake-up fewer on each side).
   // Resolves with the answer to the GET; the POST's own answer is not looked at, as post()'s
   // callers do not. A server that closes after the POST's answer gets the GET again.
-  postNext(urlPath, body, extraHeaders) {
+  postNext(urlPath, payload, extraHeaders) {
     const next = this.encode('GET', PREFIX + '/invocation/next');
     next.resend = true;
-    const [posted, answer] = this.send([this.encode('POST', PREFIX + urlPath, body, extraHeaders), next]);
+    const [posted, answer] = this.send([this.encode('POST', PREFIX + urlPath, payload, extraHeaders), next]);
     posted.catch(() => {}); // a failure rejects the GET's promise too
     return answer;
   }
 
-  take(n) { // the first n buffered bytes as one Buffer
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.length = rest.length;
-    return all.subarray(0, n);
+  whole() { // the buffered bytes as one Buffer, from this.at on
+    if (this.chunks.length > 1) {
+      this.chunks[0] = this.chunks[0].subarray(this.at);
+      this.chunks = [Buffer.concat(this.chunks, this.length)];
+      this.at = 0;
+    }
+    return this.chunks.length ? this.chunks[0] : EMPTY;
+  }
+
+  take(n) { // the first n buffered bytes
+    if (!n) return EMPTY;
+    const all = this.whole();
+    const bytes = all.subarray(this.at, this.at + n);
+    this.length -= n;
+    if (this.length) {
+      this.at += n;
+    } else {
+      this.chunks = [];
+      this.at = 0;
+    }
+    return bytes;
   }
 
   parse() {
@@ -117,18 +223,13 @@ class RuntimeConnection {
   parseOne() { // true when the oldest request got its whole answer
     const p = this.queue[0];
     if (!p.head) {
-      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
-      const end = this.chunks[0].indexOf('\r\n\r\n');
+      const all = this.whole();
+      const end = all.indexOf(CRLF2, this.at);
       if (end < 0) return false;
-      const lines = this.take(end + 4).toString('latin1', 0, end).split('\r\n');
-      const headers = {};
-      for (let i = 1; i < lines.length; i++) {
-        const colon = lines[i].indexOf(':');
-        headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
-      }
-      p.head = { status: Number(lines[0].split(' ')[1]), headers,
-                 close: /close/i.test(headers.connection || '') || lines[0].startsWith('HTTP/1.0') };
-      if (/chunked/i.test(headers['transfer-encoding'] || '')) p.chunked = true;
+      p.head = parseHead(all.toString('latin1', this.at, end));
+      this.take(end + 4 - this.at);
+      const headers = p.head.headers;
+      if (headers['transfer-encoding'] !== undefined && /chunked/i.test(headers['transfer-encoding'])) p.chunked = true;
       else if (headers['content-length'] !== undefined) p.need = Number(headers['content-length']);
       else p.untilClose = true;
     }
@@ -147,9 +248,9 @@ class RuntimeConnection {
   }
 
   dechunk() { // the whole chunked body once it has all arrived (rare here), else null
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+    const all = this.whole();
     const parts = [];
-    let at = 0;
+    let at = this.at;
     for (;;) {
       const eol = all.indexOf('\r\n', at);
       if (eol < 0) return null;
@@ -157,8 +258,9 @@ class RuntimeConnection {
       if (size === 0) { // then trailers, if any, and an empty line
         const end = all.indexOf('\r\n\r\n', eol);
         if (end < 0) return null;
-        this.take(end + 4);
-        return Buffer.concat(parts);
+        const body = Buffer.concat(parts); // before take() lets go of the bytes
+        this.take(end + 4 - this.at);
+        return body;
       }
       if (all.length < eol + 2 + size + 2) return null;
       parts.push(all.subarray(eol + 2, eol + 2 + size));
@@ -194,6 +296,7 @@ class RuntimeConnection {
     this.queue = [];
     this.chunks = [];
     this.length = 0;
+    this.at = 0;
     for (const p of waiting) p.request.resend = false;
     this.send(waiting.map((p) => p.request)).forEach((promise, i) => {
       promise.then(waiting[i].resolve, waiting[i].reject);
@@ -216,12 +319,12 @@ function errorHeader(errorType) {
 }
 
 function post(urlPath, payload, errorType) {
-  return client.request('POST', PREFIX + urlPath, Buffer.from(payload, 'utf8'), errorHeader(errorType));
+  return client.request('POST', PREFIX + urlPath, payload, errorHeader(errorType));
 }
 
 // Posts an invocation's answer; resolves with the next invocation.
 function postNext(urlPath, payload, errorType) {
-  return client.postNext(urlPath, Buffer.from(payload, 'utf8'), errorHeader(errorType));
+  return client.postNext(urlPath, payload, errorHeader(errorType));
 }
 
 function fatal(message) {

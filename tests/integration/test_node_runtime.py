@@ -34,6 +34,7 @@ exports.ctx = async (event, context) => ({
 });
 
 exports.fail = async (event) => { throw new TypeError(`bad input: ${event.x}`); };
+exports.failWide = async (event) => { throw new RangeError(`wide: ${event.u}`); };
 exports.syncThrow = (event) => { throw new Error('sync boom'); };
 exports.rejectString = async () => { throw 'plain string'; };
 
@@ -148,6 +149,22 @@ class NodeRuntime(unittest.TestCase):
                 self.assertEqual(out.json()["errorType"], etype)
                 if message:
                     self.assertEqual(out.json()["errorMessage"], message)
+
+    def test_answer_bytes(self):
+        # Content-Length counts UTF-8 bytes (an all-ASCII answer goes out as one string, any
+        # other with its body encoded apart), and /error carries the error type's header.
+        rt = self.start("app.echo")
+        for event in ({"u": "plain"}, {"u": "\u00e9\u4e2d\U0001F600"}):
+            out = rt.invoke(event)
+            self.assertEqual(out.kind, "response", out)
+            self.assertEqual(out.body, json.dumps({"event": event}, ensure_ascii=False,
+                                                  separators=(",", ":")).encode())
+        rt = self.start("app.failWide")
+        for u in ("plain", "\u00e9\u4e2d\U0001F600"):
+            out = rt.invoke({"u": u})
+            self.assertEqual(out.kind, "error", out)
+            self.assertEqual(out.headers.get("Lambda-Runtime-Function-Error-Type"), "RangeError")
+            self.assertEqual(out.json()["errorMessage"], "wide: " + u)
 
     def test_callback_handlers(self):
         rt = self.start("app.callback")
