@@ -184,10 +184,10 @@ static char *put_number(char *o, unsigned long long v)
 	return o + (num + sizeof(num) - p);
 }
 
-/* Appends a whole answer to c->out. extra: more header lines, each ending
- * in CRLF. The head is put together by hand: snprintf cost 1,900
- * instructions an answer, two answers an invocation. */
-static void put_answer(struct conn *c, int status, const char *extra, const char *body, size_t len)
+/* Appends an answer's status line and common headers to c->out; more
+ * header lines may follow, then the empty line. Put together by hand:
+ * snprintf cost 1,900 instructions an answer, two answers an invocation. */
+static void put_head(struct conn *c, int status, size_t len)
 {
 	char head[256], *o = head; /* the reasons and the date are short */
 	o = put_number(put_text(o, "HTTP/1.1 "), (unsigned long long)status);
@@ -197,6 +197,13 @@ static void put_answer(struct conn *c, int status, const char *extra, const char
 	if (c->close_after)
 		o = put_text(o, "Connection: close\r\n");
 	lamb_buf_add(&c->out, head, (size_t)(o - head));
+}
+
+/* Appends a whole answer to c->out. extra: more header lines, each ending
+ * in CRLF. */
+static void put_answer(struct conn *c, int status, const char *extra, const char *body, size_t len)
+{
+	put_head(c, status, len);
 	if (extra)
 		lamb_buf_addstr(&c->out, extra);
 	lamb_buf_add(&c->out, "\r\n", 2);
@@ -235,21 +242,23 @@ static void add_header(struct lamb_buf *b, const char *name, const char *value)
 	lamb_buf_add(b, "\r\n", 2);
 }
 
+/* The event's headers go straight into c->out, which keeps its room from
+ * one answer to the next: a buffer of their own grew from nothing each
+ * time (four reallocs, 2,350 instructions an invocation). */
 static void put_event(struct lamb_rapi *r, struct conn *c)
 {
-	struct lamb_buf h;
 	char deadline[32];
-	lamb_buf_init(&h);
 	*put_number(deadline, (unsigned long long)r->ev.deadline_ms) = '\0';
-	add_header(&h, "Lambda-Runtime-Aws-Request-Id", r->request_id);
-	add_header(&h, "Lambda-Runtime-Deadline-Ms", deadline);
-	add_header(&h, "Lambda-Runtime-Invoked-Function-Arn", r->arn ? r->arn : "");
-	add_header(&h, "Lambda-Runtime-Trace-Id", r->trace_id);
-	add_header(&h, "Lambda-Runtime-Client-Context", r->client_context);
-	add_header(&h, "Lambda-Runtime-Cognito-Identity", r->cognito_identity);
-	add_header(&h, "Lambda-Runtime-Aws-Tenant-Id", r->tenant_id);
-	put_answer(c, 200, h.data, r->ev.body, r->ev.len);
-	lamb_buf_release(&h);
+	put_head(c, 200, r->ev.len);
+	add_header(&c->out, "Lambda-Runtime-Aws-Request-Id", r->request_id);
+	add_header(&c->out, "Lambda-Runtime-Deadline-Ms", deadline);
+	add_header(&c->out, "Lambda-Runtime-Invoked-Function-Arn", r->arn ? r->arn : "");
+	add_header(&c->out, "Lambda-Runtime-Trace-Id", r->trace_id);
+	add_header(&c->out, "Lambda-Runtime-Client-Context", r->client_context);
+	add_header(&c->out, "Lambda-Runtime-Cognito-Identity", r->cognito_identity);
+	add_header(&c->out, "Lambda-Runtime-Aws-Tenant-Id", r->tenant_id);
+	lamb_buf_add(&c->out, "\r\n", 2);
+	lamb_buf_add(&c->out, r->ev.body, r->ev.len);
 	r->pending = false;
 }
 
