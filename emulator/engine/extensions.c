@@ -135,12 +135,12 @@ static const char launcher[] =
 	"read -r go <&3 || exit 0\n"
 	"exec \"$@\" 3<&-\n";
 
-void lamb_ext_wrap(struct lamb_bootstrap *b, const struct lamb_ext_list *l)
+/* path and argv become the launcher's, running the extensions, then argv. */
+static void wrap(char **path, char ***argvp, const struct lamb_ext_list *l)
 {
-	if (!l->n)
-		return;
+	char **old = *argvp;
 	size_t argc = 0;
-	while (b->argv[argc])
+	while (old[argc])
 		argc++;
 	char **argv = xcalloc(argc + l->n + 6, sizeof(char *));
 	size_t k = 0;
@@ -152,14 +152,25 @@ void lamb_ext_wrap(struct lamb_bootstrap *b, const struct lamb_ext_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		argv[k++] = xstrdup(l->paths[i]);
 	/* the bootstrap's own argv[0] is its path: exec "$@" runs it */
-	argv[k++] = xstrdup(b->path);
+	argv[k++] = xstrdup(*path);
 	for (size_t i = 1; i < argc; i++)
-		argv[k++] = b->argv[i];
-	free(b->argv[0]);
-	free(b->argv);
-	b->argv = argv;
-	free(b->path);
-	b->path = xstrdup("/bin/sh");
+		argv[k++] = old[i];
+	free(old[0]);
+	free(old);
+	*argvp = argv;
+	free(*path);
+	*path = xstrdup("/bin/sh");
+}
+
+void lamb_ext_wrap(struct lamb_bootstrap *b, const struct lamb_ext_list *l)
+{
+	if (!l->n)
+		return;
+	wrap(&b->path, &b->argv, l);
+	/* the debugged instance runs them too, as sam local invoke -d does: the
+	 * launcher execs the runtime, so the debugger's process is the same */
+	if (b->debug_argv)
+		wrap(&b->debug_path, &b->debug_argv, l);
 }
 
 /* --- the host --- */

@@ -722,7 +722,7 @@ static bool start_proc(struct lamb_pool *p, struct instance *in)
 	};
 	in->pending = false;
 	int gate[2] = { -1, -1 };
-	if (p->exts.n && !in->debug && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0) {
+	if (p->exts.n && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) == 0) {
 		in->ext = lamb_ext_new(p->loop, p->fn, &p->exts, &ext_ops, in);
 		spec.stdin_fd = gate[0];
 		lamb_ext_gate(in->ext, gate[1]);
@@ -1409,7 +1409,7 @@ static void on_ext(void *owner, struct lamb_rapi_call *call, const struct lamb_r
 	struct instance *in = owner;
 	/* internal extensions (a runtime's threads) of a function with no
 	 * external one: their API is made at their first call, during init */
-	if (!in->ext && in->state == INST_INIT && !in->debug)
+	if (!in->ext && in->state == INST_INIT)
 		in->ext = lamb_ext_new(in->pool->loop, in->pool->fn, &in->pool->exts, &ext_ops, in);
 	if (!in->ext) { /* after init, with none registered */
 		static const char doc[] = "{\"errorMessage\":\"Unknown path\",\"errorType\":\"InvalidRequest\"}";

@@ -168,11 +168,70 @@ class PythonUnderDebugpy(unittest.TestCase):
         dap.send("disconnect")
 
 
+EXT_TEMPLATE = TEMPLATE.format(runtime="nodejs20.x") + """\
+      Layers: [!Ref ExtLayer]
+  ExtLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+"""
+
+# An extension that says what it gets: under -d as without it.
+EXT = """\
+#!/bin/bash
+API="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
+ID=$(curl -sS -D - -o /dev/null -XPOST "$API/register" -H "Lambda-Extension-Name: $(basename "$0")" \\
+  -d '{"events":["INVOKE","SHUTDOWN"]}' | tr -d '\\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
+echo "EXT registered $ID"
+while true; do
+  EV=$(curl -sS "$API/event/next" -H "Lambda-Extension-Identifier: $ID")
+  echo "EXT got $EV"
+  case "$EV" in *SHUTDOWN*) exit 0;; esac
+done
+"""
+
+
 class NodeUnderInspector(unittest.TestCase):
     def setUp(self):
         import shutil
         if not shutil.which("node"):
             self.skipTest("no node")
+
+    def test_extensions_run_under_the_debugger(self):
+        """The debugged instance starts its layer's extensions, as sam local
+        invoke -d does: registered before the runtime, INVOKE for the
+        request the debugger let through, SHUTDOWN when lamb stops."""
+        import shutil
+        if not shutil.which("curl"):
+            self.skipTest("no curl (the extension's client)")
+        port = lambtest.free_port()
+        with lambtest.project({"template.yaml": EXT_TEMPLATE, "src/app.js": NODE_APP,
+                               "layer/extensions/dbg-ext": EXT}) as d:
+            os.chmod(os.path.join(d, "layer", "extensions", "dbg-ext"), 0o755)
+            srv = Server(d, "-d", str(port))
+            try:
+                results = {}
+                first = srv.get_async("ann", results)
+                ins = Inspector(port)
+                ins.call("Debugger.enable")
+                ins.call("Runtime.runIfWaitingForDebugger")
+                ins.event("Debugger.paused")  # --inspect-brk's stop at the shim's first line
+                ins.call("Debugger.resume")
+                first.join(30)
+                self.assertTrue(results.get("ann", "").startswith("hi ann"), results)
+                deadline = time.time() + 20  # the answer does not wait for the extension
+                while "REPORT" not in srv.stderr() and time.time() < deadline:
+                    time.sleep(0.05)
+                said = srv.stderr()
+                self.assertRegex(said, r"EXT registered [0-9a-f-]{36}")
+                self.assertRegex(said, r'EXT got \{"eventType":"INVOKE"')
+            except BaseException:
+                print(srv.stderr())
+                raise
+            finally:
+                srv.stop()
+            with open(os.path.join(d, "stderr.log")) as f:
+                self.assertIn('"eventType":"SHUTDOWN"', f.read())
 
     def test_breakpoint_twice_on_one_warm_instance(self):
         port = lambtest.free_port()
